@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run on the TypeScript sources of every workspace package (the `@medaas/source` export
+// condition), so `npm test` needs no build and a change is tested the moment it is saved.
+const conditions = ['@medaas/source', 'node', 'import', 'module', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@medaas/source'] } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
