@@ -1,0 +1,56 @@
+import { Readable } from 'node:stream';
+import { createGunzip, createGzip } from 'node:zlib';
+import { NiftiError } from '../errors.js';
+import type { GzipCodec } from './gzip-codec.js';
+
+// Large output chunks mean fewer events and copies per gigabyte; 1 MiB keeps the transient memory small.
+const CHUNK = 1 << 20;
+
+/** The Node codec: zlib streams, which run on libuv's thread pool and accept multi-member files. */
+export const codec: GzipCodec = {
+  gunzip(source, signal) {
+    return transform(source, createGunzip({ chunkSize: CHUNK }), signal, (error) =>
+      new NiftiError('NIFTI_CORRUPT_GZIP', `the gzip stream is corrupt: ${error.message}`, { cause: error }),
+    );
+  },
+  gzip(source, level, signal) {
+    return transform(source, createGzip({ level, chunkSize: CHUNK }), signal, (error) =>
+      new NiftiError('NIFTI_IO', `gzip compression failed: ${error.message}`, { cause: error }),
+    );
+  },
+};
+
+async function* transform(
+  source: AsyncIterable<Uint8Array>,
+  stream: ReturnType<typeof createGunzip>,
+  signal: AbortSignal | undefined,
+  wrap: (error: Error) => NiftiError,
+): AsyncGenerator<Uint8Array> {
+  const input = Readable.from(source, { objectMode: false });
+  let inputError: unknown;
+  input.on('error', (error) => {
+    inputError = error;
+    stream.destroy(error);
+  });
+  input.pipe(stream);
+  const onAbort = (): void => {
+    input.destroy();
+    stream.destroy();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    if (inputError !== undefined) throw inputError;
+    // zlib reports "unexpected end of file" for a cut-off stream: that is corruption of the input.
+    throw error instanceof Error && (error as NodeJS.ErrnoException).code?.startsWith('Z_') ? wrap(error) : error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    input.destroy();
+    stream.destroy();
+  }
+  if (signal?.aborted) throw signal.reason;
+}
