@@ -9,9 +9,7 @@ const CHUNK = 1 << 20;
 /** The Node codec: zlib streams, which run on libuv's thread pool and accept multi-member files. */
 export const codec: GzipCodec = {
   gunzip(source, signal) {
-    return transform(source, createGunzip({ chunkSize: CHUNK }), signal, (error) =>
-      new NiftiError('NIFTI_CORRUPT_GZIP', `the gzip stream is corrupt: ${error.message}`, { cause: error }),
-    );
+    return transform(source, createGunzip({ chunkSize: CHUNK }), signal, gunzipError);
   },
   gzip(source, level, signal) {
     return transform(source, createGzip({ level, chunkSize: CHUNK }), signal, (error) =>
@@ -19,6 +17,14 @@ export const codec: GzipCodec = {
     );
   },
 };
+
+/** zlib's Z_BUF_ERROR at the end of input means the stream stops before its end marker: a cut-off file. */
+export function gunzipError(error: Error): NiftiError {
+  if ((error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR') {
+    return new NiftiError('NIFTI_TRUNCATED', `the gzip stream ends before its end marker: the file is truncated (${error.message})`, { cause: error });
+  }
+  return new NiftiError('NIFTI_CORRUPT_GZIP', `the gzip stream is corrupt: ${error.message}`, { cause: error });
+}
 
 async function* transform(
   source: AsyncIterable<Uint8Array>,

@@ -20,7 +20,7 @@ export const codec: GzipCodec = {
         } catch (error) {
           if (signal?.aborted) throw signal.reason;
           if (error instanceof NiftiError || isForeignSourceError(error)) throw error;
-          throw new NiftiError('NIFTI_CORRUPT_GZIP', `the gzip stream is corrupt: ${(error as Error).message}`, { cause: error });
+          throw gunzipError(error);
         }
         if (result.done) break;
         yield result.value;
@@ -47,6 +47,15 @@ export const codec: GzipCodec = {
     yield* out.splice(0);
   },
 };
+
+/** Browsers report any inflate failure as a TypeError; Node's implementation keeps zlib's codes. */
+function gunzipError(error: unknown): NiftiError {
+  const message = error instanceof Error ? error.message : String(error);
+  if ((error as { code?: unknown } | null)?.code === 'Z_BUF_ERROR') {
+    return new NiftiError('NIFTI_TRUNCATED', `the gzip stream ends before its end marker: the file is truncated (${message})`, { cause: error });
+  }
+  return new NiftiError('NIFTI_CORRUPT_GZIP', `the gzip stream is corrupt: ${message}`, { cause: error });
+}
 
 function isForeignSourceError(error: unknown): boolean {
   return error instanceof Error && (error as { fromSource?: boolean }).fromSource === true;
