@@ -35,7 +35,6 @@ export class VolumeAssembler {
   #meaning: HeaderMeaning | undefined;
   #data: Uint8Array | undefined;
   #filled = 0;
-  #total = 0;
   readonly #input: AssemblerInput;
   readonly #progress;
 
@@ -46,7 +45,6 @@ export class VolumeAssembler {
 
   /** Takes the next chunk of decompressed file bytes. */
   push(chunk: Uint8Array): void {
-    this.#total += chunk.length;
     if (this.#data) {
       this.#copy(chunk);
       return;
@@ -54,6 +52,22 @@ export class VolumeAssembler {
     this.#prefix.push(chunk);
     this.#prefixLength += chunk.length;
     this.#tryStart();
+  }
+
+  /**
+   * The part of the voxel buffer not yet filled, once the header is in: a reader that can read straight
+   * into memory (an uncompressed file) fills it and calls {@link VolumeAssembler.commit}, saving a copy.
+   */
+  unfilled(): Uint8Array | undefined {
+    return this.#data?.subarray(this.#filled);
+  }
+
+  /** Records that `bytes` more bytes of {@link VolumeAssembler.unfilled} were written in place. */
+  commit(bytes: number): void {
+    const data = this.#data;
+    if (!data || bytes < 0 || this.#filled + bytes > data.length) throw new RangeError('commit past the voxel buffer');
+    this.#filled += bytes;
+    this.#progress.update(this.#filled);
   }
 
   /**

@@ -80,7 +80,7 @@ describe('writeNiftiFile / readNiftiFile', () => {
   });
 
   it('writeMaskFile writes the smallest label type, gzip, label intent', async () => {
-    const mask = { ...sphereMask([30, 30, 30], 10), datatype: 'float32' as const, data: Float32Array.from(sphereMask([30, 30, 30], 10).data) };
+    const mask = { ...sphereMask([30, 30, 30], 10), datatype: 'float32' as const, data: Float32Array.from(sphereMask([30, 30, 30], 10).data as Uint8Array) };
     await writeMaskFile(join(dir, 'mask.nii.gz'), mask);
     const back = await readNiftiFile(join(dir, 'mask.nii.gz'));
     expect(back.datatype).toBe('uint8');

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { throwIfAborted } from '@medaas/core';
 import { codec } from '../codec/gzip-node.js';
 import { VolumeAssembler } from '../assembler.js';
@@ -29,10 +29,47 @@ export async function readNiftiFile(path: string, options: ReadNiftiOptions = {}
   throwIfAborted(signal);
   const { size, gzip } = await probe(path);
   const assembler = new VolumeAssembler({ gzip, size, maxBytes: options.maxBytes, onProgress: options.onProgress });
-  const raw = fileChunks(path, signal);
-  for await (const chunk of gzip ? codec.gunzip(raw, signal) : raw) assembler.push(chunk);
+  if (gzip) {
+    for await (const chunk of codec.gunzip(fileChunks(path, signal), signal)) assembler.push(chunk);
+  } else {
+    await readInPlace(path, assembler, signal);
+  }
   throwIfAborted(signal);
   return assembler.finish();
+}
+
+/**
+ * An uncompressed file is read header first, then straight into the voxel buffer: one copy of the
+ * volume in memory, no intermediate chunks.
+ */
+async function readInPlace(path: string, assembler: VolumeAssembler, signal: AbortSignal | undefined): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, 'r');
+    let position = 0;
+    // Header and extensions: small reads until the assembler has allocated the voxel buffer.
+    while (!assembler.unfilled()) {
+      throwIfAborted(signal);
+      const chunk = new Uint8Array(64 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      assembler.push(chunk.subarray(0, bytesRead));
+    }
+    for (let target = assembler.unfilled()!; target.length > 0; target = assembler.unfilled()!) {
+      throwIfAborted(signal);
+      const { bytesRead } = await handle.read(target, 0, Math.min(target.length, READ_CHUNK), position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      assembler.commit(bytesRead);
+    }
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    if (error instanceof NiftiError) throw error;
+    throw ioError(path, error);
+  } finally {
+    await handle?.close();
+  }
 }
 
 /**

@@ -1,0 +1,33 @@
+// Checks the package dependency DAG of docs/architecture: every @medaas leaf depends on @medaas/core
+// only, except the edges listed here (each one has an ADR); apps may depend on anything.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ALLOWED = {
+  '@medaas/core': [],
+  '@medaas/aiaa-testkit': ['@medaas/core', '@medaas/nifti-io'],
+};
+const root = new URL('..', import.meta.url).pathname;
+let problems = 0;
+for (const dir of readdirSync(join(root, 'packages'))) {
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
+  } catch {
+    continue;
+  }
+  const deps = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies }).filter((d) => d.startsWith('@medaas/'));
+  const allowed = ALLOWED[manifest.name] ?? ['@medaas/core'];
+  for (const dep of deps) {
+    if (!allowed.includes(dep)) {
+      console.error(`${manifest.name} depends on ${dep}: not an edge of the package DAG (add an ADR and list it in scripts/check-dag.mjs)`);
+      problems += 1;
+    }
+  }
+  if (manifest.name === '@medaas/core' && Object.keys(manifest.dependencies ?? {}).length > 0) {
+    console.error('@medaas/core must have no runtime dependencies');
+    problems += 1;
+  }
+}
+if (problems === 0) console.log('package DAG ok');
+process.exit(problems ? 1 : 0);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the tests need from Debian's packages, once per machine:
+#   python3-nibabel, python3-scipy  the reference NIfTI reader/writer and resampler (for /usr/bin/python3)
+#   mricron-data                    real volumes: Colin27 (ch2*.nii.gz) and atlases
+# Under CI a missing package that cannot be installed fails the run instead of skipping tests.
+set -euo pipefail
+
+need=()
+/usr/bin/python3 -c 'import nibabel, numpy' 2>/dev/null || need+=(python3-nibabel)
+/usr/bin/python3 -c 'import scipy.ndimage' 2>/dev/null || need+=(python3-scipy)
+[ -f /usr/share/mricron/templates/ch2better.nii.gz ] || need+=(mricron-data)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup-test-env: installing ${need[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup-test-env: need root to install ${need[*]} (apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  # The package lists may be missing or stale on a fresh machine.
+  apt-get update -qq >/dev/null || apt-get update
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+/usr/bin/python3 -c 'import nibabel, scipy.ndimage' >/dev/null
+[ -f /usr/share/mricron/templates/ch2better.nii.gz ]
+echo "setup-test-env: ready"

@@ -1,0 +1,18 @@
+// Prints the plain closing line `N passed, N failed` from vitest's JSON report; exits 1 when any
+// test failed or the report is missing (a crashed run must not look green).
+import { readFileSync } from 'node:fs';
+
+const [file, extraFailed = '0'] = process.argv.slice(2);
+let report;
+try {
+  report = JSON.parse(readFileSync(file, 'utf8'));
+} catch {
+  console.log(`0 passed, ${1 + Number(extraFailed)} failed`);
+  process.exit(1);
+}
+const passed = report.numPassedTests ?? 0;
+// Failed suites (a file that does not even load) count as failures too.
+const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) + Number(extraFailed);
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
