@@ -73,10 +73,10 @@ export function isMedaasError<Code extends string = string>(
 }
 
 /** Codes of the errors that `@medaas/core` itself raises. */
-export type CoreErrorCode = 'CORE_TIMEOUT' | 'CORE_INVALID_ARGUMENT' | 'CORE_RETRY_EXHAUSTED';
+export type CoreErrorCode = 'CORE_TIMEOUT' | 'CORE_INVALID_ARGUMENT';
 
 /**
- * The error `@medaas/core` raises: timeouts, invalid arguments to its helpers, exhausted retries.
+ * The error `@medaas/core` raises: timeouts and invalid arguments to its helpers.
  *
  * @example
  * ```ts
