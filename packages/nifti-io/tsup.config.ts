@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup';
 
-// The gzip back end is chosen at install time by the package's `#gzip` import map (Node's zlib in
+// The gzip and ITK back ends are chosen at install time by the package's `#gzip` import map (Node's zlib in
 // Node, DecompressionStream + fflate elsewhere), so `#gzip` stays an import and both back ends are
 // built as entries of their own.
 export default defineConfig({
@@ -9,6 +9,8 @@ export default defineConfig({
     'node/index': 'src/node/index.ts',
     'codec/gzip-node': 'src/codec/gzip-node.ts',
     'codec/gzip-web': 'src/codec/gzip-web.ts',
+    'itk/itk-node': 'src/itk/itk-node.ts',
+    'itk/itk-web': 'src/itk/itk-web.ts',
   },
   format: ['esm'],
   dts: { entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts' } },
@@ -16,5 +18,5 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'neutral',
-  external: ['#gzip', /^node:/, /^@medaas\//, 'fflate'],
+  external: ['#gzip', '#itk', /^node:/, /^@medaas\//, /^@itk-wasm\//, 'fflate'],
 });

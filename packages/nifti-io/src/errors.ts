@@ -21,7 +21,11 @@ export type NiftiErrorCode =
   /** A volume handed to a writer is inconsistent (data length, affine, dims, label values). */
   | 'NIFTI_INVALID_VOLUME'
   /** A file could not be read or written. */
-  | 'NIFTI_IO';
+  | 'NIFTI_IO'
+  /** Resampling in a browser before `setItkPipelinesBaseUrl` said where the pipelines are served. */
+  | 'NIFTI_ITK_NOT_CONFIGURED'
+  /** An ITK pipeline failed on the given volume. */
+  | 'NIFTI_ITK_FAILED';
 
 /**
  * The error every `@medaas/nifti-io` function throws. `code` says what is wrong, the message says it in

@@ -35,3 +35,5 @@ export { qformToAffine, affineToQform } from './quaternion.js';
 export type { Qform } from './quaternion.js';
 export { isGzip } from './codec/gzip-codec.js';
 export { DEFAULT_MAX_BYTES } from './assembler.js';
+export { resample, setItkPipelinesBaseUrl, WASM_MEMORY_LIMIT_BYTES } from './resample.js';
+export type { Interpolation, Grid, ResampleTarget, ResampleOptions } from './resample.js';
