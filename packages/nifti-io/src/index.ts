@@ -37,3 +37,5 @@ export { isGzip } from './codec/gzip-codec.js';
 export { DEFAULT_MAX_BYTES } from './assembler.js';
 export { resample, setItkPipelinesBaseUrl, WASM_MEMORY_LIMIT_BYTES } from './resample.js';
 export type { Interpolation, Grid, ResampleTarget, ResampleOptions } from './resample.js';
+export { deidentify, findIdentifyingFields } from './deidentify.js';
+export type { IdentifierFinding } from './deidentify.js';
