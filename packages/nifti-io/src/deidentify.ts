@@ -51,8 +51,8 @@ export function findIdentifyingFields(volume: Volume & { readonly header?: Nifti
  * await writeNiftiFile('outbox/case_0001.nii.gz', safe);
  * ```
  */
-export function deidentify<V extends Volume>(volume: V): Volume {
-  const { description: _d, extensions: _e, intent, header: _h, ...rest } = volume as V & { header?: NiftiHeader };
+export function deidentify(volume: Volume & { readonly header?: NiftiHeader }): Volume {
+  const { description: _d, extensions: _e, intent, header: _h, ...rest } = volume;
   return {
     ...rest,
     ...(intent ? { intent: { code: intent.code, ...(intent.params ? { params: intent.params } : {}) } } : {}),

@@ -6,3 +6,5 @@
 export { readNiftiFile, readNiftiHeaderFile } from './read-file.js';
 export { writeNiftiFile, writeMaskFile } from './write-file.js';
 export type { WriteNiftiFileOptions } from './write-file.js';
+export { convertDicomFolder } from './dicom-folder.js';
+export type { ConvertDicomFolderOptions, ConvertedSeries } from './dicom-folder.js';

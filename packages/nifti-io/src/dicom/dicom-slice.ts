@@ -1,0 +1,200 @@
+import daikon, { type DaikonImage } from 'daikon';
+import type { Vec3 } from '../affine.js';
+import { DicomError } from './dicom-error.js';
+
+/**
+ * One image plane of a DICOM file, with only the attributes conversion needs. The attributes read are
+ * listed in the package README; none of them identifies a patient, and none is ever written out.
+ */
+export interface DicomSlice {
+  /** The file's name as the caller gave it (used in messages only). */
+  readonly file: string;
+  /** Frame index within a multi-frame file, 0 for single-frame files. */
+  readonly frame: number;
+  readonly seriesInstanceUid: string;
+  readonly seriesNumber: number | undefined;
+  readonly modality: string;
+  readonly rows: number;
+  readonly columns: number;
+  /** Image Orientation (Patient): row direction cosines then column direction cosines, LPS+. */
+  readonly orientation: readonly [number, number, number, number, number, number];
+  /** Image Position (Patient): centre of the first transmitted voxel, LPS+ mm. */
+  readonly position: Vec3;
+  /** Pixel Spacing: [between rows, between columns] in mm. */
+  readonly pixelSpacing: readonly [number, number];
+  readonly slope: number;
+  readonly intercept: number;
+  /** Reads the stored integer values of this plane (decompressing if needed). */
+  readonly pixels: () => Int16Array | Uint16Array | Int8Array | Uint8Array;
+}
+
+// DICOM tags read for multi-frame (enhanced) images.
+const PER_FRAME = [0x5200, 0x9230] as const;
+const SHARED = [0x5200, 0x9229] as const;
+const PLANE_POSITION = [0x0020, 0x9113] as const;
+const PLANE_ORIENTATION = [0x0020, 0x9116] as const;
+const PIXEL_MEASURES = [0x0028, 0x9110] as const;
+const PIXEL_VALUE_TRANSFORMATION = [0x0028, 0x9145] as const;
+
+/**
+ * Parses one DICOM file into its image planes (one, or one per frame of a multi-frame file). Returns
+ * an empty list for DICOM files without pixel data (DICOMDIR, reports, presentation states).
+ *
+ * @throws {DicomError} `DICOM_INVALID_FILE` for a file that is not DICOM or is corrupt;
+ *   `DICOM_UNSUPPORTED` for colour or non-integer pixel data, or an image without geometry.
+ */
+export function parseDicomSlices(file: string, bytes: Uint8Array): DicomSlice[] {
+  if (!looksLikeDicom(bytes)) throw invalid(file, "no 'DICM' marker at byte 128 and no DICOM group at the start");
+  let image: DaikonImage | null;
+  try {
+    image = daikon.Series.parseImage(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (error) {
+    throw invalid(file, error instanceof Error ? error.message : String(error), error);
+  }
+  if (!image) throw invalid(file, String(daikon.Series.parserError ?? 'not a DICOM file'));
+  if (!image.hasPixelData() || !image.getRows() || !image.getCols()) return [];
+  const samples = image.getNumberOfSamplesPerPixel() ?? 1;
+  const bits = image.getBitsAllocated() ?? 16;
+  if (samples !== 1 || (bits !== 8 && bits !== 16)) {
+    throw new DicomError('DICOM_UNSUPPORTED', `${file}: ${samples} samples of ${bits} bits per pixel; the converter takes greyscale 8- or 16-bit images`, {
+      details: { file, samplesPerPixel: samples, bitsAllocated: bits },
+    });
+  }
+  const frames = Math.max(1, image.getNumberOfFrames() || 1);
+  const base = {
+    file,
+    seriesInstanceUid: image.getSeriesInstanceUID() ?? '',
+    seriesNumber: image.getSeriesNumber() ?? undefined,
+    modality: (image.getModality() ?? 'OT').trim() || 'OT',
+    rows: image.getRows()!,
+    columns: image.getCols()!,
+  };
+  const decode = framePixels(file, image, frames);
+  if (frames === 1) {
+    const geometry = planeGeometry(file, image.getImageDirections(), image.getImagePosition(), image.getPixelSpacing());
+    return [{ ...base, ...geometry, frame: 0, slope: image.getDataScaleSlope() || 1, intercept: image.getDataScaleIntercept() || 0, pixels: () => decode(0) }];
+  }
+  return multiFrameSlices(image, file, frames).map((geometry, frame) => ({ ...base, ...geometry, frame, pixels: () => decode(frame) }));
+}
+
+/**
+ * Whether bytes look like DICOM: Part 10 files have 'DICM' at byte 128; older raw files start with a
+ * group 0002 or 0008 tag.
+ */
+export function looksLikeDicom(bytes: Uint8Array): boolean {
+  const magic = bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+  const rawGroup = bytes.length >= 8 && (bytes[0] === 0x08 || bytes[0] === 0x02) && bytes[1] === 0x00;
+  return magic || rawGroup;
+}
+
+function planeGeometry(
+  file: string,
+  orientation: number[] | null | undefined,
+  position: number[] | null | undefined,
+  spacing: number[] | null | undefined,
+): Pick<DicomSlice, 'orientation' | 'position' | 'pixelSpacing'> {
+  const ok = (values: number[] | null | undefined, n: number): values is number[] =>
+    Array.isArray(values) && values.length >= n && values.slice(0, n).every((v) => Number.isFinite(v));
+  if (!ok(orientation, 6) || !ok(position, 3) || !ok(spacing, 2) || !(spacing[0]! > 0 && spacing[1]! > 0)) {
+    throw new DicomError('DICOM_UNSUPPORTED', `${file}: the image has no complete geometry (Image Orientation, Image Position and Pixel Spacing are all needed)`, {
+      details: { file },
+    });
+  }
+  return {
+    orientation: orientation.slice(0, 6) as unknown as DicomSlice['orientation'],
+    position: position.slice(0, 3) as unknown as Vec3,
+    pixelSpacing: [spacing[0]!, spacing[1]!],
+  };
+}
+
+/** Per-frame geometry of an enhanced multi-frame image: per-frame groups, falling back to shared ones. */
+function multiFrameSlices(image: DaikonImage, file: string, frames: number): Array<Pick<DicomSlice, 'orientation' | 'position' | 'pixelSpacing' | 'slope' | 'intercept'>> {
+  const perFrame = items(image.getTag(...PER_FRAME));
+  const shared = items(image.getTag(...SHARED))[0] ?? [];
+  if (perFrame.length !== frames) {
+    throw new DicomError('DICOM_UNSUPPORTED', `${file}: a multi-frame image with ${frames} frames needs a Per-frame Functional Groups Sequence with one item per frame (found ${perFrame.length})`, {
+      details: { file, frames, perFrameItems: perFrame.length },
+    });
+  }
+  const find = (groups: Tag[][], macro: readonly [number, number], attribute: readonly [number, number]): number[] | undefined => {
+    for (const group of groups) {
+      const macroItem = items(group.find((t) => t.group === macro[0] && t.element === macro[1]))[0];
+      const tag = macroItem?.find((t) => t.group === attribute[0] && t.element === attribute[1]);
+      if (tag) return numbers(tag.value);
+    }
+    return undefined;
+  };
+  return perFrame.map((frameGroup) => {
+    const groups = [frameGroup, shared];
+    const geometry = planeGeometry(
+      file,
+      find(groups, PLANE_ORIENTATION, [0x0020, 0x0037]),
+      find(groups, PLANE_POSITION, [0x0020, 0x0032]),
+      find(groups, PIXEL_MEASURES, [0x0028, 0x0030]),
+    );
+    return {
+      ...geometry,
+      intercept: find(groups, PIXEL_VALUE_TRANSFORMATION, [0x0028, 0x1052])?.[0] ?? 0,
+      slope: find(groups, PIXEL_VALUE_TRANSFORMATION, [0x0028, 0x1053])?.[0] || 1,
+    };
+  });
+}
+
+type Tag = { readonly group: number; readonly element: number; readonly value: unknown; readonly sublist: boolean };
+
+/** The items of a sequence tag, each as its list of tags. */
+function items(tag: Tag | undefined): Tag[][] {
+  if (!tag?.sublist || !Array.isArray(tag.value)) return [];
+  return (tag.value as Tag[]).filter((item) => item.sublist && Array.isArray(item.value)).map((item) => item.value as Tag[]);
+}
+
+function numbers(value: unknown): number[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out = value.map((v) => (typeof v === 'number' ? v : Number.parseFloat(String(v))));
+  return out.every(Number.isFinite) ? out : undefined;
+}
+
+/** Decodes the stored values of one frame, masking bits above Bits Stored and sign-extending. */
+function framePixels(file: string, image: DaikonImage, frames: number): (frame: number) => Int16Array | Uint16Array | Int8Array | Uint8Array {
+  let all: DataView | undefined;
+  const bits = image.getBitsAllocated() ?? 16;
+  const stored = image.getBitsStored() ?? bits;
+  const signed = image.getPixelRepresentation() === 1;
+  const count = image.getRows()! * image.getCols()!;
+  return (frame) => {
+    if (!all) {
+      try {
+        image.getPixelDataBytes(); // decompresses encapsulated pixel data in place
+      } catch (error) {
+        throw new DicomError('DICOM_INVALID_FILE', `${file}: the pixel data cannot be decoded (${error instanceof Error ? error.message : String(error)})`, { details: { file }, cause: error });
+      }
+      // The tag's own view: its buffer may be the whole file, so offsets matter.
+      const tag = image.getTag(0x7fe0, 0x0010)?.value;
+      if (!(tag instanceof DataView)) throw new DicomError('DICOM_INVALID_FILE', `${file}: the pixel data is missing or unreadable`, { details: { file } });
+      all = tag;
+    }
+    const bytesPer = bits / 8;
+    if (all.byteLength < count * bytesPer * frames) {
+      throw new DicomError('DICOM_INVALID_FILE', `${file}: the pixel data holds ${all.byteLength} bytes, fewer than ${frames} frame(s) of ${image.getRows()}x${image.getCols()} need (a truncated file?)`, {
+        details: { file, bytes: all.byteLength, frames },
+      });
+    }
+    const view = new DataView(all.buffer, all.byteOffset + frame * count * bytesPer, count * bytesPer);
+    const out = bits === 8 ? (signed ? new Int8Array(count) : new Uint8Array(count)) : signed ? new Int16Array(count) : new Uint16Array(count);
+    const mask = stored >= bits ? -1 : (1 << stored) - 1;
+    const signBit = 1 << (stored - 1);
+    for (let i = 0; i < count; i += 1) {
+      let v = bits === 8 ? view.getUint8(i) : view.getUint16(2 * i, image.littleEndian);
+      if (mask !== -1) {
+        v &= mask;
+        if (signed && v & signBit) v -= 1 << stored;
+      }
+      out[i] = v;
+    }
+    return out;
+  };
+}
+
+function invalid(file: string, reason: string, cause?: unknown): DicomError {
+  return new DicomError('DICOM_INVALID_FILE', `${file}: not a readable DICOM file (${reason})`, { details: { file }, cause });
+}
