@@ -2,6 +2,7 @@
 # Installs what the tests need from Debian's packages, once per machine:
 #   python3-nibabel, python3-scipy  the reference NIfTI reader/writer and resampler (for /usr/bin/python3)
 #   mricron-data                    real volumes: Colin27 (ch2*.nii.gz) and atlases
+#   python3-pydicom, dcm2niix       DICOM test files and fixtures; the reference DICOM converter
 # Under CI a missing package that cannot be installed fails the run instead of skipping tests.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ need=()
 /usr/bin/python3 -c 'import nibabel, numpy' 2>/dev/null || need+=(python3-nibabel)
 /usr/bin/python3 -c 'import scipy.ndimage' 2>/dev/null || need+=(python3-scipy)
 [ -f /usr/share/mricron/templates/ch2better.nii.gz ] || need+=(mricron-data)
+/usr/bin/python3 -c 'import pydicom' 2>/dev/null || need+=(python3-pydicom)
+command -v dcm2niix >/dev/null || need+=(dcm2niix)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup-test-env: installing ${need[*]}"
@@ -22,6 +25,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-/usr/bin/python3 -c 'import nibabel, scipy.ndimage' >/dev/null
+/usr/bin/python3 -c 'import nibabel, scipy.ndimage, pydicom' >/dev/null
 [ -f /usr/share/mricron/templates/ch2better.nii.gz ]
+command -v dcm2niix >/dev/null
 echo "setup-test-env: ready"
