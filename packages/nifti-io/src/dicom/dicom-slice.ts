@@ -1,3 +1,4 @@
+/// <reference path="./daikon.d.ts" />
 import daikon, { type DaikonImage } from 'daikon';
 import type { Vec3 } from '../affine.js';
 import { DicomError } from './dicom-error.js';
