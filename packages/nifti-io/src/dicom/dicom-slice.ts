@@ -1,3 +1,5 @@
+// The ambient types of the untyped daikon package must reach every program that compiles this file.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./daikon.d.ts" />
 import daikon, { type DaikonImage } from 'daikon';
 import type { Vec3 } from '../affine.js';
