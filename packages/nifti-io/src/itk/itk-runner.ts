@@ -39,3 +39,34 @@ export interface ItkRunner {
 export function rowMajor(m: Mat3): number[] {
   return [...m[0], ...m[1], ...m[2]];
 }
+
+/** The itk-wasm `Image` object for a scalar image (typed structurally, so no itk-wasm import is needed here). */
+export function toItkImage(image: ItkScalarImage): Record<string, unknown> {
+  return {
+    imageType: { dimension: 3, componentType: image.componentType, pixelType: 'Scalar', components: 1 },
+    name: 'medaas',
+    origin: [...image.origin],
+    spacing: [...image.spacing],
+    direction: new Float64Array(rowMajor(image.direction)),
+    size: [...image.size],
+    data: image.data,
+    metadata: new Map(),
+  };
+}
+
+/** The `resample` pipeline's options for an output grid. */
+export function gridOptions(grid: ItkGrid, interpolator: ItkInterpolator): {
+  size: number[];
+  outputSpacing: number[];
+  outputOrigin: number[];
+  outputDirection: number[];
+  interpolator: ItkInterpolator;
+} {
+  return {
+    size: [...grid.size],
+    outputSpacing: [...grid.spacing],
+    outputOrigin: [...grid.origin],
+    outputDirection: rowMajor(grid.direction),
+    interpolator,
+  };
+}
