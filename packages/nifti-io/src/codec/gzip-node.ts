@@ -3,8 +3,9 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { NiftiError } from '../errors.js';
 import type { GzipCodec } from './gzip-codec.js';
 
-// Large output chunks mean fewer events and copies per gigabyte; 1 MiB keeps the transient memory small.
-const CHUNK = 1 << 20;
+// Output chunk size, measured (npm run bench): 256 KiB costs no time against 1 MiB and lowers peak memory,
+// because fewer bytes of already-copied chunks wait for the garbage collector.
+const CHUNK = 256 << 10;
 
 /** The Node codec: zlib streams, which run on libuv's thread pool and accept multi-member files. */
 export const codec: GzipCodec = {

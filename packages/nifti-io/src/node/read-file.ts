@@ -9,8 +9,8 @@ import { readNiftiHeader, type ReadNiftiOptions } from '../read.js';
 import type { NiftiHeader } from '../header.js';
 import type { NiftiVolume } from '../volume.js';
 
-// Large reads keep the number of chunks (and copies) small for gigabyte files.
-const READ_CHUNK = 4 << 20;
+// 1 MiB reads: as fast as larger ones (measured), and less garbage waiting to be collected at peak.
+const READ_CHUNK = 1 << 20;
 
 /**
  * Reads a `.nii` or `.nii.gz` file (gzip recognised by content, not by name) as a stream: the file is
