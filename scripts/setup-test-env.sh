@@ -3,6 +3,7 @@
 #   python3-nibabel, python3-scipy  the reference NIfTI reader/writer and resampler (for /usr/bin/python3)
 #   mricron-data                    real volumes: Colin27 (ch2*.nii.gz) and atlases
 #   python3-pydicom, dcm2niix       DICOM test files and fixtures; the reference DICOM converter
+#   chromium                        a real browser for the browser-build tests (driven by playwright-core)
 # Under CI a missing package that cannot be installed fails the run instead of skipping tests.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ need=()
 [ -f /usr/share/mricron/templates/ch2better.nii.gz ] || need+=(mricron-data)
 /usr/bin/python3 -c 'import pydicom' 2>/dev/null || need+=(python3-pydicom)
 command -v dcm2niix >/dev/null || need+=(dcm2niix)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup-test-env: installing ${need[*]}"
@@ -28,4 +30,5 @@ fi
 /usr/bin/python3 -c 'import nibabel, scipy.ndimage, pydicom' >/dev/null
 [ -f /usr/share/mricron/templates/ch2better.nii.gz ]
 command -v dcm2niix >/dev/null
+[ -x /usr/bin/chromium ]
 echo "setup-test-env: ready"

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# A real OpenSSH server on 127.0.0.1 for the cluster-ssh tests and benchmarks. Idempotent.
+#
+#   sshd.sh start [--name NAME] [--port PORT] [--kbd]   start (or reuse) an instance; prints its facts as JSON
+#   sshd.sh stop  [--name NAME] [--sessions]            stop it; --sessions also ends its open connections
+#
+# One test user (medaas) with a throwaway ed25519 key, a passphrase-protected key and a random password,
+# all created once per machine under $MEDAAS_SERVICES_DIR/ssh (root-only). A --kbd instance demands
+# public key AND keyboard-interactive (PAM password prompt), as two-factor HPC logins do.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+action=${1:-start}; shift || true
+name=main port=2222 kbd=0 sessions=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --name) name=$2; shift 2 ;;
+    --port) port=$2; shift 2 ;;
+    --kbd) kbd=1; shift ;;
+    --sessions) sessions=1; shift ;;
+    *) die "sshd.sh: unknown argument $1" ;;
+  esac
+done
+[[ "$name" =~ ^[a-z0-9-]+$ ]] || die "bad instance name $name"
+[[ "$port" =~ ^[0-9]+$ ]] || die "bad port $port"
+
+common="$SERVICES_STATE/ssh"
+inst="$SERVICES_STATE/sshd-$name"
+user=medaas
+
+if [ "$action" = stop ]; then
+  if pid_alive "$inst/sshd.pid"; then
+    pid=$(cat "$inst/sshd.pid")
+    kill "$pid" 2>/dev/null || true
+    if [ "$sessions" = 1 ]; then
+      for child in $(descendants "$pid"); do kill -9 "$child" 2>/dev/null || true; done
+    fi
+    wait_for 10 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$inst/sshd.pid"
+  exit 0
+fi
+[ "$action" = start ] || die "usage: sshd.sh start|stop [--name N] [--port P] [--kbd] [--sessions]"
+
+ensure_packages /usr/sbin/sshd=openssh-server ssh-keygen=openssh-client ssh=openssh-client sftp=openssh-client
+
+install -d -m 700 "$common" "$inst"
+install -d -m 755 /run/sshd
+[ -f "$common/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C medaas-test-host -f "$common/host_ed25519"
+[ -f "$common/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C medaas-test-client -f "$common/id_ed25519"
+[ -f "$common/passphrase" ] || { head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$common/passphrase"; chmod 600 "$common/passphrase"; }
+[ -f "$common/id_ed25519_pass" ] || ssh-keygen -q -t ed25519 -N "$(cat "$common/passphrase")" -C medaas-test-pass -f "$common/id_ed25519_pass"
+[ -f "$common/password" ] || { head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$common/password"; chmod 600 "$common/password"; }
+
+if ! id "$user" >/dev/null 2>&1; then
+  useradd -m -s /bin/bash "$user"
+fi
+# A set password unlocks the account for public-key logins too (sshd refuses locked accounts).
+echo "$user:$(cat "$common/password")" | chpasswd
+home=$(getent passwd "$user" | cut -d: -f6)
+install -d -m 700 -o "$user" -g "$user" "$home/.ssh"
+cat "$common/id_ed25519.pub" "$common/id_ed25519_pass.pub" > "$home/.ssh/authorized_keys"
+# Extra keys tests authorise (agent tests) live in authorized_keys2 so a restart never drops them.
+touch "$home/.ssh/authorized_keys2"
+chown "$user:$user" "$home/.ssh/authorized_keys" "$home/.ssh/authorized_keys2"
+chmod 600 "$home/.ssh/authorized_keys" "$home/.ssh/authorized_keys2"
+
+if [ "$kbd" = 1 ]; then
+  auth_lines="UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication no
+AuthenticationMethods publickey,keyboard-interactive"
+else
+  auth_lines="UsePAM no
+KbdInteractiveAuthentication no
+PasswordAuthentication yes"
+fi
+cat > "$inst/sshd_config" <<CONF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $common/host_ed25519
+PidFile $inst/sshd.pid
+PubkeyAuthentication yes
+AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2
+$auth_lines
+PermitRootLogin no
+AllowUsers $user
+AllowTcpForwarding yes
+X11Forwarding no
+PrintMotd no
+MaxSessions 64
+MaxStartups 64:30:128
+Subsystem sftp internal-sftp
+CONF
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+if ! pid_alive "$inst/sshd.pid"; then
+  /usr/sbin/sshd -t -f "$inst/sshd_config" || die "sshd config invalid"
+  # setsid + nohup: the server outlives this script and the test process that called it.
+  setsid nohup /usr/sbin/sshd -D -e -f "$inst/sshd_config" >>"$inst/sshd.log" 2>&1 < /dev/null &
+  wait_for 15 test -s "$inst/sshd.pid" || { tail -20 "$inst/sshd.log" >&2; die "sshd $name did not start"; }
+fi
+wait_for 15 listening || { tail -20 "$inst/sshd.log" >&2; die "sshd $name is not listening on 127.0.0.1:$port"; }
+
+fingerprint=$(ssh-keygen -l -E sha256 -f "$common/host_ed25519.pub" | awk '{print $2}')
+printf '{"name":"%s","host":"127.0.0.1","port":%s,"user":"%s","home":"%s","kbd":%s,"keyPath":"%s","passKeyPath":"%s","passphrase":"%s","password":"%s","hostFingerprint":"%s","hostPublicKey":"%s","pid":%s}\n' \
+  "$name" "$port" "$user" "$home" "$([ $kbd = 1 ] && echo true || echo false)" "$common/id_ed25519" "$common/id_ed25519_pass" \
+  "$(cat "$common/passphrase")" "$(cat "$common/password")" "$fingerprint" "$(cut -d' ' -f1,2 "$common/host_ed25519.pub")" "$(cat "$inst/sshd.pid")"
