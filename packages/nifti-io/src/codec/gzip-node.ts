@@ -3,9 +3,9 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { NiftiError } from '../errors.js';
 import type { GzipCodec } from './gzip-codec.js';
 
-// Output chunk size, measured (npm run bench): 256 KiB costs no time against 1 MiB and lowers peak memory,
-// because fewer bytes of already-copied chunks wait for the garbage collector.
-const CHUNK = 256 << 10;
+// Output chunk size, measured (npm run bench): 1 MiB keeps pace with a bare gunzipSync; 256 KiB saved a
+// little peak memory (2.1x instead of 2.2x the volume) but cost 10-20 % in time.
+const CHUNK = 1 << 20;
 
 /** The Node codec: zlib streams, which run on libuv's thread pool and accept multi-member files. */
 export const codec: GzipCodec = {
