@@ -4,6 +4,7 @@
 #   mricron-data                    real volumes: Colin27 (ch2*.nii.gz) and atlases
 #   python3-pydicom, dcm2niix       DICOM test files and fixtures; the reference DICOM converter
 #   chromium                        a real browser for the browser-build tests (driven by playwright-core)
+#   openssl, curl                   a self-signed certificate for the TLS tests; curl as an upload baseline
 # Under CI a missing package that cannot be installed fails the run instead of skipping tests.
 set -euo pipefail
 
@@ -14,6 +15,8 @@ need=()
 /usr/bin/python3 -c 'import pydicom' 2>/dev/null || need+=(python3-pydicom)
 command -v dcm2niix >/dev/null || need+=(dcm2niix)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v openssl >/dev/null || need+=(openssl)
+command -v curl >/dev/null || need+=(curl)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup-test-env: installing ${need[*]}"

@@ -32,10 +32,11 @@ user=medaas
 if [ "$action" = stop ]; then
   if pid_alive "$inst/sshd.pid"; then
     pid=$(cat "$inst/sshd.pid")
+    # Collect the sessions before the listener dies: afterwards they are no longer its children.
+    children=""
+    [ "$sessions" = 1 ] && children=$(descendants "$pid")
     kill "$pid" 2>/dev/null || true
-    if [ "$sessions" = 1 ]; then
-      for child in $(descendants "$pid"); do kill -9 "$child" 2>/dev/null || true; done
-    fi
+    for child in $children; do kill -9 "$child" 2>/dev/null || true; done
     wait_for 10 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$inst/sshd.pid"

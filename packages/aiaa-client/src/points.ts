@@ -1,0 +1,77 @@
+import { AiaaError } from './errors.js';
+
+/** A voxel index `[i, j, k]` of the uploaded image (NIfTI index order: i fastest). */
+export type VoxelPoint = readonly [number, number, number];
+
+/** A polygon: `[x, y]` vertices in slice pixel coordinates. */
+export type Polygon = readonly (readonly [number, number])[];
+
+/** The polygons of one slice. An empty slice has none. */
+export type SlicePolygons = readonly Polygon[];
+
+/** A box in voxel indices, inclusive on both ends, per axis: `[[x0, x1], [y0, y1], [z0, z1]]`. */
+export type VoxelBox = readonly [readonly [number, number], readonly [number, number], readonly [number, number]];
+
+/** Checks that every point is three non-negative whole numbers. */
+export function checkPoints(points: unknown, what: string, minimum = 0): VoxelPoint[] {
+  if (!Array.isArray(points)) throw invalid(`${what} must be an array of [i, j, k] voxel indices`, what);
+  if (points.length < minimum) throw invalid(`${what} needs at least ${minimum} points, got ${points.length}`, what);
+  return points.map((point, index) => checkPoint(point, `${what}[${index}]`));
+}
+
+/** Checks one `[i, j, k]` voxel index. */
+export function checkPoint(point: unknown, what: string): VoxelPoint {
+  if (!Array.isArray(point) || point.length !== 3 || !point.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+    throw invalid(`${what} must be [i, j, k] with non-negative whole numbers, got ${JSON.stringify(point)?.slice(0, 80)}`, what);
+  }
+  return [point[0], point[1], point[2]];
+}
+
+/** Decodes polygons of one slice from a server reply, or undefined when they do not have that shape. */
+export function asSlicePolygons(value: unknown): SlicePolygons | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: Polygon[] = [];
+  for (const polygon of value) {
+    if (!Array.isArray(polygon)) return undefined;
+    const vertices: (readonly [number, number])[] = [];
+    for (const vertex of polygon) {
+      if (!Array.isArray(vertex) || vertex.length < 2 || typeof vertex[0] !== 'number' || typeof vertex[1] !== 'number') return undefined;
+      vertices.push([vertex[0], vertex[1]]);
+    }
+    out.push(vertices);
+  }
+  return out;
+}
+
+/** Decodes a `crop` box from DeepGrow params, when it has the `[[x0,x1],[y0,y1],[z0,z1]]` shape. */
+export function asVoxelBox(value: unknown): VoxelBox | undefined {
+  if (!Array.isArray(value) || value.length !== 3) return undefined;
+  const axes = value.map((axis) =>
+    Array.isArray(axis) && axis.length === 2 && axis.every((n) => typeof n === 'number' && Number.isFinite(n)) ? ([axis[0], axis[1]] as const) : undefined,
+  );
+  const [x, y, z] = axes;
+  return x && y && z ? [x, y, z] : undefined;
+}
+
+/** Decodes a list of `[i, j, k]` points from a reply (numbers, or the legacy JSON string form). */
+export function asPoints(value: unknown): VoxelPoint[] | undefined {
+  let list = value;
+  if (typeof list === 'string') {
+    try {
+      list = JSON.parse(list);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!Array.isArray(list)) return undefined;
+  const out: VoxelPoint[] = [];
+  for (const p of list) {
+    if (!Array.isArray(p) || p.length < 3 || !p.slice(0, 3).every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
+    out.push([p[0], p[1], p[2]]);
+  }
+  return out;
+}
+
+function invalid(message: string, what: string): AiaaError {
+  return new AiaaError('AIAA_INVALID_ARGUMENT', message, { details: { argument: what } });
+}

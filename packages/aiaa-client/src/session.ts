@@ -1,0 +1,67 @@
+import { isMedaasError, type CallOptions } from '@medaas/core';
+
+const SESSION = Symbol.for('@medaas/aiaa-client/session');
+
+/**
+ * A session on an AIAA server: the server keeps the uploaded image, so later calls send only the session
+ * id instead of the volume. Pass it wherever an image is accepted. `close()` deletes it on the server; it is
+ * idempotent, and a session the server has already dropped counts as closed.
+ */
+export interface AiaaSession extends AsyncDisposable {
+  /** The server's `session_id`. */
+  readonly id: string;
+  /** The reply of the server when the session was created (at least `session_id`). */
+  readonly info: Readonly<Record<string, unknown>>;
+  /** Whether `close()` has completed. */
+  readonly closed: boolean;
+  /**
+   * Deletes the session on the server. Safe to call more than once.
+   *
+   * @throws {AiaaError} `AIAA_CONNECTION` or `AIAA_HTTP_STATUS` when the server cannot be told; a later call tries again.
+   */
+  close(options?: CallOptions): Promise<void>;
+}
+
+/** Whether a value is a session handle made by this package (checked by brand, so duplicate installs agree). */
+export function isAiaaSession(value: unknown): value is AiaaSession {
+  return typeof value === 'object' && value !== null && (value as { [SESSION]?: unknown })[SESSION] === true;
+}
+
+/** Makes a session handle whose `close` runs `remove` once. */
+export function makeSession(
+  id: string,
+  info: Readonly<Record<string, unknown>>,
+  remove: (id: string, options: CallOptions) => Promise<void>,
+): AiaaSession {
+  let closing: Promise<void> | undefined;
+  let closed = false;
+  const session: AiaaSession = {
+    id,
+    info,
+    get closed() {
+      return closed;
+    },
+    close(options: CallOptions = {}) {
+      closing ??= remove(id, options).then(
+        () => {
+          closed = true;
+        },
+        (error: unknown) => {
+          // Already expired or unknown on the server: nothing is left to delete.
+          if (isMedaasError(error, 'AIAA_SESSION_EXPIRED') || (isMedaasError(error, 'AIAA_HTTP_STATUS') && error.details['status'] === 404)) {
+            closed = true;
+            return;
+          }
+          closing = undefined;
+          throw error;
+        },
+      );
+      return closing;
+    },
+    [Symbol.asyncDispose]() {
+      return session.close();
+    },
+  };
+  Object.defineProperty(session, SESSION, { value: true });
+  return session;
+}

@@ -1,0 +1,257 @@
+import { createProgressReporter, isMedaasError, retry, withCallScope, type Logger, type ProgressCallback } from '@medaas/core';
+import { Readable } from 'node:stream';
+import { request, type Dispatcher } from 'undici';
+import { AiaaError } from './errors.js';
+import type { MultipartBody } from './multipart-writer.js';
+import { boundaryOf, parseMultipart, type MultipartPart } from './multipart-parser.js';
+
+/** How many attempts idempotent calls get, and how long to wait between them. */
+export interface AiaaRetryOptions {
+  /** Further attempts after the first. Default 2. */
+  readonly retries?: number;
+  /** First delay in milliseconds. Default 250. */
+  readonly minDelayMs?: number;
+  /** Longest delay in milliseconds. Default 5000. */
+  readonly maxDelayMs?: number;
+}
+
+/** What a transport needs to know about the server and the connection. */
+export interface TransportConfig {
+  readonly baseUrl: URL;
+  readonly dispatcher: Dispatcher;
+  readonly logger: Logger;
+  readonly maxResponseBytes: number;
+  readonly retry: AiaaRetryOptions | false;
+}
+
+/** One HTTP exchange with an AIAA server. */
+export interface ExchangeSpec {
+  readonly operation: string;
+  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  /** The path below the base URL, e.g. `/v1/models`. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | undefined>>;
+  readonly body?: MultipartBody;
+  /** Only idempotent exchanges (no side effects, no body) are retried. */
+  readonly idempotent: boolean;
+  readonly signal?: AbortSignal | undefined;
+  readonly timeoutMs: number;
+  readonly onProgress?: ProgressCallback | undefined;
+}
+
+/** A successful reply, decoded by content type. */
+export type Reply =
+  | { readonly kind: 'json'; readonly value: unknown }
+  | { readonly kind: 'multipart'; readonly parts: readonly MultipartPart[] }
+  | { readonly kind: 'other'; readonly contentType: string; readonly bytes: Uint8Array };
+
+type Body = Dispatcher.ResponseData['body'];
+
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+/** Sends one exchange (with retries when idempotent) and decodes the reply. */
+export async function exchange(config: TransportConfig, spec: ExchangeSpec): Promise<Reply> {
+  return withCallScope(spec.operation, { signal: spec.signal, timeoutMs: spec.timeoutMs }, (signal) => {
+    if (!spec.idempotent || config.retry === false) return once(config, spec, signal);
+    const { retries = 2, minDelayMs = 250, maxDelayMs = 5000 } = config.retry;
+    return retry(() => once(config, spec, signal), {
+      retries,
+      minDelayMs,
+      maxDelayMs,
+      signal,
+      shouldRetry: ({ error }) =>
+        isMedaasError(error, 'AIAA_CONNECTION') ||
+        (isMedaasError(error, 'AIAA_HTTP_STATUS') && RETRYABLE_STATUS.has(Number(error.details['status']))),
+      onRetry: ({ attempt, delayMs }) => config.logger.warn('aiaa: retrying', { operation: spec.operation, attempt, delayMs }),
+    });
+  });
+}
+
+/** The URL of a path below the base URL, keeping the base URL's own path as the official client does. */
+export function urlFor(baseUrl: URL, path: string, query: Readonly<Record<string, string | undefined>> = {}): URL {
+  const url = new URL(baseUrl.href);
+  url.pathname = `${baseUrl.pathname.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+  url.search = '';
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value);
+  return url;
+}
+
+async function once(config: TransportConfig, spec: ExchangeSpec, signal: AbortSignal): Promise<Reply> {
+  const url = urlFor(config.baseUrl, spec.path, spec.query);
+  const started = Date.now();
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await request(url, {
+      dispatcher: config.dispatcher,
+      method: spec.method,
+      signal,
+      // Our own call timeout bounds the exchange; undici's 300 s defaults would cut first inferences short.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      headers: spec.body
+        ? { 'content-type': spec.body.contentType, 'content-length': String(spec.body.length), accept: '*/*' }
+        : { accept: '*/*' },
+      body: spec.body ? Readable.from(uploadStream(spec.body, spec.onProgress), { objectMode: false }) : null,
+    });
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw connectionError(spec, url, error);
+  }
+  const { statusCode, headers, body } = response;
+  config.logger.debug('aiaa: reply', { operation: spec.operation, status: statusCode, ms: Date.now() - started });
+  try {
+    const contentType = headerValue(headers['content-type']) ?? '';
+    if (statusCode === 440) {
+      const message = await serverMessage(body, contentType, signal);
+      throw new AiaaError('AIAA_SESSION_EXPIRED', `${spec.operation}: the session has expired (HTTP 440)${message ? `: ${message}` : ''}`, {
+        details: { status: 440, operation: spec.operation, serverMessage: message },
+      });
+    }
+    if (statusCode < 200 || statusCode >= 300) {
+      const message = await serverMessage(body, contentType, signal);
+      throw new AiaaError('AIAA_HTTP_STATUS', `${spec.operation}: ${spec.method} ${url.pathname} failed with HTTP ${statusCode}${message ? `: ${message}` : ''}`, {
+        details: { status: statusCode, operation: spec.operation, path: url.pathname, serverMessage: message },
+      });
+    }
+    const total = Number(headerValue(headers['content-length']));
+    if (Number.isFinite(total) && total > config.maxResponseBytes) tooLarge(spec, config.maxResponseBytes);
+    const chunks = downloadStream(body, { spec, signal, max: config.maxResponseBytes, total: Number.isFinite(total) ? total : undefined });
+    if (/multipart\//i.test(contentType)) {
+      const boundary = boundaryOf(contentType);
+      const parts: MultipartPart[] = [];
+      for await (const part of parseMultipart(chunks, boundary)) parts.push(part);
+      return { kind: 'multipart', parts };
+    }
+    const bytes = await collect(chunks);
+    if (/[/+]json\b/i.test(contentType) || (contentType === '' && bytes.byteLength === 0)) {
+      return { kind: 'json', value: bytes.byteLength === 0 ? null : parseJson(bytes, spec.operation) };
+    }
+    return { kind: 'other', contentType, bytes };
+  } finally {
+    if (!body.readableEnded) {
+      // undici's body emits an abort error when destroyed early; it is expected here, not a failure to report.
+      body.on('error', () => undefined);
+      body.destroy();
+    }
+  }
+}
+
+async function* uploadStream(body: MultipartBody, onProgress: ProgressCallback | undefined): AsyncIterable<Uint8Array> {
+  const progress = createProgressReporter(onProgress, { phase: 'upload', total: body.length });
+  let sent = 0;
+  progress.update(0);
+  for await (const chunk of body.chunks()) {
+    yield chunk;
+    sent += chunk.byteLength;
+    progress.update(sent);
+  }
+  progress.done(sent);
+}
+
+interface DownloadOptions {
+  readonly spec: ExchangeSpec;
+  readonly signal: AbortSignal;
+  readonly max: number;
+  readonly total: number | undefined;
+}
+
+async function* downloadStream(body: Body, options: DownloadOptions): AsyncGenerator<Uint8Array> {
+  const { spec, signal, max, total } = options;
+  const progress = createProgressReporter(spec.onProgress, { phase: 'download', total });
+  let received = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+      received += chunk.byteLength;
+      if (received > max) tooLarge(spec, max);
+      progress.update(received);
+      yield chunk;
+    }
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    if (error instanceof AiaaError) throw error;
+    throw new AiaaError('AIAA_CONNECTION', `${spec.operation}: the connection closed before the reply was complete (${received} bytes received)`, {
+      details: { operation: spec.operation, received, expected: total, reason: codeOf(error) },
+      cause: error,
+    });
+  }
+  progress.done(received);
+}
+
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const list: Uint8Array[] = [];
+  for await (const chunk of chunks) list.push(chunk);
+  return list.length === 1 ? list[0]! : Buffer.concat(list);
+}
+
+async function serverMessage(body: Body, contentType: string, signal: AbortSignal): Promise<string> {
+  // Error bodies are read only up to a small limit: an HTML error page or a hostile server cannot exhaust memory.
+  const limit = 64 * 1024;
+  const list: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      list.push(chunk);
+      size += chunk.byteLength;
+      if (size >= limit) break;
+    }
+  } catch {
+    if (signal.aborted) throw signal.reason;
+  }
+  const text = Buffer.concat(list).subarray(0, limit).toString('utf8');
+  if (/json/i.test(contentType)) {
+    try {
+      const value: unknown = JSON.parse(text);
+      if (typeof value === 'string') return value.slice(0, 500);
+      if (value && typeof value === 'object') {
+        const record = value as Record<string, unknown>;
+        for (const key of ['error', 'message', 'detail', 'msg', 'reason']) {
+          const field = record[key];
+          if (typeof field === 'string') return field.slice(0, 500);
+          if (field && typeof field === 'object' && typeof (field as Record<string, unknown>)['message'] === 'string') {
+            return String((field as Record<string, unknown>)['message']).slice(0, 500);
+          }
+        }
+      }
+    } catch {
+      // Not JSON after all: fall through to the text form.
+    }
+  }
+  const plain = /html/i.test(contentType) || /^\s*</.test(text) ? text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ') : text;
+  return plain.replace(/\s+/g, ' ').trim().slice(0, 500);
+}
+
+function parseJson(bytes: Uint8Array, operation: string): unknown {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AiaaError('AIAA_INVALID_RESPONSE', `${operation}: the reply is not valid JSON: "${text.slice(0, 120)}"`, {
+      details: { operation, bytes: bytes.byteLength },
+      cause: error,
+    });
+  }
+}
+
+function tooLarge(spec: ExchangeSpec, max: number): never {
+  throw new AiaaError('AIAA_RESPONSE_TOO_LARGE', `${spec.operation}: the reply is larger than maxResponseBytes (${max})`, {
+    details: { operation: spec.operation, maxResponseBytes: max },
+  });
+}
+
+function connectionError(spec: ExchangeSpec, url: URL, error: unknown): AiaaError {
+  const code = codeOf(error);
+  const reason = error instanceof Error ? error.message : String(error);
+  return new AiaaError('AIAA_CONNECTION', `${spec.operation}: ${spec.method} ${url.origin}${url.pathname} failed: ${reason}`, {
+    details: { operation: spec.operation, origin: url.origin, reason: code },
+    cause: error,
+  });
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

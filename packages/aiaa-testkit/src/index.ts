@@ -1,0 +1,18 @@
+/**
+ * A faithful AIAA v1 server for development and tests, with classical algorithms instead of neural
+ * networks: Otsu threshold + largest connected component (automatic segmentation), the structure inside
+ * the extreme points' box (DEXTR3D), and seeded region growing (DeepGrow 2-D/3-D). It runs on loopback,
+ * keeps sessions in memory with expiry and a size limit, and answers bad requests with 4xx JSON.
+ *
+ * @packageDocumentation
+ */
+export { startTestServer } from './server.js';
+export type { TestServer, TestServerOptions, TestServerStats } from './server.js';
+export { DEFAULT_TEST_MODELS } from './models.js';
+export type { TestModel, TestAlgorithm } from './models.js';
+export type { SessionLimits } from './sessions.js';
+export { TestkitError } from './errors.js';
+export type { TestkitErrorCode } from './errors.js';
+export { PYTHON_CLIENT_BOUNDARY } from './replies.js';
+export { spherePhantom, dice, extremePointsOf, OBLIQUE_AFFINE } from './phantoms.js';
+export type { PhantomOptions, PhantomSphere } from './phantoms.js';
