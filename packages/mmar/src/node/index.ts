@@ -1,0 +1,9 @@
+/**
+ * Node helpers of `@medaas/mmar`: read a whole MMAR folder, write one atomically, validate a folder
+ * against the data on disk.
+ *
+ * @packageDocumentation
+ */
+export { readMmar, validateMmarFolder } from './read-mmar.js';
+export type { ReadMmarOptions, ValidateMmarFolderOptions } from './read-mmar.js';
+export { writeMmar } from './write-mmar.js';

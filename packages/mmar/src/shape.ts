@@ -1,0 +1,93 @@
+import { MmarError } from './errors.js';
+import { jsonPointer, parseJsonPointer } from './json-pointer.js';
+
+/** One place where a configuration does not have the expected shape. */
+export interface ShapeIssue {
+  /** RFC 6901 pointer to the offending value (or to the object that lacks a required key). */
+  readonly pointer: string;
+  /** What is wrong, in words, e.g. `expected a number but found a string`. */
+  readonly message: string;
+}
+
+/** A plain JSON object, as the checks below narrow `unknown` to. */
+export type JsonRecord = Readonly<Record<string, unknown>>;
+
+/** The pointer of a child value. */
+export function childPointer(pointer: string, key: string | number): string {
+  return pointer + jsonPointer([key]);
+}
+
+/** A short name of a JSON value's type, for messages. */
+export function jsonTypeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+/** Whether `value` is a string that is exactly one `{variable}` reference. */
+export function isVariableReference(value: unknown): value is string {
+  return typeof value === 'string' && /^\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value);
+}
+
+/** Collects shape issues; every check returns whether the value passed, so callers can descend safely. */
+export class ShapeChecker {
+  readonly issues: ShapeIssue[] = [];
+
+  report(pointer: string, message: string): false {
+    this.issues.push({ pointer, message });
+    return false;
+  }
+
+  object(value: unknown, pointer: string): value is JsonRecord {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return true;
+    return this.report(pointer, `expected an object but found ${jsonTypeOf(value)}`);
+  }
+
+  array(value: unknown, pointer: string): value is readonly unknown[] {
+    return Array.isArray(value) || this.report(pointer, `expected an array but found ${jsonTypeOf(value)}`);
+  }
+
+  string(value: unknown, pointer: string): value is string {
+    if (typeof value !== 'string') return this.report(pointer, `expected a string but found ${jsonTypeOf(value)}`);
+    return value.trim() !== '' || this.report(pointer, 'expected a non-empty string');
+  }
+
+  /** A number, or a `{variable}` reference that Clara substitutes before use. */
+  numberOrReference(value: unknown, pointer: string): boolean {
+    if ((typeof value === 'number' && Number.isFinite(value)) || isVariableReference(value)) return true;
+    return this.report(pointer, `expected a number or a {variable} reference but found ${jsonTypeOf(value)}`);
+  }
+
+  /** A boolean, or a `{variable}` reference (Clara's `"disabled": "{dont_load_ckpt_model}"`). */
+  booleanOrReference(value: unknown, pointer: string): boolean {
+    if (typeof value === 'boolean' || isVariableReference(value)) return true;
+    return this.report(pointer, `expected a boolean or a {variable} reference but found ${jsonTypeOf(value)}`);
+  }
+
+  /** Checks `record[key]` when present; reports it when `required` and absent. */
+  field(record: JsonRecord, key: string, pointer: string, check: (value: unknown, pointer: string) => unknown, required = false): void {
+    if (Object.hasOwn(record, key)) check(record[key], childPointer(pointer, key));
+    else if (required) this.report(pointer, `missing required key "${key}"`);
+  }
+
+  /** Throws the collected issues as one `MMAR_INVALID_CONFIG` error, if there are any. */
+  throwIfAny(file: string, what: string): void {
+    const first = this.issues[0];
+    if (!first) return;
+    const more = this.issues.length > 1 ? ` (and ${this.issues.length - 1} more)` : '';
+    throw new MmarError('MMAR_INVALID_CONFIG', `${file}: invalid ${what} at ${first.pointer || '/'}: ${first.message}${more}`, {
+      details: { file, pointer: first.pointer, issues: this.issues.slice(0, 50) },
+    });
+  }
+}
+
+/** The value at a pointer of a plain JSON value, or undefined. */
+export function valueAt(value: unknown, pointer: string): unknown {
+  let current: unknown = value;
+  for (const segment of parseJsonPointer(pointer)) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = Object.hasOwn(current, segment) ? (current as Record<string, unknown>)[segment] : undefined;
+  }
+  return current;
+}

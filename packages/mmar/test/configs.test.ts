@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { isMedaasError } from '@medaas/core';
+import {
+  MmarError,
+  isByocComponent,
+  globalVariables,
+  parseConfig,
+  parseConfigAiaa,
+  parseConfigTrain,
+  parseConfigValidation,
+  parseConfigInference,
+  parseEnvironment,
+  stringifyConfig,
+  type ComponentConfig,
+} from '@medaas/mmar';
+import { MMAR_FIXTURES, fixtureFiles, fixtureText } from './helpers.js';
+
+function configError(fn: () => unknown): MmarError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof MmarError) return error;
+    throw error;
+  }
+  throw new Error('expected an MmarError');
+}
+
+describe('published Clara Train 4 MMARs', () => {
+  for (const mmar of MMAR_FIXTURES) {
+    it(`${mmar}: every configuration parses and stringifies back byte for byte`, () => {
+      const files = fixtureFiles(mmar);
+      const configs = Object.keys(files).filter((p) => /^config\/(environment|config_[a-z]+)\.json$/.test(p));
+      expect(configs.length).toBeGreaterThanOrEqual(2);
+      for (const path of configs) {
+        const text = files[path] as string;
+        const kind = path.includes('environment') ? 'environment' : (path.match(/config_([a-z]+)\.json/)?.[1] as 'train' | 'validation' | 'inference' | 'aiaa');
+        const document = parseConfig(kind, text, { file: path });
+        expect(stringifyConfig(document)).toBe(text);
+        expect(document.value).toEqual(JSON.parse(text));
+      }
+    });
+  }
+
+  it('reads the spleen training configuration as typed values', () => {
+    const config = parseConfigTrain(fixtureText('clara_pt_spleen_ct_segmentation', 'config/config_train.json'));
+    expect(config.value.epochs).toBe(1260);
+    expect(config.value.learning_rate).toBe(0.0002);
+    expect(config.value.train.model).toEqual({
+      name: 'UNet',
+      args: { dimensions: 3, in_channels: 1, out_channels: 2, channels: [16, 32, 64, 128, 256], strides: [2, 2, 2, 2], num_res_units: 2, norm: 'batch' },
+    });
+    expect(config.value.train.pre_transforms.map((t) => ('name' in t ? t.name : undefined))).toContain('RandCropByPosNegLabeld');
+    expect(config.value.train.dataset.data_list_key).toBe('training');
+    expect(config.value.validate?.metrics?.[0]?.log_label).toBe('val_mean_dice');
+    expect(Object.keys(globalVariables(config.value))).toEqual(['epochs', 'num_interval_per_valid', 'learning_rate', 'multi_gpu', 'amp', 'determinism', 'cudnn_benchmark', 'dont_load_ckpt_model']);
+  });
+
+  it('reads the validation config whose model is a TorchScript file or a checkpoint', () => {
+    const validation = parseConfigValidation(fixtureText('clara_pt_spleen_ct_segmentation', 'config/config_validation.json'));
+    expect(validation.value.model).toEqual([
+      { ts_path: '{MMAR_TORCHSCRIPT}', disabled: '{dont_load_ts_model}' },
+      { ckpt_path: '{MMAR_CKPT}', disabled: '{dont_load_ckpt_model}' },
+    ]);
+    expect(validation.value.metrics?.map((m) => m.log_label)).toEqual(['val_mean_dice', 'val_acc']);
+  });
+
+  it('reads the environment and the AIAA configs', () => {
+    const env = parseEnvironment(fixtureText('clara_pt_spleen_ct_segmentation', 'config/environment.json'));
+    expect(env.value).toMatchObject({ DATA_ROOT: '/workspace/data/Task09_Spleen', DATASET_JSON: 'config/dataset_0.json', MMAR_CKPT_DIR: 'models' });
+    expect(parseConfigAiaa(fixtureText('clara_pt_liver_and_tumor_ct_segmentation', 'config/config_aiaa.json')).value.labels).toEqual(['liver', 'tumor']);
+    expect(parseConfigAiaa(fixtureText('clara_pt_deepgrow_3d_annotation', 'config/config_aiaa.json')).value.type).toBe('deepgrow');
+  });
+
+  it('accepts Bring Your Own Components next to named ones', () => {
+    const config = parseConfigTrain(fixtureText('byoc_segmentation', 'config/config_train.json'));
+    const { loss, model, pre_transforms, handlers } = config.value.train;
+    expect(isByocComponent(loss)).toBe(true);
+    expect(loss).toEqual({ path: 'custom_losses.FocalDiceLoss', args: { gamma: 2.0, include_background: false } });
+    expect(isByocComponent(model as ComponentConfig)).toBe(true);
+    expect(pre_transforms.map((t) => isByocComponent(t))).toEqual([false, false, true, false]);
+    expect(handlers?.[0]).toMatchObject({ path: 'custom_handlers.SlackNotifier', rank: 0 });
+    expect(config.value.train['x_team_notes']).toBe('kept as is by @medaas/mmar');
+    const deepgrow = parseConfigTrain(fixtureText('clara_pt_deepgrow_3d_annotation', 'config/config_train.json'));
+    expect(deepgrow.value.train.pre_transforms.filter((t) => isByocComponent(t))).toHaveLength(4);
+  });
+});
+
+describe('bad configurations', () => {
+  const minimal = {
+    epochs: 10,
+    train: {
+      loss: { name: 'DiceLoss' },
+      optimizer: { name: 'Adam', args: { lr: 0.001 } },
+      model: { name: 'UNet', args: {} },
+      pre_transforms: [{ name: 'LoadImaged', args: { keys: ['image'] } }],
+      dataset: { name: 'Dataset', data_list_key: 'training' },
+      dataloader: { name: 'DataLoader' },
+      trainer: { name: 'SupervisedTrainer' },
+    },
+  };
+
+  it('accepts a minimal training configuration', () => {
+    expect(parseConfigTrain(JSON.stringify(minimal)).value.train.loss).toEqual({ name: 'DiceLoss' });
+  });
+
+  it('names the JSON pointer of a wrong type at any depth', () => {
+    const cases: [unknown, string, RegExp][] = [
+      [{ ...minimal, epochs: 'many' }, '/epochs', /expected a number or a \{variable\} reference but found a string/],
+      [{ ...minimal, train: { ...minimal.train, optimizer: { name: 'Adam', args: [0.001] } } }, '/train/optimizer/args', /expected an object but found an array/],
+      [{ ...minimal, train: { ...minimal.train, pre_transforms: [{ name: 'LoadImaged' }, { args: {} }] } }, '/train/pre_transforms/1', /needs "name".*"path"/],
+      [{ ...minimal, train: { ...minimal.train, loss: { name: 'DiceLoss', path: 'x.Y' } } }, '/train/loss', /not several/],
+      [{ ...minimal, train: { ...minimal.train, loss: { path: 'no_dots' } } }, '/train/loss/path', /dotted Python class path/],
+      [{ ...minimal, train: { ...minimal.train, dataset: { name: 'Dataset', data_list_key: 3 } } }, '/train/dataset/data_list_key', /expected a string but found a number/],
+      [{ ...minimal, train: { ...minimal.train, handlers: [{ name: 'X', disabled: 'yes' }] } }, '/train/handlers/0/disabled', /boolean or a \{variable\}/],
+      [{ ...minimal, train: { ...minimal.train, trainer: undefined } }, '/train', /missing required key "trainer"/],
+      [{ ...minimal, validate: { pre_transforms: [{ ref: 'Nope' }], dataset: { name: 'D' }, dataloader: { name: 'L' }, inferer: { name: 'I' }, evaluator: { name: 'E' } } }, '/validate/pre_transforms/0/ref', /names no component/],
+      [[1, 2], '', /expected an object but found an array/],
+    ];
+    for (const [config, pointer, message] of cases) {
+      const error = configError(() => parseConfigTrain(JSON.stringify(config)));
+      expect(error.code).toBe('MMAR_INVALID_CONFIG');
+      expect(error.details).toMatchObject({ file: 'config/config_train.json', pointer });
+      expect(error.message).toMatch(message);
+    }
+  });
+
+  it('lists every issue in details, not only the first', () => {
+    const error = configError(() => parseConfigTrain(JSON.stringify({ train: { loss: 1, optimizer: 2 } })));
+    const issues = error.details['issues'] as { pointer: string }[];
+    expect(issues.map((i) => i.pointer)).toEqual(expect.arrayContaining(['/train/loss', '/train/optimizer', '/train']));
+    expect(error.message).toMatch(/and \d+ more/);
+  });
+
+  it('reports malformed JSON with file, line and column', () => {
+    const text = fixtureText('clara_pt_spleen_ct_segmentation', 'config/config_train.json').replace('"amp": true,', '"amp": true,,');
+    const error = configError(() => parseConfigTrain(text));
+    expect(error.code).toBe('MMAR_INVALID_JSON');
+    expect(error.details).toMatchObject({ file: 'config/config_train.json', line: 6, column: 15 });
+  });
+
+  it('checks the environment, evaluation and AIAA shapes', () => {
+    expect(configError(() => parseEnvironment('{"DATA_ROOT": "/d", "DATASET_JSON": "x.json"}')).details).toMatchObject({ pointer: '' });
+    expect(configError(() => parseEnvironment('{"DATA_ROOT": "/d", "DATASET_JSON": "x", "MMAR_CKPT_DIR": "m", "X": [1]}')).details).toMatchObject({ pointer: '/X' });
+    expect(configError(() => parseEnvironment('{"DATA_ROOT": "", "DATASET_JSON": "x", "MMAR_CKPT_DIR": "m"}')).details).toMatchObject({ pointer: '/DATA_ROOT' });
+    expect(configError(() => parseConfigAiaa('{"version": 3, "type": "segmentation", "labels": ["a", 2]}')).details).toMatchObject({ pointer: '/labels/1' });
+    expect(configError(() => parseConfigInference('{"model": {"ts_path": "m.ts"}, "pre_transforms": []}')).message).toMatch(/missing required key "dataset"/);
+    expect(isMedaasError(configError(() => parseConfigValidation('{}')), 'MMAR_INVALID_CONFIG')).toBe(true);
+  });
+});

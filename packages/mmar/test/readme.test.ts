@@ -1,0 +1,28 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { parseConfigTrain, setEpochs, setLabels, setLearningRate, stringifyConfig, validateMmar, type MmarFiles } from '@medaas/mmar';
+import { readMmar, validateMmarFolder, writeMmar } from '@medaas/mmar/node';
+import { FIXTURES, changedLines } from './helpers.js';
+
+let target = '';
+afterAll(async () => rm(target, { recursive: true, force: true }));
+
+it('the README quick start: read, edit, validate, write', async () => {
+  target = await mkdtemp(join(tmpdir(), 'medaas-mmar-readme-'));
+  const files = await readMmar(join(FIXTURES, 'clara_pt_spleen_ct_segmentation'));
+  let train = parseConfigTrain(files['config/config_train.json'] as string);
+  train = setLearningRate(setEpochs(train, 300), 1e-5);
+  let edited: MmarFiles = { ...files, 'config/config_train.json': stringifyConfig(train) };
+  edited = setLabels(edited, ['spleen', 'accessory_spleen']);
+  expect(validateMmar(edited)).toEqual([]);
+  expect(changedLines(files['config/config_train.json'] as string, edited['config/config_train.json'] as string)).toEqual([
+    ['  "epochs": 1260,', '  "epochs": 300,'],
+    ['  "learning_rate": 2e-4,', '  "learning_rate": 1e-5,'],
+    ['        "out_channels": 2,', '        "out_channels": 3,'],
+    ['          "n_classes": 2', '          "n_classes": 3'],
+  ]);
+  await writeMmar(target, edited);
+  expect(await validateMmarFolder(target, { checkDataFiles: false })).toEqual([]);
+});
