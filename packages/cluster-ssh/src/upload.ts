@@ -1,0 +1,322 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { join, posix, relative, sep } from 'node:path';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import { createProgressReporter, redactingLogger, sleep, openCallScope, type CallOptions, type Logger, type ProgressCallback } from '@medaas/core';
+import { ClusterSshError } from './errors.js';
+import type { ExecOptions, ExecResult } from './exec.js';
+import { checkRemotePath, isWithin } from './remote-path.js';
+import { sh, type CommandInput } from './shell.js';
+
+/** Options of `session.upload`. */
+export interface UploadOptions extends CallOptions {
+  /** Reports `{ phase: 'upload', loaded, total }` in bytes over all files. */
+  readonly onProgress?: ProgressCallback;
+  /** Reconnect-and-resume attempts after a dropped connection. Default 3. */
+  readonly retries?: number;
+  /** Delay before the first reconnect, doubled each time. Default 500 ms. */
+  readonly retryDelayMs?: number;
+  /** Replace an existing file of the same name. Default true; false fails with `SSH_UPLOAD_FAILED`. */
+  readonly overwrite?: boolean;
+  /** Bytes per SFTP write request (split further to the server's limit). Default 256 KiB. */
+  readonly chunkBytes?: number;
+  /** Write requests in flight. Default 32. */
+  readonly concurrency?: number;
+  readonly logger?: Logger;
+}
+
+/** What an upload wrote. */
+export interface UploadResult {
+  /** The absolute remote path of the file, or of the folder for a folder upload. */
+  readonly remotePath: string;
+  /** Every file written, absolute remote paths. */
+  readonly files: readonly string[];
+  /** Bytes of all files. */
+  readonly bytes: number;
+  /** Bytes not sent again because an earlier attempt had left them in the temporary file. */
+  readonly resumedBytes: number;
+  /** Reconnections made along the way. */
+  readonly reconnects: number;
+}
+
+/** What the uploader needs from a session. */
+export interface UploadTransport {
+  sftp(signal: AbortSignal): Promise<SFTPWrapper>;
+  exec(command: CommandInput, options?: ExecOptions): Promise<ExecResult>;
+  reconnect(options: CallOptions): Promise<void>;
+  lost(): boolean;
+  readonly context: Record<string, unknown>;
+}
+
+interface LocalFile {
+  readonly path: string;
+  /** POSIX path relative to the upload's root. */
+  readonly relative: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/**
+ * Uploads a file or a folder. Each file is written under a temporary name beside its target, checked
+ * (size, and a SHA-256 computed on the server), then renamed into place; a dropped connection is
+ * reconnected and the file resumed from what the server already holds. Nothing is written outside the
+ * target folder: `..` is refused, and remote and local symlinks that lead outside are refused.
+ */
+export async function uploadPath(transport: UploadTransport, localPath: string, remotePath: string, options: UploadOptions): Promise<UploadResult> {
+  const target = checkRemotePath(remotePath);
+  const scope = openCallScope('ssh upload', options);
+  const log = redactingLogger(options.logger);
+  const state = { reconnects: 0, resumedBytes: 0 };
+  try {
+    const { signal } = scope;
+    if (signal.aborted) throw signal.reason;
+    const info = await stat(localPath).catch((error: unknown) => {
+      throw new ClusterSshError('SSH_UPLOAD_FAILED', `cannot read ${localPath}`, { details: { localPath }, cause: error });
+    });
+    const folder = info.isDirectory();
+    const files = folder ? await listLocal(localPath) : [{ path: localPath, relative: posix.basename(target), size: info.size, mtimeMs: info.mtimeMs }];
+    const total = files.reduce((sum, file) => sum + file.size, 0);
+    const progress = createProgressReporter(options.onProgress, { phase: 'upload', total });
+    const rootPath = folder ? target : posix.dirname(target);
+    let done = 0;
+    const written: string[] = [];
+    let rootReal = '';
+    for (const file of files) {
+      const remote = await withReconnect(transport, options, state, signal, async () => {
+        const sftp = await transport.sftp(signal);
+        rootReal = await ensureDir(sftp, rootPath, undefined, signal);
+        const parent = await ensureDir(sftp, posix.join(rootReal, posix.dirname(file.relative)), rootReal, signal);
+        return putFile(transport, sftp, file, posix.join(parent, posix.basename(file.relative)), options, state, signal, (loaded) => progress.update(done + loaded));
+      });
+      done += file.size;
+      written.push(remote);
+      log.debug('uploaded', { file: remote, bytes: file.size });
+    }
+    progress.done(total);
+    return { remotePath: folder ? rootReal : (written[0] ?? target), files: written, bytes: total, ...state };
+  } finally {
+    scope.dispose();
+  }
+}
+
+async function withReconnect<T>(transport: UploadTransport, options: UploadOptions, state: { reconnects: number }, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  const retries = options.retries ?? 3;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      const lost = transport.lost() || (error instanceof ClusterSshError && error.code === 'SSH_CONNECTION_LOST');
+      if (!lost) throw error;
+      const failure = error instanceof ClusterSshError && error.code === 'SSH_CONNECTION_LOST'
+        ? error
+        : new ClusterSshError('SSH_CONNECTION_LOST', `the connection dropped during the upload: ${(error as Error).message}`, { details: transport.context, cause: error });
+      if (attempt >= retries) throw failure;
+      await sleep((options.retryDelayMs ?? 500) * 2 ** attempt, { signal });
+      // A failed reconnect simply uses up this attempt; the next one tries again after a longer wait.
+      await transport.reconnect({ signal }).catch(() => undefined);
+      if (!transport.lost()) state.reconnects += 1;
+    }
+  }
+}
+
+async function listLocal(root: string): Promise<LocalFile[]> {
+  const rootReal = await realpath(root);
+  const out: LocalFile[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      let isDir = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        const real = await realpath(path).catch(() => '');
+        if (real === '' || !(real === rootReal || real.startsWith(rootReal + sep))) {
+          throw new ClusterSshError('SSH_PATH_ESCAPE', `the local symlink ${path} leads outside ${root}`, { details: { path, root } });
+        }
+        isDir = (await stat(path)).isDirectory();
+      }
+      if (isDir) await walk(path);
+      else {
+        const info = await stat(path);
+        if (info.isFile()) out.push({ path, relative: relative(root, path).split(sep).join('/'), size: info.size, mtimeMs: info.mtimeMs });
+      }
+    }
+  };
+  await walk(root);
+  return out;
+}
+
+const gone = new WeakMap<SFTPWrapper, Promise<never>>();
+
+/** Rejects when the SFTP channel closes: ssh2 leaves requests in flight unanswered when the connection dies. */
+function whenGone(sftp: SFTPWrapper): Promise<never> {
+  let promise = gone.get(sftp);
+  if (!promise) {
+    promise = new Promise<never>((_, reject) => {
+      const fail = (): void => reject(new ClusterSshError('SSH_CONNECTION_LOST', 'the SFTP channel closed during the upload'));
+      sftp.once('close', fail).once('end', fail);
+    });
+    promise.catch(() => undefined);
+    gone.set(sftp, promise);
+  }
+  return promise;
+}
+
+function call<T>(sftp: SFTPWrapper, signal: AbortSignal, fn: (cb: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const request = new Promise<T>((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value))));
+  request.catch(() => undefined);
+  return Promise.race([request, whenGone(sftp)]);
+}
+
+function sftpCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+const NO_SUCH_FILE = 2;
+
+/** Creates `dir` and its parents; each existing component must resolve inside `root` (no symlink escapes). */
+async function ensureDir(sftp: SFTPWrapper, dir: string, root: string | undefined, signal: AbortSignal): Promise<string> {
+  // Inside a root, only the components below it are walked (and each checked); the root itself was resolved before.
+  const below = root !== undefined && isWithin(root, dir) ? dir.slice(root.length) : dir;
+  const parts = below.split('/');
+  let current = root !== undefined && below !== dir ? root : dir.startsWith('/') ? '/' : '.';
+  let real = await call<string>(sftp, signal, (cb) => sftp.realpath(current, cb));
+  for (const part of parts) {
+    if (part === '' || part === '.') continue;
+    current = posix.join(real, part);
+    await call<undefined>(sftp, signal, (cb) => sftp.mkdir(current, { mode: 0o750 }, (error) => cb(error, undefined))).catch(async (error: unknown) => {
+      const exists = await call<Stats>(sftp, signal, (cb) => sftp.stat(current, cb)).catch(() => undefined);
+      if (!exists?.isDirectory()) {
+        throw new ClusterSshError('SSH_UPLOAD_FAILED', `cannot create the remote folder ${current}: ${(error as Error).message}`, { details: { path: current }, cause: error });
+      }
+    });
+    real = await call<string>(sftp, signal, (cb) => sftp.realpath(current, cb));
+    if (root !== undefined && !isWithin(root, real)) {
+      throw new ClusterSshError('SSH_PATH_ESCAPE', `the remote path ${current} resolves to ${real}, outside ${root}`, { details: { path: current, resolved: real, root } });
+    }
+  }
+  return real;
+}
+
+async function putFile(
+  transport: UploadTransport,
+  sftp: SFTPWrapper,
+  file: LocalFile,
+  remote: string,
+  options: UploadOptions,
+  state: { resumedBytes: number },
+  signal: AbortSignal,
+  onBytes: (loaded: number) => void,
+): Promise<string> {
+  const name = posix.basename(remote);
+  const existing = await call<Stats>(sftp, signal, (cb) => sftp.lstat(remote, cb)).catch(() => undefined);
+  if (existing?.isDirectory()) throw new ClusterSshError('SSH_UPLOAD_FAILED', `${remote} is a folder`, { details: { remotePath: remote } });
+  if (existing && options.overwrite === false) throw new ClusterSshError('SSH_UPLOAD_FAILED', `${remote} exists`, { details: { remotePath: remote } });
+  // The temporary name is stable for one version of the local file, so a later attempt finds and resumes it.
+  const tag = createHash('sha256').update(`${file.path}\0${file.size}\0${file.mtimeMs}`).digest('hex').slice(0, 16);
+  const temp = posix.join(posix.dirname(remote), `.${name}.${tag}.medaas-part`);
+  const localHash = hashLocal(file.path, signal);
+  localHash.catch(() => undefined);
+  for (let pass = 0; ; pass += 1) {
+    let offset = 0;
+    const partial = await call<Stats>(sftp, signal, (cb) => sftp.lstat(temp, cb)).catch((error: unknown) => {
+      if (sftpCode(error) === NO_SUCH_FILE) return undefined;
+      throw error;
+    });
+    if (partial?.isFile() && partial.size <= file.size && pass === 0) offset = partial.size;
+    else if (partial) await call<undefined>(sftp, signal, (cb) => sftp.unlink(temp, (error) => cb(error, undefined)));
+    state.resumedBytes += offset;
+    await writeFrom(sftp, file, temp, offset, options, signal, onBytes);
+    const check = await verify(transport, sftp, temp, file.size, await localHash, signal);
+    if (check === 'ok') break;
+    await call<undefined>(sftp, signal, (cb) => sftp.unlink(temp, (error) => cb(error, undefined))).catch(() => undefined);
+    // A resumed file that does not verify is sent once more in full; a fresh one that fails is an error.
+    if (offset === 0 || pass > 0) {
+      throw new ClusterSshError('SSH_UPLOAD_VERIFY_FAILED', `${remote} did not verify after upload: ${check}`, { details: { remotePath: remote, localPath: file.path, reason: check } });
+    }
+  }
+  // posix-rename replaces an existing target atomically, where SFTP's plain rename refuses to.
+  await call<undefined>(sftp, signal, (cb) => sftp.ext_openssh_rename(temp, remote, (error) => cb(error, undefined))).catch((error: unknown) => {
+    throw new ClusterSshError('SSH_UPLOAD_FAILED', `cannot rename ${temp} to ${remote}: ${(error as Error).message}`, { details: { remotePath: remote }, cause: error });
+  });
+  return remote;
+}
+
+async function writeFrom(sftp: SFTPWrapper, file: LocalFile, temp: string, offset: number, options: UploadOptions, signal: AbortSignal, onBytes: (loaded: number) => void): Promise<void> {
+  const chunkBytes = options.chunkBytes ?? 256 * 1024;
+  const concurrency = options.concurrency ?? 32;
+  // 'wx' (O_CREAT|O_EXCL) never follows a symlink planted at the temporary name.
+  const handle = await call<Buffer>(sftp, signal, (cb) => sftp.open(temp, offset > 0 ? 'r+' : 'wx', { mode: 0o640 }, cb));
+  const local = await open(file.path, 'r');
+  try {
+    let position = offset;
+    let acked = offset;
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    while (position < file.size && failure === undefined) {
+      if (signal.aborted) throw signal.reason;
+      const length = Math.min(chunkBytes, file.size - position);
+      const buffer = Buffer.allocUnsafe(length);
+      const { bytesRead } = await local.read(buffer, 0, length, position);
+      if (bytesRead !== length) throw new ClusterSshError('SSH_UPLOAD_FAILED', `${file.path} changed during the upload`, { details: { localPath: file.path } });
+      const at = position;
+      const write: Promise<void> = call<undefined>(sftp, signal, (cb) => sftp.write(handle, buffer, 0, length, at, (error) => cb(error, undefined))).then(
+        () => {
+          acked += length;
+          onBytes(acked);
+        },
+        (error: unknown) => {
+          failure ??= error;
+        },
+      );
+      inFlight.add(write);
+      void write.finally(() => inFlight.delete(write));
+      position += length;
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
+    if (signal.aborted) throw signal.reason;
+    // Data reaches the disk before the rename makes it visible (fsync@openssh.com, when offered).
+    await call<undefined>(sftp, signal, (cb) => sftp.ext_openssh_fsync(handle, (error) => cb(error, undefined))).catch(() => undefined);
+  } finally {
+    await local.close();
+    // On a dead connection the close request is never answered: do not wait for it long.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      try {
+        sftp.close(handle, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      } catch {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+}
+
+async function verify(transport: UploadTransport, sftp: SFTPWrapper, temp: string, size: number, sha256: string, signal: AbortSignal): Promise<'ok' | string> {
+  const info = await call<Stats>(sftp, signal, (cb) => sftp.stat(temp, cb));
+  if (info.size !== size) return `size ${info.size}, expected ${size}`;
+  let result = await transport.exec(sh`sha256sum -- ${temp}`, { signal });
+  if (result.exitCode === 127) result = await transport.exec(sh`shasum -a 256 -- ${temp}`, { signal });
+  const remote = /^([0-9a-f]{64})\b/.exec(result.stdout)?.[1];
+  if (result.exitCode !== 0 || remote === undefined) {
+    throw new ClusterSshError('SSH_UPLOAD_VERIFY_FAILED', `cannot compute a checksum on the server: ${result.stderr.trim() || `exit ${String(result.exitCode)}`}`, {
+      details: { path: temp, exitCode: result.exitCode },
+    });
+  }
+  return remote === sha256 ? 'ok' : `sha256 ${remote}, expected ${sha256}`;
+}
+
+async function hashLocal(path: string, signal: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,133 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMedaasError, type Progress } from '@medaas/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectSsh, sh, type SshSession } from '../src/index.js';
+import { hostShell, sshOptions, startSshd, stopSshd, type SshdInfo } from './helpers/services.js';
+
+// Its own sshd instance: the fault test kills it, and other test files must not notice.
+const NAME = 'upload';
+const PORT = 2224;
+let info: SshdInfo;
+let session: SshSession;
+const local = mkdtempSync(join(tmpdir(), 'medaas-up-'));
+const remoteBase = `medaas-upload-test-${process.pid}`;
+
+beforeAll(async () => {
+  info = startSshd({ name: NAME, port: PORT });
+  session = await connectSsh(sshOptions(info));
+});
+afterAll(async () => {
+  await session.exec(['rm', '-rf', '--', remoteBase]).catch(() => undefined);
+  await session?.close();
+  rmSync(local, { recursive: true, force: true });
+  hostShell(`rm -rf /tmp/medaas-outside-${process.pid}`);
+  startSshd({ name: NAME, port: PORT });
+});
+
+const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const remoteSha = async (path: string): Promise<string> => (await session.exec(sh`sha256sum -- ${path}`, { check: true })).stdout.slice(0, 64);
+const remoteList = async (dir: string): Promise<string[]> =>
+  (await session.exec(sh`cd -- ${dir} && find . -mindepth 1 -print0 | sort -z`, { check: true })).stdout.split('\0').filter(Boolean);
+
+describe('SFTP uploads', () => {
+  it('uploads a file with progress, verified, leaving no temporary file', async () => {
+    const bytes = randomBytes(12 * 1024 * 1024 + 123);
+    const file = join(local, 'ct.nii.gz');
+    writeFileSync(file, bytes);
+    const reports: Progress[] = [];
+    const result = await session.upload(file, `${remoteBase}/single/ct.nii.gz`, { onProgress: (p) => reports.push(p) });
+    expect(result.remotePath).toBe(`${info.home}/${remoteBase}/single/ct.nii.gz`);
+    expect(result.bytes).toBe(bytes.length);
+    expect(await remoteSha(result.remotePath)).toBe(sha(bytes));
+    expect(reports.at(-1)).toEqual({ phase: 'upload', loaded: bytes.length, total: bytes.length });
+    expect(reports.map((r) => r.loaded)).toEqual([...reports.map((r) => r.loaded)].sort((a, b) => a - b));
+    expect(await remoteList(`${remoteBase}/single`)).toEqual(['./ct.nii.gz']);
+    // A second upload replaces the file atomically.
+    writeFileSync(file, 'smaller');
+    await session.upload(file, `${remoteBase}/single/ct.nii.gz`);
+    expect((await session.exec(['cat', `${remoteBase}/single/ct.nii.gz`])).stdout).toBe('smaller');
+    const refused = await session.upload(file, `${remoteBase}/single/ct.nii.gz`, { overwrite: false }).catch((e: unknown) => e);
+    expect(isMedaasError(refused, 'SSH_UPLOAD_FAILED')).toBe(true);
+  });
+
+  it('uploads a folder tree with hostile file names over a compressed connection', async () => {
+    const root = join(local, 'dataset');
+    const names = ["imagesTr/case 1 $(touch pwned).nii.gz", "labelsTr/it's;rm -rf ~.nii.gz", 'labelsTr/deep/er/`id`.json', 'dataset.json'];
+    const contents = new Map<string, Buffer>();
+    for (const name of names) {
+      mkdirSync(join(root, name, '..'), { recursive: true });
+      const body = randomBytes(5000 + name.length);
+      contents.set(name, body);
+      writeFileSync(join(root, name), body);
+    }
+    await using compressed = await connectSsh(sshOptions(info, { compress: true }));
+    const result = await compressed.upload(root, `${remoteBase}/dataset`);
+    expect(result.files).toHaveLength(names.length);
+    const listed = await remoteList(`${remoteBase}/dataset`);
+    for (const name of names) {
+      expect(listed).toContain(`./${name}`);
+      expect(await remoteSha(`${remoteBase}/dataset/${name}`)).toBe(sha(contents.get(name) ?? Buffer.alloc(0)));
+    }
+    expect(listed.some((entry) => entry.includes('medaas-part'))).toBe(false);
+    expect(hostShell(`ls ${info.home}`)).not.toContain('pwned');
+  });
+
+  it('never writes outside the target folder: .., remote symlinks and local symlinks are refused', async () => {
+    const file = join(local, 'mask.nii.gz');
+    writeFileSync(file, 'mask');
+    const dotdot = await session.upload(file, `${remoteBase}/a/../../escape.nii.gz`).catch((e: unknown) => e);
+    expect(isMedaasError(dotdot, 'SSH_PATH_ESCAPE')).toBe(true);
+
+    const outside = `/tmp/medaas-outside-${process.pid}`;
+    await session.exec(sh`mkdir -p -- ${outside} ${remoteBase}/trap && ln -sfn -- ${outside} ${remoteBase}/trap/sub`, { check: true });
+    const tree = join(local, 'trap');
+    mkdirSync(join(tree, 'sub'), { recursive: true });
+    writeFileSync(join(tree, 'sub', 'x.nii.gz'), 'x');
+    const viaLink = await session.upload(tree, `${remoteBase}/trap`).catch((e: unknown) => e);
+    expect(isMedaasError(viaLink, 'SSH_PATH_ESCAPE')).toBe(true);
+    expect(hostShell(`ls -A ${outside}`)).toBe('');
+
+    const leaky = join(local, 'leaky');
+    mkdirSync(leaky, { recursive: true });
+    symlinkSync('/etc/passwd', join(leaky, 'passwd'));
+    const localLink = await session.upload(leaky, `${remoteBase}/leaky`).catch((e: unknown) => e);
+    expect(isMedaasError(localLink, 'SSH_PATH_ESCAPE')).toBe(true);
+  });
+
+  it('survives sshd being killed mid-upload: typed error, no file under its final name, then resumes and completes', async () => {
+    const bytes = randomBytes(160 * 1024 * 1024);
+    const file = join(local, 'big.nii');
+    writeFileSync(file, bytes);
+    const target = `${remoteBase}/big/big.nii`;
+    let killed = false;
+    const failed = await session
+      .upload(file, target, {
+        retries: 0,
+        onProgress: ({ loaded }) => {
+          if (!killed && loaded > bytes.length / 4) {
+            killed = true;
+            stopSshd(NAME, { sessions: true });
+          }
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(killed).toBe(true);
+    expect(failed).toMatchObject({ code: 'SSH_CONNECTION_LOST' });
+    expect(session.connected).toBe(false);
+    const leftovers = readdirSync(join(info.home, remoteBase, 'big'));
+    expect(leftovers).not.toContain('big.nii');
+    expect(leftovers.filter((name) => name.endsWith('.medaas-part'))).toHaveLength(1);
+
+    startSshd({ name: NAME, port: PORT });
+    const resumed = await session.upload(file, target);
+    expect(resumed.reconnects).toBe(1);
+    expect(resumed.resumedBytes).toBeGreaterThan(0);
+    expect(resumed.resumedBytes).toBeLessThan(bytes.length);
+    expect(sha(readFileSync(join(info.home, target)))).toBe(sha(bytes));
+    expect(readdirSync(join(info.home, remoteBase, 'big'))).toEqual(['big.nii']);
+    rmSync(file);
+  });
+});
