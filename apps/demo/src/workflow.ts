@@ -32,7 +32,7 @@ export async function runWorkflow(config: DemoConfig, log: (line: string) => voi
   const cluster = await openCluster(config.cluster);
   try {
     log(`2. starting the AIAA server as a ${config.cluster.kind} batch job`);
-    await using server = await startServerStep(cluster, config.cluster, progressPrinter('server job'));
+    await using server = await startServerStep(cluster, config.cluster, config.outDir, progressPrinter('server job'));
     const where = server.tunnel ? `${server.remote.host}:${server.remote.port} through an SSH tunnel` : `${server.remote.host}:${server.remote.port}`;
     log(`   job ${server.job.id} serves ${server.url} (${where}); ready ${server.timings.readyMs - server.timings.runningMs} ms after it started running`);
 

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectSsh, createScheduler, startAiaaServerJob, type AiaaServerJob, type Scheduler, type SshSession } from '@medaas/cluster-ssh';
 import type { ProgressCallback } from '@medaas/core';
@@ -25,10 +27,27 @@ export async function openCluster(config: ClusterConfig): Promise<ClusterHandle>
 /**
  * Step 2: the AIAA server as a batch job, exactly as on a cluster: submit, wait until it runs and says where
  * it listens, tunnel to it (on a cluster), check it answers. The embedded default runs this demo's testkit
- * server (`aiaa-server`), a GPU-free AIAA server with classical algorithms.
+ * server, a GPU-free AIAA server with classical algorithms, as one standalone file; on a cluster the file is
+ * first uploaded to the project folder (only Node.js is needed there), unless `serverCommand` names another
+ * server (a Clara container, say).
  */
-export async function startServerStep(cluster: ClusterHandle, config: ClusterConfig, onProgress: ProgressCallback): Promise<AiaaServerJob> {
-  const command = config.kind !== 'local' && config.serverCommand ? config.serverCommand : [...testkitServerCommand(), '--port', '{port}'];
+export async function startServerStep(
+  cluster: ClusterHandle,
+  config: ClusterConfig,
+  workDir: string,
+  onProgress: ProgressCallback,
+): Promise<AiaaServerJob> {
+  let command: readonly string[];
+  if (config.kind !== 'local' && config.serverCommand) command = config.serverCommand;
+  else {
+    let script = await serverBundle(workDir);
+    if (config.kind !== 'local' && cluster.session) {
+      const remote = `${config.remoteProject}/.medaas/aiaa-server.mjs`;
+      await cluster.session.upload(script, remote);
+      script = remote;
+    }
+    command = [config.kind === 'local' ? process.execPath : 'node', script, '--port', '{port}'];
+  }
   return startAiaaServerJob(cluster.scheduler, {
     server: { command },
     job: { name: 'medaas-aiaa-server', walltimeSec: 3600, ...(config.kind === 'local' ? {} : config.job) },
@@ -37,12 +56,33 @@ export async function startServerStep(cluster: ClusterHandle, config: ClusterCon
   });
 }
 
-/** How to run `aiaa-server` with the same Node.js: the built file, or the TypeScript source under tsx. */
-export function testkitServerCommand(): string[] {
-  const self = fileURLToPath(import.meta.url);
-  if (self.endsWith('.ts')) {
-    const source = fileURLToPath(new URL('../aiaa-server.ts', import.meta.url));
-    return [process.execPath, '--conditions=@medaas/source', '--import', 'tsx', source];
-  }
-  return [process.execPath, fileURLToPath(new URL('./aiaa-server.js', import.meta.url))];
+/**
+ * The standalone server file: built next to the demo by `npm run build`, or bundled now with esbuild when
+ * the demo runs from its TypeScript sources (tests, development).
+ */
+async function serverBundle(workDir: string): Promise<string> {
+  const built = fileURLToPath(new URL('./aiaa-server.js', import.meta.url));
+  if (!fileURLToPath(import.meta.url).endsWith('.ts') && existsSync(built)) return built;
+  const { build } = await import('esbuild');
+  const nifti = fileURLToPath(new URL('../../../../packages/nifti-io/src/', import.meta.url));
+  const outfile = join(workDir, '.medaas', 'aiaa-server.mjs');
+  await build({
+    entryPoints: [fileURLToPath(new URL('../aiaa-server.ts', import.meta.url))],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@medaas/source'],
+    outfile,
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'nifti-io-import-maps',
+        setup(b) {
+          b.onResolve({ filter: /^#(gzip|itk)$/ }, (a) => ({ path: `${nifti}${a.path === '#gzip' ? 'codec/gzip-node.ts' : 'itk/itk-node.ts'}` }));
+        },
+      },
+    ],
+  });
+  return outfile;
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { SshSession } from '@medaas/cluster-ssh';
@@ -11,8 +12,13 @@ export interface MmarResult {
   readonly uploaded: readonly string[];
 }
 
-/** The demo's template: a Clara Train 4 segmentation MMAR (configs and command scripts, no weights). */
-const TEMPLATE = fileURLToPath(new URL('../../mmar-template', import.meta.url));
+/**
+ * The demo's template: a Clara Train 4 segmentation MMAR (configs and command scripts, no weights), at the
+ * demo's root: one folder up from the build (`dist/main.js`), two from the sources (`src/steps/mmar.ts`).
+ */
+const TEMPLATE = ['../mmar-template', '../../mmar-template']
+  .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+  .find((path) => existsSync(join(path, 'config', 'environment.json')))!;
 
 /**
  * Step 6: an MMAR whose environment points at the project folder and its data list, labels set to what the

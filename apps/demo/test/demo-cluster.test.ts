@@ -1,0 +1,68 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const services = fileURLToPath(new URL('../../../scripts/services/', import.meta.url));
+
+/** Starts (or reuses) the real test services; a service that cannot start fails the test loudly. */
+function service(script: string, args: string[]): Record<string, unknown> {
+  const out = execFileSync('bash', [join(services, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 280_000 });
+  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
+let work: string;
+let sshd: { host: string; port: number; user: string; keyPath: string; hostPublicKey: string; home: string };
+let slurm: { partition: string };
+beforeAll(async () => {
+  sshd = service('sshd.sh', ['start', '--name', 'main', '--port', '2222']) as typeof sshd;
+  slurm = service('slurm.sh', ['start']) as typeof slurm;
+  work = await mkdtemp(join(tmpdir(), 'medaas-demo-cluster-'));
+  await chmod(work, 0o755);
+}, 300_000);
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+it('npm run demo against a real sshd and Slurm on loopback: the server job, the tunnel, the uploads, through a jump host', async () => {
+  const knownHosts = join(work, 'known_hosts');
+  await writeFile(knownHosts, `[${sshd.host}]:${sshd.port} ${sshd.hostPublicKey}\n`);
+  const remoteProject = `${sshd.home}/medaas-demo-${Date.now()}`;
+  const target = `${sshd.user}@${sshd.host}:${sshd.port}`;
+  const { stdout, stderr } = await run(
+    process.execPath,
+    [
+      '--conditions=@medaas/source', '--import', 'tsx', main,
+      '--out', join(work, 'out'),
+      '--ssh', target,
+      '--via', target, // the same sshd as a jump host: the session runs through a forwarded channel of a first one
+      '--key', sshd.keyPath,
+      '--known-hosts', knownHosts,
+      '--scheduler', 'slurm',
+      '--partition', slurm.partition,
+      '--remote-project', remoteProject,
+    ],
+    { timeout: 280_000 },
+  ).catch((error: { stdout?: string; stderr?: string }) => {
+    throw new Error(`demo failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+  });
+  expect(stderr).toBe('');
+  expect(stdout).toContain('2. starting the AIAA server as a slurm batch job');
+  expect(stdout).toMatch(/job \d+ serves http:\/\/127\.0\.0\.1:\d+ \(localhost:\d+ through an SSH tunnel\)/);
+  expect(stdout).toContain('models: segmentation_threshold, annotation_dextr3d, deepgrow_3d');
+  expect(stdout).toContain(`and uploading it to ${remoteProject}`);
+  expect(stdout).toMatch(/uploaded\s+\d+ files to the cluster/);
+  // What the cluster received, as the cluster user sees it.
+  const listing = execFileSync('su', [sshd.user, '-s', '/bin/sh', '-c', `cd ${remoteProject} && ls imagesTr labelsTr mmar/config && cat mmar/config/environment.json`], { encoding: 'utf8' });
+  expect(listing).toContain('case_dicom_002.nii.gz');
+  expect(listing).toContain(`"DATA_ROOT": "${remoteProject}"`);
+  // The server job was cancelled when the demo ended: nothing of the test user's is left in the queue.
+  const queue = execFileSync('squeue', ['-h', '-u', sshd.user, '-o', '%i %j %T'], { encoding: 'utf8' });
+  expect(queue).not.toContain('medaas-aiaa-server');
+  execFileSync('rm', ['-rf', remoteProject]);
+}, 300_000);
