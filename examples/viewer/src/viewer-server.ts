@@ -1,0 +1,260 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isMedaasError, raceAbort, redactingLogger, throwIfAborted, type CallOptions, type Logger } from '@medaas/core';
+import { createAiaaClient, type AiaaClient, type AiaaSession } from '@medaas/aiaa-client';
+import { isGzip, readNiftiHeader } from '@medaas/nifti-io';
+import { parseDeepgrowClicks, type DeepgrowClicks } from './clicks.js';
+import { ViewerError } from './errors.js';
+
+/** The built page: the HTML and the bundled script it loads as `./viewer.js`. */
+export interface ViewerPage {
+  readonly html: string;
+  readonly script: string;
+}
+
+/** Options of {@link startViewerServer}. */
+export interface ViewerServerOptions extends CallOptions {
+  /** The AIAA server, e.g. the local end of an SSH tunnel or `@medaas/aiaa-testkit`'s `url`. */
+  readonly aiaaUrl: string | URL;
+  /** The image to show and segment: NIfTI bytes (`.nii` or `.nii.gz`). It is uploaded to AIAA once, as a session. */
+  readonly image: Uint8Array;
+  /** The page to serve (see `build.mjs`). */
+  readonly page: ViewerPage;
+  /** The DeepGrow model. Default: the first 3-D DeepGrow model the server lists, else the first DeepGrow model. */
+  readonly model?: string;
+  /** A loopback address: the page's back end has no authentication. Default `127.0.0.1`. */
+  readonly host?: string;
+  /** Default 0: a free port. */
+  readonly port?: number;
+  /** Receives request and AIAA events, with secrets redacted. Default: silent. */
+  readonly logger?: Logger;
+}
+
+/** A running viewer: the page, the image and the DeepGrow endpoint on one loopback origin. */
+export interface ViewerServer extends AsyncDisposable {
+  /** `http://127.0.0.1:<port>/`: open it in a browser. */
+  readonly url: string;
+  /** The DeepGrow model clicks are sent to. */
+  readonly model: string;
+  /** Stops listening, deletes the AIAA session and closes the client. Idempotent. */
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Starts the viewer's back end on loopback: it serves the page, the image (`/volume`) and `POST
+ * /api/deepgrow`, which takes `{ foreground, background }` voxel indices and answers the mask (NIfTI bytes)
+ * from `client.deepgrow` of `@medaas/aiaa-client`. Browsers cannot run that client (it is built on undici
+ * and Node streams), and an AIAA server has no authentication, so the page talks to this same-origin back
+ * end and only the back end talks to AIAA, typically through an SSH tunnel.
+ *
+ * @throws {ViewerError} `VIEWER_INVALID_OPTIONS` for a host that is not loopback or an image that is not
+ * NIfTI; `VIEWER_LISTEN` when the port cannot be bound.
+ * @throws {AiaaError} from listing the models, when no `model` is given (e.g. `AIAA_CONNECTION`).
+ * @example
+ * ```ts
+ * await using aiaa = await startTestServer();
+ * await using viewer = await startViewerServer({ aiaaUrl: aiaa.url, image, page: await buildViewerPage() });
+ * console.log(`open ${viewer.url}`);
+ * ```
+ */
+export async function startViewerServer(options: ViewerServerOptions): Promise<ViewerServer> {
+  const { signal } = options;
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopback(host)) {
+    throw new ViewerError('VIEWER_INVALID_OPTIONS', `the viewer listens on loopback only (it has no authentication), not on "${host}"`, { details: { host } });
+  }
+  let dims: readonly number[];
+  try {
+    dims = (await readNiftiHeader(options.image, { signal })).dim.slice(1, 4);
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw new ViewerError('VIEWER_INVALID_OPTIONS', `the image is not a readable NIfTI file: ${String(error)}`, { cause: error });
+  }
+  const logger = redactingLogger(options.logger);
+  const client = createAiaaClient({ baseUrl: options.aiaaUrl, logger });
+  try {
+    const model = options.model ?? (await pickModel(client, options));
+    const deepgrow = createDeepgrowRunner(client, model, options.image);
+    const server = createServer((request, response) => {
+      handle(request, response, { page: options.page, image: options.image, dims, deepgrow, logger }).catch((error: unknown) => {
+        logger.error('viewer: request failed', { error: String(error) });
+        if (!response.headersSent) sendJson(response, 500, { error: 'internal error' });
+        else response.destroy();
+      });
+    });
+    const port = await listen(server, host, options.port ?? 0, signal);
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await deepgrow.close();
+        await client.close();
+      })());
+    return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`, model, close, [Symbol.asyncDispose]: close };
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}
+
+interface Context {
+  readonly page: ViewerPage;
+  readonly image: Uint8Array;
+  readonly dims: readonly number[];
+  readonly deepgrow: DeepgrowRunner;
+  readonly logger: Logger;
+}
+
+async function handle(request: IncomingMessage, response: ServerResponse, context: Context): Promise<void> {
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const method = request.method ?? 'GET';
+  if (path === '/api/deepgrow') {
+    if (method !== 'POST') return sendJson(response, 405, { error: 'use POST' });
+    return deepgrowRoute(request, response, context);
+  }
+  if (method !== 'GET' && method !== 'HEAD') return sendJson(response, 405, { error: 'use GET' });
+  if (path === '/' || path === '/index.html') return send(response, 200, 'text/html; charset=utf-8', context.page.html);
+  if (path === '/viewer.js') return send(response, 200, 'text/javascript; charset=utf-8', context.page.script);
+  if (path === '/volume') {
+    // NiiVue picks its reader by name; the page passes the bytes with a name that matches their content.
+    const type = isGzip(context.image) ? 'application/gzip' : 'application/octet-stream';
+    return send(response, 200, type, context.image);
+  }
+  if (path === '/favicon.ico') return send(response, 204, 'image/x-icon', '');
+  return sendJson(response, 404, { error: `no such path: ${path}` });
+}
+
+async function deepgrowRoute(request: IncomingMessage, response: ServerResponse, context: Context): Promise<void> {
+  // The browser aborts a click's request when the user clicks again: stop the AIAA call too.
+  const controller = new AbortController();
+  response.on('close', () => {
+    if (!response.writableFinished) controller.abort(new ViewerError('VIEWER_CONNECTION', 'the page closed the request'));
+  });
+  let clicks: DeepgrowClicks;
+  try {
+    const body = await readBody(request, MAX_BODY_BYTES);
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw new ViewerError('VIEWER_INVALID_CLICKS', 'the request body is not JSON', { details: { field: 'body' } });
+    }
+    clicks = parseDeepgrowClicks(json, context.dims);
+  } catch (error) {
+    if (isMedaasError(error, 'VIEWER_INVALID_CLICKS') || isMedaasError(error, 'VIEWER_HTTP_STATUS')) {
+      const status = isMedaasError(error, 'VIEWER_HTTP_STATUS') ? Number(error.details['status']) : 400;
+      return sendJson(response, status, { error: error.message, code: error.code });
+    }
+    throw error;
+  }
+  context.logger.info('viewer: deepgrow', { foreground: clicks.foreground.length, background: clicks.background.length });
+  try {
+    const mask = await context.deepgrow.run(clicks, controller.signal);
+    send(response, 200, 'application/octet-stream', mask);
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    if (isMedaasError(error)) return sendJson(response, 502, { error: error.message, code: error.code });
+    throw error;
+  }
+}
+
+interface DeepgrowRunner {
+  run(clicks: DeepgrowClicks, signal: AbortSignal): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+function createDeepgrowRunner(client: AiaaClient, model: string, image: Uint8Array): DeepgrowRunner {
+  // One session per image: the volume is uploaded once and every click sends only the points.
+  let session: Promise<AiaaSession> | undefined;
+  const open = (signal: AbortSignal): Promise<AiaaSession> => {
+    const pending = (session ??= client.createSession(image, { signal }));
+    pending.catch(() => {
+      if (session === pending) session = undefined;
+    });
+    return raceAbort(pending, signal);
+  };
+  const call = async (clicks: DeepgrowClicks, signal: AbortSignal): Promise<Uint8Array> => {
+    const current = await open(signal);
+    const last = clicks.foreground[clicks.foreground.length - 1];
+    const options = { foreground: clicks.foreground, background: clicks.background, signal, ...(last ? { currentPoint: last } : {}) };
+    try {
+      return (await client.deepgrow(model, current, options)).mask;
+    } catch (error) {
+      if (!isMedaasError(error, 'AIAA_SESSION_EXPIRED')) throw error;
+      // The server dropped the session (expiry, restart): upload the image again once.
+      if (session && (await session) === current) session = undefined;
+      throwIfAborted(signal);
+      return (await client.deepgrow(model, await open(signal), options)).mask;
+    }
+  };
+  return {
+    run: call,
+    async close() {
+      const pending = session;
+      session = undefined;
+      if (!pending) return;
+      try {
+        await (await pending).close({ timeoutMs: 5000 });
+      } catch {
+        // The session expires on the server by itself; closing is a courtesy.
+      }
+    },
+  };
+}
+
+async function pickModel(client: AiaaClient, options: CallOptions): Promise<string> {
+  const models = await client.listModels({ type: 'deepgrow', signal: options.signal, timeoutMs: options.timeoutMs });
+  const model = models.find((m) => m.deepgrow === '3D') ?? models[0];
+  if (!model) throw new ViewerError('VIEWER_INVALID_OPTIONS', 'the AIAA server lists no DeepGrow model; pass `model`', { details: { models: 0 } });
+  return model.name;
+}
+
+async function readBody(request: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > limit) throw new ViewerError('VIEWER_HTTP_STATUS', `the request body is larger than ${limit} bytes`, { details: { status: 413 } });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(response: ServerResponse, status: number, type: string, body: string | Uint8Array): void {
+  response.writeHead(status, {
+    'content-type': type,
+    'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
+    'cache-control': 'no-store',
+    // The page runs only its own script and talks only to its own origin.
+    'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self' blob: data:",
+    'x-content-type-options': 'nosniff',
+  });
+  response.end(response.req.method === 'HEAD' ? undefined : body);
+}
+
+function sendJson(response: ServerResponse, status: number, value: unknown): void {
+  send(response, status, 'application/json', JSON.stringify(value));
+}
+
+function listen(server: Server, host: string, port: number, signal: AbortSignal | undefined): Promise<number> {
+  throwIfAborted(signal);
+  const listening = new Promise<number>((resolve, reject) => {
+    server.once('error', (error) =>
+      reject(new ViewerError('VIEWER_LISTEN', `cannot listen on ${host}:${port}: ${error.message}`, { details: { host, port }, cause: error })),
+    );
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+  return raceAbort(listening, signal).catch((error: unknown) => {
+    server.close();
+    throw error;
+  });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
