@@ -3,6 +3,7 @@
 #   python3-nibabel, python3-scipy  the reference NIfTI reader/writer and resampler (for /usr/bin/python3)
 #   mricron-data                    real volumes: Colin27 (ch2*.nii.gz) and atlases
 #   python3-pydicom, dcm2niix       DICOM test files and fixtures; the reference DICOM converter
+#   python3-pil                     Pillow, the reference PNG reader/writer (2-D fixpolygon)
 #   chromium                        a real browser for the browser-build tests (driven by playwright-core)
 #   openssl, curl                   a self-signed certificate for the TLS tests; curl as an upload baseline
 # Under CI a missing package that cannot be installed fails the run instead of skipping tests.
@@ -13,6 +14,7 @@ need=()
 /usr/bin/python3 -c 'import scipy.ndimage' 2>/dev/null || need+=(python3-scipy)
 [ -f /usr/share/mricron/templates/ch2better.nii.gz ] || need+=(mricron-data)
 /usr/bin/python3 -c 'import pydicom' 2>/dev/null || need+=(python3-pydicom)
+/usr/bin/python3 -c 'import PIL' 2>/dev/null || need+=(python3-pil)
 command -v dcm2niix >/dev/null || need+=(dcm2niix)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v openssl >/dev/null || need+=(openssl)
@@ -30,7 +32,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-/usr/bin/python3 -c 'import nibabel, scipy.ndimage, pydicom' >/dev/null
+/usr/bin/python3 -c 'import nibabel, scipy.ndimage, pydicom, PIL' >/dev/null
 [ -f /usr/share/mricron/templates/ch2better.nii.gz ]
 command -v dcm2niix >/dev/null
 [ -x /usr/bin/chromium ]

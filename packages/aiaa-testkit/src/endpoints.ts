@@ -1,4 +1,5 @@
-import { readNifti, writeMask, type NiftiVolume } from '@medaas/nifti-io';
+import { readNifti, writeMask, type NiftiVolume, type Volume } from '@medaas/nifti-io';
+import { encodePng, type GreyImage } from './png.js';
 import { boxAround, deepgrowSegmentation, dextr3dSegmentation, fullBox, maskBox, otsuThreshold, thresholdSegmentation, type Box } from './algorithms.js';
 import { HttpProblem } from './errors.js';
 import { gridOf, maskVolume, pointParam, pointsParam, type Grid } from './grid.js';
@@ -49,6 +50,16 @@ export async function decodeImage(file: RequestPart): Promise<NiftiVolume> {
   }
 }
 
+/** A decoded 2-D PNG as a one-slice volume (1 mm pixels, identity geometry), so fixpolygon runs on it unchanged. */
+export function pngAsVolume(image: GreyImage): Volume {
+  return {
+    dims: [image.width, image.height, 1],
+    datatype: image.data instanceof Uint16Array ? 'uint16' : 'uint8',
+    data: image.data,
+    affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+  };
+}
+
 /** Runs a model on a volume with the request's params. */
 export async function runModel(model: TestModel, volume: NiftiVolume, params: Record<string, unknown>): Promise<ModelReply> {
   const grid = gridOf(volume);
@@ -96,14 +107,14 @@ async function deepgrow(model: TestModel, volume: NiftiVolume, grid: Grid, param
 }
 
 /** mask2polygon: per-slice polygons of a mask. */
-export function polygonsOf(volume: NiftiVolume, params: Record<string, unknown>): Polygon[][] {
+export function polygonsOf(volume: Volume, params: Record<string, unknown>): Polygon[][] {
   const ratio = params['more_points'] ?? 1;
   if (!Number.isSafeInteger(ratio) || (ratio as number) < 1) throw new HttpProblem(400, 'more_points must be a whole number >= 1');
   return maskToPolygons(gridOf(volume), ratio as number);
 }
 
 /** fixpolygon: moves a vertex and rasterizes the polygons onto the image's grid. */
-export async function fixPolygon(volume: NiftiVolume, params: Record<string, unknown>): Promise<ReplyPart[]> {
+export async function fixPolygon(volume: Volume, params: Record<string, unknown>, options: { readonly png?: boolean } = {}): Promise<ReplyPart[]> {
   const p = fixPolygonParams(params);
   const grid = gridOf(volume);
   if (p.dimension === 2 && grid.nz !== 1) throw new HttpProblem(400, 'dimension 2 needs a 2-D image');
@@ -113,10 +124,16 @@ export async function fixPolygon(volume: NiftiVolume, params: Record<string, unk
   const mask = new Uint8Array(grid.count);
   fixed.forEach((polygons, z) => rasterize(polygons, grid.nx, grid.ny, mask, z * grid.nx * grid.ny));
   const poly = p.dimension === 2 ? fixed[0] : fixed;
+  if (options.png) {
+    return [
+      { name: 'params', contentType: 'application/json', data: Buffer.from(JSON.stringify({ poly })) },
+      { name: 'image', fileName: 'mask.png', contentType: 'image/png', data: Buffer.from(encodePng({ width: grid.nx, height: grid.ny, data: mask.map((v) => (v ? 255 : 0)) })) },
+    ];
+  }
   return (await maskReply(volume, mask, { poly })).parts;
 }
 
-async function maskReply(volume: NiftiVolume, mask: Uint8Array, params: Record<string, unknown>): Promise<{ kind: 'mask'; parts: ReplyPart[] }> {
+async function maskReply(volume: Volume, mask: Uint8Array, params: Record<string, unknown>): Promise<{ kind: 'mask'; parts: ReplyPart[] }> {
   const bytes = await writeMask(maskVolume(volume, mask));
   return {
     kind: 'mask',

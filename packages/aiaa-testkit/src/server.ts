@@ -2,7 +2,8 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { HttpProblem, TestkitError } from './errors.js';
-import { MODEL_ENDPOINTS, decodeImage, firstFile, fixPolygon, paramsOf, polygonsOf, runModel } from './endpoints.js';
+import { MODEL_ENDPOINTS, decodeImage, firstFile, fixPolygon, paramsOf, pngAsVolume, polygonsOf, runModel } from './endpoints.js';
+import { decodePng, isPng } from './png.js';
 import { DEFAULT_TEST_MODELS, describeModel, type TestModel } from './models.js';
 import { sendJson, sendMultipart } from './replies.js';
 import { parseRequestMultipart, type RequestPart } from './request-multipart.js';
@@ -155,9 +156,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     if (endpoint === 'mask2polygon' || endpoint === 'fixpolygon') {
       const parts = await readMultipart(req);
       const params = paramsOf(parts);
-      const volume = await decodeImage(firstFile(parts));
+      const file = firstFile(parts);
+      // The official clients send a 2-D fixpolygon image as PNG; the mask then goes back as PNG too.
+      const png = endpoint === 'fixpolygon' && isPng(file.data);
+      const volume = png ? pngAsVolume(decodePng(file.data)) : await decodeImage(file);
       if (endpoint === 'mask2polygon') return sendJson(res, 200, polygonsOf(volume, params));
-      return sendMultipart(res, await fixPolygon(volume, params));
+      return sendMultipart(res, await fixPolygon(volume, params, { png }));
     }
     const name = query.get('model');
     if (!name) throw new HttpProblem(400, 'the model query parameter is required');
