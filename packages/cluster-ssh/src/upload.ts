@@ -59,7 +59,7 @@ interface LocalFile {
 
 /**
  * Uploads a file or a folder. Each file is written under a temporary name beside its target, checked
- * (size, and a SHA-256 computed on the server), then renamed into place; a dropped connection is
+ * (size, and a BLAKE2b or SHA-256 checksum computed on the server), then renamed into place; a dropped connection is
  * reconnected and the file resumed from what the server already holds. Nothing is written outside the
  * target folder: `..` is refused, and remote and local symlinks that lead outside are refused.
  */
