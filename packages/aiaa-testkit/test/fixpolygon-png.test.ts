@@ -31,7 +31,7 @@ it('fixpolygon takes a 2-D PNG, moves the vertex, and returns the polygon and a 
   const reply = await fetch(`${server.url}/v1/fixpolygon`, {
     method: 'POST',
     headers: { 'content-type': `multipart/form-data; boundary=${PYTHON_CLIENT_BOUNDARY}` },
-    body: multipart(params, image),
+    body: Uint8Array.from(multipart(params, image)),
   });
   expect(reply.status).toBe(200);
   const body = Buffer.from(await reply.arrayBuffer());
@@ -69,7 +69,7 @@ it('a corrupt PNG is a 400 with a JSON message, and the server keeps serving', a
   const reply = await fetch(`${server.url}/v1/fixpolygon`, {
     method: 'POST',
     headers: { 'content-type': `multipart/form-data; boundary=${PYTHON_CLIENT_BOUNDARY}` },
-    body: multipart({ poly: [[[1, 1], [3, 1], [3, 3]]], vertex_offset: [1, 0], dimension: 2, polygon_index: 0, vertex_index: 0 }, broken),
+    body: Uint8Array.from(multipart({ poly: [[[1, 1], [3, 1], [3, 3]]], vertex_offset: [1, 0], dimension: 2, polygon_index: 0, vertex_index: 0 }, broken)),
   });
   expect(reply.status).toBe(400);
   expect(((await reply.json()) as { error: string }).error).toMatch(/PNG/);
