@@ -6,6 +6,8 @@ import { join } from 'node:path';
 const ALLOWED = {
   '@medaas/core': [],
   '@medaas/aiaa-testkit': ['@medaas/core', '@medaas/nifti-io'],
+  // docs/adr/0201-training-package.md
+  '@medaas/training': ['@medaas/core', '@medaas/cluster-ssh', '@medaas/aiaa-client', '@medaas/nifti-io'],
 };
 const root = new URL('..', import.meta.url).pathname;
 let problems = 0;

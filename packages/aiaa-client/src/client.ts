@@ -1,5 +1,6 @@
 import { redactingLogger, type CallOptions, type Logger, type ProgressCallback } from '@medaas/core';
 import { Agent, type Dispatcher } from 'undici';
+import { adminCalls, type PutModelInput } from './admin.js';
 import { AiaaError } from './errors.js';
 import { parseModelList, type AiaaModel, type AiaaModelType } from './models.js';
 import { buildMultipart, isGzipImage, type AiaaImage, type TextField } from './multipart-writer.js';
@@ -155,6 +156,15 @@ export interface AiaaClient extends AsyncDisposable {
   maskToPolygons(mask: AiaaImage, options?: MaskToPolygonsOptions): Promise<SlicePolygons[]>;
   /** Moves one polygon vertex and returns the updated polygons and mask. */
   fixPolygon(image: AiaaImage, options: FixPolygonOptions): Promise<FixPolygonResult>;
+  /**
+   * Loads (or replaces) a model through the admin API: `PUT /admin/model/{name}` with the AIAA config and
+   * the weights. A server that refuses the model answers 4xx and keeps serving the previous one.
+   */
+  putModel(name: string, input: PutModelInput, options?: AiaaCallOptions): Promise<Record<string, unknown>>;
+  /** The config of a loaded model (`GET /admin/model/{name}`). */
+  getModelConfig(name: string, options?: CallOptions): Promise<Record<string, unknown>>;
+  /** Unloads a model (`DELETE /admin/model/{name}`). */
+  deleteModel(name: string, options?: CallOptions): Promise<void>;
   /** Closes the client's own connection pool (an injected dispatcher is left open). Idempotent. */
   close(): Promise<void>;
 }
@@ -226,8 +236,12 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
     );
   };
 
+  const admin = adminCalls(send);
   const client: AiaaClient = {
     baseUrl: baseUrl.href,
+    putModel: admin.putModel,
+    getModelConfig: admin.getModelConfig,
+    deleteModel: admin.deleteModel,
 
     async listModels(call = {}) {
       const { label, type, ...rest } = call;

@@ -23,6 +23,7 @@ export type {
   FixPolygonOptions,
 } from './client.js';
 export { AiaaError } from './errors.js';
+export type { PutModelInput, AiaaModelConfig } from './admin.js';
 export type { AiaaErrorCode } from './errors.js';
 export type { AiaaModel, AiaaModelType } from './models.js';
 export type { AiaaImage } from './multipart-writer.js';

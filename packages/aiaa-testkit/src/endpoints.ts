@@ -4,6 +4,7 @@ import { boxAround, deepgrowSegmentation, dextr3dSegmentation, fullBox, maskBox,
 import { HttpProblem } from './errors.js';
 import { gridOf, maskVolume, pointParam, pointsParam, type Grid } from './grid.js';
 import type { TestModel } from './models.js';
+import { defaultWindowParams, windowSegmentation } from './window-model.js';
 import { fixPolygonParams, fixPolygons, maskToPolygons, rasterize, type Polygon } from './polygons.js';
 import type { ReplyPart } from './replies.js';
 import type { RequestPart } from './request-multipart.js';
@@ -77,6 +78,10 @@ export async function runModel(model: TestModel, volume: NiftiVolume, params: Re
     }
     case 'deepgrow':
       return deepgrow(model, volume, grid, params, label);
+    case 'window': {
+      const mask = windowSegmentation(grid, model.window ?? defaultWindowParams(grid));
+      return maskReply(volume, mask, { label, window: model.window ?? null });
+    }
   }
 }
 

@@ -1,5 +1,7 @@
+import type { WindowModelParams } from './window-model.js';
+
 /** The classical algorithm behind a test model. */
-export type TestAlgorithm = 'threshold' | 'dextr3d' | 'deepgrow' | 'statistics';
+export type TestAlgorithm = 'threshold' | 'dextr3d' | 'deepgrow' | 'statistics' | 'window';
 
 /** A model the test server offers: its `/v1/models` descriptor and the algorithm that runs it. */
 export interface TestModel {
@@ -19,6 +21,8 @@ export interface TestModel {
   readonly threshold?: number;
   /** For `'deepgrow'`: a 2-D model segments the current slice only. Default `'3D'`. */
   readonly deepgrow?: '2D' | '3D';
+  /** For `'window'`: the learned parameters (see `fitWindowModel`), loaded with `PUT /admin/model/{name}`. */
+  readonly window?: WindowModelParams;
 }
 
 /**
@@ -38,6 +42,7 @@ const ENGINES: Record<TestAlgorithm, string> = {
   dextr3d: 'ExtremePointBoxEngine',
   deepgrow: 'RegionGrowingEngine',
   statistics: 'IntensityStatisticsEngine',
+  window: 'LearnedWindowEngine',
 };
 
 /** The `/v1/models` descriptor of a model, with the fields every official client reads. */

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { adminInfo, modelFromUpload } from './admin.js';
 import { HttpProblem, TestkitError } from './errors.js';
 import { MODEL_ENDPOINTS, decodeImage, firstFile, fixPolygon, paramsOf, pngAsVolume, polygonsOf, runModel } from './endpoints.js';
 import { decodePng, isPng } from './png.js';
@@ -136,6 +137,22 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       if (bytes > (options.sessions?.maxSessionBytes ?? 2 * 1024 ** 3)) throw new HttpProblem(413, 'the image is larger than the session store allows');
       const session = store.create(volume, bytes, Math.floor(expiry));
       return sendJson(res, 200, sessionInfo(session.id));
+    }
+
+    const adminMatch = /^\/admin\/model\/([^/]+)\/?$/.exec(path);
+    if (adminMatch) {
+      allow(method, ['GET', 'PUT', 'DELETE']);
+      const name = decodeURIComponent(adminMatch[1]!);
+      if (method === 'PUT') {
+        // Built and checked in full before the map changes: a refused model leaves the old one serving.
+        const model = modelFromUpload(name, await readMultipart(req));
+        models.set(name, model);
+        return sendJson(res, 200, adminInfo(model));
+      }
+      const model = models.get(name);
+      if (!model) throw new HttpProblem(404, `unknown model "${name}"`);
+      if (method === 'DELETE') models.delete(name);
+      return sendJson(res, 200, method === 'DELETE' ? {} : adminInfo(model));
     }
 
     const sessionMatch = /^\/session\/([^/]+)\/?$/.exec(path);

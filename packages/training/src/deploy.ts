@@ -1,0 +1,41 @@
+import type { CallOptions } from '@medaas/core';
+import type { AiaaClient, AiaaModel, AiaaModelConfig } from '@medaas/aiaa-client';
+import { TrainingError } from './errors.js';
+
+/** Options of {@link deployModel}. */
+export interface DeployModelOptions extends CallOptions {
+  /** The model's AIAA config (`config/config_aiaa.json` of the MMAR). */
+  readonly config: AiaaModelConfig;
+  /** The exported model file's bytes (TorchScript `model.ts`, or the testkit's `model.json`). */
+  readonly weights: Uint8Array | Blob;
+  /** The file name the server sees. Default `model.ts`. */
+  readonly weightsFileName?: string;
+}
+
+/**
+ * Loads a trained model into an AIAA server (`PUT /admin/model/{name}`) and checks that `listModels()`
+ * now shows it, so the next segmentation can use it. A refused model leaves the server's previous model
+ * serving.
+ *
+ * @throws {TrainingError} `TRAINING_DEPLOY_FAILED` with the server's message when it refuses the model
+ *   (the `AiaaError` is the `cause`), or when the model is not listed afterwards.
+ * @example
+ * ```ts
+ * const model = await deployModel(client, 'spleen_finetuned', { config: configAiaaText, weights: modelBytes });
+ * ```
+ */
+export async function deployModel(client: AiaaClient, name: string, options: DeployModelOptions): Promise<AiaaModel> {
+  const call = { signal: options.signal, timeoutMs: options.timeoutMs };
+  try {
+    await client.putModel(name, { config: options.config, weights: options.weights, ...(options.weightsFileName ? { weightsFileName: options.weightsFileName } : {}) }, call);
+  } catch (error) {
+    if (options.signal?.aborted && error === options.signal.reason) throw error;
+    const server = error instanceof Error ? error.message : String(error);
+    throw new TrainingError('TRAINING_DEPLOY_FAILED', `the AIAA server at ${client.baseUrl} refused model "${name}": ${server}`, { details: { model: name, server: client.baseUrl }, cause: error });
+  }
+  const listed = (await client.listModels(call)).find((m) => m.name === name);
+  if (!listed) {
+    throw new TrainingError('TRAINING_DEPLOY_FAILED', `the AIAA server at ${client.baseUrl} accepted model "${name}" but does not list it`, { details: { model: name, server: client.baseUrl } });
+  }
+  return listed;
+}

@@ -1,0 +1,113 @@
+import { openCallScope, type CallOptions } from '@medaas/core';
+import { createAiaaClient, type AiaaModel, type AiaaModelConfig } from '@medaas/aiaa-client';
+import type { JobSpec, Scheduler } from '@medaas/cluster-ssh';
+import { deployModel } from './deploy.js';
+import { maskDice } from './dice.js';
+import { TrainingError } from './errors.js';
+import { jobFiles } from './job-files.js';
+import { collectResults, submitTraining, watchTraining, type TrainingEvent, type TrainingJob, type TrainingResults } from './training-job.js';
+import type { TrainingScriptOptions } from './training-script.js';
+
+/** Options of {@link runTrainingLoop}. */
+export interface TrainingLoopOptions extends CallOptions {
+  /** Where training runs: `local`, or Slurm/PBS over SSH (`scheduler.session`). */
+  readonly scheduler: Scheduler;
+  /** The AIAA server the models are used from and deployed to (e.g. `startAiaaServerJob(...).url`). */
+  readonly serverUrl: string;
+  /** The MMAR where the job runs; its data list must already hold the validated pairs. */
+  readonly mmarDir: string;
+  /** The case to segment before and after training (NIfTI bytes). */
+  readonly image: Uint8Array | Blob;
+  /** Its validated (reference) mask, NIfTI bytes; the Dice figures are measured against it. */
+  readonly reference: Uint8Array | Blob;
+  /** What the job runs: a command (`{mmar}` is the MMAR folder, e.g. the testkit `fit` trainer) or Clara's scripts. */
+  readonly trainer: Omit<TrainingScriptOptions, 'mmarDir'>;
+  /** Scheduler options of the training job. */
+  readonly job?: Omit<JobSpec, 'script' | 'name'> & { readonly name?: string };
+  /** The model segmented with first. Default: the server's first `segmentation` model. */
+  readonly baseModel?: string;
+  /** The name the trained model is deployed under. Default `segmentation_trained`. */
+  readonly modelName?: string;
+  /** The AIAA config to deploy with. Default: the MMAR's `config/config_aiaa.json`. */
+  readonly config?: AiaaModelConfig;
+  /** Every training event as it arrives (state, iteration, validation, best, end). */
+  readonly onEvent?: (event: TrainingEvent) => void;
+  /** Time between polls of the training job. Default 1000 ms. */
+  readonly pollIntervalMs?: number;
+}
+
+/** What {@link runTrainingLoop} measured and made. */
+export interface TrainingLoopResult {
+  readonly baseModel: string;
+  /** Dice of the base model's segmentation against the reference. */
+  readonly diceBefore: number;
+  /** Dice of the deployed model's segmentation against the reference. */
+  readonly diceAfter: number;
+  readonly training: TrainingJob;
+  readonly results: TrainingResults;
+  /** The best validation metric the job's log reported, if any. */
+  readonly bestMetric?: number;
+  readonly epochs: number;
+  readonly model: AiaaModel;
+}
+
+/**
+ * The seed's loop in one call: segment the case with the base model and score it against the validated
+ * mask; train on the MMAR's data list as a batch job, watching its progress; collect the best model; deploy
+ * it to the AIAA server with the MMAR's AIAA config; segment again with it and score again.
+ *
+ * @throws {TrainingError} `TRAINING_JOB_FAILED` (with `details.failure` and `details.logTail`) when the job
+ *   fails; `TRAINING_RESULTS_MISSING`, `TRAINING_DEPLOY_FAILED`, `TRAINING_READ_FAILED` as named.
+ * @throws {AiaaError} from the segmentations; `ClusterSshError` from the scheduler.
+ * @example
+ * ```ts
+ * const { diceBefore, diceAfter } = await runTrainingLoop({
+ *   scheduler, serverUrl: server.url, mmarDir: '/home/me/project/mmar', image, reference,
+ *   trainer: { command: ['node', '/home/me/.medaas/fit.mjs', '--mmar', '{mmar}'] },
+ * });
+ * ```
+ */
+export async function runTrainingLoop(options: TrainingLoopOptions): Promise<TrainingLoopResult> {
+  const scope = openCallScope('training loop', options);
+  const { signal } = scope;
+  await using client = createAiaaClient({ baseUrl: options.serverUrl });
+  try {
+    const baseModel = options.baseModel ?? (await client.listModels({ type: 'segmentation', signal }))[0]?.name;
+    if (!baseModel) throw new TrainingError('TRAINING_INVALID_OPTIONS', `the AIAA server at ${options.serverUrl} has no segmentation model to start from`, { details: { server: options.serverUrl } });
+    const before = await client.segmentation(baseModel, options.image, { signal });
+    const diceBefore = await maskDice(before.mask, options.reference);
+
+    const training = await submitTraining(options.scheduler, { ...options.trainer, mmarDir: options.mmarDir, ...(options.job ? { job: options.job } : {}), signal });
+    let epochs = 0;
+    let bestMetric: number | undefined;
+    let ended: Extract<TrainingEvent, { type: 'end' }> | undefined;
+    try {
+      for await (const event of watchTraining(options.scheduler, training, { signal, intervalMs: options.pollIntervalMs ?? 1000 })) {
+        if (event.type === 'iteration') epochs = Math.max(epochs, event.epoch);
+        if (event.type === 'best') bestMetric = event.metric;
+        if (event.type === 'end') ended = event;
+        options.onEvent?.(event);
+      }
+    } catch (error) {
+      // An abort or a lost connection must not leave a training job holding GPUs.
+      await options.scheduler.cancel(training.job).catch(() => undefined);
+      throw error;
+    }
+    if (!ended || ended.status.state !== 'succeeded') {
+      throw new TrainingError('TRAINING_JOB_FAILED', `training job ${training.job.id} ${ended?.status.state ?? 'ended'}: ${ended?.failure?.message ?? 'no reason in the log'}`, {
+        details: { jobId: training.job.id, state: ended?.status.state, failure: ended?.failure, logTail: ended?.logTail },
+      });
+    }
+    const results = await collectResults(options.scheduler, training, { signal });
+    const files = jobFiles(options.scheduler.session);
+    const weights = await files.readBytes(results.bestModel!, { signal });
+    const config = options.config ?? new TextDecoder().decode(await files.readBytes(`${options.mmarDir.replace(/\/+$/, '')}/config/config_aiaa.json`, { signal }));
+    const modelName = options.modelName ?? 'segmentation_trained';
+    const model = await deployModel(client, modelName, { config, weights, weightsFileName: results.bestModel!.slice(results.bestModel!.lastIndexOf('/') + 1), signal });
+    const after = await client.segmentation(modelName, options.image, { signal });
+    const diceAfter = await maskDice(after.mask, options.reference);
+    return { baseModel, diceBefore, diceAfter, training, results, ...(bestMetric === undefined ? {} : { bestMetric }), epochs, model };
+  } finally {
+    scope.dispose();
+  }
+}
