@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { SshSession } from '@medaas/cluster-ssh';
-import { editConfig, parseEnvironment, setLabels, stringifyConfig, type MmarFiles, type MmarIssue } from '@medaas/mmar';
+import { editConfig, parseEnvironment, renderCommands, setLabels, stringifyConfig, type MmarFiles, type MmarIssue } from '@medaas/mmar';
 import { readMmar, validateMmarFolder, writeMmar } from '@medaas/mmar/node';
 
 /** The MMAR the next training job reads, and what validating it found. */
@@ -13,7 +13,7 @@ export interface MmarResult {
 }
 
 /**
- * The demo's template: a Clara Train 4 segmentation MMAR (configs and command scripts, no weights), at the
+ * The demo's template: a Clara Train 4 segmentation MMAR (configs, docs and resources; no weights), at the
  * demo's root: one folder up from the build (`dist/main.js`), two from the sources (`src/steps/mmar.ts`).
  */
 const TEMPLATE = ['../mmar-template', '../../mmar-template']
@@ -30,7 +30,9 @@ export async function mmarStep(
   project: { readonly folder: string; readonly remoteFolder?: string },
   remote: SshSession | undefined,
 ): Promise<MmarResult> {
-  const template = setLabels(await readMmar(TEMPLATE), ['object']);
+  // The template holds configs only; the command scripts are rendered for them, so they always match.
+  const configs = await readMmar(TEMPLATE);
+  const template = setLabels({ ...configs, ...renderCommands(configs) }, ['object']);
   const pointedAt = (dataRoot: string): MmarFiles => {
     const environment = editConfig(parseEnvironment(template['config/environment.json'] as string), {
       '/DATA_ROOT': dataRoot,
