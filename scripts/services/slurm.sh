@@ -14,7 +14,9 @@ action=${1:-start}
 # Test files start services in parallel: one caller at a time sets up or checks an instance.
 install -d -m 755 "$SERVICES_STATE"
 exec 9>"$SERVICES_STATE/.lock-slurm"
-flock 9
+# Daemons started below must not inherit fd 9, or they would hold this lock for their whole life and
+# every later start would wait forever: each launch closes it with 9>&-.
+flock -w 120 9 || die "another slurm.sh holds $SERVICES_STATE/.lock-slurm for over 120 s"
 state="$SERVICES_STATE/slurm"
 pbs_bin=/opt/medaas-services/pbs/bin
 
@@ -38,7 +40,7 @@ if [ ! -s /etc/munge/munge.key ]; then
 fi
 munge_ok() { munge -n | unmunge; }
 if ! munge_ok >/dev/null 2>&1; then
-  runuser -u munge -- /usr/sbin/munged
+  runuser -u munge -- /usr/sbin/munged 9>&-
   wait_for 10 munge_ok || die "munged did not start"
 fi
 
@@ -81,11 +83,11 @@ if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$want" ]; then
 fi
 
 if ! pid_alive /run/slurm/slurmctld.pid; then
-  setsid /usr/sbin/slurmctld </dev/null >>"$state/slurmctld.out" 2>&1 || die "slurmctld failed: $(tail -5 /var/log/slurm/slurmctld.log)"
+  setsid /usr/sbin/slurmctld </dev/null 9>&- >>"$state/slurmctld.out" 2>&1 || die "slurmctld failed: $(tail -5 /var/log/slurm/slurmctld.log)"
 fi
 wait_for 20 scontrol ping || die "slurmctld does not answer: $(tail -5 /var/log/slurm/slurmctld.log)"
 if ! pid_alive "$state/slurmd.pid"; then
-  setsid /usr/sbin/slurmd -N localhost </dev/null >>"$state/slurmd.out" 2>&1 || die "slurmd failed: $(tail -5 /var/log/slurm/slurmd.log)"
+  setsid /usr/sbin/slurmd -N localhost </dev/null 9>&- >>"$state/slurmd.out" 2>&1 || die "slurmd failed: $(tail -5 /var/log/slurm/slurmd.log)"
 fi
 node_idle() { sinfo -h -o %T | grep -Eq '^(idle|mixed|allocated)'; }
 if ! wait_for 30 node_idle; then

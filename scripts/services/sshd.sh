@@ -28,7 +28,8 @@ done
 # Test files start services in parallel: one caller at a time sets up or checks an instance.
 install -d -m 755 "$SERVICES_STATE"
 exec 9>"$SERVICES_STATE/.lock-sshd"
-flock 9
+# The server started below must not inherit fd 9 (it would hold this lock for its whole life).
+flock -w 120 9 || die "another sshd.sh holds $SERVICES_STATE/.lock-sshd for over 120 s"
 common="$SERVICES_STATE/ssh"
 inst="$SERVICES_STATE/sshd-$name"
 user=medaas
@@ -103,7 +104,7 @@ listening() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 if ! pid_alive "$inst/sshd.pid"; then
   /usr/sbin/sshd -t -f "$inst/sshd_config" || die "sshd config invalid"
   # setsid + nohup: the server outlives this script and the test process that called it.
-  setsid nohup /usr/sbin/sshd -D -e -f "$inst/sshd_config" >>"$inst/sshd.log" 2>&1 < /dev/null &
+  setsid nohup /usr/sbin/sshd -D -e -f "$inst/sshd_config" >>"$inst/sshd.log" 2>&1 < /dev/null 9>&- &
   wait_for 15 test -s "$inst/sshd.pid" || { tail -20 "$inst/sshd.log" >&2; die "sshd $name did not start"; }
 fi
 wait_for 15 listening || { tail -20 "$inst/sshd.log" >&2; die "sshd $name is not listening on 127.0.0.1:$port"; }
