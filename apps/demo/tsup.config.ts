@@ -1,7 +1,13 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { defineConfig } from 'tsup';
 
-// Two builds: the demo itself (SDK packages stay imports), and the AIAA testkit server as ONE standalone
-// file, because the demo uploads it to a cluster and runs it there with nothing else installed.
+// The testkit's `fit` trainer ships its TypeScript source; the demo bundles it like its own server entry.
+const testkit = dirname(createRequire(import.meta.url).resolve('@medaas/aiaa-testkit/package.json'));
+
+// Two builds: the demo itself (SDK packages stay imports), and each program the demo runs as a batch job (the
+// AIAA testkit server, the `fit` trainer) as ONE standalone file, because the demo uploads it to a cluster
+// and runs it there with nothing else installed.
 export default defineConfig([
   {
     entry: { main: 'src/main.ts' },
@@ -13,11 +19,13 @@ export default defineConfig([
     external: [/^@medaas\//, 'esbuild'],
   },
   {
-    entry: { 'aiaa-server': 'src/aiaa-server.ts' },
+    entry: { 'aiaa-server': 'src/aiaa-server.ts', fit: join(testkit, 'src', 'fit-cli.ts') },
     format: ['esm'],
     target: 'node20',
     platform: 'node',
     noExternal: [/^@medaas\//],
+    // No shared chunks: each file must run alone where it is uploaded.
+    splitting: false,
     esbuildOptions(options) {
       options.conditions = ['node'];
     },

@@ -18,6 +18,11 @@ export type ClusterConfig =
       readonly job: { readonly partition?: string; readonly account?: string; readonly modules?: readonly string[]; readonly walltimeSec?: number };
       /** The server command on the cluster (`{port}` is replaced), e.g. a Singularity `exec --nv` of Clara. Default: this demo's testkit server. */
       readonly serverCommand?: readonly string[];
+      /**
+       * The training command on the cluster (`{mmar}` is replaced by the MMAR folder), e.g. Clara's `train.sh` in
+       * its container. Default: this demo's testkit `fit` trainer, which only the default server can load.
+       */
+      readonly trainCommand?: readonly string[];
       /** The project folder on the cluster that validated pairs, the data list and the MMAR are uploaded to. */
       readonly remoteProject: string;
     };
@@ -47,6 +52,8 @@ const USAGE = `usage: npm run demo -- [options]
   --partition NAME      partition or queue of the server job
   --module NAME         environment module to load in the job (repeatable)
   --server-command CMD  server command on the cluster, '{port}' marks the port (JSON array)
+  --train-command CMD   training command on the cluster, '{mmar}' marks the MMAR folder (JSON array);
+                        without it, a custom --server-command skips the training step
   --remote-project DIR  project folder on the cluster`;
 
 /** Parses command-line flags (and an optional JSON config file) into a config with defaults. */
@@ -77,7 +84,10 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
   const knownHosts = get('known-hosts');
   const remoteProject = get('remote-project');
   if (!key || !knownHosts || !remoteProject) throw new UsageError(`--ssh needs --key, --known-hosts and --remote-project\n${USAGE}`);
-  const command = get('server-command');
+  // In a config file a command may be written as a JSON array rather than as the flag's JSON text.
+  const raw = (name: string): unknown => flags.get(name)?.at(-1) ?? fromFile[name];
+  const command = raw('server-command');
+  const train = raw('train-command');
   return {
     ...base,
     cluster: {
@@ -87,15 +97,31 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
       privateKeyPath: resolve(key),
       knownHostsPath: resolve(knownHosts),
       job: { ...(get('partition') ? { partition: get('partition')! } : {}), modules: all('module'), walltimeSec: 3600 },
-      ...(command ? { serverCommand: JSON.parse(command) as string[] } : {}),
+      ...(command ? { serverCommand: commandList(command, '--server-command') } : {}),
+      ...(train ? { trainCommand: commandList(train, '--train-command') } : {}),
       remoteProject,
     },
   };
 }
 
+function commandList(text: unknown, flag: string): string[] {
+  let value: unknown = text;
+  if (typeof text === 'string') {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+  }
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string')) {
+    throw new UsageError(`${flag} must be a JSON array of strings, e.g. ["node","server.mjs"]; got ${JSON.stringify(text)}`);
+  }
+  return value as string[];
+}
+
 function parseTarget(text: string): { host: string; port: number; username: string } {
   const match = /^([^@\s]+)@([^:\s]+)(?::(\d+))?$/.exec(text);
-  if (!match) throw new UsageError(`expected USER@HOST[:PORT], got ${text}`);
+  if (!match) throw new UsageError(`expected USER@HOST[:PORT], got ${JSON.stringify(text)}`);
   return { username: match[1]!, host: match[2]!, port: Number(match[3] ?? 22) };
 }
 

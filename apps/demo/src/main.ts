@@ -17,6 +17,10 @@ async function main(): Promise<void> {
   console.log(`  masks             ${result.annotation.masks.map((m) => m.path).join(', ')}`);
   console.log(`  project folder    ${result.project.folder} (data list ${result.project.datalist})`);
   console.log(`  MMAR              ${result.mmar.folder}`);
+  if (result.training) {
+    console.log(`  trained model     ${result.training.modelName} (job ${result.training.jobId}, ${result.training.epochs} epochs)`);
+    console.log(`  Dice              ${result.training.diceBefore.toFixed(4)} before, ${result.training.diceAfter.toFixed(4)} after training`);
+  }
   if (result.project.uploaded.length + result.mmar.uploaded.length > 0) {
     console.log(`  uploaded          ${result.project.uploaded.length + result.mmar.uploaded.length} files to the cluster`);
   }

@@ -6,6 +6,8 @@ import { openCluster, startServerStep } from './steps/cluster.js';
 import { convertStep } from './steps/convert.js';
 import { mmarStep, type MmarResult } from './steps/mmar.js';
 import { projectStep, type ProjectResult } from './steps/project.js';
+import { trainStep, type TrainResult } from './steps/train.js';
+import { trainingPrinter } from './training-printer.js';
 import type { ConvertedSeries } from '@medaas/nifti-io/node';
 
 /** What the whole workflow made, for the summary. */
@@ -15,13 +17,17 @@ export interface WorkflowResult {
   readonly annotation: AnnotationResult;
   readonly project: ProjectResult;
   readonly mmar: MmarResult;
+  /** The closed loop's figures; absent when a custom server without a training command was named. */
+  readonly training?: TrainResult;
 }
 
 /**
  * The seed's workflow, end to end: convert a DICOM series to NIfTI at 1 mm; start the AIAA server as a
  * batch job (local scheduler, or Slurm/PBS over SSH) and tunnel to it; list models, auto-segment, refine
  * with DEXTR3D and DeepGrow; save the masks; put the validated pair into the project folder (and upload it);
- * grow the stable 70:20:10 data list; write and validate an MMAR that points at it.
+ * grow the stable 70:20:10 data list; write and validate an MMAR that points at it; train it as a batch
+ * job, deploy the trained model to the running server and segment the validated case again (Dice before
+ * and after against the validated mask).
  */
 export async function runWorkflow(config: DemoConfig, log: (line: string) => void): Promise<WorkflowResult> {
   log(`1. converting the DICOM series in ${config.dicomDir} to NIfTI at ${config.spacingMm} mm`);
@@ -54,12 +60,30 @@ export async function runWorkflow(config: DemoConfig, log: (line: string) => voi
     if (errors.length > 0) throw new Error(`the MMAR has ${errors.length} error finding(s)`);
     log(`   ${mmar.folder}: valid (${mmar.findings.length} findings)`);
 
+    let training: TrainResult | undefined;
+    if (config.cluster.kind !== 'local' && config.cluster.serverCommand && !config.cluster.trainCommand) {
+      log('7. training: skipped (--server-command names a server whose trainer is not known; pass --train-command)');
+    } else {
+      log(`7. closing the loop: training the MMAR on the data list as a ${config.cluster.kind} job, deploying the model to the server, segmenting again`);
+      training = await trainStep(cluster, config.cluster, {
+        workDir: config.outDir,
+        serverUrl: server.url,
+        mmarDir: remote ? `${remote.folder}/mmar` : mmar.folder,
+        image: converted.output,
+        validatedMask: annotation.validatedMask,
+        onEvent: trainingPrinter(log),
+      });
+      log(`   job ${training.jobId}: ${training.epochs} epochs; best model ${training.bestModel}, deployed as ${training.modelName}`);
+      log(`   Dice against the validated mask: ${training.diceBefore.toFixed(4)} with ${training.baseModel}, ${training.diceAfter.toFixed(4)} with ${training.modelName}`);
+    }
+
     return {
       converted,
       server: { url: server.url, jobId: server.job.id, where, readyAfterRunningMs: server.timings.readyMs - server.timings.runningMs },
       annotation,
       project,
       mmar,
+      ...(training ? { training } : {}),
     };
   } finally {
     await cluster.close();

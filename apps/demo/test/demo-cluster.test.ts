@@ -29,7 +29,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-it('npm run demo against a real sshd and Slurm on loopback: the server job, the tunnel, the uploads, through a jump host', async () => {
+it('npm run demo against a real sshd and Slurm on loopback: the server job, the tunnel, the uploads, the training job and the deployed model, through a jump host', async () => {
   const knownHosts = join(work, 'known_hosts');
   await writeFile(knownHosts, `[${sshd.host}]:${sshd.port} ${sshd.hostPublicKey}\n`);
   const remoteProject = `${sshd.home}/medaas-demo-${Date.now()}`;
@@ -57,18 +57,29 @@ it('npm run demo against a real sshd and Slurm on loopback: the server job, the 
   expect(stdout).toContain('models: segmentation_threshold, annotation_dextr3d, deepgrow_3d');
   expect(stdout).toContain(`and uploading it to ${remoteProject}`);
   expect(stdout).toMatch(/uploaded\s+\d+ files to the cluster/);
+  // The loop closed on the cluster: a Slurm training job on the uploaded MMAR, its model deployed to the
+  // server job through the tunnel, and the validated case segmented better.
+  expect(stdout).toContain('7. closing the loop: training the MMAR on the data list as a slurm job');
+  expect(stdout).toMatch(new RegExp(`job \\d+: 9 epochs; best model ${remoteProject}/mmar/models/model\\.json, deployed as segmentation_trained`));
+  const dice = /Dice against the validated mask: (\d\.\d{4}) with segmentation_threshold, (\d\.\d{4}) with segmentation_trained/.exec(stdout);
+  expect(dice).not.toBeNull();
+  expect(Number(dice![2])).toBeGreaterThan(Number(dice![1]));
   // What the cluster received, as the cluster user sees it.
-  const listing = execFileSync('su', [sshd.user, '-s', '/bin/sh', '-c', `cd ${remoteProject} && ls imagesTr labelsTr mmar/config && cat mmar/config/environment.json`], { encoding: 'utf8' });
+  const listing = execFileSync('su', [sshd.user, '-s', '/bin/sh', '-c', `cd ${remoteProject} && ls imagesTr labelsTr mmar/config mmar/models && cat mmar/config/environment.json`], { encoding: 'utf8' });
   expect(listing).toContain('case_dicom_002.nii.gz');
+  // The earlier cases went up too: the training job there needs every file its data list names.
+  for (let n = 1; n <= 9; n += 1) expect(listing).toContain(`case_00${n}.nii.gz`);
+  expect(listing).toContain('model.json');
   expect(listing).toContain(`"DATA_ROOT": "${remoteProject}"`);
   // The server job was cancelled when the demo ended: it leaves the queue (Slurm may show it COMPLETING briefly).
   let queue = '';
   for (let i = 0; i < 50; i += 1) {
     queue = execFileSync('squeue', ['-h', '-u', sshd.user, '-o', '%i %j %T'], { encoding: 'utf8' });
-    if (!queue.includes('medaas-aiaa-server')) break;
+    if (!queue.includes('medaas-aiaa-server') && !queue.includes('medaas-train')) break;
     expect(queue).not.toMatch(/medaas-aiaa-server (RUNNING|PENDING)/);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   expect(queue).not.toContain('medaas-aiaa-server');
+  expect(queue).not.toContain('medaas-train');
   execFileSync('rm', ['-rf', remoteProject]);
 }, 300_000);

@@ -38,7 +38,7 @@ describe('npm run demo on the embedded defaults', () => {
   it('runs every step of the workflow and exits 0', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    for (const step of ['1. converting', '2. starting the AIAA server as a local batch job', '3. annotating', '4. putting the validated pair', '6. writing the MMAR', 'medaas demo: done']) {
+    for (const step of ['1. converting', '2. starting the AIAA server as a local batch job', '3. annotating', '4. putting the validated pair', '6. writing the MMAR', '7. closing the loop', 'medaas demo: done']) {
       expect(first.stdout).toContain(step);
     }
     expect(first.stdout).toMatch(/MR series, 20 slices -> 220 x 220 x 140 voxels/);
@@ -68,6 +68,37 @@ describe('npm run demo on the embedded defaults', () => {
     expect(await validateMmarFolder(join(out, 'mmar'), { dataRoot: join(out, 'project') })).toEqual([]);
   });
 
+  it('trained the MMAR as a job, deployed the model and segments the validated case better than the default model', async () => {
+    expect(first.stdout).toContain('train job / running');
+    expect(first.stdout).toMatch(/train \/ epoch 9: loss \d\.\d{4}, val_mean_dice \d\.\d{4}/);
+    expect(first.stdout).toMatch(/train job \/ ended succeeded, best \d\.\d{4} at epoch \d/);
+    const match = /Dice against the validated mask: (\d\.\d{4}) with segmentation_threshold, (\d\.\d{4}) with segmentation_trained/.exec(first.stdout);
+    expect(match).not.toBeNull();
+    const [before, after] = [Number(match![1]), Number(match![2])];
+    expect(after).toBeGreaterThan(before);
+    expect(after).toBeGreaterThan(0.95);
+    // "Before" is the default model's segmentation, which step 3 saved: its Dice, counted here from the files,
+    // is the figure the loop printed.
+    const auto = (await readNiftiFile(join(out, 'masks', 'auto_segmentation.nii.gz'))).data as Uint8Array;
+    const validated = (await readNiftiFile(join(out, 'masks', 'deepgrow.nii.gz'))).data as Uint8Array;
+    let both = 0;
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < auto.length; i += 1) {
+      a += auto[i]! > 0 ? 1 : 0;
+      b += validated[i]! > 0 ? 1 : 0;
+      both += auto[i]! > 0 && validated[i]! > 0 ? 1 : 0;
+    }
+    expect((2 * both) / (a + b)).toBeCloseTo(before, 4);
+    // The job left its results in the MMAR, where Clara leaves them.
+    const model = JSON.parse(await readFile(join(out, 'mmar', 'models', 'model.json'), 'utf8'));
+    expect(model).toMatchObject({ format: 'medaas-testkit-window', version: 1 });
+    expect(model.high).toBeGreaterThan(model.low);
+    const metrics = JSON.parse(await readFile(join(out, 'mmar', 'eval', 'metrics.json'), 'utf8'));
+    expect(metrics.val_mean_dice).toBeGreaterThan(0.95);
+    expect(first.stdout).toMatch(new RegExp(`Dice\\s+${before.toFixed(4)} before, ${after.toFixed(4)} after training`));
+  });
+
   it('a second run keeps every case in its part and leaves no server process behind', async () => {
     const before = await readFile(join(out, 'project', 'dataset_0.json'), 'utf8');
     const second = await demo(['--out', out]);
@@ -75,12 +106,15 @@ describe('npm run demo on the embedded defaults', () => {
     expect(second.stdout).toContain('10 earlier cases kept their part');
     expect(await readFile(join(out, 'project', 'dataset_0.json'), 'utf8')).toBe(before);
     const { stdout } = await run('ps', ['-eo', 'args']);
-    expect(stdout).not.toMatch(/aiaa-server\.ts --port/);
+    expect(stdout).not.toMatch(/aiaa-server\.ts --port|fit\.mjs --mmar/);
   }, 300_000);
 
   it('refuses bad flags with the usage and exit code 2', async () => {
     const bad = await demo(['--ssh', 'nobody@127.0.0.1']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--ssh needs --key, --known-hosts and --remote-project');
+    const command = await demo(['--ssh', 'ana@login', '--key', 'id', '--known-hosts', 'kh', '--remote-project', '/p', '--train-command', 'train.sh']);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('--train-command must be a JSON array of strings');
   });
 });

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connectSsh, createScheduler, startAiaaServerJob, type AiaaServerJob, type Scheduler, type SshSession } from '@medaas/cluster-ssh';
 import type { ProgressCallback } from '@medaas/core';
 import type { ClusterConfig } from '../config.js';
+import { standaloneScript } from '../standalone.js';
 
 /** The cluster side of the workflow: an SSH session (none for the local scheduler) and its scheduler. */
 export interface ClusterHandle {
@@ -40,7 +38,7 @@ export async function startServerStep(
   let command: readonly string[];
   if (config.kind !== 'local' && config.serverCommand) command = config.serverCommand;
   else {
-    let script = await serverBundle(workDir);
+    let script = await standaloneScript('aiaa-server', workDir);
     if (config.kind !== 'local' && cluster.session) {
       const remote = `${config.remoteProject}/.medaas/aiaa-server.mjs`;
       await cluster.session.upload(script, remote);
@@ -54,35 +52,4 @@ export async function startServerStep(
     timeoutMs: 120_000,
     onProgress,
   });
-}
-
-/**
- * The standalone server file: built next to the demo by `npm run build`, or bundled now with esbuild when
- * the demo runs from its TypeScript sources (tests, development).
- */
-async function serverBundle(workDir: string): Promise<string> {
-  const built = fileURLToPath(new URL('./aiaa-server.js', import.meta.url));
-  if (!fileURLToPath(import.meta.url).endsWith('.ts') && existsSync(built)) return built;
-  const { build } = await import('esbuild');
-  const nifti = fileURLToPath(new URL('../../../../packages/nifti-io/src/', import.meta.url));
-  const outfile = join(workDir, '.medaas', 'aiaa-server.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('../aiaa-server.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@medaas/source'],
-    outfile,
-    logLevel: 'warning',
-    plugins: [
-      {
-        name: 'nifti-io-import-maps',
-        setup(b) {
-          b.onResolve({ filter: /^#(gzip|itk)$/ }, (a) => ({ path: `${nifti}${a.path === '#gzip' ? 'codec/gzip-node.ts' : 'itk/itk-node.ts'}` }));
-        },
-      },
-    ],
-  });
-  return outfile;
 }

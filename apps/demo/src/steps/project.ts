@@ -21,7 +21,8 @@ export interface ProjectResult {
  * Step 4 and 5: puts the validated image + mask pair into the project folder (written under a temporary
  * name, renamed when complete), uploads it to the cluster's project folder when there is one (SFTP,
  * verified), and grows the data list with a stable 70:20:10 split: cases already listed never move.
- * A new project starts with nine earlier "validated" phantom cases, so the split has something to split.
+ * A new project starts with nine earlier "validated" phantom cases, so the split and the training in step 7
+ * have something to work on.
  */
 export async function projectStep(
   folder: string,
@@ -42,13 +43,7 @@ export async function projectStep(
   const split = splitDataset<DatalistEntry>(pairs, { seed, ...(previous ? { existing: previous } : {}) });
   await writeDatalist(datalistPath, toDatalist(split));
   const before = previous ? [...previous.training, ...previous.validation, ...previous.testing].length : 0;
-  const uploaded: string[] = [];
-  if (remote) {
-    for (const path of [image, label, 'dataset_0.json']) {
-      await remote.session.upload(join(folder, path), `${remote.folder}/${path}`);
-      uploaded.push(`${remote.folder}/${path}`);
-    }
-  }
+  const uploaded = remote ? await uploadProject(folder, [image, label], split, remote) : [];
   return {
     folder,
     caseId: pair.caseId,
@@ -57,6 +52,30 @@ export async function projectStep(
     keptInPlace: before,
     uploaded,
   };
+}
+
+/**
+ * Uploads the new pair and the data list, and every other listed file the cluster lacks (a new remote
+ * project receives the earlier cases too), so that a training job there finds every file its data list names.
+ */
+async function uploadProject(
+  folder: string,
+  fresh: readonly string[],
+  split: { readonly training: readonly DatalistEntry[]; readonly validation: readonly DatalistEntry[]; readonly testing: readonly DatalistEntry[] },
+  remote: { readonly session: SshSession; readonly folder: string },
+): Promise<string[]> {
+  const listed = [...split.training, ...split.validation, ...split.testing].flatMap((entry) => [...[entry.image].flat(), ...(typeof entry.label === 'string' ? [entry.label] : [])]);
+  const others = [...new Set(listed)].filter((path) => !fresh.includes(path));
+  // One round trip: the shell prints the paths that do not exist (argv words, quoted by the session).
+  const check = await remote.session.exec(['sh', '-c', 'for f in "$@"; do [ -e "$f" ] || printf "%s\\n" "$f"; done', 'sh', ...others.map((path) => `${remote.folder}/${path}`)]);
+  if (check.exitCode !== 0) throw new Error(`could not list the project files on the cluster: ${check.stderr.trim()}`);
+  const missing = new Set(check.stdout.split('\n').filter(Boolean));
+  const uploaded: string[] = [];
+  for (const path of [...fresh, ...others.filter((p) => missing.has(`${remote.folder}/${p}`)), 'dataset_0.json']) {
+    await remote.session.upload(join(folder, path), `${remote.folder}/${path}`);
+    uploaded.push(`${remote.folder}/${path}`);
+  }
+  return uploaded;
 }
 
 async function copyAtomically(from: string, to: string): Promise<void> {
@@ -70,12 +89,28 @@ async function copyAtomically(from: string, to: string): Promise<void> {
   }
 }
 
-/** Nine phantom cases (a bright ball in noise, and its mask) standing for pairs validated earlier. */
+/**
+ * Nine phantom cases standing for pairs validated earlier: a structure (about 470) wrapped in a shell of
+ * surrounding tissue (about 300) in noise, and the structure's mask. The intensities resemble the demo's MR
+ * series, where the default model (Otsu's threshold) also takes the surrounding tissue and the doctor's
+ * validated mask does not: the same lesson in every case, so that training has something to learn.
+ */
 async function seedEarlierCases(folder: string): Promise<void> {
   for (let n = 1; n <= 9; n += 1) {
-    const { volume, truth } = spherePhantom({ dims: [48, 48, 32], spheres: [{ center: [24, 24, 16], radius: 6 + n, value: 1000 }], seed: n });
+    const center = [24, 24, 16] as const;
+    const radius = 5 + n / 2;
+    const { volume, truth } = spherePhantom({
+      dims: [48, 48, 32],
+      spheres: [
+        { center, radius: radius + 4, value: 300 },
+        { center, radius, value: 470 },
+      ],
+      noise: 35,
+      seed: n,
+    });
+    const structure = truth.map((label) => (label === 2 ? 1 : 0));
     const id = `case_${String(n).padStart(3, '0')}`;
     await writeNiftiFile(join(folder, 'imagesTr', `${id}.nii.gz`), volume);
-    await writeMaskFile(join(folder, 'labelsTr', `${id}.nii.gz`), { ...volume, datatype: 'uint8', data: truth });
+    await writeMaskFile(join(folder, 'labelsTr', `${id}.nii.gz`), { ...volume, datatype: 'uint8', data: structure });
   }
 }

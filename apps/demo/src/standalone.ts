@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The programs the demo runs as batch jobs, each as ONE standalone file, because on a cluster they are
+ * uploaded and run with nothing but Node.js installed: the testkit AIAA server, and the testkit `fit`
+ * trainer (the GPU-free stand-in for Clara's `train.sh`).
+ */
+export type StandaloneProgram = 'aiaa-server' | 'fit';
+
+/**
+ * The standalone file of a program: built next to the demo by `npm run build` (`dist/aiaa-server.js`,
+ * `dist/fit.js`), or bundled now with esbuild into `workDir/.medaas/` when the demo runs from its
+ * TypeScript sources (tests, development).
+ */
+export async function standaloneScript(program: StandaloneProgram, workDir: string): Promise<string> {
+  const built = fileURLToPath(new URL(`./${program}.js`, import.meta.url));
+  if (!fileURLToPath(import.meta.url).endsWith('.ts') && existsSync(built)) return built;
+  const { build } = await import('esbuild');
+  const nifti = join(packageRoot('@medaas/nifti-io'), 'src');
+  const outfile = join(workDir, '.medaas', `${program}.mjs`);
+  await build({
+    entryPoints: [sourceEntry(program)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@medaas/source'],
+    outfile,
+    logLevel: 'warning',
+    plugins: [
+      {
+        // nifti-io's `#gzip` / `#itk` import maps name built files; from sources they are the Node back ends.
+        name: 'nifti-io-import-maps',
+        setup(b) {
+          b.onResolve({ filter: /^#(gzip|itk)$/ }, (a) => ({ path: join(nifti, a.path === '#gzip' ? 'codec/gzip-node.ts' : 'itk/itk-node.ts') }));
+        },
+      },
+    ],
+  });
+  return outfile;
+}
+
+/** The TypeScript entry of a program: the demo's own server entry, or the testkit's shipped `fit` command. */
+export function sourceEntry(program: StandaloneProgram): string {
+  return program === 'fit' ? join(packageRoot('@medaas/aiaa-testkit'), 'src', 'fit-cli.ts') : fileURLToPath(new URL('./aiaa-server.ts', import.meta.url));
+}
+
+function packageRoot(name: string): string {
+  return dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
+}

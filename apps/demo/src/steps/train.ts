@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { runTrainingLoop, type TrainingEvent, type TrainingLoopResult } from '@medaas/training';
+import type { ClusterConfig } from '../config.js';
+import { standaloneScript } from '../standalone.js';
+import type { ClusterHandle } from './cluster.js';
+
+/** What closing the loop measured: Dice against the validated mask before and after, and the job's figures. */
+export interface TrainResult {
+  readonly jobId: string;
+  readonly baseModel: string;
+  readonly modelName: string;
+  readonly diceBefore: number;
+  readonly diceAfter: number;
+  readonly epochs: number;
+  readonly bestMetric?: number;
+  /** Where the job left the best model (on the cluster, for a cluster run). */
+  readonly bestModel: string;
+}
+
+/** The name the trained model is deployed under. */
+export const TRAINED_MODEL = 'segmentation_trained';
+
+/**
+ * Step 7, closing the loop: the MMAR written in step 6 is trained on the project's data list as a batch job
+ * (the same scheduler as the server job), its progress is streamed as typed events, the best model is
+ * collected and deployed to the running AIAA server through the admin API, and the validated case is
+ * segmented again. The Dice against the validated mask is measured before (the server's first segmentation
+ * model, the one step 3 started from) and after (the trained one).
+ *
+ * The trainer is the testkit's GPU-free `fit` command, uploaded as one file next to the project on a cluster;
+ * `trainCommand` in the config names another (e.g. a Clara container's `train.sh`).
+ */
+export async function trainStep(
+  cluster: ClusterHandle,
+  config: ClusterConfig,
+  options: {
+    readonly workDir: string;
+    readonly serverUrl: string;
+    /** The MMAR where the job runs (the uploaded copy on a cluster). */
+    readonly mmarDir: string;
+    /** The validated case: its image and the mask the doctor accepted. */
+    readonly image: string;
+    readonly validatedMask: string;
+    readonly onEvent: (event: TrainingEvent) => void;
+  },
+): Promise<TrainResult> {
+  const command = await trainerCommand(cluster, config, options.workDir);
+  const result: TrainingLoopResult = await runTrainingLoop({
+    scheduler: cluster.scheduler,
+    serverUrl: options.serverUrl,
+    mmarDir: options.mmarDir,
+    image: new Uint8Array(await readFile(options.image)),
+    reference: new Uint8Array(await readFile(options.validatedMask)),
+    trainer: { command },
+    job: { name: 'medaas-train', walltimeSec: 3600, ...(config.kind === 'local' ? {} : config.job) },
+    modelName: TRAINED_MODEL,
+    pollIntervalMs: config.kind === 'local' ? 200 : 1000,
+    onEvent: options.onEvent,
+  });
+  return {
+    jobId: result.training.job.id,
+    baseModel: result.baseModel,
+    modelName: result.model.name,
+    diceBefore: result.diceBefore,
+    diceAfter: result.diceAfter,
+    epochs: result.epochs,
+    ...(result.bestMetric === undefined ? {} : { bestMetric: result.bestMetric }),
+    bestModel: result.results.bestModel ?? '',
+  };
+}
+
+async function trainerCommand(cluster: ClusterHandle, config: ClusterConfig, workDir: string): Promise<readonly string[]> {
+  if (config.kind !== 'local' && config.trainCommand) return config.trainCommand;
+  const script = await standaloneScript('fit', workDir);
+  if (config.kind === 'local' || !cluster.session) return [process.execPath, script, '--mmar', '{mmar}'];
+  const remote = `${config.remoteProject}/.medaas/fit.mjs`;
+  await cluster.session.upload(script, remote);
+  return ['node', remote, '--mmar', '{mmar}'];
+}
