@@ -16,6 +16,16 @@ function service(script: string, args: string[]): Record<string, unknown> {
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
 }
 
+/** The jobs' lines in the queue; none once they ended (or, after MinJobAge, when Slurm forgot them). */
+function squeue(jobs: string): string {
+  try {
+    return execFileSync('squeue', ['-h', '-j', jobs, '-o', '%i %j %T'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (error) {
+    if (String((error as { stderr?: string }).stderr).includes('Invalid job id')) return '';
+    throw error;
+  }
+}
+
 let work: string;
 let sshd: { host: string; port: number; user: string; keyPath: string; hostPublicKey: string; home: string };
 let slurm: { partition: string };
@@ -71,15 +81,17 @@ it('npm run demo against a real sshd and Slurm on loopback: the server job, the 
   for (let n = 1; n <= 9; n += 1) expect(listing).toContain(`case_00${n}.nii.gz`);
   expect(listing).toContain('model.json');
   expect(listing).toContain(`"DATA_ROOT": "${remoteProject}"`);
-  // The server job was cancelled when the demo ended: it leaves the queue (Slurm may show it COMPLETING briefly).
+  // The demo's own jobs (other test files run Slurm jobs of the same names at the same time) left the queue
+  // when it ended: the server job was cancelled, the training job finished. Slurm may show COMPLETING briefly.
+  const serverJob = /job (\d+) serves /.exec(stdout)![1]!;
+  const trainJob = /job (\d+): 9 epochs;/.exec(stdout)![1]!;
   let queue = '';
-  for (let i = 0; i < 50; i += 1) {
-    queue = execFileSync('squeue', ['-h', '-u', sshd.user, '-o', '%i %j %T'], { encoding: 'utf8' });
-    if (!queue.includes('medaas-aiaa-server') && !queue.includes('medaas-train')) break;
-    expect(queue).not.toMatch(/medaas-aiaa-server (RUNNING|PENDING)/);
+  for (let i = 0; i < 100; i += 1) {
+    queue = squeue(`${serverJob},${trainJob}`);
+    if (queue === '') break;
+    expect(queue).not.toMatch(/(RUNNING|PENDING)/);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  expect(queue).not.toContain('medaas-aiaa-server');
-  expect(queue).not.toContain('medaas-train');
+  expect(queue).toBe('');
   execFileSync('rm', ['-rf', remoteProject]);
 }, 300_000);
