@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A real OpenSSH server on 127.0.0.1 for the cluster-ssh tests and benchmarks. Idempotent.
 #
-#   sshd.sh start [--name NAME] [--port PORT] [--kbd]   start (or reuse) an instance; prints its facts as JSON
+#   sshd.sh start [--name NAME] [--port PORT] [--kbd] [--without CMD,CMD...]
+#                                                       start (or reuse) an instance; prints its facts as JSON.
+#                                                       --without: its sessions' PATH lacks these commands, as
+#                                                       on a server that does not have them installed
 #   sshd.sh stop  [--name NAME] [--sessions]            stop it; --sessions also ends its open connections
 #
 # One test user (medaas) with a throwaway ed25519 key, a passphrase-protected key and a random password,
@@ -12,18 +15,20 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 action=${1:-start}; shift || true
-name=main port=2222 kbd=0 sessions=0
+name=main port=2222 kbd=0 sessions=0 without=
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --kbd) kbd=1; shift ;;
+    --without) without=$2; shift 2 ;;
     --sessions) sessions=1; shift ;;
     *) die "sshd.sh: unknown argument $1" ;;
   esac
 done
 [[ "$name" =~ ^[a-z0-9-]+$ ]] || die "bad instance name $name"
 [[ "$port" =~ ^[0-9]+$ ]] || die "bad port $port"
+[[ "$without" =~ ^[a-z0-9,_-]*$ ]] || die "bad --without list $without"
 
 # Test files start services in parallel: one caller at a time sets up or checks an instance.
 install -d -m 755 "$SERVICES_STATE"
@@ -82,6 +87,24 @@ else
 KbdInteractiveAuthentication no
 PasswordAuthentication yes"
 fi
+# A PATH without some commands: a folder of links to every other command, outside the root-only state.
+env_lines=
+if [ -n "$without" ]; then
+  bin=/opt/medaas-services/path-$name
+  # Rebuilt only when the list changes: sessions of a running instance use it.
+  if [ "$(cat "$bin/.without" 2>/dev/null)" != "$without" ]; then
+  rm -rf "$bin"; install -d -m 755 "$bin"
+  for dir in /usr/local/bin /usr/bin /bin /usr/sbin /sbin; do
+    for cmd in "$dir"/*; do
+      base=${cmd##*/}
+      case ",$without," in *",$base,"*) continue ;; esac
+      [ -x "$cmd" ] && [ ! -e "$bin/$base" ] && ln -s "$cmd" "$bin/$base"
+    done
+  done
+  printf '%s' "$without" > "$bin/.without"
+  fi
+  env_lines="SetEnv PATH=$bin"
+fi
 cat > "$inst/sshd_config" <<CONF
 Port $port
 ListenAddress 127.0.0.1
@@ -98,6 +121,7 @@ PrintMotd no
 MaxSessions 64
 MaxStartups 64:30:128
 Subsystem sftp internal-sftp
+$env_lines
 CONF
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }

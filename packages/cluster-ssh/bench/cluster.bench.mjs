@@ -49,7 +49,7 @@ try {
   console.log(`\nSFTP upload, ${mb} MB file, loopback (best of 2)`);
   row('OpenSSH sftp (baseline)', mb / sftp, 'MB/s');
   row('OpenSSH scp', mb / scp, 'MB/s');
-  row('session.upload (+ remote b2sum, fsync, rename)', mb / ours, 'MB/s', Math.max(mb / sftp, mb / scp));
+  row('session.upload (verified: server SHA-256, fsync, rename)', mb / ours, 'MB/s', Math.max(mb / sftp, mb / scp));
   await session.exec(['rm', '-rf', '--', remoteDir]);
 
   // 2. Tunnel throughput

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,7 @@ describe('SFTP uploads', () => {
     const result = await session.upload(file, `${remoteBase}/single/ct.nii.gz`, { onProgress: (p) => reports.push(p) });
     expect(result.remotePath).toBe(`${info.home}/${remoteBase}/single/ct.nii.gz`);
     expect(result.bytes).toBe(bytes.length);
+    expect(result.checksum).toEqual({ tool: 'openssl', algorithm: 'sha256' });
     expect(await remoteSha(result.remotePath)).toBe(sha(bytes));
     expect(reports.at(-1)).toEqual({ phase: 'upload', loaded: bytes.length, total: bytes.length });
     expect(reports.map((r) => r.loaded)).toEqual([...reports.map((r) => r.loaded)].sort((a, b) => a - b));
@@ -129,5 +131,51 @@ describe('SFTP uploads', () => {
     expect(sha(readFileSync(join(info.home, target)))).toBe(sha(bytes));
     expect(readdirSync(join(info.home, remoteBase, 'big'))).toEqual(['big.nii']);
     rmSync(file);
+  });
+});
+
+describe('upload verification', () => {
+  it('detects a corrupt partial file left on the server by its checksum and sends the file again in full', async () => {
+    const bytes = randomBytes(40 * 1024 * 1024 + 7);
+    const file = join(local, 'volume.bin');
+    writeFileSync(file, bytes);
+    // The temporary name a resumed upload looks for; planted with 5 MiB of zeros instead of the file's start.
+    const { size, mtimeMs } = statSync(file);
+    const tag = createHash('sha256').update(`${file}\0${size}\0${mtimeMs}`).digest('hex').slice(0, 16);
+    const dir = `${remoteBase}/corrupt`;
+    await session.exec(sh`mkdir -p -- ${dir} && head -c 5242880 /dev/zero > ${`${dir}/.volume.bin.${tag}.medaas-part`}`, { check: true });
+    const result = await session.upload(file, `${dir}/volume.bin`);
+    expect(result.resumedBytes).toBe(5 * 1024 * 1024);
+    expect(await remoteSha(`${dir}/volume.bin`)).toBe(sha(bytes));
+    expect(await remoteList(dir)).toEqual(['./volume.bin']);
+  });
+
+  // Servers without some tools: their own sshd instances, whose sessions' PATH lacks those commands.
+  const servers = [
+    { name: 'no-openssl', port: 2231, without: 'openssl', checksum: { tool: 'b2sum', algorithm: 'blake2b512' } },
+    { name: 'coreutils-sha', port: 2232, without: 'openssl,b2sum', checksum: { tool: 'sha256sum', algorithm: 'sha256' } },
+  ] as const;
+  for (const server of servers) {
+    it(`verifies with ${server.checksum.tool} on a server without ${server.without}`, async () => {
+      const other = startSshd({ name: server.name, port: server.port, without: server.without });
+      await using remote = await connectSsh(sshOptions(other));
+      const bytes = randomBytes(9 * 1024 * 1024 + 5);
+      const file = join(local, `${server.name}.bin`);
+      writeFileSync(file, bytes);
+      const result = await remote.upload(file, `${remoteBase}/${server.name}/data.bin`);
+      expect(result.checksum).toEqual(server.checksum);
+      expect(await remoteSha(`${remoteBase}/${server.name}/data.bin`)).toBe(sha(bytes));
+    });
+  }
+
+  it('refuses to upload to a server with no checksum tool: typed error, nothing left behind', async () => {
+    const other = startSshd({ name: 'no-checksum', port: 2233, without: 'openssl,b2sum,sha256sum,shasum' });
+    await using remote = await connectSsh(sshOptions(other));
+    const file = join(local, 'unverifiable.bin');
+    writeFileSync(file, randomBytes(3 * 1024 * 1024));
+    const error = await remote.upload(file, `${remoteBase}/unverifiable/data.bin`).catch((e: unknown) => e);
+    expect(isMedaasError(error, 'SSH_UPLOAD_VERIFY_FAILED')).toBe(true);
+    expect((error as Error).message).toContain('none of openssl, b2sum, sha256sum, shasum');
+    expect(await remoteList(`${remoteBase}/unverifiable`)).toEqual([]);
   });
 });

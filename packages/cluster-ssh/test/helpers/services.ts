@@ -34,10 +34,11 @@ function runScript(script: string, args: readonly string[]): string {
   return out.trim().split('\n').pop() ?? '';
 }
 
-/** Starts (or reuses) an sshd instance on 127.0.0.1. */
-export function startSshd(options: { name?: string; port?: number; kbd?: boolean } = {}): SshdInfo {
+/** Starts (or reuses) an sshd instance on 127.0.0.1; `without` lists commands its sessions' PATH lacks. */
+export function startSshd(options: { name?: string; port?: number; kbd?: boolean; without?: string } = {}): SshdInfo {
   const args = ['start', '--name', options.name ?? 'main', '--port', String(options.port ?? 2222)];
   if (options.kbd) args.push('--kbd');
+  if (options.without) args.push('--without', options.without);
   return JSON.parse(runScript('sshd.sh', args)) as SshdInfo;
 }
 
