@@ -45,9 +45,9 @@ const MAX_BODY_BYTES = 64 * 1024;
 /**
  * Starts the viewer's back end on loopback: it serves the page, the image (`/volume`) and `POST
  * /api/deepgrow`, which takes `{ foreground, background }` voxel indices and answers the mask (NIfTI bytes)
- * from `client.deepgrow` of `@medaas/aiaa-client`. Browsers cannot run that client (it is built on undici
- * and Node streams), and an AIAA server has no authentication, so the page talks to this same-origin back
- * end and only the back end talks to AIAA, typically through an SSH tunnel.
+ * from `client.deepgrow` of `@medaas/aiaa-client`. An AIAA server has no authentication and is reached
+ * through an SSH tunnel on loopback, so the page talks to this same-origin back end and only the back end
+ * talks to AIAA.
  *
  * @throws {ViewerError} `VIEWER_INVALID_OPTIONS` for a host that is not loopback or an image that is not
  * NIfTI; `VIEWER_LISTEN` when the port cannot be bound.

@@ -1,5 +1,6 @@
 import { redactingLogger, type CallOptions, type Logger, type ProgressCallback } from '@medaas/core';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { createHttpBackend } from '#http';
 import { adminCalls, type PutModelInput } from './admin.js';
 import { AiaaError } from './errors.js';
 import { parseModelList, type AiaaModel, type AiaaModelType } from './models.js';
@@ -37,7 +38,7 @@ export interface AiaaTlsOptions {
 export interface AiaaClientOptions {
   /** The server, e.g. `http://127.0.0.1:5000` or `https://host/aiaa/` (a path prefix is kept). */
   readonly baseUrl: string | URL;
-  /** The undici dispatcher to send through (an SSH tunnel's agent, a proxy). Default: an agent owned by the client. */
+  /** Node: the undici dispatcher to send through (an SSH tunnel's agent, a proxy). Default: an agent owned by the client. Browsers use `fetch`. */
   readonly dispatcher?: Dispatcher;
   /** Default bound of calls that upload images or run models. Default {@link DEFAULT_INFERENCE_TIMEOUT_MS}. */
   readonly timeoutMs?: number;
@@ -170,7 +171,8 @@ export interface AiaaClient extends AsyncDisposable {
 }
 
 /**
- * Creates a client for an AIAA v1 server, over undici with connection reuse.
+ * Creates a client for an AIAA v1 server: over undici with connection reuse in Node, over `fetch` in browsers
+ * (the package's `browser`/`default` build; the server must allow the page's origin, CORS).
  *
  * @throws {AiaaError} `AIAA_INVALID_ARGUMENT` for a base URL that is not `http:` or `https:`.
  * @example
@@ -186,21 +188,15 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
   const inferenceTimeoutMs = options.timeoutMs ?? DEFAULT_INFERENCE_TIMEOUT_MS;
   const metadataTimeoutMs = options.metadataTimeoutMs ?? DEFAULT_METADATA_TIMEOUT_MS;
   if (options.tls?.rejectUnauthorized === false) logger.warn('aiaa: TLS certificate verification is off', { origin: baseUrl.origin });
-  const ownAgent = options.dispatcher
-    ? undefined
-    : new Agent({
-        connect: {
-          timeout: options.connectTimeoutMs ?? 10_000,
-          rejectUnauthorized: options.tls?.rejectUnauthorized ?? true,
-          ...(options.tls?.ca === undefined ? {} : { ca: caList(options.tls.ca) }),
-        },
-        keepAliveTimeout: 30_000,
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
+  // The platform's HTTP stack, picked by the package's `#http` import map: undici in Node, fetch elsewhere.
+  const http = createHttpBackend({
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    ...(options.tls ? { tls: options.tls } : {}),
+  });
   const config: TransportConfig = {
     baseUrl,
-    dispatcher: options.dispatcher ?? ownAgent!,
+    http,
     logger,
     maxResponseBytes: options.maxResponseBytes ?? 4 * 1024 ** 3,
     retry: options.retry ?? {},
@@ -389,7 +385,7 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
     async close() {
       if (closed) return;
       closed = true;
-      await ownAgent?.close();
+      await http.close();
     },
 
     [Symbol.asyncDispose]() {
@@ -436,7 +432,3 @@ function checkName(value: string, operation: string): void {
   }
 }
 
-function caList(ca: NonNullable<AiaaTlsOptions['ca']>): (string | Buffer)[] {
-  const list = Array.isArray(ca) ? ca : [ca];
-  return list.map((item: string | Uint8Array) => (typeof item === 'string' ? item : Buffer.from(item)));
-}

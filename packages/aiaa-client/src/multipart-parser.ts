@@ -1,4 +1,5 @@
 import { AiaaError } from './errors.js';
+import { concatBytes, indexOfBytes, latin1Bytes, utf8 } from './bytes.js';
 
 /** One part of a multipart reply. A part with a file name is a file (as `cgi.FieldStorage` decides); others are text fields. */
 export interface MultipartPart {
@@ -78,10 +79,10 @@ export async function* parseMultipart(
   const maxHeaderBytes = limits.maxHeaderBytes ?? 16 * 1024;
   const maxParts = limits.maxParts ?? 64;
   // The body is treated as if it began with LF, so the first delimiter needs no special case.
-  const delimiter = Buffer.from(`\n--${boundary}`, 'latin1');
-  let buf: Buffer = Buffer.from([LF]);
+  const delimiter = latin1Bytes(`\n--${boundary}`);
+  let buf: Uint8Array = Uint8Array.of(LF);
   let state: 'preamble' | 'after-delimiter' | 'headers' | 'body' | 'done' = 'preamble';
-  let body: Buffer[] = [];
+  let body: Uint8Array[] = [];
   let headers: Record<string, string> = {};
   let parts = 0;
 
@@ -92,7 +93,7 @@ export async function* parseMultipart(
   const step = (): MultipartPart | 'more' | 'done' => {
     for (;;) {
       if (state === 'preamble' || state === 'body') {
-        const at = buf.indexOf(delimiter);
+        const at = indexOfBytes(buf, delimiter);
         if (at < 0) {
           const keep = Math.min(buf.length, delimiter.length);
           if (state === 'body' && buf.length > keep) body.push(buf.subarray(0, buf.length - keep));
@@ -132,7 +133,7 @@ export async function* parseMultipart(
           return 'more';
         }
         if (end.headerBytes > maxHeaderBytes) fail(`part headers longer than ${maxHeaderBytes} bytes`);
-        headers = parseHeaders(buf.subarray(0, end.headerBytes).toString('utf8'), fail);
+        headers = parseHeaders(utf8(buf.subarray(0, end.headerBytes)), fail);
         parts += 1;
         if (parts > maxParts) fail(`more than ${maxParts} parts`);
         buf = buf.subarray(end.bodyStart);
@@ -144,9 +145,9 @@ export async function* parseMultipart(
     }
   };
 
-  const finishPart = (last: Buffer): MultipartPart => {
+  const finishPart = (last: Uint8Array): MultipartPart => {
     body.push(last);
-    let data = body.length === 1 ? last : Buffer.concat(body);
+    let data = concatBytes(body);
     if (data.length > 0 && data[data.length - 1] === CR) data = data.subarray(0, data.length - 1);
     body = [];
     const disposition = parseDisposition(headers['content-disposition'] ?? '');
@@ -160,7 +161,7 @@ export async function* parseMultipart(
   };
 
   for await (const chunk of source) {
-    buf = buf.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([buf, chunk]);
+    buf = buf.length === 0 ? chunk : concatBytes([buf, chunk]);
     for (;;) {
       const result = step();
       if (result === 'more') break;
@@ -172,7 +173,7 @@ export async function* parseMultipart(
   fail('the reply ended before the closing delimiter (truncated)');
 }
 
-function headerEnd(buf: Buffer): { headerBytes: number; bodyStart: number } | undefined {
+function headerEnd(buf: Uint8Array): { headerBytes: number; bodyStart: number } | undefined {
   // An empty header block: the part starts with its blank line.
   if (buf[0] === LF) return { headerBytes: 0, bodyStart: 1 };
   if (buf[0] === CR && buf.length > 1 && buf[1] === LF) return { headerBytes: 0, bodyStart: 2 };

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-
 /** A volume or image to upload: bytes in memory, or a `Blob` (e.g. `fs.openAsBlob(path)`), which is streamed. */
 export type AiaaImage = Uint8Array | Blob;
 
@@ -23,6 +21,8 @@ export interface MultipartBody {
   readonly length: number;
   /** Yields the body; file data is read in slices, never copied whole. */
   chunks(): AsyncIterable<Uint8Array>;
+  /** The body as pieces for a `Blob` (the file part as given, a `Blob` is not read). */
+  parts(): readonly (Uint8Array | Blob)[];
 }
 
 const CRLF = '\r\n';
@@ -35,7 +35,7 @@ const encoder = new TextEncoder();
  */
 export function buildMultipart(fields: readonly TextField[], file?: FileField): MultipartBody {
   // A random token boundary (RFC 2046 bchars only) cannot occur inside a gzip stream by accident in practice.
-  const boundary = `----medaas-${randomBytes(12).toString('hex')}`;
+  const boundary = `----medaas-${randomHex(12)}`;
   const heads: Uint8Array[] = fields.map((field) =>
     encoder.encode(
       `--${boundary}${CRLF}Content-Disposition: form-data; name="${quote(field.name)}"${CRLF}${CRLF}${field.value}${CRLF}`,
@@ -61,7 +61,16 @@ export function buildMultipart(fields: readonly TextField[], file?: FileField): 
       }
       yield tail;
     },
+    parts() {
+      return [...heads, ...(file && fileHead ? [fileHead, file.data] : []), tail];
+    },
   };
+}
+
+/** `bytes` random bytes as hex, from the Web Crypto API (global in Node 20 and in browsers). */
+function randomHex(bytes: number): string {
+  const random = globalThis.crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(random, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** The byte length of an image. */

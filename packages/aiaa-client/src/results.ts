@@ -2,6 +2,7 @@ import { AiaaError } from './errors.js';
 import type { MultipartPart } from './multipart-parser.js';
 import { asPoints, asSlicePolygons, asVoxelBox, type SlicePolygons, type VoxelBox, type VoxelPoint } from './points.js';
 import type { Reply } from './transport.js';
+import { utf8 } from './bytes.js';
 
 /** A mask returned by the server, with the reply's parameters. */
 export interface MaskResult {
@@ -97,7 +98,7 @@ export function asVolumePolygons(value: unknown): SlicePolygons[] | undefined {
 function paramsOf(parts: readonly MultipartPart[], operation: string): Record<string, unknown> {
   const text = (name: string): string | undefined => {
     const part = parts.find((p) => p.fileName === undefined && p.name === name);
-    return part ? Buffer.from(part.data.buffer, part.data.byteOffset, part.data.byteLength).toString('utf8') : undefined;
+    return part ? utf8(part.data) : undefined;
   };
   const params = text('params');
   if (params !== undefined && params.trim() !== '') {

@@ -1,7 +1,7 @@
 import { createProgressReporter, isMedaasError, retry, withCallScope, type Logger, type ProgressCallback } from '@medaas/core';
-import { Readable } from 'node:stream';
-import { request, type Dispatcher } from 'undici';
+import { concatBytes, utf8 } from './bytes.js';
 import { AiaaError } from './errors.js';
+import type { HttpBackend, HttpResponse } from './http/http-backend.js';
 import type { MultipartBody } from './multipart-writer.js';
 import { boundaryOf, parseMultipart, type MultipartPart } from './multipart-parser.js';
 
@@ -18,7 +18,8 @@ export interface AiaaRetryOptions {
 /** What a transport needs to know about the server and the connection. */
 export interface TransportConfig {
   readonly baseUrl: URL;
-  readonly dispatcher: Dispatcher;
+  /** The platform's HTTP stack (undici in Node, `fetch` in browsers). */
+  readonly http: HttpBackend;
   readonly logger: Logger;
   readonly maxResponseBytes: number;
   readonly retry: AiaaRetryOptions | false;
@@ -44,8 +45,6 @@ export type Reply =
   | { readonly kind: 'json'; readonly value: unknown }
   | { readonly kind: 'multipart'; readonly parts: readonly MultipartPart[] }
   | { readonly kind: 'other'; readonly contentType: string; readonly bytes: Uint8Array };
-
-type Body = Dispatcher.ResponseData['body'];
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
@@ -79,41 +78,33 @@ export function urlFor(baseUrl: URL, path: string, query: Readonly<Record<string
 async function once(config: TransportConfig, spec: ExchangeSpec, signal: AbortSignal): Promise<Reply> {
   const url = urlFor(config.baseUrl, spec.path, spec.query);
   const started = Date.now();
-  let response: Dispatcher.ResponseData;
+  const upload = createProgressReporter(spec.body ? spec.onProgress : undefined, { phase: 'upload', total: spec.body?.length });
+  let response: HttpResponse;
   try {
-    response = await request(url, {
-      dispatcher: config.dispatcher,
-      method: spec.method,
-      signal,
-      // Our own call timeout bounds the exchange; undici's 300 s defaults would cut first inferences short.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      headers: spec.body
-        ? { 'content-type': spec.body.contentType, 'content-length': String(spec.body.length), accept: '*/*' }
-        : { accept: '*/*' },
-      body: spec.body ? Readable.from(uploadStream(spec.body, spec.onProgress), { objectMode: false }) : null,
-    });
+    upload.update(0);
+    response = await config.http.send({ url, method: spec.method, body: spec.body, signal, onUploaded: (sent) => upload.update(sent) });
+    if (spec.body) upload.done(spec.body.length);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     throw connectionError(spec, url, error);
   }
-  const { statusCode, headers, body } = response;
-  config.logger.debug('aiaa: reply', { operation: spec.operation, status: statusCode, ms: Date.now() - started });
+  const { status, body } = response;
+  config.logger.debug('aiaa: reply', { operation: spec.operation, status, ms: Date.now() - started });
   try {
-    const contentType = headerValue(headers['content-type']) ?? '';
-    if (statusCode === 440) {
+    const contentType = response.header('content-type') ?? '';
+    if (status === 440) {
       const message = await serverMessage(body, contentType, signal);
       throw new AiaaError('AIAA_SESSION_EXPIRED', `${spec.operation}: the session has expired (HTTP 440)${message ? `: ${message}` : ''}`, {
         details: { status: 440, operation: spec.operation, serverMessage: message },
       });
     }
-    if (statusCode < 200 || statusCode >= 300) {
+    if (status < 200 || status >= 300) {
       const message = await serverMessage(body, contentType, signal);
-      throw new AiaaError('AIAA_HTTP_STATUS', `${spec.operation}: ${spec.method} ${url.pathname} failed with HTTP ${statusCode}${message ? `: ${message}` : ''}`, {
-        details: { status: statusCode, operation: spec.operation, path: url.pathname, serverMessage: message },
+      throw new AiaaError('AIAA_HTTP_STATUS', `${spec.operation}: ${spec.method} ${url.pathname} failed with HTTP ${status}${message ? `: ${message}` : ''}`, {
+        details: { status, operation: spec.operation, path: url.pathname, serverMessage: message },
       });
     }
-    const total = Number(headerValue(headers['content-length']));
+    const total = Number(response.header('content-length'));
     if (Number.isFinite(total) && total > config.maxResponseBytes) tooLarge(spec, config.maxResponseBytes);
     const chunks = downloadStream(body, { spec, signal, max: config.maxResponseBytes, total: Number.isFinite(total) ? total : undefined });
     if (/multipart\//i.test(contentType)) {
@@ -128,24 +119,8 @@ async function once(config: TransportConfig, spec: ExchangeSpec, signal: AbortSi
     }
     return { kind: 'other', contentType, bytes };
   } finally {
-    if (!body.readableEnded) {
-      // undici's body emits an abort error when destroyed early; it is expected here, not a failure to report.
-      body.on('error', () => undefined);
-      body.destroy();
-    }
+    response.discard();
   }
-}
-
-async function* uploadStream(body: MultipartBody, onProgress: ProgressCallback | undefined): AsyncIterable<Uint8Array> {
-  const progress = createProgressReporter(onProgress, { phase: 'upload', total: body.length });
-  let sent = 0;
-  progress.update(0);
-  for await (const chunk of body.chunks()) {
-    yield chunk;
-    sent += chunk.byteLength;
-    progress.update(sent);
-  }
-  progress.done(sent);
 }
 
 interface DownloadOptions {
@@ -155,12 +130,12 @@ interface DownloadOptions {
   readonly total: number | undefined;
 }
 
-async function* downloadStream(body: Body, options: DownloadOptions): AsyncGenerator<Uint8Array> {
+async function* downloadStream(body: AsyncIterable<Uint8Array>, options: DownloadOptions): AsyncGenerator<Uint8Array> {
   const { spec, signal, max, total } = options;
   const progress = createProgressReporter(spec.onProgress, { phase: 'download', total });
   let received = 0;
   try {
-    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+    for await (const chunk of body) {
       received += chunk.byteLength;
       if (received > max) tooLarge(spec, max);
       progress.update(received);
@@ -180,16 +155,16 @@ async function* downloadStream(body: Body, options: DownloadOptions): AsyncGener
 async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const list: Uint8Array[] = [];
   for await (const chunk of chunks) list.push(chunk);
-  return list.length === 1 ? list[0]! : Buffer.concat(list);
+  return list.length === 0 ? new Uint8Array(0) : concatBytes(list);
 }
 
-async function serverMessage(body: Body, contentType: string, signal: AbortSignal): Promise<string> {
+async function serverMessage(body: AsyncIterable<Uint8Array>, contentType: string, signal: AbortSignal): Promise<string> {
   // Error bodies are read only up to a small limit: an HTML error page or a hostile server cannot exhaust memory.
   const limit = 64 * 1024;
-  const list: Buffer[] = [];
+  const list: Uint8Array[] = [];
   let size = 0;
   try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+    for await (const chunk of body) {
       list.push(chunk);
       size += chunk.byteLength;
       if (size >= limit) break;
@@ -197,7 +172,7 @@ async function serverMessage(body: Body, contentType: string, signal: AbortSigna
   } catch {
     if (signal.aborted) throw signal.reason;
   }
-  const text = Buffer.concat(list).subarray(0, limit).toString('utf8');
+  const text = utf8((list.length === 0 ? new Uint8Array(0) : concatBytes(list)).subarray(0, limit));
   if (/json/i.test(contentType)) {
     try {
       const value: unknown = JSON.parse(text);
@@ -221,7 +196,7 @@ async function serverMessage(body: Body, contentType: string, signal: AbortSigna
 }
 
 function parseJson(bytes: Uint8Array, operation: string): unknown {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const text = utf8(bytes);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -252,6 +227,3 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}

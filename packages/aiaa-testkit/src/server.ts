@@ -28,6 +28,11 @@ export interface TestServerOptions {
   readonly clock?: () => number;
   /** Serve HTTPS with this PEM key and certificate instead of HTTP. */
   readonly tls?: { readonly key: string | Uint8Array; readonly cert: string | Uint8Array };
+  /**
+   * Web pages allowed to call the server from a browser (CORS), e.g. `['http://127.0.0.1:8080']`, or `'*'`
+   * for any. Default none: browsers refuse cross-origin replies, as they would from a server without CORS.
+   */
+  readonly corsOrigins?: readonly string[] | '*';
 }
 
 /** Counters of a running test server, for tests and benchmarks. */
@@ -86,6 +91,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const store = new SessionStore(options.sessions ?? {}, options.clock ?? Date.now);
   const counters = { requests: 0, bytesReceived: 0, busyMs: 0 };
 
+  const allowedOrigin = (origin: string | undefined): boolean =>
+    origin !== undefined && (options.corsOrigins === '*' || (options.corsOrigins ?? []).includes(origin));
+
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       // An answer before the upload was read: close afterwards rather than read a body nobody needs.
@@ -110,6 +118,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const path = url.pathname.slice(basePath.length);
     const method = req.method ?? 'GET';
     const query = url.searchParams;
+    if (allowedOrigin(req.headers.origin)) {
+      res.setHeader('access-control-allow-origin', req.headers.origin!);
+      res.setHeader('vary', 'Origin');
+      if (method === 'OPTIONS') {
+        // A preflight: what a page may send (multipart bodies, every method of the contract).
+        res.writeHead(204, { 'access-control-allow-methods': 'GET, PUT, POST, DELETE', 'access-control-allow-headers': 'content-type, accept', 'access-control-max-age': '600' });
+        res.end();
+        return;
+      }
+    }
 
     if (path === '/v1/models') {
       allow(method, ['GET']);

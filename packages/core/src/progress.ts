@@ -68,7 +68,8 @@ export function createProgressReporter(
     done(loaded = total ?? Math.max(last, 0)) {
       if (finished) return;
       finished = true;
-      emit(loaded);
+      // The last update may already have said it: one final report, not two.
+      if (loaded !== last) emit(loaded);
     },
   };
 }

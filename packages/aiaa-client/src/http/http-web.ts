@@ -1,0 +1,54 @@
+import type { CreateHttpBackend, HttpBackend, HttpRequest, HttpResponse } from './http-backend.js';
+
+/** This build's HTTP stack. */
+export const HTTP_PLATFORM = 'web';
+
+/**
+ * The browser (and worker, Deno, Bun) back end: `fetch`. The request body is a `Blob` assembled from the
+ * multipart pieces, so an image given as a `File` is sent by the browser without a copy in JavaScript;
+ * browsers do not report upload progress to `fetch`, so progress jumps to the end when the reply starts.
+ * Connection reuse, timeouts of connecting and TLS are the browser's.
+ */
+export const createHttpBackend: CreateHttpBackend = (): HttpBackend => ({
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const { body } = req;
+    const response = await fetch(req.url, {
+      method: req.method,
+      signal: req.signal,
+      headers: body ? { 'content-type': body.contentType, accept: '*/*' } : { accept: '*/*' },
+      ...(body ? { body: new Blob(body.parts() as BlobPart[]) } : {}),
+      // AIAA servers have no cookies to send; a credentialed request would also need stricter CORS.
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    if (body) req.onUploaded(body.length);
+    const stream = response.body;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    return {
+      status: response.status,
+      header: (name) => response.headers.get(name) ?? undefined,
+      body: {
+        async *[Symbol.asyncIterator]() {
+          if (!stream) return;
+          reader = stream.getReader();
+          try {
+            for (;;) {
+              const { done, value } = await reader.read();
+              if (done) return;
+              yield value;
+            }
+          } finally {
+            reader.releaseLock();
+          }
+        },
+      },
+      discard: () => {
+        // Cancelling the stream releases the connection; a body already read (or locked and released) is left as is.
+        if (stream && !stream.locked) void stream.cancel().catch(() => undefined);
+      },
+    };
+  },
+  async close() {
+    // The browser owns the connections.
+  },
+});
