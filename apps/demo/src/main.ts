@@ -19,7 +19,10 @@ async function main(): Promise<void> {
   console.log(`  MMAR              ${result.mmar.folder}`);
   if (result.training) {
     console.log(`  trained model     ${result.training.modelName} (job ${result.training.jobId}, ${result.training.epochs} epochs)`);
-    console.log(`  Dice              ${result.training.diceBefore.toFixed(4)} before, ${result.training.diceAfter.toFixed(4)} after training`);
+    console.log(`  Dice              ${result.training.diceBefore.toFixed(4)} before, ${result.training.diceAfter.toFixed(4)} after training (the validated case)`);
+    for (const held of result.training.heldOut) {
+      console.log(`                    ${held.diceBefore.toFixed(4)} before, ${held.diceAfter.toFixed(4)} after training (held-out ${held.caseId})`);
+    }
   }
   if (result.project.uploaded.length + result.mmar.uploaded.length > 0) {
     console.log(`  uploaded          ${result.project.uploaded.length + result.mmar.uploaded.length} files to the cluster`);

@@ -71,10 +71,14 @@ export async function runWorkflow(config: DemoConfig, log: (line: string) => voi
         mmarDir: remote ? `${remote.folder}/mmar` : mmar.folder,
         image: converted.output,
         validatedMask: annotation.validatedMask,
+        projectFolder: project.folder,
         onEvent: trainingPrinter(log),
       });
       log(`   job ${training.jobId}: ${training.epochs} epochs; best model ${training.bestModel}, deployed as ${training.modelName}`);
-      log(`   Dice against the validated mask: ${training.diceBefore.toFixed(4)} with ${training.baseModel}, ${training.diceAfter.toFixed(4)} with ${training.modelName}`);
+      log(`   Dice against the validated mask: ${training.diceBefore.toFixed(4)} with ${training.baseModel}, ${training.diceAfter.toFixed(4)} with ${training.modelName}${project.part === 'testing' ? ' (a testing case: never trained on)' : ` (a ${project.part} case: the job trained on it)`}`);
+      for (const held of training.heldOut) {
+        log(`   Dice on held-out testing case ${held.caseId} (never trained on): ${held.diceBefore.toFixed(4)} with ${training.baseModel}, ${held.diceAfter.toFixed(4)} with ${training.modelName}`);
+      }
     }
 
     return {

@@ -97,6 +97,13 @@ describe('npm run demo on the embedded defaults', () => {
     const metrics = JSON.parse(await readFile(join(out, 'mmar', 'eval', 'metrics.json'), 'utf8'));
     expect(metrics.val_mean_dice).toBeGreaterThan(0.95);
     expect(first.stdout).toMatch(new RegExp(`Dice\\s+${before.toFixed(4)} before, ${after.toFixed(4)} after training`));
+    // The validated case may be one the job trained on; the testing part never is, and improves as well.
+    const datalist = parseDatalist(await readFile(join(out, 'project', 'dataset_0.json'), 'utf8'));
+    const testing = String(datalist.testing[0]!.image).replace(/^imagesTr\/|\.nii\.gz$/g, '');
+    const held = new RegExp(`Dice on held-out testing case ${testing} \\(never trained on\\): (\\d\\.\\d{4}) with segmentation_threshold, (\\d\\.\\d{4}) with segmentation_trained`).exec(first.stdout);
+    expect(held).not.toBeNull();
+    expect(Number(held![2])).toBeGreaterThan(Number(held![1]));
+    expect(Number(held![2])).toBeGreaterThan(0.95);
   });
 
   it('a second run keeps every case in its part and leaves no server process behind', async () => {
@@ -108,6 +115,19 @@ describe('npm run demo on the embedded defaults', () => {
     const { stdout } = await run('ps', ['-eo', 'args']);
     expect(stdout).not.toMatch(/aiaa-server\.ts --port|fit\.mjs --mmar/);
   }, 300_000);
+
+  it('exits 1 with a clear message when a step fails (a folder without DICOM files)', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'medaas-demo-empty-'));
+    try {
+      const failed = await demo(['--out', join(empty, 'out'), '--dicom', empty]);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain('1. converting');
+      expect(failed.stdout).not.toContain('2. starting');
+      expect(failed.stderr).toMatch(/medaas demo failed: \[DICOM_[A-Z_]+\] /);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
 
   it('refuses bad flags with the usage and exit code 2', async () => {
     const bad = await demo(['--ssh', 'nobody@127.0.0.1']);

@@ -82,19 +82,20 @@ export function spherePhantom(options: PhantomOptions = {}): { volume: Volume; t
 
 /**
  * The Dice overlap of a mask and a label of a reference: `2|A∩B| / (|A| + |B|)` with A = `a[i] > 0` and
- * B = `b[i] === label`; 1 when both are empty.
+ * B = `b[i] === label`; 1 when both are empty. `a` may be any voxel array a NIfTI reader returns (64-bit
+ * integer masks as `bigint`s too).
  *
  * @example
  * ```ts
  * expect(dice(maskVolume.data, truth)).toBeGreaterThanOrEqual(0.95);
  * ```
  */
-export function dice(a: ArrayLike<number>, b: ArrayLike<number>, label = 1): number {
+export function dice(a: ArrayLike<number> | ArrayLike<bigint>, b: ArrayLike<number>, label = 1): number {
   let both = 0;
   let sa = 0;
   let sb = 0;
   for (let i = 0; i < a.length; i += 1) {
-    const x = a[i]! > 0;
+    const x = (a[i] ?? 0) > 0;
     const y = b[i] === label;
     if (x) sa += 1;
     if (y) sb += 1;

@@ -52,6 +52,34 @@ describe('Slurm parsers (recorded output)', () => {
 });
 
 describe('Slurm over SSH (real sbatch, squeue, scancel)', () => {
+  it('turns every field of a job spec into the directive Slurm records (scontrol show job)', async () => {
+    const job = await slurm.submit({
+      name: 'medaas-directives',
+      partition: 'debug',
+      account: 'radiology-ai',
+      walltimeSec: 780, // Slurm keeps whole minutes (754 s would show as 00:13:00)
+      nodes: 1,
+      cpus: 2,
+      memoryMb: 123,
+      workdir: '/tmp',
+      script: 'sleep 30',
+    });
+    submitted.push(job);
+    const shown = (await session.exec(['scontrol', 'show', 'job', job.id], { check: true })).stdout;
+    const field = (name: string): string | undefined => new RegExp(`(?:^|\\s)${name}=(\\S+)`).exec(shown)?.[1];
+    expect({
+      JobName: field('JobName'),
+      Partition: field('Partition'),
+      Account: field('Account'),
+      TimeLimit: field('TimeLimit'),
+      NumNodes: field('NumNodes'),
+      CPUs: field('CPUs/Task'),
+      MinMemoryNode: field('MinMemoryNode'),
+      WorkDir: field('WorkDir'),
+    }).toEqual({ JobName: 'medaas-directives', Partition: 'debug', Account: 'radiology-ai', TimeLimit: '00:13:00', NumNodes: expect.stringMatching(/^1(-1)?$/), CPUs: '2', MinMemoryNode: '123M', WorkDir: '/tmp' });
+    await slurm.cancel(job);
+  });
+
   it('submits, watches queued/running to succeeded, and keeps hostile names and values inert', async () => {
     const name = `it's $(touch pwned-slurm) "x"; y`;
     const job = await slurm.submit({

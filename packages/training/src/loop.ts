@@ -34,6 +34,13 @@ export interface TrainingLoopOptions extends CallOptions {
   readonly onEvent?: (event: TrainingEvent) => void;
   /** Time between polls of the training job. Default 1000 ms. */
   readonly pollIntervalMs?: number;
+  /**
+   * The MMAR's export step (`commands/export.sh`: the checkpoint to TorchScript `models/model.ts`) as a job
+   * of its own between training and deploying, so that the server receives the exported model. Default: on
+   * for Clara's scripts (a trainer without `command`), with the trainer's container; off for a `command`
+   * trainer, whose model is deployed as it is. Give options (e.g. another container) to run it differently.
+   */
+  readonly export?: boolean | Omit<TrainingScriptOptions, 'mmarDir' | 'mode' | 'command'>;
 }
 
 /** What {@link runTrainingLoop} measured and made. */
@@ -44,6 +51,9 @@ export interface TrainingLoopResult {
   /** Dice of the deployed model's segmentation against the reference. */
   readonly diceAfter: number;
   readonly training: TrainingJob;
+  /** The export job, when the loop ran the MMAR's export step. */
+  readonly exportJob?: TrainingJob;
+  /** What was found in the MMAR's models folder: after the export step, when it ran (its `bestModel` is then `model.ts`). */
   readonly results: TrainingResults;
   /** The best validation metric the job's log reported, if any. */
   readonly bestMetric?: number;
@@ -53,8 +63,9 @@ export interface TrainingLoopResult {
 
 /**
  * The seed's loop in one call: segment the case with the base model and score it against the validated
- * mask; train on the MMAR's data list as a batch job, watching its progress; collect the best model; deploy
- * it to the AIAA server with the MMAR's AIAA config; segment again with it and score again.
+ * mask; train on the MMAR's data list as a batch job, watching its progress; collect the best model (for
+ * Clara's scripts: run the MMAR's export step as a second job and take its `models/model.ts`); deploy it to
+ * the AIAA server with the MMAR's AIAA config; segment again with it and score again.
  *
  * @throws {TrainingError} `TRAINING_JOB_FAILED` (with `details.failure` and `details.logTail`) when the job
  *   fails; `TRAINING_RESULTS_MISSING`, `TRAINING_DEPLOY_FAILED`, `TRAINING_READ_FAILED` as named.
@@ -77,28 +88,22 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     const before = await client.segmentation(baseModel, options.image, { signal });
     const diceBefore = await maskDice(before.mask, options.reference);
 
-    const training = await submitTraining(options.scheduler, { ...options.trainer, mmarDir: options.mmarDir, ...(options.job ? { job: options.job } : {}), signal });
-    let epochs = 0;
-    let bestMetric: number | undefined;
-    let ended: Extract<TrainingEvent, { type: 'end' }> | undefined;
-    try {
-      for await (const event of watchTraining(options.scheduler, training, { signal, intervalMs: options.pollIntervalMs ?? 1000 })) {
-        if (event.type === 'iteration') epochs = Math.max(epochs, event.epoch);
-        if (event.type === 'best') bestMetric = event.metric;
-        if (event.type === 'end') ended = event;
-        options.onEvent?.(event);
+    const job = options.job ?? {};
+    const training = await submitTraining(options.scheduler, { ...options.trainer, mmarDir: options.mmarDir, job, signal });
+    const trained = await followJob(options, training, signal);
+    let results = await collectResults(options.scheduler, training, { signal });
+    const exportOptions = exportStep(options);
+    let exportJob: TrainingJob | undefined;
+    if (exportOptions) {
+      exportJob = await submitTraining(options.scheduler, { ...exportOptions, mode: 'export', mmarDir: options.mmarDir, job: { ...job, name: `${job.name ?? 'medaas-train'}-export` }, signal });
+      await followJob(options, exportJob, signal);
+      results = await collectResults(options.scheduler, exportJob, { signal });
+      if (!results.bestModel?.endsWith('/model.ts')) {
+        throw new TrainingError('TRAINING_RESULTS_MISSING', `export job ${exportJob.job.id} succeeded but left no models/model.ts in ${exportJob.modelsDir}`, {
+          details: { jobId: exportJob.job.id, modelsDir: exportJob.modelsDir, files: results.files.slice(0, 50) },
+        });
       }
-    } catch (error) {
-      // An abort or a lost connection must not leave a training job holding GPUs.
-      await options.scheduler.cancel(training.job).catch(() => undefined);
-      throw error;
     }
-    if (!ended || ended.status.state !== 'succeeded') {
-      throw new TrainingError('TRAINING_JOB_FAILED', `training job ${training.job.id} ${ended?.status.state ?? 'ended'}: ${ended?.failure?.message ?? 'no reason in the log'}`, {
-        details: { jobId: training.job.id, state: ended?.status.state, failure: ended?.failure, logTail: ended?.logTail },
-      });
-    }
-    const results = await collectResults(options.scheduler, training, { signal });
     const files = jobFiles(options.scheduler.session);
     const weights = await files.readBytes(results.bestModel!, { signal });
     const config = options.config ?? new TextDecoder().decode(await files.readBytes(`${options.mmarDir.replace(/\/+$/, '')}/config/config_aiaa.json`, { signal }));
@@ -106,8 +111,56 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     const model = await deployModel(client, modelName, { config, weights, weightsFileName: results.bestModel!.slice(results.bestModel!.lastIndexOf('/') + 1), signal });
     const after = await client.segmentation(modelName, options.image, { signal });
     const diceAfter = await maskDice(after.mask, options.reference);
-    return { baseModel, diceBefore, diceAfter, training, results, ...(bestMetric === undefined ? {} : { bestMetric }), epochs, model };
+    return {
+      baseModel,
+      diceBefore,
+      diceAfter,
+      training,
+      ...(exportJob ? { exportJob } : {}),
+      results,
+      ...(trained.bestMetric === undefined ? {} : { bestMetric: trained.bestMetric }),
+      epochs: trained.epochs,
+      model,
+    };
   } finally {
     scope.dispose();
   }
+}
+
+/** The export step's options, or undefined when the loop deploys the trained model as it is. */
+function exportStep(options: TrainingLoopOptions): Omit<TrainingScriptOptions, 'mmarDir' | 'mode' | 'command'> | undefined {
+  const choice = options.export ?? options.trainer.command === undefined;
+  if (choice === false) return undefined;
+  if (choice !== true) return choice;
+  const { container, gpus } = options.trainer;
+  return { ...(container ? { container } : {}), ...(gpus === undefined ? {} : { gpus: Math.min(gpus, 1) }) };
+}
+
+/**
+ * Watches a job of the loop to its end, passing every event on; cancels it when watching fails (an abort,
+ * a lost connection) so that it does not hold GPUs.
+ *
+ * @throws {TrainingError} `TRAINING_JOB_FAILED` when it did not succeed.
+ */
+async function followJob(options: TrainingLoopOptions, job: TrainingJob, signal: AbortSignal): Promise<{ epochs: number; bestMetric?: number }> {
+  let epochs = 0;
+  let bestMetric: number | undefined;
+  let ended: Extract<TrainingEvent, { type: 'end' }> | undefined;
+  try {
+    for await (const event of watchTraining(options.scheduler, job, { signal, intervalMs: options.pollIntervalMs ?? 1000 })) {
+      if (event.type === 'iteration') epochs = Math.max(epochs, event.epoch);
+      if (event.type === 'best') bestMetric = event.metric;
+      if (event.type === 'end') ended = event;
+      options.onEvent?.(event);
+    }
+  } catch (error) {
+    await options.scheduler.cancel(job.job).catch(() => undefined);
+    throw error;
+  }
+  if (!ended || ended.status.state !== 'succeeded') {
+    throw new TrainingError('TRAINING_JOB_FAILED', `${job.mode} job ${job.job.id} ${ended?.status.state ?? 'ended'}: ${ended?.failure?.message ?? 'no reason in the log'}`, {
+      details: { jobId: job.job.id, mode: job.mode, state: ended?.status.state, failure: ended?.failure, logTail: ended?.logTail },
+    });
+  }
+  return { epochs, ...(bestMetric === undefined ? {} : { bestMetric }) };
 }

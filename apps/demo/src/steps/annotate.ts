@@ -29,12 +29,12 @@ export async function annotateStep(url: string, imagePath: string, outDir: strin
   };
   const image = await readNiftiFile(imagePath);
   await using session = await client.createSession(await openImageFile(imagePath), { expirySec: 600, onProgress });
-  const auto = await client.segmentation(byType('segmentation'), session);
+  const auto = await client.segmentation(byType('segmentation'), session, { onProgress });
   if (auto.points.length < 6) throw new Error(`the segmentation returned ${auto.points.length} extreme points, DEXTR3D needs 6`);
-  const dextr = await client.dextr3d(byType('annotation'), session, { points: auto.points.slice(0, 6) });
+  const dextr = await client.dextr3d(byType('annotation'), session, { points: auto.points.slice(0, 6), onProgress });
   const autoMask = await readNifti(auto.mask);
   const centre = centroid(autoMask);
-  const grown = await client.deepgrow(byType('deepgrow'), session, { foreground: [centre], background: [[1, 1, 1]] });
+  const grown = await client.deepgrow(byType('deepgrow'), session, { foreground: [centre], background: [[1, 1, 1]], onProgress });
   const masks: AnnotationResult['masks'] = [];
   await mkdir(outDir, { recursive: true });
   for (const [name, bytes] of [['auto_segmentation', auto.mask], ['dextr3d', dextr.mask], ['deepgrow', grown.mask]] as const) {

@@ -12,6 +12,8 @@ export interface ProjectResult {
   readonly caseId: string;
   readonly datalist: string;
   readonly counts: { readonly training: number; readonly validation: number; readonly testing: number };
+  /** The part of the data list the new case went to. */
+  readonly part: 'training' | 'validation' | 'testing';
   /** Cases that were in the data list before and kept their part (none moved). */
   readonly keptInPlace: number;
   readonly uploaded: readonly string[];
@@ -49,6 +51,7 @@ export async function projectStep(
     caseId: pair.caseId,
     datalist: datalistPath,
     counts: { training: split.training.length, validation: split.validation.length, testing: split.testing.length },
+    part: (['training', 'validation', 'testing'] as const).find((part) => split[part].some((entry) => entry.image === image)) ?? 'training',
     keptInPlace: before,
     uploaded,
   };

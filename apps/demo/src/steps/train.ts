@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { runTrainingLoop, type TrainingEvent, type TrainingLoopResult } from '@medaas/training';
+import { basename, join } from 'node:path';
+import { createAiaaClient } from '@medaas/aiaa-client';
+import { readDatalist } from '@medaas/dataset/node';
+import { maskDice, runTrainingLoop, type TrainingEvent, type TrainingLoopResult } from '@medaas/training';
 import type { ClusterConfig } from '../config.js';
 import { standaloneScript } from '../standalone.js';
 import type { ClusterHandle } from './cluster.js';
@@ -15,6 +18,8 @@ export interface TrainResult {
   readonly bestMetric?: number;
   /** Where the job left the best model (on the cluster, for a cluster run). */
   readonly bestModel: string;
+  /** The data list's testing cases, which training never saw: Dice against their masks, before and after. */
+  readonly heldOut: readonly { readonly caseId: string; readonly diceBefore: number; readonly diceAfter: number }[];
 }
 
 /** The name the trained model is deployed under. */
@@ -41,6 +46,8 @@ export async function trainStep(
     /** The validated case: its image and the mask the doctor accepted. */
     readonly image: string;
     readonly validatedMask: string;
+    /** The local project folder with its data list (`dataset_0.json`), for the held-out testing cases. */
+    readonly projectFolder: string;
     readonly onEvent: (event: TrainingEvent) => void;
   },
 ): Promise<TrainResult> {
@@ -57,6 +64,7 @@ export async function trainStep(
     pollIntervalMs: config.kind === 'local' ? 200 : 1000,
     onEvent: options.onEvent,
   });
+  const heldOut = await scoreHeldOut(options.serverUrl, options.projectFolder, result.baseModel, result.model.name);
   return {
     jobId: result.training.job.id,
     baseModel: result.baseModel,
@@ -66,7 +74,27 @@ export async function trainStep(
     epochs: result.epochs,
     ...(result.bestMetric === undefined ? {} : { bestMetric: result.bestMetric }),
     bestModel: result.results.bestModel ?? '',
+    heldOut,
   };
+}
+
+/**
+ * Segments the data list's testing cases with the base and the trained model and scores both against the
+ * cases' masks: the validated case itself may be a training case, these never are.
+ */
+async function scoreHeldOut(serverUrl: string, folder: string, baseModel: string, trainedModel: string): Promise<TrainResult['heldOut']> {
+  const datalist = await readDatalist(join(folder, 'dataset_0.json'));
+  await using client = createAiaaClient({ baseUrl: serverUrl });
+  const scores: { caseId: string; diceBefore: number; diceAfter: number }[] = [];
+  for (const entry of datalist.testing) {
+    if (typeof entry.image !== 'string' || typeof entry.label !== 'string') continue;
+    const image = new Uint8Array(await readFile(join(folder, entry.image)));
+    const label = new Uint8Array(await readFile(join(folder, entry.label)));
+    const before = await client.segmentation(baseModel, image);
+    const after = await client.segmentation(trainedModel, image);
+    scores.push({ caseId: basename(entry.image).replace(/\.nii(\.gz)?$/, ''), diceBefore: await maskDice(before.mask, label), diceAfter: await maskDice(after.mask, label) });
+  }
+  return scores;
 }
 
 async function trainerCommand(cluster: ClusterHandle, config: ClusterConfig, workDir: string): Promise<readonly string[]> {

@@ -1,0 +1,34 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+let out: string;
+
+beforeAll(async () => {
+  // `npm run demo` runs the build: the SDK packages' dist and the demo's bundles (main, aiaa-server, fit).
+  // turbo's cache makes this quick when CI has just built everything.
+  await run('npx', ['turbo', 'run', 'build', '--filter=@medaas/demo...', '--output-logs=errors-only'], { cwd: root, timeout: 600_000 });
+  out = await mkdtemp(join(tmpdir(), 'medaas-demo-built-'));
+}, 620_000);
+afterAll(async () => {
+  await rm(out, { recursive: true, force: true });
+});
+
+it('the built demo (what `npm run demo` runs) closes the loop with its bundled server and trainer', async () => {
+  expect(existsSync(join(dist, 'aiaa-server.js')) && existsSync(join(dist, 'fit.js'))).toBe(true);
+  const { stdout, stderr } = await run(process.execPath, [join(dist, 'main.js'), '--out', out], { cwd: root, timeout: 240_000 });
+  expect(stderr).toBe('');
+  expect(stdout).toContain('7. closing the loop');
+  expect(stdout).toMatch(/Dice against the validated mask: \d\.\d{4} with segmentation_threshold, \d\.\d{4} with segmentation_trained/);
+  expect(stdout).toContain('medaas demo: done');
+  // The jobs ran the prebuilt standalone files, not bundles made on the fly from the sources.
+  expect(existsSync(join(out, '.medaas'))).toBe(false);
+}, 300_000);
