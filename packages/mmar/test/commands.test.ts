@@ -34,7 +34,7 @@ describe('renderCommands', () => {
   it('renders every script whose configuration exists', () => {
     const spleen = fixtureFiles('clara_pt_spleen_ct_segmentation');
     expect(Object.keys(renderCommands(spleen)).sort()).toEqual(
-      ['export', 'finetune', 'set_env', 'train', 'train_multi_gpu', 'validate'].map((n) => `commands/${n}.sh`),
+      ['export', 'finetune', 'infer', 'set_env', 'train', 'train_multi_gpu', 'validate'].map((n) => `commands/${n}.sh`),
     );
     expect(Object.keys(renderCommands(fixtureFiles('byoc_segmentation'), { only: ['train', 'infer'] }))).toEqual(['commands/train.sh']);
   });

@@ -64,6 +64,20 @@ describe('published Clara Train 4 MMARs', () => {
     expect(validation.value.metrics?.map((m) => m.log_label)).toEqual(['val_mean_dice', 'val_acc']);
   });
 
+  it('reads the inference config: the exported model first, no metrics', () => {
+    const inference = parseConfigInference(fixtureText('clara_pt_spleen_ct_segmentation', 'config/config_inference.json'));
+    expect(inference.value.model).toEqual([
+      { ts_path: '{MMAR_TORCHSCRIPT}', disabled: '{dont_load_ts_model}' },
+      { ckpt_path: '{MMAR_CKPT}', disabled: '{dont_load_ckpt_model}' },
+    ]);
+    expect(inference.value.metrics).toBeUndefined();
+    expect(inference.value['dataset']).toMatchObject({ data_list_key: 'validation' });
+    expect(inference.value.inferer).toEqual({ name: 'SlidingWindowInferer', args: { roi_size: [160, 160, 160], sw_batch_size: 4, overlap: 0.5 } });
+    // The same text without its model is refused with the pointer of the problem.
+    const broken = JSON.stringify({ ...JSON.parse(fixtureText('clara_pt_spleen_ct_segmentation', 'config/config_inference.json')), model: undefined });
+    expect(() => parseConfigInference(broken)).toThrowError(expect.objectContaining({ code: 'MMAR_INVALID_CONFIG' }));
+  });
+
   it('reads the environment and the AIAA configs', () => {
     const env = parseEnvironment(fixtureText('clara_pt_spleen_ct_segmentation', 'config/environment.json'));
     expect(env.value).toMatchObject({ DATA_ROOT: '/workspace/data/Task09_Spleen', DATASET_JSON: 'config/dataset_0.json', MMAR_CKPT_DIR: 'models' });

@@ -123,6 +123,7 @@ describe('MMAR edits', () => {
   it('editMmarConfig refuses files that are not configurations or are absent', () => {
     const files = fixtureFiles('clara_pt_spleen_ct_segmentation');
     expect(() => editMmarConfig(files, 'commands/train.sh', {})).toThrowError(expect.objectContaining({ code: 'MMAR_INVALID_ARGUMENT' }));
-    expect(() => editMmarConfig(files, 'config/config_inference.json', {})).toThrowError(expect.objectContaining({ code: 'MMAR_MISSING_FILE' }));
+    const withoutInference = Object.fromEntries(Object.entries(files).filter(([path]) => path !== 'config/config_inference.json'));
+    expect(() => editMmarConfig(withoutInference, 'config/config_inference.json', {})).toThrowError(expect.objectContaining({ code: 'MMAR_MISSING_FILE' }));
   });
 });

