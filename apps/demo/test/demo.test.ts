@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -106,9 +106,11 @@ describe('npm run demo on the embedded defaults', () => {
     expect(Number(held![2])).toBeGreaterThan(0.95);
   });
 
-  it('a second run keeps every case in its part and leaves no server process behind', async () => {
+  it('a second run, configured by a --config file, keeps every case in its part and leaves no server process behind', async () => {
     const before = await readFile(join(out, 'project', 'dataset_0.json'), 'utf8');
-    const second = await demo(['--out', out]);
+    const config = join(out, 'demo.json');
+    await writeFile(config, JSON.stringify({ out, seed: 2026 }));
+    const second = await demo(['--config', config]);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('10 earlier cases kept their part');
     expect(await readFile(join(out, 'project', 'dataset_0.json'), 'utf8')).toBe(before);
