@@ -14,6 +14,8 @@ export type ClusterConfig =
       readonly privateKeyPath: string;
       /** An OpenSSH known_hosts file: host keys are always verified. */
       readonly knownHostsPath: string;
+      /** Where the scheduler's commands (sbatch/qsub...) are on the login node, when not on a plain SSH session's PATH. */
+      readonly schedulerBinDir?: string;
       /** Partition or queue, account, modules and walltime of the server job. */
       readonly job: { readonly partition?: string; readonly account?: string; readonly modules?: readonly string[]; readonly walltimeSec?: number };
       /** The server command on the cluster (`{port}` is replaced), e.g. a Singularity `exec --nv` of Clara. Default: this demo's testkit server. */
@@ -49,6 +51,8 @@ const USAGE = `usage: npm run demo -- [options]
   --key FILE            private key for --ssh and --via
   --known-hosts FILE    known_hosts with the hosts' keys (required with --ssh)
   --scheduler slurm|pbs scheduler on the cluster (default slurm)
+  --scheduler-bin DIR   where sbatch/qsub live on the login node, if a non-interactive SSH session's PATH
+                        lacks them (e.g. /opt/pbs/bin)
   --partition NAME      partition or queue of the server job
   --module NAME         environment module to load in the job (repeatable)
   --server-command CMD  server command on the cluster, '{port}' marks the port (JSON array)
@@ -96,6 +100,7 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
       via: all('via').map(parseTarget),
       privateKeyPath: resolve(key),
       knownHostsPath: resolve(knownHosts),
+      ...(get('scheduler-bin') ? { schedulerBinDir: get('scheduler-bin')! } : {}),
       job: { ...(get('partition') ? { partition: get('partition')! } : {}), modules: all('module'), walltimeSec: 3600 },
       ...(command ? { serverCommand: commandList(command, '--server-command') } : {}),
       ...(train ? { trainCommand: commandList(train, '--train-command') } : {}),

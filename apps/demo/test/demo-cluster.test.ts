@@ -28,7 +28,7 @@ function squeue(jobs: string): string {
 
 let work: string;
 let sshd: { host: string; port: number; user: string; keyPath: string; hostPublicKey: string; home: string };
-let slurm: { partition: string };
+let slurm: { partition: string; pbsBinDir: string };
 beforeAll(async () => {
   sshd = service('sshd.sh', ['start', '--name', 'main', '--port', '2222']) as typeof sshd;
   slurm = service('slurm.sh', ['start']) as typeof slurm;
@@ -85,6 +85,47 @@ it('npm run demo against a real sshd and Slurm on loopback: the server job, the 
   // when it ended: the server job was cancelled, the training job finished. Slurm may show COMPLETING briefly.
   const serverJob = /job (\d+) serves /.exec(stdout)![1]!;
   const trainJob = /job (\d+): 9 epochs;/.exec(stdout)![1]!;
+  let queue = '';
+  for (let i = 0; i < 100; i += 1) {
+    queue = squeue(`${serverJob},${trainJob}`);
+    if (queue === '') break;
+    expect(queue).not.toMatch(/(RUNNING|PENDING)/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(queue).toBe('');
+  execFileSync('rm', ['-rf', remoteProject]);
+}, 300_000);
+
+it('npm run demo on PBS (qsub/qstat/qdel stand-ins over the real Slurm), with the scheduler commands off the PATH', async () => {
+  const knownHosts = join(work, 'known_hosts_pbs');
+  await writeFile(knownHosts, `[${sshd.host}]:${sshd.port} ${sshd.hostPublicKey}\n`);
+  const remoteProject = `${sshd.home}/medaas-demo-pbs-${Date.now()}`;
+  const { stdout, stderr } = await run(
+    process.execPath,
+    [
+      '--conditions=@medaas/source', '--import', 'tsx', main,
+      '--out', join(work, 'out-pbs'),
+      '--ssh', `${sshd.user}@${sshd.host}:${sshd.port}`,
+      '--key', sshd.keyPath,
+      '--known-hosts', knownHosts,
+      '--scheduler', 'pbs',
+      '--scheduler-bin', slurm.pbsBinDir, // as /opt/pbs/bin on sites whose non-login PATH lacks it
+      '--partition', slurm.partition,
+      '--remote-project', remoteProject,
+    ],
+    { timeout: 280_000 },
+  ).catch((error: { stdout?: string; stderr?: string }) => {
+    throw new Error(`demo failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+  });
+  expect(stderr).toBe('');
+  expect(stdout).toContain('2. starting the AIAA server as a pbs batch job');
+  const serverJob = /job (\d+)\.\S+ serves http:\/\/127\.0\.0\.1:\d+/.exec(stdout)?.[1];
+  expect(serverJob).toBeDefined();
+  expect(stdout).toContain('7. closing the loop: training the MMAR on the data list as a pbs job');
+  const dice = /Dice against the validated mask: (\d\.\d{4}) with segmentation_threshold, (\d\.\d{4}) with segmentation_trained/.exec(stdout);
+  expect(Number(dice![2])).toBeGreaterThan(Number(dice![1]));
+  const trainJob = /job (\d+)\.\S+: 9 epochs;/.exec(stdout)?.[1];
+  expect(trainJob).toBeDefined();
   let queue = '';
   for (let i = 0; i < 100; i += 1) {
     queue = squeue(`${serverJob},${trainJob}`);

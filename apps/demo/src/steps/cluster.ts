@@ -19,7 +19,8 @@ export async function openCluster(config: ClusterConfig): Promise<ClusterHandle>
   let via: Parameters<typeof connectSsh>[0] | undefined;
   for (const hop of config.via) via = { ...hop, auth, hostKey, ...(via ? { via } : {}) };
   const session = await connectSsh({ ...config.ssh, auth, hostKey, ...(via ? { via } : {}) });
-  return { scheduler: createScheduler(config.kind, session), session, close: () => session.close() };
+  const scheduler = createScheduler(config.kind, session, config.schedulerBinDir ? { binDir: config.schedulerBinDir } : {});
+  return { scheduler, session, close: () => session.close() };
 }
 
 /**
