@@ -54,6 +54,12 @@ export interface AiaaClientOptions {
   readonly maxResponseBytes?: number;
   /** Receives debug lines (operation, status, duration); never image data, file names or secrets. */
   readonly logger?: Logger;
+  /**
+   * Headers sent with every request, e.g. `{ authorization: 'Bearer ...' }` for a server behind an
+   * authenticating reverse proxy. They are never logged nor put in errors. `content-type`,
+   * `content-length` and `accept` are the client's own and cannot be set here.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Options of every call: cancellation, a timeout, and upload/download progress. */
@@ -189,6 +195,7 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
   const metadataTimeoutMs = options.metadataTimeoutMs ?? DEFAULT_METADATA_TIMEOUT_MS;
   if (options.tls?.rejectUnauthorized === false) logger.warn('aiaa: TLS certificate verification is off', { origin: baseUrl.origin });
   // The platform's HTTP stack, picked by the package's `#http` import map: undici in Node, fetch elsewhere.
+  const headers = checkHeaders(options.headers);
   const http = createHttpBackend({
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
@@ -197,6 +204,7 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
   const config: TransportConfig = {
     baseUrl,
     http,
+    headers,
     logger,
     maxResponseBytes: options.maxResponseBytes ?? 4 * 1024 ** 3,
     retry: options.retry ?? {},
@@ -424,6 +432,25 @@ function jsonOf(reply: Reply, operation: string): unknown {
   if (reply.kind === 'json') return reply.value;
   if (reply.kind === 'other') throw unexpectedType(reply.contentType, operation);
   throw unexpectedType('multipart', operation);
+}
+
+const OWN_HEADERS = new Set(['content-type', 'content-length', 'accept', 'host', 'transfer-encoding', 'connection']);
+
+/** Extra headers, checked before anything is sent: names and values a server would take as meant. */
+function checkHeaders(headers: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const lower = name.toLowerCase();
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(lower) || OWN_HEADERS.has(lower)) {
+      throw new AiaaError('AIAA_INVALID_ARGUMENT', `the header "${name.slice(0, 60)}" cannot be set (not a header name, or one the client sets itself)`, { details: { header: name.slice(0, 60) } });
+    }
+    // The value is not quoted in the message: it is likely a secret.
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
+      throw new AiaaError('AIAA_INVALID_ARGUMENT', `the value of header "${lower}" must be a string without line breaks`, { details: { header: lower } });
+    }
+    out[lower] = value;
+  }
+  return out;
 }
 
 function checkName(value: string, operation: string): void {

@@ -20,6 +20,8 @@ export interface TransportConfig {
   readonly baseUrl: URL;
   /** The platform's HTTP stack (undici in Node, `fetch` in browsers). */
   readonly http: HttpBackend;
+  /** Extra headers of every request (checked, lower-case names). */
+  readonly headers: Readonly<Record<string, string>>;
   readonly logger: Logger;
   readonly maxResponseBytes: number;
   readonly retry: AiaaRetryOptions | false;
@@ -82,7 +84,7 @@ async function once(config: TransportConfig, spec: ExchangeSpec, signal: AbortSi
   let response: HttpResponse;
   try {
     upload.update(0);
-    response = await config.http.send({ url, method: spec.method, body: spec.body, signal, onUploaded: (sent) => upload.update(sent) });
+    response = await config.http.send({ url, method: spec.method, headers: config.headers, body: spec.body, signal, onUploaded: (sent) => upload.update(sent) });
     if (spec.body) upload.done(spec.body.length);
   } catch (error) {
     if (signal.aborted) throw signal.reason;

@@ -17,7 +17,8 @@ import { createAiaaClient, isAiaaSession } from '@medaas/aiaa-client';
 const b64 = (bytes) => { let s = ''; for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000)); return btoa(s); };
 window.runAiaa = async (baseUrl, imageB64) => {
   const image = new Blob([Uint8Array.from(atob(imageB64), (c) => c.charCodeAt(0))], { type: 'application/gzip' });
-  const client = createAiaaClient({ baseUrl });
+  // An extra header makes the browser ask the server first (a CORS preflight), as a proxy token would.
+  const client = createAiaaClient({ baseUrl, headers: { 'x-medaas-site': 'radiology' } });
   const progress = [];
   const models = (await client.listModels()).map((m) => m.name);
   const session = await client.createSession(image, { expirySec: 60, onProgress: (p) => progress.push(p.phase + ':' + p.loaded + '/' + p.total) });

@@ -123,7 +123,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       res.setHeader('vary', 'Origin');
       if (method === 'OPTIONS') {
         // A preflight: what a page may send (multipart bodies, every method of the contract).
-        res.writeHead(204, { 'access-control-allow-methods': 'GET, PUT, POST, DELETE', 'access-control-allow-headers': 'content-type, accept', 'access-control-max-age': '600' });
+        // The page's own headers (an authorization header for a proxy, say) are allowed as asked.
+        const asked = String(req.headers['access-control-request-headers'] ?? '').replace(/[^\w\-, ]/g, '');
+        res.writeHead(204, { 'access-control-allow-methods': 'GET, PUT, POST, DELETE', 'access-control-allow-headers': asked || 'content-type, accept', 'access-control-max-age': '600' });
         res.end();
         return;
       }

@@ -4,6 +4,8 @@ import type { MultipartBody } from '../multipart-writer.js';
 export interface HttpRequest {
   readonly url: URL;
   readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  /** Extra headers (lower-case names), sent along with the client's own. */
+  readonly headers: Readonly<Record<string, string>>;
   readonly body?: MultipartBody | undefined;
   readonly signal: AbortSignal;
   /** Bytes of the body sent so far (where the platform can tell; else only at the end). */

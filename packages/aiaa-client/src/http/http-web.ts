@@ -15,7 +15,7 @@ export const createHttpBackend: CreateHttpBackend = (): HttpBackend => ({
     const response = await fetch(req.url, {
       method: req.method,
       signal: req.signal,
-      headers: body ? { 'content-type': body.contentType, accept: '*/*' } : { accept: '*/*' },
+      headers: { ...req.headers, ...(body ? { 'content-type': body.contentType } : {}), accept: '*/*' },
       ...(body ? { body: new Blob(body.parts() as BlobPart[]) } : {}),
       // AIAA servers have no cookies to send; a credentialed request would also need stricter CORS.
       credentials: 'omit',
