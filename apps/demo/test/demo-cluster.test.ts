@@ -26,6 +26,30 @@ function squeue(jobs: string): string {
   }
 }
 
+/** Runs the demo against the test sshd with these extra flags; resolves with its output, or fails with it. */
+async function runDemo(name: string, remoteProject: string, flags: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+  const knownHosts = join(work, `known_hosts_${name}`);
+  await writeFile(knownHosts, `[${sshd.host}]:${sshd.port} ${sshd.hostPublicKey}\n`);
+  const args = ['--conditions=@medaas/source', '--import', 'tsx', main, '--out', join(work, `out-${name}`), '--key', sshd.keyPath, '--known-hosts', knownHosts];
+  args.push('--ssh', `${sshd.user}@${sshd.host}:${sshd.port}`, '--partition', slurm.partition, '--remote-project', remoteProject, ...flags);
+  return run(process.execPath, args, { timeout: 280_000 }).catch((error: { stdout?: string; stderr?: string }) => {
+    throw new Error(`demo failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+  });
+}
+
+/** Waits until these Slurm jobs have left the queue; they may show COMPLETING briefly, never RUNNING or PENDING. */
+async function expectJobsGone(ids: readonly (string | undefined)[]): Promise<void> {
+  expect(ids.every((id) => id !== undefined && /^\d+$/.test(id))).toBe(true);
+  let queue = '';
+  for (let i = 0; i < 100; i += 1) {
+    queue = squeue(ids.join(','));
+    if (queue === '') break;
+    expect(queue).not.toMatch(/(RUNNING|PENDING)/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(queue).toBe('');
+}
+
 let work: string;
 let sshd: { host: string; port: number; user: string; keyPath: string; hostPublicKey: string; home: string };
 let slurm: { partition: string; pbsBinDir: string };
@@ -40,27 +64,10 @@ afterAll(async () => {
 });
 
 it('npm run demo against a real sshd and Slurm on loopback: the server job, the tunnel, the uploads, the training job and the deployed model, through a jump host', async () => {
-  const knownHosts = join(work, 'known_hosts');
-  await writeFile(knownHosts, `[${sshd.host}]:${sshd.port} ${sshd.hostPublicKey}\n`);
   const remoteProject = `${sshd.home}/medaas-demo-${Date.now()}`;
   const target = `${sshd.user}@${sshd.host}:${sshd.port}`;
-  const { stdout, stderr } = await run(
-    process.execPath,
-    [
-      '--conditions=@medaas/source', '--import', 'tsx', main,
-      '--out', join(work, 'out'),
-      '--ssh', target,
-      '--via', target, // the same sshd as a jump host: the session runs through a forwarded channel of a first one
-      '--key', sshd.keyPath,
-      '--known-hosts', knownHosts,
-      '--scheduler', 'slurm',
-      '--partition', slurm.partition,
-      '--remote-project', remoteProject,
-    ],
-    { timeout: 280_000 },
-  ).catch((error: { stdout?: string; stderr?: string }) => {
-    throw new Error(`demo failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
-  });
+  // The same sshd as a jump host: the session runs through a forwarded channel of a first one.
+  const { stdout, stderr } = await runDemo('slurm', remoteProject, ['--via', target, '--scheduler', 'slurm']);
   expect(stderr).toBe('');
   expect(stdout).toContain('2. starting the AIAA server as a slurm batch job');
   expect(stdout).toMatch(/job \d+ serves http:\/\/127\.0\.0\.1:\d+ \(localhost:\d+ through an SSH tunnel\)/);
@@ -83,40 +90,14 @@ it('npm run demo against a real sshd and Slurm on loopback: the server job, the 
   expect(listing).toContain(`"DATA_ROOT": "${remoteProject}"`);
   // The demo's own jobs (other test files run Slurm jobs of the same names at the same time) left the queue
   // when it ended: the server job was cancelled, the training job finished. Slurm may show COMPLETING briefly.
-  const serverJob = /job (\d+) serves /.exec(stdout)![1]!;
-  const trainJob = /job (\d+): 9 epochs;/.exec(stdout)![1]!;
-  let queue = '';
-  for (let i = 0; i < 100; i += 1) {
-    queue = squeue(`${serverJob},${trainJob}`);
-    if (queue === '') break;
-    expect(queue).not.toMatch(/(RUNNING|PENDING)/);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  expect(queue).toBe('');
+  await expectJobsGone([/job (\d+) serves /.exec(stdout)?.[1], /job (\d+): 9 epochs;/.exec(stdout)?.[1]]);
   execFileSync('rm', ['-rf', remoteProject]);
 }, 300_000);
 
 it('npm run demo on PBS (qsub/qstat/qdel stand-ins over the real Slurm), with the scheduler commands off the PATH', async () => {
-  const knownHosts = join(work, 'known_hosts_pbs');
-  await writeFile(knownHosts, `[${sshd.host}]:${sshd.port} ${sshd.hostPublicKey}\n`);
   const remoteProject = `${sshd.home}/medaas-demo-pbs-${Date.now()}`;
-  const { stdout, stderr } = await run(
-    process.execPath,
-    [
-      '--conditions=@medaas/source', '--import', 'tsx', main,
-      '--out', join(work, 'out-pbs'),
-      '--ssh', `${sshd.user}@${sshd.host}:${sshd.port}`,
-      '--key', sshd.keyPath,
-      '--known-hosts', knownHosts,
-      '--scheduler', 'pbs',
-      '--scheduler-bin', slurm.pbsBinDir, // as /opt/pbs/bin on sites whose non-login PATH lacks it
-      '--partition', slurm.partition,
-      '--remote-project', remoteProject,
-    ],
-    { timeout: 280_000 },
-  ).catch((error: { stdout?: string; stderr?: string }) => {
-    throw new Error(`demo failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
-  });
+  // --scheduler-bin: as /opt/pbs/bin on sites whose non-login PATH lacks it.
+  const { stdout, stderr } = await runDemo('pbs', remoteProject, ['--scheduler', 'pbs', '--scheduler-bin', slurm.pbsBinDir]);
   expect(stderr).toBe('');
   expect(stdout).toContain('2. starting the AIAA server as a pbs batch job');
   const serverJob = /job (\d+)\.\S+ serves http:\/\/127\.0\.0\.1:\d+/.exec(stdout)?.[1];
@@ -126,13 +107,6 @@ it('npm run demo on PBS (qsub/qstat/qdel stand-ins over the real Slurm), with th
   expect(Number(dice![2])).toBeGreaterThan(Number(dice![1]));
   const trainJob = /job (\d+)\.\S+: 9 epochs;/.exec(stdout)?.[1];
   expect(trainJob).toBeDefined();
-  let queue = '';
-  for (let i = 0; i < 100; i += 1) {
-    queue = squeue(`${serverJob},${trainJob}`);
-    if (queue === '') break;
-    expect(queue).not.toMatch(/(RUNNING|PENDING)/);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  expect(queue).toBe('');
+  await expectJobsGone([serverJob, trainJob]);
   execFileSync('rm', ['-rf', remoteProject]);
 }, 300_000);

@@ -43,3 +43,20 @@ export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0)
   }
   return -1;
 }
+
+/**
+ * The chunks of a web `ReadableStream` (a `Blob`'s or a `fetch` body's) as an async iterable; the reader's
+ * lock is released when iteration ends early.
+ */
+export async function* readableChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}

@@ -1,3 +1,5 @@
+import { readableChunks } from './bytes.js';
+
 /** A volume or image to upload: bytes in memory, or a `Blob` (e.g. `fs.openAsBlob(path)`), which is streamed. */
 export type AiaaImage = Uint8Array | Blob;
 
@@ -83,16 +85,7 @@ async function* dataChunks(data: AiaaImage): AsyncIterable<Uint8Array> {
     for (let offset = 0; offset < data.byteLength; offset += SLICE_BYTES) yield data.subarray(offset, offset + SLICE_BYTES);
     return;
   }
-  const reader = data.stream().getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
+  yield* readableChunks(data.stream());
 }
 
 /** Whether an image starts with the gzip magic bytes, so that it can be named `.nii.gz` like the official clients do. */

@@ -1,75 +1,32 @@
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spherePhantom, startTestServer, type TestServer } from '@medaas/aiaa-testkit';
 import { readNifti, writeNifti } from '@medaas/nifti-io';
 import { createAiaaClient } from '../src/index.js';
+import { bundleForBrowser, launchChromium, servePage } from '../../nifti-io/test/helpers/browser.js';
 
 // The client as a web page bundles it: the `browser` condition, and the package's `#http` import map
 // resolved to its `default` (fetch) back end, as a bundler picks it from the built package.
 const http = fileURLToPath(new URL('../src/http/http-web.ts', import.meta.url));
-const PAGE_SCRIPT = `
-import { createAiaaClient, isAiaaSession } from '@medaas/aiaa-client';
-const b64 = (bytes) => { let s = ''; for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000)); return btoa(s); };
-window.runAiaa = async (baseUrl, imageB64) => {
-  const image = new Blob([Uint8Array.from(atob(imageB64), (c) => c.charCodeAt(0))], { type: 'application/gzip' });
-  // An extra header makes the browser ask the server first (a CORS preflight), as a proxy token would.
-  const client = createAiaaClient({ baseUrl, headers: { 'x-medaas-site': 'radiology' } });
-  const progress = [];
-  const models = (await client.listModels()).map((m) => m.name);
-  const session = await client.createSession(image, { expirySec: 60, onProgress: (p) => progress.push(p.phase + ':' + p.loaded + '/' + p.total) });
-  const seg = await client.segmentation('segmentation_threshold', session);
-  const grown = await client.deepgrow('deepgrow_3d', session, { foreground: [[30, 28, 20]], background: [] });
-  const refused = await client.segmentation('no_such_model', session).catch((e) => ({ code: e.code, status: e.details && e.details.status }));
-  const controller = new AbortController();
-  const reason = new Error('the user closed the viewer');
-  const pending = client.segmentation('segmentation_threshold', image, { signal: controller.signal });
-  controller.abort(reason);
-  const aborted = await pending.then(() => 'not aborted', (e) => (e === reason ? 'signal.reason' : String(e)));
-  await session.close();
-  const closedAfter = await client.getSession(session.id).then(() => 'still there', (e) => e.details && e.details.status);
-  await client.close();
-  return { models, isSession: isAiaaSession(session), closedAfter, progress, seg: b64(seg.mask), points: seg.points, grown: b64(grown.mask), refused, aborted };
-};
-`;
 
 let aiaa: TestServer;
-let pageServer: Server;
+let pageServer: Awaited<ReturnType<typeof servePage>>;
 let pageOrigin: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  const bundle = await build({
-    stdin: { contents: PAGE_SCRIPT, resolveDir: fileURLToPath(new URL('.', import.meta.url)), loader: 'js' },
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@medaas/source', 'browser', 'import', 'default'],
-    logLevel: 'silent',
-    plugins: [{ name: 'web-http', setup: (b) => b.onResolve({ filter: /^#http$/ }, () => ({ path: http })) }],
-  });
-  const script = bundle.outputFiles[0]!.text;
-  pageServer = createServer((req, res) => {
-    if (req.url === '/page.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module" src="/page.js"></script>');
-  });
-  await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
-  pageOrigin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
+  const script = await bundleForBrowser(fileURLToPath(new URL('./browser/page.js', import.meta.url)), { '#http': http });
+  pageServer = await servePage(script, {});
+  pageOrigin = new URL(pageServer.url).origin;
   // Another origin than the page's, as an AIAA server (or its tunnel) is: it must allow the page (CORS).
   aiaa = await startTestServer({ corsOrigins: [pageOrigin] });
-  if (!existsSync('/usr/bin/chromium')) throw new Error('/usr/bin/chromium is missing: run scripts/setup-test-env.sh');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
   await aiaa?.close();
-  await new Promise((resolve) => pageServer?.close(resolve));
+  await pageServer?.close();
 });
 
 describe('aiaa-client in a real browser (Chromium, fetch back end)', () => {

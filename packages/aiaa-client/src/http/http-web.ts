@@ -1,3 +1,4 @@
+import { readableChunks } from '../bytes.js';
 import type { CreateHttpBackend, HttpBackend, HttpRequest, HttpResponse } from './http-backend.js';
 
 /** This build's HTTP stack. */
@@ -23,25 +24,10 @@ export const createHttpBackend: CreateHttpBackend = (): HttpBackend => ({
     });
     if (body) req.onUploaded(body.length);
     const stream = response.body;
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     return {
       status: response.status,
       header: (name) => response.headers.get(name) ?? undefined,
-      body: {
-        async *[Symbol.asyncIterator]() {
-          if (!stream) return;
-          reader = stream.getReader();
-          try {
-            for (;;) {
-              const { done, value } = await reader.read();
-              if (done) return;
-              yield value;
-            }
-          } finally {
-            reader.releaseLock();
-          }
-        },
-      },
+      body: stream ? readableChunks(stream) : (async function* () {})(),
       discard: () => {
         // Cancelling the stream releases the connection; a body already read (or locked and released) is left as is.
         if (stream && !stream.locked) void stream.cancel().catch(() => undefined);

@@ -19,7 +19,8 @@ export async function launchChromium(): Promise<Browser> {
 
 /**
  * Bundles a browser entry the way an application's bundler would: the browser export conditions, and the
- * package's `#gzip`/`#itk` import maps resolved to their browser back ends.
+ * packages' import maps (`#gzip`/`#itk` of nifti-io, `#http` of aiaa-client) resolved to the browser back ends
+ * given in `sourceAliases`.
  */
 export async function bundleForBrowser(entry: string, sourceAliases: Record<string, string>): Promise<string> {
   const result = await build({
@@ -38,7 +39,8 @@ export async function bundleForBrowser(entry: string, sourceAliases: Record<stri
       {
         name: 'browser-import-maps',
         setup(b) {
-          b.onResolve({ filter: /^#(gzip|itk)$/ }, (args) => ({ path: sourceAliases[args.path]! }));
+          const names = Object.keys(sourceAliases).map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+          b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) => ({ path: sourceAliases[args.path]! }));
         },
       },
     ],
