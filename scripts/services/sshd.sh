@@ -64,14 +64,27 @@ install -d -m 755 /run/sshd
 [ -f "$common/id_ed25519_pass" ] || ssh-keygen -q -t ed25519 -N "$(cat "$common/passphrase")" -C medaas-test-pass -f "$common/id_ed25519_pass"
 [ -f "$common/password" ] || { head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$common/password"; chmod 600 "$common/password"; }
 
+created=0
 if ! id "$user" >/dev/null 2>&1; then
   useradd -m -s /bin/bash "$user"
+  created=1
 fi
-# A set password unlocks the account for public-key logins too (sshd refuses locked accounts).
-echo "$user:$(cat "$common/password")" | chpasswd
+# A set password unlocks the account for public-key logins too (sshd refuses locked accounts). Set once:
+# other instances start while tests log in, and a rewrite of /etc/shadow or of authorized_keys under a
+# login makes that login fail.
+if [ "$created" = 1 ] || [ "$(cat "$common/.password-applied" 2>/dev/null)" != "$(cat "$common/password")" ]; then
+  echo "$user:$(cat "$common/password")" | chpasswd
+  cp "$common/password" "$common/.password-applied"
+fi
 home=$(getent passwd "$user" | cut -d: -f6)
 install -d -m 700 -o "$user" -g "$user" "$home/.ssh"
-cat "$common/id_ed25519.pub" "$common/id_ed25519_pass.pub" > "$home/.ssh/authorized_keys"
+keys=$(cat "$common/id_ed25519.pub" "$common/id_ed25519_pass.pub")
+if [ "$(cat "$home/.ssh/authorized_keys" 2>/dev/null)" != "$keys" ]; then
+  # Replaced in one rename, never truncated in place under a login that is reading it.
+  printf '%s\n' "$keys" > "$home/.ssh/.authorized_keys.new"
+  chown "$user:$user" "$home/.ssh/.authorized_keys.new"; chmod 600 "$home/.ssh/.authorized_keys.new"
+  mv -f "$home/.ssh/.authorized_keys.new" "$home/.ssh/authorized_keys"
+fi
 # Extra keys tests authorise (agent tests) live in authorized_keys2 so a restart never drops them.
 touch "$home/.ssh/authorized_keys2"
 chown "$user:$user" "$home/.ssh/authorized_keys" "$home/.ssh/authorized_keys2"
