@@ -96,10 +96,11 @@ if ! wait_for 30 node_idle; then
 fi
 
 # PBS stand-ins, outside the repository so that the test user can run them wherever the clone lives.
+# Copied only when they changed: a test may be running them while another test file starts Slurm.
 install -d -m 755 "$pbs_bin"
 for tool in qsub qstat qdel; do
-  install -m 755 "$here/pbs/$tool" "$pbs_bin/$tool"
+  cmp -s "$here/pbs/$tool" "$pbs_bin/$tool" || install -m 755 "$here/pbs/$tool" "$pbs_bin/$tool"
 done
-install -m 644 "$here/pbs/pbs_standin.py" "$pbs_bin/pbs_standin.py"
+cmp -s "$here/pbs/pbs_standin.py" "$pbs_bin/pbs_standin.py" || install -m 644 "$here/pbs/pbs_standin.py" "$pbs_bin/pbs_standin.py"
 
 printf '{"partition":"debug","node":"localhost","pbsBinDir":"%s"}\n' "$pbs_bin"
