@@ -19,8 +19,8 @@ export async function standaloneScript(program: StandaloneProgram, workDir: stri
   const built = fileURLToPath(new URL(`./${program}.js`, import.meta.url));
   if (!fileURLToPath(import.meta.url).endsWith('.ts') && existsSync(built)) return built;
   const { build } = await import('esbuild');
-  const nifti = join(packageRoot('@medaas/nifti-io'), 'src');
   const outfile = join(workDir, '.medaas', `${program}.mjs`);
+  // The `@medaas/source` condition also resolves nifti-io's `#gzip` / `#itk` import maps to their Node back ends.
   await build({
     entryPoints: [sourceEntry(program)],
     bundle: true,
@@ -30,21 +30,12 @@ export async function standaloneScript(program: StandaloneProgram, workDir: stri
     conditions: ['@medaas/source'],
     outfile,
     logLevel: 'warning',
-    plugins: [
-      {
-        // nifti-io's `#gzip` / `#itk` import maps name built files; from sources they are the Node back ends.
-        name: 'nifti-io-import-maps',
-        setup(b) {
-          b.onResolve({ filter: /^#(gzip|itk)$/ }, (a) => ({ path: join(nifti, a.path === '#gzip' ? 'codec/gzip-node.ts' : 'itk/itk-node.ts') }));
-        },
-      },
-    ],
   });
   return outfile;
 }
 
 /** The TypeScript entry of a program: the demo's own server entry, or the testkit's shipped `fit` command. */
-export function sourceEntry(program: StandaloneProgram): string {
+function sourceEntry(program: StandaloneProgram): string {
   return program === 'fit' ? join(packageRoot('@medaas/aiaa-testkit'), 'src', 'fit-cli.ts') : fileURLToPath(new URL('./aiaa-server.ts', import.meta.url));
 }
 

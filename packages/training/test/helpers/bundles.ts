@@ -13,7 +13,7 @@ export async function bundleTestkit(): Promise<{ dir: string; fit: string; serve
   const { build } = await import('esbuild');
   const dir = mkdtempSync(join(tmpdir(), 'medaas-training-bundles-'));
   chmodSync(dir, 0o755);
-  const nifti = `${packages}nifti-io/src/`;
+  // The `@medaas/source` condition also resolves nifti-io's `#gzip` / `#itk` import maps to their Node back ends.
   const common = {
     bundle: true,
     platform: 'node' as const,
@@ -21,14 +21,6 @@ export async function bundleTestkit(): Promise<{ dir: string; fit: string; serve
     target: 'node20',
     conditions: ['@medaas/source'],
     logLevel: 'warning' as const,
-    plugins: [
-      {
-        name: 'nifti-io-import-maps',
-        setup(b: { onResolve: (o: { filter: RegExp }, f: (a: { path: string }) => { path: string }) => void }) {
-          b.onResolve({ filter: /^#(gzip|itk)$/ }, (a) => ({ path: `${nifti}${a.path === '#gzip' ? 'codec/gzip-node.ts' : 'itk/itk-node.ts'}` }));
-        },
-      },
-    ],
   };
   const fit = join(dir, 'fit.mjs');
   const server = join(dir, 'aiaa-server.mjs');
