@@ -9,7 +9,7 @@ import { writeMmar } from '@medaas/mmar/node';
 import { startTestServer, type TestServer } from '@medaas/aiaa-testkit';
 import { runTrainingLoop, type TrainingEvent } from '../src/index.js';
 import { bundleTestkit } from './helpers/bundles.js';
-import { COLIN_BET, COLIN_T1, writeProject } from './helpers/project.js';
+import { colinCase, writeProject } from './helpers/project.js';
 
 // Clara's path through the loop without a GPU: the MMAR's real command scripts (rendered by @medaas/mmar),
 // run inside a `singularity exec` stand-in, whose `python3 -m medl.apps.train` stand-in runs the testkit fit
@@ -63,8 +63,7 @@ it("Clara's scripts in a container: the train job, then the MMAR's export step a
     scheduler: createScheduler('local'),
     serverUrl: server.url,
     mmarDir: project.mmar,
-    image: new Uint8Array(await readFile(COLIN_T1)),
-    reference: new Uint8Array(await readFile(COLIN_BET)),
+    ...(await colinCase()),
     trainer: { mode: 'train', container: { image: '/shared/clara-train-4.0.sif', binds: [{ host: project.root, container: project.root }] } },
     job: { name: 'clara-train', env: { PATH: `${stubs}:${process.env['PATH']}`, MEDAAS_FIT: bundles.fit, MEDAAS_STUB_LOG: log } },
     baseModel: 'segmentation_threshold',

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMedaasError } from '@medaas/core';
@@ -7,7 +7,7 @@ import { createAiaaClient } from '@medaas/aiaa-client';
 import { startTestServer, type TestServer } from '@medaas/aiaa-testkit';
 import { collectResults, runTrainingLoop, submitTraining, watchTraining, type TrainingEvent } from '../src/index.js';
 import { bundleTestkit } from './helpers/bundles.js';
-import { COLIN_BET, COLIN_T1, writeProject } from './helpers/project.js';
+import { colinCase, writeProject } from './helpers/project.js';
 
 let bundles: Awaited<ReturnType<typeof bundleTestkit>>;
 let server: TestServer;
@@ -32,8 +32,7 @@ describe('runTrainingLoop with the local scheduler', () => {
       scheduler: createScheduler('local'),
       serverUrl: server.url,
       mmarDir: project.mmar,
-      image: new Uint8Array(await readFile(COLIN_T1)),
-      reference: new Uint8Array(await readFile(COLIN_BET)),
+      ...(await colinCase()),
       trainer: { command: [process.execPath, bundles.fit, '--mmar', '{mmar}'] },
       modelName: 'brain_fitted',
       baseModel: 'segmentation_threshold',
@@ -72,8 +71,7 @@ describe('runTrainingLoop with the local scheduler', () => {
       scheduler: createScheduler('local'),
       serverUrl: server.url,
       mmarDir: project.mmar,
-      image: new Uint8Array(await readFile(COLIN_T1)),
-      reference: new Uint8Array(await readFile(COLIN_BET)),
+      ...(await colinCase()),
       trainer: { command: [process.execPath, bundles.fit, '--mmar', '{mmar}'] },
       pollIntervalMs: 200,
     }).catch((e: unknown) => e);

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMedaasError } from '@medaas/core';
@@ -6,7 +6,7 @@ import { connectSsh, createScheduler, sh, startAiaaServerJob, type AiaaServerJob
 import { createAiaaClient } from '@medaas/aiaa-client';
 import { deployModel, maskDice, runTrainingLoop, type TrainingEvent } from '../src/index.js';
 import { bundleTestkit } from './helpers/bundles.js';
-import { COLIN_BET, COLIN_T1, CONFIG_AIAA, writeProject } from './helpers/project.js';
+import { colinCase, CONFIG_AIAA, writeProject } from './helpers/project.js';
 import { sshOptions, startSlurm, startSshd } from './helpers/services.js';
 
 let session: SshSession;
@@ -48,8 +48,7 @@ describe('the training loop on the real Slurm over the real sshd', () => {
       timeoutMs: 100_000,
     });
     const events: TrainingEvent[] = [];
-    const image = new Uint8Array(await readFile(COLIN_T1));
-    const reference = new Uint8Array(await readFile(COLIN_BET));
+    const { image, reference } = await colinCase();
     const result = await runTrainingLoop({
       scheduler: slurm,
       serverUrl: server.url,

@@ -1,10 +1,16 @@
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Colin27 T1 (Debian mricron-data) and its brain-extracted version, whose voxels > 0 are the brain mask. */
 export const COLIN_T1 = '/usr/share/mricron/templates/ch2.nii.gz';
 export const COLIN_BET = '/usr/share/mricron/templates/ch2bet.nii.gz';
+
+/** The case every loop test segments and scores: the Colin27 T1 and its brain mask, as NIfTI bytes. */
+export async function colinCase(): Promise<{ image: Uint8Array; reference: Uint8Array }> {
+  return { image: new Uint8Array(await readFile(COLIN_T1)), reference: new Uint8Array(await readFile(COLIN_BET)) };
+}
 
 /** The AIAA config the trained model is deployed with, as in an MMAR's config/config_aiaa.json. */
 export const CONFIG_AIAA = { version: '1', type: 'segmentation', labels: ['brain'], description: 'Brain mask fitted on validated Colin27' };
