@@ -5,16 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+// The real test services (scripts/services), started or reused; one that cannot start fails the test loudly.
+import { startSlurm, startSshd, type SlurmInfo, type SshdInfo } from '../../../packages/cluster-ssh/test/helpers/services.js';
 
 const run = promisify(execFile);
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const services = fileURLToPath(new URL('../../../scripts/services/', import.meta.url));
-
-/** Starts (or reuses) the real test services; a service that cannot start fails the test loudly. */
-function service(script: string, args: string[]): Record<string, unknown> {
-  const out = execFileSync('bash', [join(services, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 280_000 });
-  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
-}
 
 /** The jobs' lines in the queue; none once they ended (or, after MinJobAge, when Slurm forgot them). */
 function squeue(jobs: string): string {
@@ -51,11 +46,11 @@ async function expectJobsGone(ids: readonly (string | undefined)[]): Promise<voi
 }
 
 let work: string;
-let sshd: { host: string; port: number; user: string; keyPath: string; hostPublicKey: string; home: string };
-let slurm: { partition: string; pbsBinDir: string };
+let sshd: SshdInfo;
+let slurm: SlurmInfo;
 beforeAll(async () => {
-  sshd = service('sshd.sh', ['start', '--name', 'main', '--port', '2222']) as typeof sshd;
-  slurm = service('slurm.sh', ['start']) as typeof slurm;
+  sshd = startSshd();
+  slurm = startSlurm();
   work = await mkdtemp(join(tmpdir(), 'medaas-demo-cluster-'));
   await chmod(work, 0o755);
 }, 300_000);

@@ -7,7 +7,7 @@ import { createAiaaClient } from '@medaas/aiaa-client';
 import { deployModel, maskDice, runTrainingLoop, type TrainingEvent } from '../src/index.js';
 import { bundleTestkit } from './helpers/bundles.js';
 import { colinCase, CONFIG_AIAA, writeProject } from './helpers/project.js';
-import { sshOptions, startSlurm, startSshd } from './helpers/services.js';
+import { sshOptions, startSlurm, startSshd } from '../../cluster-ssh/test/helpers/services.js';
 
 let session: SshSession;
 let server: AiaaServerJob | undefined;
