@@ -6,6 +6,9 @@
 #   slurm.sh stop    stop slurmd, slurmctld and munged started by this script
 #
 # The sandbox has no cgroups and no accounting daemon: proctrack/linuxproc, task/none, no sacct.
+# The partition shares each core among up to 4 jobs: test files run in parallel, and each of them may hold a
+# server job while it waits for a training job; with one job per core two such tests would wait on each
+# other for ever on a two-core machine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -70,16 +73,18 @@ MpiDefault=none
 SchedulerParameters=sched_interval=5
 KillWait=5
 NodeName=localhost CPUs=$(nproc) RealMemory=1000 State=UNKNOWN
-PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 CONF
 )
 if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$want" ]; then
   printf '%s\n' "$want" > "$conf"
-  # A changed configuration needs fresh daemons.
+  # A changed configuration needs fresh daemons: stop them and wait until they are gone (slurmctld saves
+  # its state first), or the start below would see the old pid and skip.
   for f in "$state/slurmd.pid" /run/slurm/slurmctld.pid; do
     if pid_alive "$f"; then kill "$(cat "$f")" 2>/dev/null || true; fi
   done
-  sleep 1
+  daemons_gone() { ! pid_alive "$state/slurmd.pid" && ! pid_alive /run/slurm/slurmctld.pid; }
+  wait_for 60 daemons_gone || die "the old slurmctld/slurmd did not stop"
 fi
 
 if ! pid_alive /run/slurm/slurmctld.pid; then
