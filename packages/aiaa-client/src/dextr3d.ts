@@ -8,11 +8,11 @@
  * @packageDocumentation
  */
 import { throwIfAborted, type CallOptions } from '@medaas/core';
-import type { AiaaClient, AiaaCallOptions } from './client.js';
+import type { AiaaClient, AiaaCallOptions } from './aiaa/client.js';
 import { AiaaError } from './errors.js';
-import type { AiaaImage } from './multipart-writer.js';
+import type { AiaaImage } from './connection/multipart-writer.js';
 import { checkPoints, type VoxelPoint } from './points.js';
-import type { SegmentationResult } from './results.js';
+import type { SegmentationResult } from './aiaa/results.js';
 
 /** A 4x4 voxel-to-world matrix, row-major (NIfTI's affine). */
 export type AffineMatrix = readonly [

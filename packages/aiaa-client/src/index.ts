@@ -7,7 +7,7 @@
  *
  * @packageDocumentation
  */
-export { createAiaaClient, DEFAULT_INFERENCE_TIMEOUT_MS, DEFAULT_METADATA_TIMEOUT_MS } from './client.js';
+export { createAiaaClient, DEFAULT_INFERENCE_TIMEOUT_MS, DEFAULT_METADATA_TIMEOUT_MS } from './aiaa/client.js';
 export type {
   AiaaClient,
   AiaaClientOptions,
@@ -21,16 +21,17 @@ export type {
   DeepgrowOptions,
   MaskToPolygonsOptions,
   FixPolygonOptions,
-} from './client.js';
+} from './aiaa/client.js';
+export type { ConnectionOptions } from './connection/connection.js';
 export { AiaaError } from './errors.js';
-export type { PutModelInput, AiaaModelConfig } from './admin.js';
+export type { PutModelInput, AiaaModelConfig } from './aiaa/admin.js';
 export type { AiaaErrorCode } from './errors.js';
-export type { AiaaModel, AiaaModelType } from './models.js';
-export type { AiaaImage } from './multipart-writer.js';
-export { parseMultipart, boundaryOf, parseDisposition } from './multipart-parser.js';
-export type { MultipartPart, MultipartLimits } from './multipart-parser.js';
+export type { AiaaModel, AiaaModelType } from './aiaa/models.js';
+export type { AiaaImage } from './connection/multipart-writer.js';
+export { parseMultipart, boundaryOf, parseDisposition } from './connection/multipart-parser.js';
+export type { MultipartPart, MultipartLimits } from './connection/multipart-parser.js';
 export type { VoxelPoint, Polygon, SlicePolygons, VoxelBox } from './points.js';
-export type { MaskResult, SegmentationResult, DeepgrowResult, InferenceResult, FixPolygonResult } from './results.js';
-export { isAiaaSession } from './session.js';
-export type { AiaaSession } from './session.js';
-export type { AiaaRetryOptions } from './transport.js';
+export type { MaskResult, SegmentationResult, DeepgrowResult, InferenceResult, FixPolygonResult } from './aiaa/results.js';
+export { isAiaaSession } from './aiaa/session.js';
+export type { AiaaSession } from './aiaa/session.js';
+export type { AiaaRetryOptions } from './connection/exchange.js';

@@ -8,7 +8,7 @@ import { bundleForBrowser, launchChromium, servePage } from '../../nifti-io/test
 
 // The client as a web page bundles it: the `browser` condition, and the package's `#http` import map
 // resolved to its `default` (fetch) back end, as a bundler picks it from the built package.
-const http = fileURLToPath(new URL('../src/http/http-web.ts', import.meta.url));
+const http = fileURLToPath(new URL('../src/connection/http/http-web.ts', import.meta.url));
 
 let aiaa: TestServer;
 let pageServer: Awaited<ReturnType<typeof servePage>>;

@@ -1,4 +1,4 @@
-import { AiaaError } from './errors.js';
+import { AiaaError } from '../errors.js';
 import { concatBytes, indexOfBytes, latin1Bytes, utf8 } from './bytes.js';
 
 /** One part of a multipart reply. A part with a file name is a file (as `cgi.FieldStorage` decides); others are text fields. */

@@ -1,11 +1,13 @@
-import { redactingLogger, type CallOptions, type Logger, type ProgressCallback } from '@medaas/core';
-import type { Dispatcher } from 'undici';
-import { createHttpBackend } from '#http';
+import type { CallOptions, ProgressCallback } from '@medaas/core';
+import { openConnection, type ConnectionOptions, type RequestSpec } from '../connection/connection.js';
+import { imageFileField } from '../connection/image-file.js';
+import { buildMultipart, type AiaaImage, type TextField } from '../connection/multipart-writer.js';
+import type { Reply } from '../connection/exchange.js';
+import { wrongProtocolOr } from '../connection/protocol-probe.js';
+import { AiaaError } from '../errors.js';
+import { checkPoint, checkPoints, type SlicePolygons, type VoxelPoint } from '../points.js';
 import { adminCalls, type PutModelInput } from './admin.js';
-import { AiaaError } from './errors.js';
 import { parseModelList, type AiaaModel, type AiaaModelType } from './models.js';
-import { buildMultipart, isGzipImage, type AiaaImage, type TextField } from './multipart-writer.js';
-import { checkPoint, checkPoints, type SlicePolygons, type VoxelPoint } from './points.js';
 import {
   asVolumePolygons,
   deepgrowResult,
@@ -19,48 +21,11 @@ import {
   type SegmentationResult,
 } from './results.js';
 import { isAiaaSession, makeSession, type AiaaSession } from './session.js';
-import { exchange, type AiaaRetryOptions, type ExchangeSpec, type Reply, type TransportConfig } from './transport.js';
 
-/** Default bound of calls that run a model: first inferences load the model and can take minutes. */
-export const DEFAULT_INFERENCE_TIMEOUT_MS = 30 * 60_000;
-/** Default bound of calls that only read or delete metadata. */
-export const DEFAULT_METADATA_TIMEOUT_MS = 60_000;
+export { DEFAULT_INFERENCE_TIMEOUT_MS, DEFAULT_METADATA_TIMEOUT_MS, type AiaaTlsOptions } from '../connection/connection.js';
 
-/** TLS settings for `https:` servers. Certificates are verified unless `rejectUnauthorized` is explicitly `false`. */
-export interface AiaaTlsOptions {
-  /** Extra trusted certificate authorities (PEM), e.g. a cluster's own CA. */
-  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
-  /** `false` turns certificate verification off (as the official Python client always does). Default true. */
-  readonly rejectUnauthorized?: boolean;
-}
-
-/** Options of {@link createAiaaClient}. */
-export interface AiaaClientOptions {
-  /** The server, e.g. `http://127.0.0.1:5000` or `https://host/aiaa/` (a path prefix is kept). */
-  readonly baseUrl: string | URL;
-  /** Node: the undici dispatcher to send through (an SSH tunnel's agent, a proxy). Default: an agent owned by the client. Browsers use `fetch`. */
-  readonly dispatcher?: Dispatcher;
-  /** Default bound of calls that upload images or run models. Default {@link DEFAULT_INFERENCE_TIMEOUT_MS}. */
-  readonly timeoutMs?: number;
-  /** Default bound of model listing and session lookups. Default {@link DEFAULT_METADATA_TIMEOUT_MS}. */
-  readonly metadataTimeoutMs?: number;
-  /** Bound of establishing a connection, for the client's own agent. Default 10 000. */
-  readonly connectTimeoutMs?: number;
-  /** Retries of idempotent calls (model list, session get/delete) on connection failures and 502/503/504. `false` for none. */
-  readonly retry?: AiaaRetryOptions | false;
-  /** TLS settings for the client's own agent (ignored with a `dispatcher`). */
-  readonly tls?: AiaaTlsOptions;
-  /** Replies larger than this are refused. Default 4 GiB. */
-  readonly maxResponseBytes?: number;
-  /** Receives debug lines (operation, status, duration); never image data, file names or secrets. */
-  readonly logger?: Logger;
-  /**
-   * Headers sent with every request, e.g. `{ authorization: 'Bearer ...' }` for a server behind an
-   * authenticating reverse proxy. They are never logged nor put in errors. `content-type`,
-   * `content-length` and `accept` are the client's own and cannot be set here.
-   */
-  readonly headers?: Readonly<Record<string, string>>;
-}
+/** Options of {@link createAiaaClient}: how to reach the server (see {@link ConnectionOptions}). */
+export interface AiaaClientOptions extends ConnectionOptions {}
 
 /** Options of every call: cancellation, a timeout, and upload/download progress. */
 export interface AiaaCallOptions extends CallOptions {
@@ -189,31 +154,17 @@ export interface AiaaClient extends AsyncDisposable {
  * ```
  */
 export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
-  const baseUrl = parseBaseUrl(options.baseUrl);
-  const logger = redactingLogger(options.logger);
-  const inferenceTimeoutMs = options.timeoutMs ?? DEFAULT_INFERENCE_TIMEOUT_MS;
-  const metadataTimeoutMs = options.metadataTimeoutMs ?? DEFAULT_METADATA_TIMEOUT_MS;
-  if (options.tls?.rejectUnauthorized === false) logger.warn('aiaa: TLS certificate verification is off', { origin: baseUrl.origin });
-  // The platform's HTTP stack, picked by the package's `#http` import map: undici in Node, fetch elsewhere.
-  const headers = checkHeaders(options.headers);
-  const http = createHttpBackend({
-    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    ...(options.tls ? { tls: options.tls } : {}),
-  });
-  const config: TransportConfig = {
-    baseUrl,
-    http,
-    headers,
-    logger,
-    maxResponseBytes: options.maxResponseBytes ?? 4 * 1024 ** 3,
-    retry: options.retry ?? {},
-  };
-  let closed = false;
+  const connection = openConnection(options, 'aiaa');
+  const baseUrl = connection.baseUrl;
 
-  const send = (spec: Omit<ExchangeSpec, 'timeoutMs'> & { timeoutMs?: number | undefined }, metadata: boolean): Promise<Reply> => {
-    if (closed) return Promise.reject(new AiaaError('AIAA_CLIENT_CLOSED', `${spec.operation}: the client is closed`, { details: { operation: spec.operation } }));
-    return exchange(config, { ...spec, timeoutMs: spec.timeoutMs ?? (metadata ? metadataTimeoutMs : inferenceTimeoutMs) });
+  const send = async (spec: Omit<RequestSpec, 'kind'>, metadata: boolean): Promise<Reply> => {
+    try {
+      return await connection.send({ ...spec, kind: metadata ? 'metadata' : 'model' });
+    } catch (error) {
+      // A 404 from the model list is what a MONAI Label server answers: name the protocol instead.
+      if (spec.path === '/v1/models' && spec.query?.['model'] === undefined && spec.signal?.aborted !== true) throw await wrongProtocolOr(error, connection, 'aiaa', { signal: spec.signal, timeoutMs: spec.timeoutMs });
+      throw error;
+    }
   };
 
   const removeSession = async (id: string, call: CallOptions): Promise<void> => {
@@ -225,7 +176,7 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
     checkName(model, operation);
     const session = isAiaaSession(input) ? input : undefined;
     const fields: TextField[] = [{ name: 'params', value: JSON.stringify(params) }];
-    const file = session ? undefined : await imageField('datapoint', input as AiaaImage, 'image', operation);
+    const file = session ? undefined : await imageFileField('datapoint', input as AiaaImage, 'image', operation);
     return send(
       {
         operation,
@@ -267,7 +218,7 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
       if (!Number.isSafeInteger(expirySec) || expirySec < 0) {
         throw new AiaaError('AIAA_INVALID_ARGUMENT', `expirySec must be a non-negative whole number, got ${expirySec}`, { details: { expirySec } });
       }
-      const file = await imageField('image', image, 'image', 'createSession');
+      const file = await imageFileField('image', image, 'image', 'createSession');
       const reply = await send(
         { operation: 'createSession', method: 'PUT', path: '/session/', query: { expiry: String(expirySec) }, body: buildMultipart([], file), idempotent: false, ...rest },
         false,
@@ -336,7 +287,7 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
       if (!Number.isSafeInteger(pointRatio) || pointRatio < 1) {
         throw new AiaaError('AIAA_INVALID_ARGUMENT', `pointRatio must be a whole number >= 1, got ${pointRatio}`, { details: { pointRatio } });
       }
-      const file = await imageField('datapoint', mask, 'mask', 'maskToPolygons');
+      const file = await imageFileField('datapoint', mask, 'mask', 'maskToPolygons');
       const reply = await send(
         {
           operation: 'maskToPolygons',
@@ -373,7 +324,7 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
           throw new AiaaError('AIAA_INVALID_ARGUMENT', `fixPolygon: ${key} must be a non-negative whole number`, { details: { argument: key } });
         }
       }
-      const file = await imageField('datapoint', image, 'image', 'fixPolygon');
+      const file = await imageFileField('datapoint', image, 'image', 'fixPolygon');
       const reply = await send(
         {
           operation: 'fixPolygon',
@@ -390,10 +341,8 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
       return fixPolygonResult(reply, 'fixPolygon', call.dimension);
     },
 
-    async close() {
-      if (closed) return;
-      closed = true;
-      await http.close();
+    close() {
+      return connection.close();
     },
 
     [Symbol.asyncDispose]() {
@@ -403,54 +352,10 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
   return client;
 }
 
-function parseBaseUrl(value: string | URL): URL {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch (error) {
-    throw new AiaaError('AIAA_INVALID_ARGUMENT', `baseUrl is not a URL: "${String(value).slice(0, 200)}"`, { details: { argument: 'baseUrl' }, cause: error });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new AiaaError('AIAA_INVALID_ARGUMENT', `baseUrl must be http: or https:, got ${url.protocol}`, { details: { argument: 'baseUrl', protocol: url.protocol } });
-  }
-  if (url.username || url.password) {
-    throw new AiaaError('AIAA_INVALID_ARGUMENT', 'baseUrl must not carry credentials: AIAA has no authentication', { details: { argument: 'baseUrl' } });
-  }
-  return url;
-}
-
-async function imageField(name: string, data: AiaaImage, stem: string, operation: string) {
-  if (!(data instanceof Uint8Array) && !(data instanceof Blob)) {
-    throw new AiaaError('AIAA_INVALID_ARGUMENT', `${operation}: the image must be a Uint8Array, a Blob or a session`, { details: { operation } });
-  }
-  // Servers pick the reader by extension, so the name follows the content; it never names a local file.
-  const fileName = `${stem}${(await isGzipImage(data)) ? '.nii.gz' : '.nii'}`;
-  return { name, fileName, contentType: 'application/octet-stream', data };
-}
-
 function jsonOf(reply: Reply, operation: string): unknown {
   if (reply.kind === 'json') return reply.value;
   if (reply.kind === 'other') throw unexpectedType(reply.contentType, operation);
   throw unexpectedType('multipart', operation);
-}
-
-const OWN_HEADERS = new Set(['content-type', 'content-length', 'accept', 'host', 'transfer-encoding', 'connection']);
-
-/** Extra headers, checked before anything is sent: names and values a server would take as meant. */
-function checkHeaders(headers: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const lower = name.toLowerCase();
-    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(lower) || OWN_HEADERS.has(lower)) {
-      throw new AiaaError('AIAA_INVALID_ARGUMENT', `the header "${name.slice(0, 60)}" cannot be set (not a header name, or one the client sets itself)`, { details: { header: name.slice(0, 60) } });
-    }
-    // The value is not quoted in the message: it is likely a secret.
-    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
-      throw new AiaaError('AIAA_INVALID_ARGUMENT', `the value of header "${lower}" must be a string without line breaks`, { details: { header: lower } });
-    }
-    out[lower] = value;
-  }
-  return out;
 }
 
 function checkName(value: string, operation: string): void {

@@ -1,6 +1,7 @@
-import { AiaaError } from './errors.js';
-import { buildMultipart, type AiaaImage } from './multipart-writer.js';
-import type { ExchangeSpec, Reply } from './transport.js';
+import type { RequestSpec } from '../connection/connection.js';
+import type { Reply } from '../connection/exchange.js';
+import { buildMultipart, type AiaaImage } from '../connection/multipart-writer.js';
+import { AiaaError } from '../errors.js';
 
 /** The model's AIAA config (Clara's `config_aiaa.json`): a JSON object, or its text as read from the MMAR. */
 export type AiaaModelConfig = Readonly<Record<string, unknown>> | string;
@@ -13,7 +14,7 @@ export interface PutModelInput {
   readonly weightsFileName?: string;
 }
 
-type Send = (spec: Omit<ExchangeSpec, 'timeoutMs'> & { timeoutMs?: number | undefined }, metadata: boolean) => Promise<Reply>;
+type Send = (spec: Omit<RequestSpec, 'kind'>, metadata: boolean) => Promise<Reply>;
 
 /** Checks a model name for the admin path: one path segment, no control characters (`AIAA_INVALID_ARGUMENT` otherwise). */
 export function checkModelName(name: string, operation: string): void {

@@ -1,4 +1,5 @@
 import { isMedaasError, type CallOptions } from '@medaas/core';
+import { closable } from '../connection/closable.js';
 
 const SESSION = Symbol.for('@medaas/aiaa-client/session');
 
@@ -33,31 +34,18 @@ export function makeSession(
   info: Readonly<Record<string, unknown>>,
   remove: (id: string, options: CallOptions) => Promise<void>,
 ): AiaaSession {
-  let closing: Promise<void> | undefined;
-  let closed = false;
+  // Already expired or unknown on the server: nothing is left to delete.
+  const handle = closable(
+    (options) => remove(id, options),
+    (error) => isMedaasError(error, 'AIAA_SESSION_EXPIRED') || (isMedaasError(error, 'AIAA_HTTP_STATUS') && error.details['status'] === 404),
+  );
   const session: AiaaSession = {
     id,
     info,
     get closed() {
-      return closed;
+      return handle.closed;
     },
-    close(options: CallOptions = {}) {
-      closing ??= remove(id, options).then(
-        () => {
-          closed = true;
-        },
-        (error: unknown) => {
-          // Already expired or unknown on the server: nothing is left to delete.
-          if (isMedaasError(error, 'AIAA_SESSION_EXPIRED') || (isMedaasError(error, 'AIAA_HTTP_STATUS') && error.details['status'] === 404)) {
-            closed = true;
-            return;
-          }
-          closing = undefined;
-          throw error;
-        },
-      );
-      return closing;
-    },
+    close: (options?: CallOptions) => handle.close(options),
     [Symbol.asyncDispose]() {
       return session.close();
     },

@@ -1,8 +1,8 @@
-import { AiaaError } from './errors.js';
-import type { MultipartPart } from './multipart-parser.js';
-import { asPoints, asSlicePolygons, asVoxelBox, type SlicePolygons, type VoxelBox, type VoxelPoint } from './points.js';
-import type { Reply } from './transport.js';
-import { utf8 } from './bytes.js';
+import { utf8 } from '../connection/bytes.js';
+import type { Reply } from '../connection/exchange.js';
+import type { MultipartPart } from '../connection/multipart-parser.js';
+import { AiaaError } from '../errors.js';
+import { asPoints, asSlicePolygons, asVoxelBox, type SlicePolygons, type VoxelBox, type VoxelPoint } from '../points.js';
 
 /** A mask returned by the server, with the reply's parameters. */
 export interface MaskResult {

@@ -1,4 +1,4 @@
-import { AiaaError } from './errors.js';
+import { AiaaError } from '../errors.js';
 
 /** The model types an AIAA server reports. Slicer groups them: auto-segmentation, boundary points (annotation), DeepGrow. */
 export type AiaaModelType = 'segmentation' | 'annotation' | 'classification' | 'deepgrow' | 'others' | 'pipeline';

@@ -1,9 +1,9 @@
 import { createProgressReporter, isMedaasError, retry, withCallScope, type Logger, type ProgressCallback } from '@medaas/core';
+import { AiaaError, type AiaaErrorCode } from '../errors.js';
+import type { RequestBody } from './body.js';
 import { concatBytes, utf8 } from './bytes.js';
-import { AiaaError } from './errors.js';
-import type { HttpBackend, HttpResponse } from './http/http-backend.js';
-import type { MultipartBody } from './multipart-writer.js';
-import { boundaryOf, parseMultipart, type MultipartPart } from './multipart-parser.js';
+import type { HttpBackend, HttpMethod, HttpResponse } from './http/http-backend.js';
+import { boundaryOf, parseDisposition, parseMultipart, type MultipartPart } from './multipart-parser.js';
 
 /** How many attempts idempotent calls get, and how long to wait between them. */
 export interface AiaaRetryOptions {
@@ -15,9 +15,11 @@ export interface AiaaRetryOptions {
   readonly maxDelayMs?: number;
 }
 
-/** What a transport needs to know about the server and the connection. */
+/** What an exchange needs to know about the server and the connection. */
 export interface TransportConfig {
   readonly baseUrl: URL;
+  /** The protocol's name in log lines (`aiaa`, `monai-label`). */
+  readonly protocol: string;
   /** The platform's HTTP stack (undici in Node, `fetch` in browsers). */
   readonly http: HttpBackend;
   /** Extra headers of every request (checked, lower-case names). */
@@ -25,17 +27,21 @@ export interface TransportConfig {
   readonly logger: Logger;
   readonly maxResponseBytes: number;
   readonly retry: AiaaRetryOptions | false;
+  /** Values that must never appear in an error message (header values, tokens), even when a server echoes them. */
+  readonly secrets: () => readonly string[];
 }
 
-/** One HTTP exchange with an AIAA server. */
+/** One HTTP exchange with a server. */
 export interface ExchangeSpec {
   readonly operation: string;
-  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  readonly method: HttpMethod;
   /** The path below the base URL, e.g. `/v1/models`. */
   readonly path: string;
   readonly query?: Readonly<Record<string, string | undefined>>;
-  readonly body?: MultipartBody;
-  /** Only idempotent exchanges (no side effects, no body) are retried. */
+  readonly body?: RequestBody | undefined;
+  /** Headers of this request only (e.g. `authorization`), on top of the connection's. Never logged. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Only idempotent exchanges (no side effects) are retried. */
   readonly idempotent: boolean;
   readonly signal?: AbortSignal | undefined;
   readonly timeoutMs: number;
@@ -44,11 +50,26 @@ export interface ExchangeSpec {
 
 /** A successful reply, decoded by content type. */
 export type Reply =
-  | { readonly kind: 'json'; readonly value: unknown }
-  | { readonly kind: 'multipart'; readonly parts: readonly MultipartPart[] }
-  | { readonly kind: 'other'; readonly contentType: string; readonly bytes: Uint8Array };
+  | { readonly kind: 'json'; readonly status: number; readonly value: unknown }
+  | { readonly kind: 'multipart'; readonly status: number; readonly parts: readonly MultipartPart[] }
+  | {
+      readonly kind: 'other';
+      readonly status: number;
+      readonly contentType: string;
+      readonly bytes: Uint8Array;
+      /** The `filename` of a `Content-Disposition` header, when the server sent one. */
+      readonly fileName: string | undefined;
+    };
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+/** The typed code of an error status; anything not named here is `AIAA_HTTP_STATUS`. */
+const STATUS_CODES: Readonly<Record<number, AiaaErrorCode>> = {
+  401: 'AIAA_UNAUTHORIZED',
+  403: 'AIAA_FORBIDDEN',
+  429: 'AIAA_BUSY',
+  440: 'AIAA_SESSION_EXPIRED',
+};
 
 /** Sends one exchange (with retries when idempotent) and decodes the reply. */
 export async function exchange(config: TransportConfig, spec: ExchangeSpec): Promise<Reply> {
@@ -63,12 +84,12 @@ export async function exchange(config: TransportConfig, spec: ExchangeSpec): Pro
       shouldRetry: ({ error }) =>
         isMedaasError(error, 'AIAA_CONNECTION') ||
         (isMedaasError(error, 'AIAA_HTTP_STATUS') && RETRYABLE_STATUS.has(Number(error.details['status']))),
-      onRetry: ({ attempt, delayMs }) => config.logger.warn('aiaa: retrying', { operation: spec.operation, attempt, delayMs }),
+      onRetry: ({ attempt, delayMs }) => config.logger.warn(`${config.protocol}: retrying`, { operation: spec.operation, attempt, delayMs }),
     });
   });
 }
 
-/** The URL of a path below the base URL, keeping the base URL's own path as the official client does. */
+/** The URL of a path below the base URL, keeping the base URL's own path as the official clients do. */
 export function urlFor(baseUrl: URL, path: string, query: Readonly<Record<string, string | undefined>> = {}): URL {
   const url = new URL(baseUrl.href);
   url.pathname = `${baseUrl.pathname.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
@@ -84,42 +105,41 @@ async function once(config: TransportConfig, spec: ExchangeSpec, signal: AbortSi
   let response: HttpResponse;
   try {
     upload.update(0);
-    response = await config.http.send({ url, method: spec.method, headers: config.headers, body: spec.body, signal, onUploaded: (sent) => upload.update(sent) });
+    const headers = spec.headers ? { ...config.headers, ...spec.headers } : config.headers;
+    response = await config.http.send({ url, method: spec.method, headers, body: spec.body, signal, onUploaded: (sent) => upload.update(sent) });
     if (spec.body) upload.done(spec.body.length);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     throw connectionError(spec, url, error);
   }
   const { status, body } = response;
-  config.logger.debug('aiaa: reply', { operation: spec.operation, status, ms: Date.now() - started });
+  config.logger.debug(`${config.protocol}: reply`, { operation: spec.operation, status, ms: Date.now() - started });
   try {
     const contentType = response.header('content-type') ?? '';
-    if (status === 440) {
-      const message = await serverMessage(body, contentType, signal);
-      throw new AiaaError('AIAA_SESSION_EXPIRED', `${spec.operation}: the session has expired (HTTP 440)${message ? `: ${message}` : ''}`, {
-        details: { status: 440, operation: spec.operation, serverMessage: message },
-      });
-    }
     if (status < 200 || status >= 300) {
-      const message = await serverMessage(body, contentType, signal);
-      throw new AiaaError('AIAA_HTTP_STATUS', `${spec.operation}: ${spec.method} ${url.pathname} failed with HTTP ${status}${message ? `: ${message}` : ''}`, {
-        details: { status, operation: spec.operation, path: url.pathname, serverMessage: message },
+      const message = scrub(await serverMessage(body, contentType, signal), config.secrets());
+      const code = STATUS_CODES[status] ?? 'AIAA_HTTP_STATUS';
+      const what = code === 'AIAA_SESSION_EXPIRED' ? 'the session has expired (HTTP 440)' : `${spec.method} ${url.pathname} failed with HTTP ${status}`;
+      throw new AiaaError(code, `${spec.operation}: ${what}${message ? `: ${message}` : ''}`, {
+        details: { status, operation: spec.operation, path: url.pathname, serverMessage: message, contentType: contentType.slice(0, 100) },
       });
     }
     const total = Number(response.header('content-length'));
+    if (spec.method === 'HEAD') return { kind: 'json', status, value: null };
     if (Number.isFinite(total) && total > config.maxResponseBytes) tooLarge(spec, config.maxResponseBytes);
     const chunks = downloadStream(body, { spec, signal, max: config.maxResponseBytes, total: Number.isFinite(total) ? total : undefined });
     if (/multipart\//i.test(contentType)) {
       const boundary = boundaryOf(contentType);
       const parts: MultipartPart[] = [];
       for await (const part of parseMultipart(chunks, boundary)) parts.push(part);
-      return { kind: 'multipart', parts };
+      return { kind: 'multipart', status, parts };
     }
     const bytes = await collect(chunks);
     if (/[/+]json\b/i.test(contentType) || (contentType === '' && bytes.byteLength === 0)) {
-      return { kind: 'json', value: bytes.byteLength === 0 ? null : parseJson(bytes, spec.operation) };
+      return { kind: 'json', status, value: bytes.byteLength === 0 ? null : parseJson(bytes, spec.operation) };
     }
-    return { kind: 'other', contentType, bytes };
+    const disposition = response.header('content-disposition');
+    return { kind: 'other', status, contentType, bytes, fileName: disposition ? parseDisposition(disposition).filename : undefined };
   } finally {
     response.discard();
   }
@@ -187,6 +207,8 @@ async function serverMessage(body: AsyncIterable<Uint8Array>, contentType: strin
           if (field && typeof field === 'object' && typeof (field as Record<string, unknown>)['message'] === 'string') {
             return String((field as Record<string, unknown>)['message']).slice(0, 500);
           }
+          // FastAPI's validation errors: `detail` is a list of `{ loc, msg }`.
+          if (Array.isArray(field) && field.length > 0) return JSON.stringify(field).slice(0, 500);
         }
       }
     } catch {
@@ -195,6 +217,13 @@ async function serverMessage(body: AsyncIterable<Uint8Array>, contentType: strin
   }
   const plain = /html/i.test(contentType) || /^\s*</.test(text) ? text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ') : text;
   return plain.replace(/\s+/g, ' ').trim().slice(0, 500);
+}
+
+/** Replaces every secret (at least 4 characters long) in a server's message: a server may echo a token back. */
+function scrub(message: string, secrets: readonly string[]): string {
+  let out = message;
+  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  return out;
 }
 
 function parseJson(bytes: Uint8Array, operation: string): unknown {
@@ -228,4 +257,3 @@ function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
-

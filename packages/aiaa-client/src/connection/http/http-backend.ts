@@ -1,12 +1,15 @@
-import type { MultipartBody } from '../multipart-writer.js';
+import type { RequestBody } from '../body.js';
 
-/** One HTTP request of the client: the body, when there is one, is a multipart body of known length. */
+/** The methods the protocols use. */
+export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+
+/** One HTTP request of the client: the body, when there is one, has a known length. */
 export interface HttpRequest {
   readonly url: URL;
-  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  readonly method: HttpMethod;
   /** Extra headers (lower-case names), sent along with the client's own. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly body?: MultipartBody | undefined;
+  readonly body?: RequestBody | undefined;
   readonly signal: AbortSignal;
   /** Bytes of the body sent so far (where the platform can tell; else only at the end). */
   readonly onUploaded: (sent: number) => void;
