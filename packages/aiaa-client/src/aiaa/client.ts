@@ -25,7 +25,7 @@ import { isAiaaSession, makeSession, type AiaaSession } from './session.js';
 export { DEFAULT_INFERENCE_TIMEOUT_MS, DEFAULT_METADATA_TIMEOUT_MS, type AiaaTlsOptions } from '../connection/connection.js';
 
 /** Options of {@link createAiaaClient}: how to reach the server (see {@link ConnectionOptions}). */
-export interface AiaaClientOptions extends ConnectionOptions {}
+export type AiaaClientOptions = ConnectionOptions;
 
 /** Options of every call: cancellation, a timeout, and upload/download progress. */
 export interface AiaaCallOptions extends CallOptions {
