@@ -1,0 +1,151 @@
+import type { CallOptions } from '@medaas/core';
+import { openConnection, type ConnectionOptions } from '../connection/connection.js';
+import { wrongProtocolOr } from '../connection/protocol-probe.js';
+import { nextSample, serverLogs, type MonaiLabelSample } from './active-learning.js';
+import { parseAuthInfo, tokenAuthorizer, type MonaiLabelAuth, type MonaiLabelAuthInfo } from './auth.js';
+import { infoCache, objectOf, type MonaiLabelContext } from './context.js';
+import { datastoreCalls, type MonaiLabelDatastoreCalls } from './datastore.js';
+import { inferCalls, type MonaiLabelInferCalls } from './infer.js';
+import type { MonaiLabelInfo } from './info.js';
+import { modelFileCalls, type MonaiLabelModelFileCalls } from './model-files.js';
+import { sessionCalls, type MonaiLabelSessionCalls } from './sessions.js';
+import { taskCalls, type MonaiLabelTaskStatus, type StartTaskOptions, type WaitForTaskOptions } from './tasks.js';
+
+/** Options of {@link createMonaiLabelClient}: how to reach the server, and how to authenticate. */
+export interface MonaiLabelClientOptions extends ConnectionOptions {
+  /** Credentials for a server with authentication enabled; without them such a server answers `AIAA_UNAUTHORIZED`. */
+  readonly auth?: MonaiLabelAuth;
+  /** Sent as `client_id` with inference, uploads, labels, training and active learning, as MONAI Label's own client does. */
+  readonly clientId?: string;
+  /** The clock token expiry is judged by, in epoch milliseconds. Default `Date.now`. */
+  readonly clock?: () => number;
+}
+
+/** Options of starting a batch inference. */
+export interface StartBatchInferenceOptions extends StartTaskOptions {
+  /** Which datastore images: all, those with a `final` label, or those without. Default `all`. */
+  readonly images?: 'all' | 'labeled' | 'unlabeled';
+}
+
+/**
+ * A client of one MONAI Label server: the whole REST API, typed. It holds a connection pool: close it when
+ * done (idempotent; `await using` works too).
+ */
+export interface MonaiLabelClient extends MonaiLabelInferCalls, MonaiLabelSessionCalls, MonaiLabelDatastoreCalls, MonaiLabelModelFileCalls, AsyncDisposable {
+  /** The server's base URL. */
+  readonly baseUrl: string;
+  /**
+   * The app's models, labels, trainers, strategies, scoring methods and datastore summary (`GET /info/`).
+   *
+   * @throws {AiaaError} `AIAA_WRONG_PROTOCOL` for an AIAA v1 server; `AIAA_UNAUTHORIZED` for an auth-enabled server without credentials.
+   */
+  info(options?: CallOptions): Promise<MonaiLabelInfo>;
+  /** Whether the server has authentication enabled, and its realm (`GET /auth/`). */
+  authInfo(options?: CallOptions): Promise<MonaiLabelAuthInfo>;
+  /** The user the current token belongs to (`GET /auth/token/valid`). */
+  currentUser(options?: CallOptions): Promise<Record<string, unknown>>;
+  /** The next image a strategy (`random`, `first`, ...) proposes, or `undefined` when none is left. */
+  nextSample(strategy: string, options?: CallOptions & { readonly params?: Readonly<Record<string, unknown>> }): Promise<MonaiLabelSample | undefined>;
+  /** Starts training a model (`POST /train/{model}`, `params` override the trainer's config). @throws {AiaaError} `AIAA_BUSY` when training runs and `enqueue` is not set. */
+  startTraining(model: string, options?: StartTaskOptions): Promise<MonaiLabelTaskStatus>;
+  /** The latest training task, or `undefined` when none ever ran. */
+  trainingStatus(options?: CallOptions): Promise<MonaiLabelTaskStatus | undefined>;
+  /** Whether training runs now. */
+  isTrainingRunning(options?: CallOptions): Promise<boolean>;
+  /** Stops the running training; `undefined` when none was running. */
+  stopTraining(options?: CallOptions): Promise<MonaiLabelTaskStatus | undefined>;
+  /** Polls until the latest training has finished and returns its last status. */
+  waitForTraining(options?: WaitForTaskOptions): Promise<MonaiLabelTaskStatus>;
+  /** Starts a scoring method (`POST /scoring/{method}`). @throws {AiaaError} `AIAA_BUSY` when scoring runs. */
+  startScoring(method: string, options?: StartTaskOptions): Promise<MonaiLabelTaskStatus>;
+  /** The latest scoring task, or `undefined`. */
+  scoringStatus(options?: CallOptions): Promise<MonaiLabelTaskStatus | undefined>;
+  /** Stops the running scoring task. */
+  stopScoring(options?: CallOptions): Promise<MonaiLabelTaskStatus | undefined>;
+  /**
+   * Runs a model over datastore images in the background (`POST /batch/infer/{model}`). `params` default to
+   * `multi_gpu: false`: with the server's own default a CPU-only server fails the task.
+   *
+   * @throws {AiaaError} `AIAA_BUSY` when a batch inference runs.
+   */
+  startBatchInference(model: string, options?: StartBatchInferenceOptions): Promise<MonaiLabelTaskStatus>;
+  /** The latest batch inference task, or `undefined`. */
+  batchInferenceStatus(options?: CallOptions): Promise<MonaiLabelTaskStatus | undefined>;
+  /** Stops the running batch inference. */
+  stopBatchInference(options?: CallOptions): Promise<MonaiLabelTaskStatus | undefined>;
+  /** The server's log, its last `lines` lines (default 300). */
+  logs(options?: CallOptions & { readonly lines?: number }): Promise<string>;
+  /** Closes the client's own connection pool (an injected dispatcher is left open). Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a client for a MONAI Label server (the REST API 3D Slicer's and OHIF's MONAI Label plugins use):
+ * over undici with connection reuse in Node, over `fetch` in browsers (the server must allow the page's
+ * origin, CORS).
+ *
+ * @throws {AiaaError} `AIAA_INVALID_ARGUMENT` for a bad base URL, headers or auth.
+ * @example
+ * ```ts
+ * await using client = createMonaiLabelClient({ baseUrl: 'http://127.0.0.1:8000' });
+ * const { id } = await client.ensureImage(await openImageFile('ct.nii.gz'));   // uploaded only if the server lacks it
+ * const { mask } = await client.segment('segmentation', id);
+ * await client.saveLabel(id, mask);                                             // the validated label, tag `final`
+ * ```
+ */
+export function createMonaiLabelClient(options: MonaiLabelClientOptions): MonaiLabelClient {
+  const connection = openConnection(options, 'monai-label');
+  if (options.auth) connection.authorize(tokenAuthorizer(connection, options.auth, options.clock));
+  const context: MonaiLabelContext = {
+    connection,
+    clientId: options.clientId,
+    send: (spec, kind) => connection.send({ ...spec, kind }),
+    info: infoCache(async (call) => {
+      try {
+        return await connection.send({ operation: 'info', method: 'GET', path: '/info/', idempotent: true, kind: 'metadata', ...call });
+      } catch (error) {
+        // A 404 here is what an AIAA v1 server answers: name the protocol instead.
+        throw await wrongProtocolOr(error, connection, 'monai-label', call);
+      }
+    }),
+  };
+  const train = taskCalls(context, 'train');
+  const scoring = taskCalls(context, 'scoring');
+  const batch = taskCalls(context, 'batch_infer');
+
+  const client: MonaiLabelClient = {
+    baseUrl: connection.baseUrl.href,
+    ...inferCalls(context),
+    ...sessionCalls(context),
+    ...datastoreCalls(context),
+    ...modelFileCalls(context),
+    info: (call = {}) => context.info(call, true),
+    async authInfo(call = {}) {
+      return parseAuthInfo(objectOf(await context.send({ operation: 'authInfo', method: 'GET', path: '/auth/', idempotent: true, ...call }, 'metadata'), 'authInfo'));
+    },
+    async currentUser(call = {}) {
+      return objectOf(await context.send({ operation: 'currentUser', method: 'GET', path: '/auth/token/valid', idempotent: true, ...call }, 'metadata'), 'currentUser');
+    },
+    nextSample: (strategy, call) => nextSample(context, strategy, call),
+    startTraining: (model, call) => train.start(model, call),
+    trainingStatus: (call) => train.status(call),
+    isTrainingRunning: (call) => train.running(call),
+    stopTraining: (call) => train.stop(call),
+    waitForTraining: (call) => train.wait(call),
+    startScoring: (method, call) => scoring.start(method, call),
+    scoringStatus: (call) => scoring.status(call),
+    stopScoring: (call) => scoring.stop(call),
+    startBatchInference(model, call = {}) {
+      const { images = 'all', params, ...rest } = call;
+      return batch.start(model, { ...rest, params: { multi_gpu: false, ...params } }, { images });
+    },
+    batchInferenceStatus: (call) => batch.status(call),
+    stopBatchInference: (call) => batch.stop(call),
+    logs: (call) => serverLogs(context, call),
+    close: () => connection.close(),
+    [Symbol.asyncDispose]() {
+      return client.close();
+    },
+  };
+  return client;
+}
