@@ -150,17 +150,21 @@ export interface DeepgrowInput {
 
 /**
  * DeepGrow stand-in: seeded region growing (Adams and Bischof, 1994) from the foreground clicks over
- * 6-neighbours. The intensity model is the mean and standard deviation of the 3x3x3 neighbourhoods of
- * the clicks; a voxel joins when it is within 3 standard deviations (at least 10 % of the box's range) of
- * the foreground mean and, when there are background clicks, nearer to the foreground mean than to the
- * background mean. Background clicks themselves are never entered.
+ * 6-neighbours. The intensity model is the mean and standard deviation of the clicks' 3x3x3
+ * neighbourhoods, counting only the neighbours whose value is within 10 % of the box's range of the
+ * clicked voxel's own: a click near a structure's edge then describes the structure it is in, not a blend
+ * of it and its surroundings (whose spread would let the growth take the whole image). A voxel joins when it
+ * is within 3 standard deviations (at least 10 % of the range) of the foreground mean and, when there are
+ * background clicks, nearer to the foreground mean than to the background mean. Background clicks
+ * themselves are never entered.
  */
 export function deepgrowSegmentation(grid: Grid, input: DeepgrowInput): Uint8Array {
   const { box } = input;
-  const fg = neighbourhoodStats(grid, input.foreground);
-  const bg = input.background.length > 0 ? neighbourhoodStats(grid, input.background) : undefined;
   const [min, max] = sampledRange(grid, box);
-  const tolerance = Math.max(3 * fg.std, 0.1 * (max - min));
+  const spread = 0.1 * (max - min);
+  const fg = neighbourhoodStats(grid, input.foreground, spread);
+  const bg = input.background.length > 0 ? neighbourhoodStats(grid, input.background, spread) : undefined;
+  const tolerance = Math.max(3 * fg.std, spread);
   const blocked = new Set(input.background.map((p) => indexOf(grid, p)));
   const mask = new Uint8Array(grid.count);
   const accept = (i: number): boolean => {
@@ -229,17 +233,20 @@ export function extremePoints(grid: Grid, mask: Uint8Array): Point[] {
   return best.every((p) => p) ? (best as Point[]) : [];
 }
 
-function neighbourhoodStats(grid: Grid, points: readonly Point[]): { mean: number; std: number } {
+/** Mean and standard deviation of the points' 3x3x3 neighbours whose value lies within `spread` of the point's own. */
+function neighbourhoodStats(grid: Grid, points: readonly Point[], spread: number): { mean: number; std: number } {
   let n = 0;
   let sum = 0;
   let sum2 = 0;
   for (const p of points) {
+    const own = grid.value(indexOf(grid, p));
     for (let dz = -1; dz <= 1; dz += 1)
       for (let dy = -1; dy <= 1; dy += 1)
         for (let dx = -1; dx <= 1; dx += 1) {
           const q: Point = [p[0] + dx, p[1] + dy, p[2] + dz];
           if (q[0] < 0 || q[1] < 0 || q[2] < 0 || q[0] >= grid.nx || q[1] >= grid.ny || q[2] >= grid.nz) continue;
           const v = grid.value(indexOf(grid, q));
+          if (Math.abs(v - own) > spread) continue;
           n += 1;
           sum += v;
           sum2 += v * v;

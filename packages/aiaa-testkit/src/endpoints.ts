@@ -2,7 +2,7 @@ import { readNifti, writeMask, type NiftiVolume, type Volume } from '@medaas/nif
 import { encodePng, type GreyImage } from './png.js';
 import { boxAround, deepgrowSegmentation, dextr3dSegmentation, fullBox, maskBox, otsuThreshold, thresholdSegmentation, type Box } from './algorithms.js';
 import { HttpProblem } from './errors.js';
-import { gridOf, maskVolume, pointParam, pointsParam, type Grid } from './grid.js';
+import { gridOf, maskVolume, pointParam, pointsParam, type Grid, type Point } from './grid.js';
 import type { TestModel } from './models.js';
 import { defaultWindowParams, windowSegmentation } from './window-model.js';
 import { fixPolygonParams, fixPolygons, maskToPolygons, rasterize, type Polygon } from './polygons.js';
@@ -61,8 +61,18 @@ export function pngAsVolume(image: GreyImage): Volume {
   };
 }
 
-/** Runs a model on a volume with the request's params. */
-export async function runModel(model: TestModel, volume: NiftiVolume, params: Record<string, unknown>): Promise<ModelReply> {
+/** What a model computed: a mask on the volume's grid with the reply's params, or a JSON result. */
+export type ModelOutcome =
+  | { readonly kind: 'mask'; readonly mask: Uint8Array; readonly params: Record<string, unknown> }
+  | { readonly kind: 'json'; readonly value: unknown };
+
+/** Inputs beyond the params: a label volume sent with the request (MONAI Label scribbles), on the image's grid. */
+export interface ModelExtras {
+  readonly label?: Volume;
+}
+
+/** Runs a model on a volume with the request's params (both faces). */
+export async function segmentVolume(model: TestModel, volume: Volume, params: Record<string, unknown>, extras: ModelExtras = {}): Promise<ModelOutcome> {
   const grid = gridOf(volume);
   const label = model.labels?.[0] ?? 'object';
   switch (model.algorithm) {
@@ -70,22 +80,34 @@ export async function runModel(model: TestModel, volume: NiftiVolume, params: Re
       return { kind: 'json', value: statistics(grid, model) };
     case 'threshold': {
       const { mask, points } = thresholdSegmentation(grid, model.threshold);
-      return maskReply(volume, mask, { points, label });
+      return { kind: 'mask', mask, params: { points, label } };
     }
     case 'dextr3d': {
       const points = pointsParam(params['points'], 'points', grid, 6);
-      return maskReply(volume, dextr3dSegmentation(grid, points), { points, label });
+      return { kind: 'mask', mask: dextr3dSegmentation(grid, points), params: { points, label } };
     }
     case 'deepgrow':
-      return deepgrow(model, volume, grid, params, label);
+      return deepgrow(model, grid, params, label);
+    case 'deepedit':
+      return { kind: 'mask', mask: deepeditSegmentation(grid, model, params), params: {} };
+    case 'scribbles':
+      return { kind: 'mask', mask: scribblesSegmentation(grid, params, extras.label), params: {} };
     case 'window': {
       const mask = windowSegmentation(grid, model.window ?? defaultWindowParams(grid));
-      return maskReply(volume, mask, { label, window: model.window ?? null });
+      return { kind: 'mask', mask, params: { label, window: model.window ?? null } };
     }
   }
 }
 
-async function deepgrow(model: TestModel, volume: NiftiVolume, grid: Grid, params: Record<string, unknown>, label: string): Promise<ModelReply> {
+/** Runs a model for the AIAA face: the mask as the multipart reply AIAA servers send. */
+export async function runModel(model: TestModel, volume: NiftiVolume, params: Record<string, unknown>): Promise<ModelReply> {
+  if (model.algorithm === 'deepedit' || model.algorithm === 'scribbles') throw new HttpProblem(400, `model "${model.name}" is a MONAI Label ${model.algorithm} model`);
+  const outcome = await segmentVolume(model, volume, params);
+  if (outcome.kind === 'json') return outcome;
+  return maskReply(volume, outcome.mask, outcome.params);
+}
+
+function deepgrow(model: TestModel, grid: Grid, params: Record<string, unknown>, label: string): ModelOutcome {
   let foreground = pointsParam(params['foreground'], 'foreground', grid);
   let background = pointsParam(params['background'], 'background', grid);
   if (foreground.length === 0) throw new HttpProblem(400, 'foreground needs at least one point');
@@ -108,7 +130,52 @@ async function deepgrow(model: TestModel, volume: NiftiVolume, grid: Grid, param
   if ((model.deepgrow ?? '3D') === '3D') crop = isFull(grid, box) ? maskBox(grid, mask) : box;
   const reply: Record<string, unknown> = { foreground, background, label };
   if (crop) reply['crop'] = crop;
-  return maskReply(volume, mask, reply);
+  return { kind: 'mask', mask, params: reply };
+}
+
+/**
+ * DeepEdit: clicks under each label's name (`params[name]`), `background` clicks outside every structure.
+ * Each label with clicks grows from them, stopped by the background clicks and the other labels' clicks,
+ * and is written with its value (label i of the model has value i + 1).
+ */
+function deepeditSegmentation(grid: Grid, model: TestModel, params: Record<string, unknown>): Uint8Array {
+  const names = model.labels ?? ['object'];
+  const background = pointsParam(params['background'], 'background', grid);
+  const clicks = names.map((name) => pointsParam(params[name], name, grid));
+  if (clicks.every((list) => list.length === 0)) throw new HttpProblem(400, `no clicks under any label name (${names.join(', ')})`);
+  const out = new Uint8Array(grid.count);
+  clicks.forEach((foreground, index) => {
+    if (foreground.length === 0) return;
+    const others = clicks.filter((_, j) => j !== index).flat();
+    const mask = deepgrowSegmentation(grid, { foreground, background: [...background, ...others], box: fullBox(grid) });
+    for (let i = 0; i < grid.count; i += 1) if (mask[i] && !out[i]) out[i] = index + 1;
+  });
+  return out;
+}
+
+/**
+ * Scribbles: a label volume on the image's grid marks foreground (`scribbles_fg_label`, default 3) and
+ * background (`scribbles_bg_label`, default 2) strokes, as MONAI Label's scribbles apps number them; the
+ * structure grows from the foreground strokes and stops at the background ones.
+ */
+function scribblesSegmentation(grid: Grid, params: Record<string, unknown>, label: Volume | undefined): Uint8Array {
+  if (!label) throw new HttpProblem(400, 'scribbles need a label file (the "label" part) on the image grid');
+  const labelGrid = gridOf(label);
+  if (labelGrid.nx !== grid.nx || labelGrid.ny !== grid.ny || labelGrid.nz !== grid.nz) throw new HttpProblem(400, 'the scribbles are not on the image grid');
+  const fgValue = Number(params['scribbles_fg_label'] ?? 3);
+  const bgValue = Number(params['scribbles_bg_label'] ?? 2);
+  const foreground: Point[] = [];
+  const background: Point[] = [];
+  for (let i = 0; i < labelGrid.count; i += 1) {
+    const v = labelGrid.value(i);
+    if (v !== fgValue && v !== bgValue) continue;
+    const p: Point = [i % grid.nx, Math.floor(i / grid.nx) % grid.ny, Math.floor(i / (grid.nx * grid.ny))];
+    (v === fgValue ? foreground : background).push(p);
+  }
+  if (foreground.length === 0) throw new HttpProblem(400, `the scribbles have no foreground strokes (value ${fgValue})`);
+  // Strokes are many voxels: an even sample of them seeds the growth and bounds its statistics.
+  const sample = (list: Point[], n: number): Point[] => (list.length <= n ? list : Array.from({ length: n }, (_, k) => list[Math.floor((k * list.length) / n)]!));
+  return deepgrowSegmentation(grid, { foreground: sample(foreground, 256), background: sample(background, 4096), box: fullBox(grid) });
 }
 
 /** mask2polygon: per-slice polygons of a mask. */

@@ -30,6 +30,8 @@ export interface FitOptions {
   readonly onEpoch?: (epoch: FitEpoch) => void;
   /** Checked between epochs; the call rejects with `signal.reason`. */
   readonly signal?: AbortSignal;
+  /** Stop after this many epochs (the first epoch scores the default model). Default every candidate (9). */
+  readonly maxEpochs?: number;
 }
 
 /** The outcome of {@link fitWindowModel}: the best parameters, their epoch and every epoch tried. */
@@ -66,6 +68,7 @@ export async function fitWindowModel(training: readonly FitPair[], options: FitO
   const window = bestWindow(train);
   const candidates: WindowModelParams[] = [{ low: otsuThreshold(first.grid), high: max, opening: 0, fillHoles: false }];
   for (const opening of OPENINGS) for (const fillHoles of [false, true]) candidates.push({ ...window, opening, fillHoles });
+  if (options.maxEpochs !== undefined) candidates.splice(Math.max(1, Math.floor(options.maxEpochs)));
 
   const epochs: FitEpoch[] = [];
   let bestMetric = -1;

@@ -1,15 +1,22 @@
 import type { WindowModelParams } from './window-model.js';
 
 /** The classical algorithm behind a test model. */
-export type TestAlgorithm = 'threshold' | 'dextr3d' | 'deepgrow' | 'statistics' | 'window';
+export type TestAlgorithm = 'threshold' | 'dextr3d' | 'deepgrow' | 'deepedit' | 'scribbles' | 'statistics' | 'window';
 
 /** A model the test server offers: its `/v1/models` descriptor and the algorithm that runs it. */
 export interface TestModel {
   /** The id used in `?model=`. */
   readonly name: string;
-  /** The type reported to clients; it decides which endpoint accepts the model. */
-  readonly type: 'segmentation' | 'annotation' | 'classification' | 'deepgrow' | 'others' | 'pipeline';
-  /** What runs: Otsu threshold + largest component, DEXTR3D box, DeepGrow region growing, or intensity statistics (JSON). */
+  /**
+   * The type reported to clients; on the AIAA face it decides which endpoint accepts the model. `deepedit`
+   * and `scribbles` are MONAI Label types.
+   */
+  readonly type: 'segmentation' | 'annotation' | 'classification' | 'deepgrow' | 'deepedit' | 'scribbles' | 'others' | 'pipeline';
+  /**
+   * What runs: Otsu threshold + largest component, DEXTR3D box, DeepGrow region growing (DeepEdit: per
+   * label, from clicks under the label's name; scribbles: from a label file's scribbles), intensity
+   * statistics (JSON), or the learnable window model.
+   */
   readonly algorithm: TestAlgorithm;
   /** Structures labelled, in label-value order. Default `['object']`. */
   readonly labels?: readonly string[];
@@ -21,8 +28,12 @@ export interface TestModel {
   readonly threshold?: number;
   /** For `'deepgrow'`: a 2-D model segments the current slice only. Default `'3D'`. */
   readonly deepgrow?: '2D' | '3D';
-  /** For `'window'`: the learned parameters (see `fitWindowModel`), loaded with `PUT /admin/model/{name}`. */
+  /** For `'window'`: the learned parameters (see `fitWindowModel`), loaded with `PUT /admin/model/{name}` or trained (MONAI Label). */
   readonly window?: WindowModelParams;
+  /** MONAI Label: the model's `dimension`. Default 2 for 2-D DeepGrow, else 3. */
+  readonly dimension?: 2 | 3;
+  /** MONAI Label: the model has a trainer of the same name (`/train/{name}`); for `'window'` models. */
+  readonly trainable?: boolean;
 }
 
 /**
@@ -41,6 +52,8 @@ const ENGINES: Record<TestAlgorithm, string> = {
   threshold: 'OtsuLargestComponentEngine',
   dextr3d: 'ExtremePointBoxEngine',
   deepgrow: 'RegionGrowingEngine',
+  deepedit: 'LabelRegionGrowingEngine',
+  scribbles: 'ScribbleRegionGrowingEngine',
   statistics: 'IntensityStatisticsEngine',
   window: 'LearnedWindowEngine',
 };

@@ -1,22 +1,27 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { adminInfo, modelFromUpload } from './admin.js';
+import { createAiaaFace } from './aiaa-face.js';
 import { HttpProblem, TestkitError } from './errors.js';
-import { MODEL_ENDPOINTS, decodeImage, firstFile, fixPolygon, paramsOf, pngAsVolume, polygonsOf, runModel } from './endpoints.js';
-import { decodePng, isPng } from './png.js';
-import { DEFAULT_TEST_MODELS, describeModel, type TestModel } from './models.js';
-import { sendJson, sendMultipart } from './replies.js';
-import { parseRequestMultipart, type RequestPart } from './request-multipart.js';
-import { SessionStore, type SessionLimits } from './sessions.js';
+import type { Face, FaceContext } from './face.js';
+import { DEFAULT_TEST_MODELS, type TestModel } from './models.js';
+import { createMonaiLabelFace, type MonaiLabelFaceOptions } from './monai-label/face.js';
+import { DEFAULT_MONAI_LABEL_MODELS } from './monai-label/models.js';
+import { sendJson } from './replies.js';
+import type { SessionLimits } from './sessions.js';
 
 /** Options of {@link startTestServer}. */
-export interface TestServerOptions {
+export interface TestServerOptions extends MonaiLabelFaceOptions {
+  /**
+   * The protocol served: `aiaa` (Clara AIAA v1, the default) or `monai-label` (MONAI Label's REST API, with a
+   * datastore on disk, sessions, background training, active learning and optional authentication).
+   */
+  readonly protocol?: 'aiaa' | 'monai-label';
   /** TCP port; 0 (the default) picks a free one. */
   readonly port?: number;
   /** A loopback address to listen on. Default `127.0.0.1`. */
   readonly host?: string;
-  /** The models offered. Default {@link DEFAULT_TEST_MODELS}. */
+  /** The models offered. Default {@link DEFAULT_TEST_MODELS} (AIAA) or {@link DEFAULT_MONAI_LABEL_MODELS} (MONAI Label). */
   readonly models?: readonly TestModel[];
   /** Serve under a path prefix, e.g. `/aiaa` (as behind a reverse proxy). Default none. */
   readonly basePath?: string;
@@ -53,6 +58,8 @@ export interface TestServer extends AsyncDisposable {
   readonly url: string;
   /** The port listened on. */
   readonly port: number;
+  /** The protocol served. */
+  readonly protocol: 'aiaa' | 'monai-label';
   /** Request and byte counters. */
   stats(): TestServerStats;
   /** Stops listening, ends open connections and drops the sessions. */
@@ -81,15 +88,23 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     throw new TestkitError('TESTKIT_INVALID_OPTIONS', `the test server listens on loopback only, not "${host}"`, { details: { host } });
   }
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TestkitError('TESTKIT_INVALID_OPTIONS', `bad port ${port}`, { details: { port } });
+  const protocol = options.protocol ?? 'aiaa';
+  if (protocol !== 'aiaa' && protocol !== 'monai-label') throw new TestkitError('TESTKIT_INVALID_OPTIONS', `unknown protocol "${String(protocol)}"`, { details: { protocol } });
   const models = new Map<string, TestModel>();
-  for (const model of options.models ?? DEFAULT_TEST_MODELS) {
+  for (const model of options.models ?? (protocol === 'aiaa' ? DEFAULT_TEST_MODELS : DEFAULT_MONAI_LABEL_MODELS)) {
     if (models.has(model.name)) throw new TestkitError('TESTKIT_INVALID_OPTIONS', `duplicate model name "${model.name}"`, { details: { model: model.name } });
     models.set(model.name, model);
   }
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
-  const maxUploadBytes = options.maxUploadBytes ?? 2 * 1024 ** 3;
-  const store = new SessionStore(options.sessions ?? {}, options.clock ?? Date.now);
   const counters = { requests: 0, bytesReceived: 0, busyMs: 0 };
+  const context: FaceContext = {
+    maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 ** 3,
+    maxSessionBytes: options.sessions?.maxSessionBytes ?? 2 * 1024 ** 3,
+    sessionLimits: options.sessions ?? {},
+    clock: options.clock ?? Date.now,
+    counters,
+  };
+  const face: Face = protocol === 'aiaa' ? createAiaaFace(context, models) : await createMonaiLabelFace(context, models, options);
 
   const allowedOrigin = (origin: string | undefined): boolean =>
     origin !== undefined && (options.corsOrigins === '*' || (options.corsOrigins ?? []).includes(origin));
@@ -117,145 +132,21 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     if (basePath && !url.pathname.startsWith(`${basePath}/`)) throw new HttpProblem(404, `no such endpoint: ${url.pathname}`);
     const path = url.pathname.slice(basePath.length);
     const method = req.method ?? 'GET';
-    const query = url.searchParams;
     if (allowedOrigin(req.headers.origin)) {
       res.setHeader('access-control-allow-origin', req.headers.origin!);
       res.setHeader('vary', 'Origin');
+      // A page may read the name of a downloaded file.
+      res.setHeader('access-control-expose-headers', 'content-disposition');
       if (method === 'OPTIONS') {
-        // A preflight: what a page may send (multipart bodies, every method of the contract).
-        // The page's own headers (an authorization header for a proxy, say) are allowed as asked.
+        // A preflight: what a page may send (multipart and JSON bodies, every method of the contracts).
+        // The page's own headers (an authorization header, say) are allowed as asked.
         const asked = String(req.headers['access-control-request-headers'] ?? '').replace(/[^\w\-, ]/g, '');
-        res.writeHead(204, { 'access-control-allow-methods': 'GET, PUT, POST, DELETE', 'access-control-allow-headers': asked || 'content-type, accept', 'access-control-max-age': '600' });
+        res.writeHead(204, { 'access-control-allow-methods': 'GET, HEAD, PUT, POST, DELETE', 'access-control-allow-headers': asked || 'content-type, accept', 'access-control-max-age': '600' });
         res.end();
         return;
       }
     }
-
-    if (path === '/v1/models') {
-      allow(method, ['GET']);
-      const name = query.get('model');
-      if (name !== null) {
-        const model = models.get(name);
-        if (!model) throw new HttpProblem(404, `unknown model "${name}"`);
-        return sendJson(res, 200, describeModel(model));
-      }
-      const label = query.get('label')?.toLowerCase();
-      const type = query.get('type');
-      const list = [...models.values()].filter(
-        (m) => (!label || (m.labels ?? ['object']).some((l) => l.toLowerCase() === label)) && (!type || m.type === type),
-      );
-      return sendJson(res, 200, list.map(describeModel));
-    }
-
-    if (path === '/session' || path === '/session/') {
-      allow(method, ['PUT', 'POST']);
-      const expiry = Number(query.get('expiry') ?? 0);
-      if (!Number.isFinite(expiry) || expiry < 0) throw new HttpProblem(400, 'expiry must be a non-negative number of seconds');
-      const parts = await readMultipart(req);
-      const volume = await decodeImage(firstFile(parts));
-      const bytes = volume.data.byteLength;
-      if (bytes > (options.sessions?.maxSessionBytes ?? 2 * 1024 ** 3)) throw new HttpProblem(413, 'the image is larger than the session store allows');
-      const session = store.create(volume, bytes, Math.floor(expiry));
-      return sendJson(res, 200, sessionInfo(session.id));
-    }
-
-    const adminMatch = /^\/admin\/model\/([^/]+)\/?$/.exec(path);
-    if (adminMatch) {
-      allow(method, ['GET', 'PUT', 'DELETE']);
-      const name = decodeURIComponent(adminMatch[1]!);
-      if (method === 'PUT') {
-        // Built and checked in full before the map changes: a refused model leaves the old one serving.
-        const model = modelFromUpload(name, await readMultipart(req));
-        models.set(name, model);
-        return sendJson(res, 200, adminInfo(model));
-      }
-      const model = models.get(name);
-      if (!model) throw new HttpProblem(404, `unknown model "${name}"`);
-      if (method === 'DELETE') models.delete(name);
-      return sendJson(res, 200, method === 'DELETE' ? {} : adminInfo(model));
-    }
-
-    const sessionMatch = /^\/session\/([^/]+)\/?$/.exec(path);
-    if (sessionMatch) {
-      allow(method, ['GET', 'DELETE']);
-      const id = decodeURIComponent(sessionMatch[1]!);
-      if (method === 'DELETE') {
-        if (!store.delete(id)) throw new HttpProblem(440, `session ${id} has expired or does not exist`);
-        return sendJson(res, 200, {});
-      }
-      sessionOrExpired(id);
-      return sendJson(res, 200, sessionInfo(id));
-    }
-
-    const endpoint = /^\/v1\/(segmentation|dextr3d|deepgrow|inference|mask2polygon|fixpolygon)\/?$/.exec(path)?.[1];
-    if (!endpoint) throw new HttpProblem(404, `no such endpoint: ${path}`);
-    allow(method, ['POST']);
-    if (endpoint === 'mask2polygon' || endpoint === 'fixpolygon') {
-      const parts = await readMultipart(req);
-      const params = paramsOf(parts);
-      const file = firstFile(parts);
-      // The official clients send a 2-D fixpolygon image as PNG; the mask then goes back as PNG too.
-      const png = endpoint === 'fixpolygon' && isPng(file.data);
-      const volume = png ? pngAsVolume(decodePng(file.data)) : await decodeImage(file);
-      if (endpoint === 'mask2polygon') return sendJson(res, 200, polygonsOf(volume, params));
-      return sendMultipart(res, await fixPolygon(volume, params, { png }));
-    }
-    const name = query.get('model');
-    if (!name) throw new HttpProblem(400, 'the model query parameter is required');
-    const model = models.get(name);
-    if (!model) throw new HttpProblem(404, `unknown model "${name}"`);
-    const accepted = MODEL_ENDPOINTS[endpoint]!;
-    if (accepted !== 'any' && !accepted.includes(model.type)) {
-      throw new HttpProblem(400, `model "${name}" is a ${model.type} model; /v1/${endpoint} takes ${accepted.join(', ')} models`);
-    }
-    if (model.algorithm === 'statistics' && endpoint !== 'inference') throw new HttpProblem(400, `model "${name}" runs through /v1/inference only`);
-    const parts = await readMultipart(req);
-    const started = performance.now();
-    try {
-      const params = paramsOf(parts);
-      const sessionId = query.get('session_id');
-      // The session is looked up before the upload is decoded: an expired session must answer 440, not 400.
-      const volume = sessionId ? sessionOrExpired(sessionId).volume : await decodeImage(firstFile(parts));
-      const reply = await runModel(model, volume, params);
-      if (reply.kind === 'json') return sendJson(res, 200, reply.value);
-      return sendMultipart(res, reply.parts);
-    } finally {
-      counters.busyMs += performance.now() - started;
-    }
-  };
-
-  const sessionOrExpired = (id: string) => {
-    const found = store.get(id);
-    if ('missing' in found) throw new HttpProblem(440, `session ${id} has expired or does not exist`);
-    return found.session;
-  };
-
-  const sessionInfo = (id: string): Record<string, unknown> => {
-    const found = store.get(id);
-    if ('missing' in found) throw new HttpProblem(440, `session ${id} has expired or does not exist`);
-    const { session } = found;
-    return {
-      session_id: session.id,
-      expiry: session.expirySec,
-      created_ts: Math.floor(session.createdMs / 1000),
-      expiry_ts: Math.floor(store.expiresAtMs(session) / 1000),
-      image: { dims: [...session.volume.dims], datatype: session.volume.datatype, bytes: session.bytes },
-    };
-  };
-
-  const readMultipart = async (req: IncomingMessage): Promise<RequestPart[]> => {
-    const contentType = req.headers['content-type'] ?? '';
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > maxUploadBytes) throw new HttpProblem(413, `the request body is larger than ${maxUploadBytes} bytes`);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      counters.bytesReceived += chunk.length;
-      if (size > maxUploadBytes) throw new HttpProblem(413, `the request body is larger than ${maxUploadBytes} bytes`);
-      chunks.push(chunk);
-    }
-    return parseRequestMultipart(Buffer.concat(chunks), contentType);
+    await face.handle(req, res, path, url.searchParams, method);
   };
 
   const server: Server = options.tls ? createHttpsServer({ key: toPem(options.tls.key), cert: toPem(options.tls.cert) }, handler) : createHttpServer(handler);
@@ -279,13 +170,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const handle_: TestServer = {
     url: `${scheme}://${hostPart}:${address.port}${basePath}`,
     port: address.port,
-    stats: () => ({ requests: counters.requests, bytesReceived: counters.bytesReceived, sessions: store.size, busyMs: counters.busyMs }),
+    protocol,
+    stats: () => ({ requests: counters.requests, bytesReceived: counters.bytesReceived, sessions: face.sessions(), busyMs: counters.busyMs }),
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        store.clear();
-      });
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await face.close();
+      })();
       return closing;
     },
     [Symbol.asyncDispose]() {
@@ -293,10 +187,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   };
   return handle_;
-}
-
-function allow(method: string, methods: readonly string[]): void {
-  if (!methods.includes(method)) throw new HttpProblem(405, `method ${method} is not allowed here (${methods.join(', ')})`);
 }
 
 function toPem(value: string | Uint8Array): string | Buffer {

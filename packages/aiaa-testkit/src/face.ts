@@ -1,0 +1,22 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BodyCounter } from './http-body.js';
+import type { SessionLimits } from './sessions.js';
+
+/** What a protocol face of the test server shares with the listener: limits, the clock and the counters. */
+export interface FaceContext {
+  readonly maxUploadBytes: number;
+  readonly maxSessionBytes: number;
+  readonly sessionLimits: SessionLimits;
+  readonly clock: () => number;
+  readonly counters: BodyCounter & { requests: number; busyMs: number };
+}
+
+/** One protocol's routes. */
+export interface Face {
+  /** Answers a request whose path is below the base path. */
+  handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, method: string): Promise<void>;
+  /** Live sessions. */
+  sessions(): number;
+  /** Drops the face's state (sessions; a temporary datastore). */
+  close(): void | Promise<void>;
+}
