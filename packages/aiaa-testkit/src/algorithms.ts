@@ -151,20 +151,22 @@ export interface DeepgrowInput {
 /**
  * DeepGrow stand-in: seeded region growing (Adams and Bischof, 1994) from the foreground clicks over
  * 6-neighbours. The intensity model is the mean and standard deviation of the clicks' 3x3x3
- * neighbourhoods, counting only the neighbours whose value is within 10 % of the box's range of the
+ * neighbourhoods, counting only the neighbours whose value is within 10 % of the image's range of the
  * clicked voxel's own: a click near a structure's edge then describes the structure it is in, not a blend
  * of it and its surroundings (whose spread would let the growth take the whole image). A voxel joins when it
- * is within 3 standard deviations (at least 10 % of the range) of the foreground mean and, when there are
- * background clicks, nearer to the foreground mean than to the background mean. Background clicks
+ * is within 3 standard deviations (at least 10 % of the box's range) of the foreground mean and, when there
+ * are background clicks, nearer to the foreground mean than to the background mean. Background clicks
  * themselves are never entered.
  */
 export function deepgrowSegmentation(grid: Grid, input: DeepgrowInput): Uint8Array {
   const { box } = input;
   const [min, max] = sampledRange(grid, box);
-  const spread = 0.1 * (max - min);
-  const fg = neighbourhoodStats(grid, input.foreground, spread);
-  const bg = input.background.length > 0 ? neighbourhoodStats(grid, input.background, spread) : undefined;
-  const tolerance = Math.max(3 * fg.std, spread);
+  const whole = fullBox(grid);
+  const [imageMin, imageMax] = box.every((axis, a) => axis[0] === whole[a]![0] && axis[1] === whole[a]![1]) ? [min, max] : sampledRange(grid, whole);
+  const sameClass = 0.1 * (imageMax - imageMin);
+  const fg = neighbourhoodStats(grid, input.foreground, sameClass);
+  const bg = input.background.length > 0 ? neighbourhoodStats(grid, input.background, sameClass) : undefined;
+  const tolerance = Math.max(3 * fg.std, 0.1 * (max - min));
   const blocked = new Set(input.background.map((p) => indexOf(grid, p)));
   const mask = new Uint8Array(grid.count);
   const accept = (i: number): boolean => {
