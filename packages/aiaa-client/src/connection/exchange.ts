@@ -43,6 +43,8 @@ export interface ExchangeSpec {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Only idempotent exchanges (no side effects) are retried. */
   readonly idempotent: boolean;
+  /** A download: the reply is the file's bytes whatever its content type (never decoded as JSON or multipart). */
+  readonly raw?: boolean;
   readonly signal?: AbortSignal | undefined;
   readonly timeoutMs: number;
   readonly onProgress?: ProgressCallback | undefined;
@@ -128,14 +130,14 @@ async function once(config: TransportConfig, spec: ExchangeSpec, signal: AbortSi
     if (spec.method === 'HEAD') return { kind: 'json', status, value: null };
     if (Number.isFinite(total) && total > config.maxResponseBytes) tooLarge(spec, config.maxResponseBytes);
     const chunks = downloadStream(body, { spec, signal, max: config.maxResponseBytes, total: Number.isFinite(total) ? total : undefined });
-    if (/multipart\//i.test(contentType)) {
+    if (/multipart\//i.test(contentType) && !spec.raw) {
       const boundary = boundaryOf(contentType);
       const parts: MultipartPart[] = [];
       for await (const part of parseMultipart(chunks, boundary)) parts.push(part);
       return { kind: 'multipart', status, parts };
     }
     const bytes = await collect(chunks);
-    if (/[/+]json\b/i.test(contentType) || (contentType === '' && bytes.byteLength === 0)) {
+    if (!spec.raw && (/[/+]json\b/i.test(contentType) || (contentType === '' && bytes.byteLength === 0))) {
       return { kind: 'json', status, value: bytes.byteLength === 0 ? null : parseJson(bytes, spec.operation) };
     }
     const disposition = response.header('content-disposition');

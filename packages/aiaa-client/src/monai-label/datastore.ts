@@ -207,7 +207,7 @@ export function datastoreCalls(context: MonaiLabelContext): MonaiLabelDatastoreC
 
     async downloadImage(id, options = {}) {
       try {
-        return fileOf(await context.send({ operation: 'downloadImage', method: 'GET', path: '/datastore/image', query: { image: checkId(id, 'image id', 'downloadImage') }, idempotent: true, ...options }, 'model'), 'downloadImage');
+        return fileOf(await context.send({ operation: 'downloadImage', method: 'GET', raw: true, path: '/datastore/image', query: { image: checkId(id, 'image id', 'downloadImage') }, idempotent: true, ...options }, 'model'), 'downloadImage');
       } catch (error) {
         throw imageMissing(error, id);
       }
@@ -268,7 +268,7 @@ export function datastoreCalls(context: MonaiLabelContext): MonaiLabelDatastoreC
     async downloadLabel(labelId, options) {
       const { tag, ...call } = options;
       const query = { label: checkId(labelId, 'label id', 'downloadLabel'), tag: tagOf(tag, 'downloadLabel') };
-      return fileOf(await context.send({ operation: 'downloadLabel', method: 'GET', path: '/datastore/label', query, idempotent: true, ...call }, 'model'), 'downloadLabel');
+      return fileOf(await context.send({ operation: 'downloadLabel', method: 'GET', raw: true, path: '/datastore/label', query, idempotent: true, ...call }, 'model'), 'downloadLabel');
     },
 
     async deleteLabel(labelId, options) {
@@ -298,7 +298,7 @@ export function datastoreCalls(context: MonaiLabelContext): MonaiLabelDatastoreC
         throw new AiaaError('AIAA_INVALID_ARGUMENT', `downloadDataset: limitCases must be a whole number >= 1, got ${limitCases}`, { details: { limitCases } });
       }
       const query = { limit_cases: limitCases === undefined ? undefined : String(limitCases) };
-      return fileOf(await context.send({ operation: 'downloadDataset', method: 'GET', path: '/datastore/dataset', query, idempotent: true, ...call }, 'model'), 'downloadDataset');
+      return fileOf(await context.send({ operation: 'downloadDataset', method: 'GET', raw: true, path: '/datastore/dataset', query, idempotent: true, ...call }, 'model'), 'downloadDataset');
     },
   };
   return calls;

@@ -191,7 +191,7 @@ export function sessionCalls(context: MonaiLabelContext): MonaiLabelSessionCalls
     async downloadSessionImage(session, options = {}) {
       const id = idOf(session, 'downloadSessionImage');
       try {
-        const reply = await context.send({ operation: 'downloadSessionImage', method: 'GET', path: `/session/${encodeURIComponent(id)}`, query: { image: 'true' }, idempotent: true, ...options }, 'model');
+        const reply = await context.send({ operation: 'downloadSessionImage', method: 'GET', raw: true, path: `/session/${encodeURIComponent(id)}`, query: { image: 'true' }, idempotent: true, ...options }, 'model');
         return fileOf(reply, 'downloadSessionImage');
       } catch (error) {
         throw notFound(error, id);

@@ -50,7 +50,10 @@ export function parseDicomSlices(file: string, bytes: Uint8Array): DicomSlice[] 
   if (!looksLikeDicom(bytes)) throw invalid(file, "no 'DICM' marker at byte 128 and no DICOM group at the start");
   let image: DaikonImage | null;
   try {
-    image = daikon.Series.parseImage(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    // daikon reads some values through the view's buffer from offset 0: a file that is a view into a larger
+    // buffer (a part of a multipart upload, say) is copied into a buffer of its own first.
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+    image = daikon.Series.parseImage(new DataView(own.buffer, own.byteOffset, own.byteLength));
   } catch (error) {
     throw invalid(file, error instanceof Error ? error.message : String(error), error);
   }
