@@ -7,6 +7,9 @@
  * @packageDocumentation
  */
 export { startTestServer } from './server.js';
+export { DEFAULT_MONAI_LABEL_MODELS } from './monai-label/models.js';
+export type { MonaiLabelFaceOptions } from './monai-label/face.js';
+export type { TestAuthOptions, TestUser, MonaiRole } from './monai-label/auth.js';
 export type { TestServer, TestServerOptions, TestServerStats } from './server.js';
 export { DEFAULT_TEST_MODELS } from './models.js';
 export type { TestModel, TestAlgorithm } from './models.js';

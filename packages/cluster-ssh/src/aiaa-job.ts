@@ -46,7 +46,9 @@ export interface AiaaServerJobOptions extends CallOptions {
   readonly port?: number;
   /** The host the login node reaches the server at. Default: the job's node as the scheduler names it. */
   readonly remoteHost?: string;
-  /** Path answered by a ready server. Default `/v1/models` (AIAA v1). */
+  /** The protocol the server speaks; it decides the default readiness path. Default `aiaa`. */
+  readonly protocol?: 'aiaa' | 'monai-label';
+  /** Path answered by a ready server. Default `/v1/models` (AIAA v1) or `/info/` (MONAI Label). */
   readonly healthPath?: string;
   /** Time between polls of the job and its output. Default 250 ms. */
   readonly pollIntervalMs?: number;
@@ -63,10 +65,12 @@ export interface AiaaServerTimings {
   readonly readyMs: number;
 }
 
-/** A running AIAA server job reachable at `url`. `close()` closes the tunnel and cancels the job. */
+/** A running AIAA (or MONAI Label) server job reachable at `url`. `close()` closes the tunnel and cancels the job. */
 export interface AiaaServerJob extends AsyncDisposable {
   /** A base URL on 127.0.0.1 (through the tunnel when the scheduler has a session). */
   readonly url: string;
+  /** The protocol the server speaks. */
+  readonly protocol: 'aiaa' | 'monai-label';
   readonly job: Job;
   /** The tunnel, when the server is on another machine. */
   readonly tunnel: Tunnel | undefined;
@@ -221,14 +225,15 @@ export async function startAiaaServerJob(scheduler: Scheduler, options: AiaaServ
       tunnel = await scheduler.session.forward({ remoteHost, remotePort: remote.port }, { signal });
       url = tunnel.url;
     }
-    await waitForHttp(url, options.healthPath ?? '/v1/models', signal, async () => {
+    const protocol = options.protocol ?? 'aiaa';
+    await waitForHttp(url, options.healthPath ?? (protocol === 'monai-label' ? '/info/' : '/v1/models'), signal, async () => {
       const now = await scheduler.status(submitted, { signal });
       if (now.terminal) await ended(now);
     });
     const readyMs = elapsed();
     progress('ready', 4);
     log.info('aiaa server ready', { id: submitted.id, remoteHost, remotePort: remote.port, readyMs });
-    return makeHandle(scheduler, submitted, tunnel, url, remote, { submittedMs, runningMs, listeningMs, readyMs });
+    return makeHandle(scheduler, submitted, tunnel, url, protocol, remote, { submittedMs, runningMs, listeningMs, readyMs });
   } catch (error) {
     await tunnel?.close().catch(() => undefined);
     if (job) await scheduler.cancel(job).catch(() => undefined);
@@ -238,7 +243,15 @@ export async function startAiaaServerJob(scheduler: Scheduler, options: AiaaServ
   }
 }
 
-function makeHandle(scheduler: Scheduler, job: Job, tunnel: Tunnel | undefined, url: string, remote: { host: string; port: number }, timings: AiaaServerTimings): AiaaServerJob {
+function makeHandle(
+  scheduler: Scheduler,
+  job: Job,
+  tunnel: Tunnel | undefined,
+  url: string,
+  protocol: 'aiaa' | 'monai-label',
+  remote: { host: string; port: number },
+  timings: AiaaServerTimings,
+): AiaaServerJob {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -247,7 +260,7 @@ function makeHandle(scheduler: Scheduler, job: Job, tunnel: Tunnel | undefined, 
     })();
     return closing;
   };
-  return { url, job, tunnel, remote, timings, close, [Symbol.asyncDispose]: close };
+  return { url, protocol, job, tunnel, remote, timings, close, [Symbol.asyncDispose]: close };
 }
 
 /** Polls `url + path` until an HTTP answer below 500 arrives; `check` runs between attempts. */

@@ -2,7 +2,8 @@
  * SSH for the medaas SDK: sessions with strict host-key checking and every auth method (keys, agent,
  * password, keyboard-interactive, jump hosts), safely quoted remote commands, Slurm/PBS/local
  * schedulers behind one interface, 127.0.0.1 port-forward tunnels, verified atomic SFTP uploads, and
- * `startAiaaServerJob`, which puts an AIAA server on a cluster node and returns a local URL to it.
+ * `startAiaaServerJob` / `startMonaiLabelServerJob`, which put an annotation server (AIAA v1 or MONAI Label) on a
+ * cluster node and return a local URL to it.
  *
  * @packageDocumentation
  */
@@ -31,3 +32,5 @@ export { localRunner } from './runner.js';
 export type { CommandRunner } from './runner.js';
 export { startAiaaServerJob, renderAiaaServerScript, parseListening, LISTENING_MARKER } from './aiaa-job.js';
 export type { AiaaServerJob, AiaaServerJobOptions, AiaaServerCommand, AiaaServerTimings, BindMount } from './aiaa-job.js';
+export { startMonaiLabelServerJob, monaiLabelCommand } from './monai-label-job.js';
+export type { MonaiLabelServerCommand, MonaiLabelServerJobOptions } from './monai-label-job.js';
