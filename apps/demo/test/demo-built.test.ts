@@ -13,7 +13,7 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 let out: string;
 
 beforeAll(async () => {
-  // `npm run demo` runs the build: the SDK packages' dist and the demo's bundles (main, aiaa-server, fit).
+  // `npm run demo` runs the build: the SDK packages' dist and the demo's bundles (main, server, fit).
   // turbo's cache makes this quick when CI has just built everything.
   await run('npx', ['turbo', 'run', 'build', '--filter=@medaas/demo...', '--output-logs=errors-only'], { cwd: root, timeout: 600_000 });
   out = await mkdtemp(join(tmpdir(), 'medaas-demo-built-'));
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 it('the built demo (what `npm run demo` runs) closes the loop with its bundled server and trainer', async () => {
-  expect(existsSync(join(dist, 'aiaa-server.js')) && existsSync(join(dist, 'fit.js'))).toBe(true);
+  expect(existsSync(join(dist, 'server.js')) && existsSync(join(dist, 'fit.js'))).toBe(true);
   const { stdout, stderr } = await run(process.execPath, [join(dist, 'main.js'), '--out', out], { cwd: root, timeout: 240_000 });
   expect(stderr).toBe('');
   expect(stdout).toContain('7. closing the loop');

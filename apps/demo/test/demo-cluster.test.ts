@@ -105,3 +105,23 @@ it('npm run demo on PBS (qsub/qstat/qdel stand-ins over the real Slurm), with th
   await expectJobsGone([serverJob, trainJob]);
   execFileSync('rm', ['-rf', remoteProject]);
 }, 300_000);
+
+it('npm run demo -- --protocol monai-label on the real Slurm over SSH: the datastore in the cluster project, training inside the server', async () => {
+  const remoteProject = `${sshd.home}/medaas-demo-ml-${Date.now()}`;
+  const { stdout, stderr } = await runDemo('monai-label', remoteProject, ['--scheduler', 'slurm', '--protocol', 'monai-label']);
+  expect(stderr).toBe('');
+  expect(stdout).toContain('2. starting the MONAI Label server as a slurm batch job');
+  expect(stdout).toMatch(/job \d+ serves http:\/\/127\.0\.0\.1:\d+ \(localhost:\d+ through an SSH tunnel\)/);
+  expect(stdout).toContain("validated mask saved in the server's datastore as case_dicom_002 (final)");
+  expect(stdout).toContain('training segmentation inside the MONAI Label server (/train/) on its datastore');
+  const dice = /Dice against the validated mask: (\d\.\d{4}) with segmentation \(untrained\), (\d\.\d{4}) with segmentation \(trained\)/.exec(stdout);
+  expect(Number(dice![2])).toBeGreaterThan(Number(dice![1]));
+  // The datastore is the cluster project's folder, written by the server job as the cluster user.
+  const listing = execFileSync('su', [sshd.user, '-s', '/bin/sh', '-c', `cd ${remoteProject}/datastore && ls . labels/final && cat datastore_v2.json`], { encoding: 'utf8' });
+  expect(listing).toContain('case_dicom_002.nii.gz');
+  expect(JSON.parse(listing.slice(listing.indexOf('{'))).objects['case_dicom_002'].labels.final.ext).toBe('.nii.gz');
+  // The trained weights live in the server's app folder on the cluster.
+  expect(execFileSync('su', [sshd.user, '-s', '/bin/sh', '-c', `ls ${remoteProject}/.medaas/monai-label-app/model`], { encoding: 'utf8' })).toContain('segmentation.json');
+  await expectJobsGone([/job (\d+) serves /.exec(stdout)?.[1]]);
+  execFileSync('rm', ['-rf', remoteProject]);
+}, 300_000);

@@ -115,7 +115,7 @@ describe('npm run demo on the embedded defaults', () => {
     expect(second.stdout).toContain('10 earlier cases kept their part');
     expect(await readFile(join(out, 'project', 'dataset_0.json'), 'utf8')).toBe(before);
     const { stdout } = await run('ps', ['-eo', 'args']);
-    expect(stdout).not.toMatch(/aiaa-server\.ts --port|fit\.mjs --mmar/);
+    expect(stdout).not.toMatch(/server\.mjs --protocol|fit\.mjs --mmar/);
   }, 300_000);
 
   it('exits 1 with a clear message when a step fails (a folder without DICOM files)', async () => {

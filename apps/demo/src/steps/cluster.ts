@@ -1,6 +1,7 @@
-import { connectSsh, createScheduler, startAiaaServerJob, type AiaaServerJob, type Scheduler, type SshSession } from '@medaas/cluster-ssh';
+import { join } from 'node:path';
+import { connectSsh, createScheduler, startAiaaServerJob, startMonaiLabelServerJob, type AiaaServerJob, type Scheduler, type SshSession } from '@medaas/cluster-ssh';
 import type { ProgressCallback } from '@medaas/core';
-import type { ClusterConfig } from '../config.js';
+import type { ClusterConfig, DemoProtocol } from '../config.js';
 import { standaloneScript } from '../standalone.js';
 
 /** The cluster side of the workflow: an SSH session (none for the local scheduler) and its scheduler. */
@@ -23,33 +24,46 @@ export async function openCluster(config: ClusterConfig): Promise<ClusterHandle>
   return { scheduler, session, close: () => session.close() };
 }
 
+/** Where a MONAI Label server job keeps its datastore (the project's validated images and labels) and its app. */
+export function monaiLabelFolders(config: ClusterConfig, workDir: string): { readonly studies: string; readonly app: string } {
+  const root = config.kind === 'local' ? workDir : config.remoteProject;
+  return { studies: join(root, 'datastore'), app: join(root, '.medaas', 'monai-label-app') };
+}
+
 /**
- * Step 2: the AIAA server as a batch job, exactly as on a cluster: submit, wait until it runs and says where
- * it listens, tunnel to it (on a cluster), check it answers. The embedded default runs this demo's testkit
- * server, a GPU-free AIAA server with classical algorithms, as one standalone file; on a cluster the file is
- * first uploaded to the project folder (only Node.js is needed there), unless `serverCommand` names another
- * server (a Clara container, say).
+ * Step 2: the annotation server as a batch job, exactly as on a cluster: submit, wait until it runs and says
+ * where it listens, tunnel to it (on a cluster), check it answers (`/v1/models` for AIAA, `/info/` for MONAI
+ * Label). The embedded default runs the testkit server, GPU-free, as one standalone file; on a cluster the
+ * file is first uploaded to the project folder (only Node.js is needed there), unless `serverCommand` names
+ * another server (a Clara or MONAI Label container, say). A MONAI Label server starts as `monailabel
+ * start_server` does, its datastore in the project folder.
  */
 export async function startServerStep(
   cluster: ClusterHandle,
   config: ClusterConfig,
+  protocol: DemoProtocol,
   workDir: string,
   onProgress: ProgressCallback,
 ): Promise<AiaaServerJob> {
-  let command: readonly string[];
-  if (config.kind !== 'local' && config.serverCommand) command = config.serverCommand;
-  else {
-    let script = await standaloneScript('aiaa-server', workDir);
-    if (config.kind !== 'local' && cluster.session) {
-      const remote = `${config.remoteProject}/.medaas/aiaa-server.mjs`;
-      await cluster.session.upload(script, remote);
-      script = remote;
-    }
-    command = [config.kind === 'local' ? process.execPath : 'node', script, '--port', '{port}'];
+  const job = { walltimeSec: 3600, ...(config.kind === 'local' ? {} : config.job) };
+  if (config.kind !== 'local' && config.serverCommand) {
+    return startAiaaServerJob(cluster.scheduler, { protocol, server: { command: config.serverCommand }, job: { name: `medaas-${protocol}-server`, ...job }, timeoutMs: 120_000, onProgress });
+  }
+  let script = await standaloneScript('server', workDir);
+  if (config.kind !== 'local' && cluster.session) {
+    const remote = `${config.remoteProject}/.medaas/server.mjs`;
+    await cluster.session.upload(script, remote);
+    script = remote;
+  }
+  const node = config.kind === 'local' ? process.execPath : 'node';
+  if (protocol === 'monai-label') {
+    const { studies, app } = monaiLabelFolders(config, workDir);
+    // The testkit listens on loopback only: on this single-node cluster the tunnel reaches it there.
+    return startMonaiLabelServerJob(cluster.scheduler, { server: { executable: [node, script], app, studies, host: '127.0.0.1' }, job: { name: 'medaas-monai-label-server', ...job }, timeoutMs: 120_000, onProgress });
   }
   return startAiaaServerJob(cluster.scheduler, {
-    server: { command },
-    job: { name: 'medaas-aiaa-server', walltimeSec: 3600, ...(config.kind === 'local' ? {} : config.job) },
+    server: { command: [node, script, '--protocol', 'aiaa', '--port', '{port}'] },
+    job: { name: 'medaas-aiaa-server', ...job },
     timeoutMs: 120_000,
     onProgress,
   });

@@ -97,7 +97,8 @@ async function scoreHeldOut(serverUrl: string, folder: string, baseModel: string
   return scores;
 }
 
-async function trainerCommand(cluster: ClusterHandle, config: ClusterConfig, workDir: string): Promise<readonly string[]> {
+/** The trainer the job runs: a custom `--train-command`, or the testkit `fit` trainer (uploaded next to the project on a cluster). */
+export async function trainerCommand(cluster: ClusterHandle, config: ClusterConfig, workDir: string): Promise<readonly string[]> {
   if (config.kind !== 'local' && config.trainCommand) return config.trainCommand;
   const script = await standaloneScript('fit', workDir);
   if (config.kind === 'local' || !cluster.session) return [process.execPath, script, '--mmar', '{mmar}'];
