@@ -16,9 +16,9 @@ export const DEMO_AFFINE: Mat4 = [
 ];
 
 /**
- * The demo image's structures, in voxel indices: `isolated` stands alone; `target` and `neighbour` touch
- * and have similar intensity, so DeepGrow from `target` leaks into `neighbour` unless a background click
- * stops it. `truth` labels them 1, 2 and 3 in this order.
+ * The demo image's structures, in voxel indices: `isolated` stands alone; `target` and `neighbour` touch,
+ * five noise levels apart in intensity, so a click on one gives that one and a background click on the
+ * other marks where it must not go. `truth` labels them 1, 2 and 3 in this order.
  */
 export const DEMO_SPHERES = {
   isolated: { center: [52, 16, 30], radius: 7, value: 1000 },

@@ -1,9 +1,11 @@
-import { voxelToWorld, type Mat4, type Vec3, type VoxelData } from '@medaas/nifti-io';
+import { determinant3, voxelToWorld, type Mat4, type Vec3, type VoxelData } from '@medaas/nifti-io';
 
 /** How much of a mask is set, and where: what the viewer shows the user after each click. */
 export interface MaskSummary {
   /** Voxels with a non-zero label. */
   readonly voxels: number;
+  /** Their volume in millilitres (voxels times the voxel's volume, from the affine). */
+  readonly volumeMl: number;
   /** The mean voxel index of those voxels (fractional), or `undefined` for an empty mask. */
   readonly centroidIndex: Vec3 | undefined;
   /** The same centroid in world millimetres (RAS+), or `undefined` for an empty mask. */
@@ -11,7 +13,8 @@ export interface MaskSummary {
 }
 
 /**
- * Counts a mask's set voxels and finds their centroid, in voxel indices and in millimetres.
+ * Counts a mask's set voxels, their volume in millilitres, and finds their centroid, in voxel indices and in
+ * millimetres.
  *
  * @example
  * ```ts
@@ -33,7 +36,10 @@ export function summarizeMask(mask: { readonly dims: readonly number[]; readonly
     sj += Math.floor(n / nx) % ny;
     sk += Math.floor(n / plane);
   }
-  if (voxels === 0) return { voxels, centroidIndex: undefined, centroidMm: undefined };
+  // A voxel's volume is the absolute determinant of the affine's 3x3 part, in cubic millimetres.
+  const voxelMm3 = Math.abs(determinant3(mask.affine));
+  const volumeMl = (voxels * voxelMm3) / 1000;
+  if (voxels === 0) return { voxels, volumeMl, centroidIndex: undefined, centroidMm: undefined };
   const centroidIndex: Vec3 = [si / voxels, sj / voxels, sk / voxels];
-  return { voxels, centroidIndex, centroidMm: voxelToWorld(mask.affine, centroidIndex) };
+  return { voxels, volumeMl, centroidIndex, centroidMm: voxelToWorld(mask.affine, centroidIndex) };
 }

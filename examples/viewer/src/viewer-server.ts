@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isMedaasError, raceAbort, redactingLogger, throwIfAborted, type CallOptions, type Logger } from '@medaas/core';
-import { createAiaaClient, type AiaaClient, type AiaaSession } from '@medaas/aiaa-client';
+import { connectAnnotationServer, type AnnotationImage, type AnnotationProtocol, type AnnotationServer } from '@medaas/aiaa-client/interactive';
 import { isGzip, readNiftiHeader } from '@medaas/nifti-io';
 import { parseDeepgrowClicks, type DeepgrowClicks } from './clicks.js';
 import { ViewerError } from './errors.js';
@@ -14,13 +14,15 @@ export interface ViewerPage {
 
 /** Options of {@link startViewerServer}. */
 export interface ViewerServerOptions extends CallOptions {
-  /** The AIAA server, e.g. the local end of an SSH tunnel or `@medaas/aiaa-testkit`'s `url`. */
-  readonly aiaaUrl: string | URL;
-  /** The image to show and segment: NIfTI bytes (`.nii` or `.nii.gz`). It is uploaded to AIAA once, as a session. */
+  /** The annotation server (AIAA v1 or MONAI Label), e.g. the local end of an SSH tunnel or `@medaas/aiaa-testkit`'s `url`. */
+  readonly serverUrl: string | URL;
+  /** Its protocol. Default `auto`: asked from the server. */
+  readonly protocol?: AnnotationProtocol | 'auto';
+  /** The image to show and segment: NIfTI bytes (`.nii` or `.nii.gz`). It is uploaded once (an AIAA session, or MONAI Label's datastore unless it has it). */
   readonly image: Uint8Array;
   /** The page to serve (see `build.mjs`). */
   readonly page: ViewerPage;
-  /** The DeepGrow model. Default: the first 3-D DeepGrow model the server lists, else the first DeepGrow model. */
+  /** The interactive model. Default: the first 3-D one the server lists (DeepGrow, DeepEdit), else the first. */
   readonly model?: string;
   /** A loopback address: the page's back end has no authentication. Default `127.0.0.1`. */
   readonly host?: string;
@@ -34,9 +36,11 @@ export interface ViewerServerOptions extends CallOptions {
 export interface ViewerServer extends AsyncDisposable {
   /** `http://127.0.0.1:<port>/`: open it in a browser. */
   readonly url: string;
-  /** The DeepGrow model clicks are sent to. */
+  /** The interactive model clicks are sent to. */
   readonly model: string;
-  /** Stops listening, deletes the AIAA session and closes the client. Idempotent. */
+  /** The protocol the annotation server speaks. */
+  readonly protocol: AnnotationProtocol;
+  /** Stops listening, ends the image's session (if any) and closes the client. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -45,17 +49,17 @@ const MAX_BODY_BYTES = 64 * 1024;
 /**
  * Starts the viewer's back end on loopback: it serves the page, the image (`/volume`) and `POST
  * /api/deepgrow`, which takes `{ foreground, background }` voxel indices and answers the mask (NIfTI bytes)
- * from `client.deepgrow` of `@medaas/aiaa-client`. An AIAA server has no authentication and is reached
- * through an SSH tunnel on loopback, so the page talks to this same-origin back end and only the back end
- * talks to AIAA.
+ * from the common interactive interface of `@medaas/aiaa-client` (DeepGrow on AIAA; DeepGrow or DeepEdit on
+ * MONAI Label). The annotation server is reached through an SSH tunnel on loopback, and an AIAA server has
+ * no authentication, so the page talks to this same-origin back end and only the back end talks to it.
  *
  * @throws {ViewerError} `VIEWER_INVALID_OPTIONS` for a host that is not loopback or an image that is not
  * NIfTI; `VIEWER_LISTEN` when the port cannot be bound.
- * @throws {AiaaError} from listing the models, when no `model` is given (e.g. `AIAA_CONNECTION`).
+ * @throws {AiaaError} from connecting and listing the models (e.g. `AIAA_CONNECTION`, `AIAA_WRONG_PROTOCOL`).
  * @example
  * ```ts
- * await using aiaa = await startTestServer();
- * await using viewer = await startViewerServer({ aiaaUrl: aiaa.url, image, page: await buildViewerPage() });
+ * await using server = await startTestServer({ protocol: 'monai-label' });
+ * await using viewer = await startViewerServer({ serverUrl: server.url, image, page: await buildViewerPage() });
  * console.log(`open ${viewer.url}`);
  * ```
  */
@@ -73,10 +77,10 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     throw new ViewerError('VIEWER_INVALID_OPTIONS', `the image is not a readable NIfTI file: ${String(error)}`, { cause: error });
   }
   const logger = redactingLogger(options.logger);
-  const client = createAiaaClient({ baseUrl: options.aiaaUrl, logger });
+  const client = await connectAnnotationServer({ baseUrl: options.serverUrl, protocol: options.protocol ?? 'auto', logger, ...(signal ? { signal } : {}) });
   try {
     const model = options.model ?? (await pickModel(client, options));
-    const deepgrow = createDeepgrowRunner(client, model, options.image);
+    const deepgrow = createClickRunner(client, model, options.image);
     const server = createServer((request, response) => {
       handle(request, response, { page: options.page, image: options.image, dims, deepgrow, logger }).catch((error: unknown) => {
         logger.error('viewer: request failed', { error: String(error) });
@@ -95,7 +99,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
         await deepgrow.close();
         await client.close();
       })());
-    return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`, model, close, [Symbol.asyncDispose]: close };
+    return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`, model, protocol: client.protocol, close, [Symbol.asyncDispose]: close };
   } catch (error) {
     await client.close();
     throw error;
@@ -168,49 +172,40 @@ interface DeepgrowRunner {
   close(): Promise<void>;
 }
 
-function createDeepgrowRunner(client: AiaaClient, model: string, image: Uint8Array): DeepgrowRunner {
-  // One session per image: the volume is uploaded once and every click sends only the points.
-  let session: Promise<AiaaSession> | undefined;
-  const open = (signal: AbortSignal): Promise<AiaaSession> => {
-    const pending = (session ??= client.createSession(image, { signal }));
+function createClickRunner(server: AnnotationServer, model: string, image: Uint8Array): DeepgrowRunner {
+  // The image is uploaded once; every click sends only points. A session the server dropped is re-created
+  // by the interface itself, from the same bytes.
+  let opened: Promise<AnnotationImage> | undefined;
+  const open = (signal: AbortSignal): Promise<AnnotationImage> => {
+    const pending = (opened ??= server.openImage(image, { signal }));
     pending.catch(() => {
-      if (session === pending) session = undefined;
+      if (opened === pending) opened = undefined;
     });
     return raceAbort(pending, signal);
   };
-  const call = async (clicks: DeepgrowClicks, signal: AbortSignal): Promise<Uint8Array> => {
-    const current = await open(signal);
-    const last = clicks.foreground[clicks.foreground.length - 1];
-    const options = { foreground: clicks.foreground, background: clicks.background, signal, ...(last ? { currentPoint: last } : {}) };
-    try {
-      return (await client.deepgrow(model, current, options)).mask;
-    } catch (error) {
-      if (!isMedaasError(error, 'AIAA_SESSION_EXPIRED')) throw error;
-      // The server dropped the session (expiry, restart): upload the image again once.
-      if (session && (await session) === current) session = undefined;
-      throwIfAborted(signal);
-      return (await client.deepgrow(model, await open(signal), options)).mask;
-    }
-  };
   return {
-    run: call,
+    async run(clicks, signal) {
+      const current = await open(signal);
+      throwIfAborted(signal);
+      return (await server.click(model, current, { foreground: clicks.foreground, background: clicks.background }, { signal })).mask;
+    },
     async close() {
-      const pending = session;
-      session = undefined;
+      const pending = opened;
+      opened = undefined;
       if (!pending) return;
       try {
         await (await pending).close({ timeoutMs: 5000 });
       } catch {
-        // The session expires on the server by itself; closing is a courtesy.
+        // A session expires on the server by itself; closing is a courtesy.
       }
     },
   };
 }
 
-async function pickModel(client: AiaaClient, options: CallOptions): Promise<string> {
-  const models = await client.listModels({ type: 'deepgrow', signal: options.signal, timeoutMs: options.timeoutMs });
-  const model = models.find((m) => m.deepgrow === '3D') ?? models[0];
-  if (!model) throw new ViewerError('VIEWER_INVALID_OPTIONS', 'the AIAA server lists no DeepGrow model; pass `model`', { details: { models: 0 } });
+async function pickModel(server: AnnotationServer, options: CallOptions): Promise<string> {
+  const models = (await server.listModels({ signal: options.signal, timeoutMs: options.timeoutMs })).filter((m) => m.kind === 'interactive');
+  const model = models.find((m) => m.dimension === 3) ?? models[0];
+  if (!model) throw new ViewerError('VIEWER_INVALID_OPTIONS', 'the annotation server lists no interactive (click) model; pass `model`', { details: { models: 0 } });
   return model.name;
 }
 

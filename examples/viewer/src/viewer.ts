@@ -1,16 +1,17 @@
-import { Niivue, NVImage } from '@niivue/niivue';
-import { readNifti, type NiftiVolume, type Vec3 } from '@medaas/nifti-io';
+import { MULTIPLANAR_TYPE, Niivue, NVImage, SHOW_RENDER } from '@niivue/niivue';
+import { readNifti, voxelToWorld, type NiftiVolume, type Vec3 } from '@medaas/nifti-io';
 import { isMedaasError } from '@medaas/core';
 import { voxelIndexOfLocation, type VoxelIndex } from './coordinates.js';
 import { requestDeepgrow } from './deepgrow-request.js';
 import { ViewerError } from './errors.js';
 import { summarizeMask } from './mask-summary.js';
+import { startVoxelOf } from './start-point.js';
 
-/** Where a viewer finds its image and its DeepGrow endpoint. */
+/** Where a viewer finds its image and its clicks endpoint. */
 export interface ViewerConfig {
   /** The NIfTI image (`.nii` or `.nii.gz` bytes). */
   readonly volumeUrl: string;
-  /** `POST` endpoint of the back end that runs DeepGrow (see `startViewerServer`). */
+  /** `POST` endpoint of the back end that turns clicks into a mask (see `startViewerServer`). */
   readonly deepgrowUrl: string;
 }
 
@@ -18,6 +19,8 @@ export interface ViewerConfig {
 export interface ViewerHandle {
   /** The image as `@medaas/nifti-io` read it: the grid clicks are converted to. */
   readonly volume: NiftiVolume;
+  /** The voxel the first view's three planes cut through (see {@link startVoxelOf}). */
+  readonly startVoxel: VoxelIndex;
   /** Moves the crosshair, and so the shown slices, to a world position (RAS+ mm), as "go to" in a viewer. */
   goToWorldMm(worldMm: Vec3): void;
   /** Where a world position appears on screen, in CSS pixels of the page (for `mouse.click`), or `undefined` when not shown. */
@@ -27,9 +30,10 @@ export interface ViewerHandle {
 type Mode = 'foreground' | 'background';
 
 /**
- * Starts the viewer on the page made by `renderIndexHtml`: shows the image with NiiVue, turns each left click
- * into the clicked voxel's `[i, j, k]` (via {@link voxelIndexOfLocation}), sends the clicks so far for
- * DeepGrow and overlays the mask that comes back, in red.
+ * Starts the viewer on the page made by `renderIndexHtml`: shows the image with NiiVue in three planes
+ * (axial, coronal, sagittal) cutting through its bright structures, turns each left click into the clicked
+ * voxel's `[i, j, k]` (via {@link voxelIndexOfLocation}), sends the clicks so far to the back end and overlays
+ * the mask that comes back, in red, with its volume in millilitres.
  *
  * @throws {NiftiError} when the image cannot be read; {@link ViewerError} `VIEWER_CONNECTION` or
  * `VIEWER_HTTP_STATUS` when it cannot be fetched. Click errors are shown in the status line, not thrown.
@@ -61,11 +65,22 @@ export async function startViewer(document: Document, config: ViewerConfig): Pro
     backColor: [0, 0, 0, 1],
     crosshairColor: [0, 0.8, 1, 0.6],
     crosshairWidth: 0.25,
+    // Three planes in a grid, no 3-D render: what a reader of cross-sections expects to see first.
+    multiplanarShowRender: SHOW_RENDER.NEVER,
+    multiplanarLayout: MULTIPLANAR_TYPE.GRID,
   });
   await nv.attachToCanvas(canvas);
-  nv.setSliceType(nv.sliceTypeAxial);
+  nv.setSliceType(nv.sliceTypeMultiplanar);
   // NiiVue chooses its reader by name; bytes without a name are sniffed for gzip, which is all we need.
   nv.addVolume(await NVImage.loadFromUrl({ url: bytes.slice() }));
+  // The middle of the field of view may hold nothing; start where the structures are.
+  const startVoxel = startVoxelOf(volume);
+  const goTo = (worldMm: Vec3): void => {
+    nv.scene.crosshairPos = nv.mm2frac([...worldMm], 0, true);
+    nv.updateGLVolume();
+    nv.drawScene();
+  };
+  goTo(voxelToWorld(volume.affine, startVoxel));
 
   const foreground: VoxelIndex[] = [];
   const background: VoxelIndex[] = [];
@@ -79,9 +94,9 @@ export async function startViewer(document: Document, config: ViewerConfig): Pro
     overlay = undefined;
     if (mask) {
       overlay = await NVImage.loadFromUrl({ url: mask.slice(), opacity: 0.5 });
-      // AIAA masks are NIfTI label images (intent 1002): NiiVue draws those through a label lookup table,
+      // Masks are NIfTI label images (intent 1002): NiiVue draws those through a label lookup table,
       // not a colour ramp, so label 1 gets its colour here.
-      overlay.setColormapLabel({ R: [0, 255], G: [0, 0], B: [0, 0], A: [0, 255], I: [0, 1], labels: ['', 'DeepGrow'] });
+      overlay.setColormapLabel({ R: [0, 255], G: [0, 0], B: [0, 0], A: [0, 255], I: [0, 1], labels: ['', 'mask'] });
       nv.addVolume(overlay);
     }
     nv.drawScene();
@@ -95,20 +110,21 @@ export async function startViewer(document: Document, config: ViewerConfig): Pro
     }
     const controller = new AbortController();
     inFlight = controller;
-    show('busy', `DeepGrow with ${foreground.length} foreground and ${background.length} background clicks…`);
+    show('busy', `Segmenting from ${foreground.length} foreground and ${background.length} background clicks…`);
     try {
       const mask = await requestDeepgrow(config.deepgrowUrl, { foreground: [...foreground], background: [...background] }, { signal: controller.signal, timeoutMs: 120_000 });
       const summary = summarizeMask(await readNifti(mask));
       if (controller.signal.aborted) return;
       await setOverlay(mask);
       const c = summary.centroidIndex;
-      show('done', c ? `Mask: ${summary.voxels} voxels, centroid [${c.map((v) => v.toFixed(1)).join(', ')}] (i, j, k)` : 'Mask: empty', {
+      show('done', c ? `Mask: ${summary.volumeMl.toFixed(2)} ml (${summary.voxels} voxels), centroid [${c.map((v) => v.toFixed(1)).join(', ')}] (i, j, k)` : 'Mask: empty', {
         voxels: String(summary.voxels),
+        volumeMl: summary.volumeMl.toFixed(3),
         ...(c ? { centroid: c.map((v) => v.toFixed(2)).join(',') } : {}),
       });
     } catch (error) {
       if (error === superseded) return;
-      show('error', `DeepGrow failed: ${isMedaasError(error) ? `${error.code}: ${error.message}` : String(error)}`);
+      show('error', `The server failed: ${isMedaasError(error) ? `${error.code}: ${error.message}` : String(error)}`);
     } finally {
       if (inFlight === controller) inFlight = undefined;
     }
@@ -148,11 +164,8 @@ export async function startViewer(document: Document, config: ViewerConfig): Pro
   show('idle', `Image ${volume.dims.slice(0, 3).join('x')} loaded. Click inside a structure.`, { dims: volume.dims.slice(0, 3).join(',') });
   return {
     volume,
-    goToWorldMm(worldMm) {
-      nv.scene.crosshairPos = nv.mm2frac([...worldMm], 0, true);
-      nv.updateGLVolume();
-      nv.drawScene();
-    },
+    startVoxel,
+    goToWorldMm: goTo,
     screenPointOfWorldMm(worldMm) {
       const pos = nv.frac2canvasPos(nv.mm2frac([...worldMm], 0, true));
       if (!pos || pos.length < 2) return undefined;

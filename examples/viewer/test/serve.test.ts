@@ -5,8 +5,8 @@ import { expect, it } from 'vitest';
 import { readNifti } from '@medaas/nifti-io';
 import { DEMO_SPHERES } from '../src/demo-phantom.js';
 
-it('node examples/viewer/serve.mjs builds, starts the testkit and the viewer on 127.0.0.1, and prints a URL that works', async () => {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../serve.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'pipe'] });
+it.each(['aiaa', 'monai-label'])('node examples/viewer/serve.mjs --protocol %s builds, starts the testkit and the viewer on 127.0.0.1, and prints a URL that works', async (protocol) => {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../serve.mjs', import.meta.url)), '--protocol', protocol], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -20,6 +20,7 @@ it('node examples/viewer/serve.mjs builds, starts the testkit and the viewer on 
       child.stdout.on('data', check);
       child.once('exit', (code) => reject(new Error(`serve.mjs exited with ${code}: ${output}`)));
     });
+    expect(output).toContain(protocol === 'aiaa' ? 'AIAA testkit: http://127.0.0.1:' : 'MONAI Label testkit: http://127.0.0.1:');
     expect(await (await fetch(url)).text()).toContain('<canvas id="canvas"');
     const script = await fetch(new URL('viewer.js', url));
     expect(script.headers.get('content-type')).toContain('javascript');

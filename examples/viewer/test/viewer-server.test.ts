@@ -19,7 +19,7 @@ let now = 0;
 beforeAll(async () => {
   image = await writeNifti(volume, { gzip: true });
   aiaa = await startTestServer({ clock: () => now });
-  viewer = await startViewerServer({ aiaaUrl: aiaa.url, image, page });
+  viewer = await startViewerServer({ serverUrl: aiaa.url, image, page });
 });
 afterAll(async () => {
   await viewer?.close();
@@ -88,7 +88,7 @@ describe('startViewerServer', () => {
 
   it('turns an AIAA failure into 502 with the AIAA code, which requestDeepgrow reports as VIEWER_HTTP_STATUS', async () => {
     const gone = await startTestServer();
-    const orphan = await startViewerServer({ aiaaUrl: gone.url, image, page, model: 'deepgrow_3d' });
+    const orphan = await startViewerServer({ serverUrl: gone.url, image, page, model: 'deepgrow_3d' });
     await gone.close();
     try {
       const raw = await fetch(new URL('api/deepgrow', orphan.url), { method: 'POST', body: JSON.stringify({ foreground: [[1, 1, 1]] }) });
@@ -105,13 +105,30 @@ describe('startViewerServer', () => {
     }
   });
 
+  it('on a MONAI Label server: the same page, one datastore upload, the clicked structure; the image is sent again only if the datastore loses it', async () => {
+    await using monai = await startTestServer({ protocol: 'monai-label' });
+    await using ml = await startViewerServer({ serverUrl: monai.url, image, page });
+    expect(ml.protocol).toBe('monai-label');
+    expect(ml.model).toBe('deepgrow_3d');
+    const url = new URL('api/deepgrow', ml.url);
+    const before = monai.stats().bytesReceived;
+    const first = await readNifti(await requestDeepgrow(url, { foreground: [DEMO_SPHERES.isolated.center], background: [] }));
+    const second = await readNifti(await requestDeepgrow(url, { foreground: [DEMO_SPHERES.target.center], background: [DEMO_SPHERES.neighbour.center] }));
+    expect(dice(first.data as Uint8Array, truth, 1)).toBeGreaterThanOrEqual(0.9);
+    expect(dice(second.data as Uint8Array, truth, 2)).toBeGreaterThanOrEqual(0.9);
+    expect(monai.stats().bytesReceived - before).toBeLessThan(image.byteLength + 8192);
+    // The same masks as through the AIAA server.
+    const viaAiaa = await readNifti(await requestDeepgrow(api(), { foreground: [DEMO_SPHERES.isolated.center], background: [] }));
+    expect(first.data).toEqual(viaAiaa.data);
+  });
+
   it('refuses a non-loopback host, a non-NIfTI image and an AIAA server without DeepGrow models', async () => {
     const codeOf = (p: Promise<unknown>): Promise<unknown> => p.then(() => 'resolved', (e: unknown) => (isMedaasError(e) ? e.code : e));
-    expect(await codeOf(startViewerServer({ aiaaUrl: aiaa.url, image, page, host: '0.0.0.0' }))).toBe('VIEWER_INVALID_OPTIONS');
-    expect(await codeOf(startViewerServer({ aiaaUrl: aiaa.url, image: new TextEncoder().encode('<html>'), page }))).toBe('VIEWER_INVALID_OPTIONS');
+    expect(await codeOf(startViewerServer({ serverUrl: aiaa.url, image, page, host: '0.0.0.0' }))).toBe('VIEWER_INVALID_OPTIONS');
+    expect(await codeOf(startViewerServer({ serverUrl: aiaa.url, image: new TextEncoder().encode('<html>'), page }))).toBe('VIEWER_INVALID_OPTIONS');
     const bare = await startTestServer({ models: [{ name: 'seg', type: 'segmentation', algorithm: 'threshold', labels: ['x'] }] });
     try {
-      expect(await codeOf(startViewerServer({ aiaaUrl: bare.url, image, page }))).toBe('VIEWER_INVALID_OPTIONS');
+      expect(await codeOf(startViewerServer({ serverUrl: bare.url, image, page }))).toBe('VIEWER_INVALID_OPTIONS');
     } finally {
       await bare.close();
     }
