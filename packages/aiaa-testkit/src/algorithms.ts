@@ -156,7 +156,8 @@ export interface DeepgrowInput {
  * - the foreground model is the mean and spread of the clicks' 3x3x3 neighbourhoods, counting only the
  *   neighbours within 3 `σn` of the clicked voxel's own value: a click near an edge describes the structure
  *   it is in, not a blend of it and its surroundings;
- * - a voxel joins when within 3 spreads (at least 4 `σn`) of the foreground mean and, when there are
+ * - a voxel joins when within 3 spreads (at least 4 `σn`, and at least 5 % of the box's range, for images whose
+ *   texture varies more than their noise) of the foreground mean and, when there are
  *   background clicks, when its local mean (itself and those of its 6 neighbours that are within the
  *   tolerance too: averaging takes the noise away, but not across the structure's outer edge) is nearer to
  *   the foreground mean than to the background mean. Background clicks themselves never join.
@@ -168,7 +169,7 @@ export function deepgrowSegmentation(grid: Grid, input: DeepgrowInput): Uint8Arr
   const sigma = noiseSigma(grid) || 0.05 * (max - min);
   const fg = neighbourhoodStats(grid, input.foreground, 3 * sigma);
   const bg = input.background.length > 0 ? neighbourhoodStats(grid, input.background, 3 * sigma) : undefined;
-  const tolerance = Math.max(3 * fg.std, 4 * sigma);
+  const tolerance = Math.max(3 * fg.std, 4 * sigma, 0.05 * (max - min));
   const blocked = new Set(input.background.map((p) => indexOf(grid, p)));
   const mask = new Uint8Array(grid.count);
   const { nx, ny, nz } = grid;
