@@ -40,7 +40,7 @@ describe('the MONAI Label client in a real browser (Chromium: fetch, Web Crypto)
   it.each([
     ['without authentication', () => monai, undefined],
     ['with a password login and bearer tokens', () => secured, { username: 'ana', password: 'pw of ana' }],
-  ] as const)('%s: info, checksum-checked upload, segmentation, clicks, labels, sessions, errors, aborts, the common interface; masks equal the Node client', async (_name, server, credentials) => {
+  ] as const)('%s: every endpoint from the page (info, checksum-checked upload, inference, labels, datastore, dataset, active learning, training, scoring, batch, model files, logs, sessions), errors, aborts, the common interface; masks equal the Node client', async (_name, server, credentials) => {
     const { volume } = spherePhantom();
     const image = await writeNifti(volume, { gzip: true });
     const page = await browser.newPage();
@@ -60,6 +60,31 @@ describe('the MONAI Label client in a real browser (Chromium: fetch, Web Crypto)
     expect(result['aborted']).toBe('signal.reason');
     expect(result['labelName']).toBe(`${result['saved'] as string}.nii.gz`);
     expect(result['protocol']).toBe('monai-label');
+    const rest = result['rest'] as Record<string, unknown>;
+    expect(rest).toMatchObject({
+      auth: credentials !== undefined,
+      user: credentials ? 'ana' : 'admin',
+      uploaded: 'second',
+      imageInfo: 'page',
+      downloaded: 'second.nii.gz',
+      hasLabel: true,
+      labelInfo: true,
+      dataset: 'dataset.zip',
+      training: ['SUBMITTED', 'DONE'],
+      trainStatus: 'DONE',
+      stopIdle: undefined,
+      model: 'SHA256:',
+      reuploaded: 'SHA256:',
+      scoring: 'DONE',
+      batch: 'DONE',
+      original: true,
+      logs: true,
+      sessionImage: image.byteLength,
+      sessionInfo: true,
+      gone: false,
+    });
+    expect((rest['stats'] as { total: number }).total).toBeGreaterThanOrEqual(1);
+    expect(rest['contents']).toContain(result['saved']);
     await using client = createMonaiLabelClient({ baseUrl: server().url, ...(credentials ? { auth: credentials } : {}) });
     const seg = await client.segment('segmentation', image);
     const grown = await client.segment('deepgrow_3d', image, { foreground: [[30, 28, 20]], background: [[2, 2, 2]] });
