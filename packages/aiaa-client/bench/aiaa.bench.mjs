@@ -6,10 +6,11 @@
 //    vs the buffered baseline (the whole file read into memory first), against the 1.5x target.
 // 3. A curl multipart upload of the same click (`curl -F`, NVIDIA's documented way) as an external anchor.
 import { fork, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLICKS, writeCtPhantom } from './ct-phantom.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const [mode, ...args] = process.argv.slice(2);
@@ -49,21 +50,10 @@ function child(argv, execArgv = []) {
 }
 
 async function main() {
-  const { writeNifti } = await import('@medaas/nifti-io');
-  const { spherePhantom } = await import('@medaas/aiaa-testkit');
   const { createAiaaClient } = await import('@medaas/aiaa-client');
   const { openImageFile } = await import('@medaas/aiaa-client/node');
   const dir = mkdtempSync(join(tmpdir(), 'aiaa-bench-'));
-  const file = join(dir, 'ct.nii');
-  const { volume } = spherePhantom({
-    dims: [512, 512, 300],
-    noise: 30,
-    spheres: [
-      { center: [200, 260, 150], radius: 40, value: 1000 },
-      { center: [340, 240, 120], radius: 25, value: 600 },
-    ],
-  });
-  writeFileSync(file, await writeNifti(volume));
+  const { file, volume } = await writeCtPhantom(dir);
   const volumeBytes = volume.data.byteLength;
   const fileBytes = statSync(file).size;
   const server = child(['--server']);
@@ -73,7 +63,7 @@ async function main() {
     return (await server.next()).stats;
   };
   const client = createAiaaClient({ baseUrl: url });
-  const clicks = Array.from({ length: 10 }, (_, i) => [200 + ((i * 7) % 30) - 15, 260 + ((i * 11) % 30) - 15, 150 + ((i * 5) % 20) - 10]);
+  const clicks = CLICKS;
   const image = await openImageFile(file);
 
   const run = async (input) => {

@@ -8,10 +8,11 @@
 // 3. Baselines in the same run: the same 10 clicks uploading the image each time (`file` part, as MONAI
 //    Label's own client does without a session), the MONAI Label session route, and `curl -F` of one click.
 import { execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLICKS, writeCtPhantom } from './ct-phantom.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const [mode] = process.argv.slice(2);
@@ -29,22 +30,11 @@ if (mode === '--server') {
 }
 
 async function main() {
-  const { writeNifti } = await import('@medaas/nifti-io');
-  const { spherePhantom } = await import('@medaas/aiaa-testkit');
   const { connectAnnotationServer } = await import('@medaas/aiaa-client/interactive');
   const { createMonaiLabelClient } = await import('@medaas/aiaa-client/monai-label');
   const { openImageFile } = await import('@medaas/aiaa-client/node');
   const dir = mkdtempSync(join(tmpdir(), 'monai-label-bench-'));
-  const file = join(dir, 'ct.nii');
-  const { volume } = spherePhantom({
-    dims: [512, 512, 300],
-    noise: 30,
-    spheres: [
-      { center: [200, 260, 150], radius: 40, value: 1000 },
-      { center: [340, 240, 120], radius: 25, value: 600 },
-    ],
-  });
-  writeFileSync(file, await writeNifti(volume));
+  const { file, volume } = await writeCtPhantom(dir);
   const fileBytes = statSync(file).size;
   const proc = fork(self, ['--server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = () => new Promise((resolve) => proc.once('message', resolve));
@@ -53,7 +43,7 @@ async function main() {
     proc.send('stats');
     return (await next()).stats;
   };
-  const clicks = Array.from({ length: 10 }, (_, i) => [200 + ((i * 7) % 30) - 15, 260 + ((i * 11) % 30) - 15, 150 + ((i * 5) % 20) - 10]);
+  const clicks = CLICKS;
 
   /** Ten clicks through `click`, growing the foreground list as a user adds clicks. */
   const tenClicks = async (click) => {

@@ -20,17 +20,20 @@ export const MODEL_ENDPOINTS: Readonly<Record<string, readonly string[] | 'any'>
   inference: 'any',
 };
 
-/** Reads the `params` field: a JSON object, or `{}` when absent. */
-export function paramsOf(parts: readonly RequestPart[]): Record<string, unknown> {
+/**
+ * Reads the `params` field: a JSON object, or `{}` when absent. A broken one is answered with `fail`'s error:
+ * AIAA answers 400, MONAI Label does not catch it (a bare 500).
+ */
+export function paramsOf(parts: readonly RequestPart[], fail: (message: string) => Error = (message) => new HttpProblem(400, message)): Record<string, unknown> {
   const part = parts.find((p) => p.fileName === undefined && p.name === 'params');
   if (!part || part.data.length === 0) return {};
   let value: unknown;
   try {
     value = JSON.parse(part.data.toString('utf8'));
   } catch {
-    throw new HttpProblem(400, 'params is not valid JSON');
+    throw fail('params is not valid JSON');
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new HttpProblem(400, 'params must be a JSON object');
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw fail('params must be a JSON object');
   return value as Record<string, unknown>;
 }
 

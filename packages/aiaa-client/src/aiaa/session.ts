@@ -1,5 +1,5 @@
 import { isMedaasError, type CallOptions } from '@medaas/core';
-import { closable } from '../connection/closable.js';
+import { sessionHandle } from '../connection/closable.js';
 
 const SESSION = Symbol.for('@medaas/aiaa-client/session');
 
@@ -35,21 +35,5 @@ export function makeSession(
   remove: (id: string, options: CallOptions) => Promise<void>,
 ): AiaaSession {
   // Already expired or unknown on the server: nothing is left to delete.
-  const handle = closable(
-    (options) => remove(id, options),
-    (error) => isMedaasError(error, 'AIAA_SESSION_EXPIRED') || (isMedaasError(error, 'AIAA_HTTP_STATUS') && error.details['status'] === 404),
-  );
-  const session: AiaaSession = {
-    id,
-    info,
-    get closed() {
-      return handle.closed;
-    },
-    close: (options?: CallOptions) => handle.close(options),
-    [Symbol.asyncDispose]() {
-      return session.close();
-    },
-  };
-  Object.defineProperty(session, SESSION, { value: true });
-  return session;
+  return sessionHandle(SESSION, id, info, remove, (error) => isMedaasError(error, 'AIAA_SESSION_EXPIRED') || (isMedaasError(error, 'AIAA_HTTP_STATUS') && error.details['status'] === 404));
 }

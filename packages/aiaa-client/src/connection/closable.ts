@@ -37,3 +37,36 @@ export function closable(remove: (options: CallOptions) => Promise<void>, alread
     },
   };
 }
+
+/** A server-side session as both protocols hand it out: its id, what the server said of it, and `close()`. */
+export interface SessionHandle<Info> extends Closable, AsyncDisposable {
+  readonly id: string;
+  readonly info: Info;
+}
+
+/**
+ * Makes a session handle: `close()` as {@link closable} makes it, `await using` closes it, and `brand` marks
+ * it (a registered symbol, so that a duplicate install of the package still recognises it).
+ */
+export function sessionHandle<Info>(
+  brand: symbol,
+  id: string,
+  info: Info,
+  remove: (id: string, options: CallOptions) => Promise<void>,
+  alreadyGone: (error: unknown) => boolean,
+): SessionHandle<Info> {
+  const state = closable((options) => remove(id, options), alreadyGone);
+  const handle: SessionHandle<Info> = {
+    id,
+    info,
+    get closed() {
+      return state.closed;
+    },
+    close: (options?: CallOptions) => state.close(options),
+    [Symbol.asyncDispose]() {
+      return handle.close();
+    },
+  };
+  Object.defineProperty(handle, brand, { value: true });
+  return handle;
+}

@@ -1,5 +1,5 @@
 import { isMedaasError, type CallOptions } from '@medaas/core';
-import { closable } from '../connection/closable.js';
+import { sessionHandle } from '../connection/closable.js';
 import { imageFileField } from '../connection/image-file.js';
 import { buildMultipart, type AiaaImage } from '../connection/multipart-writer.js';
 import { AiaaError } from '../errors.js';
@@ -113,25 +113,8 @@ export function sessionCalls(context: MonaiLabelContext): MonaiLabelSessionCalls
   const remove = async (id: string, options: CallOptions): Promise<void> => {
     await context.send({ operation: 'closeSession', method: 'DELETE', path: `/session/${encodeURIComponent(id)}`, idempotent: true, ...options }, 'metadata');
   };
-  const handle = (id: string, info: MonaiLabelSessionInfo | undefined): MonaiLabelSession => {
-    const state = closable(
-      (options) => remove(id, options),
-      (error) => isMedaasError(error, 'AIAA_HTTP_STATUS') && error.details['status'] === 404,
-    );
-    const session: MonaiLabelSession = {
-      id,
-      info,
-      get closed() {
-        return state.closed;
-      },
-      close: (options?: CallOptions) => state.close(options),
-      [Symbol.asyncDispose]() {
-        return session.close();
-      },
-    };
-    Object.defineProperty(session, SESSION, { value: true });
-    return session;
-  };
+  const handle = (id: string, info: MonaiLabelSessionInfo | undefined): MonaiLabelSession =>
+    sessionHandle(SESSION, id, info, remove, (error) => isMedaasError(error, 'AIAA_HTTP_STATUS') && error.details['status'] === 404);
 
   return {
     async createSession(files, options = {}) {

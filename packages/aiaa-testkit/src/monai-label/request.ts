@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { readBody, readMultipart } from '../http-body.js';
+import { paramsOf as paramsOfParts } from '../endpoints.js';
 import type { RequestPart } from '../request-multipart.js';
 import type { MonaiRole } from './auth.js';
 import { InternalFailure, MonaiProblem } from './replies.js';
@@ -43,18 +44,9 @@ export async function formInfo(state: FaceState, req: IncomingMessage): Promise<
   throw new InternalFailure('info is not a JSON object');
 }
 
-/** The `params` form field of a multipart request as an object (`{}` when absent). */
+/** The `params` form field of a multipart request as an object (`{}` when absent); a broken one is not caught (a bare 500). */
 export function paramsOf(parts: readonly RequestPart[]): Record<string, unknown> {
-  const part = parts.find((p) => p.fileName === undefined && p.name === 'params');
-  if (!part || part.data.length === 0) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(part.data.toString('utf8'));
-  } catch {
-    throw new InternalFailure('params is not valid JSON');
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new InternalFailure('params must be a JSON object');
-  return value as Record<string, unknown>;
+  return paramsOfParts(parts, (message) => new InternalFailure(message));
 }
 
 /** The file part of a field. */
