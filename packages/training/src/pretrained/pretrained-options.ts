@@ -21,27 +21,27 @@ export interface DownloadPretrainedOptions extends CallOptions {
   /** The absolute folder on the cluster the model folder goes into, created when missing. */
   readonly destDir: string;
   /** The catalog's command: a name looked up on PATH or an absolute path. Default `ngc`, or `python` for the zoo. */
-  readonly tool?: string;
+  readonly tool?: string | undefined;
   /** Variables exported on the cluster before anything runs (e.g. `PATH`, `HOME`, `BUNDLE_DOWNLOAD_SRC`, a proxy). */
-  readonly env?: Readonly<Record<string, string>>;
+  readonly env?: Readonly<Record<string, string>> | undefined;
   /**
    * An NGC API key for this download when the cluster has none. It reaches `ngc` through its standard input
    * and environment, never a command line, a log or an error.
    */
-  readonly ngcApiKey?: string;
+  readonly ngcApiKey?: string | undefined;
   /**
    * Digests the download must match before it gets its final name. The zoo's `model_info.json` gives one per
    * version for the bundle's zip (see {@link zooChecksum}); NGC lists none, so pass the `file` it covers.
    */
-  readonly checksum?: PretrainedChecksum | readonly PretrainedChecksum[];
+  readonly checksum?: PretrainedChecksum | readonly PretrainedChecksum[] | undefined;
   /** Which files come back in the result's `files`. Default `text` (configs, scripts, docs; no weights). */
-  readonly read?: PretrainedRead;
+  readonly read?: PretrainedRead | undefined;
   /** Reports `download` (bytes, parsed from the tool's output as it streams), then `verify` and `read` (bytes). */
-  readonly onProgress?: ProgressCallback;
+  readonly onProgress?: ProgressCallback | undefined;
   /** Receives each line the catalog's tool prints, as it prints it. */
-  readonly onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  readonly onOutput?: ((line: string, stream: 'stdout' | 'stderr') => void) | undefined;
   /** How often the tool's output is read while it runs. Default 500 ms. */
-  readonly pollIntervalMs?: number;
+  readonly pollIntervalMs?: number | undefined;
 }
 
 /** The checked options, with the names the remote side uses. */
