@@ -1,33 +1,45 @@
+import { environmentEntry, scriptText, SET_ENV, shellWord, type ResolvedCommandOptions } from './command-script.js';
+import { renderClara3Commands } from './commands-clara3.js';
 import { MmarError } from './errors.js';
-import { assertMmarPath, MMAR_PATHS, mmarText, type MmarFiles } from './mmar-files.js';
+import { detectGeneration, type MmarGeneration } from './generation.js';
 import { parseJsonSyntax, toJsonValue } from './json-syntax.js';
+import { mainTrainConfigPath, mmarFilesOf, type MmarInput } from './mmar-archive.js';
+import { assertMmarPath, MMAR_PATHS, mmarText, type MmarFiles } from './mmar-files.js';
 
 /** The command scripts of an MMAR, by name without `.sh`. */
 export type MmarCommand = 'set_env' | 'train' | 'train_multi_gpu' | 'finetune' | 'validate' | 'infer' | 'export';
 
 /** Options of {@link renderCommands}. */
 export interface RenderCommandsOptions {
-  /** GPUs for `train_multi_gpu.sh` (torch.distributed on one node). Default 2, as Clara's MMARs. */
+  /** GPUs for `train_multi_gpu.sh` (one process per GPU on one node). Default 2, as Clara's MMARs. */
   readonly gpus?: number;
   /** Passed as `--set epochs=N`, overriding the configuration. Default: not set (the configuration decides). */
   readonly epochs?: number;
   /** Passed as `--set learning_rate=X`. Default: not set. */
   readonly learningRate?: number;
-  /** The checkpoint `finetune.sh` starts from, passed as `--set MMAR_CKPT=...`. Default: `MMAR_CKPT` of environment.json. */
+  /** The checkpoint fine-tuning starts from, passed as `--set MMAR_CKPT=...`. Default: `MMAR_CKPT` of environment.json. */
   readonly checkpoint?: string;
   /** The Python interpreter in the Clara container. Default `python3`. */
   readonly python?: string;
-  /** The rendezvous port of multi-GPU training. Default 1234. */
+  /** The rendezvous port of Clara 4 multi-GPU training. Default 1234. */
   readonly masterPort?: number;
   /** Which scripts to render. Default: all whose configuration exists (validate needs config_validation.json, infer config_inference.json). */
   readonly only?: readonly MmarCommand[];
+  /** The training configuration the training scripts run. Default: `config/config_train.json`, else the only one. */
+  readonly config?: string;
 }
 
-const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** Quotes a word for bash; config paths come from the MMAR, so they are quoted rather than trusted. */
-function shellWord(word: string): string {
-  return SAFE_WORD.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+/**
+ * The file each command script has in an MMAR of a generation: Clara 3 archives call the fine-tuning
+ * script `train_finetune.sh`; otherwise the names are the command's.
+ *
+ * @example
+ * ```ts
+ * commandFile('finetune', 'clara3'); // 'commands/train_finetune.sh'
+ * ```
+ */
+export function commandFile(command: MmarCommand, generation: MmarGeneration): string {
+  return generation === 'clara3' && command === 'finetune' ? 'commands/train_finetune.sh' : `commands/${command}.sh`;
 }
 
 function positiveInteger(value: number | undefined, name: string): void {
@@ -36,72 +48,76 @@ function positiveInteger(value: number | undefined, name: string): void {
   }
 }
 
-function environmentEntry(files: MmarFiles, key: string): string | undefined {
-  const text = mmarText(files, MMAR_PATHS.environment);
-  if (text === undefined) return undefined;
+function generationOf(files: MmarFiles, path: string): MmarGeneration {
   try {
-    const value = (toJsonValue(parseJsonSyntax(text)) as Record<string, unknown>)[key];
-    return typeof value === 'string' ? value : undefined;
+    return detectGeneration('train', toJsonValue(parseJsonSyntax(mmarText(files, path) ?? '', path)));
   } catch {
-    return undefined; // validateMmar reports the malformed file; scripts fall back to the defaults
+    return 'unknown'; // validateMmar reports a configuration that is not JSON
   }
 }
 
-const SET_ENV = `#!/usr/bin/env bash
-# Sourced by the other scripts. MMAR_ROOT is the folder above commands/, wherever the MMAR is mounted;
-# custom/ holds Bring-Your-Own-Component modules and /opt/nvidia the Clara Train libraries.
-DIR="$( cd "$( dirname "\${BASH_SOURCE[0]}" )" && pwd )"
-export MMAR_ROOT="$( cd "\${DIR}/.." && pwd )"
-export PYTHONPATH="\${PYTHONPATH:+\${PYTHONPATH}:}/opt/nvidia:\${MMAR_ROOT}/custom"
-`;
-
-interface ScriptSpec {
-  readonly config: string;
-  readonly app: 'train' | 'evaluate' | 'export';
-  readonly launcher?: string;
-  readonly flags?: readonly string[];
-  readonly settings: readonly string[];
-}
-
-function script(spec: ScriptSpec, python: string): string {
-  const command = spec.launcher ? [`${python} -u -m torch.distributed.launch ${spec.launcher}`, `-m medl.apps.${spec.app}`] : [`${python} -u -m medl.apps.${spec.app}`];
-  const lines = [...command, '-m "$MMAR_ROOT"', '-c "$CONFIG_FILE"', '-e "$ENVIRONMENT_FILE"', ...(spec.flags ?? [])];
-  if (spec.settings.length > 0) lines.push('--set', ...spec.settings);
-  lines.push('${additional_options}');
-  return `#!/usr/bin/env bash
-my_dir="$(dirname "$0")"
-. "$my_dir/set_env.sh"
-
-echo "MMAR_ROOT set to $MMAR_ROOT"
-# Extra arguments are appended to the settings, e.g. epochs=10
-additional_options="$*"
-
-CONFIG_FILE=${shellWord(spec.config)}
-ENVIRONMENT_FILE=${shellWord(MMAR_PATHS.environment)}
-
-${lines.join(' \\\n    ')}
-`;
+/** Clara Train 4 (and BYOT archives, which run through the same `medl.apps.train`). */
+function renderClara4Commands(files: MmarFiles, options: ResolvedCommandOptions): Record<MmarCommand, string | undefined> {
+  const { python, gpus, overrides, trainConfig } = options;
+  const app = (name: string): string => `${python} -u -m medl.apps.${name}`;
+  const finetuneConfig = Object.hasOwn(files, 'config/config_finetune.json') ? 'config/config_finetune.json' : trainConfig;
+  const checkpoint = options.checkpoint ?? environmentEntry(files, 'MMAR_CKPT');
+  const ckpt = environmentEntry(files, 'MMAR_CKPT') ?? 'models/model.pt';
+  const torchscript = environmentEntry(files, 'MMAR_TORCHSCRIPT') ?? 'models/model.ts';
+  const launcher = `${python} -u -m torch.distributed.launch --nproc_per_node=${gpus} --nnodes=1 --node_rank=0 --master_addr="localhost" --master_port=${options.masterPort}`;
+  const trainSettings = (multiGpu: boolean, loadCheckpoint: boolean): string[] => [
+    'print_conf=True',
+    ...overrides,
+    `multi_gpu=${multiGpu ? 'True' : 'False'}`,
+    `dont_load_ckpt_model=${loadCheckpoint ? 'False' : 'True'}`,
+  ];
+  const stats = ['--write_train_stats'];
+  return {
+    set_env: SET_ENV,
+    train: scriptText({ config: trainConfig, command: [app('train')], flags: stats, settings: trainSettings(false, false) }),
+    train_multi_gpu: scriptText({ config: trainConfig, command: [launcher, '-m medl.apps.train'], flags: stats, settings: trainSettings(true, false) }),
+    finetune: scriptText({
+      config: finetuneConfig,
+      command: [app('train')],
+      flags: stats,
+      settings: [...trainSettings(false, true), ...(checkpoint === undefined ? [] : [`MMAR_CKPT=${shellWord(checkpoint)}`])],
+    }),
+    validate: Object.hasOwn(files, MMAR_PATHS.validation)
+      ? scriptText({ config: MMAR_PATHS.validation, command: [app('evaluate')], settings: ['print_conf=True', 'multi_gpu=False', 'dont_load_ts_model=False', 'dont_load_ckpt_model=True'] })
+      : undefined,
+    infer: Object.hasOwn(files, MMAR_PATHS.inference)
+      ? scriptText({ config: MMAR_PATHS.inference, command: [app('evaluate')], settings: ['print_conf=True', 'multi_gpu=False', 'dont_load_ts_model=False', 'dont_load_ckpt_model=True', 'output_infer_result=True'] })
+      : undefined,
+    export: scriptText({ config: trainConfig, command: [app('export')], flags: [`--model_path "$MMAR_ROOT"/${shellWord(ckpt)}`, `--output_path "$MMAR_ROOT"/${shellWord(torchscript)}`], settings: [] }),
+  };
 }
 
 /**
- * Renders the command scripts for an MMAR so that they run where Clara Train 4 runs (the Clara container,
- * `medl.apps.*`, MMAR_ROOT found from the script's own folder, `custom/` on the PYTHONPATH for BYOC):
- * `set_env.sh`, `train.sh`, `train_multi_gpu.sh` (N GPUs), `finetune.sh` (from a checkpoint),
- * `validate.sh`, `infer.sh` and `export.sh` (checkpoint to TorchScript). Returns them by MMAR path, ready to
- * merge into the files; `writeMmar` makes `commands/*.sh` executable.
+ * Renders the command scripts for an MMAR so that they run where its Clara generation runs, MMAR_ROOT
+ * found from the script's own folder and `custom/` on the PYTHONPATH for BYOC: for Clara 4 (and BYOT)
+ * `medl.apps.*` with `torch.distributed.launch` for several GPUs; for Clara 3 `nvmidl.apps.*` with
+ * Horovod through `mpirun`. Scripts: `set_env.sh`, `train.sh`, `train_multi_gpu.sh` (N GPUs),
+ * `finetune.sh` (Clara 3: `train_finetune.sh`, from a checkpoint), `validate.sh`, `infer.sh` and
+ * `export.sh`. Returns them by MMAR path, ready to merge into the files; `writeMmar` makes
+ * `commands/*.sh` executable.
  *
- * @param files - the MMAR (the scripts name its configuration files).
- * @throws {MmarError} `MMAR_MISSING_FILE` when `config/config_train.json` is absent, `MMAR_INVALID_ARGUMENT`
- *   for a `gpus`, `epochs` or `masterPort` that is not a positive integer or a non-positive learning rate.
+ * @param mmar - the MMAR (the scripts name its configuration files).
+ * @throws {MmarError} `MMAR_MISSING_FILE` when the MMAR has no training configuration (or `config` names
+ *   a missing one); `MMAR_AMBIGUOUS_CONFIG` when it has several and none is `config_train.json`;
+ *   `MMAR_INVALID_ARGUMENT` for a `gpus`, `epochs` or `masterPort` that is not a positive integer or a
+ *   non-positive learning rate; `MMAR_UNSAFE_PATH` for a checkpoint outside the MMAR.
  * @example
  * ```ts
  * const mmar = { ...files, ...renderCommands(files, { gpus: 4 }) };
  * ```
  */
-export function renderCommands(files: MmarFiles, options: RenderCommandsOptions = {}): Record<string, string> {
-  if (!Object.hasOwn(files, MMAR_PATHS.train)) {
-    throw new MmarError('MMAR_MISSING_FILE', `${MMAR_PATHS.train} is missing, so there is nothing to train`, { details: { file: MMAR_PATHS.train } });
+export function renderCommands(mmar: MmarInput, options: RenderCommandsOptions = {}): Record<string, string> {
+  const files = mmarFilesOf(mmar);
+  const trainConfig = options.config ?? mainTrainConfigPath(files);
+  if (!Object.hasOwn(files, trainConfig)) {
+    throw new MmarError('MMAR_MISSING_FILE', `${trainConfig} is missing, so there is nothing to train`, { details: { file: trainConfig } });
   }
+  assertMmarPath(trainConfig);
   positiveInteger(options.gpus, 'gpus');
   positiveInteger(options.epochs, 'epochs');
   positiveInteger(options.masterPort, 'masterPort');
@@ -109,50 +125,19 @@ export function renderCommands(files: MmarFiles, options: RenderCommandsOptions 
     throw new MmarError('MMAR_INVALID_ARGUMENT', `learningRate must be a positive number, got ${String(options.learningRate)}`, { details: { learningRate: options.learningRate } });
   }
   if (options.checkpoint !== undefined) assertMmarPath(options.checkpoint);
-  const python = options.python ?? 'python3';
-  const gpus = options.gpus ?? 2;
-  const overrides = [
-    ...(options.epochs === undefined ? [] : [`epochs=${options.epochs}`]),
-    ...(options.learningRate === undefined ? [] : [`learning_rate=${options.learningRate}`]),
-  ];
-  const finetuneConfig = Object.hasOwn(files, 'config/config_finetune.json') ? 'config/config_finetune.json' : MMAR_PATHS.train;
-  const checkpoint = options.checkpoint ?? environmentEntry(files, 'MMAR_CKPT');
-  const ckpt = environmentEntry(files, 'MMAR_CKPT') ?? 'models/model.pt';
-  const torchscript = environmentEntry(files, 'MMAR_TORCHSCRIPT') ?? 'models/model.ts';
-  const launcher = `--nproc_per_node=${gpus} --nnodes=1 --node_rank=0 --master_addr="localhost" --master_port=${options.masterPort ?? 1234}`;
-  const trainSettings = (multiGpu: boolean, loadCheckpoint: boolean): string[] => [
-    'print_conf=True',
-    ...overrides,
-    `multi_gpu=${multiGpu ? 'True' : 'False'}`,
-    `dont_load_ckpt_model=${loadCheckpoint ? 'False' : 'True'}`,
-  ];
-  const all: Record<MmarCommand, string | undefined> = {
-    set_env: SET_ENV,
-    train: script({ config: MMAR_PATHS.train, app: 'train', flags: ['--write_train_stats'], settings: trainSettings(false, false) }, python),
-    train_multi_gpu: script({ config: MMAR_PATHS.train, app: 'train', launcher, flags: ['--write_train_stats'], settings: trainSettings(true, false) }, python),
-    finetune: script(
-      {
-        config: finetuneConfig,
-        app: 'train',
-        flags: ['--write_train_stats'],
-        settings: [...trainSettings(false, true), ...(checkpoint === undefined ? [] : [`MMAR_CKPT=${shellWord(checkpoint)}`])],
-      },
-      python,
-    ),
-    validate: Object.hasOwn(files, MMAR_PATHS.validation)
-      ? script({ config: MMAR_PATHS.validation, app: 'evaluate', settings: ['print_conf=True', 'multi_gpu=False', 'dont_load_ts_model=False', 'dont_load_ckpt_model=True'] }, python)
-      : undefined,
-    infer: Object.hasOwn(files, MMAR_PATHS.inference)
-      ? script({ config: MMAR_PATHS.inference, app: 'evaluate', settings: ['print_conf=True', 'multi_gpu=False', 'dont_load_ts_model=False', 'dont_load_ckpt_model=True', 'output_infer_result=True'] }, python)
-      : undefined,
-    export: script(
-      { config: MMAR_PATHS.train, app: 'export', flags: [`--model_path "$MMAR_ROOT"/${shellWord(ckpt)}`, `--output_path "$MMAR_ROOT"/${shellWord(torchscript)}`], settings: [] },
-      python,
-    ),
+  const resolved: ResolvedCommandOptions = {
+    trainConfig,
+    python: options.python ?? 'python3',
+    gpus: options.gpus ?? 2,
+    masterPort: options.masterPort ?? 1234,
+    overrides: [...(options.epochs === undefined ? [] : [`epochs=${options.epochs}`]), ...(options.learningRate === undefined ? [] : [`learning_rate=${options.learningRate}`])],
+    checkpoint: options.checkpoint,
   };
+  const generation = generationOf(files, trainConfig);
+  const all = generation === 'clara3' ? renderClara3Commands(files, resolved) : renderClara4Commands(files, resolved);
   const out: Record<string, string> = {};
-  for (const [name, text] of Object.entries(all)) {
-    if (text !== undefined && (options.only === undefined || options.only.includes(name as MmarCommand))) out[`commands/${name}.sh`] = text;
+  for (const [name, text] of Object.entries(all) as [MmarCommand, string | undefined][]) {
+    if (text !== undefined && (options.only === undefined || options.only.includes(name))) out[commandFile(name, generation)] = text;
   }
   return out;
 }

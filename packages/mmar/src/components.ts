@@ -15,9 +15,14 @@ export interface NamedComponent extends ComponentBase {
   readonly name: string;
 }
 
-/** A Bring Your Own Component: the dotted path of a Python class on the PYTHONPATH (`custom/` of the MMAR). */
+/**
+ * A Bring Your Own Component: the dotted path of a Python class on the PYTHONPATH (`custom/` of the MMAR,
+ * or a library such as `monai.apps.deepgrow`). It may carry a `name` too, as DeepGrow's archives do; the
+ * `path` is what Clara imports.
+ */
 export interface ByocComponent extends ComponentBase {
   readonly path: string;
+  readonly name?: string;
 }
 
 /** A reference to a component of the `train` section by its name, reused as is (`{"ref": "LoadImaged"}`). */
@@ -43,13 +48,15 @@ const PYTHON_CLASS_PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$
 type ClassKeys = 'component' | 'model';
 
 /**
- * Checks one component: an object with exactly one of `name` or `path` (or, for models, `ts_path` /
- * `ckpt_path`), an `args` object and a boolean-or-reference `disabled`.
+ * Checks one component: an object with a class (`name`, `path`, or both as DeepGrow's archives write
+ * them; a `ref`; for models `ts_path` or `ckpt_path`), an `args` object and a boolean-or-reference
+ * `disabled`. Other attributes are the component's own and are kept.
  */
 export function checkComponent(check: ShapeChecker, value: unknown, pointer: string, keys: ClassKeys = 'component'): value is JsonRecord {
   if (!check.object(value, pointer)) return false;
   const classKeys = keys === 'model' ? ['name', 'path', 'ref', 'ts_path', 'ckpt_path'] : ['name', 'path', 'ref'];
-  const present = classKeys.filter((key) => Object.hasOwn(value, key));
+  // `name` with `path` is one class (the path is imported, the name is how the archive calls it).
+  const present = classKeys.filter((key) => Object.hasOwn(value, key) && !(key === 'name' && Object.hasOwn(value, 'path')));
   if (present.length === 0) {
     check.report(pointer, `a component needs "name" (a built-in class), "path" (a BYOC Python class) or "ref"${keys === 'model' ? ', "ts_path" or "ckpt_path"' : ''}`);
   } else if (present.length > 1) {
@@ -93,7 +100,8 @@ export function isByocComponent(component: ModelConfig): component is ByocCompon
 }
 
 /**
- * The class a component names: `name`, `path`, or undefined for references and saved models.
+ * The class a component names: its `path` (what Clara imports, also when a `name` is given too), else its
+ * `name`; undefined for references and saved models.
  *
  * @example
  * ```ts
@@ -103,8 +111,9 @@ export function isByocComponent(component: ModelConfig): component is ByocCompon
 export function componentClass(component: unknown): string | undefined {
   if (typeof component !== 'object' || component === null) return undefined;
   const { name, path } = component as { name?: unknown; path?: unknown };
-  if (typeof name === 'string') return name;
-  return typeof path === 'string' ? path : undefined;
+  // With both, the path is the class Clara imports.
+  if (typeof path === 'string') return path;
+  return typeof name === 'string' ? name : undefined;
 }
 
 /** Whether a `disabled` attribute is literally true (references are decided by Clara at run time). */

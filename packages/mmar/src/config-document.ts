@@ -1,13 +1,28 @@
-import { parseJsonSyntax, toJsonValue } from './json-syntax.js';
+import { detectGeneration, type MmarGeneration } from './generation.js';
+import { nodeAt } from './json-pointer.js';
+import { parseJsonSyntax, positionAt, toJsonValue } from './json-syntax.js';
 import type { JsonValue } from './json-edit.js';
-import { ShapeChecker } from './shape.js';
-
-/** Which MMAR file a document is, which decides how it is checked. */
-export type ConfigKind = 'environment' | 'train' | 'validation' | 'inference' | 'aiaa';
+import { ShapeChecker, type ShapeIssue } from './shape.js';
 
 /**
- * A parsed MMAR configuration file that remembers its exact text. `value` is the typed, validated
- * content; `text` is what {@link stringifyConfig} returns, byte for byte, until an edit changes it.
+ * Which MMAR file a document is, which decides how it is checked: `environment.json`, a training
+ * configuration (`config_train*.json`, `config_finetune*.json`, `trn_*.json`), validation and inference
+ * configurations, `config_aiaa.json`, and the federated-learning client and server configurations.
+ */
+export type ConfigKind = 'environment' | 'train' | 'validation' | 'inference' | 'aiaa' | 'fed-client' | 'fed-server';
+
+/** A shape finding of one document, with where it is in the text. */
+export interface ConfigFinding extends ShapeIssue {
+  /** 1-based line of the value the pointer names (or of the closest value that exists). */
+  readonly line?: number;
+  /** 1-based column of that value. */
+  readonly column?: number;
+}
+
+/**
+ * A parsed MMAR configuration file that remembers its exact text. `value` is the typed content, kept
+ * whole (unknown keys and shapes included); `text` is what {@link stringifyConfig} returns, byte for
+ * byte, until an edit changes it. What does not fit the typed model is in `findings`, never dropped.
  * Documents are immutable: edits return a new document.
  */
 export interface ConfigDocument<T> {
@@ -17,8 +32,12 @@ export interface ConfigDocument<T> {
   readonly file: string;
   /** The exact source text, including whitespace, key order and number spelling. */
   readonly text: string;
-  /** The parsed and checked content. */
+  /** The parsed content, exactly as written. */
   readonly value: T;
+  /** The Clara Train generation the layout is written for. */
+  readonly generation: MmarGeneration;
+  /** Values Clara cannot use (`error`) and shapes this library does not know (`warning`), in text order. */
+  readonly findings: readonly ConfigFinding[];
 }
 
 /** The shape check of one kind of file: reports issues into `check`. */
@@ -26,17 +45,39 @@ export type ConfigCheck = (check: ShapeChecker, value: unknown) => void;
 
 const documents = new WeakSet<object>();
 
+/** Options of the document parsers. */
+export interface CreateDocumentOptions {
+  /** Throw `MMAR_INVALID_CONFIG` for a value Clara cannot use instead of reporting it. Default false. */
+  readonly strict?: boolean | undefined;
+}
+
+/** The deepest value on the way to `pointer` that exists: a missing key is reported at its parent. */
+function positionOf(text: string, root: ReturnType<typeof parseJsonSyntax>, pointer: string): { line: number; column: number } | undefined {
+  let current = pointer;
+  for (;;) {
+    const node = nodeAt(root, current);
+    if (node) return positionAt(text, node.start);
+    if (current === '') return undefined;
+    current = current.slice(0, current.lastIndexOf('/'));
+  }
+}
+
 /**
- * Parses and checks a configuration text into a {@link ConfigDocument}.
+ * Parses and checks a configuration text into a {@link ConfigDocument}: the shape findings are kept on
+ * the document (with line and column) rather than thrown, unless `strict`.
  *
- * @throws {MmarError} `MMAR_INVALID_JSON` (with line and column) or `MMAR_INVALID_CONFIG` (with a JSON pointer).
+ * @throws {MmarError} `MMAR_INVALID_JSON` (with line and column); with `strict`, `MMAR_INVALID_CONFIG`
+ *   (with a JSON pointer) for the findings of severity `error`.
  */
-export function createDocument<T>(kind: ConfigKind, text: string, file: string, rules: ConfigCheck, what: string): ConfigDocument<T> {
-  const value = toJsonValue(parseJsonSyntax(text, file));
+export function createDocument<T>(kind: ConfigKind, text: string, file: string, rules: ConfigCheck, what: string, options: CreateDocumentOptions = {}): ConfigDocument<T> {
+  const root = parseJsonSyntax(text, file);
+  const value = toJsonValue(root);
   const check = new ShapeChecker();
   rules(check, value);
-  check.throwIfAny(file, what);
-  const document: ConfigDocument<T> = Object.freeze({ kind, file, text, value: value as T });
+  if (options.strict) check.throwIfErrors(file, what);
+  const findings = check.issues.map((issue): ConfigFinding => ({ ...issue, ...positionOf(text, root, issue.pointer) }));
+  findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  const document: ConfigDocument<T> = Object.freeze({ kind, file, text, value: value as T, generation: detectGeneration(kind, value), findings: Object.freeze(findings) });
   documents.add(document);
   return document;
 }

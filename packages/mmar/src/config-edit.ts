@@ -1,32 +1,37 @@
 import { checkConfigAiaa } from './config-aiaa.js';
 import { createDocument, type ConfigCheck, type ConfigDocument, type ConfigKind } from './config-document.js';
-import { checkConfigInference, checkConfigValidation } from './config-evaluation.js';
-import { checkConfigTrain, type ConfigTrain } from './config-train.js';
-import { checkEnvironment } from './environment.js';
+import { checkConfigEvaluation } from './config-evaluation.js';
+import { checkConfigFedClient, checkConfigFedServer } from './config-federated.js';
+import { checkConfigTrain } from './config-train.js';
+import { checkEnvironment, type ParseConfigOptions } from './environment.js';
 import { MmarError } from './errors.js';
 import { removeJsonValue, setJsonValue, type JsonValue } from './json-edit.js';
-import { isVariableReference, valueAt } from './shape.js';
+import { valueAt } from './shape.js';
 
-const RULES: Readonly<Record<ConfigKind, readonly [ConfigCheck, string]>> = {
-  environment: [checkEnvironment, 'environment'],
-  train: [checkConfigTrain, 'training configuration'],
-  validation: [checkConfigValidation, 'validation configuration'],
-  inference: [checkConfigInference, 'inference configuration'],
-  aiaa: [checkConfigAiaa, 'AIAA configuration'],
+const RULES: Readonly<Record<ConfigKind, readonly [ConfigCheck, string, string]>> = {
+  environment: [checkEnvironment, 'environment', 'config/environment.json'],
+  train: [checkConfigTrain, 'training configuration', 'config/config_train.json'],
+  validation: [checkConfigEvaluation, 'validation configuration', 'config/config_validation.json'],
+  inference: [checkConfigEvaluation, 'inference configuration', 'config/config_inference.json'],
+  aiaa: [checkConfigAiaa, 'AIAA configuration', 'config/config_aiaa.json'],
+  'fed-client': [checkConfigFedClient, 'federated client configuration', 'config/config_fed_client.json'],
+  'fed-server': [checkConfigFedServer, 'federated server configuration', 'config/config_fed_server.json'],
 };
 
 /**
- * Parses and checks a configuration of the given kind (the generic form of `parseConfigTrain` and friends).
+ * Parses a configuration of the given kind (the generic form of `parseConfigTrain` and friends). Shape
+ * problems are `findings` of the document, not errors, unless `strict`.
  *
- * @throws {MmarError} `MMAR_INVALID_JSON` with line and column; `MMAR_INVALID_CONFIG` with a JSON pointer.
+ * @throws {MmarError} `MMAR_INVALID_JSON` with file, line and column; with `strict`, `MMAR_INVALID_CONFIG`
+ *   with a JSON pointer.
  * @example
  * ```ts
  * const doc = parseConfig('validation', text, { file: 'config/config_validation_ckpt.json' });
  * ```
  */
-export function parseConfig(kind: ConfigKind, json: string, options: { readonly file?: string } = {}): ConfigDocument<unknown> {
-  const [rules, what] = RULES[kind];
-  return createDocument(kind, json, options.file ?? `config/${kind === 'environment' ? 'environment' : `config_${kind}`}.json`, rules, what);
+export function parseConfig(kind: ConfigKind, json: string, options: ParseConfigOptions = {}): ConfigDocument<unknown> {
+  const [rules, what, file] = RULES[kind];
+  return createDocument(kind, json, options.file ?? file, rules, what, options);
 }
 
 /** Edits to apply: JSON pointer to new value; `undefined` removes the member or item. */
@@ -35,10 +40,11 @@ export type ConfigEdits = Readonly<Record<string, JsonValue | undefined>>;
 /**
  * Applies edits to a configuration document by splicing its text, so every byte outside the edited values
  * is kept; a missing key is inserted after its siblings, formatted like them (global variables of a
- * training configuration go before `"train"`). The result is checked again.
+ * training configuration go before `"train"`). The result is checked again: an edit may not add a value
+ * Clara cannot use (findings the document had before are left as they were).
  *
  * @throws {MmarError} `MMAR_POINTER_NOT_FOUND` when a pointer's parent does not exist; `MMAR_INVALID_CONFIG`
- *   when the edited configuration is no longer valid (e.g. a string where a component is expected).
+ *   when the edit introduces an error (e.g. a string where a component is expected).
  * @example
  * ```ts
  * const edited = editConfig(config, { '/train/dataloader/args/batch_size': 4, '/amp': undefined });
@@ -53,56 +59,14 @@ export function editConfig<T>(config: ConfigDocument<T>, edits: ConfigEdits): Co
       text = setJsonValue(text, pointer, value, { file: config.file, ...(topLevelInsert ? { before: 'train' } : {}) });
     }
   }
-  return parseConfig(config.kind, text, { file: config.file }) as ConfigDocument<T>;
-}
-
-function requirePositive(value: number, what: string, integer: boolean): void {
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new MmarError('MMAR_INVALID_ARGUMENT', `${what} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`, {
-      details: { [what]: value },
+  const edited = parseConfig(config.kind, text, { file: config.file }) as ConfigDocument<T>;
+  const before = new Set(config.findings.filter((f) => f.severity === 'error').map((f) => `${f.pointer}\n${f.message}`));
+  const added = edited.findings.filter((f) => f.severity === 'error' && !before.has(`${f.pointer}\n${f.message}`));
+  const first = added[0];
+  if (first) {
+    throw new MmarError('MMAR_INVALID_CONFIG', `${config.file}: the edit makes ${first.pointer || '/'} invalid: ${first.message}`, {
+      details: { file: config.file, pointer: first.pointer, issues: added.slice(0, 50) },
     });
   }
-}
-
-/**
- * Sets a setting that may live in a global variable or as a literal in a component: the global when the
- * component refers to one (or no component sets it), the literal when it is written inline.
- */
-function setSetting(config: ConfigDocument<ConfigTrain>, globalName: string, literalPointer: string, value: number): ConfigDocument<ConfigTrain> {
-  const literal = valueAt(config.value, literalPointer);
-  const edits: Record<string, JsonValue> = {};
-  if (isVariableReference(literal)) edits[`/${literal.slice(1, -1)}`] = value;
-  else if (typeof literal === 'number') edits[literalPointer] = value;
-  if (Object.hasOwn(config.value, globalName) || Object.keys(edits).length === 0) edits[`/${globalName}`] = value;
-  return editConfig(config, edits);
-}
-
-/**
- * Sets the number of training epochs: the `epochs` global variable, and the trainer's `max_epochs` when it
- * is written as a number rather than `"{epochs}"`.
- *
- * @throws {MmarError} `MMAR_INVALID_ARGUMENT` when `epochs` is not a positive integer.
- * @example
- * ```ts
- * const edited = setEpochs(parseConfigTrain(text), 300);
- * ```
- */
-export function setEpochs(config: ConfigDocument<ConfigTrain>, epochs: number): ConfigDocument<ConfigTrain> {
-  requirePositive(epochs, 'epochs', true);
-  return setSetting(config, 'epochs', '/train/trainer/args/max_epochs', epochs);
-}
-
-/**
- * Sets the learning rate: the `learning_rate` global variable, and the optimizer's `lr` when it is written
- * as a number. The number keeps the original spelling style (`1e-4` stays exponential).
- *
- * @throws {MmarError} `MMAR_INVALID_ARGUMENT` when `learningRate` is not a positive finite number.
- * @example
- * ```ts
- * const edited = setLearningRate(config, 1e-5);
- * ```
- */
-export function setLearningRate(config: ConfigDocument<ConfigTrain>, learningRate: number): ConfigDocument<ConfigTrain> {
-  requirePositive(learningRate, 'learningRate', false);
-  return setSetting(config, 'learning_rate', '/train/optimizer/args/lr', learningRate);
+  return edited;
 }

@@ -25,8 +25,8 @@ export interface Environment {
   readonly [name: string]: string | number | boolean | undefined;
 }
 
-const REQUIRED = ['DATA_ROOT', 'DATASET_JSON', 'MMAR_CKPT_DIR'] as const;
-const OPTIONAL_STRINGS = ['PROCESSING_TASK', 'MMAR_EVAL_OUTPUT_PATH', 'MMAR_CKPT', 'MMAR_TORCHSCRIPT'] as const;
+const USUAL = ['DATA_ROOT', 'DATASET_JSON', 'MMAR_CKPT_DIR'] as const;
+const STRINGS = ['DATA_ROOT', 'DATASET_JSON', 'MMAR_CKPT_DIR', 'PROCESSING_TASK', 'MMAR_EVAL_OUTPUT_PATH', 'MMAR_CKPT', 'MMAR_TORCHSCRIPT'] as const;
 
 /** The shape rules of `environment.json`. */
 export function checkEnvironment(check: ShapeChecker, value: unknown): void {
@@ -36,22 +36,35 @@ export function checkEnvironment(check: ShapeChecker, value: unknown): void {
       check.report(childPointer('', key), `expected a string, number or boolean but found ${item === null ? 'null' : Array.isArray(item) ? 'an array' : 'an object'}`);
     }
   }
-  for (const key of REQUIRED) check.field(value, key, '', (v, p) => check.string(v, p), true);
-  for (const key of OPTIONAL_STRINGS) check.field(value, key, '', (v, p) => check.string(v, p));
+  for (const key of STRINGS) {
+    check.field(value, key, '', (v, p) => {
+      if (typeof v !== 'string') check.report(p, `expected a string but found ${v === null ? 'null' : typeof v}`);
+      else if (v.trim() === '' && (USUAL as readonly string[]).includes(key)) check.unknown(p, `${key} is empty; Clara resolves paths against it`);
+    });
+  }
+  for (const key of USUAL) if (!Object.hasOwn(value, key)) check.unknown('', `no "${key}" (Clara's environment.json sets it); kept as it is`);
 }
 
 /** Options of the `parse*` functions. */
 export interface ParseConfigOptions {
   /** The file name used in messages and error details. Default: the file's usual place in an MMAR. */
   readonly file?: string;
+  /**
+   * Throw `MMAR_INVALID_CONFIG` for values Clara cannot use (an `args` that is not an object, a
+   * component without a class) instead of keeping them as `findings`. Shapes this library does not
+   * know never throw. Default false.
+   */
+  readonly strict?: boolean;
 }
 
 /**
- * Parses and checks `config/environment.json`.
+ * Parses `config/environment.json`. An entry that is not a string, number or boolean, or a path entry
+ * that is not a string, is a finding of severity `error`; a missing `DATA_ROOT` / `DATASET_JSON` /
+ * `MMAR_CKPT_DIR` a warning.
  *
  * @param json - the file's text.
- * @throws {MmarError} `MMAR_INVALID_JSON` with line and column, `MMAR_INVALID_CONFIG` with the JSON pointer
- *   of a missing `DATA_ROOT` / `DATASET_JSON` / `MMAR_CKPT_DIR` or a value that is not a string, number or boolean.
+ * @throws {MmarError} `MMAR_INVALID_JSON` with file, line and column; with `strict`, `MMAR_INVALID_CONFIG`
+ *   with the JSON pointer.
  * @example
  * ```ts
  * const env = parseEnvironment('{"DATA_ROOT": "/data", "DATASET_JSON": "config/dataset_0.json", "MMAR_CKPT_DIR": "models"}');
@@ -59,5 +72,5 @@ export interface ParseConfigOptions {
  * ```
  */
 export function parseEnvironment(json: string, options: ParseConfigOptions = {}): ConfigDocument<Environment> {
-  return createDocument('environment', json, options.file ?? 'config/environment.json', checkEnvironment, 'environment');
+  return createDocument('environment', json, options.file ?? 'config/environment.json', checkEnvironment, 'environment', options);
 }

@@ -4,7 +4,7 @@ import { MedaasError } from '@medaas/core';
 export type MmarErrorCode =
   /** The text is not JSON; `details` has `file`, `line`, `column` and `offset` (1-based line and column). */
   | 'MMAR_INVALID_JSON'
-  /** The JSON is well-formed but a value has the wrong type or is missing; `details` has `file` and `pointer`. */
+  /** The JSON is well-formed but a value has a type Clara cannot use (only with `strict`, or from an edit); `details` has `file` and `pointer`. */
   | 'MMAR_INVALID_CONFIG'
   /** A `{name}` reference names no global variable and no environment entry; `details` has `name` and `pointer`. */
   | 'MMAR_UNDEFINED_VARIABLE'
@@ -17,7 +17,17 @@ export type MmarErrorCode =
   /** A path in the MMAR is absolute or leaves the MMAR folder (`..`). */
   | 'MMAR_UNSAFE_PATH'
   /** A file or folder could not be read or written (Node helpers). */
-  | 'MMAR_IO';
+  | 'MMAR_IO'
+  /** An edit found no place in the configuration that holds the setting (a trainer of the user's own that takes no such argument). */
+  | 'MMAR_NO_EDIT_SITE'
+  /** More than one configuration could be meant (several training configurations); `details.candidates` lists them. */
+  | 'MMAR_AMBIGUOUS_CONFIG'
+  /** A YAML text does not parse (tabs as indentation, a duplicate key, bad syntax); `details` has `file`, `line`, `column` and `offset`. */
+  | 'MMAR_INVALID_YAML'
+  /** A MONAI bundle `@id` reference or `%` macro leads back to itself; `details` has `file`, `pointer` and `cycle` (the ids in order). */
+  | 'MMAR_REFERENCE_CYCLE'
+  /** A MONAI bundle `@id` reference or `%` macro names an id (or file) that does not exist; `details` has `file`, `pointer` and `id`. */
+  | 'MMAR_DANGLING_REFERENCE';
 
 /**
  * The error every `@medaas/mmar` function throws. Expected outcomes, such as the findings of

@@ -7,8 +7,10 @@ export type MmarIssueCode =
   | 'MMAR_MISSING_FILE'
   /** A JSON file does not parse; `line` and `column` say where. */
   | 'MMAR_INVALID_JSON'
-  /** A value has the wrong type, or a required key is missing. */
+  /** A value has a type Clara cannot use (an `args` that is not an object, a component without a class). */
   | 'MMAR_INVALID_CONFIG'
+  /** A shape this library does not know (a missing section, another layout); a warning, the file is kept as it is. */
+  | 'MMAR_UNKNOWN_SHAPE'
   /** A `{name}` reference names no global variable and no environment entry. */
   | 'MMAR_UNDEFINED_VARIABLE'
   /** The number of output classes disagrees with the labels, or between configurations. */
@@ -18,7 +20,17 @@ export type MmarIssueCode =
   /** The data list lacks a list a dataset reads, or an entry is not an object with an `image` path. */
   | 'MMAR_INVALID_DATALIST'
   /** An image or label of the data list does not exist under `DATA_ROOT`. */
-  | 'MMAR_DATA_FILE_MISSING';
+  | 'MMAR_DATA_FILE_MISSING'
+  /** A YAML file does not parse (tabs as indentation, a duplicate key, bad syntax); `line` and `column` say where. */
+  | 'MMAR_INVALID_YAML'
+  /** A bundle `@id` reference or `%` macro names an id that no configuration of its run defines. */
+  | 'MMAR_DANGLING_REFERENCE'
+  /** Bundle `@id` references or `%` macros that lead back to themselves (MONAI fails on them at start-up). */
+  | 'MMAR_REFERENCE_CYCLE'
+  /** A bundle component (an object with `_disabled_`, `_requires_`, `_mode_`, or one in a `transforms` / `handlers` list) has no `_target_`, or an empty one. */
+  | 'MMAR_MISSING_TARGET'
+  /** A bundle data path (`dataset_dir`, `data_list_file_path`, `datalist`...) names a file or folder that does not exist. */
+  | 'MMAR_DATA_PATH_MISSING';
 
 /** One finding of {@link validateMmar}: what is wrong, and exactly where. */
 export interface MmarIssue {

@@ -1,7 +1,9 @@
 /**
- * Typed Medical Model Archives (MMAR) for Clara Train 4: parse and check the configuration files, find
- * mistakes before a GPU job does (with file and JSON pointer), edit them without touching any other
- * byte, and render the command scripts. Platform-neutral; the folder helpers are in `@medaas/mmar/node`.
+ * Typed Medical Model Archives (MMAR) of Clara Train 3 (TensorFlow) and 4 (PyTorch), as published: read
+ * every configuration into the typed model (unknown shapes kept and reported, never rejected), find
+ * mistakes before a GPU job does (with file, JSON pointer, line and column), edit them without touching
+ * any other byte, and render the command scripts. Platform-neutral; the folder helpers are in
+ * `@medaas/mmar/node`.
  *
  * @packageDocumentation
  */
@@ -13,13 +15,20 @@ export { parseConfigTrain, globalVariables } from './config-train.js';
 export type { ConfigTrain, TrainSection, ValidateSection, DatasetConfig, MetricConfig } from './config-train.js';
 export { parseConfigValidation, parseConfigInference } from './config-evaluation.js';
 export type { ConfigEvaluation } from './config-evaluation.js';
+export { parseConfigFedClient, parseConfigFedServer } from './config-federated.js';
+export type { ConfigFedClient, ConfigFedServer, FedServerEntry, FedComponent } from './config-federated.js';
+export { detectGeneration } from './generation.js';
+export type { MmarGeneration } from './generation.js';
+export { parseMmar, isMmarArchive, mmarFilesOf, withConfig, withMmarFiles, trainConfigPaths, mainTrainConfigPath } from './mmar-archive.js';
+export type { MmarArchive, MmarInput } from './mmar-archive.js';
 export { parseConfigAiaa } from './config-aiaa.js';
 export type { ConfigAiaa, AiaaInference } from './config-aiaa.js';
 export { isByocComponent, componentClass } from './components.js';
 export type { ComponentConfig, NamedComponent, ByocComponent, ComponentReference, ComponentBase, SavedModelReference, ModelConfig } from './components.js';
 export { stringifyConfig, isConfigDocument } from './config-document.js';
-export type { ConfigDocument, ConfigKind, StringifyConfigOptions } from './config-document.js';
-export { parseConfig, editConfig, setEpochs, setLearningRate } from './config-edit.js';
+export type { ConfigDocument, ConfigKind, ConfigFinding, StringifyConfigOptions } from './config-document.js';
+export { parseConfig, editConfig } from './config-edit.js';
+export { setEpochs, setLearningRate } from './train-settings.js';
 export type { ConfigEdits } from './config-edit.js';
 export { editMmarConfig, setLabels, setMultiGpu, enableFineTuning } from './mmar-edits.js';
 export type { SetLabelsOptions, SetMultiGpuOptions, EnableFineTuningOptions } from './mmar-edits.js';
@@ -28,7 +37,7 @@ export type { VariableReference, VariableScope, ResolveVariablesOptions } from '
 export { validateMmar } from './validate.js';
 export type { ValidateMmarOptions } from './validate.js';
 export type { MmarIssue, MmarIssueCode } from './findings.js';
-export { renderCommands } from './commands.js';
+export { renderCommands, commandFile } from './commands.js';
 export type { MmarCommand, RenderCommandsOptions } from './commands.js';
 export { MMAR_PATHS, MMAR_FOLDERS, mmarText, configKindOf, assertMmarPath } from './mmar-files.js';
 export type { MmarFiles, MmarFileContent } from './mmar-files.js';
@@ -38,4 +47,4 @@ export { setJsonValue, removeJsonValue, insertJsonItem } from './json-edit.js';
 export type { JsonValue, SetJsonValueOptions } from './json-edit.js';
 export { jsonPointer, parseJsonPointer, nodeAt } from './json-pointer.js';
 export type { DataFileAccess } from './datalist-check.js';
-export type { JsonRecord } from './shape.js';
+export type { JsonRecord, ShapeIssue } from './shape.js';

@@ -39,19 +39,24 @@ export function mmarText(files: MmarFiles, path: string): string | undefined {
 }
 
 /**
- * Which kind of configuration a path holds, from its name: `config_train*.json` and `config_finetune*.json`
- * are training configurations, `config_validation*.json` validation ones, and so on.
+ * Which kind of configuration a path holds, from its name: `config_train*.json` (AutoML, performance and
+ * smart-cache variants included), `config_finetune*.json` and `trn_*.json` are training configurations,
+ * `config_validation*.json` validation ones, `config_fed_client*.json` / `config_fed_server*.json` the
+ * federated-learning client and server, and so on. Other files (data lists, `config_automl.json`) have no kind.
  *
  * @example
  * ```ts
  * configKindOf('config/config_validation_ckpt.json'); // 'validation'
+ * configKindOf('config/trn_autoML.json'); // 'train'
  * ```
  */
 export function configKindOf(path: string): ConfigKind | undefined {
   const name = path.split('/').at(-1) ?? '';
   if (!name.endsWith('.json')) return undefined;
   if (name.startsWith('environment')) return 'environment';
-  if (name.startsWith('config_train') || name.startsWith('config_finetune')) return 'train';
+  if (name.startsWith('config_fed_client')) return 'fed-client';
+  if (name.startsWith('config_fed_server')) return 'fed-server';
+  if (name.startsWith('config_train') || name.startsWith('config_finetune') || name.startsWith('trn_')) return 'train';
   if (name.startsWith('config_validation')) return 'validation';
   if (name.startsWith('config_inference')) return 'inference';
   if (name.startsWith('config_aiaa')) return 'aiaa';

@@ -24,14 +24,16 @@ const MODEL_KEYS = ['out_channels', 'out_classes', 'num_classes'];
 const DISCRETE_KEYS = ['n_classes', 'num_classes'];
 
 function sectionRoots(kind: ConfigKind): { readonly model: readonly string[]; readonly post: readonly string[] } {
-  if (kind === 'train') return { model: ['/train/model'], post: ['/train/post_transforms', '/validate/post_transforms'] };
+  // A trainer of the user's own (BYOT, nnU-Net-style) may take the class count itself.
+  if (kind === 'train') return { model: ['/train/model', '/train/trainer'], post: ['/train/post_transforms', '/validate/post_transforms'] };
   if (kind === 'validation' || kind === 'inference') return { model: ['/model'], post: ['/post_transforms'] };
   return { model: [], post: [] };
 }
 
 /**
  * Every place in the training, validation and inference configurations that fixes the number of output
- * classes: a model's `out_channels` (or `out_classes` / `num_classes`) and `AsDiscreted`'s `n_classes`,
+ * classes: a model's (or a BYOT trainer's) `out_channels` (or `out_classes` / `num_classes`) and
+ * `AsDiscreted`'s `n_classes`,
  * following `{variable}` references to the global or environment variable that holds the number.
  */
 export function classCountSites(configs: readonly LoadedConfig[], environment?: LoadedConfig): ClassCountSite[] {

@@ -1,9 +1,16 @@
 import { MmarError } from './errors.js';
 import { jsonPointer, parseJsonPointer } from './json-pointer.js';
 
-/** One place where a configuration does not have the expected shape. */
+/**
+ * One place where a configuration does not have the expected shape. `error`: a value Clara cannot use
+ * (`args` that is not an object, a component without a class). `warning`: a shape this library does not
+ * know (a missing section, a layout of another generation); it is kept as it is.
+ */
 export interface ShapeIssue {
-  /** RFC 6901 pointer to the offending value (or to the object that lacks a required key). */
+  readonly severity: 'error' | 'warning';
+  /** `MMAR_INVALID_CONFIG` for errors, `MMAR_UNKNOWN_SHAPE` for warnings. */
+  readonly code: 'MMAR_INVALID_CONFIG' | 'MMAR_UNKNOWN_SHAPE';
+  /** RFC 6901 pointer to the offending value (or to the object that lacks a key). */
   readonly pointer: string;
   /** What is wrong, in words, e.g. `expected a number but found a string`. */
   readonly message: string;
@@ -34,9 +41,15 @@ export function isVariableReference(value: unknown): value is string {
 export class ShapeChecker {
   readonly issues: ShapeIssue[] = [];
 
+  /** Records a value Clara cannot use. */
   report(pointer: string, message: string): false {
-    this.issues.push({ pointer, message });
+    this.issues.push({ severity: 'error', code: 'MMAR_INVALID_CONFIG', pointer, message });
     return false;
+  }
+
+  /** Records a shape this library does not know; the value is kept as it is. */
+  unknown(pointer: string, message: string): void {
+    this.issues.push({ severity: 'warning', code: 'MMAR_UNKNOWN_SHAPE', pointer, message });
   }
 
   object(value: unknown, pointer: string): value is JsonRecord {
@@ -65,19 +78,23 @@ export class ShapeChecker {
     return this.report(pointer, `expected a boolean or a {variable} reference but found ${jsonTypeOf(value)}`);
   }
 
-  /** Checks `record[key]` when present; reports it when `required` and absent. */
-  field(record: JsonRecord, key: string, pointer: string, check: (value: unknown, pointer: string) => unknown, required = false): void {
+  /**
+   * Checks `record[key]` when present. An absent key that the configuration's generation usually has
+   * (`expected`, the reason in words) is a warning: archives of other generations lay it out otherwise.
+   */
+  field(record: JsonRecord, key: string, pointer: string, check: (value: unknown, pointer: string) => unknown, expected?: string): void {
     if (Object.hasOwn(record, key)) check(record[key], childPointer(pointer, key));
-    else if (required) this.report(pointer, `missing required key "${key}"`);
+    else if (expected !== undefined) this.unknown(pointer, `no "${key}" (${expected}); kept as it is`);
   }
 
-  /** Throws the collected issues as one `MMAR_INVALID_CONFIG` error, if there are any. */
-  throwIfAny(file: string, what: string): void {
-    const first = this.issues[0];
+  /** Throws the collected errors as one `MMAR_INVALID_CONFIG` error, if there are any; warnings never throw. */
+  throwIfErrors(file: string, what: string): void {
+    const errors = this.issues.filter((issue) => issue.severity === 'error');
+    const first = errors[0];
     if (!first) return;
-    const more = this.issues.length > 1 ? ` (and ${this.issues.length - 1} more)` : '';
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
     throw new MmarError('MMAR_INVALID_CONFIG', `${file}: invalid ${what} at ${first.pointer || '/'}: ${first.message}${more}`, {
-      details: { file, pointer: first.pointer, issues: this.issues.slice(0, 50) },
+      details: { file, pointer: first.pointer, issues: errors.slice(0, 50) },
     });
   }
 }

@@ -1,36 +1,28 @@
 import { isMedaasError } from '@medaas/core';
-import type { ConfigKind } from './config-document.js';
-import { checkConfigAiaa } from './config-aiaa.js';
-import { checkConfigInference, checkConfigValidation } from './config-evaluation.js';
-import { checkConfigTrain, globalVariables } from './config-train.js';
+import type { ConfigDocument } from './config-document.js';
+import { parseConfig } from './config-edit.js';
+import { globalVariables } from './config-train.js';
 import { checkDatalist, type DataFileAccess, type DatalistReference } from './datalist-check.js';
-import { checkEnvironment } from './environment.js';
 import { FindingList, type MmarIssue } from './findings.js';
-import { parseJsonSyntax, toJsonValue } from './json-syntax.js';
+import { parseJsonSyntax } from './json-syntax.js';
+import { isMmarArchive, mmarFilesOf, trainConfigPaths, type MmarInput } from './mmar-archive.js';
 import { configKindOf, MMAR_PATHS, mmarText, type MmarFiles } from './mmar-files.js';
 import { classCountSites, expectedClassCount, usesSigmoid, type LoadedConfig } from './out-classes.js';
-import { ShapeChecker, isVariableReference, valueAt, type JsonRecord } from './shape.js';
+import { isVariableReference, valueAt, type JsonRecord } from './shape.js';
 import { findVariableReferences, resolveVariables, variableScope } from './variables.js';
 
 /** Options of {@link validateMmar}. */
 export type ValidateMmarOptions = DataFileAccess;
 
-const CHECKS: Readonly<Record<ConfigKind, (check: ShapeChecker, value: unknown) => void>> = {
-  environment: checkEnvironment,
-  train: checkConfigTrain,
-  validation: checkConfigValidation,
-  inference: checkConfigInference,
-  aiaa: checkConfigAiaa,
-};
-
 /**
- * Checks a whole MMAR and returns its findings; it never throws for a bad MMAR. It reports missing
- * files, malformed JSON (with line and column), wrong types (with the JSON pointer), `{variable}`
- * references that nothing defines, output class counts that disagree with the labels or with each other,
- * a `DATASET_JSON` that does not exist, and, given `fileExists`, data list entries whose file is missing.
- * Every finding names the file and a JSON pointer.
+ * Checks a whole MMAR of any Clara generation and returns its findings; it never throws for a bad MMAR.
+ * It reports missing files, malformed JSON (with line and column), values Clara cannot use (errors,
+ * with the JSON pointer, line and column), shapes this library does not know (`MMAR_UNKNOWN_SHAPE`
+ * warnings: kept as they are, never rejected), `{variable}` references that nothing defines, output
+ * class counts that disagree with the labels or with each other, a `DATASET_JSON` that does not exist,
+ * and, given `fileExists`, data list entries whose file is missing.
  *
- * @param files - the MMAR's files by relative path, as `readMmar` returns them.
+ * @param mmar - the MMAR as `readMmar` returns it, or its files by relative path.
  * @param options - how to reach data outside the MMAR: `dataRoot` (instead of `DATA_ROOT`), `fileExists`, `readText`.
  * @example
  * ```ts
@@ -38,17 +30,22 @@ const CHECKS: Readonly<Record<ConfigKind, (check: ShapeChecker, value: unknown) 
  * for (const issue of issues) console.log(`${issue.file}${issue.pointer}: ${issue.message}`);
  * ```
  */
-export function validateMmar(files: MmarFiles, options: ValidateMmarOptions = {}): MmarIssue[] {
+export function validateMmar(mmar: MmarInput, options: ValidateMmarOptions = {}): MmarIssue[] {
   const findings = new FindingList();
-  for (const required of [MMAR_PATHS.environment, MMAR_PATHS.train]) {
-    if (!Object.hasOwn(files, required)) findings.add({ severity: 'error', code: 'MMAR_MISSING_FILE', file: required, pointer: '', message: `${required} is missing` });
+  const files = mmarFilesOf(mmar);
+  if (!Object.hasOwn(files, MMAR_PATHS.environment)) {
+    findings.add({ severity: 'error', code: 'MMAR_MISSING_FILE', file: MMAR_PATHS.environment, pointer: '', message: `${MMAR_PATHS.environment} is missing` });
   }
-  checkScripts(files, findings);
-  const configs = loadConfigs(files, findings);
+  const trainPaths = trainConfigPaths(files);
+  if (trainPaths.length === 0) {
+    findings.add({ severity: 'warning', code: 'MMAR_MISSING_FILE', file: MMAR_PATHS.train, pointer: '', message: `${MMAR_PATHS.train} is missing: the MMAR can serve its model but not train it` });
+  }
+  checkScripts(files, findings, trainPaths.length > 0);
+  const configs = loadConfigs(mmar, findings);
   const environment = configs.find((c) => c.path === MMAR_PATHS.environment) ?? configs.find((c) => c.kind === 'environment');
   const envValue = isRecord(environment?.value) ? environment.value : {};
   for (const config of configs) {
-    if (config.kind === 'environment' || config.kind === 'aiaa' || !isRecord(config.value)) continue;
+    if ((config.kind !== 'train' && config.kind !== 'validation' && config.kind !== 'inference') || !isRecord(config.value)) continue;
     const scope = variableScope(globalVariables(config.value, config.kind), envValue);
     for (const reference of findVariableReferences(config.value)) {
       if (!Object.hasOwn(scope, reference.name)) {
@@ -68,9 +65,9 @@ export function validateMmar(files: MmarFiles, options: ValidateMmarOptions = {}
     const labels = checkDatalist(files, reference, dataRoot, options, findings);
     datalistLabels ??= labels;
   }
-  const train = configs.find((c) => c.path === MMAR_PATHS.train);
+  const train = configs.find((c) => c.path === MMAR_PATHS.train) ?? configs.find((c) => c.path === trainPaths[0]);
   const aiaa = configs.find((c) => c.kind === 'aiaa');
-  const sites = classCountSites(configs.filter((c) => c.kind !== 'environment' && c.kind !== 'aiaa'), environment);
+  const sites = classCountSites(configs.filter((c) => c.kind === 'train' || c.kind === 'validation' || c.kind === 'inference'), environment);
   const expected = expectedClassCount(aiaa, datalistLabels, usesSigmoid(train));
   const reference = expected ?? (sites[0]?.value === undefined ? undefined : { count: sites[0].value, source: `${sites[0].file} sets ${sites[0].pointer} to ${sites[0].value}` });
   const reported = new Set<string>();
@@ -94,27 +91,27 @@ function isRecord(value: unknown): value is JsonRecord {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function loadConfigs(files: MmarFiles, findings: FindingList): LoadedConfig[] {
+function loadConfigs(mmar: MmarInput, findings: FindingList): LoadedConfig[] {
+  const files = mmarFilesOf(mmar);
   const configs: LoadedConfig[] = [];
   for (const path of Object.keys(files).sort()) {
     const kind = path.startsWith('config/') ? configKindOf(path) : undefined;
     const text = kind && mmarText(files, path);
     if (!kind || text === undefined) continue;
-    let value: unknown;
+    let document: ConfigDocument<unknown>;
     try {
-      const root = parseJsonSyntax(text, path);
-      findings.addSource(path, text, root);
-      value = toJsonValue(root);
+      document = (isMmarArchive(mmar) ? mmar.configs.get(path) : undefined) ?? parseConfig(kind, text, { file: path });
+      findings.addSource(path, text, parseJsonSyntax(text, path));
     } catch (error) {
       if (!isMedaasError(error, 'MMAR_INVALID_JSON')) throw error;
       const { line, column } = error.details as { line: number; column: number };
       findings.issues.push({ severity: 'error', code: 'MMAR_INVALID_JSON', file: path, pointer: '', message: error.message, line, column });
       continue;
     }
-    const check = new ShapeChecker();
-    CHECKS[kind](check, value);
-    for (const issue of check.issues) findings.add({ severity: 'error', code: 'MMAR_INVALID_CONFIG', file: path, pointer: issue.pointer, message: issue.message });
-    configs.push({ path, kind, value });
+    for (const finding of document.findings) {
+      findings.add({ severity: finding.severity, code: finding.code, file: path, pointer: finding.pointer, message: finding.message });
+    }
+    configs.push({ path, kind, value: document.value });
   }
   return configs;
 }
@@ -129,7 +126,8 @@ function datalistReferences(configs: readonly LoadedConfig[], environment: Loade
     if (config.kind !== 'train' && config.kind !== 'validation' && config.kind !== 'inference') continue;
     if (!isRecord(config.value)) continue;
     const scope = variableScope(globalVariables(config.value, config.kind), envValue);
-    const datasets = config.kind === 'train' ? ['/train/dataset', '/validate/dataset'] : ['/dataset'];
+    // Clara 4 datasets, and Clara 3 image pipelines, which take the data list in their args.
+    const datasets = config.kind === 'train' ? ['/train/dataset', '/validate/dataset', '/train/image_pipeline/args', '/validate/image_pipeline/args'] : ['/dataset', '/image_pipeline/args'];
     for (const pointer of datasets) {
       const raw = valueAt(config.value, `${pointer}/data_list_file_path`);
       if (typeof raw !== 'string') continue;
@@ -152,7 +150,7 @@ function datalistReferences(configs: readonly LoadedConfig[], environment: Loade
 const SCRIPT_FILE_VARIABLE = /^\s*(?:export\s+)?(?:CONFIG_FILE|ENVIRONMENT_FILE)=["']?(config\/[^"'\s]+)["']?\s*$/gm;
 
 /** The scripts name the configs they run; a renamed or deleted config breaks them only hours later. */
-function checkScripts(files: MmarFiles, findings: FindingList): void {
+function checkScripts(files: MmarFiles, findings: FindingList, trains: boolean): void {
   for (const path of Object.keys(files).sort()) {
     if (!path.startsWith('commands/') || !path.endsWith('.sh')) continue;
     const text = mmarText(files, path) ?? '';
@@ -163,7 +161,7 @@ function checkScripts(files: MmarFiles, findings: FindingList): void {
       }
     }
   }
-  if (!Object.hasOwn(files, 'commands/train.sh')) {
+  if (trains && !Object.hasOwn(files, 'commands/train.sh')) {
     findings.add({ severity: 'warning', code: 'MMAR_MISSING_FILE', file: 'commands/train.sh', pointer: '', message: 'commands/train.sh is missing (renderCommands can write it)' });
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isMedaasError } from '@medaas/core';
 import {
   MmarError,
+  configKindOf,
   isByocComponent,
   globalVariables,
   parseConfig,
@@ -25,18 +26,19 @@ function configError(fn: () => unknown): MmarError {
   throw new Error('expected an MmarError');
 }
 
-describe('published Clara Train 4 MMARs', () => {
+describe('MMARs in the published layouts', () => {
   for (const mmar of MMAR_FIXTURES) {
-    it(`${mmar}: every configuration parses and stringifies back byte for byte`, () => {
+    it(`${mmar}: every configuration parses without findings and stringifies back byte for byte`, () => {
       const files = fixtureFiles(mmar);
-      const configs = Object.keys(files).filter((p) => /^config\/(environment|config_[a-z]+)\.json$/.test(p));
+      const configs = Object.keys(files).filter((p) => p.startsWith('config/') && configKindOf(p) !== undefined);
       expect(configs.length).toBeGreaterThanOrEqual(2);
       for (const path of configs) {
         const text = files[path] as string;
-        const kind = path.includes('environment') ? 'environment' : (path.match(/config_([a-z]+)\.json/)?.[1] as 'train' | 'validation' | 'inference' | 'aiaa');
-        const document = parseConfig(kind, text, { file: path });
+        const document = parseConfig(configKindOf(path) ?? 'train', text, { file: path, strict: true });
         expect(stringifyConfig(document)).toBe(text);
         expect(document.value).toEqual(JSON.parse(text));
+        expect(document.findings, path).toEqual([]);
+        expect(document.generation === 'unknown', path).toBe(document.kind === 'environment');
       }
     });
   }
@@ -45,12 +47,14 @@ describe('published Clara Train 4 MMARs', () => {
     const config = parseConfigTrain(fixtureText('clara_pt_spleen_ct_segmentation', 'config/config_train.json'));
     expect(config.value.epochs).toBe(1260);
     expect(config.value.learning_rate).toBe(0.0002);
-    expect(config.value.train.model).toEqual({
+    expect(config.value.train?.model).toEqual({
       name: 'UNet',
       args: { dimensions: 3, in_channels: 1, out_channels: 2, channels: [16, 32, 64, 128, 256], strides: [2, 2, 2, 2], num_res_units: 2, norm: 'batch' },
     });
-    expect(config.value.train.pre_transforms.map((t) => ('name' in t ? t.name : undefined))).toContain('RandCropByPosNegLabeld');
-    expect(config.value.train.dataset.data_list_key).toBe('training');
+    expect(config.value.train?.pre_transforms?.map((t) => ('name' in t ? t.name : undefined))).toContain('RandCropByPosNegLabeld');
+    expect(config.value.train?.dataset?.data_list_key).toBe('training');
+    expect(config.generation).toBe('clara4');
+    expect(config.findings).toEqual([]);
     expect(config.value.validate?.metrics?.[0]?.log_label).toBe('val_mean_dice');
     expect(Object.keys(globalVariables(config.value))).toEqual(['epochs', 'num_interval_per_valid', 'learning_rate', 'multi_gpu', 'amp', 'determinism', 'cudnn_benchmark', 'dont_load_ckpt_model']);
   });
@@ -73,9 +77,9 @@ describe('published Clara Train 4 MMARs', () => {
     expect(inference.value.metrics).toBeUndefined();
     expect(inference.value['dataset']).toMatchObject({ data_list_key: 'validation' });
     expect(inference.value.inferer).toEqual({ name: 'SlidingWindowInferer', args: { roi_size: [160, 160, 160], sw_batch_size: 4, overlap: 0.5 } });
-    // The same text without its model is refused with the pointer of the problem.
+    // The same text without its model is kept, and the missing model is a finding at the top.
     const broken = JSON.stringify({ ...JSON.parse(fixtureText('clara_pt_spleen_ct_segmentation', 'config/config_inference.json')), model: undefined });
-    expect(() => parseConfigInference(broken)).toThrowError(expect.objectContaining({ code: 'MMAR_INVALID_CONFIG' }));
+    expect(parseConfigInference(broken).findings).toEqual([expect.objectContaining({ severity: 'warning', code: 'MMAR_UNKNOWN_SHAPE', pointer: '', line: 1, column: 1, message: expect.stringMatching(/no "model"/) })]);
   });
 
   it('reads the environment and the AIAA configs', () => {
@@ -87,15 +91,15 @@ describe('published Clara Train 4 MMARs', () => {
 
   it('accepts Bring Your Own Components next to named ones', () => {
     const config = parseConfigTrain(fixtureText('byoc_segmentation', 'config/config_train.json'));
-    const { loss, model, pre_transforms, handlers } = config.value.train;
-    expect(isByocComponent(loss)).toBe(true);
+    const { loss, model, pre_transforms = [], handlers } = config.value.train ?? {};
+    expect(loss && isByocComponent(loss)).toBe(true);
     expect(loss).toEqual({ path: 'custom_losses.FocalDiceLoss', args: { gamma: 2.0, include_background: false } });
     expect(isByocComponent(model as ComponentConfig)).toBe(true);
     expect(pre_transforms.map((t) => isByocComponent(t))).toEqual([false, false, true, false]);
     expect(handlers?.[0]).toMatchObject({ path: 'custom_handlers.SlackNotifier', rank: 0 });
-    expect(config.value.train['x_team_notes']).toBe('kept as is by @medaas/mmar');
+    expect(config.value.train?.['x_team_notes']).toBe('kept as is by @medaas/mmar');
     const deepgrow = parseConfigTrain(fixtureText('clara_pt_deepgrow_3d_annotation', 'config/config_train.json'));
-    expect(deepgrow.value.train.pre_transforms.filter((t) => isByocComponent(t))).toHaveLength(4);
+    expect(deepgrow.value.train?.pre_transforms?.filter((t) => isByocComponent(t))).toHaveLength(4);
   });
 });
 
@@ -114,35 +118,58 @@ describe('bad configurations', () => {
   };
 
   it('accepts a minimal training configuration', () => {
-    expect(parseConfigTrain(JSON.stringify(minimal)).value.train.loss).toEqual({ name: 'DiceLoss' });
+    const config = parseConfigTrain(JSON.stringify(minimal));
+    expect(config.value.train?.loss).toEqual({ name: 'DiceLoss' });
+    expect(config.findings).toEqual([]);
   });
 
-  it('names the JSON pointer of a wrong type at any depth', () => {
-    const cases: [unknown, string, RegExp][] = [
-      [{ ...minimal, epochs: 'many' }, '/epochs', /expected a number or a \{variable\} reference but found a string/],
-      [{ ...minimal, train: { ...minimal.train, optimizer: { name: 'Adam', args: [0.001] } } }, '/train/optimizer/args', /expected an object but found an array/],
-      [{ ...minimal, train: { ...minimal.train, pre_transforms: [{ name: 'LoadImaged' }, { args: {} }] } }, '/train/pre_transforms/1', /needs "name".*"path"/],
-      [{ ...minimal, train: { ...minimal.train, loss: { name: 'DiceLoss', path: 'x.Y' } } }, '/train/loss', /not several/],
-      [{ ...minimal, train: { ...minimal.train, loss: { path: 'no_dots' } } }, '/train/loss/path', /dotted Python class path/],
-      [{ ...minimal, train: { ...minimal.train, dataset: { name: 'Dataset', data_list_key: 3 } } }, '/train/dataset/data_list_key', /expected a string but found a number/],
-      [{ ...minimal, train: { ...minimal.train, handlers: [{ name: 'X', disabled: 'yes' }] } }, '/train/handlers/0/disabled', /boolean or a \{variable\}/],
-      [{ ...minimal, train: { ...minimal.train, trainer: undefined } }, '/train', /missing required key "trainer"/],
-      [{ ...minimal, validate: { pre_transforms: [{ ref: 'Nope' }], dataset: { name: 'D' }, dataloader: { name: 'L' }, inferer: { name: 'I' }, evaluator: { name: 'E' } } }, '/validate/pre_transforms/0/ref', /names no component/],
-      [[1, 2], '', /expected an object but found an array/],
-    ];
-    for (const [config, pointer, message] of cases) {
-      const error = configError(() => parseConfigTrain(JSON.stringify(config)));
+  const wrongTypes: [unknown, string, RegExp][] = [
+    [{ ...minimal, epochs: 'many' }, '/epochs', /expected a number or a \{variable\} reference but found a string/],
+    [{ ...minimal, train: { ...minimal.train, optimizer: { name: 'Adam', args: [0.001] } } }, '/train/optimizer/args', /expected an object but found an array/],
+    [{ ...minimal, train: { ...minimal.train, pre_transforms: [{ name: 'LoadImaged' }, { args: {} }] } }, '/train/pre_transforms/1', /needs "name".*"path"/],
+    [{ ...minimal, train: { ...minimal.train, loss: { name: 'DiceLoss', ref: 'DiceLoss' } } }, '/train/loss', /not several/],
+    [{ ...minimal, train: { ...minimal.train, loss: { path: 'no_dots' } } }, '/train/loss/path', /dotted Python class path/],
+    [{ ...minimal, train: { ...minimal.train, dataset: { name: 'Dataset', data_list_key: 3 } } }, '/train/dataset/data_list_key', /expected a string but found a number/],
+    [{ ...minimal, train: { ...minimal.train, handlers: [{ name: 'X', disabled: 'yes' }] } }, '/train/handlers/0/disabled', /boolean or a \{variable\}/],
+    [{ ...minimal, validate: { pre_transforms: [{ ref: 'Nope' }], dataset: { name: 'D' }, dataloader: { name: 'L' }, inferer: { name: 'I' }, evaluator: { name: 'E' } } }, '/validate/pre_transforms/0/ref', /names no component/],
+    [[1, 2], '', /expected an object but found an array/],
+  ];
+
+  it('keeps a value Clara cannot use as an error finding with its pointer, line and column', () => {
+    for (const [config, pointer, message] of wrongTypes) {
+      const text = JSON.stringify(config, null, 2);
+      const document = parseConfigTrain(text);
+      expect(stringifyConfig(document)).toBe(text);
+      const errors = document.findings.filter((f) => f.severity === 'error');
+      expect(errors).toEqual([expect.objectContaining({ code: 'MMAR_INVALID_CONFIG', pointer, message: expect.stringMatching(message) })]);
+      // The line and column are those of the value the pointer names (or of its closest existing parent).
+      const line = errors[0]?.line ?? 0;
+      expect(line).toBeGreaterThan(0);
+      const segment = pointer.split('/').filter((p) => p !== '' && !/^\d+$/.test(p)).at(-1);
+      if (segment && pointer !== '/train/pre_transforms/1') expect(text.split('\n')[line - 1]).toContain(`"${segment}"`);
+    }
+  });
+
+  it('with strict, throws the first error with the file and pointer', () => {
+    for (const [config, pointer, message] of wrongTypes) {
+      const error = configError(() => parseConfigTrain(JSON.stringify(config), { strict: true }));
       expect(error.code).toBe('MMAR_INVALID_CONFIG');
       expect(error.details).toMatchObject({ file: 'config/config_train.json', pointer });
       expect(error.message).toMatch(message);
     }
   });
 
-  it('lists every issue in details, not only the first', () => {
-    const error = configError(() => parseConfigTrain(JSON.stringify({ train: { loss: 1, optimizer: 2 } })));
+  it('a missing section is a warning about the shape, never a rejection, even with strict', () => {
+    const text = JSON.stringify({ ...minimal, train: { ...minimal.train, trainer: undefined } });
+    const document = parseConfigTrain(text, { strict: true });
+    expect(document.findings).toEqual([expect.objectContaining({ severity: 'warning', code: 'MMAR_UNKNOWN_SHAPE', pointer: '/train', message: expect.stringMatching(/no "trainer"/) })]);
+  });
+
+  it('with strict, lists every error in details, not only the first', () => {
+    const error = configError(() => parseConfigTrain(JSON.stringify({ train: { loss: 1, optimizer: 2, dataset: { name: 'D' } } }), { strict: true }));
     const issues = error.details['issues'] as { pointer: string }[];
-    expect(issues.map((i) => i.pointer)).toEqual(expect.arrayContaining(['/train/loss', '/train/optimizer', '/train']));
-    expect(error.message).toMatch(/and \d+ more/);
+    expect(issues.map((i) => i.pointer)).toEqual(['/train/loss', '/train/optimizer']);
+    expect(error.message).toMatch(/and 1 more/);
   });
 
   it('reports malformed JSON with file, line and column', () => {
@@ -153,11 +180,14 @@ describe('bad configurations', () => {
   });
 
   it('checks the environment, evaluation and AIAA shapes', () => {
-    expect(configError(() => parseEnvironment('{"DATA_ROOT": "/d", "DATASET_JSON": "x.json"}')).details).toMatchObject({ pointer: '' });
-    expect(configError(() => parseEnvironment('{"DATA_ROOT": "/d", "DATASET_JSON": "x", "MMAR_CKPT_DIR": "m", "X": [1]}')).details).toMatchObject({ pointer: '/X' });
-    expect(configError(() => parseEnvironment('{"DATA_ROOT": "", "DATASET_JSON": "x", "MMAR_CKPT_DIR": "m"}')).details).toMatchObject({ pointer: '/DATA_ROOT' });
-    expect(configError(() => parseConfigAiaa('{"version": 3, "type": "segmentation", "labels": ["a", 2]}')).details).toMatchObject({ pointer: '/labels/1' });
-    expect(configError(() => parseConfigInference('{"model": {"ts_path": "m.ts"}, "pre_transforms": []}')).message).toMatch(/missing required key "dataset"/);
-    expect(isMedaasError(configError(() => parseConfigValidation('{}')), 'MMAR_INVALID_CONFIG')).toBe(true);
+    const errors = (document: { findings: readonly { severity: string; pointer: string }[] }): string[] => document.findings.filter((f) => f.severity === 'error').map((f) => f.pointer);
+    const warnings = (document: { findings: readonly { severity: string; message: string }[] }): string[] => document.findings.filter((f) => f.severity === 'warning').map((f) => f.message);
+    expect(warnings(parseEnvironment('{"DATA_ROOT": "/d", "DATASET_JSON": "x.json"}'))).toEqual([expect.stringMatching(/no "MMAR_CKPT_DIR"/)]);
+    expect(errors(parseEnvironment('{"DATA_ROOT": "/d", "DATASET_JSON": "x", "MMAR_CKPT_DIR": "m", "X": [1]}'))).toEqual(['/X']);
+    expect(errors(parseEnvironment('{"DATA_ROOT": 3, "DATASET_JSON": "x", "MMAR_CKPT_DIR": "m"}'))).toEqual(['/DATA_ROOT']);
+    expect(errors(parseConfigAiaa('{"version": 3, "type": "segmentation", "labels": ["a", 2]}'))).toEqual(['/labels/1']);
+    expect(warnings(parseConfigInference('{"model": {"ts_path": "m.ts"}, "pre_transforms": []}'))).toEqual(expect.arrayContaining([expect.stringMatching(/no "dataset"/)]));
+    expect(warnings(parseConfigValidation('{}'))).toEqual([expect.stringMatching(/matches neither/)]);
+    expect(isMedaasError(configError(() => parseConfigAiaa('{"type": "segmentation", "labels": [1]}', { strict: true })), 'MMAR_INVALID_CONFIG')).toBe(true);
   });
 });

@@ -49,7 +49,7 @@ describe('configuration edits', () => {
     const text = spleenTrain();
     const edited = editConfig(parseConfigTrain(text), { '/train/dataloader/args/batch_size': 4, '/amp': undefined, '/train/dataloader/args/pin_memory': true });
     expect(edited.value.amp).toBeUndefined();
-    expect(edited.value.train.dataloader.args).toEqual({ batch_size: 4, shuffle: true, num_workers: 4, pin_memory: true });
+    expect(edited.value.train?.dataloader?.args).toEqual({ batch_size: 4, shuffle: true, num_workers: 4, pin_memory: true });
     expect(edited.text).toContain('        "num_workers": 4,\n        "pin_memory": true\n      }');
     expect(edited.text.length).toBe(text.length - '  "amp": true,\n'.length + ',\n        "pin_memory": true'.length);
   });

@@ -5,8 +5,23 @@ import { fileURLToPath } from 'node:url';
 /** The folder of the fixture MMARs. */
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
-/** The fixture MMARs written from NVIDIA's published Clara Train 4 archives, plus a BYOC one. */
-export const MMAR_FIXTURES = ['clara_pt_spleen_ct_segmentation', 'clara_pt_liver_and_tumor_ct_segmentation', 'clara_pt_deepgrow_3d_annotation', 'byoc_segmentation'] as const;
+/**
+ * The fixture MMARs, written by hand in the layouts of NVIDIA's published archives: Clara Train 4
+ * (spleen, liver and tumour, DeepGrow 2-D and 3-D, prostate with training variants and NVFlare federated
+ * configs), Clara Train 3 (TensorFlow spleen with AutoML and federated configs), and archives whose
+ * training is their own (BYOC components, a BYOT trainer, an nnU-Net-style trainer).
+ */
+export const MMAR_FIXTURES = [
+  'clara_pt_spleen_ct_segmentation',
+  'clara_pt_liver_and_tumor_ct_segmentation',
+  'clara_pt_deepgrow_3d_annotation',
+  'clara_pt_deepgrow_2d_annotation',
+  'clara_pt_prostate_mri_segmentation',
+  'clara_ct_seg_spleen_amp',
+  'byoc_segmentation',
+  'byot_spleen_segmentation',
+  'nnunet_spleen_segmentation',
+] as const;
 
 /** Reads a fixture file's text. */
 export function fixtureText(mmar: string, path: string): string {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfigTrain, setEpochs, stringifyConfig } from '@medaas/mmar';
-import { readMmar, validateMmarFolder, writeMmar } from '@medaas/mmar/node';
+import { readMmar, readMmarFiles, validateMmarFolder, writeMmar } from '@medaas/mmar/node';
 import { FIXTURES, MMAR_FIXTURES } from './helpers.js';
 
 const temporary: string[] = [];
@@ -37,17 +37,31 @@ describe('readMmar / writeMmar', () => {
     });
   }
 
-  it('reads configs as text and models as bytes', async () => {
-    const files = await readMmar(join(FIXTURES, 'clara_pt_spleen_ct_segmentation'));
-    expect(typeof files['config/config_train.json']).toBe('string');
-    expect(files['models/model.pt']).toBeInstanceOf(Uint8Array);
-    const without = await readMmar(join(FIXTURES, 'clara_pt_spleen_ct_segmentation'), { include: (p) => !p.startsWith('models/') });
+  it('reads the configurations into the typed model, configs as text and models as bytes', async () => {
+    const archive = await readMmar(join(FIXTURES, 'clara_pt_spleen_ct_segmentation'));
+    expect(archive.generation).toBe('clara4');
+    expect(archive.train?.value.epochs).toBe(1260);
+    expect(archive.environment?.value.DATASET_JSON).toBe('config/dataset_0.json');
+    expect(archive.aiaa?.value.labels).toEqual(['spleen']);
+    expect([...archive.configs.keys()]).toEqual(['config/config_aiaa.json', 'config/config_inference.json', 'config/config_train.json', 'config/config_validation.json', 'config/environment.json']);
+    expect(typeof archive.files['config/config_train.json']).toBe('string');
+    expect(archive.files['models/model.pt']).toBeInstanceOf(Uint8Array);
+    const without = await readMmarFiles(join(FIXTURES, 'clara_pt_spleen_ct_segmentation'), { include: (p) => !p.startsWith('models/') });
     expect(Object.keys(without).some((p) => p.startsWith('models/'))).toBe(false);
+  });
+
+  it('names the file, line and column of a configuration that is not JSON', async () => {
+    const source = await tempDir();
+    await mkdir(join(source, 'config'));
+    await writeFile(join(source, 'config/environment.json'), '{"DATA_ROOT": "/d",\n  "DATASET_JSON": }');
+    await expect(readMmar(source)).rejects.toMatchObject({ code: 'MMAR_INVALID_JSON', details: { file: 'config/environment.json', line: 2, column: 19 } });
+    expect(await validateMmarFolder(source)).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'MMAR_INVALID_JSON', line: 2, column: 19 })]));
   });
 
   it('an edit changes only the edited bytes on disk', async () => {
     const target = await tempDir();
-    const files = await readMmar(join(FIXTURES, 'clara_pt_liver_and_tumor_ct_segmentation'));
+    const archive = await readMmar(join(FIXTURES, 'clara_pt_liver_and_tumor_ct_segmentation'));
+    const files = archive.files;
     const config = setEpochs(parseConfigTrain(files['config/config_train.json'] as string), 50);
     await writeMmar(target, { ...files, 'config/config_train.json': stringifyConfig(config) });
     const before = files['config/config_train.json'] as string;
@@ -61,7 +75,7 @@ describe('readMmar / writeMmar', () => {
     await mkdir(join(source, 'docs'));
     await writeFile(join(source, 'config/environment.json'), '\uFEFF{"DATA_ROOT": "/d"}');
     await writeFile(join(source, 'docs/notes.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
-    const files = await readMmar(source);
+    const files = await readMmarFiles(source);
     expect(files['docs/notes.txt']).toBeInstanceOf(Uint8Array);
     const target = await tempDir();
     await writeMmar(target, files);

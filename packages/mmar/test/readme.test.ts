@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { parseConfigTrain, setEpochs, setLabels, setLearningRate, stringifyConfig, validateMmar, type MmarFiles } from '@medaas/mmar';
+import { setEpochs, setLabels, setLearningRate, validateMmar, withConfig } from '@medaas/mmar';
 import { readMmar, validateMmarFolder, writeMmar } from '@medaas/mmar/node';
 import { FIXTURES, changedLines } from './helpers.js';
 
@@ -11,13 +11,17 @@ afterAll(async () => rm(target, { recursive: true, force: true }));
 
 it('the README quick start: read, edit, validate, write', async () => {
   target = await mkdtemp(join(tmpdir(), 'medaas-mmar-readme-'));
-  const files = await readMmar(join(FIXTURES, 'clara_pt_spleen_ct_segmentation'));
-  let train = parseConfigTrain(files['config/config_train.json'] as string);
-  train = setLearningRate(setEpochs(train, 300), 1e-5);
-  let edited: MmarFiles = { ...files, 'config/config_train.json': stringifyConfig(train) };
+  const archive = await readMmar(join(FIXTURES, 'clara_pt_spleen_ct_segmentation'));
+  expect(archive.generation).toBe('clara4');
+  expect(archive.train?.value.epochs).toBe(1260);
+  expect(archive.aiaa?.value.labels).toEqual(['spleen']);
+  const train = archive.train;
+  if (!train) throw new Error('the spleen MMAR has a training configuration');
+  let edited = withConfig(archive, setLearningRate(setEpochs(train, 300), 1e-5));
   edited = setLabels(edited, ['spleen', 'accessory_spleen']);
+  expect(edited.aiaa?.value.labels).toEqual(['spleen', 'accessory_spleen']);
   expect(validateMmar(edited)).toEqual([]);
-  expect(changedLines(files['config/config_train.json'] as string, edited['config/config_train.json'] as string)).toEqual([
+  expect(changedLines(archive.files['config/config_train.json'] as string, edited.files['config/config_train.json'] as string)).toEqual([
     ['  "epochs": 1260,', '  "epochs": 300,'],
     ['  "learning_rate": 2e-4,', '  "learning_rate": 1e-5,'],
     ['        "out_channels": 2,', '        "out_channels": 3,'],

@@ -7,10 +7,10 @@ describe('{variable} references', () => {
     const train = parseConfigTrain(fixtureText('clara_pt_spleen_ct_segmentation', 'config/config_train.json'));
     const env = parseEnvironment(fixtureText('clara_pt_spleen_ct_segmentation', 'config/environment.json'));
     const resolved = resolveVariables(train.value, variableScope(globalVariables(train.value), env.value)) as typeof train.value;
-    expect(resolved.train.optimizer.args).toEqual({ lr: 0.0002 });
-    expect(resolved.train.trainer.args).toEqual({ max_epochs: 1260 });
-    expect(resolved.train.dataset).toMatchObject({ data_list_file_path: 'config/dataset_0.json', data_file_base_dir: '/workspace/data/Task09_Spleen' });
-    expect(resolved.train.handlers?.[0]).toMatchObject({ disabled: true, args: { load_path: 'models/model.pt' } });
+    expect(resolved.train?.optimizer?.args).toEqual({ lr: 0.0002 });
+    expect(resolved.train?.trainer?.args).toEqual({ max_epochs: 1260 });
+    expect(resolved.train?.dataset).toMatchObject({ data_list_file_path: 'config/dataset_0.json', data_file_base_dir: '/workspace/data/Task09_Spleen' });
+    expect(resolved.train?.handlers?.[0]).toMatchObject({ disabled: true, args: { load_path: 'models/model.pt' } });
     expect(JSON.stringify(resolved)).not.toMatch(/\{[A-Za-z_]\w*\}/);
   });
 

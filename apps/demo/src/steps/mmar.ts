@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { SshSession } from '@medaas/cluster-ssh';
-import { editConfig, parseEnvironment, renderCommands, setLabels, stringifyConfig, type MmarFiles, type MmarIssue } from '@medaas/mmar';
+import { editConfig, renderCommands, setLabels, withConfig, withMmarFiles, type MmarArchive, type MmarIssue } from '@medaas/mmar';
 import { readMmar, validateMmarFolder, writeMmar } from '@medaas/mmar/node';
 
 /** The MMAR the next training job reads, and what validating it found. */
@@ -31,15 +31,12 @@ export async function mmarStep(
   remote: SshSession | undefined,
 ): Promise<MmarResult> {
   // The template holds configs only; the command scripts are rendered for them, so they always match.
-  const configs = await readMmar(TEMPLATE);
-  const template = setLabels({ ...configs, ...renderCommands(configs) }, ['object']);
-  const pointedAt = (dataRoot: string): MmarFiles => {
-    const environment = editConfig(parseEnvironment(template['config/environment.json'] as string), {
-      '/DATA_ROOT': dataRoot,
-      '/DATASET_JSON': `${dataRoot}/dataset_0.json`,
-    });
-    return { ...template, 'config/environment.json': stringifyConfig(environment) };
-  };
+  const read = await readMmar(TEMPLATE);
+  const template = setLabels(withMmarFiles(read, renderCommands(read)), ['object']);
+  const environment = template.environment;
+  if (!environment) throw new Error(`the demo's MMAR template at ${TEMPLATE} has no config/environment.json`);
+  const pointedAt = (dataRoot: string): MmarArchive =>
+    withConfig(template, editConfig(environment, { '/DATA_ROOT': dataRoot, '/DATASET_JSON': `${dataRoot}/dataset_0.json` }));
   // Validated against the local copy of the data: the same files the cluster received.
   const folder = join(outDir, 'mmar');
   await writeMmar(folder, pointedAt(project.folder));
@@ -49,7 +46,7 @@ export async function mmarStep(
     const remoteFiles = pointedAt(project.remoteFolder);
     const staging = join(outDir, 'mmar-for-cluster');
     await writeMmar(staging, remoteFiles);
-    for (const path of Object.keys(remoteFiles)) {
+    for (const path of Object.keys(remoteFiles.files)) {
       await remote.upload(join(staging, path), `${project.remoteFolder}/mmar/${path}`);
       uploaded.push(`${project.remoteFolder}/mmar/${path}`);
     }

@@ -4,6 +4,6 @@
  *
  * @packageDocumentation
  */
-export { readMmar, validateMmarFolder } from './read-mmar.js';
-export type { ReadMmarOptions, ValidateMmarFolderOptions } from './read-mmar.js';
+export { readMmar, readMmarFiles, validateMmarFolder } from './read-mmar.js';
+export type { ReadMmarOptions, ReadMmarFilesOptions, ValidateMmarFolderOptions } from './read-mmar.js';
 export { writeMmar } from './write-mmar.js';

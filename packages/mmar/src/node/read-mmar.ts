@@ -2,15 +2,23 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { throwIfAborted, withCallScope, type CallOptions } from '@medaas/core';
+import type { ParseConfigOptions } from '../environment.js';
 import { MmarError } from '../errors.js';
+import { parseMmar, type MmarArchive } from '../mmar-archive.js';
 import type { MmarFileContent, MmarFiles } from '../mmar-files.js';
 import type { MmarIssue } from '../findings.js';
 import { validateMmar } from '../validate.js';
 
-/** Options of {@link readMmar}. */
-export interface ReadMmarOptions extends CallOptions {
+/** Options of {@link readMmarFiles}. */
+export interface ReadMmarFilesOptions extends CallOptions {
   /** Which files to read, by MMAR-relative POSIX path. Default: all (models included). */
   readonly include?: (path: string) => boolean;
+}
+
+/** Options of {@link readMmar}. */
+export interface ReadMmarOptions extends ReadMmarFilesOptions {
+  /** Throw `MMAR_INVALID_CONFIG` for values Clara cannot use instead of keeping them as findings. Default false. */
+  readonly strict?: ParseConfigOptions['strict'];
 }
 
 const TEXT_EXTENSIONS = /\.(json|sh|txt|md|config|cfg|ini|py|yaml|yml|csv|toml|log)$/i;
@@ -40,16 +48,17 @@ async function walk(root: string, prefix: string, out: string[], signal: AbortSi
  * Reads a whole MMAR folder (config/, commands/, models/, eval/, docs/, resources/, custom/ and anything
  * else in it) into a map from POSIX relative path to content: text for configs, scripts and docs (exact,
  * BOM included), bytes for models and anything that is not UTF-8. Symbolic links are not followed.
+ * Nothing is parsed; {@link readMmar} also reads the configurations into the typed model.
  *
  * @throws {MmarError} `MMAR_IO` when the folder or a file cannot be read; or the signal's reason when aborted.
  * @example
  * ```ts
- * import { readMmar } from '@medaas/mmar/node';
- * const files = await readMmar('/mmars/clara_pt_spleen_ct_segmentation', { include: (p) => !p.startsWith('models/') });
+ * import { readMmarFiles } from '@medaas/mmar/node';
+ * const files = await readMmarFiles('/mmars/clara_pt_spleen_ct_segmentation', { include: (p) => !p.startsWith('models/') });
  * ```
  */
-export async function readMmar(dir: string, options: ReadMmarOptions = {}): Promise<MmarFiles> {
-  return withCallScope('readMmar', options, async (signal) => {
+export async function readMmarFiles(dir: string, options: ReadMmarFilesOptions = {}): Promise<MmarFiles> {
+  return withCallScope('readMmarFiles', options, async (signal) => {
     const files: Record<string, MmarFileContent> = {};
     try {
       const paths: string[] = [];
@@ -66,6 +75,27 @@ export async function readMmar(dir: string, options: ReadMmarOptions = {}): Prom
     }
     return files;
   });
+}
+
+/**
+ * Reads an MMAR folder into the typed model: every file as it is (so `writeMmar` of the unedited archive
+ * writes the same bytes) and every configuration of any Clara generation parsed into its document, with
+ * unknown shapes kept and listed in each document's `findings`.
+ *
+ * @throws {MmarError} `MMAR_IO` when the folder or a file cannot be read; `MMAR_INVALID_JSON` naming the
+ *   file, line and column of a configuration that is not JSON (`validateMmarFolder` reports it instead);
+ *   or the signal's reason when aborted.
+ * @example
+ * ```ts
+ * import { readMmar } from '@medaas/mmar/node';
+ * const archive = await readMmar('/mmars/clara_pt_spleen_ct_segmentation');
+ * archive.train?.value.epochs; // 1260
+ * archive.generation; // 'clara4'
+ * ```
+ */
+export async function readMmar(dir: string, options: ReadMmarOptions = {}): Promise<MmarArchive> {
+  const { strict, ...read } = options;
+  return parseMmar(await readMmarFiles(dir, read), strict === undefined ? {} : { strict });
 }
 
 /** Options of {@link validateMmarFolder}. */
@@ -88,7 +118,7 @@ export interface ValidateMmarFolderOptions extends CallOptions {
  * ```
  */
 export async function validateMmarFolder(dir: string, options: ValidateMmarFolderOptions = {}): Promise<MmarIssue[]> {
-  const files = await readMmar(dir, { ...options, include: (path) => !path.startsWith('models/') && !path.startsWith('eval/') });
+  const files = await readMmarFiles(dir, { ...options, include: (path) => !path.startsWith('models/') && !path.startsWith('eval/') });
   const dataRoot = options.dataRoot === undefined ? undefined : isAbsolute(options.dataRoot) ? options.dataRoot : resolve(dir, options.dataRoot);
   const readText = (path: string): string | undefined => {
     try {

@@ -3,7 +3,8 @@ import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { throwIfAborted, withCallScope, type CallOptions } from '@medaas/core';
 import { MmarError } from '../errors.js';
-import { assertMmarPath, type MmarFiles } from '../mmar-files.js';
+import { mmarFilesOf, type MmarInput } from '../mmar-archive.js';
+import { assertMmarPath } from '../mmar-files.js';
 
 /**
  * Writes a file atomically: the bytes go to a temporary name in the same folder (same file system, so the
@@ -28,17 +29,19 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
  * Every path is checked first, so nothing is written when one would land outside `dir`.
  *
  * @param dir - the MMAR root.
- * @param files - the files by MMAR-relative POSIX path, as `readMmar` returns them.
+ * @param mmar - the archive `readMmar` returned (edited or not), or files by MMAR-relative POSIX path. An
+ *   unedited archive is written back byte for byte.
  * @throws {MmarError} `MMAR_UNSAFE_PATH` for an absolute path or one with `..`; `MMAR_IO` when a file cannot
  *   be written; or the signal's reason when aborted.
  * @example
  * ```ts
  * import { readMmar, writeMmar } from '@medaas/mmar/node';
- * const files = await readMmar(dir);
- * await writeMmar(dir, setLabels(files, ['liver', 'tumor']));
+ * const archive = await readMmar(dir);
+ * await writeMmar(dir, setLabels(archive, ['liver', 'tumor']));
  * ```
  */
-export async function writeMmar(dir: string, files: MmarFiles, options: CallOptions = {}): Promise<void> {
+export async function writeMmar(dir: string, mmar: MmarInput, options: CallOptions = {}): Promise<void> {
+  const files = mmarFilesOf(mmar);
   const paths = Object.keys(files).sort();
   for (const path of paths) assertMmarPath(path);
   await withCallScope('writeMmar', options, async (signal) => {
