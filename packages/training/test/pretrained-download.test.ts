@@ -174,6 +174,31 @@ describe('NGC MMARs with `ngc registry model download-version` on the login node
     expect(running).toBe('');
   });
 
+  it('an old CLI that reports a failed transfer and exits 0 is a failure too; a folder that is no MMAR is incomplete', async () => {
+    const dir = await standIns.folder('ngc-flaky');
+    const flaky = await failure(downloadPretrained(session, ngc(dir, { name: 'nvidia/med/clara_pt_flaky' })));
+    expect(flaky.code).toBe('TRAINING_DOWNLOAD_FAILED');
+    expect(flaky.details['exitCode']).toBe(0);
+    expect(flaky.details['stdoutTail']).toContain('Download status: Failed.');
+    const docs = await failure(downloadPretrained(session, ngc(dir, { name: 'nvidia/med/clara_pt_docs' })));
+    expect(docs.code).toBe('TRAINING_DOWNLOAD_INCOMPLETE');
+    expect(docs.message).toContain('without config/config_train.json, config/environment.json or configs/metadata.json');
+    expect(docs.details['files']).toEqual(['Readme.md', 'license.txt']);
+    expect(await standIns.list(dir)).toEqual([]);
+  });
+
+  it('two downloads of the same model at once: one folder, one of them downloaded: false, nothing left over', async () => {
+    const dir = await standIns.folder('ngc-race');
+    const results = await Promise.all([downloadPretrained(session, ngc(dir)), downloadPretrained(session, ngc(dir))]);
+    expect(results.map((r) => r.downloaded).sort()).toEqual([false, true]);
+    expect(results[0]?.files).toEqual(results[1]?.files);
+    expect(await standIns.list(dir)).toEqual(['clara_pt_spleen_ct_segmentation_v1']);
+    // The same folder name for another model (no org) is refused, with what the folder holds.
+    const other = await failure(downloadPretrained(session, ngc(dir, { name: 'clara_pt_spleen_ct_segmentation' })));
+    expect(other.code).toBe('TRAINING_DESTINATION_EXISTS');
+    expect(other.details['found']).toEqual({ catalog: 'ngc', name: SPLEEN, version: '1' });
+  });
+
   it('a final folder that holds something else is never overwritten: TRAINING_DESTINATION_EXISTS', async () => {
     const dir = await standIns.folder('ngc-occupied');
     await session.exec(sh`mkdir -p ${dir}/clara_pt_spleen_ct_segmentation_v1 && echo mine > ${dir}/clara_pt_spleen_ct_segmentation_v1/notes.txt`, { check: true });
