@@ -26,6 +26,30 @@ export type TrainingLogEvent =
       readonly name: string;
       readonly metric: number;
       readonly epoch: number;
+    }
+  | {
+      /**
+       * An engine started its run: `Engine run resuming from iteration 0, epoch 0 until 100 epochs`, as
+       * PyTorch Ignite logs it under MONAI bundles and Clara 4 (`fromEpoch` > 0 when resuming).
+       */
+      readonly type: 'start';
+      /** `trainer` or `evaluator`, from the logger name (`ignite.engine.engine.SupervisedTrainer`); `trainer` when absent. */
+      readonly engine: 'trainer' | 'evaluator';
+      readonly fromEpoch: number;
+      readonly totalEpochs: number;
+    }
+  | {
+      /** An epoch ended: `Epoch[3] Complete. Time taken: 00:00:18.345`. */
+      readonly type: 'epoch';
+      readonly engine: 'trainer' | 'evaluator';
+      readonly epoch: number;
+      readonly seconds: number;
+    }
+  | {
+      /** An engine's run ended: `Engine run complete. Time taken: 00:05:12.020`. */
+      readonly type: 'complete';
+      readonly engine: 'trainer' | 'evaluator';
+      readonly seconds: number;
     };
 
 /** Why a training job failed, as its log says it. */
@@ -42,6 +66,9 @@ const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf`;
 const ITERATION = new RegExp(String.raw`Epoch:\s*(\d+)\s*/\s*(\d+)\s*,\s*Iter(?:ation)?:\s*(\d+)\s*/\s*(\d+)(.*)$`);
 const EPOCH_METRICS = /Epoch\[(\d+)\]\s*Metrics\s*--\s*(.*)$/;
 const KEY_METRIC = new RegExp(String.raw`Key metric:\s*(\S+)\s+best value:\s*(${NUMBER})\s+at epoch:\s*(\d+)`, 'i');
+const ENGINE_START = /Engine run resuming from iteration\s+\d+,\s*epoch\s+(\d+)\s+until\s+(\d+)\s+epochs/;
+const EPOCH_COMPLETE = /Epoch\[(\d+)\]\s*Complete\.\s*Time taken:\s*(\d+):(\d+):(\d+(?:\.\d+)?)/;
+const RUN_COMPLETE = /Engine run complete\.\s*Time taken:\s*(\d+):(\d+):(\d+(?:\.\d+)?)/;
 const PAIR = new RegExp(String.raw`([A-Za-z_][\w./-]*)\s*[:=]\s*(${NUMBER})(?![\w.])`, 'g');
 
 function numberOf(text: string): number {
@@ -62,10 +89,32 @@ function valuesOf(text: string): Record<string, number> {
   return values;
 }
 
+/** Ignite names its logger after the engine class; evaluators validate, everything else trains. */
+function engineOf(line: string): 'trainer' | 'evaluator' {
+  return /ignite\.engine\.engine\.\w*Evaluator\b/.test(line) ? 'evaluator' : 'trainer';
+}
+
+function secondsOf(hours: string, minutes: string, seconds: string): number {
+  return Number(hours) * 3600 + Number(minutes) * 60 + Number(seconds);
+}
+
+/** The start, epoch-end and run-end lines PyTorch Ignite writes for MONAI bundles and Clara 4. */
+function engineEvent(line: string): TrainingLogEvent | undefined {
+  const start = ENGINE_START.exec(line);
+  if (start) return { type: 'start', engine: engineOf(line), fromEpoch: Number(start[1]), totalEpochs: Number(start[2]) };
+  const epoch = EPOCH_COMPLETE.exec(line);
+  if (epoch) return { type: 'epoch', engine: engineOf(line), epoch: Number(epoch[1]), seconds: secondsOf(epoch[2]!, epoch[3]!, epoch[4]!) };
+  const complete = RUN_COMPLETE.exec(line);
+  if (complete) return { type: 'complete', engine: engineOf(line), seconds: secondsOf(complete[1]!, complete[2]!, complete[3]!) };
+  return undefined;
+}
+
 /**
- * Parses one log line into a typed event, or `undefined` for lines that carry no progress. Leading
- * timestamps and logger names are ignored; Clara Train 3 lines (`Epoch: 1/10, Iter: 2/5 [===] train_loss: 0.5`)
- * parse too.
+ * Parses one log line into a typed event, or `undefined` for lines that carry no progress: MONAI's
+ * `StatsHandler` lines (iterations, epoch metrics, the best key metric) as MONAI bundles and Clara 4 write
+ * them, PyTorch Ignite's engine lines (run start, epoch end, run end, with the engine from the logger
+ * name), and Clara Train 3 lines (`Epoch: 1/10, Iter: 2/5 [===] train_loss: 0.5`). Leading timestamps and
+ * logger names are ignored.
  *
  * @example
  * ```ts
@@ -75,6 +124,8 @@ function valuesOf(text: string): Record<string, number> {
  */
 export function parseTrainingLine(line: string): TrainingLogEvent | undefined {
   if (line.length > 10_000) return undefined;
+  const engine = engineEvent(line);
+  if (engine) return engine;
   const best = KEY_METRIC.exec(line);
   if (best) return { type: 'best', name: best[1]!, metric: numberOf(best[2]!), epoch: Number(best[3]) };
   const iteration = ITERATION.exec(line);

@@ -22,6 +22,7 @@ describe('parsing training logs', () => {
       { type: 'iteration', epoch: 1, totalEpochs: 1260, iteration: 16, totalIterations: 16, loss: 0.8712, values: { train_loss: 0.8712 } },
       { type: 'validation', epoch: 1, name: 'val_acc', metric: 0.9011, values: { val_acc: 0.9011, val_mean_dice: 0.1132 } },
       { type: 'best', name: 'val_mean_dice', metric: 0.1132, epoch: 1 },
+      { type: 'epoch', engine: 'trainer', epoch: 1, seconds: 29 },
       { type: 'iteration', epoch: 20, totalEpochs: 1260, iteration: 16, totalIterations: 16, loss: 0.3104, values: { train_loss: 0.3104 } },
       { type: 'validation', epoch: 20, name: 'val_mean_dice', metric: 0.8845, values: { val_mean_dice: 0.8845 } },
       { type: 'best', name: 'val_mean_dice', metric: 0.8845, epoch: 20 },
@@ -34,8 +35,29 @@ describe('parsing training logs', () => {
     });
     const nan = parseTrainingLine('Epoch: 5/10, Iter: 1/1 -- train_loss: nan');
     expect(nan?.type === 'iteration' && Number.isNaN(nan.loss)).toBe(true);
-    expect(parseTrainingLine('Epoch[3] Complete. Time taken: 00:00:29')).toBeUndefined();
     expect(parseTrainingLine('Epoch[3] Metrics -- ')).toBeUndefined();
+  });
+
+  it('reads the engine lines of a MONAI bundle run: start, epoch ends of trainer and evaluator, run end', () => {
+    // The bundle's logging.conf format: `%(asctime)s - %(name)s - %(levelname)s - %(message)s`.
+    const log = [
+      '2024-03-02 11:00:01,001 - ignite.engine.engine.SupervisedTrainer - INFO - Engine run resuming from iteration 0, epoch 0 until 5 epochs',
+      '2024-03-02 11:00:09,502 - ignite.engine.engine.SupervisedTrainer - INFO - Epoch: 1/5, Iter: 2/2 -- train_loss: 0.7712 ',
+      '2024-03-02 11:00:09,610 - ignite.engine.engine.SupervisedEvaluator - INFO - Engine run resuming from iteration 0, epoch 0 until 1 epochs',
+      '2024-03-02 11:00:12,250 - ignite.engine.engine.SupervisedEvaluator - INFO - Epoch[1] Complete. Time taken: 00:00:02.640',
+      '2024-03-02 11:00:12,251 - ignite.engine.engine.SupervisedEvaluator - INFO - Engine run complete. Time taken: 00:00:02.641',
+      '2024-03-02 11:00:12,260 - ignite.engine.engine.SupervisedTrainer - INFO - Epoch[1] Complete. Time taken: 00:00:11.259',
+      '2024-03-02 11:01:02,000 - ignite.engine.engine.SupervisedTrainer - INFO - Engine run complete. Time taken: 01:00:01.000',
+    ].join('\n');
+    expect(parseTrainingLog(log)).toEqual([
+      { type: 'start', engine: 'trainer', fromEpoch: 0, totalEpochs: 5 },
+      { type: 'iteration', epoch: 1, totalEpochs: 5, iteration: 2, totalIterations: 2, loss: 0.7712, values: { train_loss: 0.7712 } },
+      { type: 'start', engine: 'evaluator', fromEpoch: 0, totalEpochs: 1 },
+      { type: 'epoch', engine: 'evaluator', epoch: 1, seconds: 2.64 },
+      { type: 'complete', engine: 'evaluator', seconds: 2.641 },
+      { type: 'epoch', engine: 'trainer', epoch: 1, seconds: 11.259 },
+      { type: 'complete', engine: 'trainer', seconds: 3601 },
+    ]);
   });
 
   it('parses a log cut into any chunks exactly as the whole log (property)', () => {
@@ -56,13 +78,14 @@ describe('parsing training logs', () => {
   });
 
   it('never throws on hostile text and only yields well-formed events (property)', () => {
-    const piece = fc.constantFrom('Epoch: ', 'Epoch[', '] Metrics -- ', ', Iter: ', '/', ': ', 'Key metric: ', ' best value: ', ' at epoch: ', 'loss', 'nan', 'inf', '1e309', '\n', '\r', '-', '9'.repeat(30));
+    const piece = fc.constantFrom('Engine run resuming from iteration 0, epoch ', ' until ', ' epochs', '] Complete. Time taken: ', 'Engine run complete. Time taken: ', '00:', 'Epoch: ', 'Epoch[', '] Metrics -- ', ', Iter: ', '/', ': ', 'Key metric: ', ' best value: ', ' at epoch: ', 'loss', 'nan', 'inf', '1e309', '\n', '\r', '-', '9'.repeat(30));
     const line = fc.array(fc.oneof(piece, fc.string(), fc.integer().map(String)), { maxLength: 30 }).map((p) => p.join(''));
     fc.assert(
       fc.property(line, (text) => {
         for (const event of parseTrainingLog(text)) {
-          expect(['iteration', 'validation', 'best']).toContain(event.type);
-          expect(Number.isInteger(event.epoch)).toBe(true);
+          expect(['iteration', 'validation', 'best', 'start', 'epoch', 'complete']).toContain(event.type);
+          if ('epoch' in event) expect(Number.isInteger(event.epoch)).toBe(true);
+          if ('seconds' in event) expect(Number.isFinite(event.seconds)).toBe(true);
         }
         expect(() => diagnoseTrainingLog(text)).not.toThrow();
       }),
