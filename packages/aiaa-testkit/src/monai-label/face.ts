@@ -49,8 +49,8 @@ export async function createMonaiLabelFace(context: FaceContext, models: Map<str
   const studies = await folder(options.studies, 'medaas-monai-studies-');
   const app = await folder(options.app, 'medaas-monai-app-');
   const datastore = await LocalDatastore.open(studies, context.clock);
-  const modelStore = await ModelStore.open(models, join(app, 'model'));
   const log = new ServerLog();
+  const modelStore = await ModelStore.open(models, join(app, 'model'), (line) => log.info(line));
   const deps = { datastore, models: modelStore };
   const state: FaceState = {
     context,

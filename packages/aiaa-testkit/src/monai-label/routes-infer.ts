@@ -27,7 +27,7 @@ export function inferRoutes(state: FaceState): Route[] {
           throw new MonaiProblem(422, [{ loc: ['query', 'output'], msg: `value is not a valid enumeration member; permitted: ${OUTPUTS.map((o) => `'${o}'`).join(', ')}`, type: 'type_error.enum' }]);
         }
         if (!file && !imageId && !sessionId) throw new MonaiProblem(500, 'Neither Image nor File not Session ID input is provided');
-        const model = state.models.get(name);
+        const model = await state.models.fresh(name);
         if (!model || state.models.isBroken(name)) throw new InternalFailure(`Inference Task is not Initialized. There is no model '${name}' available`);
         const started = performance.now();
         try {
