@@ -20,7 +20,8 @@ export const BUNDLE_PATHS = {
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 /**
- * The text of a bundle file, decoding bytes as UTF-8, or undefined when the file is absent.
+ * The text of a bundle file, decoding bytes as UTF-8, or undefined when the file is absent (or is neither
+ * text nor bytes).
  *
  * @example
  * ```ts
@@ -29,8 +30,9 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
  */
 export function bundleText(files: BundleFiles, path: string): string | undefined {
   if (!Object.hasOwn(files, path)) return undefined;
-  const content = files[path];
-  return typeof content === 'string' ? content : content === undefined ? undefined : decoder.decode(content);
+  const content: unknown = files[path];
+  if (typeof content === 'string') return content;
+  return content instanceof Uint8Array ? decoder.decode(content) : undefined;
 }
 
 /**

@@ -41,7 +41,7 @@ export interface ResolveBundleOptions {
  *
  * @param files - the bundle by POSIX relative path, as `readBundle` returns it.
  * @throws {MmarError} `MMAR_INVALID_JSON` / `MMAR_INVALID_YAML` (with file, line and column) for a configuration
- *   that does not parse. `validateBundle` takes the files too and reports those as findings instead.
+ *   that does not parse; `MMAR_INVALID_ARGUMENT` for content that is neither a string nor bytes. `validateBundle` takes the files too and reports those as findings instead.
  * @example
  * ```ts
  * const bundle = parseBundle(files);
@@ -53,7 +53,9 @@ export function parseBundle(files: BundleFiles): Bundle {
   const configs = new Map<string, BundleConfigDocument>();
   for (const path of Object.keys(files).sort()) {
     if (!path.startsWith('configs/') || bundleConfigFormat(path) === undefined) continue;
-    configs.set(path, parseBundleConfig(bundleText(files, path) as string, { file: path }));
+    const text = bundleText(files, path);
+    if (text === undefined) throw new MmarError('MMAR_INVALID_ARGUMENT', `${path}: the content is neither text nor bytes`, { details: { file: path } });
+    configs.set(path, parseBundleConfig(text, { file: path }));
   }
   return assembleBundle(files, configs);
 }

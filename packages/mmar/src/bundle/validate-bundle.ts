@@ -132,19 +132,23 @@ function checkClassCounts(bundle: Bundle, resolution: BundleResolution, drafts: 
   }
 }
 
-function parseTolerant(files: BundleFiles, drafts: IssueDraft[], positions: MmarIssue[]): Map<string, BundleConfigDocument> {
+function parseTolerant(files: BundleFiles, positions: MmarIssue[]): Map<string, BundleConfigDocument> {
   const configs = new Map<string, BundleConfigDocument>();
   for (const path of Object.keys(files).sort()) {
     if (!path.startsWith('configs/') || bundleConfigFormat(path) === undefined) continue;
+    const text = bundleText(files, path);
+    if (text === undefined) {
+      positions.push({ severity: 'error', code: 'MMAR_INVALID_CONFIG', file: path, pointer: '', message: `${path}: the content is neither text nor bytes` });
+      continue;
+    }
     try {
-      configs.set(path, parseBundleConfig(bundleText(files, path) as string, { file: path }));
+      configs.set(path, parseBundleConfig(text, { file: path }));
     } catch (error) {
       if (!isMedaasError(error, 'MMAR_INVALID_JSON') && !isMedaasError(error, 'MMAR_INVALID_YAML')) throw error;
       const details = error.details as { line?: number; column?: number };
       positions.push({ severity: 'error', code: error.code, file: path, pointer: '', message: error.message, ...(details.line === undefined ? {} : { line: details.line, column: details.column as number }) });
     }
   }
-  void drafts;
   return configs;
 }
 
@@ -166,7 +170,7 @@ export function validateBundle(bundle: Bundle | BundleFiles, options: ValidateBu
   const drafts: IssueDraft[] = [];
   const parseIssues: MmarIssue[] = [];
   const isBundle = (value: Bundle | BundleFiles): value is Bundle => 'configs' in value && value.configs instanceof Map && 'files' in value;
-  const parsed = isBundle(bundle) ? bundle : assembleBundle(bundle, parseTolerant(bundle, drafts, parseIssues));
+  const parsed = isBundle(bundle) ? bundle : assembleBundle(bundle, parseTolerant(bundle, parseIssues));
   const broken = new Set(parseIssues.map((i) => i.file));
   checkMetadata(parsed, drafts);
   if (!parsed.trainConfig && !parsed.inferenceConfig && !broken.size) {
