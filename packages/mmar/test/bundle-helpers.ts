@@ -24,7 +24,7 @@ export function bundleFixture(name: string): Record<string, string> {
 
 /**
  * A line diff of two texts (longest common subsequence): the lines only in `before` as `-line` and the lines
- * only in `after` as `+line`, in order.
+ * only in `after` as `+line`, in order (a removed line before the line that replaces it).
  */
 export function lineDiff(before: string, after: string): string[] {
   const a = before.split('\n');
@@ -42,8 +42,8 @@ export function lineDiff(before: string, after: string): string[] {
     if (i < a.length && j < b.length && a[i] === b[j]) {
       i++;
       j++;
-    } else if (j < b.length && (i === a.length || ((lcs[i] as number[])[j + 1] as number) >= ((lcs[i + 1] as number[])[j] as number))) out.push(`+${b[j++] as string}`);
-    else out.push(`-${a[i++] as string}`);
+    } else if (i < a.length && (j === b.length || ((lcs[i + 1] as number[])[j] as number) >= ((lcs[i] as number[])[j + 1] as number))) out.push(`-${a[i++] as string}`);
+    else out.push(`+${b[j++] as string}`);
   }
   return out;
 }

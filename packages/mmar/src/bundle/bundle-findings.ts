@@ -19,7 +19,7 @@ export interface IssueDraft {
   readonly message: string;
 }
 
-/** Turns drafts into findings with line and column, one per distinct finding, in a stable order. */
+/** Turns drafts into findings with line and column, one per distinct finding, ordered by file and position. */
 export function toIssues(drafts: readonly IssueDraft[], configs: ReadonlyMap<string, BundleConfigDocument>, fallbackFile: string): MmarIssue[] {
   const seen = new Set<string>();
   const out: MmarIssue[] = [];
@@ -28,14 +28,20 @@ export function toIssues(drafts: readonly IssueDraft[], configs: ReadonlyMap<str
     const pointer = draft.location?.pointer ?? '';
     const via = draft.location?.via ? ` (copied by the macro at ${draft.location.via.file}${draft.location.via.pointer || ''})` : '';
     const message = draft.message + via;
-    const key = `${draft.code}\0${file}\0${pointer}\0${message}`;
+    // The same finding reached through another run (or through the macro that copied it) is one finding.
+    const key = `${draft.code}\0${file}\0${pointer}\0${draft.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const document = configs.get(file);
     const position = document ? (bundleConfigPosition(document, pointer) ?? bundleConfigPosition(document, parentPointer(pointer))) : undefined;
     out.push({ severity: draft.severity, code: draft.code, file, pointer, message, ...(position ?? {}) });
   }
-  return out;
+  const order = (i: MmarIssue): [string, number, number] => [i.file, i.line ?? 0, i.column ?? 0];
+  return out.sort((a, b) => {
+    const [fa, la, ca] = order(a);
+    const [fb, lb, cb] = order(b);
+    return fa < fb ? -1 : fa > fb ? 1 : la - lb || ca - cb;
+  });
 }
 
 /** The pointer one level up; used when a finding is about a key that is missing. */

@@ -179,7 +179,9 @@ export function validateBundle(bundle: Bundle | BundleFiles, options: ValidateBu
   for (const [path, document] of parsed.configs) {
     if (!isRunnableConfig(path, document)) continue;
     const stack = bundleConfigStack(parsed.configs, path);
-    if (stack.some((file) => broken.has(file))) continue;
+    // A run that reads (or copies from) a file that does not parse is not checked further: its parse finding says why.
+    const copiesFromBroken = (file: string): boolean => [...broken].some((b) => parsed.configs.get(file)?.text.includes(`%${b}`) === true);
+    if (stack.some((file) => broken.has(file) || copiesFromBroken(file))) continue;
     const resolution = resolveBundle(parsed, { configFiles: stack, ...(options.overrides ? { overrides: options.overrides } : {}) });
     drafts.push(...resolution.drafts);
     checkComponents(resolution, drafts);
