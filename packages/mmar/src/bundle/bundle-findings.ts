@@ -11,8 +11,8 @@ export interface BundleLocation {
   readonly via?: BundleLocation;
 }
 
-/** A finding before its line and column are looked up. */
-export interface IssueDraft {
+/** A finding of a resolved run before its line and column are looked up (`validateBundle` turns these into `MmarIssue`s). */
+export interface BundleIssueDraft {
   readonly severity: MmarIssue['severity'];
   readonly code: MmarIssueCode;
   readonly location: BundleLocation | undefined;
@@ -20,7 +20,7 @@ export interface IssueDraft {
 }
 
 /** Turns drafts into findings with line and column, one per distinct finding, ordered by file and position. */
-export function toIssues(drafts: readonly IssueDraft[], configs: ReadonlyMap<string, BundleConfigDocument>, fallbackFile: string): MmarIssue[] {
+export function toIssues(drafts: readonly BundleIssueDraft[], configs: ReadonlyMap<string, BundleConfigDocument>, fallbackFile: string): MmarIssue[] {
   const seen = new Set<string>();
   const out: MmarIssue[] = [];
   for (const draft of drafts) {

@@ -1,7 +1,7 @@
 import type { JsonValue } from '../json-edit.js';
 import { jsonPointer } from '../json-pointer.js';
 import type { BundleConfigDocument } from './bundle-config.js';
-import type { BundleLocation, IssueDraft } from './bundle-findings.js';
+import type { BundleLocation, BundleIssueDraft } from './bundle-findings.js';
 import { normalizeBundlePath } from './bundle-files.js';
 import { absolutizeIds, childId, idPointer, joinBundleId, splitBundleId, splitMacro } from './ids.js';
 import { cloneJson, defineKey, isPlainObject, valueAtPath } from './plain-values.js';
@@ -40,7 +40,7 @@ export class Origins {
 export interface MergedConfig {
   readonly root: Record<string, unknown>;
   readonly origins: Origins;
-  readonly issues: IssueDraft[];
+  readonly issues: BundleIssueDraft[];
 }
 
 /** What to merge. */
@@ -74,7 +74,7 @@ function countNodes(value: unknown, limit: number): number {
 export function mergeConfigs(input: MergeInput): MergedConfig {
   const root: Record<string, unknown> = {};
   const origins = new Origins();
-  const issues: IssueDraft[] = [];
+  const issues: BundleIssueDraft[] = [];
   origins.set('', { file: input.files[0]?.file ?? '<overrides>', pointer: '' });
 
   const setAt = (key: string, value: unknown, location: BundleLocation): void => {

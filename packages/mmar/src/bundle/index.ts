@@ -12,7 +12,7 @@ export { parseBundle, resolveBundle } from './bundle.js';
 export type { Bundle, ResolveBundleOptions } from './bundle.js';
 export { BUNDLE_PATHS, bundleText, normalizeBundlePath, assertBundlePath } from './bundle-files.js';
 export type { BundleFiles } from './bundle-files.js';
-export type { BundleLocation } from './bundle-findings.js';
+export type { BundleLocation, BundleIssueDraft } from './bundle-findings.js';
 export { bundleMetadataView } from './metadata.js';
 export type { BundleMetadata, BundleTensorFormat } from './metadata.js';
 export type { BundleResolution, BundleComponent, BundleExpression, BundleReference } from './resolution.js';

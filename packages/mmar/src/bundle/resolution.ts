@@ -1,6 +1,6 @@
 import { MmarError } from '../errors.js';
 import type { JsonValue } from '../json-edit.js';
-import type { IssueDraft, BundleLocation } from './bundle-findings.js';
+import type { BundleIssueDraft, BundleLocation } from './bundle-findings.js';
 import { mergeConfigs, type MergedConfig, type MergeInput } from './config-merge.js';
 import { childId, isWholeReference, referencedIds, splitBundleId } from './ids.js';
 import { isPlainObject, valueAtPath } from './plain-values.js';
@@ -56,7 +56,7 @@ export interface BundleResolution {
   readonly expressions: readonly BundleExpression[];
   readonly references: readonly BundleReference[];
   /** What was wrong while merging and following references (dangling ids, cycles, missing macro files). */
-  readonly drafts: readonly IssueDraft[];
+  readonly drafts: readonly BundleIssueDraft[];
   /** Whether an id exists. */
   has(id: string): boolean;
   /** The value at an id with references left as written. */
@@ -124,12 +124,12 @@ function walk(merged: MergedConfig): Walked {
  * Finds reference cycles with an iterative depth-first search over "needs" edges: a container needs its
  * children, a string needs the ids it refers to. Each cycle is reported once, at a referring string.
  */
-function findCycles(walked: Walked, merged: MergedConfig): IssueDraft[] {
+function findCycles(walked: Walked, merged: MergedConfig): BundleIssueDraft[] {
   const needs = new Map<string, string[]>();
   for (const ref of walked.references) if (ref.exists) needs.set(ref.from, [...(needs.get(ref.from) ?? []), ref.to]);
   const edges = (id: string): string[] => [...(walked.children.get(id) ?? []), ...(needs.get(id) ?? [])];
   const state = new Map<string, 1 | 2>();
-  const drafts: IssueDraft[] = [];
+  const drafts: BundleIssueDraft[] = [];
   const reported = new Set<string>();
   for (const start of walked.children.get('') ?? []) {
     if (state.has(start)) continue;
@@ -170,7 +170,7 @@ export type ResolveInput = MergeInput & { readonly overrides?: Readonly<Record<s
 export function buildResolution(input: ResolveInput): BundleResolution {
   const merged = mergeConfigs(input);
   const walked = walk(merged);
-  const drafts: IssueDraft[] = [...merged.issues];
+  const drafts: BundleIssueDraft[] = [...merged.issues];
   for (const ref of walked.references) {
     if (!ref.exists) {
       const what = ref.kind === 'expression' ? `the expression at "${ref.from}" refers to "@${ref.to}"` : `"@${ref.to}"`;

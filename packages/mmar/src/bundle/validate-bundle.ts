@@ -5,7 +5,7 @@ import { jsonPointer } from '../json-pointer.js';
 import { assembleBundle, resolveBundle, type Bundle } from './bundle.js';
 import { bundleConfigFormat, parseBundleConfig, type BundleConfigDocument } from './bundle-config.js';
 import { BUNDLE_PATHS, bundleText, type BundleFiles } from './bundle-files.js';
-import { toIssues, type IssueDraft } from './bundle-findings.js';
+import { toIssues, type BundleIssueDraft } from './bundle-findings.js';
 import { classCountSites } from './class-count.js';
 import { childId } from './ids.js';
 import { isPlainObject } from './plain-values.js';
@@ -46,7 +46,7 @@ const COMPONENT_KEYS = new Set(['network_def', 'optimizer', 'loss', 'inferer', '
 /** Keys whose list items, when objects, must be components. */
 const COMPONENT_LIST_KEYS = new Set(['transforms', 'handlers', 'train_handlers', 'val_handlers']);
 
-function checkMetadata(bundle: Bundle, drafts: IssueDraft[]): void {
+function checkMetadata(bundle: Bundle, drafts: BundleIssueDraft[]): void {
   const document = bundle.configs.get(BUNDLE_PATHS.metadata);
   const file = BUNDLE_PATHS.metadata;
   if (!document) {
@@ -74,7 +74,7 @@ function checkMetadata(bundle: Bundle, drafts: IssueDraft[]): void {
   }
 }
 
-function checkComponents(resolution: BundleResolution, drafts: IssueDraft[]): void {
+function checkComponents(resolution: BundleResolution, drafts: BundleIssueDraft[]): void {
   const stack: { id: string; key: string; value: unknown; inList: boolean }[] = Object.entries(resolution.root).map(([id, value]) => ({ id, key: id, value, inList: false }));
   while (stack.length > 0) {
     const { id, key, value, inList } = stack.pop() as (typeof stack)[number];
@@ -103,7 +103,7 @@ function checkComponents(resolution: BundleResolution, drafts: IssueDraft[]): vo
   }
 }
 
-function checkDataPaths(resolution: BundleResolution, fileExists: (path: string) => boolean, drafts: IssueDraft[]): void {
+function checkDataPaths(resolution: BundleResolution, fileExists: (path: string) => boolean, drafts: BundleIssueDraft[]): void {
   for (const id of DATA_PATH_IDS) {
     if (!resolution.has(id)) continue;
     const path = staticValue(resolution, id);
@@ -118,7 +118,7 @@ function checkDataPaths(resolution: BundleResolution, fileExists: (path: string)
   }
 }
 
-function checkClassCounts(bundle: Bundle, resolution: BundleResolution, drafts: IssueDraft[]): void {
+function checkClassCounts(bundle: Bundle, resolution: BundleResolution, drafts: BundleIssueDraft[]): void {
   const channels = bundle.metadata?.channels.length ?? 0;
   if (channels === 0) return;
   for (const site of classCountSites(resolution)) {
@@ -167,7 +167,7 @@ function parseTolerant(files: BundleFiles, positions: MmarIssue[]): Map<string, 
  * ```
  */
 export function validateBundle(bundle: Bundle | BundleFiles, options: ValidateBundleOptions = {}): MmarIssue[] {
-  const drafts: IssueDraft[] = [];
+  const drafts: BundleIssueDraft[] = [];
   const parseIssues: MmarIssue[] = [];
   const isBundle = (value: Bundle | BundleFiles): value is Bundle => 'configs' in value && value.configs instanceof Map && 'files' in value;
   const parsed = isBundle(bundle) ? bundle : assembleBundle(bundle, parseTolerant(bundle, parseIssues));
