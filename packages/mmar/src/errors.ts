@@ -27,12 +27,6 @@ export type MmarErrorCode =
   /** A MONAI bundle `@id` reference or `%` macro leads back to itself; `details` has `file`, `pointer` and `cycle` (the ids in order). */
   | 'MMAR_REFERENCE_CYCLE'
   /** A MONAI bundle `@id` reference or `%` macro names an id (or file) that does not exist; `details` has `file`, `pointer` and `id`. */
-  | 'MMAR_DANGLING_REFERENCE'
-  /** A YAML text does not parse (tabs as indentation, a duplicate key, bad syntax); `details` has `file`, `line`, `column` and `offset`. */
-  | 'MMAR_INVALID_YAML'
-  /** A MONAI bundle `@id` reference or `%` macro leads back to itself; `details` has `file`, `pointer` and `cycle` (the ids in order). */
-  | 'MMAR_REFERENCE_CYCLE'
-  /** A MONAI bundle `@id` reference or `%` macro names an id (or file) that does not exist; `details` has `file`, `pointer` and `id`. */
   | 'MMAR_DANGLING_REFERENCE';
 
 /**

@@ -30,16 +30,6 @@ export type MmarIssueCode =
   /** A bundle component (an object with `_disabled_`, `_requires_`, `_mode_`, or one in a `transforms` / `handlers` list) has no `_target_`, or an empty one. */
   | 'MMAR_MISSING_TARGET'
   /** A bundle data path (`dataset_dir`, `data_list_file_path`, `datalist`...) names a file or folder that does not exist. */
-  | 'MMAR_DATA_PATH_MISSING'
-  /** A YAML file does not parse (tabs as indentation, a duplicate key, bad syntax); `line` and `column` say where. */
-  | 'MMAR_INVALID_YAML'
-  /** A bundle `@id` reference or `%` macro names an id that no configuration of its run defines. */
-  | 'MMAR_DANGLING_REFERENCE'
-  /** Bundle `@id` references or `%` macros that lead back to themselves (MONAI fails on them at start-up). */
-  | 'MMAR_REFERENCE_CYCLE'
-  /** A bundle component (an object with `_disabled_`, `_requires_`, `_mode_`, or one in a `transforms` / `handlers` list) has no `_target_`, or an empty one. */
-  | 'MMAR_MISSING_TARGET'
-  /** A bundle data path (`dataset_dir`, `data_list_file_path`, `datalist`...) names a file or folder that does not exist. */
   | 'MMAR_DATA_PATH_MISSING';
 
 /** One finding of {@link validateMmar}: what is wrong, and exactly where. */
