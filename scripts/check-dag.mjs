@@ -6,8 +6,8 @@ import { join } from 'node:path';
 const ALLOWED = {
   '@medaas/core': [],
   '@medaas/aiaa-testkit': ['@medaas/core', '@medaas/nifti-io'],
-  // docs/adr/0201-training-package.md
-  '@medaas/training': ['@medaas/core', '@medaas/cluster-ssh', '@medaas/aiaa-client', '@medaas/nifti-io'],
+  // docs/adr/0201-training-package.md, docs/adr/0202-training-reads-model-archives.md
+  '@medaas/training': ['@medaas/core', '@medaas/cluster-ssh', '@medaas/aiaa-client', '@medaas/nifti-io', '@medaas/mmar'],
 };
 const root = new URL('..', import.meta.url).pathname;
 let problems = 0;

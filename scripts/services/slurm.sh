@@ -72,10 +72,21 @@ ReturnToService=2
 MpiDefault=none
 SchedulerParameters=sched_interval=5
 KillWait=5
-NodeName=localhost CPUs=$(nproc) RealMemory=1000 State=UNKNOWN
+GresTypes=gpu
+NodeName=localhost CPUs=$(nproc) RealMemory=1000 Gres=gpu:2 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 CONF
 )
+# Two pretend GPUs (harmless character devices as their files): jobs can ask for GPUs (--gres=gpu:N) as
+# on a GPU cluster; the training commands of the tests are stand-ins that need no GPU.
+gres=/etc/slurm/gres.conf
+want_gres='AutoDetect=off
+NodeName=localhost Name=gpu File=/dev/null
+NodeName=localhost Name=gpu File=/dev/zero'
+if [ ! -f "$gres" ] || [ "$(cat "$gres")" != "$want_gres" ]; then
+  printf '%s\n' "$want_gres" > "$gres"
+  rm -f "$conf"  # a changed GRES needs fresh daemons too
+fi
 if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$want" ]; then
   printf '%s\n' "$want" > "$conf"
   # A changed configuration needs fresh daemons: stop them and wait until they are gone (slurmctld saves

@@ -3,9 +3,9 @@ import { renderJobScript, type JobSpec } from '../src/index.js';
 import { pbsAdapter } from '../src/pbs.js';
 import { slurmAdapter } from '../src/slurm.js';
 
-// GPUs and modules cannot run on the GPU-less test node (a real Slurm refuses an unknown gres there), so their
-// directives are checked as the arguments the adapters pass to sbatch and qsub; the other fields are checked
-// by the real Slurm in slurm.test.ts.
+// Four GPUs, two nodes and modules are more than the single test node has (two pretend GPUs, no module
+// system), so these directives are checked as the arguments the adapters pass to sbatch and qsub; the real
+// Slurm runs GPU jobs in the training tests (packages/training/test/bundle-training.test.ts).
 const spec: JobSpec = {
   name: 'aiaa',
   script: 'start_aas.sh --port "$MEDAAS_PORT"',

@@ -1,5 +1,7 @@
 import type { CallOptions } from '@medaas/core';
 import type { AiaaClient, AiaaModel, AiaaModelConfig } from '@medaas/aiaa-client';
+import type { SshSession } from '@medaas/cluster-ssh';
+import { deployBundle, type DeployBundleOptions, type DeployedBundle } from './deploy-bundle.js';
 import { TrainingError } from './errors.js';
 
 /** Options of {@link deployModel}. */
@@ -24,7 +26,24 @@ export interface DeployModelOptions extends CallOptions {
  * const model = await deployModel(client, 'spleen_finetuned', { config: configAiaaText, weights: modelBytes });
  * ```
  */
-export async function deployModel(client: AiaaClient, name: string, options: DeployModelOptions): Promise<AiaaModel> {
+export function deployModel(client: AiaaClient, name: string, options: DeployModelOptions): Promise<AiaaModel>;
+/**
+ * Places a MONAI bundle where a MONAI Label server loads it (`<appDir>/model/<name>/` on the cluster),
+ * the same as {@link deployBundle}.
+ *
+ * @throws {TrainingError} `TRAINING_INVALID_OPTIONS`, `TRAINING_DEPLOY_FAILED` (see {@link deployBundle}).
+ * @example
+ * ```ts
+ * await deployModel(session, 'spleen_ct_segmentation', { bundleDir: training.dir, appDir: '/shared/apps/monaibundle', server });
+ * ```
+ */
+export function deployModel(session: SshSession, name: string, options: DeployBundleOptions): Promise<DeployedBundle>;
+export function deployModel(target: AiaaClient | SshSession, name: string, options: DeployModelOptions | DeployBundleOptions): Promise<AiaaModel | DeployedBundle> {
+  if ('bundleDir' in options) return deployBundle(target as SshSession, name, options);
+  return deployAiaaModel(target as AiaaClient, name, options);
+}
+
+async function deployAiaaModel(client: AiaaClient, name: string, options: DeployModelOptions): Promise<AiaaModel> {
   const call = { signal: options.signal, timeoutMs: options.timeoutMs };
   try {
     await client.putModel(name, { config: options.config, weights: options.weights, ...(options.weightsFileName ? { weightsFileName: options.weightsFileName } : {}) }, call);

@@ -1,9 +1,10 @@
 /**
- * Closes the annotation loop: training, fine-tuning and multi-GPU jobs from an MMAR through the
- * `@medaas/cluster-ssh` schedulers (Slurm, PBS, local), typed progress events parsed from the job log,
- * failure reasons (out of memory, missing data, bad config), results collection, deploying the trained
- * model to an AIAA server through its admin API, and `runTrainingLoop`, the whole loop with Dice before and
- * after.
+ * Closes the annotation loop: training, fine-tuning, multi-GPU, evaluation and export jobs from a Clara
+ * MMAR or a MONAI bundle through the `@medaas/cluster-ssh` schedulers (Slurm, PBS, local), typed progress
+ * events parsed from the job log, failure reasons (out of memory, missing data, bad config), results
+ * collection, pretrained models downloaded on the cluster (NGC, the MONAI model zoo), deploying the
+ * trained model to an AIAA server or a bundle to a MONAI Label app, and `runTrainingLoop`, the whole loop
+ * with Dice before and after.
  *
  * @packageDocumentation
  */
@@ -11,14 +12,17 @@ export { TrainingError } from './errors.js';
 export type { TrainingErrorCode } from './errors.js';
 export { parseTrainingLine, parseTrainingLog, createTrainingLogParser, diagnoseTrainingLog } from './log-events.js';
 export type { TrainingLogEvent, TrainingLogParser, TrainingFailure, TrainingFailureReason } from './log-events.js';
-export { renderTrainingScript, trainingJobSpec, checkTrainingOptions } from './training-script.js';
-export type { TrainingMode, TrainingContainer, TrainingScriptOptions } from './training-script.js';
+export { renderTrainingScript, trainingJobSpec, checkTrainingOptions, isBundleTraining, archiveDirOf } from './training-script.js';
+export type { TrainingMode, TrainingContainer, TrainingScriptOptions, CommonTrainingScriptOptions, MmarTrainingScriptOptions } from './training-script.js';
+export type { BundleScriptOptions } from './bundle-script.js';
 export { submitTraining, watchTraining, collectResults, failureOf } from './training-job.js';
-export type { SubmitTrainingOptions, TrainingJob, TrainingEvent, WatchTrainingOptions, TrainingResults } from './training-job.js';
+export type { SubmitTrainingOptions, SubmitTrainingExtras, TrainingJob, TrainingEvent, WatchTrainingOptions, TrainingResults } from './training-job.js';
 export { jobFiles } from './job-files.js';
 export type { JobFiles } from './job-files.js';
 export { deployModel } from './deploy.js';
 export type { DeployModelOptions } from './deploy.js';
+export { deployBundle } from './deploy-bundle.js';
+export type { DeployBundleOptions, DeployedBundle } from './deploy-bundle.js';
 export { maskDice } from './dice.js';
 export { runTrainingLoop } from './loop.js';
 export type { TrainingLoopOptions, TrainingLoopResult } from './loop.js';
@@ -28,8 +32,8 @@ export { checkPretrainedOptions } from './pretrained/pretrained-options.js';
 export type { DownloadPretrainedOptions, PretrainedCatalog, PretrainedRead, PretrainedPlan } from './pretrained/pretrained-options.js';
 export { zooChecksum } from './pretrained/checksum.js';
 export type { PretrainedChecksum, ChecksumAlgorithm } from './pretrained/checksum.js';
-export { pretrainedKindOf } from './pretrained/archive-kind.js';
-export type { PretrainedKind, PretrainedFiles } from './pretrained/archive-kind.js';
+export { pretrainedKindOf, typedArchive } from './pretrained/archive-kind.js';
+export type { PretrainedKind, PretrainedFiles, PretrainedArchive } from './pretrained/archive-kind.js';
 export { parseToolProgress } from './pretrained/tool-progress.js';
 export type { ToolProgress } from './pretrained/tool-progress.js';
 export { catalogCommand } from './pretrained/catalog-run.js';

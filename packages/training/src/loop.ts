@@ -6,7 +6,7 @@ import { maskDice } from './dice.js';
 import { TrainingError } from './errors.js';
 import { jobFiles } from './job-files.js';
 import { collectResults, submitTraining, watchTraining, type TrainingEvent, type TrainingJob, type TrainingResults } from './training-job.js';
-import type { TrainingScriptOptions } from './training-script.js';
+import type { MmarTrainingScriptOptions } from './training-script.js';
 
 /** Options of {@link runTrainingLoop}. */
 export interface TrainingLoopOptions extends CallOptions {
@@ -21,7 +21,7 @@ export interface TrainingLoopOptions extends CallOptions {
   /** Its validated (reference) mask, NIfTI bytes; the Dice figures are measured against it. */
   readonly reference: Uint8Array | Blob;
   /** What the job runs: a command (`{mmar}` is the MMAR folder, e.g. the testkit `fit` trainer) or Clara's scripts. */
-  readonly trainer: Omit<TrainingScriptOptions, 'mmarDir'>;
+  readonly trainer: Omit<MmarTrainingScriptOptions, 'mmarDir'>;
   /** Scheduler options of the training job. */
   readonly job?: Omit<JobSpec, 'script' | 'name'> & { readonly name?: string };
   /** The model segmented with first. Default: the server's first `segmentation` model. */
@@ -40,7 +40,7 @@ export interface TrainingLoopOptions extends CallOptions {
    * for Clara's scripts (a trainer without `command`), with the trainer's container; off for a `command`
    * trainer, whose model is deployed as it is. Give options (e.g. another container) to run it differently.
    */
-  readonly export?: boolean | Omit<TrainingScriptOptions, 'mmarDir' | 'mode' | 'command'>;
+  readonly export?: boolean | Omit<MmarTrainingScriptOptions, 'mmarDir' | 'mode' | 'command'>;
 }
 
 /** What {@link runTrainingLoop} measured and made. */
@@ -128,7 +128,7 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
 }
 
 /** The export step's options, or undefined when the loop deploys the trained model as it is. */
-function exportStep(options: TrainingLoopOptions): Omit<TrainingScriptOptions, 'mmarDir' | 'mode' | 'command'> | undefined {
+function exportStep(options: TrainingLoopOptions): Omit<MmarTrainingScriptOptions, 'mmarDir' | 'mode' | 'command'> | undefined {
   const choice = options.export ?? options.trainer.command === undefined;
   if (choice === false) return undefined;
   if (choice !== true) return choice;

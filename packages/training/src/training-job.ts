@@ -3,23 +3,31 @@ import type { Job, JobSpec, JobStatus, Scheduler } from '@medaas/cluster-ssh';
 import { TrainingError } from './errors.js';
 import { jobFiles } from './job-files.js';
 import { createTrainingLogParser, diagnoseTrainingLog, type TrainingFailure, type TrainingLogEvent } from './log-events.js';
-import { trainingJobSpec, type TrainingMode, type TrainingScriptOptions } from './training-script.js';
+import { archiveDirOf, isBundleTraining, trainingJobSpec, type TrainingMode, type TrainingScriptOptions } from './training-script.js';
 
-/** Options of {@link submitTraining}. */
-export interface SubmitTrainingOptions extends TrainingScriptOptions, CallOptions {
+/** The options of {@link submitTraining} besides the script's. */
+export interface SubmitTrainingExtras extends CallOptions {
   /** Scheduler options (partition, account, walltime, modules, CPUs, memory, name...); the script is rendered. */
   readonly job?: Omit<JobSpec, 'script' | 'name'> & { readonly name?: string };
-  /** The MMAR's checkpoint folder (`MMAR_CKPT_DIR`), relative to the MMAR. Default `models`. */
+  /** The checkpoint folder (`MMAR_CKPT_DIR`, a bundle's `models`), relative to the archive. Default `models`. */
   readonly modelsDir?: string;
-  /** The MMAR's evaluation folder (`MMAR_EVAL_OUTPUT_PATH`), relative to the MMAR. Default `eval`. */
+  /** The evaluation folder (`MMAR_EVAL_OUTPUT_PATH`, a bundle's `eval`), relative to the archive. Default `eval`. */
   readonly evalDir?: string;
 }
 
-/** A submitted training job and where its MMAR is. */
+/** Options of {@link submitTraining}: an MMAR's or a bundle's script options, and the job's. */
+export type SubmitTrainingOptions = TrainingScriptOptions & SubmitTrainingExtras;
+
+/** A submitted training job and where its MMAR or bundle is. */
 export interface TrainingJob {
   readonly job: Job;
   readonly mode: TrainingMode;
-  readonly mmarDir: string;
+  /** What trains: a Clara MMAR or a MONAI bundle. */
+  readonly archive: 'mmar' | 'bundle';
+  /** The MMAR or bundle folder. */
+  readonly dir: string;
+  /** The MMAR folder (MMAR jobs only). */
+  readonly mmarDir?: string;
   readonly modelsDir: string;
   readonly evalDir: string;
 }
@@ -45,20 +53,32 @@ export interface WatchTrainingOptions {
 }
 
 /**
- * Submits a training, fine-tuning, multi-GPU or export job for an MMAR through any scheduler.
+ * Submits a training, fine-tuning, multi-GPU, evaluation or export job for an MMAR or a MONAI bundle
+ * through any scheduler.
  *
  * @throws {TrainingError} `TRAINING_INVALID_OPTIONS` for inconsistent options.
  * @throws {ClusterSshError} `SCHED_SUBMIT_FAILED` when the scheduler refuses the job.
  * @example
  * ```ts
  * const training = await submitTraining(slurm, { mmarDir: '/scratch/mmar', mode: 'train-multi-gpu', gpus: 4, job: { partition: 'gpu', walltimeSec: 86_400 } });
+ * const bundleJob = await submitTraining(slurm, { bundleDir: '/scratch/spleen_ct_segmentation', overrides: { epochs: 50 }, job: { partition: 'gpu' } });
  * ```
  */
 export async function submitTraining(scheduler: Scheduler, options: SubmitTrainingOptions): Promise<TrainingJob> {
   const spec = trainingJobSpec(options, scheduler.kind, options.job ?? {});
   const job = await scheduler.submit(spec, { signal: options.signal, timeoutMs: options.timeoutMs });
-  const join = (dir: string): string => (dir.startsWith('/') ? dir : `${options.mmarDir.replace(/\/+$/, '')}/${dir}`);
-  return { job, mode: options.mode ?? 'train', mmarDir: options.mmarDir, modelsDir: join(options.modelsDir ?? 'models'), evalDir: join(options.evalDir ?? 'eval') };
+  const root = archiveDirOf(options);
+  const join = (dir: string): string => (dir.startsWith('/') ? dir : `${root.replace(/\/+$/, '')}/${dir}`);
+  const bundle = isBundleTraining(options);
+  return {
+    job,
+    mode: options.mode ?? 'train',
+    archive: bundle ? 'bundle' : 'mmar',
+    dir: root,
+    ...(bundle ? {} : { mmarDir: root }),
+    modelsDir: join(options.modelsDir ?? 'models'),
+    evalDir: join(options.evalDir ?? 'eval'),
+  };
 }
 
 function tailLines(text: string, count = 20): string {

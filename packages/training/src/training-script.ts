@@ -1,8 +1,14 @@
 import { quoteShell, type JobSpec, type SchedulerKind } from '@medaas/cluster-ssh';
+import { bundleRunArgv, type BundleScriptOptions } from './bundle-script.js';
 import { TrainingError } from './errors.js';
 
-/** What the job runs: Clara's command scripts, or the MMAR's export step. */
-export type TrainingMode = 'train' | 'finetune' | 'train-multi-gpu' | 'export';
+/**
+ * What the job runs. For an MMAR, Clara's command scripts (`train.sh`, `finetune.sh`, `train_multi_gpu.sh`,
+ * `validate.sh`, `export.sh`); for a MONAI bundle, `python -m monai.bundle run training` (fine-tuning:
+ * the same run, the bundle loading its checkpoint), `torchrun` on several GPUs, `run evaluating`, and
+ * `ckpt_export`.
+ */
+export type TrainingMode = 'train' | 'finetune' | 'train-multi-gpu' | 'evaluate' | 'export';
 
 /** A container the command runs in, as the seed's `start_clara_4.sh` runs Clara: Singularity/Apptainer with GPUs. */
 export interface TrainingContainer {
@@ -12,33 +18,51 @@ export interface TrainingContainer {
   readonly binds?: readonly { readonly host: string; readonly container: string; readonly readOnly?: boolean }[];
   /** Pass the GPUs through (`--nv`). Default true. */
   readonly nv?: boolean;
-  /** The MMAR folder as the container sees it. Default: the same path as on the host. */
+  /** The MMAR (or bundle) folder as the container sees it. Default: the same path as on the host. */
   readonly mmarDir?: string;
 }
 
-/** Options of {@link renderTrainingScript} (and the script part of `submitTraining`). */
-export interface TrainingScriptOptions {
-  /** The MMAR folder where the job runs. */
-  readonly mmarDir: string;
+/** The options both archive kinds share. */
+export interface CommonTrainingScriptOptions {
   /** Default `train`. */
   readonly mode?: TrainingMode;
   /** GPUs per node. `train-multi-gpu` needs at least 2 on one node, or nodes > 1. Default 1 (0 for a custom command). */
   readonly gpus?: number;
-  /** Nodes; more than one needs Slurm (`srun` starts one launcher per node). Default 1. */
+  /** Nodes; more than one needs Slurm (`srun` starts one launcher per node); MMARs only. Default 1. */
   readonly nodes?: number;
+  /** A command instead of the archive's own (e.g. the testkit `fit` trainer); `{mmar}` / `{bundle}` is replaced by the folder. */
+  readonly command?: readonly string[];
+  readonly container?: TrainingContainer;
+}
+
+/** Training from a Clara MMAR: its command scripts. */
+export interface MmarTrainingScriptOptions extends CommonTrainingScriptOptions {
+  /** The MMAR folder where the job runs. */
+  readonly mmarDir: string;
   /** The checkpoint `finetune` starts from (passed as `MMAR_CKPT`). Default: the MMAR's own `models/model.pt`. */
   readonly checkpoint?: string;
   /** Further `--set` overrides for Clara's scripts, e.g. `['epochs=100', 'learning_rate=1e-4']`. */
   readonly args?: readonly string[];
-  /** A command instead of Clara's script (e.g. the testkit `fit` trainer); `{mmar}` is replaced by the MMAR folder. */
-  readonly command?: readonly string[];
-  readonly container?: TrainingContainer;
+}
+
+/** Options of {@link renderTrainingScript} (and the script part of `submitTraining`): an MMAR or a MONAI bundle. */
+export type TrainingScriptOptions = MmarTrainingScriptOptions | BundleScriptOptions;
+
+/** Whether the options train a MONAI bundle rather than an MMAR. */
+export function isBundleTraining(options: TrainingScriptOptions): options is BundleScriptOptions {
+  return typeof (options as { bundleDir?: unknown }).bundleDir === 'string';
+}
+
+/** The folder the job runs in: the MMAR or the bundle. */
+export function archiveDirOf(options: TrainingScriptOptions): string {
+  return isBundleTraining(options) ? options.bundleDir : options.mmarDir;
 }
 
 const SCRIPTS: Record<TrainingMode, string> = {
   train: 'train.sh',
   finetune: 'finetune.sh',
   'train-multi-gpu': 'train_multi_gpu.sh',
+  evaluate: 'validate.sh',
   export: 'export.sh',
 };
 
@@ -58,7 +82,11 @@ function fail(message: string, details: Record<string, unknown>): never {
 export function checkTrainingOptions(options: TrainingScriptOptions, scheduler: SchedulerKind): void {
   const mode = options.mode ?? 'train';
   if (!(mode in SCRIPTS)) fail(`unknown training mode ${JSON.stringify(mode)}`, { mode });
-  if (typeof options.mmarDir !== 'string' || !options.mmarDir.startsWith('/')) fail('mmarDir must be an absolute path where the job runs', { mmarDir: options.mmarDir });
+  const bundle = isBundleTraining(options);
+  const dir = archiveDirOf(options);
+  const key = bundle ? 'bundleDir' : 'mmarDir';
+  if (typeof dir !== 'string' || !dir.startsWith('/')) fail(`${key} must be an absolute path where the job runs`, { [key]: dir });
+  if (bundle && (options.nodes ?? 1) > 1) fail('a bundle trains on one node here (torchrun --standalone); use several GPUs on it', { nodes: options.nodes });
   const gpus = options.gpus ?? 1;
   const nodes = options.nodes ?? 1;
   if (!Number.isInteger(gpus) || gpus < 0) fail('gpus must be a whole number >= 0', { gpus });
@@ -69,15 +97,19 @@ export function checkTrainingOptions(options: TrainingScriptOptions, scheduler: 
 }
 
 /**
- * The body of a training job script: into the MMAR's `commands` folder, then Clara's script for the mode
- * (`train.sh`, `finetune.sh`, `train_multi_gpu.sh`, `export.sh`) or the given command, inside the container
- * when one is set; on several Slurm nodes through `srun` with `MASTER_ADDR`/`NODE_RANK` for PyTorch's
- * launcher. Every value is shell-quoted.
+ * The body of a training job script. For an MMAR: into its `commands` folder, then Clara's script for the
+ * mode (`train.sh`, `finetune.sh` — Clara 3's `train_finetune.sh` when that is what the MMAR has —,
+ * `train_multi_gpu.sh`, `validate.sh`, `export.sh`), on several Slurm nodes through `srun` with
+ * `MASTER_ADDR`/`NODE_RANK` for PyTorch's launcher. For a MONAI bundle: into the bundle folder, then
+ * `python -m monai.bundle run ...` (`torchrun` for `train-multi-gpu`, `ckpt_export` for `export`). Or the
+ * given command; inside the container when one is set. Every value is shell-quoted.
  *
- * @throws {TrainingError} `TRAINING_INVALID_OPTIONS` for inconsistent options.
+ * @throws {TrainingError} `TRAINING_INVALID_OPTIONS` for inconsistent options (for a bundle also: a
+ *   fine-tuning run whose bundle loads no checkpoint, several GPUs without the multi-GPU configuration).
  * @example
  * ```ts
  * renderTrainingScript({ mmarDir: '/scratch/mmar', mode: 'finetune', checkpoint: '/scratch/base/model.pt' }, 'slurm');
+ * renderTrainingScript({ bundleDir: '/scratch/spleen_ct_segmentation', mode: 'train-multi-gpu', gpus: 4 }, 'slurm');
  * ```
  */
 export function renderTrainingScript(options: TrainingScriptOptions, scheduler: SchedulerKind): string {
@@ -86,29 +118,42 @@ export function renderTrainingScript(options: TrainingScriptOptions, scheduler: 
   const nodes = options.nodes ?? 1;
   const gpus = options.gpus ?? (options.command ? 0 : 1);
   const container = options.container;
-  const inside = container?.mmarDir ?? options.mmarDir;
+  const bundle = isBundleTraining(options);
+  const hostDir = archiveDirOf(options);
+  const inside = container?.mmarDir ?? hostDir;
   let argv: string[];
+  // A script run with `bash` needs no shell words; one chosen at run time (Clara 3's names) is a shell line.
+  let scriptLine: string | undefined;
   if (options.command) {
-    argv = options.command.map((a) => a.replaceAll('{mmar}', inside));
+    argv = options.command.map((a) => a.replaceAll('{mmar}', inside).replaceAll('{bundle}', inside));
+  } else if (bundle) {
+    argv = bundleRunArgv(options, inside, mode, gpus);
   } else {
     const extra = [...(options.args ?? [])];
     if (mode === 'finetune' && options.checkpoint !== undefined) extra.push(`MMAR_CKPT=${options.checkpoint}`);
     argv = ['bash', `${inside}/commands/${SCRIPTS[mode]}`, ...extra];
+    if (mode === 'finetune') {
+      // Clara 3 archives call the fine-tuning script train_finetune.sh.
+      const words = extra.map(quoteShell).join(' ');
+      const dir = quoteShell(`${inside}/commands`);
+      scriptLine = `if [ -f ${dir}/finetune.sh ]; then bash ${dir}/finetune.sh ${words}; else bash ${dir}/train_finetune.sh ${words}; fi`;
+    }
   }
-  let command = argv.map(quoteShell).join(' ');
+  let command = scriptLine ?? argv.map(quoteShell).join(' ');
   if (container) {
     const runtime = container.runtime ?? 'singularity';
     const binds = (container.binds ?? []).map((b) => `-B ${quoteShell(`${b.host}:${b.container}${b.readOnly ? ':ro' : ''}`)}`);
-    const inner = `cd ${quoteShell(`${inside}/commands`)} && ${command}`;
+    const inner = `cd ${quoteShell(bundle ? inside : `${inside}/commands`)} && ${command}`;
     command = [runtime, 'exec', ...(container.nv ?? true ? ['--nv'] : []), ...binds, quoteShell(container.image), 'bash', '-c', quoteShell(inner)].join(' ');
   }
   const lines = [
     'set -o pipefail',
-    `export MMAR_ROOT=${quoteShell(inside)}`,
+    bundle ? `export BUNDLE_ROOT=${quoteShell(inside)}` : `export MMAR_ROOT=${quoteShell(inside)}`,
     `export MEDAAS_TRAINING_MODE=${quoteShell(mode)}`,
     `export MEDAAS_GPUS_PER_NODE=${gpus}`,
-    `printf 'medaas training: mode %s, %s node(s) x %s GPU(s), MMAR %s\\n' ${mode} ${nodes} ${gpus} ${quoteShell(inside)}`,
-    `cd -- ${quoteShell(`${options.mmarDir}/commands`)} 2>/dev/null || cd -- ${quoteShell(options.mmarDir)} || exit 1`,
+    `printf 'medaas training: mode %s, %s node(s) x %s GPU(s), ${bundle ? 'bundle' : 'MMAR'} %s\\n' ${mode} ${nodes} ${gpus} ${quoteShell(inside)}`,
+    // MONAI bundles resolve their paths from the bundle folder ("bundle_root": "."); Clara's scripts from commands/.
+    bundle ? `cd -- ${quoteShell(hostDir)} || exit 1` : `cd -- ${quoteShell(`${hostDir}/commands`)} 2>/dev/null || cd -- ${quoteShell(hostDir)} || exit 1`,
   ];
   if (nodes > 1) {
     // One launcher per node; PyTorch's distributed launcher meets at the first node of the allocation.
