@@ -27,7 +27,18 @@ export type ClusterConfig =
       readonly trainCommand?: readonly string[];
       /** The project folder on the cluster that validated pairs, the data list and the MMAR are uploaded to. */
       readonly remoteProject: string;
+      /** A pretrained model to fetch on the cluster with its catalog's tool and prepare for fine-tuning. */
+      readonly pretrained?: PretrainedChoice;
     };
+
+/** `--pretrained [ngc:|zoo:]NAME:VERSION`: which catalog, model and version. */
+export interface PretrainedChoice {
+  readonly catalog: 'ngc' | 'monai-zoo';
+  readonly name: string;
+  readonly version: string;
+  /** The catalog's tool on the cluster (`ngc`, `python`), when it is not on the login shell's PATH. */
+  readonly tool?: string;
+}
 
 /** The annotation server's protocol: Clara AIAA v1, or MONAI Label. */
 export type DemoProtocol = 'aiaa' | 'monai-label';
@@ -75,7 +86,14 @@ const USAGE = `usage: npm run demo -- [options]
                         "/project/datastore","--port","{port}"] (default: the testkit's MONAI Label face)
   --train-command CMD   training command on the cluster, '{mmar}' marks the MMAR folder (JSON array);
                         without it, a custom --server-command skips the training step
-  --remote-project DIR  project folder on the cluster`;
+  --remote-project DIR  project folder on the cluster
+  --pretrained [ngc:|zoo:]NAME:VERSION
+                        fetch a pretrained model on the cluster with its catalog's tool (NGC when NAME
+                        is ORG/TEAM/NAME, else the MONAI model zoo), into <remote-project>/pretrained, and
+                        prepare it for fine-tuning on the project's labels; NGC needs NGC_API_KEY here
+                        or in ~/.ngc/config there
+  --pretrained-tool PATH
+                        the catalog tool on the cluster (ngc, or a python with MONAI), if not on PATH`;
 
 /** Parses command-line flags (and an optional JSON config file) into a config with defaults. */
 export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
@@ -103,7 +121,10 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
     spacingMm: Number(get('spacing') ?? 1),
     seed: Number(get('seed') ?? 2026),
   };
-  if (!ssh) return { ...base, cluster: { kind: 'local' } };
+  if (!ssh) {
+    if (get('pretrained')) throw new UsageError('--pretrained needs --ssh: the model is fetched where the network is, on the cluster');
+    return { ...base, cluster: { kind: 'local' } };
+  }
   const scheduler = get('scheduler') ?? 'slurm';
   if (scheduler !== 'slurm' && scheduler !== 'pbs') throw new UsageError(`--scheduler must be slurm or pbs, not ${scheduler}`);
   const key = get('key');
@@ -127,8 +148,18 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
       ...(command ? { serverCommand: commandList(command, '--server-command') } : {}),
       ...(train ? { trainCommand: commandList(train, '--train-command') } : {}),
       remoteProject,
+      ...(get('pretrained') ? { pretrained: parsePretrained(get('pretrained')!, get('pretrained-tool')) } : {}),
     },
   };
+}
+
+/** `ngc:nvidia/med/clara_pt_spleen_ct_segmentation:1`, `spleen_ct_segmentation:0.5.4`, `zoo:NAME:VERSION`. */
+function parsePretrained(text: string, tool: string | undefined): PretrainedChoice {
+  const match = /^(?:(ngc|zoo):)?([^:\s]+):([^:\s]+)$/.exec(text);
+  if (!match) throw new UsageError(`--pretrained must be [ngc:|zoo:]NAME:VERSION, got ${JSON.stringify(text)}`);
+  const [, prefix, name, version] = match as unknown as [string, string | undefined, string, string];
+  const catalog = prefix === 'ngc' || (prefix === undefined && name.includes('/')) ? 'ngc' : 'monai-zoo';
+  return { catalog, name, version, ...(tool ? { tool } : {}) };
 }
 
 function oneOf<T extends string>(value: string, choices: readonly T[], flag: string): T {

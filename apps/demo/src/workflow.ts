@@ -7,6 +7,7 @@ import { convertStep } from './steps/convert.js';
 import { datastoreStep, type DatastoreResult } from './steps/datastore.js';
 import { trainMonaiLabelStep } from './steps/train-monai.js';
 import { mmarStep, type MmarResult } from './steps/mmar.js';
+import { pretrainedStep, type PretrainedResult } from './steps/pretrained.js';
 import { projectStep, type ProjectResult } from './steps/project.js';
 import { trainStep, type TrainResult } from './steps/train.js';
 import { trainingPrinter } from './training-printer.js';
@@ -23,6 +24,8 @@ export interface WorkflowResult {
   readonly datastore?: DatastoreResult;
   /** The closed loop's figures; absent when a custom server without a training command was named. */
   readonly training?: TrainResult;
+  /** `--pretrained`: the model fetched on the cluster and its fine-tuning copy. */
+  readonly pretrained?: PretrainedResult;
 }
 
 /**
@@ -65,6 +68,18 @@ export async function runWorkflow(config: DemoConfig, log: (line: string) => voi
     for (const finding of mmar.findings) log(`   ${finding.severity} ${finding.code} ${finding.file}${finding.pointer}: ${finding.message}`);
     if (errors.length > 0) throw new Error(`the MMAR has ${errors.length} error finding(s)`);
     log(`   ${mmar.folder}: valid (${mmar.findings.length} findings)`);
+
+    let pretrained: PretrainedResult | undefined;
+    if (config.cluster.kind !== 'local' && config.cluster.pretrained && remote) {
+      const choice = config.cluster.pretrained;
+      log(`6b. fetching the pretrained ${choice.name}:${choice.version} on the cluster (${choice.catalog === 'ngc' ? 'NGC' : 'MONAI model zoo'}) and preparing it for fine-tuning`);
+      pretrained = await pretrainedStep(remote.session, choice, { remoteFolder: remote.folder, labels: ['object'] }, config.outDir, progressPrinter('pretrained'));
+      const model = pretrained.model;
+      const typed = model.archive?.kind === 'mmar' ? `a ${model.archive.mmar.generation} MMAR, labels ${model.archive.mmar.aiaa?.value.labels?.join(', ') ?? '?'}` : model.archive?.kind === 'bundle' ? `a MONAI bundle ${model.archive.bundle.metadata?.version ?? ''}, labels ${model.archive.bundle.labels.join(', ')}` : model.kind;
+      log(`   ${model.downloaded ? 'downloaded' : 'already on the cluster (nothing fetched)'}: ${model.dir}, ${typed}${model.verified.length > 0 ? `, verified (${model.verified.map((c) => c.algorithm).join(', ')})` : ''}`);
+      for (const finding of pretrained.findings) log(`   ${finding.severity} ${finding.code} ${finding.file}${finding.pointer}: ${finding.message}`);
+      log(`   fine-tuning copy with the project's labels: ${pretrained.finetuneDir} (${pretrained.findings.filter((f) => f.severity === 'error').length} errors); on a GPU node: ${pretrained.finetuneCommand}`);
+    }
 
     let datastore: DatastoreResult | undefined;
     if (config.protocol === 'monai-label') {
@@ -115,6 +130,7 @@ export async function runWorkflow(config: DemoConfig, log: (line: string) => voi
       mmar,
       ...(datastore ? { datastore } : {}),
       ...(training ? { training } : {}),
+      ...(pretrained ? { pretrained } : {}),
     };
   } finally {
     await cluster.close();

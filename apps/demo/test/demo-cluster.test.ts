@@ -6,7 +6,10 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 // The real test services (scripts/services), started or reused; one that cannot start fails the test loudly.
-import { startSlurm, startSshd, type SlurmInfo, type SshdInfo } from '../../../packages/cluster-ssh/test/helpers/services.js';
+import { sshOptions, startSlurm, startSshd, type SlurmInfo, type SshdInfo } from '../../../packages/cluster-ssh/test/helpers/services.js';
+// Stand-ins for the catalogs' tools (ngc, python -m monai.bundle download) on the cluster user's PATH.
+import { installStandIns, type StandIns } from '../../../packages/training/test/helpers/pretrained-standins.js';
+import { connectSsh, type SshSession } from '@medaas/cluster-ssh';
 
 const run = promisify(execFile);
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -22,12 +25,12 @@ function squeue(jobs: string): string {
 }
 
 /** Runs the demo against the test sshd with these extra flags; resolves with its output, or fails with it. */
-async function runDemo(name: string, remoteProject: string, flags: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+async function runDemo(name: string, remoteProject: string, flags: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<{ stdout: string; stderr: string }> {
   const knownHosts = join(work, `known_hosts_${name}`);
   await writeFile(knownHosts, `[${sshd.host}]:${sshd.port} ${sshd.hostPublicKey}\n`);
   const args = ['--conditions=@medaas/source', '--import', 'tsx', main, '--out', join(work, `out-${name}`), '--key', sshd.keyPath, '--known-hosts', knownHosts];
   args.push('--ssh', `${sshd.user}@${sshd.host}:${sshd.port}`, '--partition', slurm.partition, '--remote-project', remoteProject, ...flags);
-  return run(process.execPath, args, { timeout: 280_000 }).catch((error: { stdout?: string; stderr?: string }) => {
+  return run(process.execPath, args, { timeout: 280_000, env: { ...process.env, ...env } }).catch((error: { stdout?: string; stderr?: string }) => {
     throw new Error(`demo failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
   });
 }
@@ -48,13 +51,19 @@ async function expectJobsGone(ids: readonly (string | undefined)[]): Promise<voi
 let work: string;
 let sshd: SshdInfo;
 let slurm: SlurmInfo;
+let session: SshSession;
+let catalogs: StandIns;
 beforeAll(async () => {
   sshd = startSshd();
   slurm = startSlurm();
   work = await mkdtemp(join(tmpdir(), 'medaas-demo-cluster-'));
   await chmod(work, 0o755);
+  session = await connectSsh(sshOptions(sshd));
+  catalogs = await installStandIns(session, sshd.home);
 }, 300_000);
 afterAll(async () => {
+  await catalogs?.remove();
+  await session?.close();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -62,8 +71,19 @@ it('npm run demo against a real sshd and Slurm on loopback: the server job, the 
   const remoteProject = `${sshd.home}/medaas-demo-${Date.now()}`;
   const target = `${sshd.user}@${sshd.host}:${sshd.port}`;
   // The same sshd as a jump host: the session runs through a forwarded channel of a first one.
-  const { stdout, stderr } = await runDemo('slurm', remoteProject, ['--via', target, '--scheduler', 'slurm']);
+  const pretrained = ['--pretrained', 'nvidia/med/clara_pt_spleen_ct_segmentation:1', '--pretrained-tool', `${catalogs.bin}/ngc`];
+  const { stdout, stderr } = await runDemo('slurm', remoteProject, ['--via', target, '--scheduler', 'slurm', ...pretrained], { NGC_API_KEY: 'nvapi-demo-test-key' });
   expect(stderr).toBe('');
+  // The pretrained MMAR, fetched with ngc on the cluster, read back typed and prepared for fine-tuning on the project.
+  expect(stdout).toContain('6b. fetching the pretrained nvidia/med/clara_pt_spleen_ct_segmentation:1 on the cluster (NGC)');
+  expect(stdout).toContain(`downloaded: ${remoteProject}/pretrained/clara_pt_spleen_ct_segmentation_v1, a clara4 MMAR, labels spleen`);
+  expect(stdout).toMatch(new RegExp(`fine-tuning copy with the project's labels: ${remoteProject}/pretrained/clara_pt_spleen_ct_segmentation_v1-finetune \\(0 errors\\); on a GPU node: bash ${remoteProject}/pretrained/clara_pt_spleen_ct_segmentation_v1-finetune/commands/finetune\\.sh`));
+  expect(stdout).not.toContain('nvapi-demo-test-key');
+  const copy = execFileSync('su', [sshd.user, '-s', '/bin/sh', '-c', `cd ${remoteProject}/pretrained/clara_pt_spleen_ct_segmentation_v1-finetune && cat config/config_aiaa.json config/environment.json && ls commands models`], { encoding: 'utf8' });
+  expect(copy).toMatch(/"labels": \[\s*"object"\s*\]/);
+  expect(copy).toContain(`"DATA_ROOT": "${remoteProject}"`);
+  expect(copy).toContain('finetune.sh');
+  expect(copy).toContain('model.pt');
   expect(stdout).toContain('2. starting the AIAA server as a slurm batch job');
   expect(stdout).toMatch(/job \d+ serves http:\/\/127\.0\.0\.1:\d+ \(localhost:\d+ through an SSH tunnel\)/);
   expect(stdout).toContain('models: segmentation_threshold, annotation_dextr3d, deepgrow_3d');
@@ -108,8 +128,15 @@ it('npm run demo on PBS (qsub/qstat/qdel stand-ins over the real Slurm), with th
 
 it('npm run demo -- --protocol monai-label on the real Slurm over SSH: the datastore in the cluster project, training inside the server', async () => {
   const remoteProject = `${sshd.home}/medaas-demo-ml-${Date.now()}`;
-  const { stdout, stderr } = await runDemo('monai-label', remoteProject, ['--scheduler', 'slurm', '--protocol', 'monai-label']);
+  const { stdout, stderr } = await runDemo('monai-label', remoteProject, ['--scheduler', 'slurm', '--protocol', 'monai-label', '--pretrained', 'spleen_ct_segmentation:0.5.4', '--pretrained-tool', `${catalogs.bin}/python`]);
   expect(stderr).toBe('');
+  // A MONAI zoo bundle, fetched with python -m monai.bundle download on the cluster, relabelled, loading its weights.
+  expect(stdout).toContain('6b. fetching the pretrained spleen_ct_segmentation:0.5.4 on the cluster (MONAI model zoo)');
+  expect(stdout).toContain(`downloaded: ${remoteProject}/pretrained/spleen_ct_segmentation_v0.5.4, a MONAI bundle 0.5.4, labels spleen`);
+  expect(stdout).toMatch(/fine-tuning copy with the project's labels: \S+ \(0 errors\); on a GPU node: cd \S+ && python -m monai\.bundle run/);
+  const bundleCopy = execFileSync('su', [sshd.user, '-s', '/bin/sh', '-c', `cd ${remoteProject}/pretrained/spleen_ct_segmentation_v0.5.4-finetune && cat configs/metadata.json configs/train.json`], { encoding: 'utf8' });
+  expect(bundleCopy).toMatch(/"1": "object"/);
+  expect(bundleCopy).toContain('CheckpointLoader');
   expect(stdout).toContain('2. starting the MONAI Label server as a slurm batch job');
   expect(stdout).toMatch(/job \d+ serves http:\/\/127\.0\.0\.1:\d+ \(localhost:\d+ through an SSH tunnel\)/);
   expect(stdout).toContain("validated mask saved in the server's datastore as case_dicom_002 (final)");
