@@ -5,9 +5,12 @@
  *
  *   medaas-testkit-server start_server --app DIR --studies DIR --host 127.0.0.1 --port 8000 [--conf auth_user NAME:PASSWORD]
  *   medaas-testkit-server --protocol aiaa --port 5000
+ *   medaas-testkit-server start_server --app DIR --studies DIR --socket /tmp/medaas-job/server.sock
  *
  * `start_server` serves MONAI Label (the default then), without it AIAA v1; `--protocol` says it outright.
- * It serves until SIGTERM or SIGINT. The first line printed is `medaas-testkit serving <url> (<protocol>)`.
+ * `--socket PATH` listens on a Unix socket instead of a TCP port (uvicorn's `--uds`), so that only processes
+ * allowed into its folder can connect. It serves until SIGTERM or SIGINT. The first line printed is
+ * `medaas-testkit serving <url> (<protocol>)` (`... on <socket>` for a socket).
  */
 import { startTestServer } from './server.js';
 
@@ -38,15 +41,17 @@ const users = Object.fromEntries(
 );
 const studies = flags.get('studies');
 const app = flags.get('app');
+const socketPath = flags.get('socket') ?? flags.get('uds');
 const server = await startTestServer({
   protocol,
   host: flags.get('host') ?? '127.0.0.1',
   port: Number(flags.get('port') ?? 0),
+  ...(socketPath ? { socketPath } : {}),
   ...(studies ? { studies } : {}),
   ...(app ? { app } : {}),
   ...(Object.keys(users).length > 0 ? { auth: { users } } : {}),
 });
-console.log(`medaas-testkit serving ${server.url} (${protocol})`);
+console.log(`medaas-testkit serving ${server.url} (${protocol})${socketPath ? ` on ${socketPath}` : ''}`);
 const stop = (): void => {
   void server.close().finally(() => process.exit(0));
 };

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { lstat, unlink } from 'node:fs/promises';
+import { connect, type AddressInfo } from 'node:net';
 import { createAiaaFace } from './aiaa-face.js';
 import { HttpProblem, TestkitError } from './errors.js';
 import type { Face, FaceContext } from './face.js';
@@ -21,6 +22,13 @@ export interface TestServerOptions extends MonaiLabelFaceOptions {
   readonly port?: number;
   /** A loopback address to listen on. Default `127.0.0.1`. */
   readonly host?: string;
+  /**
+   * Listen on this Unix socket instead of a TCP port: only processes allowed into its folder can connect,
+   * which is how a server job keeps other users of a shared node out (put it in a folder of mode 0700). A
+   * stale socket file left by a killed server is replaced. `url` is then `http://localhost` and
+   * `socketPath` says where to connect.
+   */
+  readonly socketPath?: string;
   /** The models offered. Default {@link DEFAULT_TEST_MODELS} (AIAA) or {@link DEFAULT_MONAI_LABEL_MODELS} (MONAI Label). */
   readonly models?: readonly TestModel[];
   /** Serve under a path prefix, e.g. `/aiaa` (as behind a reverse proxy). Default none. */
@@ -56,8 +64,10 @@ export interface TestServerStats {
 export interface TestServer extends AsyncDisposable {
   /** The base URL, e.g. `http://127.0.0.1:41234` (with the base path, without a trailing slash). */
   readonly url: string;
-  /** The port listened on. */
+  /** The port listened on (0 on a Unix socket). */
   readonly port: number;
+  /** The Unix socket listened on, when `socketPath` was given. */
+  readonly socketPath?: string;
   /** The protocol served. */
   readonly protocol: 'aiaa' | 'monai-label';
   /** Request and byte counters. */
@@ -154,22 +164,35 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
+  const socketPath = options.socketPath;
+  if (socketPath !== undefined) await removeStaleSocket(socketPath);
   await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error): void =>
-      reject(new TestkitError('TESTKIT_LISTEN', `the test server cannot listen on ${host}:${port}: ${error.message}`, { details: { host, port }, cause: error }));
+    const where = socketPath ?? `${host}:${port}`;
+    const onError = (error: Error): void => reject(new TestkitError('TESTKIT_LISTEN', `the test server cannot listen on ${where}: ${error.message}`, { details: { host, port, socketPath }, cause: error }));
     server.once('error', onError);
-    server.listen(port, host, () => {
+    const listening = (): void => {
       server.off('error', onError);
       resolve();
-    });
+    };
+    if (socketPath !== undefined) server.listen(socketPath, listening);
+    else server.listen(port, host, listening);
   });
-  const address = server.address() as AddressInfo;
   const scheme = options.tls ? 'https' : 'http';
-  const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let url: string;
+  let boundPort = 0;
+  if (socketPath !== undefined) {
+    url = `${scheme}://localhost${basePath}`;
+  } else {
+    const address = server.address() as AddressInfo;
+    const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    boundPort = address.port;
+    url = `${scheme}://${hostPart}:${address.port}${basePath}`;
+  }
   let closing: Promise<void> | undefined;
   const handle_: TestServer = {
-    url: `${scheme}://${hostPart}:${address.port}${basePath}`,
-    port: address.port,
+    url,
+    port: boundPort,
+    ...(socketPath !== undefined ? { socketPath } : {}),
     protocol,
     stats: () => ({ requests: counters.requests, bytesReceived: counters.bytesReceived, sessions: face.sessions(), busyMs: counters.busyMs }),
     close() {
@@ -187,6 +210,22 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   };
   return handle_;
+}
+
+/** A socket file nobody listens on (a killed server's) would make `listen` fail with EADDRINUSE. */
+async function removeStaleSocket(path: string): Promise<void> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info) return;
+  if (!info.isSocket()) throw new TestkitError('TESTKIT_INVALID_OPTIONS', `${path} exists and is not a socket`, { details: { socketPath: path } });
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = connect(path, () => {
+      probe.end();
+      resolve(true);
+    });
+    probe.on('error', () => resolve(false));
+  });
+  if (alive) throw new TestkitError('TESTKIT_LISTEN', `another server listens on ${path}`, { details: { socketPath: path } });
+  await unlink(path);
 }
 
 function toPem(value: string | Uint8Array): string | Buffer {
