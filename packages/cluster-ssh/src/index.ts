@@ -10,7 +10,7 @@
 export { ClusterSshError } from './errors.js';
 export type { ClusterSshErrorCode } from './errors.js';
 export { connectSsh } from './session.js';
-export type { ConnectSshOptions, SshSession } from './session.js';
+export type { ConnectSshOptions, SshSession, ConnectThroughTarget } from './session.js';
 export type { SshAuth, KeyAuth, AgentAuth, PasswordAuth, KeyboardInteractiveAuth, KeyboardInteractiveChallenge, KeyboardInteractivePrompt } from './auth.js';
 export { verifyHostKey } from './host-key.js';
 export type { HostKeyPolicy, VerifiedHostKey } from './host-key.js';
@@ -19,6 +19,7 @@ export type { KnownHostEntry } from './known-hosts.js';
 export { sh, quoteShell, shellCommand, isShellCommand, toCommandLine } from './shell.js';
 export type { ShellCommand, CommandInput, ShellValue } from './shell.js';
 export type { ExecOptions, ExecResult } from './exec.js';
+export { isSocketTarget, describeTarget } from './tunnel.js';
 export type { ForwardTarget, ForwardOptions, Tunnel, TunnelConnector } from './tunnel.js';
 export type { UploadOptions, UploadResult } from './upload.js';
 export { checkRemotePath, isWithin } from './remote-path.js';
@@ -30,7 +31,7 @@ export { slurmState, parseSqueueLine, parseSbatchOutput, SQUEUE_FORMAT } from '.
 export { pbsState, parseQstat, parseQsubOutput } from './pbs.js';
 export { localRunner } from './runner.js';
 export type { CommandRunner } from './runner.js';
-export { startAiaaServerJob, renderAiaaServerScript, parseListening, LISTENING_MARKER } from './aiaa-job.js';
-export type { AiaaServerJob, AiaaServerJobOptions, AiaaServerCommand, AiaaServerTimings, BindMount } from './aiaa-job.js';
+export { startAiaaServerJob, renderAiaaServerScript, parseListening, LISTENING_MARKER, SOCKET_MARKER } from './aiaa-job.js';
+export type { AiaaServerJob, AiaaServerJobOptions, AiaaServerCommand, AiaaServerTimings, BindMount, ServerListen, NodeAccess } from './aiaa-job.js';
 export { startMonaiLabelServerJob, monaiLabelCommand } from './monai-label-job.js';
 export type { MonaiLabelServerCommand, MonaiLabelServerJobOptions } from './monai-label-job.js';

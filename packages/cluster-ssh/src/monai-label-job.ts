@@ -1,5 +1,5 @@
 import { ClusterSshError } from './errors.js';
-import { startAiaaServerJob, type AiaaServerCommand, type AiaaServerJob, type AiaaServerJobOptions } from './aiaa-job.js';
+import { startAiaaServerJob, type AiaaServerCommand, type AiaaServerJob, type AiaaServerJobOptions, type ServerListen } from './aiaa-job.js';
 import type { Scheduler } from './scheduler.js';
 
 /** How a MONAI Label server is started: `monailabel start_server --app ... --studies ... --host ... --port {port}`. */
@@ -21,7 +21,8 @@ export interface MonaiLabelServerCommand {
 }
 
 /**
- * The argument vector of `monailabel start_server`, with `{port}` where the job's port goes.
+ * The argument vector of `monailabel start_server`, with `{port}` where the job's port goes, or, with
+ * `listen: 'socket'`, `--uds {socket}` (uvicorn's Unix-socket option) instead of `--host`/`--port`.
  *
  * @throws {ClusterSshError} `SCHED_INVALID_SPEC` for an empty app or studies, or a conf key that is not a word.
  * @example
@@ -31,7 +32,7 @@ export interface MonaiLabelServerCommand {
  * //  '--host', '0.0.0.0', '--port', '{port}', '--conf', 'models', 'deepedit']
  * ```
  */
-export function monaiLabelCommand(server: MonaiLabelServerCommand): string[] {
+export function monaiLabelCommand(server: MonaiLabelServerCommand, options: { readonly listen?: ServerListen } = {}): string[] {
   for (const [field, value] of [['app', server.app], ['studies', server.studies]] as const) {
     if (typeof value !== 'string' || value === '') throw new ClusterSshError('SCHED_INVALID_SPEC', `a MONAI Label server needs --${field}`, { details: { field } });
   }
@@ -41,7 +42,8 @@ export function monaiLabelCommand(server: MonaiLabelServerCommand): string[] {
     if (!/^[A-Za-z_][\w.-]*$/.test(key)) throw new ClusterSshError('SCHED_INVALID_SPEC', `a --conf key must be a word, got ${JSON.stringify(key)}`, { details: { field: 'conf' } });
     return ['--conf', key, value];
   });
-  return [...executable, 'start_server', '--app', server.app, '--studies', server.studies, '--host', server.host ?? '0.0.0.0', '--port', '{port}', ...conf];
+  const where = options.listen === 'socket' ? ['--uds', '{socket}'] : ['--host', server.host ?? '0.0.0.0', '--port', '{port}'];
+  return [...executable, 'start_server', '--app', server.app, '--studies', server.studies, ...where, ...conf];
 }
 
 /** Options of {@link startMonaiLabelServerJob}: the job's as for an AIAA server, the server's as `monailabel start_server` takes them. */
@@ -49,7 +51,9 @@ export type MonaiLabelServerJobOptions = Omit<AiaaServerJobOptions, 'server' | '
 
 /**
  * Starts a MONAI Label server as a batch job: `monailabel start_server` with the app and the datastore
- * folder (in a container when given), waits until `/info/` answers, and tunnels to it. The datastore is the
+ * folder (in a container when given), waits until `/info/` answers, and tunnels to it. With
+ * `listen: 'socket'` it listens on a Unix socket only its owner can open (`--uds`), reached over SSH to
+ * its node (see `startAiaaServerJob`). The datastore is the
  * cluster folder validated pairs go to; training runs inside the server (`/train/`) or as a job of its own.
  *
  * @throws {ClusterSshError} as {@link startAiaaServerJob}, and `SCHED_INVALID_SPEC` for a bad command.
@@ -64,6 +68,6 @@ export type MonaiLabelServerJobOptions = Omit<AiaaServerJobOptions, 'server' | '
  */
 export function startMonaiLabelServerJob(scheduler: Scheduler, options: MonaiLabelServerJobOptions): Promise<AiaaServerJob> {
   const { server, ...rest } = options;
-  const command: AiaaServerCommand = { command: monaiLabelCommand(server), ...(server.container ? { container: server.container } : {}) };
+  const command: AiaaServerCommand = { command: monaiLabelCommand(server, options.listen ? { listen: options.listen } : {}), ...(server.container ? { container: server.container } : {}) };
   return startAiaaServerJob(scheduler, { ...rest, server: command, protocol: 'monai-label', job: { name: 'medaas-monai-label', ...rest.job } });
 }

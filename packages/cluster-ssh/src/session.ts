@@ -7,7 +7,7 @@ import { ClusterSshError } from './errors.js';
 import { runExec, type ExecOptions, type ExecResult } from './exec.js';
 import { verifyHostKey, type HostKeyPolicy, type VerifiedHostKey } from './host-key.js';
 import { toCommandLine, type CommandInput } from './shell.js';
-import { openTunnel, type ForwardOptions, type ForwardTarget, type Tunnel } from './tunnel.js';
+import { describeTarget, isSocketTarget, openTunnel, type ForwardOptions, type ForwardTarget, type Tunnel } from './tunnel.js';
 import { uploadPath, type UploadOptions, type UploadResult } from './upload.js';
 
 const { Client } = ssh2;
@@ -35,6 +35,16 @@ export interface ConnectSshOptions extends CallOptions {
   readonly logger?: Logger;
 }
 
+/** Where {@link SshSession.connectThrough} goes. */
+export interface ConnectThroughTarget {
+  /** The host's name as this session's server resolves it (a node name). */
+  readonly host: string;
+  /** Default 22. */
+  readonly port?: number;
+  /** Default: the policy this session was opened with (a known_hosts file that lists the nodes, say). */
+  readonly hostKey?: HostKeyPolicy;
+}
+
 /**
  * An authenticated SSH connection. Close it with `close()` or `await using`; closing also closes its
  * tunnels and, when `via` was given as options, the jump hosts it opened.
@@ -55,8 +65,15 @@ export interface SshSession extends AsyncDisposable {
   upload(localPath: string, remotePath: string, options?: UploadOptions): Promise<UploadResult>;
   /** Opens a local port forward bound to 127.0.0.1. */
   forward(target: ForwardTarget, options?: ForwardOptions): Promise<Tunnel>;
-  /** Opens one TCP stream to a host:port as seen from the server (a `direct-tcpip` channel). */
+  /** Opens one stream to a host:port (`direct-tcpip`) or a Unix socket (`direct-streamlocal`) as seen from the server. */
   openStream(target: ForwardTarget, options?: CallOptions): Promise<Duplex>;
+  /**
+   * Opens a session on another host through this one (this host as the jump host), as the same user with
+   * the same authentication: how a compute node is reached from the login node on clusters that let a
+   * job's owner log in to its node (`pam_slurm_adopt`). Its host key is verified with `hostKey`, or with
+   * this session's policy.
+   */
+  connectThrough(target: ConnectThroughTarget, options?: CallOptions): Promise<SshSession>;
   /** Re-establishes a lost connection with the same options (host key verified again). */
   reconnect(options?: CallOptions): Promise<void>;
   /** Closes tunnels, channels and the connection. Safe to call more than once. */
@@ -348,11 +365,11 @@ class Session implements SshSession {
       scope.dispose();
       return Promise.reject(signal.reason);
     }
-    const details = { ...this.#context, remoteHost: target.remoteHost, remotePort: target.remotePort };
+    const details = { ...this.#context, target: describeTarget(target) };
     return new Promise<Duplex>((resolve, reject) => {
       const onAbort = (): void => reject(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
-      client.forwardOut('127.0.0.1', 0, target.remoteHost, target.remotePort, (error: (Error & { reason?: number }) | undefined, channel: ClientChannel) => {
+      const opened = (error: (Error & { reason?: number }) | undefined, channel: ClientChannel): void => {
         signal.removeEventListener('abort', onAbort);
         scope.dispose();
         if (error) {
@@ -361,7 +378,7 @@ class Session implements SshSession {
             this.#lostInstead(
               new ClusterSshError(
                 refused ? 'SSH_TUNNEL_REFUSED' : 'SSH_CHANNEL_FAILED',
-                `${this.host} cannot reach ${target.remoteHost}:${target.remotePort}: ${error.message}`,
+                `${this.host} cannot reach ${describeTarget(target)}: ${error.message}`,
                 { details: details, cause: error },
               ),
             ),
@@ -373,7 +390,23 @@ class Session implements SshSession {
           return;
         }
         resolve(channel);
-      });
+      };
+      if (isSocketTarget(target)) client.openssh_forwardOutStreamLocal(target.remoteSocket, opened);
+      else client.forwardOut('127.0.0.1', 0, target.remoteHost, target.remotePort, opened);
+    });
+  }
+
+  connectThrough(target: ConnectThroughTarget, options: CallOptions = {}): Promise<SshSession> {
+    this.#live();
+    const { via: _via, signal: _signal, timeoutMs: _timeout, ...own } = this.#options;
+    return connectSsh({
+      ...own,
+      host: target.host,
+      port: target.port ?? 22,
+      hostKey: target.hostKey ?? this.#options.hostKey,
+      via: this,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     });
   }
 

@@ -3,10 +3,21 @@ import type { Duplex } from 'node:stream';
 import { openCallScope, type CallOptions } from '@medaas/core';
 import { ClusterSshError } from './errors.js';
 
-/** Where a tunnel leads, as seen from the SSH server (a compute node name, `localhost`...). */
-export interface ForwardTarget {
-  readonly remoteHost: string;
-  readonly remotePort: number;
+/**
+ * Where a tunnel leads, as seen from the SSH server: a host and port (a compute node name, `localhost`...),
+ * or a Unix socket on the SSH server's machine (OpenSSH's `direct-streamlocal@openssh.com`), which only
+ * the processes allowed into its folder can open.
+ */
+export type ForwardTarget = { readonly remoteHost: string; readonly remotePort: number } | { readonly remoteSocket: string };
+
+/** Whether a target is a Unix socket. */
+export function isSocketTarget(target: ForwardTarget): target is { readonly remoteSocket: string } {
+  return typeof (target as { remoteSocket?: unknown }).remoteSocket === 'string';
+}
+
+/** A target in words, for messages: `gpu07:41234` or `unix:/tmp/medaas-server.x/server.sock`. */
+export function describeTarget(target: ForwardTarget): string {
+  return isSocketTarget(target) ? `unix:${target.remoteSocket}` : `${target.remoteHost}:${target.remotePort}`;
 }
 
 /** Options of `session.forward`. */
@@ -33,8 +44,12 @@ export interface Tunnel extends AsyncDisposable {
   readonly localPort: number;
   /** `http://127.0.0.1:<localPort>`. */
   readonly url: string;
+  /** The target host (empty for a Unix socket). */
   readonly remoteHost: string;
+  /** The target port (0 for a Unix socket). */
   readonly remotePort: number;
+  /** The target Unix socket, when the tunnel leads to one. */
+  readonly remoteSocket: string | undefined;
   /** Connections open through the tunnel right now. */
   readonly activeConnections: number;
   /** The last failure to reach the target, if any. */
@@ -53,7 +68,11 @@ export async function openTunnel(open: (signal: AbortSignal) => Promise<Duplex>,
   if (!Number.isInteger(localPort) || localPort < 0 || localPort > 65535) {
     throw new ClusterSshError('SSH_INVALID_ARGUMENT', `invalid local port ${localPort}`, { details: { localPort } });
   }
-  if (!Number.isInteger(target.remotePort) || target.remotePort < 1 || target.remotePort > 65535 || !target.remoteHost) {
+  if (isSocketTarget(target)) {
+    if (!target.remoteSocket.startsWith('/') || /[\0\n\r]/.test(target.remoteSocket)) {
+      throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'forward needs an absolute remoteSocket path without line breaks', { details: { remoteSocket: target.remoteSocket } });
+    }
+  } else if (!Number.isInteger(target.remotePort) || target.remotePort < 1 || target.remotePort > 65535 || !target.remoteHost) {
     throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'forward needs remoteHost and a remotePort in 1..65535', { details: { ...target } });
   }
   const scope = openCallScope('ssh forward', options);
@@ -88,8 +107,10 @@ class LocalTunnel implements Tunnel {
   readonly url: string;
   readonly remoteHost: string;
   readonly remotePort: number;
+  readonly remoteSocket: string | undefined;
   readonly closedPromise: Promise<void>;
   readonly connect: TunnelConnector;
+  readonly #target: string;
   #lastError: Error | undefined;
   #closing = false;
   readonly #streams = new Set<Duplex>();
@@ -100,8 +121,10 @@ class LocalTunnel implements Tunnel {
   constructor(server: Server, open: (signal: AbortSignal) => Promise<Duplex>, target: ForwardTarget) {
     this.#server = server;
     this.#open = open;
-    this.remoteHost = target.remoteHost;
-    this.remotePort = target.remotePort;
+    this.remoteHost = isSocketTarget(target) ? '' : target.remoteHost;
+    this.remotePort = isSocketTarget(target) ? 0 : target.remotePort;
+    this.remoteSocket = isSocketTarget(target) ? target.remoteSocket : undefined;
+    this.#target = describeTarget(target);
     const address = server.address();
     this.localPort = typeof address === 'object' && address ? address.port : 0;
     this.url = `http://127.0.0.1:${this.localPort}`;
@@ -125,8 +148,8 @@ class LocalTunnel implements Tunnel {
 
   async #stream(): Promise<Duplex> {
     if (this.#closing) {
-      throw new ClusterSshError('SSH_TUNNEL_CLOSED', `the tunnel to ${this.remoteHost}:${this.remotePort} is closed`, {
-        details: { remoteHost: this.remoteHost, remotePort: this.remotePort },
+      throw new ClusterSshError('SSH_TUNNEL_CLOSED', `the tunnel to ${this.#target} is closed`, {
+        details: { target: this.#target },
       });
     }
     try {
