@@ -29,6 +29,10 @@ export type ClusterConfig =
       readonly remoteProject: string;
       /** A pretrained model to fetch on the cluster with its catalog's tool and prepare for fine-tuning. */
       readonly pretrained?: PretrainedChoice;
+      /** Where the embedded server listens on its node: a private Unix socket (the default) or a TCP port. */
+      readonly serverListen?: 'socket' | 'port';
+      /** How the server's node is logged in to for its socket: its name (default: the scheduler's) and SSH port (default 22). */
+      readonly node?: { readonly host?: string; readonly port?: number };
     };
 
 /** `--pretrained [ngc:|zoo:]NAME:VERSION`: which catalog, model and version. */
@@ -92,6 +96,12 @@ const USAGE = `usage: npm run demo -- [options]
                         is ORG/TEAM/NAME, else the MONAI model zoo), into <remote-project>/pretrained, and
                         prepare it for fine-tuning on the project's labels; NGC needs NGC_API_KEY here
                         or in ~/.ngc/config there
+  --server-listen socket|port
+                        the embedded server listens on a Unix socket only you can open, reached over SSH to
+                        its node (the default; the cluster must let a job's owner log in to its node), or
+                        on a TCP port of the node, which other users of the node can reach
+  --node-ssh-port N     the SSH port of the compute nodes (default 22)
+  --node-host NAME      the name to log in to the server's node by (default: the scheduler's node name)
   --pretrained-tool PATH
                         the catalog tool on the cluster (ngc, or a python with MONAI), if not on PATH`;
 
@@ -149,6 +159,10 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
       ...(train ? { trainCommand: commandList(train, '--train-command') } : {}),
       remoteProject,
       ...(get('pretrained') ? { pretrained: parsePretrained(get('pretrained')!, get('pretrained-tool')) } : {}),
+      ...(get('server-listen') ? { serverListen: oneOf(get('server-listen')!, ['socket', 'port'] as const, '--server-listen') } : {}),
+      ...(get('node-ssh-port') || get('node-host')
+        ? { node: { ...(get('node-host') ? { host: get('node-host')! } : {}), ...(get('node-ssh-port') ? { port: Number(get('node-ssh-port')) } : {}) } }
+        : {}),
     },
   };
 }

@@ -48,7 +48,11 @@ export async function runWorkflow(config: DemoConfig, log: (line: string) => voi
     const label = config.protocol === 'aiaa' ? 'AIAA' : 'MONAI Label';
     log(`2. starting the ${label} server as a ${config.cluster.kind} batch job`);
     await using server = await startServerStep(cluster, config.cluster, config.protocol, config.outDir, progressPrinter('server job'));
-    const where = server.tunnel ? `${server.remote.host}:${server.remote.port} through an SSH tunnel` : `${server.remote.host}:${server.remote.port}`;
+    const where = server.remote.socket
+      ? `a socket only its owner can open, ${server.remote.host}:${server.remote.socket}${cluster.session ? ', over SSH to its node' : ''}`
+      : server.tunnel
+        ? `${server.remote.host}:${server.remote.port} through an SSH tunnel`
+        : `${server.remote.host}:${server.remote.port}`;
     log(`   job ${server.job.id} serves ${server.url} (${where}); ready ${server.timings.readyMs - server.timings.runningMs} ms after it started running`);
 
     const caseId = `case_dicom_${String(converted.seriesNumber ?? 1).padStart(3, '0')}`;

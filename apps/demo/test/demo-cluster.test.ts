@@ -29,7 +29,8 @@ async function runDemo(name: string, remoteProject: string, flags: readonly stri
   const knownHosts = join(work, `known_hosts_${name}`);
   await writeFile(knownHosts, `[${sshd.host}]:${sshd.port} ${sshd.hostPublicKey}\n`);
   const args = ['--conditions=@medaas/source', '--import', 'tsx', main, '--out', join(work, `out-${name}`), '--key', sshd.keyPath, '--known-hosts', knownHosts];
-  args.push('--ssh', `${sshd.user}@${sshd.host}:${sshd.port}`, '--partition', slurm.partition, '--remote-project', remoteProject, ...flags);
+  // The one Slurm node is this machine, whose sshd is the test sshd: the server's node is logged in to there.
+  args.push('--ssh', `${sshd.user}@${sshd.host}:${sshd.port}`, '--partition', slurm.partition, '--remote-project', remoteProject, '--node-host', sshd.host, '--node-ssh-port', String(sshd.port), ...flags);
   return run(process.execPath, args, { timeout: 280_000, env: { ...process.env, ...env } }).catch((error: { stdout?: string; stderr?: string }) => {
     throw new Error(`demo failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
   });
@@ -85,7 +86,7 @@ it('npm run demo against a real sshd and Slurm on loopback: the server job, the 
   expect(copy).toContain('finetune.sh');
   expect(copy).toContain('model.pt');
   expect(stdout).toContain('2. starting the AIAA server as a slurm batch job');
-  expect(stdout).toMatch(/job \d+ serves http:\/\/127\.0\.0\.1:\d+ \(localhost:\d+ through an SSH tunnel\)/);
+  expect(stdout).toMatch(/job \d+ serves http:\/\/127\.0\.0\.1:\d+ \(a socket only its owner can open, localhost:\/tmp\/medaas-server\.\w{8}\/server\.sock, over SSH to its node\)/);
   expect(stdout).toContain('models: segmentation_threshold, annotation_dextr3d, deepgrow_3d');
   expect(stdout).toContain(`and uploading it to ${remoteProject}`);
   expect(stdout).toMatch(/uploaded\s+\d+ files to the cluster/);
@@ -112,7 +113,8 @@ it('npm run demo against a real sshd and Slurm on loopback: the server job, the 
 it('npm run demo on PBS (qsub/qstat/qdel stand-ins over the real Slurm), with the scheduler commands off the PATH', async () => {
   const remoteProject = `${sshd.home}/medaas-demo-pbs-${Date.now()}`;
   // --scheduler-bin: as /opt/pbs/bin on sites whose non-login PATH lacks it.
-  const { stdout, stderr } = await runDemo('pbs', remoteProject, ['--scheduler', 'pbs', '--scheduler-bin', slurm.pbsBinDir]);
+  // --server-listen port: a server on a TCP port of its node, for servers that cannot listen on a socket.
+  const { stdout, stderr } = await runDemo('pbs', remoteProject, ['--scheduler', 'pbs', '--scheduler-bin', slurm.pbsBinDir, '--server-listen', 'port']);
   expect(stderr).toBe('');
   expect(stdout).toContain('2. starting the AIAA server as a pbs batch job');
   const serverJob = /job (\d+)\.\S+ serves http:\/\/127\.0\.0\.1:\d+/.exec(stdout)?.[1];
@@ -138,7 +140,7 @@ it('npm run demo -- --protocol monai-label on the real Slurm over SSH: the datas
   expect(bundleCopy).toMatch(/"1": "object"/);
   expect(bundleCopy).toContain('CheckpointLoader');
   expect(stdout).toContain('2. starting the MONAI Label server as a slurm batch job');
-  expect(stdout).toMatch(/job \d+ serves http:\/\/127\.0\.0\.1:\d+ \(localhost:\d+ through an SSH tunnel\)/);
+  expect(stdout).toMatch(/job \d+ serves http:\/\/127\.0\.0\.1:\d+ \(a socket only its owner can open, localhost:\/tmp\/medaas-server\.\w{8}\/server\.sock, over SSH to its node\)/);
   expect(stdout).toContain("validated mask saved in the server's datastore as case_dicom_002 (final)");
   expect(stdout).toContain('training segmentation inside the MONAI Label server (/train/) on its datastore');
   const dice = /Dice against the validated mask: (\d\.\d{4}) with segmentation \(untrained\), (\d\.\d{4}) with segmentation \(trained\)/.exec(stdout);

@@ -47,7 +47,7 @@ export async function startServerStep(
 ): Promise<AiaaServerJob> {
   const job = { walltimeSec: 3600, ...(config.kind === 'local' ? {} : config.job) };
   if (config.kind !== 'local' && config.serverCommand) {
-    return startAiaaServerJob(cluster.scheduler, { protocol, server: { command: config.serverCommand }, job: { name: `medaas-${protocol}-server`, ...job }, timeoutMs: 120_000, onProgress });
+    return startAiaaServerJob(cluster.scheduler, { protocol, server: { command: config.serverCommand }, ...(config.node ? { node: config.node } : {}), job: { name: `medaas-${protocol}-server`, ...job }, timeoutMs: 120_000, onProgress });
   }
   let script = await standaloneScript('server', workDir);
   if (config.kind !== 'local' && cluster.session) {
@@ -56,13 +56,26 @@ export async function startServerStep(
     script = remote;
   }
   const node = config.kind === 'local' ? process.execPath : 'node';
+  // The embedded server listens on a Unix socket in a folder only the job's owner can open, reached over
+  // SSH to its node: nobody else on the cluster can connect to it (docs/adr/0302-owner-only-server-jobs.md).
+  const listen = config.kind === 'local' ? 'socket' : config.serverListen ?? 'socket';
+  const access = config.kind === 'local' || listen === 'port' ? {} : { node: config.node ?? {} };
   if (protocol === 'monai-label') {
     const { studies, app } = monaiLabelFolders(config, workDir);
-    // The testkit listens on loopback only: on this single-node cluster the tunnel reaches it there.
-    return startMonaiLabelServerJob(cluster.scheduler, { server: { executable: [node, script], app, studies, host: '127.0.0.1' }, job: { name: 'medaas-monai-label-server', ...job }, timeoutMs: 120_000, onProgress });
+    // On a port, the testkit listens on loopback only: on this single-node cluster the tunnel reaches it there.
+    return startMonaiLabelServerJob(cluster.scheduler, {
+      server: { executable: [node, script], app, studies, host: '127.0.0.1' },
+      listen,
+      ...access,
+      job: { name: 'medaas-monai-label-server', ...job },
+      timeoutMs: 120_000,
+      onProgress,
+    });
   }
   return startAiaaServerJob(cluster.scheduler, {
-    server: { command: [node, script, '--protocol', 'aiaa', '--port', '{port}'] },
+    server: { command: [node, script, '--protocol', 'aiaa', ...(listen === 'socket' ? ['--socket', '{socket}'] : ['--port', '{port}'])] },
+    listen,
+    ...access,
     job: { name: 'medaas-aiaa-server', ...job },
     timeoutMs: 120_000,
     onProgress,
