@@ -8,6 +8,7 @@
 #   openssl, curl                   a self-signed certificate for the TLS tests; curl as an upload baseline
 # Under CI a missing package that cannot be installed fails the run instead of skipping tests.
 set -euo pipefail
+. "$(dirname "$0")/services/lib.sh"
 
 need=()
 /usr/bin/python3 -c 'import nibabel, numpy' 2>/dev/null || need+=(python3-nibabel)
@@ -27,10 +28,10 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "setup-test-env: need root to install ${need[*]} (apt-get install ${need[*]})" >&2
     exit 1
   fi
-  export DEBIAN_FRONTEND=noninteractive
-  # The package lists may be missing or stale on a fresh machine.
-  apt-get update -qq >/dev/null || apt-get update
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # The package lists may be missing or stale on a fresh machine. apt_get (services/lib.sh) waits for an
+  # install that is already running instead of failing on its lock.
+  apt_get update -qq || { echo "setup-test-env: apt-get update failed" >&2; exit 1; }
+  apt_get install -y -qq --no-install-recommends "${need[@]}" || { echo "setup-test-env: apt-get install ${need[*]} failed" >&2; exit 1; }
 fi
 
 /usr/bin/python3 -c 'import nibabel, scipy.ndimage, pydicom, PIL' >/dev/null

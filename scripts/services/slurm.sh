@@ -53,7 +53,10 @@ conf=/etc/slurm/slurm.conf
 want=$(cat <<CONF
 # Written by medaas scripts/services/slurm.sh: a single-node test cluster on loopback.
 ClusterName=medaas
-SlurmctldHost=localhost
+SlurmctldHost=localhost(127.0.0.1)
+# Loopback only: slurmctld binds the address of SlurmctldHost, slurmd (and the clients) that of NodeAddr,
+# instead of every address of the machine.
+CommunicationParameters=NoCtldInAddrAny,NoInAddrAny
 SlurmUser=slurm
 AuthType=auth/munge
 StateSaveLocation=/var/spool/slurmctld
@@ -73,7 +76,7 @@ MpiDefault=none
 SchedulerParameters=sched_interval=5
 KillWait=5
 GresTypes=gpu
-NodeName=localhost CPUs=$(nproc) RealMemory=1000 Gres=gpu:2 State=UNKNOWN
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=1000 Gres=gpu:2 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 CONF
 )

@@ -10,6 +10,11 @@
 # One test user (medaas) with a throwaway ed25519 key, a passphrase-protected key and a random password,
 # all created once per machine under $MEDAAS_SERVICES_DIR/ssh (root-only). A --kbd instance demands
 # public key AND keyboard-interactive (PAM password prompt), as two-factor HPC logins do.
+#
+# A second user, the neighbour (medaas-neighbour), another user of the same cluster: its own key, accepted by
+# every instance (key only, also on --kbd instances), its own Slurm jobs. It is a member of the test user's
+# group, as cluster users often share one (e.g. `users`): whatever the test user leaves group-readable, the
+# neighbour can read. Both homes are 0700. The JSON gains "neighbour": {"user","home","keyPath"}.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -38,6 +43,7 @@ flock -w 120 9 || die "another sshd.sh holds $SERVICES_STATE/.lock-sshd for over
 common="$SERVICES_STATE/ssh"
 inst="$SERVICES_STATE/sshd-$name"
 user=medaas
+neighbour=medaas-neighbour
 
 if [ "$action" = stop ]; then
   if pid_alive "$inst/sshd.pid"; then
@@ -63,6 +69,7 @@ install -d -m 755 /run/sshd
 [ -f "$common/passphrase" ] || { head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$common/passphrase"; chmod 600 "$common/passphrase"; }
 [ -f "$common/id_ed25519_pass" ] || ssh-keygen -q -t ed25519 -N "$(cat "$common/passphrase")" -C medaas-test-pass -f "$common/id_ed25519_pass"
 [ -f "$common/password" ] || { head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$common/password"; chmod 600 "$common/password"; }
+[ -f "$common/id_ed25519_neighbour" ] || ssh-keygen -q -t ed25519 -N '' -C medaas-test-neighbour -f "$common/id_ed25519_neighbour"
 
 created=0
 if ! id "$user" >/dev/null 2>&1; then
@@ -76,29 +83,49 @@ if [ "$created" = 1 ] || [ "$(cat "$common/.password-applied" 2>/dev/null)" != "
   echo "$user:$(cat "$common/password")" | chpasswd
   cp "$common/password" "$common/.password-applied"
 fi
+# install_keys USER KEYS: USER's authorized_keys holds exactly KEYS (replaced in one rename, never truncated
+# in place under a login that is reading it); authorized_keys2 holds extra keys tests authorise (agent
+# tests), so a restart never drops them.
+install_keys() {
+  local who=$1 keys=$2 dir
+  dir=$(getent passwd "$who" | cut -d: -f6)/.ssh
+  install -d -m 700 -o "$who" -g "$who" "$dir"
+  if [ "$(cat "$dir/authorized_keys" 2>/dev/null)" != "$keys" ]; then
+    printf '%s\n' "$keys" > "$dir/.authorized_keys.new"
+    chown "$who:$who" "$dir/.authorized_keys.new"; chmod 600 "$dir/.authorized_keys.new"
+    mv -f "$dir/.authorized_keys.new" "$dir/authorized_keys"
+  fi
+  touch "$dir/authorized_keys2"
+  chown "$who:$who" "$dir/authorized_keys" "$dir/authorized_keys2"
+  chmod 600 "$dir/authorized_keys" "$dir/authorized_keys2"
+}
 home=$(getent passwd "$user" | cut -d: -f6)
-install -d -m 700 -o "$user" -g "$user" "$home/.ssh"
-keys=$(cat "$common/id_ed25519.pub" "$common/id_ed25519_pass.pub")
-if [ "$(cat "$home/.ssh/authorized_keys" 2>/dev/null)" != "$keys" ]; then
-  # Replaced in one rename, never truncated in place under a login that is reading it.
-  printf '%s\n' "$keys" > "$home/.ssh/.authorized_keys.new"
-  chown "$user:$user" "$home/.ssh/.authorized_keys.new"; chmod 600 "$home/.ssh/.authorized_keys.new"
-  mv -f "$home/.ssh/.authorized_keys.new" "$home/.ssh/authorized_keys"
+install_keys "$user" "$(cat "$common/id_ed25519.pub" "$common/id_ed25519_pass.pub")"
+
+# The neighbour: no password (key logins only), so "*" unlocks the account for sshd without one.
+if ! id "$neighbour" >/dev/null 2>&1; then
+  useradd -m -s /bin/bash -G "$user" "$neighbour"
+  usermod -p '*' "$neighbour"
 fi
-# Extra keys tests authorise (agent tests) live in authorized_keys2 so a restart never drops them.
-touch "$home/.ssh/authorized_keys2"
-chown "$user:$user" "$home/.ssh/authorized_keys" "$home/.ssh/authorized_keys2"
-chmod 600 "$home/.ssh/authorized_keys" "$home/.ssh/authorized_keys2"
+id -nG "$neighbour" | tr ' ' '\n' | grep -qx "$user" || usermod -a -G "$user" "$neighbour"
+neighbour_home=$(getent passwd "$neighbour" | cut -d: -f6)
+install_keys "$neighbour" "$(cat "$common/id_ed25519_neighbour.pub")"
+# Private homes, as on a cluster that keeps its users apart (useradd makes them 0755 here).
+chmod 700 "$home" "$neighbour_home"
 
 if [ "$kbd" = 1 ]; then
   auth_lines="UsePAM yes
 KbdInteractiveAuthentication yes
 PasswordAuthentication no
 AuthenticationMethods publickey,keyboard-interactive"
+  # The neighbour has no password to answer the prompt with: a key is its only factor. (Match blocks last.)
+  match_lines="Match User $neighbour
+  AuthenticationMethods publickey"
 else
   auth_lines="UsePAM no
 KbdInteractiveAuthentication no
 PasswordAuthentication yes"
+  match_lines=
 fi
 # A PATH without some commands: a folder of links to every other command, outside the root-only state.
 env_lines=
@@ -118,7 +145,7 @@ if [ -n "$without" ]; then
   fi
   env_lines="SetEnv PATH=$bin"
 fi
-cat > "$inst/sshd_config" <<CONF
+cat > "$inst/sshd_config.new" <<CONF
 Port $port
 ListenAddress 127.0.0.1
 HostKey $common/host_ed25519
@@ -127,7 +154,7 @@ PubkeyAuthentication yes
 AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2
 $auth_lines
 PermitRootLogin no
-AllowUsers $user
+AllowUsers $user $neighbour
 AllowTcpForwarding yes
 X11Forwarding no
 PrintMotd no
@@ -135,7 +162,16 @@ MaxSessions 64
 MaxStartups 64:30:128
 Subsystem sftp internal-sftp
 $env_lines
+$match_lines
 CONF
+reload=0
+if cmp -s "$inst/sshd_config.new" "$inst/sshd_config"; then
+  rm -f "$inst/sshd_config.new"
+else
+  /usr/sbin/sshd -t -f "$inst/sshd_config.new" || die "sshd config invalid"
+  mv -f "$inst/sshd_config.new" "$inst/sshd_config"
+  reload=1
+fi
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 if ! pid_alive "$inst/sshd.pid"; then
@@ -143,10 +179,16 @@ if ! pid_alive "$inst/sshd.pid"; then
   # setsid + nohup: the server outlives this script and the test process that called it.
   setsid nohup /usr/sbin/sshd -D -e -f "$inst/sshd_config" >>"$inst/sshd.log" 2>&1 < /dev/null 9>&- &
   wait_for 15 test -s "$inst/sshd.pid" || { tail -20 "$inst/sshd.log" >&2; die "sshd $name did not start"; }
+elif [ "$reload" = 1 ]; then
+  # A running instance started with an older configuration (e.g. before the neighbour existed): SIGHUP makes
+  # sshd execute itself again with the new one; open sessions keep running.
+  kill -HUP "$(cat "$inst/sshd.pid")"
+  sleep 0.2
 fi
 wait_for 15 listening || { tail -20 "$inst/sshd.log" >&2; die "sshd $name is not listening on 127.0.0.1:$port"; }
 
 fingerprint=$(ssh-keygen -l -E sha256 -f "$common/host_ed25519.pub" | awk '{print $2}')
-printf '{"name":"%s","host":"127.0.0.1","port":%s,"user":"%s","home":"%s","kbd":%s,"keyPath":"%s","passKeyPath":"%s","passphrase":"%s","password":"%s","hostFingerprint":"%s","hostPublicKey":"%s","pid":%s}\n' \
+printf '{"name":"%s","host":"127.0.0.1","port":%s,"user":"%s","home":"%s","kbd":%s,"keyPath":"%s","passKeyPath":"%s","passphrase":"%s","password":"%s","hostFingerprint":"%s","hostPublicKey":"%s","pid":%s,"neighbour":{"user":"%s","home":"%s","keyPath":"%s"}}\n' \
   "$name" "$port" "$user" "$home" "$([ $kbd = 1 ] && echo true || echo false)" "$common/id_ed25519" "$common/id_ed25519_pass" \
-  "$(cat "$common/passphrase")" "$(cat "$common/password")" "$fingerprint" "$(cut -d' ' -f1,2 "$common/host_ed25519.pub")" "$(cat "$inst/sshd.pid")"
+  "$(cat "$common/passphrase")" "$(cat "$common/password")" "$fingerprint" "$(cut -d' ' -f1,2 "$common/host_ed25519.pub")" "$(cat "$inst/sshd.pid")" \
+  "$neighbour" "$neighbour_home" "$common/id_ed25519_neighbour"
