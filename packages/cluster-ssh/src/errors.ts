@@ -28,7 +28,9 @@ export type ClusterSshErrorCode =
   | 'SCHED_JOB_UNKNOWN'
   | 'SCHED_PARSE_FAILED'
   | 'SCHED_JOB_ENDED'
-  | 'SCHED_SERVER_UNREACHABLE';
+  | 'SCHED_SERVER_UNREACHABLE'
+  | 'SCHED_INVALID_JOB_ID'
+  | 'SSH_REMOTE_DISK_FULL';
 
 /**
  * The error every function of `@medaas/cluster-ssh` throws, with a literal `code`, context in

@@ -28,6 +28,11 @@ export interface JobSpec {
   readonly outputPath?: string;
   /** Further scheduler options, passed as quoted arguments (e.g. `['--qos=high']`). */
   readonly extraArgs?: readonly string[];
+  /**
+   * The umask the job runs with, so the mode of its output file and of every file it writes. Default
+   * `0o077`: private to the job's owner. `0o027` lets the owner's group read them.
+   */
+  readonly umask?: number;
 }
 
 // Control characters could end a directive line early or forge a new one.
@@ -50,7 +55,7 @@ function count(field: string, value: unknown, min: number): void {
 
 /**
  * Checks a {@link JobSpec}: names without control characters (a newline could forge a directive),
- * positive counts, valid variable names.
+ * positive counts, valid variable names, module names that cannot be read as options, a umask of 0..0o777.
  *
  * @throws {ClusterSshError} `SCHED_INVALID_SPEC` naming the field.
  * @example
@@ -74,7 +79,14 @@ export function validateJobSpec(spec: JobSpec): void {
   count('gpus', spec.gpus, 0);
   count('cpus', spec.cpus, 1);
   count('memoryMb', spec.memoryMb, 1);
-  for (const module of spec.modules ?? []) text('modules', module);
+  for (const module of spec.modules ?? []) {
+    text('modules', module);
+    // `module load -x` would read the name as an option.
+    if (module.startsWith('-')) throw new ClusterSshError('SCHED_INVALID_SPEC', `module name ${JSON.stringify(module)} starts with '-'`, { details: { field: 'modules', value: module } });
+  }
+  if (spec.umask !== undefined && (typeof spec.umask !== 'number' || !Number.isInteger(spec.umask) || spec.umask < 0 || spec.umask > 0o777)) {
+    throw new ClusterSshError('SCHED_INVALID_SPEC', `job umask must be an integer from 0 to 0o777, not ${String(spec.umask)}`, { details: { field: 'umask', value: spec.umask } });
+  }
   for (const arg of spec.extraArgs ?? []) text('extraArgs', arg, 4096);
   for (const [key, value] of Object.entries(spec.env ?? {})) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new ClusterSshError('SCHED_INVALID_SPEC', `invalid environment variable name ${JSON.stringify(key)}`, { details: { field: 'env', key } });

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallOptions } from '@medaas/core';
 import { ClusterSshError } from './errors.js';
+import { validateJobId } from './job-id.js';
 import { renderJobScript, type JobSpec } from './job-script.js';
-import { fileSafe, watchStatus, type Job, type JobState, type JobStatus, type ReadOutputOptions, type Scheduler, type SchedulerOptions, type WatchOptions } from './scheduler.js';
+import { fileSafe, maxBytesOf, umaskOf, watchStatus, type Job, type JobState, type JobStatus, type ReadOutputOptions, type Scheduler, type SchedulerOptions, type WatchOptions } from './scheduler.js';
 
 interface LocalJob {
   readonly job: Job;
@@ -36,7 +37,7 @@ export function createLocalScheduler(options: SchedulerOptions): Scheduler {
   let counter = 0;
 
   const find = (job: Job | string): LocalJob => {
-    const id = typeof job === 'string' ? job : job.id;
+    const id = validateJobId('local', typeof job === 'string' ? job : (job as Partial<Job> | null)?.id);
     const found = jobs.get(id);
     if (!found) throw new ClusterSshError('SCHED_JOB_UNKNOWN', `no local job ${id} in this process`, { details: { id } });
     return found;
@@ -63,24 +64,32 @@ export function createLocalScheduler(options: SchedulerOptions): Scheduler {
       counter += 1;
       const id = `local-${process.pid}-${counter}`;
       const base = `${fileSafe(spec.name)}-${randomBytes(4).toString('hex')}`;
-      mkdirSync(jobsDir, { recursive: true, mode: 0o700 });
       const outputPath = spec.outputPath ?? join(jobsDir, `${base}.out`);
       const scriptPath = join(jobsDir, `${base}.sh`);
-      writeFileSync(scriptPath, script, { mode: 0o700 });
+      const umask = umaskOf(spec);
+      let child: ChildProcess;
+      try {
+        mkdirSync(jobsDir, { recursive: true, mode: 0o700 });
+        writeFileSync(scriptPath, script, { mode: 0o700 });
+        // The output file gets the job's umask as if the job had made it (private by default).
+        const fd = openSync(outputPath, 'a', 0o666 & ~Number.parseInt(umask, 8));
+        try {
+          // The job runs with its umask (default 077), whatever this process's is, so what it writes is its owner's only.
+          child = spawn('/bin/sh', ['-c', 'umask "$1" && exec /bin/bash "$2"', 'sh', umask, scriptPath], {
+            detached: true,
+            stdio: ['ignore', fd, fd],
+            cwd: spec.workdir ?? process.cwd(),
+          });
+        } finally {
+          closeSync(fd);
+        }
+      } catch (error) {
+        rmSync(scriptPath, { force: true });
+        throw new ClusterSshError('SCHED_SUBMIT_FAILED', `cannot start a local job: ${(error as Error).message}`, { details: { name: spec.name, outputPath }, cause: error });
+      }
       const job: Job = { id, name: spec.name, scheduler: 'local', outputPath };
       const entry: LocalJob = { job, state: 'queued', rawState: 'starting' };
       jobs.set(id, entry);
-      const fd = openSync(outputPath, 'a', 0o600);
-      let child: ChildProcess;
-      try {
-        child = spawn('/bin/bash', [scriptPath], { detached: true, stdio: ['ignore', fd, fd], cwd: spec.workdir ?? process.cwd() });
-      } catch (error) {
-        entry.state = 'failed';
-        entry.rawState = 'spawn-failed';
-        throw new ClusterSshError('SCHED_SUBMIT_FAILED', `cannot start a local job: ${(error as Error).message}`, { details: { name: spec.name }, cause: error });
-      } finally {
-        closeSync(fd);
-      }
       entry.child = child;
       child.unref();
       child.on('spawn', () => {
@@ -90,6 +99,7 @@ export function createLocalScheduler(options: SchedulerOptions): Scheduler {
         }
       });
       child.on('error', () => {
+        rmSync(scriptPath, { force: true });
         entry.state = 'failed';
         entry.rawState = 'spawn-failed';
       });
@@ -134,8 +144,8 @@ export function createLocalScheduler(options: SchedulerOptions): Scheduler {
     },
     async readOutput(job: Job, readOptions: ReadOutputOptions = {}) {
       if (readOptions.signal?.aborted) throw readOptions.signal.reason;
-      const max = readOptions.maxBytes ?? 64 * 1024;
-      const handle = await open(job.outputPath, 'r').catch(() => undefined);
+      const max = maxBytesOf(readOptions);
+      const handle = typeof job?.outputPath === 'string' && job.outputPath !== '' ? await open(job.outputPath, 'r').catch(() => undefined) : undefined;
       if (!handle) return '';
       try {
         const { size } = await handle.stat();

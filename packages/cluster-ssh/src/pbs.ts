@@ -126,13 +126,23 @@ export function parseQsubOutput(stdout: string): string {
   return last;
 }
 
-/** The PBS Pro / OpenPBS adapter: qsub, qstat -x -f -F json, qdel. */
+/**
+ * The PBS Pro / OpenPBS adapter: qsub, qstat -x -f -F json, qdel. PBS jobs run with umask 077 unless told
+ * otherwise (`-W umask`), which is the SDK's default too, so `-W umask=` is passed only for another umask.
+ */
 export function pbsAdapter(binDir?: string): BatchAdapter {
   const bin = (name: string): string => (binDir ? `${binDir.replace(/\/$/, '')}/${name}` : name);
   return {
     kind: 'pbs',
     submitArgv(spec: JobSpec, outputPath: string) {
+      // qsub reads `-o host:path`: a colon would send the output to a host named by the path's start.
+      if (outputPath.includes(':')) {
+        throw new ClusterSshError('SCHED_INVALID_SPEC', `PBS reads the output path ${JSON.stringify(outputPath)} as host:path; choose one without ':'`, {
+          details: { field: 'outputPath', value: outputPath },
+        });
+      }
       const argv = [bin('qsub'), '-N', spec.name, '-o', outputPath, '-j', 'oe'];
+      if (spec.umask !== undefined && spec.umask !== 0o077) argv.push('-W', `umask=${spec.umask.toString(8).padStart(3, '0')}`);
       if (spec.partition !== undefined) argv.push('-q', spec.partition);
       if (spec.account !== undefined) argv.push('-A', spec.account);
       if (spec.walltimeSec !== undefined) argv.push('-l', `walltime=${formatWalltime(spec.walltimeSec)}`);
@@ -145,13 +155,14 @@ export function pbsAdapter(binDir?: string): BatchAdapter {
       return argv;
     },
     parseSubmit: parseQsubOutput,
-    statusArgv: (id) => [bin('qstat'), '-x', '-f', '-F', 'json', id],
+    // `--` ends the options: an id can never be read as one (ids are checked before, too).
+    statusArgv: (id) => [bin('qstat'), '-x', '-f', '-F', 'json', '--', id],
     parseStatus(id: string, result: ExecResult) {
       if (result.exitCode !== 0) return undefined;
       const jobs = parseQstat(result.stdout);
       return jobs.get(id) ?? [...jobs.values()].find((job) => job.id.split('.')[0] === id.split('.')[0]);
     },
-    cancelArgv: (id) => [bin('qdel'), id],
+    cancelArgv: (id) => [bin('qdel'), '--', id],
     alreadyEnded: (result) => /job has finished|request invalid for state of job/i.test(result.stderr),
   };
 }

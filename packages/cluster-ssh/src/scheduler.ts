@@ -3,6 +3,7 @@ import { sleep, type CallOptions } from '@medaas/core';
 import { ClusterSshError } from './errors.js';
 import { tail, type ExecResult } from './exec.js';
 import { renderJobScript, validateJobSpec, type JobSpec } from './job-script.js';
+import { validateJobId } from './job-id.js';
 import { createLocalScheduler } from './local-scheduler.js';
 import { pbsAdapter } from './pbs.js';
 import { localRunner, type CommandRunner } from './runner.js';
@@ -79,9 +80,13 @@ export interface SchedulerOptions {
   readonly jobsDir?: string;
 }
 
-/** How one batch system is driven: its commands and the parsers of their output. */
+/**
+ * How one batch system is driven: its commands and the parsers of their output. The ids given to
+ * `statusArgv` and `cancelArgv` have been checked with {@link validateJobId} for this `kind`.
+ */
 export interface BatchAdapter {
   readonly kind: 'slurm' | 'pbs';
+  /** The submit command; it runs with the spec's umask (default 077), its script on standard input. */
   submitArgv(spec: JobSpec, outputPath: string): string[];
   parseSubmit(stdout: string): string;
   statusArgv(id: string): string[];
@@ -91,6 +96,9 @@ export interface BatchAdapter {
   /** Whether a failed cancel only means the job had already ended. */
   alreadyEnded(result: ExecResult): boolean;
 }
+
+/** Where job output files go by default, relative to the login directory. */
+const DEFAULT_JOBS_DIR = '.medaas/jobs';
 
 const TERMINAL: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled', 'timed-out']);
 
@@ -128,10 +136,53 @@ export function createScheduler(kind: SchedulerKind, session?: SshSession, optio
   return new BatchScheduler(adapter, runner, session, options);
 }
 
-function jobId(job: Job | string): string {
-  const id = typeof job === 'string' ? job : job?.id;
-  if (typeof id !== 'string' || !/^[A-Za-z0-9_.\-[\]]+$/.test(id)) throw new ClusterSshError('SSH_INVALID_ARGUMENT', `invalid job id ${String(id)}`, { details: { id } });
-  return id;
+/**
+ * The id of a job or id given by a caller, checked against the scheduler's form before any command sees it.
+ *
+ * @throws {ClusterSshError} `SCHED_INVALID_JOB_ID` for an id not in that form.
+ * @example
+ * ```ts
+ * jobIdOf('slurm', job); // '4242'
+ * ```
+ */
+export function jobIdOf(kind: SchedulerKind, job: Job | string): string {
+  return validateJobId(kind, typeof job === 'string' ? job : (job as Partial<Job> | null)?.id);
+}
+
+/**
+ * The octal `umask` argument for a job: its spec's, by default 077 (the job's files private to its owner).
+ *
+ * @example
+ * ```ts
+ * umaskOf({ name: 'x', script: 'true', umask: 0o027 }); // '027'
+ * ```
+ */
+export function umaskOf(spec: JobSpec): string {
+  return (spec.umask ?? 0o077).toString(8).padStart(3, '0');
+}
+
+/**
+ * Checks `maxBytes` of {@link ReadOutputOptions} and returns it (default 64 KiB).
+ *
+ * @throws {ClusterSshError} `SSH_INVALID_ARGUMENT` for anything but a positive integer.
+ * @example
+ * ```ts
+ * maxBytesOf({}); // 65536
+ * ```
+ */
+export function maxBytesOf(options: ReadOutputOptions): number {
+  const max = options.maxBytes ?? 64 * 1024;
+  if (!Number.isSafeInteger(max) || max < 1) throw new ClusterSshError('SSH_INVALID_ARGUMENT', `maxBytes must be a positive integer, not ${String(max)}`, { details: { maxBytes: max } });
+  return max;
+}
+
+/** The output path of a job given by a caller, checked before it reaches a command line. */
+function outputPathOf(job: Job): string {
+  const path = (job as Partial<Job> | null)?.outputPath;
+  if (typeof path !== 'string' || path === '' || path.includes('\0')) {
+    throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'a job needs the outputPath its scheduler returned', { details: { outputPath: typeof path } });
+  }
+  return path;
 }
 
 /** A job-name fragment safe in a file name. */
@@ -181,11 +232,16 @@ class BatchScheduler implements Scheduler {
   async submit(spec: JobSpec, options: CallOptions = {}): Promise<Job> {
     validateJobSpec(spec);
     const script = renderJobScript(spec);
-    const fallback = `${this.#options.jobsDir ?? '.medaas/jobs'}/${fileSafe(spec.name)}-${randomBytes(4).toString('hex')}.out`;
+    const fallback = `${this.#options.jobsDir ?? DEFAULT_JOBS_DIR}/${fileSafe(spec.name)}-${randomBytes(4).toString('hex')}.out`;
     const outputPath = await this.#absolute(spec.outputPath ?? fallback, options);
     const dir = outputPath.slice(0, outputPath.lastIndexOf('/')) || '/';
     const argv = this.#adapter.submitArgv(spec, outputPath);
-    const result = await this.#run(sh`mkdir -p -- ${dir} && ${argv}`, { ...options, stdin: script });
+    // The umask applies to the folders made here and, through sbatch (which hands the submitting umask to
+    // the job), to the job's output file and everything the job writes: private to the owner by default.
+    // The SDK's own jobs folder is made private even when an older version left it open.
+    const own = spec.outputPath === undefined && this.#options.jobsDir === undefined;
+    const prepare = own ? sh`mkdir -p -- ${dir} && chmod 700 -- ${dir}` : sh`mkdir -p -- ${dir}`;
+    const result = await this.#run(sh`umask ${umaskOf(spec)} && ${prepare} && ${argv}`, { ...options, stdin: script });
     let id: string | undefined;
     try {
       if (result.exitCode === 0) id = this.#adapter.parseSubmit(result.stdout);
@@ -205,7 +261,7 @@ class BatchScheduler implements Scheduler {
   }
 
   async status(job: Job | string, options: CallOptions = {}): Promise<JobStatus> {
-    const id = jobId(job);
+    const id = jobIdOf(this.kind, job);
     const result = await this.#run(this.#adapter.statusArgv(id), options);
     const status = this.#adapter.parseStatus(id, result);
     if (status) return status;
@@ -218,7 +274,7 @@ class BatchScheduler implements Scheduler {
   }
 
   async cancel(job: Job | string, options: CallOptions = {}): Promise<void> {
-    const id = jobId(job);
+    const id = jobIdOf(this.kind, job);
     const result = await this.#run(this.#adapter.cancelArgv(id), options);
     if (result.exitCode === 0 || this.#adapter.alreadyEnded(result)) return;
     throw new ClusterSshError('SCHED_CANCEL_FAILED', `cannot cancel ${this.kind} job ${id}: ${tail(result.stderr) || `exit ${String(result.exitCode)}`}`, {
@@ -231,8 +287,9 @@ class BatchScheduler implements Scheduler {
   }
 
   async readOutput(job: Job, options: ReadOutputOptions = {}): Promise<string> {
-    const max = options.maxBytes ?? 64 * 1024;
-    const result = await this.#run(sh`test -f ${job.outputPath} && tail -c ${max} -- ${job.outputPath}`, options);
+    const max = maxBytesOf(options);
+    const path = outputPathOf(job);
+    const result = await this.#run(sh`test -f ${path} && tail -c ${max} -- ${path}`, options);
     return result.exitCode === 0 ? result.stdout : '';
   }
 }

@@ -62,7 +62,7 @@ export const SQUEUE_FORMAT = 'JobID:|,State:|,NodeList:|,Reason:|,exit_code:|';
 export function parseSqueueLine(line: string): JobStatus {
   const fields = line.trim().split('|');
   const [id, raw, nodes, reason, exit] = fields;
-  if (fields.length < 5 || !id || !/^[0-9_[\]-]+$/.test(id) || !raw || !/^[A-Z_]+$/.test(raw)) {
+  if (fields.length < 5 || !id || !/^[0-9_+[\]-]+$/.test(id) || !raw || !/^[A-Z_]+$/.test(raw)) {
     throw new ClusterSshError('SCHED_PARSE_FAILED', `unexpected squeue output: ${JSON.stringify(line.slice(0, 200))}`, { details: { line: line.slice(0, 200) } });
   }
   const state = slurmState(raw);
@@ -93,13 +93,29 @@ export function parseSbatchOutput(stdout: string): string {
   return match[1];
 }
 
+/**
+ * The `--output` argument for a path taken literally. sbatch reads it as a filename pattern: `%j`, `%u`,
+ * `%x`... are replaced and `%%` is a `%`, unless the path has a backslash, which turns replacements off and
+ * escapes the character after it (`\\` is one backslash). So a path without backslashes has its `%`
+ * doubled, one with backslashes has them doubled (its `%` are then literal); both as sbatch 22.05 was
+ * seen to create them.
+ *
+ * @example
+ * ```ts
+ * slurmOutputPattern('/scratch/ana/100%/run-%j.log'); // '/scratch/ana/100%%/run-%%j.log'
+ * ```
+ */
+export function slurmOutputPattern(path: string): string {
+  return path.includes('\\') ? path.replaceAll('\\', '\\\\') : path.replaceAll('%', '%%');
+}
+
 /** The Slurm adapter: sbatch, squeue, scancel. */
 export function slurmAdapter(binDir?: string): BatchAdapter {
   const bin = (name: string): string => (binDir ? `${binDir.replace(/\/$/, '')}/${name}` : name);
   return {
     kind: 'slurm',
     submitArgv(spec: JobSpec, outputPath: string) {
-      const argv = [bin('sbatch'), '--parsable', `--job-name=${spec.name}`, `--output=${outputPath}`, '--open-mode=append'];
+      const argv = [bin('sbatch'), '--parsable', `--job-name=${spec.name}`, `--output=${slurmOutputPattern(outputPath)}`, '--open-mode=append'];
       if (spec.partition !== undefined) argv.push(`--partition=${spec.partition}`);
       if (spec.account !== undefined) argv.push(`--account=${spec.account}`);
       if (spec.walltimeSec !== undefined) argv.push(`--time=${formatWalltime(spec.walltimeSec)}`);
@@ -112,13 +128,14 @@ export function slurmAdapter(binDir?: string): BatchAdapter {
       return argv;
     },
     parseSubmit: parseSbatchOutput,
-    statusArgv: (id) => [bin('squeue'), '-h', '-t', 'all', '-j', id, '-O', SQUEUE_FORMAT],
+    statusArgv: (id) => [bin('squeue'), '-h', '-t', 'all', `--jobs=${id}`, '-O', SQUEUE_FORMAT],
     parseStatus(id: string, result: ExecResult) {
       if (result.exitCode !== 0) return undefined;
       const line = result.stdout.split('\n').find((l) => l.startsWith(`${id}|`));
       return line === undefined ? undefined : parseSqueueLine(line);
     },
-    cancelArgv: (id) => [bin('scancel'), id],
+    // `--` ends the options: an id can never be read as one (ids are checked before, too).
+    cancelArgv: (id) => [bin('scancel'), '--', id],
     alreadyEnded: (result) => /already completing or completed|job has finished/i.test(result.stderr),
   };
 }

@@ -5,6 +5,7 @@ end through these. They accept the subset of PBS Pro options the adapter emits a
 formats (`qsub` prints the job id; `qstat -f` prints `Job Id:` blocks, `-F json` the JSON form).
 """
 import json
+import os
 import re
 import subprocess
 import sys
@@ -36,6 +37,12 @@ def seconds(walltime):
     return parts[0] * 3600 + parts[1] * 60 + parts[2]
 
 
+def sbatch_path(path):
+    """A path for sbatch's --output taken literally (PBS does not expand %): sbatch reads a filename
+    pattern, where %% is a '%' and a backslash turns the replacements off and escapes what follows it."""
+    return path.replace("\\", "\\\\") if "\\" in path else path.replace("%", "%%")
+
+
 def qsub(args):
     sbatch = ["sbatch", "--parsable"]
     script_path = None
@@ -50,9 +57,9 @@ def qsub(args):
         elif flag == "-A":
             sbatch.append("--account=" + value)
         elif flag == "-o":
-            sbatch.append("--output=" + value.split(":", 1)[-1])
+            sbatch.append("--output=" + sbatch_path(value.split(":", 1)[-1]))
         elif flag == "-e":
-            sbatch.append("--error=" + value.split(":", 1)[-1])
+            sbatch.append("--error=" + sbatch_path(value.split(":", 1)[-1]))
         elif flag == "-j":
             pass  # Slurm joins stdout and stderr unless told otherwise
         elif flag == "-l":
@@ -79,6 +86,15 @@ def qsub(args):
                     fail("qsub: Unknown resource Resource_List.%s" % key, 2)
         elif flag == "-v":
             sbatch.append("--export=ALL," + value)
+        elif flag == "-W":
+            # Only umask=NNN (octal): the job's umask, which sbatch takes from the submitting process.
+            key, _, val = value.partition("=")
+            if key != "umask" or not re.fullmatch(r"[0-7]{1,4}", val):
+                fail("qsub: illegal -W value %s" % value, 2)
+            os.umask(int(val, 8))
+        elif flag == "--":
+            i += 1
+            continue
         elif flag.startswith("-"):
             fail("qsub: illegal -- %s" % flag.lstrip("-"), 2)
         else:
@@ -137,9 +153,18 @@ def pbs_attributes(job):
     return attrs
 
 
+def split_ids(args):
+    """Options and ids as getopt sees them: everything after "--" is an id, even when it starts with '-'."""
+    if "--" in args:
+        at = args.index("--")
+        return args[:at], args[at + 1:]
+    return args, []
+
+
 def qstat(args):
-    as_json = "-F" in args and args[args.index("-F") + 1] == "json"
-    ids = [a for i, a in enumerate(args) if not a.startswith("-") and (i == 0 or args[i - 1] != "-F")]
+    options, after = split_ids(args)
+    as_json = "-F" in options and options[options.index("-F") + 1] == "json"
+    ids = [a for i, a in enumerate(options) if not a.startswith("-") and (i == 0 or options[i - 1] != "-F")] + after
     jobs = {}
     for job_id in ids:
         job = slurm_job(job_id)
@@ -158,7 +183,8 @@ def qstat(args):
 
 
 def qdel(args):
-    for job_id in [a for a in args if not a.startswith("-")]:
+    options, after = split_ids(args)
+    for job_id in [a for a in options if not a.startswith("-")] + after:
         job = slurm_job(job_id)
         if job is None:
             fail("qdel: Unknown Job Id %s" % job_id, 153)
