@@ -8,6 +8,7 @@ import { digestFileSegments } from './file-digest.js';
 import { parseSegmentDigests, probeRemoteChecksum, segmentBytes, segmentChecksumCommand, type RemoteChecksum } from './remote-checksum.js';
 import type { ExecOptions, ExecResult } from './exec.js';
 import { checkRemotePath, isWithin } from './remote-path.js';
+import { describeWriteFailure } from './upload-failure.js';
 import type { CommandInput } from './shell.js';
 
 /** Options of `session.upload`. */
@@ -24,6 +25,13 @@ export interface UploadOptions extends CallOptions {
   readonly chunkBytes?: number;
   /** Write requests in flight. Default 32. */
   readonly concurrency?: number;
+  /**
+   * Mode of each folder the upload creates (existing folders are left as they are). Default `0o700`:
+   * other users of the cluster cannot look inside. Set exactly, whatever the server's umask.
+   */
+  readonly dirMode?: number;
+  /** Mode of each file written. Default `0o600`: readable by its owner only. Set exactly, whatever the server's umask. */
+  readonly fileMode?: number;
   readonly logger?: Logger;
 }
 
@@ -69,10 +77,13 @@ interface LocalFile {
  * digests of the local file computed in a worker thread while the data is in flight), fsynced and renamed
  * into place; a dropped connection is reconnected and the file resumed from what the server already holds.
  * Nothing is written outside the target folder: `..` is refused, and remote and local symlinks that lead
- * outside are refused.
+ * outside are refused. New folders get `dirMode` (0700), files `fileMode` (0600). A file that fails for any
+ * reason but a dropped connection (which the next attempt resumes from) leaves no temporary file behind; a
+ * full remote disk is `SSH_REMOTE_DISK_FULL`.
  */
 export async function uploadPath(transport: UploadTransport, localPath: string, remotePath: string, options: UploadOptions): Promise<UploadResult> {
   const target = checkRemotePath(remotePath);
+  const modes = { dir: modeOption('dirMode', options.dirMode, 0o700), file: modeOption('fileMode', options.fileMode, 0o600) };
   const scope = openCallScope('ssh upload', options);
   const log = redactingLogger(options.logger);
   const state = { reconnects: 0, resumedBytes: 0 };
@@ -95,9 +106,9 @@ export async function uploadPath(transport: UploadTransport, localPath: string, 
     for (const file of files) {
       const remote = await withReconnect(transport, options, state, signal, async () => {
         const sftp = await transport.sftp(signal);
-        rootReal = await ensureDir(sftp, rootPath, undefined, signal);
-        const parent = await ensureDir(sftp, posix.join(rootReal, posix.dirname(file.relative)), rootReal, signal);
-        return putFile(transport, sftp, checksum, file, posix.join(parent, posix.basename(file.relative)), options, state, signal, (loaded) => progress.update(done + loaded));
+        rootReal = await ensureDir(transport, sftp, rootPath, undefined, modes.dir, signal);
+        const parent = await ensureDir(transport, sftp, posix.join(rootReal, posix.dirname(file.relative)), rootReal, modes.dir, signal);
+        return putFile(transport, sftp, checksum, file, posix.join(parent, posix.basename(file.relative)), { ...options, fileMode: modes.file }, state, signal, (loaded) => progress.update(done + loaded));
       });
       done += file.size;
       written.push(remote);
@@ -109,6 +120,50 @@ export async function uploadPath(transport: UploadTransport, localPath: string, 
   } finally {
     scope.dispose();
   }
+}
+
+function modeOption(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0o7777) {
+    throw new ClusterSshError('SSH_INVALID_ARGUMENT', `${name} must be a file mode from 0 to 0o7777, not ${String(value)}`, { details: { [name]: value } });
+  }
+  return value;
+}
+
+/** Whether an error means the connection is gone (the server cannot be asked anything more). */
+function connectionLost(transport: UploadTransport, error: unknown): boolean {
+  return transport.lost() || (error instanceof ClusterSshError && error.code === 'SSH_CONNECTION_LOST');
+}
+
+/** Removes a remote file, ignoring the signal (it cleans up after an abort too); gives up after 2 s. */
+async function removeQuietly(sftp: SFTPWrapper, path: string): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    try {
+      sftp.unlink(path, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+}
+
+/** The longest start of `text` of at most `max` UTF-8 bytes, never splitting a character. */
+function leadingBytes(text: string, max: number): string {
+  let out = '';
+  for (const char of text) {
+    if (Buffer.byteLength(out + char) > max) break;
+    out += char;
+  }
+  return out;
+}
+
+/** The modes a server's umask cannot take bits from (owner bits only): no chmod is needed after creating with them. */
+function umaskProof(mode: number): boolean {
+  return (mode & 0o7077) === 0;
 }
 
 async function withReconnect<T>(transport: UploadTransport, options: UploadOptions, state: { reconnects: number }, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
@@ -189,8 +244,11 @@ function sftpCode(error: unknown): number | undefined {
 
 const NO_SUCH_FILE = 2;
 
-/** Creates `dir` and its parents; each existing component must resolve inside `root` (no symlink escapes). */
-async function ensureDir(sftp: SFTPWrapper, dir: string, root: string | undefined, signal: AbortSignal): Promise<string> {
+/**
+ * Creates `dir` and its parents with `mode`; each existing component must resolve inside `root` (no symlink
+ * escapes). Existing folders keep their mode.
+ */
+async function ensureDir(transport: UploadTransport, sftp: SFTPWrapper, dir: string, root: string | undefined, mode: number, signal: AbortSignal): Promise<string> {
   // Inside a root, only the components below it are walked (and each checked); the root itself was resolved before.
   const below = root !== undefined && isWithin(root, dir) ? dir.slice(root.length) : dir;
   const parts = below.split('/');
@@ -198,13 +256,18 @@ async function ensureDir(sftp: SFTPWrapper, dir: string, root: string | undefine
   let real = await call<string>(sftp, signal, (cb) => sftp.realpath(current, cb));
   for (const part of parts) {
     if (part === '' || part === '.') continue;
+    const parent = real;
     current = posix.join(real, part);
-    await call<undefined>(sftp, signal, (cb) => sftp.mkdir(current, { mode: 0o750 }, (error) => cb(error, undefined))).catch(async (error: unknown) => {
+    const created = await call<boolean>(sftp, signal, (cb) => sftp.mkdir(current, { mode }, (error) => cb(error, true))).catch(async (error: unknown) => {
+      if (signal.aborted || connectionLost(transport, error)) throw error;
       const exists = await call<Stats>(sftp, signal, (cb) => sftp.stat(current, cb)).catch(() => undefined);
       if (!exists?.isDirectory()) {
-        throw new ClusterSshError('SSH_UPLOAD_FAILED', `cannot create the remote folder ${current}: ${(error as Error).message}`, { details: { path: current }, cause: error });
+        throw await describeWriteFailure(sftp, transport, error, { remotePath: current, bytes: 0, written: 0, folder: parent, action: 'cannot create the remote folder' });
       }
+      return false;
     });
+    // mkdir's mode passes through the server's umask, which may take group or other bits the caller asked for.
+    if (created && !umaskProof(mode)) await call<undefined>(sftp, signal, (cb) => sftp.chmod(current, mode, (error) => cb(error, undefined)));
     real = await call<string>(sftp, signal, (cb) => sftp.realpath(current, cb));
     if (root !== undefined && !isWithin(root, real)) {
       throw new ClusterSshError('SSH_PATH_ESCAPE', `the remote path ${current} resolves to ${real}, outside ${root}`, { details: { path: current, resolved: real, root } });
@@ -243,8 +306,12 @@ async function putFile(
   if (existing?.isDirectory()) throw new ClusterSshError('SSH_UPLOAD_FAILED', `${remote} is a folder`, { details: { remotePath: remote } });
   if (existing && options.overwrite === false) throw new ClusterSshError('SSH_UPLOAD_FAILED', `${remote} exists`, { details: { remotePath: remote } });
   // The temporary name is stable for one version of the local file, so a later attempt finds and resumes it.
-  const tag = createHash('sha256').update(`${file.path}\0${file.size}\0${file.mtimeMs}`).digest('hex').slice(0, 16);
-  const temp = posix.join(posix.dirname(remote), `.${name}.${tag}.medaas-part`);
+  // A long name is shortened (and its full form hashed into the tag) so that the temporary name stays
+  // within the file system's 255 bytes.
+  const long = Buffer.byteLength(name) > 200;
+  const tag = createHash('sha256').update(`${file.path}\0${file.size}\0${file.mtimeMs}${long ? `\0${name}` : ''}`).digest('hex').slice(0, 16);
+  const temp = posix.join(posix.dirname(remote), `.${long ? leadingBytes(name, 150) : name}.${tag}.medaas-part`);
+  const fileMode = options.fileMode ?? 0o600;
   // The local digests, computed once per file (a resumed pass compares against the same ones), off the main thread.
   const local = checksum().then((cs) => ({ cs, digests: digestFileSegments(file.path, cs.algorithm, file.size, segmentBytes(file.size, cs.jobs), signal) }));
   local.then((l) => l.digests).catch(() => undefined);
@@ -253,47 +320,76 @@ async function putFile(
   local.catch((error: unknown) => {
     unverifiable ??= error;
   });
+  /**
+   * Every failure but a dropped connection removes the temporary file: nothing else would, and on a full
+   * disk it would keep the space a later upload needs. A dropped connection leaves it for the next attempt
+   * to resume (the server cannot be reached to remove it anyway). A refusal by the server becomes a typed
+   * error naming the file and the cause, asked of the server before the temporary file goes.
+   */
+  const fail = async (error: unknown, written: number): Promise<never> => {
+    if (connectionLost(transport, error)) throw error;
+    const typed = signal.aborted ? signal.reason : await describeWriteFailure(sftp, transport, error, { remotePath: remote, localPath: file.path, bytes: file.size, written, folder: posix.dirname(remote), action: 'cannot write' });
+    await removeQuietly(sftp, temp);
+    throw typed;
+  };
   for (let pass = 0; ; pass += 1) {
     let offset = 0;
-    const partial = await call<Stats>(sftp, signal, (cb) => sftp.lstat(temp, cb)).catch((error: unknown) => {
-      if (sftpCode(error) === NO_SUCH_FILE) return undefined;
-      throw error;
-    });
-    if (partial?.isFile() && partial.size <= file.size && pass === 0) offset = partial.size;
-    else if (partial) await call<undefined>(sftp, signal, (cb) => sftp.unlink(temp, (error) => cb(error, undefined)));
-    state.resumedBytes += offset;
-    // 'wx' (O_CREAT|O_EXCL) never follows a symlink planted at the temporary name.
-    const handle = await call<Buffer>(sftp, signal, (cb) => sftp.open(temp, offset > 0 ? 'r+' : 'wx', { mode: 0o640 }, cb));
-    let check: string;
+    let handle: Buffer | undefined;
+    let check = '';
+    let written = 0;
     try {
-      await writeFrom(sftp, handle, file, offset, options, signal, onBytes, () => unverifiable);
+      const partial = await call<Stats>(sftp, signal, (cb) => sftp.lstat(temp, cb)).catch((error: unknown) => {
+        if (sftpCode(error) === NO_SUCH_FILE) return undefined;
+        throw error;
+      });
+      if (partial?.isFile() && partial.size <= file.size && pass === 0) offset = partial.size;
+      else if (partial) await call<undefined>(sftp, signal, (cb) => sftp.unlink(temp, (error) => cb(error, undefined)));
+      // 'wx' (O_CREAT|O_EXCL) never follows a symlink planted at the temporary name.
+      const opened = await call<Buffer>(sftp, signal, (cb) => sftp.open(temp, offset > 0 ? 'r+' : 'wx', { mode: fileMode }, cb));
+      handle = opened;
+      // A resumed file keeps the mode it was made with, and open's mode passes through the server's umask.
+      if (offset > 0 || !umaskProof(fileMode)) await call<undefined>(sftp, signal, (cb) => sftp.fchmod(opened, fileMode, (error) => cb(error, undefined)));
+      state.resumedBytes += offset;
+      written = offset;
+      await writeFrom(sftp, opened, file, offset, options, signal, (loaded) => {
+        written = loaded;
+        onBytes(loaded);
+      }, () => unverifiable);
       // The size first: the server answers SFTP requests in order, so a stat sent after the fsync would wait
       // for it.
       const info = await call<Stats>(sftp, signal, (cb) => sftp.stat(temp, cb));
       if (info.size === file.size) {
         // Data reaches the disk before the rename makes it visible (fsync@openssh.com, when offered); the
-        // server hashes the file meanwhile, from its page cache.
-        const synced = call<undefined>(sftp, signal, (cb) => sftp.ext_openssh_fsync(handle, (error) => cb(error, undefined))).catch(() => undefined);
+        // server hashes the file meanwhile, from its page cache. A server without the extension is no
+        // error; a failed fsync (the data did not reach the disk) is.
+        const synced = call<undefined>(sftp, signal, (cb) => sftp.ext_openssh_fsync(opened, (error) => cb(error, undefined))).then(
+          () => undefined,
+          (error: unknown) => (sftpCode(error) === undefined && !connectionLost(transport, error) ? undefined : error),
+        );
         const { cs, digests } = await local;
         check = await verify(transport, temp, file.size, cs, digests, signal);
-        await synced;
+        const syncError = await synced;
+        if (syncError !== undefined) throw syncError;
       } else check = `size ${info.size}, expected ${file.size}`;
     } catch (error) {
-      // Nothing to resume on a server that cannot verify: leave no temporary file behind.
-      if (unverifiable !== undefined && error === unverifiable) await call<undefined>(sftp, signal, (cb) => sftp.unlink(temp, (e) => cb(e, undefined))).catch(() => undefined);
-      throw error;
+      if (handle) await closeQuietly(sftp, handle);
+      handle = undefined;
+      await fail(error, written);
     } finally {
-      await closeQuietly(sftp, handle);
+      if (handle) await closeQuietly(sftp, handle);
     }
     if (check === 'ok') break;
-    await call<undefined>(sftp, signal, (cb) => sftp.unlink(temp, (error) => cb(error, undefined))).catch(() => undefined);
+    await removeQuietly(sftp, temp);
     // A resumed file that does not verify is sent once more in full; a fresh one that fails is an error.
     if (offset === 0 || pass > 0) {
       throw new ClusterSshError('SSH_UPLOAD_VERIFY_FAILED', `${remote} did not verify after upload: ${check}`, { details: { remotePath: remote, localPath: file.path, reason: check } });
     }
   }
   // posix-rename replaces an existing target atomically, where SFTP's plain rename refuses to.
-  await call<undefined>(sftp, signal, (cb) => sftp.ext_openssh_rename(temp, remote, (error) => cb(error, undefined))).catch((error: unknown) => {
+  await call<undefined>(sftp, signal, (cb) => sftp.ext_openssh_rename(temp, remote, (error) => cb(error, undefined))).catch(async (error: unknown) => {
+    if (connectionLost(transport, error)) throw error;
+    await removeQuietly(sftp, temp);
+    if (signal.aborted) throw signal.reason;
     throw new ClusterSshError('SSH_UPLOAD_FAILED', `cannot rename ${temp} to ${remote}: ${(error as Error).message}`, { details: { remotePath: remote }, cause: error });
   });
   return remote;
