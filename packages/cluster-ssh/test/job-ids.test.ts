@@ -119,14 +119,14 @@ describe('job ids are checked before any command runs', () => {
   it('accepts exactly the documented forms of each scheduler (property)', () => {
     const forms: Record<SchedulerKind, RegExp> = {
       slurm: /^[0-9]{1,20}(?:_[0-9]{1,10}|\+[0-9]{1,10})?$/,
-      pbs: /^[0-9]{1,20}(?:\[[0-9]{0,10}\])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
+      pbs: /^[0-9]{1,20}(?:\[[0-9]{0,10}\])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*$/,
       local: /^local-[0-9]{1,10}-[0-9]{1,10}$/,
     };
     const idLike = fc.oneof(
       fc.string({ maxLength: 30 }),
       fc.stringMatching(/^-{1,2}[a-z]{1,8}(=[a-z0-9]{0,6})?$/),
       fc.stringMatching(/^[0-9]{1,6}([_+][0-9]{1,3})?$/),
-      fc.stringMatching(/^[0-9]{1,6}(\[[0-9]{0,2}\])?(\.[a-z0-9-]{1,8}){0,2}$/),
+      fc.stringMatching(/^[0-9]{1,6}(\[[0-9]{0,2}\])?(\.[a-z0-9_-]{1,8}){0,2}$/),
       fc.stringMatching(/^local-[0-9]{1,4}-[0-9]{1,3}$/),
     );
     fc.assert(
