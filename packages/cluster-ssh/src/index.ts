@@ -35,3 +35,5 @@ export { startAiaaServerJob, renderAiaaServerScript, parseListening, LISTENING_M
 export type { AiaaServerJob, AiaaServerJobOptions, AiaaServerCommand, AiaaServerTimings, BindMount, ServerListen, NodeAccess } from './aiaa-job.js';
 export { startMonaiLabelServerJob, monaiLabelCommand } from './monai-label-job.js';
 export type { MonaiLabelServerCommand, MonaiLabelServerJobOptions } from './monai-label-job.js';
+export { validateJobId } from './job-id.js';
+export { slurmOutputPattern } from './slurm.js';
