@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { adminInfo, modelFromUpload } from './admin.js';
+import { adminInfo, checkAdminToken, modelFromUpload } from './admin.js';
 import { HttpProblem } from './errors.js';
 import { MODEL_ENDPOINTS, decodeImage, firstFile, fixPolygon, paramsOf, pngAsVolume, polygonsOf, runModel } from './endpoints.js';
-import { readMultipart } from './http-body.js';
+import { readMultipart, type BodyLimits } from './http-body.js';
 import { describeModel, type TestModel } from './models.js';
 import { decodePng, isPng } from './png.js';
 import { sendJson, sendMultipart } from './replies.js';
+import { decodePathSegment } from './request-target.js';
 import type { Face, FaceContext } from './face.js';
 import { SessionStore } from './sessions.js';
 
@@ -15,6 +16,9 @@ import { SessionStore } from './sessions.js';
  */
 export function createAiaaFace(context: FaceContext, models: Map<string, TestModel>): Face {
   const store = new SessionStore(context.sessionLimits, context.clock);
+  const { limits } = context;
+  const uploads: BodyLimits = { maxBytes: limits.maxUploadBytes, idleTimeoutMs: limits.bodyIdleTimeoutMs };
+  const modelUploads: BodyLimits = { maxBytes: limits.maxModelBytes, idleTimeoutMs: limits.bodyIdleTimeoutMs };
 
   const sessionOrExpired = (id: string) => {
     const found = store.get(id);
@@ -38,6 +42,10 @@ export function createAiaaFace(context: FaceContext, models: Map<string, TestMod
   return {
     sessions: () => store.size,
     close: () => store.clear(),
+    problem(res, status, message, headers = {}) {
+      for (const [key, value] of Object.entries(headers)) res.setHeader(key, value);
+      sendJson(res, status, { error: message });
+    },
     async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, method: string): Promise<void> {
       if (path === '/v1/models') {
         allow(method, ['GET']);
@@ -59,21 +67,25 @@ export function createAiaaFace(context: FaceContext, models: Map<string, TestMod
         allow(method, ['PUT', 'POST']);
         const expiry = Number(query.get('expiry') ?? 0);
         if (!Number.isFinite(expiry) || expiry < 0) throw new HttpProblem(400, 'expiry must be a non-negative number of seconds');
-        const parts = await readMultipart(req, context.maxUploadBytes, context.counters);
-        const volume = await decodeImage(firstFile(parts));
+        const parts = await readMultipart(req, uploads, context.counters);
+        // The session store's room is checked from the header, before the voxels are inflated.
+        const volume = await decodeImage(firstFile(parts), limits, { maxBytes: context.maxSessionBytes, what: 'the session store (sessions.maxSessionBytes)' });
         const bytes = volume.data.byteLength;
-        if (bytes > context.maxSessionBytes) throw new HttpProblem(413, 'the image is larger than the session store allows');
         const session = store.create(volume, bytes, Math.floor(expiry));
         return sendJson(res, 200, sessionInfo(session.id));
       }
 
+      if (path.startsWith('/admin/')) checkAdminToken(req, context.adminToken);
       const adminMatch = /^\/admin\/model\/([^/]+)\/?$/.exec(path);
       if (adminMatch) {
         allow(method, ['GET', 'PUT', 'DELETE']);
-        const name = decodeURIComponent(adminMatch[1]!);
+        const name = decodePathSegment(adminMatch[1]!);
         if (method === 'PUT') {
+          if (!models.has(name) && models.size >= limits.maxModels) {
+            throw new HttpProblem(409, `the server holds ${models.size} models, its limit (limits.maxModels); delete one before loading "${name.slice(0, 60)}"`);
+          }
           // Built and checked in full before the map changes: a refused model leaves the old one serving.
-          const model = modelFromUpload(name, await readMultipart(req, context.maxUploadBytes, context.counters));
+          const model = modelFromUpload(name, await readMultipart(req, modelUploads, context.counters), limits);
           models.set(name, model);
           return sendJson(res, 200, adminInfo(model));
         }
@@ -86,7 +98,7 @@ export function createAiaaFace(context: FaceContext, models: Map<string, TestMod
       const sessionMatch = /^\/session\/([^/]+)\/?$/.exec(path);
       if (sessionMatch) {
         allow(method, ['GET', 'DELETE']);
-        const id = decodeURIComponent(sessionMatch[1]!);
+        const id = decodePathSegment(sessionMatch[1]!);
         if (method === 'DELETE') {
           if (!store.delete(id)) throw new HttpProblem(440, `session ${id} has expired or does not exist`);
           return sendJson(res, 200, {});
@@ -99,14 +111,14 @@ export function createAiaaFace(context: FaceContext, models: Map<string, TestMod
       if (!endpoint) throw new HttpProblem(404, `no such endpoint: ${path}`);
       allow(method, ['POST']);
       if (endpoint === 'mask2polygon' || endpoint === 'fixpolygon') {
-        const parts = await readMultipart(req, context.maxUploadBytes, context.counters);
-        const params = paramsOf(parts);
+        const parts = await readMultipart(req, uploads, context.counters);
+        const params = paramsOf(parts, limits);
         const file = firstFile(parts);
         // The official clients send a 2-D fixpolygon image as PNG; the mask then goes back as PNG too.
         const png = endpoint === 'fixpolygon' && isPng(file.data);
-        const volume = png ? pngAsVolume(decodePng(file.data)) : await decodeImage(file);
-        if (endpoint === 'mask2polygon') return sendJson(res, 200, polygonsOf(volume, params));
-        return sendMultipart(res, await fixPolygon(volume, params, { png }));
+        const volume = png ? pngAsVolume(await decodePng(file.data, limits)) : await decodeImage(file, limits);
+        if (endpoint === 'mask2polygon') return sendJson(res, 200, polygonsOf(volume, params, limits));
+        return sendMultipart(res, await fixPolygon(volume, params, limits, { png }));
       }
       const name = query.get('model');
       if (!name) throw new HttpProblem(400, 'the model query parameter is required');
@@ -117,14 +129,14 @@ export function createAiaaFace(context: FaceContext, models: Map<string, TestMod
         throw new HttpProblem(400, `model "${name}" is a ${model.type} model; /v1/${endpoint} takes ${accepted.join(', ')} models`);
       }
       if (model.algorithm === 'statistics' && endpoint !== 'inference') throw new HttpProblem(400, `model "${name}" runs through /v1/inference only`);
-      const parts = await readMultipart(req, context.maxUploadBytes, context.counters);
+      const parts = await readMultipart(req, uploads, context.counters);
       const started = performance.now();
       try {
-        const params = paramsOf(parts);
+        const params = paramsOf(parts, limits);
         const sessionId = query.get('session_id');
         // The session is looked up before the upload is decoded: an expired session must answer 440, not 400.
-        const volume = sessionId ? sessionOrExpired(sessionId).volume : await decodeImage(firstFile(parts));
-        const reply = await runModel(model, volume, params);
+        const volume = sessionId ? sessionOrExpired(sessionId).volume : await decodeImage(firstFile(parts), limits);
+        const reply = await runModel(model, volume, params, limits);
         if (reply.kind === 'json') return sendJson(res, 200, reply.value);
         return sendMultipart(res, reply.parts);
       } finally {

@@ -229,11 +229,17 @@ export function noiseSigma(grid: Grid): number {
   return diffs[Math.floor(diffs.length / 2)]! / (0.6745 * Math.SQRT2);
 }
 
-/** The bounding box of points, inclusive. */
+/** The bounding box of points, inclusive (one loop: a spread of many points into `Math.min` overflows the stack). */
 export function boxOf(points: readonly Point[]): Box {
   if (points.length === 0) throw new HttpProblem(400, 'no points');
-  const lo = [0, 1, 2].map((a) => Math.min(...points.map((p) => p[a]!)));
-  const hi = [0, 1, 2].map((a) => Math.max(...points.map((p) => p[a]!)));
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-Infinity, -Infinity, -Infinity];
+  for (const p of points) {
+    for (let a = 0; a < 3; a += 1) {
+      if (p[a]! < lo[a]!) lo[a] = p[a]!;
+      if (p[a]! > hi[a]!) hi[a] = p[a]!;
+    }
+  }
   return [
     [lo[0]!, hi[0]!],
     [lo[1]!, hi[1]!],

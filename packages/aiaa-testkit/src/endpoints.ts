@@ -1,11 +1,14 @@
-import { readNifti, writeMask, type NiftiVolume, type Volume } from '@medaas/nifti-io';
+import { writeMask, type NiftiVolume, type Volume } from '@medaas/nifti-io';
 import { encodePng, type GreyImage } from './png.js';
 import { boxAround, deepgrowSegmentation, dextr3dSegmentation, fullBox, maskBox, otsuThreshold, thresholdSegmentation, type Box } from './algorithms.js';
+import { parseBoundedJson } from './bounded-json.js';
 import { HttpProblem } from './errors.js';
-import { gridOf, maskVolume, pointParam, pointsParam, type Grid, type Point } from './grid.js';
+import { gridOf, maskVolume, pointParam, pointsParam, type Grid, type Point, type PointCount } from './grid.js';
+import type { ResolvedLimits } from './limits.js';
 import type { TestModel } from './models.js';
+import { decodeNiftiBounded, UnreadableImage, type DecodeBudget } from './nifti-upload.js';
 import { defaultWindowParams, windowSegmentation } from './window-model.js';
-import { fixPolygonParams, fixPolygons, maskToPolygons, rasterize, type Polygon } from './polygons.js';
+import { fixPolygonParams, fixPolygons, maskToPolygons, rasterize, rasterSteps, type Polygon } from './polygons.js';
 import type { ReplyPart } from './replies.js';
 import type { RequestPart } from './request-multipart.js';
 
@@ -20,20 +23,31 @@ export const MODEL_ENDPOINTS: Readonly<Record<string, readonly string[] | 'any'>
   inference: 'any',
 };
 
+/** How each face answers a `params` field it cannot use. */
+export interface ParamsAnswers {
+  /** Not JSON, or not an object: AIAA answers 400, MONAI Label does not catch it (a bare 500). Default a 400. */
+  readonly malformed?: (message: string) => Error;
+  /** The status for JSON nested deeper than `limits.maxJsonDepth` (AIAA 400, MONAI Label 422). Default 400. */
+  readonly tooDeep?: number;
+}
+
 /**
- * Reads the `params` field: a JSON object, or `{}` when absent. A broken one is answered with `fail`'s error:
- * AIAA answers 400, MONAI Label does not catch it (a bare 500).
+ * Reads the `params` field: a JSON object, or `{}` when absent; larger than `limits.maxParamsBytes` is a 413
+ * (before parsing), nested deeper than `limits.maxJsonDepth` is refused (before anything walks it).
  */
-export function paramsOf(parts: readonly RequestPart[], fail: (message: string) => Error = (message) => new HttpProblem(400, message)): Record<string, unknown> {
+export function paramsOf(parts: readonly RequestPart[], limits: Pick<ResolvedLimits, 'maxParamsBytes' | 'maxJsonDepth'>, answers: ParamsAnswers = {}): Record<string, unknown> {
+  const malformed = answers.malformed ?? ((message: string) => new HttpProblem(400, message));
   const part = parts.find((p) => p.fileName === undefined && p.name === 'params');
   if (!part || part.data.length === 0) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(part.data.toString('utf8'));
-  } catch {
-    throw fail('params is not valid JSON');
+  const parsed = parseBoundedJson(part.data, 'params', limits.maxParamsBytes, limits.maxJsonDepth);
+  if ('refused' in parsed) {
+    const { kind, message } = parsed.refused;
+    if (kind === 'large') throw new HttpProblem(413, message);
+    if (kind === 'deep') throw new HttpProblem(answers.tooDeep ?? 400, message);
+    throw malformed(message);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw fail('params must be a JSON object');
+  const { value } = parsed;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw malformed('params must be a JSON object');
   return value as Record<string, unknown>;
 }
 
@@ -45,12 +59,16 @@ export function firstFile(parts: readonly RequestPart[]): RequestPart {
   return file;
 }
 
-/** Decodes an uploaded NIfTI; 400 with the reader's message when it is not one. */
-export async function decodeImage(file: RequestPart): Promise<NiftiVolume> {
+/**
+ * Decodes an uploaded NIfTI within the limits (its header checked before its voxels are inflated); 400 with
+ * the reader's message when it is not one, 413/422 from the limits.
+ */
+export async function decodeImage(file: RequestPart, limits: ResolvedLimits, budget?: DecodeBudget): Promise<NiftiVolume> {
   try {
-    return await readNifti(new Uint8Array(file.data.buffer, file.data.byteOffset, file.data.byteLength));
+    return await decodeNiftiBounded(new Uint8Array(file.data.buffer, file.data.byteOffset, file.data.byteLength), 'the uploaded image', limits, budget);
   } catch (error) {
-    throw new HttpProblem(400, `the uploaded file is not a readable NIfTI image: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof UnreadableImage) throw new HttpProblem(400, `the uploaded file is not a readable NIfTI image: ${error.message}`);
+    throw error;
   }
 }
 
@@ -74,8 +92,9 @@ export interface ModelExtras {
   readonly label?: Volume;
 }
 
-/** Runs a model on a volume with the request's params (both faces). */
-export async function segmentVolume(model: TestModel, volume: Volume, params: Record<string, unknown>, extras: ModelExtras = {}): Promise<ModelOutcome> {
+/** Runs a model on a volume with the request's params (both faces), within the limits on points. */
+export async function segmentVolume(model: TestModel, volume: Volume, params: Record<string, unknown>, limits: Pick<ResolvedLimits, 'maxPoints'>, extras: ModelExtras = {}): Promise<ModelOutcome> {
+  const count = { max: limits.maxPoints };
   const grid = gridOf(volume);
   const label = model.labels?.[0] ?? 'object';
   switch (model.algorithm) {
@@ -86,13 +105,13 @@ export async function segmentVolume(model: TestModel, volume: Volume, params: Re
       return { kind: 'mask', mask, params: { points, label } };
     }
     case 'dextr3d': {
-      const points = pointsParam(params['points'], 'points', grid, 6);
+      const points = pointsParam(params['points'], 'points', grid, { ...count, min: 6 });
       return { kind: 'mask', mask: dextr3dSegmentation(grid, points), params: { points, label } };
     }
     case 'deepgrow':
-      return deepgrow(model, grid, params, label);
+      return deepgrow(model, grid, params, label, count);
     case 'deepedit':
-      return { kind: 'mask', mask: deepeditSegmentation(grid, model, params), params: {} };
+      return { kind: 'mask', mask: deepeditSegmentation(grid, model, params, count), params: {} };
     case 'scribbles':
       return { kind: 'mask', mask: scribblesSegmentation(grid, params, extras.label), params: {} };
     case 'window': {
@@ -103,16 +122,16 @@ export async function segmentVolume(model: TestModel, volume: Volume, params: Re
 }
 
 /** Runs a model for the AIAA face: the mask as the multipart reply AIAA servers send. */
-export async function runModel(model: TestModel, volume: NiftiVolume, params: Record<string, unknown>): Promise<ModelReply> {
+export async function runModel(model: TestModel, volume: NiftiVolume, params: Record<string, unknown>, limits: Pick<ResolvedLimits, 'maxPoints'>): Promise<ModelReply> {
   if (model.algorithm === 'deepedit' || model.algorithm === 'scribbles') throw new HttpProblem(400, `model "${model.name}" is a MONAI Label ${model.algorithm} model`);
-  const outcome = await segmentVolume(model, volume, params);
+  const outcome = await segmentVolume(model, volume, params, limits);
   if (outcome.kind === 'json') return outcome;
   return maskReply(volume, outcome.mask, outcome.params);
 }
 
-function deepgrow(model: TestModel, grid: Grid, params: Record<string, unknown>, label: string): ModelOutcome {
-  let foreground = pointsParam(params['foreground'], 'foreground', grid);
-  let background = pointsParam(params['background'], 'background', grid);
+function deepgrow(model: TestModel, grid: Grid, params: Record<string, unknown>, label: string, count: PointCount): ModelOutcome {
+  let foreground = pointsParam(params['foreground'], 'foreground', grid, count);
+  let background = pointsParam(params['background'], 'background', grid, count);
   if (foreground.length === 0) throw new HttpProblem(400, 'foreground needs at least one point');
   const current = params['current_point'] === undefined ? foreground[foreground.length - 1]! : pointParam(params['current_point'], 'current_point', grid);
   let box: Box;
@@ -141,10 +160,10 @@ function deepgrow(model: TestModel, grid: Grid, params: Record<string, unknown>,
  * Each label with clicks grows from them, stopped by the background clicks and the other labels' clicks,
  * and is written with its value (label i of the model has value i + 1).
  */
-function deepeditSegmentation(grid: Grid, model: TestModel, params: Record<string, unknown>): Uint8Array {
+function deepeditSegmentation(grid: Grid, model: TestModel, params: Record<string, unknown>, count: PointCount): Uint8Array {
   const names = model.labels ?? ['object'];
-  const background = pointsParam(params['background'], 'background', grid);
-  const clicks = names.map((name) => pointsParam(params[name], name, grid));
+  const background = pointsParam(params['background'], 'background', grid, count);
+  const clicks = names.map((name) => pointsParam(params[name], name, grid, count));
   if (clicks.every((list) => list.length === 0)) throw new HttpProblem(400, `no clicks under any label name (${names.join(', ')})`);
   const out = new Uint8Array(grid.count);
   clicks.forEach((foreground, index) => {
@@ -181,21 +200,27 @@ function scribblesSegmentation(grid: Grid, params: Record<string, unknown>, labe
   return deepgrowSegmentation(grid, { foreground: sample(foreground, 256), background: sample(background, 4096), box: fullBox(grid) });
 }
 
-/** mask2polygon: per-slice polygons of a mask. */
-export function polygonsOf(volume: Volume, params: Record<string, unknown>): Polygon[][] {
+/** mask2polygon: per-slice polygons of a mask, at most `limits.maxPolygonVertices` vertices in all. */
+export function polygonsOf(volume: Volume, params: Record<string, unknown>, limits: Pick<ResolvedLimits, 'maxPolygonVertices'>): Polygon[][] {
   const ratio = params['more_points'] ?? 1;
   if (!Number.isSafeInteger(ratio) || (ratio as number) < 1) throw new HttpProblem(400, 'more_points must be a whole number >= 1');
-  return maskToPolygons(gridOf(volume), ratio as number);
+  return maskToPolygons(gridOf(volume), ratio as number, limits.maxPolygonVertices);
 }
 
-/** fixpolygon: moves a vertex and rasterizes the polygons onto the image's grid. */
-export async function fixPolygon(volume: Volume, params: Record<string, unknown>, options: { readonly png?: boolean } = {}): Promise<ReplyPart[]> {
-  const p = fixPolygonParams(params);
+/**
+ * fixpolygon: moves a vertex and rasterizes the polygons onto the image's grid; the polygons' size, position
+ * and rasterizing work are checked against the limits first.
+ */
+export async function fixPolygon(volume: Volume, params: Record<string, unknown>, limits: ResolvedLimits, options: { readonly png?: boolean } = {}): Promise<ReplyPart[]> {
   const grid = gridOf(volume);
+  const p = fixPolygonParams(params, grid, limits);
   if (p.dimension === 2 && grid.nz !== 1) throw new HttpProblem(400, 'dimension 2 needs a 2-D image');
   const slices = p.dimension === 2 ? [p.poly as Polygon[]] : (p.poly as Polygon[][]);
   if (slices.length > grid.nz) throw new HttpProblem(400, `poly has ${slices.length} slices, the image ${grid.nz}`);
   const fixed = fixPolygons(slices, p);
+  let steps = 0;
+  for (const polygons of fixed) steps += rasterSteps(polygons, grid.nx, grid.ny);
+  if (steps > limits.maxRasterSteps) throw new HttpProblem(413, `rasterizing these polygons takes ${steps} steps, more than ${limits.maxRasterSteps} (limits.maxRasterSteps)`);
   const mask = new Uint8Array(grid.count);
   fixed.forEach((polygons, z) => rasterize(polygons, grid.nx, grid.ny, mask, z * grid.nx * grid.ny));
   const poly = p.dimension === 2 ? fixed[0] : fixed;

@@ -17,11 +17,15 @@ export type TestkitErrorCode = 'TESTKIT_INVALID_OPTIONS' | 'TESTKIT_LISTEN';
  */
 export class TestkitError extends MedaasError<TestkitErrorCode> {}
 
-/** A bad request: answered with `status` and `{ "error": message }`. */
+/**
+ * A bad request or a limit reached: answered with `status`, the face's error body (`{ "error": message }` on
+ * AIAA, `{ "detail": message }` on MONAI Label) and `headers` (`Retry-After` on a 503).
+ */
 export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }

@@ -1,4 +1,5 @@
 import type { Volume } from '@medaas/nifti-io';
+import { preview } from './bounded-json.js';
 import { HttpProblem } from './errors.js';
 
 /** A scalar volume as the algorithms see it: its size and a reader of scaled voxel values. */
@@ -31,10 +32,23 @@ export function gridOf(volume: Volume): Grid {
   return { nx, ny, nz, count: nx * ny * nz, value };
 }
 
-/** Reads points from params: arrays of `[i, j, k]`, or the legacy JSON string of such an array. 400 when malformed or outside the grid. */
-export function pointsParam(value: unknown, name: string, grid: Grid, minimum = 0): Point[] {
+/** How many points a list may hold, and the fewest it needs. */
+export interface PointCount {
+  /** The most points (`limits.maxPoints`); more is a 413. */
+  readonly max: number;
+  /** The fewest points; fewer is a 400. Default 0. */
+  readonly min?: number;
+}
+
+/**
+ * Reads points from params: arrays of `[i, j, k]`, or the legacy JSON string of such an array. 400 when
+ * malformed or outside the grid, 413 for more than `count.max` points (counted before any is read).
+ */
+export function pointsParam(value: unknown, name: string, grid: Grid, count: PointCount): Point[] {
   let list = value ?? [];
   if (typeof list === 'string') {
+    // A legacy string holds at most as many points as its characters allow: refuse a long one before parsing.
+    if (list.length > count.max * 64 + 2) throw new HttpProblem(413, `${name} has more than ${count.max} points (limits.maxPoints)`);
     try {
       list = JSON.parse(list);
     } catch {
@@ -42,6 +56,8 @@ export function pointsParam(value: unknown, name: string, grid: Grid, minimum = 
     }
   }
   if (!Array.isArray(list)) throw new HttpProblem(400, `${name} must be an array of [i, j, k] points`);
+  if (list.length > count.max) throw new HttpProblem(413, `${name} has ${list.length} points, at most ${count.max} are allowed (limits.maxPoints)`);
+  const minimum = count.min ?? 0;
   if (list.length < minimum) throw new HttpProblem(400, `${name} needs at least ${minimum} points, got ${list.length}`);
   return list.map((p, index) => pointParam(p, `${name}[${index}]`, grid));
 }
@@ -49,11 +65,11 @@ export function pointsParam(value: unknown, name: string, grid: Grid, minimum = 
 /** Reads one `[i, j, k]` point (a 2-D `[i, j]` is taken at k = 0); 400 when malformed or outside the grid. */
 export function pointParam(p: unknown, name: string, grid: Grid): Point {
   if (!Array.isArray(p) || p.length < 2 || p.length > 3 || !p.every((n) => typeof n === 'number' && Number.isFinite(n))) {
-    throw new HttpProblem(400, `${name} must be [i, j, k] numbers, got ${JSON.stringify(p)?.slice(0, 60)}`);
+    throw new HttpProblem(400, `${name} must be [i, j, k] numbers, got ${preview(p)}`);
   }
   const point = [Math.round(p[0]), Math.round(p[1]), Math.round(p[2] ?? 0)] as const;
   if (point[0] < 0 || point[1] < 0 || point[2] < 0 || point[0] >= grid.nx || point[1] >= grid.ny || point[2] >= grid.nz) {
-    throw new HttpProblem(400, `${name} ${JSON.stringify(p)} lies outside the image (${grid.nx}x${grid.ny}x${grid.nz})`);
+    throw new HttpProblem(400, `${name} ${preview(p)} lies outside the image (${grid.nx}x${grid.ny}x${grid.nz})`);
   }
   return point;
 }

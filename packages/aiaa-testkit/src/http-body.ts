@@ -7,26 +7,57 @@ export interface BodyCounter {
   bytesReceived: number;
 }
 
+/** How much of a body is read, and how long it may pause. */
+export interface BodyLimits {
+  readonly maxBytes: number;
+  /** Longest pause between two chunks of the body before it is given up with 408. */
+  readonly idleTimeoutMs: number;
+}
+
 /**
  * Reads a request body up to `maxBytes`: a declared or actual length above it is answered 413 before more
- * is read. The whole body is held, as a test server may.
+ * is read, and a body that stops arriving for `idleTimeoutMs` is answered 408 (it would otherwise hold its
+ * upload turn). The whole body is held, as a test server may.
  */
-export async function readBody(req: IncomingMessage, maxBytes: number, counter: BodyCounter): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, limits: BodyLimits, counter: BodyCounter): Promise<Buffer> {
+  const { maxBytes } = limits;
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > maxBytes) throw new HttpProblem(413, `the request body is larger than ${maxBytes} bytes`);
+  if (declared > maxBytes) throw new HttpProblem(413, `the request body has ${declared} bytes, more than the ${maxBytes} this server reads here`);
+  // With a declared length the body goes straight into one buffer of that size: it is never held twice
+  // (chunks, then their concatenation). Node's parser delivers no more than the declared length.
+  const whole = Number.isSafeInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
+  const iterator = (req as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await withinIdle(iterator.next(), limits.idleTimeoutMs);
+    if (next.done) break;
+    const chunk = next.value;
     counter.bytesReceived += chunk.length;
-    if (size > maxBytes) throw new HttpProblem(413, `the request body is larger than ${maxBytes} bytes`);
-    chunks.push(chunk);
+    if (size + chunk.length > maxBytes) throw new HttpProblem(413, `the request body is larger than the ${maxBytes} bytes this server reads here`);
+    if (whole && size + chunk.length <= whole.length) whole.set(chunk, size);
+    else chunks.push(chunk);
+    size += chunk.length;
   }
-  return Buffer.concat(chunks);
+  if (whole && chunks.length === 0) return whole.subarray(0, size);
+  return whole ? Buffer.concat([whole.subarray(0, size - chunks.reduce((n, c) => n + c.length, 0)), ...chunks]) : Buffer.concat(chunks);
 }
 
 /** Reads and parses a `multipart/form-data` request. */
-export async function readMultipart(req: IncomingMessage, maxBytes: number, counter: BodyCounter): Promise<RequestPart[]> {
+export async function readMultipart(req: IncomingMessage, limits: BodyLimits, counter: BodyCounter): Promise<RequestPart[]> {
   const contentType = req.headers['content-type'] ?? '';
-  return parseRequestMultipart(await readBody(req, maxBytes, counter), contentType);
+  return parseRequestMultipart(await readBody(req, limits, counter), contentType);
+}
+
+/** The next chunk, or 408 when none comes within `ms`. */
+async function withinIdle<T>(next: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new HttpProblem(408, `the upload sent nothing for ${ms} ms (limits.bodyIdleTimeoutMs)`)), ms);
+  });
+  try {
+    return await Promise.race([next, stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,5 +1,9 @@
-import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { crc32, deflateSync, inflate } from 'node:zlib';
 import { HttpProblem } from './errors.js';
+import type { ResolvedLimits } from './limits.js';
+
+const inflateAsync = promisify(inflate);
 
 /** A decoded 2-D greyscale image: `width * height` values, row by row. */
 export interface GreyImage {
@@ -15,12 +19,16 @@ export function isPng(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && SIGNATURE.every((b, i) => bytes[i] === b);
 }
 
+/** The limits a PNG decode obeys (those of NIfTI uploads: pixels are voxels). */
+export type PngLimits = Pick<ResolvedLimits, 'maxVoxels' | 'maxDecodedBytes' | 'maxGzipRatio' | 'gzipRatioFreeBytes'>;
+
 /**
  * Decodes a non-interlaced PNG (greyscale, RGB, with or without alpha; 8 or 16 bits) into greyscale: the
  * official clients send 2-D fixpolygon images as PNG. Colour becomes luma (ITU-R BT.601), alpha is dropped.
- * Anything else is a 400 with the reason, never a crash.
+ * Anything else is a 400 with the reason, never a crash. The size in its header is checked against the
+ * limits (413) before the pixels are inflated, and inflating stops at the bytes that size needs.
  */
-export function decodePng(bytes: Uint8Array): GreyImage {
+export async function decodePng(bytes: Uint8Array, limits: PngLimits): Promise<GreyImage> {
   const bad = (why: string): never => {
     throw new HttpProblem(400, `the uploaded PNG cannot be read: ${why}`);
   };
@@ -46,15 +54,23 @@ export function decodePng(bytes: Uint8Array): GreyImage {
   if (channels === undefined) bad(`colour type ${colour} (palette images are not supported)`);
   if (depth !== 8 && depth !== 16) bad(`bit depth ${depth}`);
   if (interlace !== 0) bad('interlaced images are not supported');
-  if (width < 1 || height < 1 || width * height > 64 * 1024 * 1024) bad(`size ${width}x${height}`);
+  if (width < 1 || height < 1) bad(`size ${width}x${height}`);
+  if (width * height > limits.maxVoxels) throw new HttpProblem(413, `the uploaded PNG has ${width}x${height} pixels, more than the ${limits.maxVoxels} this server decodes (limits.maxVoxels)`);
+  const bytesPerPixel = (channels! * depth) / 8;
+  const stride = width * bytesPerPixel;
+  const rawBytes = height * (stride + 1);
+  if (rawBytes > limits.maxDecodedBytes) throw new HttpProblem(413, `the uploaded PNG has ${rawBytes} bytes of pixel data, more than the ${limits.maxDecodedBytes} this server decodes (limits.maxDecodedBytes)`);
+  const compressed = Buffer.concat(idat);
+  if (rawBytes > Math.max(compressed.length * limits.maxGzipRatio, limits.gzipRatioFreeBytes)) {
+    throw new HttpProblem(413, `the uploaded PNG would inflate to ${rawBytes} bytes, more than ${limits.maxGzipRatio} times its ${compressed.length} compressed bytes (limits.maxGzipRatio)`);
+  }
   let raw: Uint8Array;
   try {
-    raw = inflateSync(Buffer.concat(idat));
+    // Never more than the image needs: extra data (a zlib bomb after the pixels) is not inflated.
+    raw = await inflateAsync(compressed, { maxOutputLength: Math.max(1, rawBytes) });
   } catch (error) {
     return bad(`corrupt image data (${(error as Error).message})`);
   }
-  const bytesPerPixel = (channels! * depth) / 8;
-  const stride = width * bytesPerPixel;
   if (raw.length < height * (stride + 1)) bad('the image data is shorter than its size');
   const rows = unfilter(raw, height, stride, bytesPerPixel, bad);
   const data = depth === 8 ? new Uint8Array(width * height) : new Uint16Array(width * height);

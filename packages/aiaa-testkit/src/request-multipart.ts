@@ -1,5 +1,11 @@
 import { HttpProblem } from './errors.js';
 
+/** Part headers are a few lines; as HTTP headers, more than this is refused. */
+const MAX_PART_HEADER_BYTES = 16 * 1024;
+
+/** Parts in one request: the clients send two or three (a DICOM series as a session, a few dozen). */
+const MAX_PARTS = 64;
+
 /** One part of a multipart request. */
 export interface RequestPart {
   readonly name: string | undefined;
@@ -28,13 +34,14 @@ export function parseRequestMultipart(body: Buffer, contentType: string): Reques
     at += 1;
     const headerEnd = findHeaderEnd(body, at);
     if (!headerEnd) throw new HttpProblem(400, 'malformed multipart body (part headers do not end)');
+    if (headerEnd.headerEnd - at > MAX_PART_HEADER_BYTES) throw new HttpProblem(400, `malformed multipart body (part headers longer than ${MAX_PART_HEADER_BYTES} bytes)`);
     const headers = body.subarray(at, headerEnd.headerEnd).toString('utf8');
     const end = body.indexOf(next, headerEnd.bodyStart);
     if (end < 0) throw new HttpProblem(400, 'truncated multipart body (no closing boundary)');
     const dataEnd = end > headerEnd.bodyStart && body[end - 1] === 0x0d ? end - 1 : end;
     const disposition = /content-disposition:([^\n]*)/i.exec(headers)?.[1] ?? '';
     parts.push({ name: param(disposition, 'name'), fileName: param(disposition, 'filename'), data: body.subarray(headerEnd.bodyStart, dataEnd) });
-    if (parts.length > 64) throw new HttpProblem(400, 'too many multipart parts');
+    if (parts.length > MAX_PARTS) throw new HttpProblem(413, `more than ${MAX_PARTS} multipart parts`);
     at = end + next.length;
   }
 }

@@ -5,11 +5,13 @@ import { connect, type AddressInfo } from 'node:net';
 import { createAiaaFace } from './aiaa-face.js';
 import { HttpProblem, TestkitError } from './errors.js';
 import type { Face, FaceContext } from './face.js';
+import { resolveLimits, type TestServerLimits } from './limits.js';
 import { DEFAULT_TEST_MODELS, type TestModel } from './models.js';
 import { createMonaiLabelFace, type MonaiLabelFaceOptions } from './monai-label/face.js';
 import { DEFAULT_MONAI_LABEL_MODELS } from './monai-label/models.js';
-import { sendJson } from './replies.js';
+import { parseRequestTarget } from './request-target.js';
 import type { SessionLimits } from './sessions.js';
+import { UploadGate } from './upload-gate.js';
 
 /** Options of {@link startTestServer}. */
 export interface TestServerOptions extends MonaiLabelFaceOptions {
@@ -35,8 +37,20 @@ export interface TestServerOptions extends MonaiLabelFaceOptions {
   readonly basePath?: string;
   /** Session expiry and size limits. */
   readonly sessions?: SessionLimits;
-  /** Largest request body accepted, in bytes; larger ones get 413. Default 2 GiB. */
+  /**
+   * Limits on the work one request may cause (body and decoded sizes, gzip expansion, concurrent uploads,
+   * points, polygons, models, tasks), each answered with a 4xx or 503 and a message when reached; see
+   * {@link TestServerLimits} for each and its default (sized for a 2-core machine with 24 GiB).
+   */
+  readonly limits?: TestServerLimits;
+  /** Largest request body accepted, in bytes; larger ones get 413. The same as `limits.maxUploadBytes`, which wins. */
   readonly maxUploadBytes?: number;
+  /**
+   * AIAA: a bearer token the admin API (`/admin/...`) requires, as `Authorization: Bearer <token>` (401
+   * otherwise). Default none: the AIAA contract has no authentication, and NVIDIA's server leaves the admin
+   * API open to its `--admin_hosts`.
+   */
+  readonly adminToken?: string;
   /** The clock sessions expire by, in epoch milliseconds. Default `Date.now`; inject one to test expiry without waiting. */
   readonly clock?: () => number;
   /** Serve HTTPS with this PEM key and certificate instead of HTTP. */
@@ -58,6 +72,10 @@ export interface TestServerStats {
   readonly sessions: number;
   /** Milliseconds spent decoding inputs, running models and encoding masks (not receiving uploads). */
   readonly busyMs: number;
+  /** Uploads (multipart requests) being read or computed now: at most `limits.maxConcurrentUploads`. */
+  readonly uploads: number;
+  /** Uploads waiting for a turn: at most `limits.maxQueuedUploads`. */
+  readonly queuedUploads: number;
 }
 
 /** A running test server. `close()` is idempotent. */
@@ -106,39 +124,41 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     models.set(model.name, model);
   }
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
+  const limits = resolveLimits(options.limits, options.maxUploadBytes);
+  if (options.adminToken !== undefined && (typeof options.adminToken !== 'string' || !/^\S{1,4096}$/.test(options.adminToken))) {
+    throw new TestkitError('TESTKIT_INVALID_OPTIONS', 'adminToken must be a non-empty string without spaces', { details: { adminToken: '[redacted]' } });
+  }
   const counters = { requests: 0, bytesReceived: 0, busyMs: 0 };
   const context: FaceContext = {
-    maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 ** 3,
+    limits,
     maxSessionBytes: options.sessions?.maxSessionBytes ?? 2 * 1024 ** 3,
     sessionLimits: options.sessions ?? {},
     clock: options.clock ?? Date.now,
     counters,
+    adminToken: options.adminToken,
   };
   const face: Face = protocol === 'aiaa' ? createAiaaFace(context, models) : await createMonaiLabelFace(context, models, options);
+  const gate = new UploadGate(limits.maxConcurrentUploads, limits.maxQueuedUploads, limits.uploadQueueTimeoutMs);
 
   const allowedOrigin = (origin: string | undefined): boolean =>
     origin !== undefined && (options.corsOrigins === '*' || (options.corsOrigins ?? []).includes(origin));
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy();
       // An answer before the upload was read: close afterwards rather than read a body nobody needs.
-      if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
-      if (error instanceof HttpProblem) {
-        if (error.status === 413) res.setHeader('connection', 'close');
-        if (!res.headersSent) sendJson(res, error.status, { error: error.message });
-        else res.destroy();
-        if (error.status === 413) req.destroy();
-      } else if (!res.headersSent) {
-        sendJson(res, 500, { error: `internal error: ${error instanceof Error ? error.message : String(error)}` });
-      } else {
-        res.destroy();
-      }
+      const unread = !req.complete;
+      if (unread) res.setHeader('connection', 'close');
+      if (error instanceof HttpProblem) face.problem(res, error.status, error.message, error.headers);
+      else face.problem(res, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
+      // The rest of a refused upload is not read: the connection ends once the answer is out.
+      if (unread) res.on('finish', () => req.destroy());
     });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     counters.requests += 1;
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseRequestTarget(req.url ?? '/');
     if (basePath && !url.pathname.startsWith(`${basePath}/`)) throw new HttpProblem(404, `no such endpoint: ${url.pathname}`);
     const path = url.pathname.slice(basePath.length);
     const method = req.method ?? 'GET';
@@ -156,10 +176,29 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         return;
       }
     }
-    await face.handle(req, res, path, url.searchParams, method);
+    // Uploads take turns: their bodies, decoded images and computations are what fills memory.
+    let release: (() => void) | undefined;
+    if (/^multipart\//i.test(String(req.headers['content-type'] ?? '').trim())) {
+      // A client that hangs up while waiting gives its place in the queue back.
+      const gone = new AbortController();
+      const onClose = (): void => gone.abort(new Error('the client closed the connection'));
+      res.once('close', onClose);
+      try {
+        release = await gate.acquire(gone.signal);
+      } finally {
+        res.off('close', onClose);
+      }
+    }
+    try {
+      await face.handle(req, res, path, url.query, method);
+    } finally {
+      release?.();
+    }
   };
 
   const server: Server = options.tls ? createHttpsServer({ key: toPem(options.tls.key), cert: toPem(options.tls.cert) }, handler) : createHttpServer(handler);
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.headersTimeout = Math.min(60_000, limits.requestTimeoutMs);
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
     else socket.destroy();
@@ -194,7 +233,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: boundPort,
     ...(socketPath !== undefined ? { socketPath } : {}),
     protocol,
-    stats: () => ({ requests: counters.requests, bytesReceived: counters.bytesReceived, sessions: face.sessions(), busyMs: counters.busyMs }),
+    stats: () => ({ requests: counters.requests, bytesReceived: counters.bytesReceived, sessions: face.sessions(), busyMs: counters.busyMs, uploads: gate.active, queuedUploads: gate.queued }),
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {

@@ -1,4 +1,5 @@
 import { keepLargestComponent, otsuThreshold } from './algorithms.js';
+import { preview } from './bounded-json.js';
 import type { Grid } from './grid.js';
 
 /** The file format tag of a learned testkit model (the `data` part of `PUT /admin/model/{name}`). */
@@ -35,8 +36,8 @@ export function parseWindowModel(bytes: Uint8Array): WindowModelParams {
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('the model data must be a JSON object');
   const v = value as Record<string, unknown>;
-  if (v['format'] !== WINDOW_MODEL_FORMAT) throw new Error(`the model data has format ${JSON.stringify(v['format'])}, expected "${WINDOW_MODEL_FORMAT}"`);
-  if (v['version'] !== 1) throw new Error(`unsupported model version ${JSON.stringify(v['version'])}`);
+  if (v['format'] !== WINDOW_MODEL_FORMAT) throw new Error(`the model data has format ${preview(v['format'])}, expected "${WINDOW_MODEL_FORMAT}"`);
+  if (v['version'] !== 1) throw new Error(`unsupported model version ${preview(v['version'])}`);
   const { low, high, opening, fillHoles } = v;
   if (typeof low !== 'number' || typeof high !== 'number' || !Number.isFinite(low) || !Number.isFinite(high) || !(high > low)) {
     throw new Error('the model needs finite numbers low < high');

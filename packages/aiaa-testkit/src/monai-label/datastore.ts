@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { HttpProblem } from '../errors.js';
 import { InternalFailure } from './replies.js';
+
+/** How much the datastore takes: images, and the info kept per image or label (rewritten on every change). */
+export interface DatastoreBounds {
+  /** Images at most; one more is a 413. */
+  readonly maxImages: number;
+  /** Bytes of one image's or label's info as JSON at most; an update past it is a 413 and changes nothing. */
+  readonly maxInfoBytes: number;
+}
 
 /** An image's or a label's record in `datastore_v2.json`. */
 interface FileRecord {
@@ -33,11 +42,12 @@ export class LocalDatastore {
     /** The studies folder. */
     readonly dir: string,
     private readonly now: () => number,
+    private readonly bounds: DatastoreBounds,
   ) {}
 
   /** Opens (and creates) the datastore in `dir`. */
-  static async open(dir: string, now: () => number): Promise<LocalDatastore> {
-    const store = new LocalDatastore(resolve(dir), now);
+  static async open(dir: string, now: () => number, bounds: DatastoreBounds = { maxImages: Infinity, maxInfoBytes: Infinity }): Promise<LocalDatastore> {
+    const store = new LocalDatastore(resolve(dir), now, bounds);
     await mkdir(join(store.dir, 'labels'), { recursive: true });
     await store.load();
     return store;
@@ -100,6 +110,10 @@ export class LocalDatastore {
     checkId(id);
     const extension = checkExt(ext);
     const previous = this.objects.get(id);
+    if (!previous && this.objects.size >= this.bounds.maxImages) {
+      throw new HttpProblem(413, `the datastore holds ${this.objects.size} images, its limit (limits.maxDatastoreImages)`);
+    }
+    this.checkInfo(info);
     if (previous && previous.image.ext !== extension) await rm(join(this.dir, `${id}${previous.image.ext}`), { force: true });
     await writeAtomic(join(this.dir, `${id}${extension}`), data);
     this.objects.set(id, { image: { ext: extension, info: { ...info, ts: this.seconds(), name: `${id}${extension}` } }, labels: previous?.labels ?? {} });
@@ -145,6 +159,7 @@ export class LocalDatastore {
   async updateImageInfo(id: string, info: Record<string, unknown>): Promise<Record<string, unknown>> {
     const record = this.objects.get(id);
     if (!record) throw new InternalFailure(`image ${id} not found`);
+    this.checkInfo({ ...record.image.info, ...info });
     Object.assign(record.image.info, info);
     await this.save();
     return record.image.info;
@@ -156,6 +171,7 @@ export class LocalDatastore {
     const record = this.objects.get(id);
     if (!record) throw new InternalFailure(`image ${id} not found in the datastore`);
     const extension = checkExt(ext);
+    this.checkInfo(info);
     await mkdir(join(this.dir, 'labels', tag), { recursive: true });
     await writeAtomic(join(this.dir, 'labels', tag, `${id}${extension}`), data);
     record.labels[tag] = { ext: extension, info: { ...info, ts: this.seconds(), name: `${id}${extension}` } };
@@ -184,9 +200,16 @@ export class LocalDatastore {
   async updateLabelInfo(id: string, tag: string, info: Record<string, unknown>): Promise<Record<string, unknown>> {
     const label = this.objects.get(id)?.labels[tag];
     if (!label) throw new InternalFailure(`label ${id} (${tag}) not found`);
+    this.checkInfo({ ...label.info, ...info });
     Object.assign(label.info, info);
     await this.save();
     return label.info;
+  }
+
+  /** Refuses info larger than the bounds allow, before it joins the index. */
+  private checkInfo(info: Record<string, unknown>): void {
+    const bytes = Buffer.byteLength(JSON.stringify(info));
+    if (bytes > this.bounds.maxInfoBytes) throw new HttpProblem(413, `the info would have ${bytes} bytes as JSON, more than ${this.bounds.maxInfoBytes} (limits.maxJsonBodyBytes)`);
   }
 
   private seconds(): number {

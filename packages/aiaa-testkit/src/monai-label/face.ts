@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpProblem } from '../errors.js';
@@ -48,28 +49,34 @@ export async function createMonaiLabelFace(context: FaceContext, models: Map<str
   };
   const studies = await folder(options.studies, 'medaas-monai-studies-');
   const app = await folder(options.app, 'medaas-monai-app-');
-  const datastore = await LocalDatastore.open(studies, context.clock);
+  const datastore = await LocalDatastore.open(studies, context.clock, { maxImages: context.limits.maxDatastoreImages, maxInfoBytes: context.limits.maxJsonBodyBytes });
   const log = new ServerLog();
   const modelStore = await ModelStore.open(models, join(app, 'model'), (line) => log.info(line));
-  const deps = { datastore, models: modelStore };
+  const deps = { datastore, models: modelStore, limits: context.limits };
   const state: FaceState = {
     context,
     datastore,
     models: modelStore,
     sessions: new MonaiSessionStore(context.sessionLimits, context.clock, (options.sessionSweepSec ?? 300) * 1000, join(app, 'sessions')),
-    images: new ImageDecoder(datastore),
+    images: new ImageDecoder(datastore, context.limits),
     auth: options.auth ? new TokenIssuer(options.auth, context.clock) : undefined,
     tasks: {
-      train: new TaskKind('train', trainBody(deps), log),
-      scoring: new TaskKind('scoring', scoringBody(deps), log),
-      batch: new TaskKind('batch_infer', batchInferBody(deps), log),
+      train: new TaskKind('train', trainBody(deps), log, context.limits.maxQueuedTasks),
+      scoring: new TaskKind('scoring', scoringBody(deps), log, context.limits.maxQueuedTasks),
+      batch: new TaskKind('batch_infer', batchInferBody(deps), log, context.limits.maxQueuedTasks),
     },
     log,
     strategies: { random: { description: 'Random Strategy' }, first: { description: 'Get First Sample' } },
   };
   const routes: Route[] = [...appRoutes(state), ...inferRoutes(state), ...datastoreRoutes(state), ...taskRoutes(state)];
 
+  const problem = (res: ServerResponse, status: number, message: string, headers: Readonly<Record<string, string>> = {}): void => {
+    if (status === 500) return sendInternalError(res);
+    sendJson(res, status, { detail: message }, headers);
+  };
+
   return {
+    problem,
     sessions: () => state.sessions.size,
     async close() {
       for (const kind of Object.values(state.tasks)) kind.stop();
@@ -90,20 +97,21 @@ export async function createMonaiLabelFace(context: FaceContext, models: Map<str
           res.destroy();
           return;
         }
-        if (!req.complete) res.setHeader('connection', 'close');
+        // An answer before the upload was read: the rest is not read, the connection closes after the answer.
+        if (!req.complete) {
+          res.setHeader('connection', 'close');
+          res.on('finish', () => req.destroy());
+        }
         if (error instanceof MonaiProblem) {
-          log.info(`${method} ${path} ${error.status}: ${error.message}`);
+          log.info(`${method} ${path} ${error.status}: ${error.message.slice(0, 500)}`);
           return sendJson(res, error.status, { detail: error.detail }, error.headers);
         }
         if (error instanceof HttpProblem) {
-          // Limits of the test server itself (413) and unreadable multipart (400): an upload too large is not
-          // read further, the connection closes after the answer.
-          if (error.status === 413) res.setHeader('connection', 'close');
-          sendJson(res, error.status, { detail: error.message });
-          if (error.status === 413) req.destroy();
-          return;
+          // Limits of the test server itself (413, 422, 503) and unreadable multipart (400), in FastAPI's shape.
+          log.info(`${method} ${path} ${error.status}: ${error.message.slice(0, 500)}`);
+          return problem(res, error.status, error.message, error.headers);
         }
-        log.error(`${method} ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
+        log.error(`${method} ${path} failed: ${(error instanceof Error ? error.message : String(error)).slice(0, 2000)}`);
         return sendInternalError(res);
       }
     },

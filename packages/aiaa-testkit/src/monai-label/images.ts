@@ -1,30 +1,52 @@
 import { stat } from 'node:fs/promises';
-import { convertDicomSeries, readNifti, type Volume } from '@medaas/nifti-io';
+import { convertDicomSeries, type Volume } from '@medaas/nifti-io';
+import type { ResolvedLimits } from '../limits.js';
+import { decodeNiftiBounded, niftiUploadSize, UnreadableImage, type ImageLimits } from '../nifti-upload.js';
 import type { RequestPart } from '../request-multipart.js';
 import type { LocalDatastore } from './datastore.js';
 import { InternalFailure } from './replies.js';
-import type { MonaiSession } from './sessions.js';
+import type { MonaiSession, SessionFile } from './sessions.js';
 
 const CACHED_IMAGES = 4;
 
 /**
  * Loads the images models run on, as MONAI Label's `LoadImaged` does: an uploaded NIfTI, a session's image
  * (one NIfTI file, or a folder of DICOM files read as one series), or a datastore image. A file that cannot
- * be read is an exception the server does not catch (a bare 500). Datastore images stay decoded while their
- * file is unchanged, a few at a time.
+ * be read is an exception the server does not catch (a bare 500); one over the server's limits is a 413 or
+ * 422, from its header, before it is inflated. Datastore images stay decoded while their file is unchanged,
+ * a few at a time and at most `limits.maxDecodedBytes` of them.
  */
 export class ImageDecoder {
-  private readonly cache = new Map<string, { mtimeMs: number; volume: Promise<Volume> }>();
+  private readonly cache = new Map<string, { mtimeMs: number; volume: Promise<Volume>; bytes: number }>();
 
-  constructor(private readonly datastore: LocalDatastore) {}
+  constructor(
+    private readonly datastore: LocalDatastore,
+    private readonly limits: ResolvedLimits,
+  ) {}
 
   async decodeUpload(part: RequestPart): Promise<Volume> {
-    return decodeNifti(part.data, 'the uploaded file');
+    return decodeNifti(part.data, 'the uploaded file', this.limits);
+  }
+
+  /**
+   * The bytes a session's decoded image will take, from its NIfTI header (a DICOM series: about its files'
+   * size); 0 for a file that is no NIfTI (its inference fails later, as on the real server).
+   *
+   * @throws {HttpProblem} 413/422 for an image over the limits.
+   */
+  async sessionDecodedBytes(files: readonly SessionFile[]): Promise<number> {
+    if (files.length !== 1 || /\.dcm$/i.test(files[0]!.name)) return files.reduce((sum, f) => sum + f.data.length, 0);
+    try {
+      return (await niftiUploadSize(files[0]!.data, 'the session image', this.limits)).dataBytes;
+    } catch (error) {
+      if (error instanceof UnreadableImage) return 0;
+      throw error;
+    }
   }
 
   async decodeSession(session: MonaiSession): Promise<Volume> {
     session.decoded ??= session.files.length === 1 && !/\.dcm$/i.test(session.files[0]!.name)
-      ? decodeNifti(session.files[0]!.data, 'the session image')
+      ? decodeNifti(session.files[0]!.data, 'the session image', this.limits)
       : convertDicomSeries(session.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength) }))).catch((error: unknown) => {
           throw new InternalFailure(`the session files are not a readable DICOM series: ${error instanceof Error ? error.message : String(error)}`);
         });
@@ -43,26 +65,45 @@ export class ImageDecoder {
     });
     const cached = this.cache.get(id);
     if (cached && cached.mtimeMs === mtimeMs) return cached.volume;
-    const volume = this.datastore.readImage(id).then((file) => {
+    const entry = { mtimeMs, bytes: 0, volume: Promise.resolve(undefined as unknown as Volume) };
+    entry.volume = this.datastore.readImage(id).then(async (file) => {
       if (!file) throw new InternalFailure(`Image ${id} not found in the datastore`);
-      return decodeNifti(file.data, `image ${id}`);
+      const volume = await decodeNifti(file.data, `image ${id}`, this.limits);
+      entry.bytes = volume.data.byteLength;
+      this.evict();
+      return volume;
     });
-    volume.catch(() => this.cache.delete(id));
-    this.cache.set(id, { mtimeMs, volume });
-    while (this.cache.size > CACHED_IMAGES) this.cache.delete(this.cache.keys().next().value!);
-    return volume;
+    entry.volume.catch(() => {
+      if (this.cache.get(id) === entry) this.cache.delete(id);
+    });
+    this.cache.set(id, entry);
+    this.evict();
+    return entry.volume;
   }
 
   /** Drops a datastore image from the cache (it was replaced or removed). */
   forget(id: string): void {
     this.cache.delete(id);
   }
+
+  /** Oldest first, while over the count or the bytes; the newest entry always stays. */
+  private evict(): void {
+    let total = 0;
+    for (const entry of this.cache.values()) total += entry.bytes;
+    for (const [key, entry] of this.cache) {
+      if (this.cache.size <= 1 || (this.cache.size <= CACHED_IMAGES && total <= this.limits.maxDecodedBytes)) break;
+      this.cache.delete(key);
+      total -= entry.bytes;
+    }
+  }
 }
 
-async function decodeNifti(data: Uint8Array, what: string): Promise<Volume> {
+/** A NIfTI decoded within the limits; an unreadable one is the uncaught exception (500) MONAI Label has. */
+export async function decodeNifti(data: Uint8Array, what: string, limits: ImageLimits): Promise<Volume> {
   try {
-    return await readNifti(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return await decodeNiftiBounded(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), what, limits);
   } catch (error) {
-    throw new InternalFailure(`${what} is not a readable NIfTI image: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof UnreadableImage) throw new InternalFailure(`${what} is not a readable NIfTI image: ${error.message}`);
+    throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { writeMask, type Volume } from '@medaas/nifti-io';
 import { segmentVolume, type ModelExtras } from '../endpoints.js';
 import { maskVolume } from '../grid.js';
+import type { ResolvedLimits } from '../limits.js';
 import type { TestModel } from '../models.js';
 import { labelMap } from './models.js';
 
@@ -14,9 +15,9 @@ export type InferenceResult =
  * grid, and params with `label_names` (the model's labels without the background), `latencies` (seconds per
  * stage) and `centroids`.
  */
-export async function runInference(model: TestModel, volume: Volume, params: Record<string, unknown>, extras: ModelExtras = {}): Promise<InferenceResult> {
+export async function runInference(model: TestModel, volume: Volume, params: Record<string, unknown>, limits: Pick<ResolvedLimits, 'maxPoints'>, extras: ModelExtras = {}): Promise<InferenceResult> {
   const t0 = performance.now();
-  const outcome = await segmentVolume(model, volume, params, extras);
+  const outcome = await segmentVolume(model, volume, params, limits, extras);
   const t1 = performance.now();
   if (outcome.kind === 'json') return { kind: 'json', params: outcome.value as Record<string, unknown> };
   const file = await writeMask(maskVolume(volume, outcome.mask));

@@ -1,3 +1,5 @@
+const MAX_LINE_CHARS = 2000;
+
 /** The server's log: the last lines, as `/logs/` serves them. */
 export class ServerLog {
   private readonly lines: string[] = [];
@@ -21,7 +23,8 @@ export class ServerLog {
 
   private push(level: string, message: string): void {
     const stamp = new Date().toISOString().replace('T', ' ').slice(0, 23);
-    for (const line of message.split('\n')) this.lines.push(`[${stamp}] [${level}] (medaas-testkit) - ${line}`);
+    // Lines carry request paths and messages: each is cut at a length that keeps the kept log small.
+    for (const line of message.split('\n', 100)) this.lines.push(`[${stamp}] [${level}] (medaas-testkit) - ${line.slice(0, MAX_LINE_CHARS)}`);
     if (this.lines.length > this.keep) this.lines.splice(0, this.lines.length - this.keep);
   }
 }

@@ -3,6 +3,7 @@ import { InternalFailure, MonaiProblem, sendFile, sendJson, sendText } from './r
 import { TRAINER_CONFIG, describeMonaiModel } from './models.js';
 import { filePart, flag, formBody, missing, multipart } from './request.js';
 import type { FaceState, Route } from './route.js';
+import { decodePathSegment } from '../request-target.js';
 
 /** `/info/`, `/auth/...`, `/model/...` and `/logs/`. */
 export function appRoutes(state: FaceState): Route[] {
@@ -44,7 +45,7 @@ export function appRoutes(state: FaceState): Route[] {
       path: /^\/model\/info\/([^/]+)$/,
       role: 'admin',
       handler: async (_req, res, match) => {
-        const name = decodeURIComponent(match[1]!);
+        const name = decodePathSegment(match[1]!);
         const described = await state.models.describe(name);
         if (!described) throw new MonaiProblem(404, `Model File NOT Found for ${name}`);
         return sendJson(res, 200, described);
@@ -55,9 +56,9 @@ export function appRoutes(state: FaceState): Route[] {
       path: /^\/model\/([^/]+)$/,
       role: 'admin',
       handler: async (req, res, match) => {
-        const name = decodeURIComponent(match[1]!);
+        const name = decodePathSegment(match[1]!);
         if (req.method === 'PUT') {
-          const file = filePart(await multipart(state, req), 'file');
+          const file = filePart(await multipart(state, req, state.context.limits.maxModelBytes), 'file');
           if (!file) throw missing('body', 'file');
           const saved = await state.models.upload(name, file.data);
           if (!saved) throw new MonaiProblem(500, `Model File Name NOT configured for ${name}`);

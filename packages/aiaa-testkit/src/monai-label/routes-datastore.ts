@@ -1,9 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { HttpProblem } from '../errors.js';
 import { zipSync } from 'fflate';
 import { extensionOf } from './datastore.js';
 import { InternalFailure, MonaiProblem, sendFile, sendJson } from './replies.js';
 import { baseName, filePart, formInfo, jsonBody, missing, multipart, paramsOf, required, requireRole } from './request.js';
 import type { FaceState, Route } from './route.js';
+import { decodePathSegment } from '../request-target.js';
 
 /** `/datastore/...` and `/activelearning/{strategy}`. */
 export function datastoreRoutes(state: FaceState): Route[] {
@@ -32,7 +34,7 @@ export function datastoreRoutes(state: FaceState): Route[] {
         if (!file) throw missing('body', 'file');
         const ext = extensionOf(file.fileName);
         const id = query.get('image') || baseName(file.fileName).slice(0, -ext.length) || 'image';
-        const saved = await datastore.addImage(id, file.data, ext, paramsOf(parts));
+        const saved = await datastore.addImage(id, file.data, ext, paramsOf(state, parts));
         state.images.forget(saved);
         return sendJson(res, 200, { image: saved });
       },
@@ -93,7 +95,7 @@ export function datastoreRoutes(state: FaceState): Route[] {
         const parts = await multipart(state, req);
         const label = filePart(parts, 'label');
         if (!label) throw missing('body', 'label');
-        const saved = await datastore.saveLabel(id, label.data, extensionOf(label.fileName), tag, paramsOf(parts));
+        const saved = await datastore.saveLabel(id, label.data, extensionOf(label.fileName), tag, paramsOf(state, parts));
         return sendJson(res, 200, { image: id, label: saved });
       },
     },
@@ -138,8 +140,16 @@ export function datastoreRoutes(state: FaceState): Route[] {
         const limit = query.get('limit_cases');
         const count = limit === null ? Infinity : Number(limit);
         if (limit !== null && !Number.isInteger(count)) throw new MonaiProblem(422, [{ loc: ['query', 'limit_cases'], msg: 'value is not a valid integer', type: 'type_error.integer' }]);
+        const pairs = datastore.datalist().slice(0, count);
+        // The zip is built in memory: its size is known from the files' sizes before any is read.
+        let total = 0;
+        for (const pair of pairs) total += (await stat(pair.image)).size + (await stat(pair.label)).size;
+        const { maxDatasetBytes } = state.context.limits;
+        if (total > maxDatasetBytes) {
+          throw new HttpProblem(413, `the dataset has ${total} bytes, more than the ${maxDatasetBytes} this server zips at once (limits.maxDatasetBytes); ask for fewer with limit_cases`);
+        }
         const files: Record<string, Uint8Array> = {};
-        for (const pair of datastore.datalist().slice(0, count)) {
+        for (const pair of pairs) {
           files[`images/${baseName(pair.image)}`] = await readFile(pair.image);
           files[`labels/final/${baseName(pair.label)}`] = await readFile(pair.label);
         }
@@ -152,7 +162,7 @@ export function datastoreRoutes(state: FaceState): Route[] {
       path: /^\/activelearning\/([^/]+)$/,
       role: 'user',
       handler: async (req, res, match) => {
-        const strategy = decodeURIComponent(match[1]!);
+        const strategy = decodePathSegment(match[1]!);
         const body = await jsonBody(state, req);
         if (!state.strategies[strategy]) throw new InternalFailure(`strategy "${strategy}" not found`);
         const candidates = datastore.withoutLabel('final');

@@ -4,6 +4,7 @@ import { binaryLabel, runInference } from './inference.js';
 import { InternalFailure, MonaiProblem, sendFile, sendInferMultipart, sendJson, tempName } from './replies.js';
 import { baseName, filePart, flag, missing, multipart, paramsOf } from './request.js';
 import type { FaceState, Route } from './route.js';
+import { decodePathSegment } from '../request-target.js';
 
 const OUTPUTS = ['image', 'json', 'all', 'dicom_seg'];
 
@@ -15,9 +16,9 @@ export function inferRoutes(state: FaceState): Route[] {
       path: /^\/infer\/([^/]+)$/,
       role: 'user',
       handler: async (req, res, match, query) => {
-        const name = decodeURIComponent(match[1]!);
+        const name = decodePathSegment(match[1]!);
         const parts = await multipart(state, req);
-        const params = paramsOf(parts);
+        const params = paramsOf(state, parts);
         const file = filePart(parts, 'file');
         const labelPart = filePart(parts, 'label');
         const imageId = query.get('image') ?? '';
@@ -41,7 +42,7 @@ export function inferRoutes(state: FaceState): Route[] {
             label = extensionOf(labelPart.fileName) === '.bin' ? binaryLabel(labelPart.data, volume) : await state.images.decodeUpload(labelPart);
             if (!label) throw new InternalFailure('the .bin label is not on the image grid');
           }
-          const result = await runInference(model, volume, params, label ? { label } : {});
+          const result = await runInference(model, volume, params, state.context.limits, label ? { label } : {});
           if (result.kind === 'mask' && params['save_label'] === true && imageId && state.datastore.has(imageId)) {
             await state.datastore.saveLabel(imageId, result.file, '.nii.gz', String(params['label_tag'] ?? 'original'), { model: name });
           }
@@ -62,11 +63,16 @@ export function inferRoutes(state: FaceState): Route[] {
       handler: async (req, res, _match, query) => {
         const expiry = Number(query.get('expiry') ?? 0);
         if (!Number.isInteger(expiry)) throw new MonaiProblem(422, [{ loc: ['query', 'expiry'], msg: 'value is not a valid integer', type: 'type_error.integer' }]);
+        const declared = Number(req.headers['content-length'] ?? NaN);
+        if (declared > state.context.maxSessionBytes) throw new HttpProblem(413, `the session upload has ${declared} bytes, more than the session store holds (sessions.maxSessionBytes = ${state.context.maxSessionBytes})`);
         const files = (await multipart(state, req)).filter((p) => p.name === 'files' && p.fileName !== undefined);
         if (files.length === 0) throw missing('body', 'files');
-        const bytes = files.reduce((sum, f) => sum + f.data.length, 0);
-        if (bytes > state.context.maxSessionBytes) throw new HttpProblem(413, 'the session is larger than the server allows');
-        const session = state.sessions.create(files.map((f, i) => ({ name: baseName(f.fileName) || `file${i}`, data: f.data })), Math.max(0, expiry));
+        // A session keeps its files and, once a model needed it, the decoded image: both count, the latter
+        // read from the NIfTI header now, before anything is inflated.
+        const sessionFiles = files.map((f, i) => ({ name: baseName(f.fileName) || `file${i}`, data: f.data }));
+        const bytes = files.reduce((sum, f) => sum + f.data.length, 0) + (await state.images.sessionDecodedBytes(sessionFiles));
+        if (bytes > state.context.maxSessionBytes) throw new HttpProblem(413, `the session needs ${bytes} bytes with its decoded image, more than the session store holds (sessions.maxSessionBytes = ${state.context.maxSessionBytes})`);
+        const session = state.sessions.create(sessionFiles, Math.max(0, expiry), bytes);
         return sendJson(res, 200, { session_id: session.id, session_info: state.sessions.info(session) });
       },
     },
@@ -75,7 +81,7 @@ export function inferRoutes(state: FaceState): Route[] {
       path: /^\/session\/([^/]+)\/?$/,
       role: 'user',
       handler: async (req, res, match, query) => {
-        const id = decodeURIComponent(match[1]!);
+        const id = decodePathSegment(match[1]!);
         const session = state.sessions.get(id, req.method === 'GET' && flag(query, 'update_ts'));
         if (!session) throw new MonaiProblem(404, req.method === 'GET' ? `Session (${id}) Not Found` : 'Session Not Found');
         if (req.method === 'DELETE') {

@@ -2,6 +2,7 @@ import { TRAINER_CONFIG } from './models.js';
 import { InternalFailure, MonaiProblem, sendJson } from './replies.js';
 import { flag, jsonBody } from './request.js';
 import type { FaceState, Route } from './route.js';
+import { decodePathSegment } from '../request-target.js';
 import type { TaskKind } from './tasks.js';
 import type { MonaiRole } from './auth.js';
 
@@ -44,7 +45,7 @@ function kindRoutes(state: FaceState, kind: TaskKind, base: string, roles: { rea
       path: new RegExp(`^${base}/([^/]+)$`),
       role: roles.write,
       handler: async (req, res, match, query) => {
-        const name = decodeURIComponent(match[1]!);
+        const name = decodePathSegment(match[1]!);
         const body = await jsonBody(state, req);
         let request: Record<string, unknown>;
         if (kind === state.tasks.train) {
@@ -57,7 +58,8 @@ function kindRoutes(state: FaceState, kind: TaskKind, base: string, roles: { rea
           request = { model: name, images: query.get('images') ?? 'all', device: 'cuda', multi_gpu: true, gpus: 'all', save_label: true, label_tag: 'original', ...body };
         }
         const record = kind.submit(request, flag(query, 'enqueue'));
-        if (!record) throw new MonaiProblem(429, `++++++++++ ${label} Task is Already Running`);
+        if (record === 'busy') throw new MonaiProblem(429, `++++++++++ ${label} Task is Already Running`);
+        if (record === 'full') throw new MonaiProblem(429, `++++++++++ ${label} Task queue is full (${state.context.limits.maxQueuedTasks} waiting, limits.maxQueuedTasks)`);
         if (flag(query, 'run_sync')) await kind.idle();
         return sendJson(res, 200, record);
       },

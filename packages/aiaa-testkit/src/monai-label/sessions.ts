@@ -46,10 +46,10 @@ export class MonaiSessionStore {
     this.lastSweepMs = now();
   }
 
-  create(files: readonly SessionFile[], requestedSec: number): MonaiSession {
+  /** Stores a session of `bytes` (its files and its decoded image); the least recently used go while over a limit. */
+  create(files: readonly SessionFile[], requestedSec: number, bytes: number): MonaiSession {
     this.sweep();
     const expirySec = requestedSec > 0 ? Math.min(requestedSec, this.limits.maxExpirySec) : this.limits.defaultExpirySec;
-    const bytes = files.reduce((sum, f) => sum + f.data.length, 0);
     const session: MonaiSession = { id: randomUUID(), files, bytes, createdMs: this.now(), expirySec, lastAccessMs: this.now() };
     this.sessions.set(session.id, session);
     for (const [id] of this.sessions) {

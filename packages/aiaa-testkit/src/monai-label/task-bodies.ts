@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { readNifti, type Volume } from '@medaas/nifti-io';
+import type { Volume } from '@medaas/nifti-io';
 import { fitWindowModel, type FitPair } from '../fit.js';
 import { gridOf } from '../grid.js';
+import type { ResolvedLimits } from '../limits.js';
+import { decodeNiftiBounded } from '../nifti-upload.js';
 import { dice } from '../phantoms.js';
 import type { LocalDatastore } from './datastore.js';
 import { runInference } from './inference.js';
@@ -12,6 +14,8 @@ import type { TaskBody } from './tasks.js';
 export interface TaskDeps {
   readonly datastore: LocalDatastore;
   readonly models: ModelStore;
+  /** Each image is decoded within these (a file in the datastore is a client's upload too). */
+  readonly limits: ResolvedLimits;
 }
 
 /**
@@ -26,15 +30,21 @@ export function trainBody(deps: TaskDeps): TaskBody {
     if (!model?.trainable) throw new Error(`model "${name}" has no trainer`);
     const started = Date.now();
     const pairs: FitPair[] = [];
+    let held = 0;
     for (const { image, label } of deps.datastore.datalist('final')) {
-      pairs.push({ image: await readVolume(image), label: await readVolume(label) });
+      if (run.signal.aborted) throw run.signal.reason;
+      const pair = { image: await readVolume(image, deps.limits), label: await readVolume(label, deps.limits) };
+      // A run holds every pair at once: their decoded size is bounded as a whole.
+      held += pair.image.data.byteLength + pair.label.data.byteLength;
+      if (held > deps.limits.maxTrainingBytes) throw new Error(`the training pairs need more than ${deps.limits.maxTrainingBytes} bytes decoded (limits.maxTrainingBytes)`);
+      pairs.push(pair);
     }
     if (pairs.length === 0) throw new Error('no training data: the datastore has no images with a final label');
     const split = clamp(Number(request['val_split'] ?? 0.2), 0, 0.9);
     const validationCount = pairs.length > 1 ? Math.min(pairs.length - 1, Math.round(pairs.length * split)) : 0;
     const training = pairs.slice(0, pairs.length - validationCount);
     const validation = pairs.slice(pairs.length - validationCount);
-    run.log(`Train Request (final): ${JSON.stringify(request)}`);
+    run.log(`Train Request (final): ${JSON.stringify(request).slice(0, 2000)}`);
     run.log(`Total Records for Training: ${training.length}`);
     run.log(`Total Records for Validation: ${validation.length}`);
     const maxEpochs = Number(request['max_epochs'] ?? 9);
@@ -81,7 +91,7 @@ export function scoringBody(deps: TaskDeps): TaskBody {
       const original = deps.datastore.labelPath(id, 'original');
       const final = deps.datastore.labelPath(id, 'final');
       if (!original || !final) continue;
-      const [a, b] = [await readVolume(original), await readVolume(final)];
+      const [a, b] = [await readVolume(original, deps.limits), await readVolume(final, deps.limits)];
       const score = dice(toMask(a), toMask(b), 1);
       await deps.datastore.updateLabelInfo(id, 'final', { dice: score });
       run.log(`${id}: dice ${score.toFixed(4)}`);
@@ -111,8 +121,8 @@ export function batchInferBody(deps: TaskDeps): TaskBody {
     const tag = String(request['label_tag'] ?? 'original');
     for (const id of ids) {
       if (run.signal.aborted) throw run.signal.reason;
-      const volume = await readVolume(deps.datastore.imagePath(id)!);
-      const result = await runInference(model, volume, { ...request });
+      const volume = await readVolume(deps.datastore.imagePath(id)!, deps.limits);
+      const result = await runInference(model, volume, { ...request }, deps.limits);
       if (result.kind !== 'mask') continue;
       if (request['save_label'] !== false) await deps.datastore.saveLabel(id, result.file, '.nii.gz', tag, { model: name });
       run.log(`${id}: ${name} -> labels/${tag}`);
@@ -121,8 +131,8 @@ export function batchInferBody(deps: TaskDeps): TaskBody {
   };
 }
 
-async function readVolume(path: string): Promise<Volume> {
-  return readNifti(new Uint8Array(await readFile(path)));
+async function readVolume(path: string, limits: ResolvedLimits): Promise<Volume> {
+  return decodeNiftiBounded(new Uint8Array(await readFile(path)), path, limits);
 }
 
 function toMask(volume: Volume): Uint8Array {

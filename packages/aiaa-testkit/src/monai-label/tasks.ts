@@ -21,6 +21,8 @@ export interface TaskRun {
 export type TaskBody = (request: Record<string, unknown>, run: TaskRun) => Promise<void>;
 
 const KEEP_DETAILS = 20;
+/** Task records kept for `?all=true`: the oldest go first. */
+const KEEP_RECORDS = 100;
 
 /**
  * One kind of MONAI Label background task (train, scoring, batch inference): a single worker, tasks queued
@@ -37,6 +39,8 @@ export class TaskKind {
     readonly name: string,
     private readonly body: TaskBody,
     private readonly log: ServerLog,
+    /** Tasks that may wait behind the running one (`enqueue`); `submit` refuses more. */
+    private readonly maxQueued: number = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Whether a task runs (or waits) now. */
@@ -44,11 +48,19 @@ export class TaskKind {
     return this.running !== undefined || this.waiting > 0;
   }
 
-  /** Submits a task; `undefined` when one runs and `enqueue` is not set (the server then answers 429). */
-  submit(request: Record<string, unknown>, enqueue: boolean): TaskRecord | undefined {
-    if (this.busy && !enqueue) return undefined;
+  /**
+   * Submits a task; `'busy'` when one runs and `enqueue` is not set, `'full'` when `maxQueued` tasks wait
+   * already (the server answers both with 429).
+   */
+  submit(request: Record<string, unknown>, enqueue: boolean): TaskRecord | 'busy' | 'full' {
+    if (this.busy && !enqueue) return 'busy';
+    // The first task submitted waits a moment before it runs: what counts is the tasks behind the first.
+    const ahead = this.waiting + (this.running ? 1 : 0);
+    if (ahead > this.maxQueued) return 'full';
     const record: TaskRecord = { id: randomUUID(), status: 'SUBMITTED', request, start_ts: timestamp(), details: [] };
     this.records.push(record);
+    // Only finished tasks are forgotten: a queued or running one stays visible.
+    while (this.records.length > KEEP_RECORDS && this.records[0]!.end_ts !== undefined) this.records.shift();
     this.waiting += 1;
     this.queue = this.queue.then(() => this.run(record));
     return record;
