@@ -14,6 +14,8 @@ export type { TestServer, TestServerOptions, TestServerStats } from './server.js
 export { DEFAULT_TEST_MODELS } from './models.js';
 export type { TestModel, TestAlgorithm } from './models.js';
 export type { SessionLimits } from './sessions.js';
+export { DEFAULT_LIMITS } from './limits.js';
+export type { TestServerLimits } from './limits.js';
 export { TestkitError } from './errors.js';
 export type { TestkitErrorCode } from './errors.js';
 export { PYTHON_CLIENT_BOUNDARY } from './replies.js';

@@ -1,10 +1,11 @@
 import { TestkitError } from './errors.js';
 
 /**
- * The limits on what one request may make the test server do, in both faces. Each is checked before the
- * work it bounds (an image's size from its header before it is inflated, a point count before the points
- * are read), and exceeding one is answered with a 4xx (or 503 when the server is busy) and a message naming
- * the limit, never a hang, a crash or unbounded memory. The defaults suit a 2-core machine with 24 GiB.
+ * The limits on what one request may make the test server do, in both faces (`startTestServer`'s `limits`).
+ * Each is checked before the work it bounds (an image's size from its header before it is inflated, a point
+ * count before the points are read), and exceeding one is answered with a 4xx (or 503 when the server is
+ * busy) and a message naming the limit, never a hang, a crash or unbounded memory. The defaults suit a
+ * 2-core machine with 24 GiB.
  */
 export interface TestServerLimits {
   /** Largest request body, in bytes (413). Default `maxDecodedBytes` + 64 MiB: the largest image uncompressed, with room for its form. */
@@ -66,14 +67,22 @@ export interface TestServerLimits {
   readonly maxTrainingBytes?: number;
 }
 
-/** Every limit with its value. */
+/** Every limit with its value (what the server runs with). */
 export type ResolvedLimits = { readonly [K in keyof TestServerLimits]-?: number };
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
-/** The default limits, sized for a 2-core machine with 24 GiB of memory (`maxUploadBytes` follows `maxDecodedBytes`). */
-export const DEFAULT_LIMITS: Readonly<Omit<ResolvedLimits, 'maxUploadBytes'>> = Object.freeze({
+/**
+ * The default limits, sized for a 2-core machine with 24 GiB of memory; `maxUploadBytes` is not here, it
+ * follows `maxDecodedBytes` (+ 64 MiB).
+ *
+ * @example
+ * ```ts
+ * await using server = await startTestServer({ limits: { maxDecodedBytes: 4 * DEFAULT_LIMITS.maxDecodedBytes } });
+ * ```
+ */
+export const DEFAULT_LIMITS: Readonly<Required<Omit<TestServerLimits, 'maxUploadBytes'>>> = Object.freeze({
   maxParamsBytes: 16 * MiB,
   maxJsonBodyBytes: MiB,
   maxJsonDepth: 64,
