@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodePng, encodePng } from '../src/png.js';
 import { HttpProblem } from '../src/errors.js';
+import { resolveLimits } from '../src/limits.js';
+
+const limits = resolveLimits();
 
 // Pillow (Debian python3-pil) is the reference PNG reader and writer.
 let dir: string;
@@ -44,7 +47,7 @@ print(json.dumps(out))`,
           path,
         ),
       ) as number[];
-      const image = decodePng(new Uint8Array(await readFile(path)));
+      const image = await decodePng(new Uint8Array(await readFile(path)), limits);
       expect([image.width, image.height], mode).toEqual([37, 23]);
       const got = [...image.data];
       const off = got.map((v, i) => Math.abs(v - expected[i]!)).reduce((a, b) => Math.max(a, b), 0);
@@ -60,17 +63,17 @@ print(json.dumps(out))`,
     expect(read).toEqual(['L', [31, 17], [...data]]);
   });
 
-  it('answers broken or unsupported PNGs with a 400, never a crash', async () => {
+  it('answers broken or unsupported PNGs with a 400 (413 for a size over the limits), never a crash', async () => {
     const good = encodePng({ width: 8, height: 8, data: new Uint8Array(64).fill(9) });
     await fc.assert(
-      fc.property(fc.integer({ min: 0, max: good.length }), fc.array(fc.tuple(fc.nat(good.length - 1), fc.nat(255)), { maxLength: 6 }), (cut, edits) => {
+      fc.asyncProperty(fc.integer({ min: 0, max: good.length }), fc.array(fc.tuple(fc.nat(good.length - 1), fc.nat(255)), { maxLength: 6 }), async (cut, edits) => {
         const bytes = new Uint8Array(good.subarray(0, cut));
         for (const [i, v] of edits) if (i < bytes.length) bytes[i] = v;
         try {
-          decodePng(bytes);
+          await decodePng(bytes, limits);
         } catch (error) {
           expect(error).toBeInstanceOf(HttpProblem);
-          expect((error as HttpProblem).status).toBe(400);
+          expect([400, 413]).toContain((error as HttpProblem).status);
         }
       }),
       { numRuns: 500, seed: 3 },
