@@ -186,18 +186,35 @@ function scribblesSegmentation(grid: Grid, params: Record<string, unknown>, labe
   if (labelGrid.nx !== grid.nx || labelGrid.ny !== grid.ny || labelGrid.nz !== grid.nz) throw new HttpProblem(400, 'the scribbles are not on the image grid');
   const fgValue = Number(params['scribbles_fg_label'] ?? 3);
   const bgValue = Number(params['scribbles_bg_label'] ?? 2);
-  const foreground: Point[] = [];
-  const background: Point[] = [];
+  // Strokes are many voxels: an even sample of them seeds the growth and bounds its statistics. The sample
+  // is taken while scanning (counted first), so no list of every stroke voxel is ever built.
+  let fgTotal = 0;
+  let bgTotal = 0;
   for (let i = 0; i < labelGrid.count; i += 1) {
     const v = labelGrid.value(i);
-    if (v !== fgValue && v !== bgValue) continue;
-    const p: Point = [i % grid.nx, Math.floor(i / grid.nx) % grid.ny, Math.floor(i / (grid.nx * grid.ny))];
-    (v === fgValue ? foreground : background).push(p);
+    if (v === fgValue) fgTotal += 1;
+    else if (v === bgValue) bgTotal += 1;
   }
-  if (foreground.length === 0) throw new HttpProblem(400, `the scribbles have no foreground strokes (value ${fgValue})`);
-  // Strokes are many voxels: an even sample of them seeds the growth and bounds its statistics.
-  const sample = (list: Point[], n: number): Point[] => (list.length <= n ? list : Array.from({ length: n }, (_, k) => list[Math.floor((k * list.length) / n)]!));
-  return deepgrowSegmentation(grid, { foreground: sample(foreground, 256), background: sample(background, 4096), box: fullBox(grid) });
+  if (fgTotal === 0) throw new HttpProblem(400, `the scribbles have no foreground strokes (value ${fgValue})`);
+  const foreground = sampleStrokes(grid, labelGrid, fgValue, fgTotal, 256);
+  const background = sampleStrokes(grid, labelGrid, bgValue, bgTotal, 4096);
+  return deepgrowSegmentation(grid, { foreground, background, box: fullBox(grid) });
+}
+
+/** The voxels of value `value` (there are `total`) at `floor(k * total / n)`, k = 0..n-1: an even sample, or all when fewer. */
+function sampleStrokes(grid: Grid, labels: Grid, value: number, total: number, n: number): Point[] {
+  const out: Point[] = [];
+  let seen = 0;
+  let next = 0;
+  for (let i = 0; i < labels.count && out.length < Math.min(n, total); i += 1) {
+    if (labels.value(i) !== value) continue;
+    if (total <= n || seen === Math.floor((next * total) / n)) {
+      out.push([i % grid.nx, Math.floor(i / grid.nx) % grid.ny, Math.floor(i / (grid.nx * grid.ny))]);
+      next += 1;
+    }
+    seen += 1;
+  }
+  return out;
 }
 
 /** mask2polygon: per-slice polygons of a mask, at most `limits.maxPolygonVertices` vertices in all. */

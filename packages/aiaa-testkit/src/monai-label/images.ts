@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { convertDicomSeries, type Volume } from '@medaas/nifti-io';
+import { convertDicomSeries, listDicomSeries, type Volume } from '@medaas/nifti-io';
+import { HttpProblem } from '../errors.js';
 import type { ResolvedLimits } from '../limits.js';
 import { decodeNiftiBounded, niftiUploadSize, UnreadableImage, type ImageLimits } from '../nifti-upload.js';
 import type { RequestPart } from '../request-multipart.js';
@@ -29,19 +30,38 @@ export class ImageDecoder {
   }
 
   /**
-   * The bytes a session's decoded image will take, from its NIfTI header (a DICOM series: about its files'
-   * size); 0 for a file that is no NIfTI (its inference fails later, as on the real server).
+   * The bytes a session's decoded image will take, from its NIfTI header, or for a DICOM series from its
+   * files' rows, columns and planes (4 bytes a voxel: slices of different scalings become float32); 0 for
+   * files that are neither (their inference fails later, as on the real server).
    *
    * @throws {HttpProblem} 413/422 for an image over the limits.
    */
   async sessionDecodedBytes(files: readonly SessionFile[]): Promise<number> {
-    if (files.length !== 1 || /\.dcm$/i.test(files[0]!.name)) return files.reduce((sum, f) => sum + f.data.length, 0);
+    if (files.length !== 1 || /\.dcm$/i.test(files[0]!.name)) return this.seriesDecodedBytes(files);
     try {
       return (await niftiUploadSize(files[0]!.data, 'the session image', this.limits)).dataBytes;
     } catch (error) {
       if (error instanceof UnreadableImage) return 0;
       throw error;
     }
+  }
+
+  private async seriesDecodedBytes(files: readonly SessionFile[]): Promise<number> {
+    let series;
+    try {
+      series = await listDicomSeries(files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength) })));
+    } catch {
+      return 0;
+    }
+    let most = 0;
+    for (const s of series) {
+      const voxels = s.rows * s.columns * s.sliceCount;
+      const shape = `${s.columns}x${s.rows}x${s.sliceCount}`;
+      if (voxels > this.limits.maxVoxels) throw new HttpProblem(413, `the DICOM series has ${shape} voxels, more than the ${this.limits.maxVoxels} this server decodes (limits.maxVoxels)`);
+      if (voxels * 4 > this.limits.maxDecodedBytes) throw new HttpProblem(413, `the DICOM series has ${shape} voxels (up to ${voxels * 4} bytes decoded), more than the ${this.limits.maxDecodedBytes} this server decodes (limits.maxDecodedBytes)`);
+      most = Math.max(most, voxels * 4);
+    }
+    return most;
   }
 
   async decodeSession(session: MonaiSession): Promise<Volume> {
