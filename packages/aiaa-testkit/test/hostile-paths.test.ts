@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNifti } from '@medaas/nifti-io';
 import { spherePhantom } from '@medaas/aiaa-testkit';
@@ -88,5 +89,23 @@ describe('hostile bodies on MONAI Label', () => {
     const zip = await request(monai.port, 'GET', '/datastore/dataset');
     expect(zip.status).toBe(413);
     expect(message(zip.json())).toMatch(/more than the 4096 this server zips at once \(limits\.maxDatasetBytes\); ask for fewer with limit_cases/);
+  });
+
+  it('property: random DeepGrow and DeepEdit click params never get a 500 and are always answered', async () => {
+    const coordinate = fc.oneof(fc.integer({ min: -4, max: 40 }), fc.double({ noNaN: true }), fc.constantFrom(1e12, -1, Number.MAX_SAFE_INTEGER));
+    const point = fc.oneof(fc.tuple(coordinate, coordinate, coordinate), fc.array(coordinate, { maxLength: 4 }), fc.constant('x'), fc.constant(null));
+    const clicks = fc.oneof(fc.array(point, { maxLength: 30 }), fc.constant('[[1, 2, 3]]'), fc.constant('[[['), fc.integer());
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('deepgrow_3d', 'deepgrow_2d', 'deepedit'),
+        fc.record({ foreground: clicks, background: clicks, object: clicks, current_point: point, spatial_size: fc.array(coordinate, { maxLength: 4 }) }, { requiredKeys: [] }),
+        async (model, params) => {
+          const reply = await infer(model, JSON.stringify(params));
+          expect(reply.status, reply.body.toString().slice(0, 200)).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 100, seed: 20_261_203 },
+    );
+    expect((await request(monai.port, 'GET', '/info/')).status).toBe(200);
   });
 });
