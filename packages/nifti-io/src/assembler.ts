@@ -5,11 +5,9 @@ import { NiftiError } from './errors.js';
 import { decodeHeader, headerBytesNeeded } from './header-decode.js';
 import type { NiftiHeader } from './header.js';
 import { interpretHeader, type HeaderMeaning } from './header-interpret.js';
+import { checkDeclaredSize, checkExtensionArea, InflateBudget, type ResolvedLimits } from './decode-limits.js';
 import { volumeFromHeader } from './volume-from-header.js';
 import type { NiftiVolume } from './volume.js';
-
-/** The default ceiling on the voxel data a read may allocate: 8 GiB. */
-export const DEFAULT_MAX_BYTES = 8 * 2 ** 30;
 
 /** What the assembler knows about its input before the first byte arrives. */
 export interface AssemblerInput {
@@ -17,8 +15,8 @@ export interface AssemblerInput {
   readonly size?: number | undefined;
   /** Whether the bytes pushed are decompressed from gzip. */
   readonly gzip: boolean;
-  /** Ceiling on the voxel data in bytes. */
-  readonly maxBytes?: number | undefined;
+  /** The decode limits, defaults filled in. */
+  readonly limits: ResolvedLimits;
   /** Progress of the decoding, in bytes of decoded data. */
   readonly onProgress?: ProgressCallback | undefined;
 }
@@ -27,31 +25,45 @@ export interface AssemblerInput {
  * Builds a volume from a stream of decompressed NIfTI bytes with one allocation: it collects the header
  * (and extensions) first, validates them, allocates the voxel buffer of exactly the announced size, then
  * copies each chunk straight into it. A 1 GB file therefore never exists twice in memory.
+ *
+ * The chunks before the voxel data are kept as a list and joined only when enough bytes have arrived for
+ * the next step (4 bytes to tell the version, the fixed header, then `vox_offset`): at most three joins,
+ * so the work is linear in the input however far away `vox_offset` lies (and that distance is bounded by
+ * `maxExtensionBytes`, checked from the fixed header).
  */
 export class VolumeAssembler {
   #prefix: Uint8Array[] = [];
   #prefixLength = 0;
-  #header: NiftiHeader | undefined;
+  /** Bytes the prefix must reach before the next attempt to parse it. */
+  #needed = 4;
   #meaning: HeaderMeaning | undefined;
+  #header: NiftiHeader | undefined;
   #data: Uint8Array | undefined;
   #filled = 0;
   readonly #input: AssemblerInput;
+  readonly #budget: InflateBudget | undefined;
   readonly #progress;
 
   constructor(input: AssemblerInput) {
     this.#input = input;
+    this.#budget = input.gzip ? new InflateBudget(input.size, input.limits) : undefined;
     this.#progress = createProgressReporter(input.onProgress, { phase: 'decode', total: undefined });
   }
 
-  /** Takes the next chunk of decompressed file bytes. */
+  /**
+   * Takes the next chunk of decompressed file bytes.
+   *
+   * @throws {NiftiError} every header and limit error, as soon as the bytes that show it have arrived.
+   */
   push(chunk: Uint8Array): void {
+    this.#budget?.add(chunk.length, this.#meaning?.voxOffset ?? 0);
     if (this.#data) {
       this.#copy(chunk);
       return;
     }
     this.#prefix.push(chunk);
     this.#prefixLength += chunk.length;
-    this.#tryStart();
+    if (this.#prefixLength >= this.#needed) this.#tryStart();
   }
 
   /**
@@ -76,9 +88,7 @@ export class VolumeAssembler {
    * @throws {NiftiError} `NIFTI_TRUNCATED` when the input ended early, plus every header error.
    */
   finish(): NiftiVolume {
-    if (!this.#data) {
-      this.#tryStart(true);
-    }
+    if (!this.#data) this.#tryStart(true);
     const header = this.#header;
     const meaning = this.#meaning;
     const data = this.#data;
@@ -100,44 +110,47 @@ export class VolumeAssembler {
     const fixed = headerBytesNeeded(bytes);
     if (fixed === 0 || bytes.length < fixed) {
       if (ended) decodeHeader(bytes); // throws the precise truncation or not-NIfTI error
+      this.#needed = Math.max(4, fixed);
       return;
     }
-    // The fixed header alone says where the data starts; extensions are decoded once all of it is here.
-    const preliminary = decodeHeader(bytes.subarray(0, fixed));
-    if (preliminary.magic === 'ni1' || preliminary.magic === 'ni2') {
-      throw new NiftiError('NIFTI_INVALID_HEADER', `this is a header-only NIfTI (magic "${preliminary.magic}"): its voxels are in a separate .img file`, {
-        details: { field: 'magic', value: preliminary.magic },
-      });
-    }
-    const meaning = interpretHeader(preliminary);
-    this.#checkSize(meaning);
+    const meaning = this.#meaning ?? this.#interpret(bytes.subarray(0, fixed));
     if (bytes.length < meaning.voxOffset) {
       if (ended) {
         throw new NiftiError('NIFTI_TRUNCATED', `vox_offset is ${meaning.voxOffset} but the file ends after ${bytes.length} bytes`, {
           details: { field: 'vox_offset', value: meaning.voxOffset, length: bytes.length },
         });
       }
+      this.#needed = meaning.voxOffset;
       return;
     }
     this.#header = decodeHeader(bytes.subarray(0, meaning.voxOffset));
-    this.#meaning = meaning;
-    this.#data = new Uint8Array(meaning.dataBytes);
+    this.#data = allocate(meaning);
     this.#prefix = [];
     this.#prefixLength = 0;
     this.#copy(bytes.subarray(meaning.voxOffset));
   }
 
-  #checkSize(meaning: HeaderMeaning): void {
-    const maxBytes = this.#input.maxBytes ?? DEFAULT_MAX_BYTES;
-    const needed = meaning.voxOffset + meaning.dataBytes;
-    if (meaning.dataBytes > maxBytes) {
-      throw new NiftiError('NIFTI_TOO_LARGE', `the header announces ${meaning.dims.join('x')} ${meaning.datatype.name} voxels (${meaning.dataBytes} bytes), more than the ${maxBytes}-byte limit`, {
-        details: { dims: meaning.dims, dataBytes: meaning.dataBytes, maxBytes },
+  /** Decodes and checks the fixed header, once: it alone says where the data starts and how big it is. */
+  #interpret(fixedBytes: Uint8Array): HeaderMeaning {
+    const preliminary = decodeHeader(fixedBytes);
+    if (preliminary.magic === 'ni1' || preliminary.magic === 'ni2') {
+      throw new NiftiError('NIFTI_INVALID_HEADER', `this is a header-only NIfTI (magic "${preliminary.magic}"): its voxels are in a separate .img file`, {
+        details: { field: 'magic', value: preliminary.magic },
       });
     }
-    const { size, gzip } = this.#input;
+    const meaning = interpretHeader(preliminary);
+    checkExtensionArea('vox_offset', meaning.voxOffset, preliminary.sizeofHdr, this.#input.limits);
+    this.#checkSize(meaning);
+    this.#meaning = meaning;
+    return meaning;
+  }
+
+  #checkSize(meaning: HeaderMeaning): void {
+    const { size, gzip, limits } = this.#input;
+    checkDeclaredSize({ dims: meaning.dims, datatypeName: meaning.datatype.name, voxOffset: meaning.voxOffset, dataBytes: meaning.dataBytes }, { gzip, size }, limits);
     if (size === undefined) return;
     // Refuse before allocating: an uncompressed file must hold every byte; a gzip file cannot expand more than deflate allows.
+    const needed = meaning.voxOffset + meaning.dataBytes;
     const possible = gzip ? size * MAX_DEFLATE_RATIO + 4096 : size;
     if (needed > possible) {
       throw new NiftiError(
@@ -168,5 +181,17 @@ export class VolumeAssembler {
     }
     this.#prefix = [joined];
     return joined;
+  }
+}
+
+/** The voxel buffer; a platform that cannot allocate it (beyond its typed-array or memory limit) gets a typed error. */
+function allocate(meaning: HeaderMeaning): Uint8Array {
+  try {
+    return new Uint8Array(meaning.dataBytes);
+  } catch (error) {
+    throw new NiftiError('NIFTI_TOO_LARGE', `cannot allocate ${meaning.dataBytes} bytes for ${meaning.dims.join('x')} ${meaning.datatype.name} voxels on this platform (${error instanceof Error ? error.message : String(error)})`, {
+      details: { option: 'maxBytes', declared: meaning.dataBytes, dims: meaning.dims },
+      cause: error,
+    });
   }
 }

@@ -12,7 +12,10 @@ export type NiftiErrorCode =
   | 'NIFTI_UNSUPPORTED_DATATYPE'
   /** The file ends before the header, the extensions or the voxel data it announces. */
   | 'NIFTI_TRUNCATED'
-  /** The announced volume is larger than the allowed maximum or than the input can possibly hold. */
+  /**
+   * The announced volume is larger than a decode limit allows (`details.option` names it: `maxBytes`,
+   * `maxGzipRatio`), or than the platform can allocate.
+   */
   | 'NIFTI_TOO_LARGE'
   /** The gzip stream is corrupt. */
   | 'NIFTI_CORRUPT_GZIP'
@@ -20,6 +23,8 @@ export type NiftiErrorCode =
   | 'NIFTI_INVALID_EXTENSION'
   /** A volume handed to a writer is inconsistent (data length, affine, dims, label values). */
   | 'NIFTI_INVALID_VOLUME'
+  /** An option is out of range (e.g. a decode limit that is not a positive number). */
+  | 'NIFTI_INVALID_ARGUMENT'
   /** A file could not be read or written. */
   | 'NIFTI_IO'
   /** Resampling in a browser before `setItkPipelinesBaseUrl` said where the pipelines are served. */

@@ -6,12 +6,14 @@ import { NiftiError } from './errors.js';
 import { decodeHeader, headerBytesNeeded } from './header-decode.js';
 import type { NiftiHeader } from './header.js';
 import { interpretHeader } from './header-interpret.js';
+import { checkExtensionArea, resolveLimits, type DecodeLimits } from './decode-limits.js';
 import type { NiftiVolume } from './volume.js';
 
-/** Options of {@link readNifti}. */
-export interface ReadNiftiOptions {
-  /** Refuse volumes whose voxel data exceeds this many bytes, before allocating. Default 8 GiB. */
-  readonly maxBytes?: number;
+/**
+ * Options of {@link readNifti}: the decode limits (see {@link DecodeLimits}; each is checked from the
+ * header before anything is allocated or inflated), cancellation and progress.
+ */
+export interface ReadNiftiOptions extends DecodeLimits {
   /** Cancels the read; it then rejects with `signal.reason`. */
   readonly signal?: AbortSignal | undefined;
   /** Reports decoding progress in bytes of voxel data (`phase: 'decode'`). */
@@ -29,9 +31,15 @@ export type NiftiSource = Uint8Array | Blob;
  * `scl_slope`/`scl_inter` when the file has one (see `scaledData`). The affine follows the standard's
  * precedence (sform, then qform, then pixdim) in RAS+ millimetres.
  *
- * @throws {NiftiError} `NIFTI_NOT_NIFTI`, `NIFTI_TRUNCATED`, `NIFTI_INVALID_HEADER`,
- *   `NIFTI_INVALID_PIXDIM`, `NIFTI_UNSUPPORTED_DATATYPE`, `NIFTI_TOO_LARGE`, `NIFTI_CORRUPT_GZIP`,
- *   `NIFTI_INVALID_EXTENSION`; or `signal.reason` when aborted.
+ * Hostile input is bounded: voxel data above `maxBytes` (default 4 GiB), a `vox_offset` more than
+ * `maxExtensionBytes` (64 MiB) past the header, and gzip input that would expand more than
+ * `maxGzipRatio` (500:1) once past `gzipRatioFloorBytes` (1 GiB) are refused with a typed error.
+ *
+ * @throws {NiftiError} `NIFTI_NOT_NIFTI`, `NIFTI_TRUNCATED`, `NIFTI_INVALID_HEADER` (also a `vox_offset`
+ *   beyond `maxExtensionBytes`), `NIFTI_INVALID_PIXDIM`, `NIFTI_UNSUPPORTED_DATATYPE`, `NIFTI_TOO_LARGE`
+ *   (`details.option` names the limit, with `declared` and `limit`), `NIFTI_CORRUPT_GZIP`,
+ *   `NIFTI_INVALID_EXTENSION`, `NIFTI_INVALID_ARGUMENT` (a limit that is not a positive number); or
+ *   `signal.reason` when aborted.
  * @example
  * ```ts
  * const volume = await readNifti(new Uint8Array(await response.arrayBuffer()));
@@ -41,14 +49,10 @@ export type NiftiSource = Uint8Array | Blob;
 export async function readNifti(source: NiftiSource, options: ReadNiftiOptions = {}): Promise<NiftiVolume> {
   const { signal } = options;
   throwIfAborted(signal);
+  const limits = resolveLimits(options);
   const first = await peek(source, 2);
   const gzip = isGzip(first);
-  const assembler = new VolumeAssembler({
-    gzip,
-    size: sizeOf(source),
-    maxBytes: options.maxBytes,
-    onProgress: options.onProgress,
-  });
+  const assembler = new VolumeAssembler({ gzip, size: sizeOf(source), limits, onProgress: options.onProgress });
   const raw = chunksOf(source, signal);
   for await (const chunk of gzip ? codec.gunzip(raw, signal) : raw) {
     throwIfAborted(signal);
@@ -72,14 +76,18 @@ export async function readNifti(source: NiftiSource, options: ReadNiftiOptions =
 export async function readNiftiHeader(source: NiftiSource, options: Omit<ReadNiftiOptions, 'onProgress'> = {}): Promise<NiftiHeader> {
   const { signal } = options;
   throwIfAborted(signal);
+  const limits = resolveLimits(options);
   const gzip = isGzip(await peek(source, 2));
   const raw = chunksOf(source, signal);
   const parts: Uint8Array[] = [];
   let length = 0;
   let wanted = 4;
+  // A header-only file's extensions run to its end: at most maxExtensionBytes past the fixed header.
+  let headerOnly: { sizeofHdr: number } | undefined;
   for await (const chunk of gzip ? codec.gunzip(raw, signal) : raw) {
     parts.push(chunk);
     length += chunk.length;
+    if (headerOnly) checkExtensionArea('extensions', length - 4, headerOnly.sizeofHdr, limits);
     if (length < wanted) continue;
     const bytes = concat(parts, length);
     const fixed = headerBytesNeeded(bytes);
@@ -90,9 +98,14 @@ export async function readNiftiHeader(source: NiftiSource, options: Omit<ReadNif
     const header = decodeHeader(bytes.subarray(0, fixed));
     const single = header.magic === 'n+1' || header.magic === 'n+2';
     const { voxOffset } = interpretHeader(header);
+    if (single) checkExtensionArea('vox_offset', voxOffset, header.sizeofHdr, limits);
     // Extensions end at vox_offset in a single file; in a header-only file they run to the end.
     if (single && length >= voxOffset) return decodeHeader(bytes.subarray(0, voxOffset));
     wanted = single ? voxOffset : Number.POSITIVE_INFINITY;
+    if (!single) {
+      headerOnly = { sizeofHdr: header.sizeofHdr };
+      checkExtensionArea('extensions', length - 4, header.sizeofHdr, limits);
+    }
   }
   throwIfAborted(signal);
   const bytes = concat(parts, length);

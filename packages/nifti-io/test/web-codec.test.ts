@@ -7,6 +7,7 @@ vi.mock('#gzip', async () => import('../src/codec/gzip-web.js'));
 const { readNifti, writeNifti, writeMask } = await import('@medaas/nifti-io');
 const { ctPhantom, sphereMask } = await import('./helpers/phantoms.js');
 const { bytesOf, sameBytes } = await import('./helpers/reference.js');
+const { farVoxOffset } = await import('./helpers/hostile-files.js');
 
 describe('the browser codec', () => {
   it('reads .nii.gz and writes gzip that zlib accepts', async () => {
@@ -25,6 +26,15 @@ describe('the browser codec', () => {
     const bad = new Uint8Array(gz);
     bad[bad.length - 6] = bad[bad.length - 6]! ^ 0xff;
     await expect(readNifti(bad)).rejects.toMatchObject({ code: 'NIFTI_CORRUPT_GZIP' });
+  });
+
+  it('a far vox_offset is refused from the header, and read in linear time when allowed (16 KiB chunks: it took 7 minutes)', async () => {
+    const gz = gzipSync(await farVoxOffset(2 ** 27), { level: 9 });
+    await expect(readNifti(gz)).rejects.toMatchObject({ code: 'NIFTI_INVALID_HEADER', details: { field: 'vox_offset', option: 'maxExtensionBytes' } });
+    const start = performance.now();
+    const volume = await readNifti(gz, { maxExtensionBytes: 2 ** 27 });
+    expect(Array.from(volume.data as Uint8Array)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(performance.now() - start).toBeLessThan(15_000);
   });
 
   it('honours an abort', async () => {

@@ -5,6 +5,7 @@ import { codec } from '../codec/gzip-node.js';
 import { VolumeAssembler } from '../assembler.js';
 import { isGzip } from '../codec/gzip-codec.js';
 import { NiftiError } from '../errors.js';
+import { resolveLimits } from '../decode-limits.js';
 import { readNiftiHeader, type ReadNiftiOptions } from '../read.js';
 import type { NiftiHeader } from '../header.js';
 import type { NiftiVolume } from '../volume.js';
@@ -17,6 +18,9 @@ const READ_CHUNK = 1 << 20;
  * decompressed chunk by chunk straight into the one voxel buffer, so a 1 GB volume never needs two
  * full copies in memory.
  *
+ * The decode limits of `readNifti` apply (`maxBytes`, `maxExtensionBytes`, `maxGzipRatio`,
+ * `gzipRatioFloorBytes`), checked from the header before the voxel buffer is allocated.
+ *
  * @throws {NiftiError} `NIFTI_IO` when the file cannot be opened or read, and every error of `readNifti`.
  * @example
  * ```ts
@@ -27,8 +31,9 @@ const READ_CHUNK = 1 << 20;
 export async function readNiftiFile(path: string, options: ReadNiftiOptions = {}): Promise<NiftiVolume> {
   const { signal } = options;
   throwIfAborted(signal);
+  const limits = resolveLimits(options);
   const { size, gzip } = await probe(path);
-  const assembler = new VolumeAssembler({ gzip, size, maxBytes: options.maxBytes, onProgress: options.onProgress });
+  const assembler = new VolumeAssembler({ gzip, size, limits, onProgress: options.onProgress });
   if (gzip) {
     for await (const chunk of codec.gunzip(fileChunks(path, signal), signal)) assembler.push(chunk);
   } else {
