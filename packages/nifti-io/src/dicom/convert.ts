@@ -1,4 +1,5 @@
 import { throwIfAborted, type ProgressCallback } from '@medaas/core';
+import { DEFAULT_MAX_BYTES } from '../decode-limits.js';
 import { DicomError } from './dicom-error.js';
 import { assembleSeries, type DicomVolume } from './dicom-series.js';
 import { parseDicomSlices, type DicomSlice } from './dicom-slice.js';
@@ -25,6 +26,11 @@ export interface ConvertDicomOptions {
   readonly seriesInstanceUid?: string;
   /** Refuse a series with missing slices instead of returning it with a `'gap'` warning. Default false. */
   readonly rejectGaps?: boolean;
+  /**
+   * Refuse a file or series whose pixels (rows x columns x slices, as stored, or float32 when the
+   * slices' scalings differ) exceed this many bytes, before decoding them. Default 4 GiB.
+   */
+  readonly maxBytes?: number;
   /** Cancels between files; the call then rejects with `signal.reason`. */
   readonly signal?: AbortSignal | undefined;
   /** Reports `phase: 'dicom-parse'` (files) and `phase: 'dicom-pixels'` (slices). */
@@ -39,8 +45,9 @@ export interface ConvertDicomOptions {
  * patient is read into the result: see the package README for the attributes read.
  *
  * @throws {DicomError} `DICOM_INVALID_FILE` (names the file), `DICOM_NO_IMAGES`, `DICOM_MIXED_SERIES`
- *   (with `details.series`), `DICOM_INCONSISTENT_SERIES`, `DICOM_DUPLICATE_SLICE`, `DICOM_UNSUPPORTED`;
- *   or `signal.reason` when aborted.
+ *   (with `details.series`), `DICOM_INCONSISTENT_SERIES`, `DICOM_DUPLICATE_SLICE`, `DICOM_UNSUPPORTED`,
+ *   `DICOM_TOO_LARGE` (pixels beyond `maxBytes`, or compressed 500:1 beyond 64 MiB); or `signal.reason`
+ *   when aborted.
  * @example
  * ```ts
  * const files = await Promise.all(paths.map(async (p) => ({ name: p, bytes: await readFile(p) })));
@@ -51,7 +58,7 @@ export interface ConvertDicomOptions {
 export async function convertDicomSeries(files: readonly DicomInput[], options: ConvertDicomOptions = {}): Promise<DicomVolume> {
   const groups = await parseAll(files, options);
   const chosen = pickSeries(groups, options.seriesInstanceUid);
-  return assembleSeries(chosen, { ...(options.rejectGaps ? { rejectGaps: true } : {}), onProgress: options.onProgress });
+  return assembleSeries(chosen, { ...(options.rejectGaps ? { rejectGaps: true } : {}), maxBytes: options.maxBytes, onProgress: options.onProgress });
 }
 
 /**
@@ -68,21 +75,34 @@ export async function listDicomSeries(files: readonly DicomInput[], options: Pic
 }
 
 /** Groups the planes of all files by Series Instance UID. */
-export async function parseAll(files: readonly DicomInput[], options: Pick<ConvertDicomOptions, 'signal' | 'onProgress'>): Promise<Map<string, DicomSlice[]>> {
+export async function parseAll(files: readonly DicomInput[], options: Pick<ConvertDicomOptions, 'signal' | 'onProgress' | 'maxBytes'>): Promise<Map<string, DicomSlice[]>> {
+  const maxBytes = checkedMaxBytes(options.maxBytes);
   const groups = new Map<string, DicomSlice[]>();
   let done = 0;
   for (const input of files) {
     throwIfAborted(options.signal);
     const name = input.name;
     const bytes = typeof Blob !== 'undefined' && input instanceof Blob ? new Uint8Array(await input.arrayBuffer()) : (input as { readonly bytes: Uint8Array }).bytes;
-    for (const slice of parseDicomSlices(name, bytes)) {
+    for (const slice of parseDicomSlices(name, bytes, maxBytes)) {
       const key = slice.seriesInstanceUid || '(no Series Instance UID)';
-      groups.set(key, [...(groups.get(key) ?? []), slice]);
+      // Appended in place: copying the group per plane was quadratic in the planes of a multi-frame file.
+      const group = groups.get(key);
+      if (group) group.push(slice);
+      else groups.set(key, [slice]);
     }
     done += 1;
     options.onProgress?.({ phase: 'dicom-parse', loaded: done, total: files.length });
   }
   return groups;
+}
+
+/** `maxBytes`, defaulted and checked. */
+function checkedMaxBytes(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_BYTES;
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new DicomError('DICOM_INVALID_ARGUMENT', `maxBytes must be a positive number, got ${String(value)}`, { details: { option: 'maxBytes', value } });
+  }
+  return value;
 }
 
 /** The summary of one group of planes. */

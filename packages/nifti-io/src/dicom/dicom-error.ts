@@ -14,6 +14,13 @@ export type DicomErrorCode =
   | 'DICOM_DUPLICATE_SLICE'
   /** Something DICOM allows that the converter does not (colour, 32-bit float pixels, missing geometry). */
   | 'DICOM_UNSUPPORTED'
+  /**
+   * The pixels a file or series announces are more than `maxBytes` allows, or compressed pixel data
+   * would expand implausibly (`details.option` names the limit, with `declared` and `limit`).
+   */
+  | 'DICOM_TOO_LARGE'
+  /** An option is out of range (e.g. a `maxBytes` that is not a positive number). */
+  | 'DICOM_INVALID_ARGUMENT'
   /** A file or folder cannot be read or written. */
   | 'DICOM_IO';
 

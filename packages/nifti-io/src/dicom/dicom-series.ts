@@ -2,6 +2,7 @@ import type { ProgressCallback } from '@medaas/core';
 import { createProgressReporter } from '@medaas/core';
 import { flipRasLps, type Mat4, type Vec3 } from '../affine.js';
 import type { Volume } from '../volume.js';
+import { DEFAULT_MAX_BYTES } from '../decode-limits.js';
 import { DicomError } from './dicom-error.js';
 import type { DicomSlice } from './dicom-slice.js';
 
@@ -31,6 +32,8 @@ export interface DicomVolume extends Volume {
 export interface AssembleOptions {
   /** Refuse gaps instead of warning about them. Default false. */
   readonly rejectGaps?: boolean;
+  /** Refuse a volume of more than this many bytes, before decoding its pixels. Default 4 GiB. */
+  readonly maxBytes?: number | undefined;
   /** Reports `phase: 'dicom-pixels'` in slices. */
   readonly onProgress?: ProgressCallback | undefined;
 }
@@ -118,6 +121,13 @@ function pixelsOf(sorted: readonly DicomSlice[], options: AssembleOptions): Pick
   const plane = first.rows * first.columns;
   const dims = [first.columns, first.rows, sorted.length];
   const sameScaling = sorted.every((s) => s.slope === first.slope && s.intercept === first.intercept);
+  const declared = plane * sorted.length * (sameScaling ? first.bytesPerPixel : 4);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (declared > maxBytes) {
+    throw new DicomError('DICOM_TOO_LARGE', `the series of ${sorted.length} ${first.rows}x${first.columns} slices needs ${declared} bytes, more than maxBytes (${maxBytes})`, {
+      details: { option: 'maxBytes', declared, limit: maxBytes },
+    });
+  }
   const progress = createProgressReporter(options.onProgress, { phase: 'dicom-pixels', total: sorted.length });
   const planes = sorted.map((slice, k) => {
     const pixels = slice.pixels();

@@ -3,6 +3,7 @@
 /// <reference path="./daikon.d.ts" />
 import daikon, { type DaikonImage } from 'daikon';
 import type { Vec3 } from '../affine.js';
+import { DEFAULT_MAX_BYTES } from '../decode-limits.js';
 import { DicomError } from './dicom-error.js';
 
 /**
@@ -27,6 +28,8 @@ export interface DicomSlice {
   readonly pixelSpacing: readonly [number, number];
   readonly slope: number;
   readonly intercept: number;
+  /** Bytes per stored pixel (1 or 2). */
+  readonly bytesPerPixel: 1 | 2;
   /** Reads the stored integer values of this plane (decompressing if needed). */
   readonly pixels: () => Int16Array | Uint16Array | Int8Array | Uint8Array;
 }
@@ -40,13 +43,27 @@ const PIXEL_MEASURES = [0x0028, 0x9110] as const;
 const PIXEL_VALUE_TRANSFORMATION = [0x0028, 0x9145] as const;
 
 /**
+ * Compressed pixel data above {@link COMPRESSED_PIXEL_FLOOR_BYTES} may expand at most this much (500:1).
+ * Lossless JPEG, JPEG-LS and RLE of real images reach 2-20:1; a 7 KB RLE file announcing 65535x65535
+ * pixels decoded 8 GiB for 40 s before this bound.
+ */
+export const MAX_PIXEL_COMPRESSION_RATIO = 500;
+
+/** Compressed pixel data up to this size per file (64 MiB) decodes at any ratio: blank frames compress very well. */
+export const COMPRESSED_PIXEL_FLOOR_BYTES = 64 * 2 ** 20;
+
+/**
  * Parses one DICOM file into its image planes (one, or one per frame of a multi-frame file). Returns
  * an empty list for DICOM files without pixel data (DICOMDIR, reports, presentation states).
  *
+ * The pixels a file announces (rows x columns x frames) are checked against `maxBytes` and, for
+ * compressed pixel data, against {@link MAX_PIXEL_COMPRESSION_RATIO}, before anything is decoded.
+ *
  * @throws {DicomError} `DICOM_INVALID_FILE` for a file that is not DICOM or is corrupt;
- *   `DICOM_UNSUPPORTED` for colour or non-integer pixel data, or an image without geometry.
+ *   `DICOM_UNSUPPORTED` for colour or non-integer pixel data, or an image without geometry;
+ *   `DICOM_TOO_LARGE` for pixels beyond the limits.
  */
-export function parseDicomSlices(file: string, bytes: Uint8Array): DicomSlice[] {
+export function parseDicomSlices(file: string, bytes: Uint8Array, maxBytes: number = DEFAULT_MAX_BYTES): DicomSlice[] {
   if (!looksLikeDicom(bytes)) throw invalid(file, "no 'DICM' marker at byte 128 and no DICOM group at the start");
   let image: DaikonImage | null;
   try {
@@ -67,6 +84,7 @@ export function parseDicomSlices(file: string, bytes: Uint8Array): DicomSlice[] 
     });
   }
   const frames = Math.max(1, image.getNumberOfFrames() || 1);
+  checkPixelSize(file, image, frames, bytes.length, maxBytes);
   const base = {
     file,
     seriesInstanceUid: image.getSeriesInstanceUID() ?? '',
@@ -74,6 +92,7 @@ export function parseDicomSlices(file: string, bytes: Uint8Array): DicomSlice[] 
     modality: (image.getModality() ?? 'OT').trim() || 'OT',
     rows: image.getRows()!,
     columns: image.getCols()!,
+    bytesPerPixel: (bits / 8) as 1 | 2,
   };
   const decode = framePixels(file, image, frames);
   if (frames === 1) {
@@ -81,6 +100,22 @@ export function parseDicomSlices(file: string, bytes: Uint8Array): DicomSlice[] 
     return [{ ...base, ...geometry, frame: 0, slope: image.getDataScaleSlope() || 1, intercept: image.getDataScaleIntercept() || 0, pixels: () => decode(0) }];
   }
   return multiFrameSlices(image, file, frames).map((geometry, frame) => ({ ...base, ...geometry, frame, pixels: () => decode(frame) }));
+}
+
+/** Refuses, before decoding, pixels beyond `maxBytes` or compressed pixels that would expand implausibly. */
+function checkPixelSize(file: string, image: DaikonImage, frames: number, fileBytes: number, maxBytes: number): void {
+  const declared = image.getRows()! * image.getCols()! * frames * ((image.getBitsAllocated() ?? 16) / 8);
+  const described = `${frames} frame(s) of ${image.getRows()}x${image.getCols()} pixels (${declared} bytes)`;
+  if (declared > maxBytes) {
+    throw new DicomError('DICOM_TOO_LARGE', `${file}: the file announces ${described}, more than maxBytes (${maxBytes})`, {
+      details: { file, option: 'maxBytes', declared, limit: maxBytes },
+    });
+  }
+  if (declared > COMPRESSED_PIXEL_FLOOR_BYTES && image.isCompressed() && declared > MAX_PIXEL_COMPRESSION_RATIO * fileBytes) {
+    throw new DicomError('DICOM_TOO_LARGE', `${file}: the file announces ${described} from ${fileBytes} bytes of compressed data, more than ${MAX_PIXEL_COMPRESSION_RATIO}:1`, {
+      details: { file, option: 'compressionRatio', declared: Math.round(declared / fileBytes), limit: MAX_PIXEL_COMPRESSION_RATIO },
+    });
+  }
 }
 
 /**

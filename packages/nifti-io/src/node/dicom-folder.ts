@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { throwIfAborted, type ProgressCallback } from '@medaas/core';
@@ -20,6 +21,8 @@ export interface ConvertDicomFolderOptions {
   readonly suffix?: string;
   /** Output extension (`-e`): `.nii.gz` (default) or `.nii`. */
   readonly extension?: '.nii' | '.nii.gz';
+  /** Refuse a file or series whose pixels exceed this many bytes, before decoding them. Default 4 GiB. */
+  readonly maxBytes?: number;
   /** Look into sub-folders. Default true. */
   readonly recursive?: boolean;
   /** Cancels between files and series; the call then rejects with `signal.reason`. */
@@ -71,7 +74,7 @@ export async function convertDicomFolder(dir: string, outDir: string, options: C
   for (const [index, slices] of ordered.entries()) {
     throwIfAborted(signal);
     const { files: _files, ...summary } = summarise(slices);
-    const assembled = assembleSeries(slices, { onProgress: options.onProgress });
+    const assembled = assembleSeries(slices, { maxBytes: options.maxBytes, onProgress: options.onProgress });
     let volume: Volume = deidentify(assembled);
     if (options.resampleMm !== undefined) {
       volume = await resample(volume, { spacingMm: options.resampleMm }, { interpolation: options.labels ? 'nearest' : 'linear', signal, onProgress: options.onProgress });
@@ -92,18 +95,43 @@ function outputName(number: number, modality: string, extension: string, used: S
   return `${name}${extension}`;
 }
 
+/**
+ * The files under `dir`, in the order of a recursive walk (entries by name, a folder's files where the
+ * folder sorts). Iterative, with a stack of open listings rather than a call per level, and appending one
+ * path at a time: spreading a huge folder's listing into `push` overflowed the engine's argument limit.
+ */
 async function listFiles(dir: string, recursive: boolean, suffix: string | undefined): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    throw new DicomError('DICOM_IO', `cannot read folder ${dir}: ${(error as Error).message}`, { details: { dir }, cause: error });
-  }
   const out: string[] = [];
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory() && recursive) out.push(...(await listFiles(path, recursive, suffix)));
-    else if ((entry.isFile() || (entry.isSymbolicLink() && (await stat(path)).isFile())) && (!suffix || entry.name.endsWith(suffix))) out.push(path);
+  const stack: { folder: string; entries: Dirent[]; next: number }[] = [{ folder: dir, entries: await listing(dir), next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const entry = top.entries[top.next];
+    if (!entry) {
+      stack.pop();
+      continue;
+    }
+    top.next += 1;
+    const path = join(top.folder, entry.name);
+    if (entry.isDirectory() && recursive) stack.push({ folder: path, entries: await listing(path), next: 0 });
+    else if ((entry.isFile() || (entry.isSymbolicLink() && (await linksToFile(path)))) && (!suffix || entry.name.endsWith(suffix))) out.push(path);
   }
   return out;
+}
+
+/** Whether a symbolic link leads to a file; a dangling link is skipped like any other non-file. */
+async function linksToFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function listing(folder: string): Promise<Dirent[]> {
+  try {
+    const entries = await readdir(folder, { withFileTypes: true });
+    return entries.sort((a, b) => a.name.localeCompare(b.name));
+  } catch (error) {
+    throw new DicomError('DICOM_IO', `cannot read folder ${folder}: ${(error as Error).message}`, { details: { dir: folder }, cause: error });
+  }
 }
