@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,10 +31,22 @@ export interface ChildServer extends AsyncDisposable {
 }
 
 let bundled: Promise<string> | undefined;
-const dirs: string[] = [];
-process.on('exit', () => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const folder = join(tmpdir(), 'medaas-testkit-child');
+const ours = join(folder, `server-${process.pid}.mjs`);
+process.on('exit', () => rmSync(ours, { force: true }));
+
+/** Bundles left by test processes that are gone (a worker killed before its exit handler ran). */
+function removeStale(): void {
+  for (const name of readdirSync(folder)) {
+    const pid = Number(/^server-(\d+)\.mjs$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      rmSync(join(folder, name), { force: true });
+    }
+  }
+}
 
 /**
  * The child entry bundled from the sources once per test process (the child runs plain `node`). With
@@ -46,9 +58,9 @@ function bundle(): Promise<string> {
     const { build } = await import('esbuild');
     const other = process.env['TESTKIT_SOURCE_DIR'];
     const repo = fileURLToPath(new URL('../../../../', import.meta.url));
-    const dir = mkdtempSync(join(tmpdir(), 'medaas-testkit-child-'));
-    dirs.push(dir);
-    const outfile = join(dir, 'child-server.mjs');
+    mkdirSync(folder, { recursive: true });
+    removeStale();
+    const outfile = ours;
     await build({
       entryPoints: [fileURLToPath(new URL('./child-server-entry.ts', import.meta.url))],
       outfile,
