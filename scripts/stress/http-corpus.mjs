@@ -70,7 +70,10 @@ async function monaiCorpus(nifti) {
     ['infer with a far vox_offset', form('POST', '/infer/segmentation', [{ name: 'params', value: '{}' }, file(farOffset(nifti.raw, 1e9))])],
     ['a session of a gzip bomb', form('PUT', '/session/', [file(bomb, 'files')])],
     ['a datastore image id that climbs out', form('PUT', '/datastore/image?image=../../../etc/passwd', [file(nifti.gz)])],
-    ['a datastore label bomb', form('PUT', '/datastore/label?image=case&tag=final', [file(bomb, 'label')])],
+    // An image to label first (an ordinary request), then a bomb as its label.
+    ['an image for the next request', form('PUT', '/datastore/image?image=stresscase', [file(nifti.gz)]), (reply) => reply.status === 200],
+    // A label is stored as it came (1 MiB here) and decoded only under the limits when a task reads it.
+    ['a datastore label bomb', form('PUT', '/datastore/label?image=stresscase&tag=final', [file(bomb, 'label')]), (reply) => reply.status === 200],
     ['training for 10^12 epochs', json('POST', '/train/segmentation', { max_epochs: 1e12 })],
     ['a model file of 100 MiB', form('PUT', '/model/segmentation', [file(Buffer.alloc(100 << 20, 0x20), 'file', 'model.pt')])],
     ['a login form of 10 MiB', httpRequest('POST', '/auth/token', { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: Buffer.from(`username=${'u'.repeat(10 << 20)}&password=x`) })],

@@ -61,3 +61,34 @@ async function withinIdle<T>(next: Promise<T>, ms: number): Promise<T> {
     clearTimeout(timer);
   }
 }
+
+const LINGER_MS = 2000;
+const LINGER_BYTES = 256 << 20;
+
+/**
+ * Reads and drops the rest of a request whose body is refused, for a short while (bounded in time and
+ * bytes), before the refusal is sent. A client still sending would otherwise see the connection closed under
+ * it (a socket closed with unread input sends a reset, and the answer is lost), as it is when it asked for
+ * `connection: close`. Resolves `true` when the body was read to its end.
+ */
+export function drainRefusedBody(req: IncomingMessage): Promise<boolean> {
+  if (req.complete || req.readableEnded) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    let dropped = 0;
+    const finish = (whole: boolean): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.pause();
+      resolve(whole);
+    };
+    const onData = (chunk: Buffer): void => {
+      dropped += chunk.length;
+      if (dropped > LINGER_BYTES) finish(false);
+    };
+    const timer = setTimeout(() => finish(false), LINGER_MS);
+    req.on('data', onData);
+    req.once('end', () => finish(true));
+    req.once('error', () => finish(false));
+    req.resume();
+  });
+}

@@ -65,6 +65,8 @@ export interface TestServerLimits {
   readonly maxDatasetBytes?: number;
   /** MONAI Label: decoded bytes of all the pairs one training run holds (the task fails with the reason). Default 4 GiB. */
   readonly maxTrainingBytes?: number;
+  /** MONAI Label: most epochs a training request may ask for (`max_epochs`; more is 422). Default 1000. */
+  readonly maxEpochs?: number;
 }
 
 /** Every limit with its value (what the server runs with). */
@@ -107,6 +109,7 @@ export const DEFAULT_LIMITS: Readonly<Required<Omit<TestServerLimits, 'maxUpload
   maxDatastoreImages: 10_000,
   maxDatasetBytes: 2 * GiB,
   maxTrainingBytes: 4 * GiB,
+  maxEpochs: 1000,
 });
 
 /** Limits that may be 0 (nothing queued); the others must be at least 1. */

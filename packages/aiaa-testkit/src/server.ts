@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { lstat, unlink } from 'node:fs/promises';
+import { drainRefusedBody } from './http-body.js';
 import { connect, type AddressInfo } from 'node:net';
 import { createAiaaFace } from './aiaa-face.js';
 import { HttpProblem, TestkitError } from './errors.js';
@@ -146,13 +147,18 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
-      // An answer before the upload was read: close afterwards rather than read a body nobody needs.
-      const unread = !req.complete;
-      if (unread) res.setHeader('connection', 'close');
-      if (error instanceof HttpProblem) face.problem(res, error.status, error.message, error.headers);
-      else face.problem(res, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
-      // The rest of a refused upload is not read: the connection ends once the answer is out.
-      if (unread) res.on('finish', () => req.destroy());
+      const answer = (): void => {
+        if (error instanceof HttpProblem) face.problem(res, error.status, error.message, error.headers);
+        else face.problem(res, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
+      };
+      // An answer before the upload was read: the rest is dropped first (bounded), then the answer goes;
+      // a body that did not end in time closes the connection after it.
+      if (req.complete) return answer();
+      void drainRefusedBody(req).then((whole) => {
+        if (!whole) res.setHeader('connection', 'close');
+        answer();
+        if (!whole) res.on('finish', () => req.destroy());
+      });
     });
   };
 

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpProblem } from '../errors.js';
+import { drainRefusedBody } from '../http-body.js';
 import type { Face, FaceContext } from '../face.js';
 import type { TestModel } from '../models.js';
 import { TokenIssuer, type TestAuthOptions } from './auth.js';
@@ -97,22 +98,27 @@ export async function createMonaiLabelFace(context: FaceContext, models: Map<str
           res.destroy();
           return;
         }
-        // An answer before the upload was read: the rest is not read, the connection closes after the answer.
-        if (!req.complete) {
+        const answer = (): void => {
+          if (error instanceof MonaiProblem) {
+            log.info(`${method} ${path} ${error.status}: ${error.message.slice(0, 500)}`);
+            return sendJson(res, error.status, { detail: error.detail }, error.headers);
+          }
+          if (error instanceof HttpProblem) {
+            // Limits of the test server itself (413, 422, 503) and unreadable multipart (400), in FastAPI's shape.
+            log.info(`${method} ${path} ${error.status}: ${error.message.slice(0, 500)}`);
+            return problem(res, error.status, error.message, error.headers);
+          }
+          log.error(`${method} ${path} failed: ${(error instanceof Error ? error.message : String(error)).slice(0, 2000)}`);
+          return sendInternalError(res);
+        };
+        // An answer before the upload was read: the rest is dropped first (bounded), then the answer goes.
+        if (req.complete) return answer();
+        const whole = await drainRefusedBody(req);
+        if (!whole) {
           res.setHeader('connection', 'close');
           res.on('finish', () => req.destroy());
         }
-        if (error instanceof MonaiProblem) {
-          log.info(`${method} ${path} ${error.status}: ${error.message.slice(0, 500)}`);
-          return sendJson(res, error.status, { detail: error.detail }, error.headers);
-        }
-        if (error instanceof HttpProblem) {
-          // Limits of the test server itself (413, 422, 503) and unreadable multipart (400), in FastAPI's shape.
-          log.info(`${method} ${path} ${error.status}: ${error.message.slice(0, 500)}`);
-          return problem(res, error.status, error.message, error.headers);
-        }
-        log.error(`${method} ${path} failed: ${(error instanceof Error ? error.message : String(error)).slice(0, 2000)}`);
-        return sendInternalError(res);
+        return answer();
       }
     },
   };

@@ -50,6 +50,11 @@ function kindRoutes(state: FaceState, kind: TaskKind, base: string, roles: { rea
         let request: Record<string, unknown>;
         if (kind === state.tasks.train) {
           if (!state.models.get(name)?.trainable) throw new InternalFailure(`no trainer "${name}"`);
+          const epochs = body['max_epochs'];
+          const maxEpochs = state.context.limits.maxEpochs;
+          if (epochs !== undefined && !(typeof epochs === 'number' && Number.isInteger(epochs) && epochs >= 1 && epochs <= maxEpochs)) {
+            throw new MonaiProblem(422, [{ loc: ['body', 'max_epochs'], msg: `max_epochs must be a whole number from 1 to ${maxEpochs} (limits.maxEpochs)`, type: 'value_error.number' }]);
+          }
           request = { model: name, ...TRAINER_CONFIG, ...body };
         } else if (kind === state.tasks.scoring) {
           request = { method: name, ...body };
