@@ -264,9 +264,9 @@ async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
 }
 
 function checkId(id: string): void {
-  // eslint-disable-next-line no-control-regex
   // MONAI Label joins the id to its datastore folder as it is (an id with "../" writes outside it); the
   // testkit refuses such an id as the request error it is.
+  // eslint-disable-next-line no-control-regex
   if (!id || id.length > 255 || /[/\\\0-\x1f\x7f]/.test(id) || id === '.' || id === '..' || id.startsWith('.')) {
     throw new MonaiProblem(422, [{ loc: ['query', 'image'], msg: `invalid id "${id.slice(0, 60)}": no path separators, control characters or leading dot`, type: 'value_error.id' }]);
   }
