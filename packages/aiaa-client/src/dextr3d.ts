@@ -74,8 +74,9 @@ export interface Dextr3dRoi {
 /**
  * Crops and resamples an image around extreme points, as `AIAAUtils.image_pre_process` does.
  *
- * @throws {AiaaError} `AIAA_INVALID_ARGUMENT` for fewer than six points, a point outside the image, a
- *   volume that is not 3-D, or a bad ROI size or padding; whatever `codec.decode` throws for bad bytes.
+ * @throws {AiaaError} `AIAA_INVALID_ARGUMENT` for fewer than six points or more than `MAX_POINTS`
+ *   (10 000), a point outside the image, a volume that is not 3-D, or a bad ROI size or padding; whatever
+ *   `codec.decode` throws for bad bytes.
  * @example
  * ```ts
  * const roi = await prepareDextr3d(bytes, { points, codec: { decode: readNifti, encode: writeNifti } });
@@ -100,12 +101,18 @@ export async function prepareDextr3d(image: AiaaImage, options: PrepareDextr3dOp
   const start: number[] = [];
   const size: number[] = [];
   for (let axis = 0; axis < 3; axis += 1) {
-    const values = points.map((p) => p[axis]!);
-    if (Math.max(...values) >= dims[axis]!) throw invalid(`a point lies outside the image along axis ${axis} (size ${dims[axis]})`);
+    // A loop, not Math.min(...values): spreading a long list overflows the engine's argument limit.
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    for (const point of points) {
+      min = Math.min(min, point[axis]!);
+      max = Math.max(max, point[axis]!);
+    }
+    if (max >= dims[axis]!) throw invalid(`a point lies outside the image along axis ${axis} (size ${dims[axis]})`);
     // Whole voxels of padding, rounded, so that 6 mm at 0.99997 mm is 6 voxels rather than 7.
     const pad = spacing[axis]! > 0 ? Math.round(paddingMm / spacing[axis]!) : 0;
-    const lo = Math.max(0, Math.min(...values) - pad);
-    const hi = Math.min(dims[axis]! - 1, Math.max(...values) + pad);
+    const lo = Math.max(0, min - pad);
+    const hi = Math.min(dims[axis]! - 1, max + pad);
     start.push(lo);
     size.push(hi - lo + 1);
   }

@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 export { createAiaaClient, DEFAULT_INFERENCE_TIMEOUT_MS, DEFAULT_METADATA_TIMEOUT_MS } from './aiaa/client.js';
+export { MAX_POINTS } from './points.js';
 export type {
   AiaaClient,
   AiaaClientOptions,

@@ -12,10 +12,17 @@ export type SlicePolygons = readonly Polygon[];
 /** A box in voxel indices, inclusive on both ends, per axis: `[[x0, x1], [y0, y1], [z0, z1]]`. */
 export type VoxelBox = readonly [readonly [number, number], readonly [number, number], readonly [number, number]];
 
-/** Checks that every point is three non-negative whole numbers. */
+/**
+ * The most points one list may hold (extreme points, clicks): 10 000. Real lists hold 6 to a few hundred;
+ * the bound keeps a runaway list from costing a huge request (and, before it, an untyped stack overflow).
+ */
+export const MAX_POINTS = 10_000;
+
+/** Checks that there are `minimum` to {@link MAX_POINTS} points, each three non-negative whole numbers. */
 export function checkPoints(points: unknown, what: string, minimum = 0): VoxelPoint[] {
   if (!Array.isArray(points)) throw invalid(`${what} must be an array of [i, j, k] voxel indices`, what);
   if (points.length < minimum) throw invalid(`${what} needs at least ${minimum} points, got ${points.length}`, what);
+  if (points.length > MAX_POINTS) throw invalid(`${what} has ${points.length} points, more than the ${MAX_POINTS} allowed`, what, { count: points.length, limit: MAX_POINTS });
   return points.map((point, index) => checkPoint(point, `${what}[${index}]`));
 }
 
@@ -72,6 +79,6 @@ export function asPoints(value: unknown): VoxelPoint[] | undefined {
   return out;
 }
 
-function invalid(message: string, what: string): AiaaError {
-  return new AiaaError('AIAA_INVALID_ARGUMENT', message, { details: { argument: what } });
+function invalid(message: string, what: string, facts: Readonly<Record<string, unknown>> = {}): AiaaError {
+  return new AiaaError('AIAA_INVALID_ARGUMENT', message, { details: { argument: what, ...facts } });
 }

@@ -36,5 +36,6 @@ export { AiaaError } from '../errors.js';
 export type { AiaaErrorCode } from '../errors.js';
 export type { AiaaImage } from '../connection/multipart-writer.js';
 export type { VoxelPoint } from '../points.js';
+export { MAX_POINTS } from '../points.js';
 export type { ConnectionOptions, AiaaTlsOptions } from '../connection/connection.js';
 export type { AiaaRetryOptions } from '../connection/exchange.js';
