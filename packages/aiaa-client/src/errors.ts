@@ -2,7 +2,8 @@ import { MedaasError } from '@medaas/core';
 
 /**
  * The failures of `@medaas/aiaa-client` (both protocols, AIAA v1 and MONAI Label), one literal per kind:
- * - `AIAA_HTTP_STATUS`: the server answered with an error status (`details.status`, `details.serverMessage`).
+ * - `AIAA_HTTP_STATUS`: the server answered with an error status (`details.status`, `details.serverMessage`),
+ *   or with a redirect, which is never followed (`details.location`; in browsers, which hide it, status 0).
  * - `AIAA_SESSION_EXPIRED`: the session is gone (AIAA: HTTP 440; MONAI Label: `GET /session/{id}` answers 404
  *   after a failed call); create a new one and retry.
  * - `AIAA_MODEL_NOT_FOUND`: the server has no model of that name (MONAI Label: checked against `/info/`
@@ -20,8 +21,11 @@ import { MedaasError } from '@medaas/core';
  * - `AIAA_INVALID_RESPONSE`: a reply that is not what the protocol allows (bad JSON, malformed or truncated
  *   multipart, an unexpected content type).
  * - `AIAA_RESULT_NOT_FOUND`: a reply without the file part (the mask) that was expected.
- * - `AIAA_RESPONSE_TOO_LARGE`: a reply larger than `maxResponseBytes`.
- * - `AIAA_INVALID_ARGUMENT`: a bad argument (base URL, points, polygons, geometry, names).
+ * - `AIAA_RESPONSE_TOO_LARGE`: a reply larger than its limit, raised when announced or crossed:
+ *   `details.option` names it (`maxJsonBytes`, `maxVolumeBytes`, `maxResponseBytes`), with `limit` and
+ *   `declared` (Content-Length) or `received`.
+ * - `AIAA_INVALID_ARGUMENT`: a bad argument (base URL, reply limits, points, more than `MAX_POINTS` points,
+ *   polygons, geometry, names).
  * - `AIAA_CLIENT_CLOSED`: the client was closed.
  * - `AIAA_IO`: a local file could not be opened.
  */

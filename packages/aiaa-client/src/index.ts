@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 export { createAiaaClient, DEFAULT_INFERENCE_TIMEOUT_MS, DEFAULT_METADATA_TIMEOUT_MS } from './aiaa/client.js';
+export { DEFAULT_MAX_JSON_BYTES, DEFAULT_MAX_VOLUME_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from './connection/connection.js';
 export { MAX_POINTS } from './points.js';
 export type {
   AiaaClient,

@@ -5,6 +5,7 @@ import { spherePhantom, startTestServer, type TestServer } from '@medaas/aiaa-te
 import { readNifti, writeNifti } from '@medaas/nifti-io';
 import { createAiaaClient } from '../src/index.js';
 import { bundleForBrowser, launchChromium, servePage } from '../../nifti-io/test/helpers/browser.js';
+import { startRecordingServer } from './helpers/recording-server.js';
 
 // The client as a web page bundles it: the `browser` condition, and the package's `#http` import map
 // resolved to its `default` (fetch) back end, as a bundler picks it from the built package.
@@ -83,6 +84,36 @@ describe('aiaa-client in a real browser (Chromium, fetch back end)', () => {
       );
     }, closed.url);
     expect(outcome).toBe('AIAA_CONNECTION');
+    await page.close();
+  });
+
+  it('a 307 to another host is a typed error: the image and the api key never reach that host', async () => {
+    // The other host is willing (it allows any origin and header), as an attacker's would be.
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': '*' };
+    await using other = await startRecordingServer((r, res) => {
+      if (r.method === 'OPTIONS') return void res.writeHead(204, cors).end();
+      res.writeHead(200, { ...cors, 'content-type': 'multipart/form-data; boundary=B' });
+      res.end('--B\r\nContent-Disposition: form-data; name="params"\r\n\r\n{}\r\n--B\r\nContent-Disposition: form-data; name="f"; filename="m.nii.gz"\r\n\r\nOTHER HOST MASK\r\n--B--\r\n');
+    });
+    const allowPage = { 'access-control-allow-origin': pageOrigin, 'access-control-allow-headers': 'x-api-key, content-type', 'access-control-allow-methods': 'POST' };
+    await using redirecting = await startRecordingServer((r, res) => {
+      if (r.method === 'OPTIONS') return void res.writeHead(204, allowPage).end();
+      res.writeHead(307, { ...allowPage, location: `${other.url}/v1/segmentation?model=segmentation_threshold` }).end();
+    });
+    const page = await browser.newPage();
+    await page.goto(`${pageOrigin}/`);
+    await page.waitForFunction(() => typeof (window as unknown as { runRedirected?: unknown }).runRedirected === 'function');
+    const { volume } = spherePhantom();
+    const outcome = await page.evaluate(
+      ([url, b64]) => (window as unknown as { runRedirected: (u: string, i: string) => Promise<Record<string, unknown>> }).runRedirected(url!, b64!),
+      [redirecting.url, Buffer.from(await writeNifti(volume, { gzip: true })).toString('base64')],
+    );
+    expect(outcome['resolved']).toBeUndefined();
+    expect(outcome['code']).toBe('AIAA_HTTP_STATUS');
+    // A browser hides a redirect's target from the page: the message says so instead of naming it.
+    expect(String(outcome['message'])).toMatch(/redirect/);
+    expect(other.requests.filter((r) => r.method !== 'OPTIONS')).toEqual([]);
+    expect(redirecting.requests.some((r) => r.method === 'POST' && r.headers['x-api-key'] === 'the-site-api-key')).toBe(true);
     await page.close();
   });
 });

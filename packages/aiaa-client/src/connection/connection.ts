@@ -2,12 +2,32 @@ import { isMedaasError, redactingLogger, type CallOptions, type Logger } from '@
 import type { Dispatcher } from 'undici';
 import { createHttpBackend } from '#http';
 import { AiaaError } from '../errors.js';
-import { exchange, type AiaaRetryOptions, type ExchangeSpec, type Reply, type TransportConfig } from './exchange.js';
+import { exchange, type AiaaRetryOptions, type ExchangeSpec, type Reply, type ReplyLimits, type TransportConfig } from './exchange.js';
 
 /** Default bound of calls that run a model: first inferences load the model and can take minutes. */
 export const DEFAULT_INFERENCE_TIMEOUT_MS = 30 * 60_000;
 /** Default bound of calls that only read or delete metadata. */
 export const DEFAULT_METADATA_TIMEOUT_MS = 60_000;
+
+/**
+ * Default limit of JSON replies (model lists, polygons, params), text parts and every reply of a
+ * metadata call: 64 MiB, far above any real one and far below the engine's longest string (512 MiB).
+ */
+export const DEFAULT_MAX_JSON_BYTES = 64 * 2 ** 20;
+
+/**
+ * Default limit of one volume in a reply (a mask, a downloaded image or label): 1 GiB, a 512x512x2048
+ * int16 CT. A multipart reply of volumes may be twice this.
+ */
+export const DEFAULT_MAX_VOLUME_BYTES = 2 ** 30;
+
+/** Default limit of any reply, and the only one of model weights and dataset archives: 2 GiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 2 * 2 ** 30;
+
+/** The largest JSON limit accepted: a longer reply could not be decoded to one string. */
+const MAX_JSON_LIMIT = 256 * 2 ** 20;
+/** The largest volume or reply limit accepted: the largest typed array Node 20 allocates. */
+const MAX_BYTES_LIMIT = 4 * 2 ** 30;
 
 /** TLS settings for `https:` servers. Certificates are verified unless `rejectUnauthorized` is explicitly `false`. */
 export interface AiaaTlsOptions {
@@ -33,7 +53,20 @@ export interface ConnectionOptions {
   readonly retry?: AiaaRetryOptions | false;
   /** TLS settings for the client's own agent (ignored with a `dispatcher`). */
   readonly tls?: AiaaTlsOptions;
-  /** Replies larger than this are refused. Default 4 GiB. */
+  /**
+   * Refuse a JSON reply (or any reply of a call that reads metadata) larger than this, as soon as it is
+   * announced or crosses it. Default {@link DEFAULT_MAX_JSON_BYTES} (64 MiB); at most 256 MiB.
+   */
+  readonly maxJsonBytes?: number;
+  /**
+   * The largest volume (mask, image, label) you expect back: one file in a reply may be this large, a
+   * multipart reply twice this. Default {@link DEFAULT_MAX_VOLUME_BYTES} (1 GiB); at most 4 GiB.
+   */
+  readonly maxVolumeBytes?: number;
+  /**
+   * Refuse any reply larger than this; model weights and dataset archives are bounded by it alone.
+   * Default {@link DEFAULT_MAX_RESPONSE_BYTES} (2 GiB); at most 4 GiB.
+   */
   readonly maxResponseBytes?: number;
   /** Receives debug lines (operation, status, duration); never image data, file names or secrets. */
   readonly logger?: Logger;
@@ -59,12 +92,14 @@ export interface Authorizer {
 }
 
 /** One request through a {@link Connection}: an exchange whose timeout defaults by kind. */
-export type RequestSpec = Omit<ExchangeSpec, 'timeoutMs'> & {
+export type RequestSpec = Omit<ExchangeSpec, 'timeoutMs' | 'replyKind'> & {
   readonly timeoutMs?: number | undefined;
   /** `metadata` calls default to the metadata timeout, `model` calls (uploads, inference) to the longer one. */
   readonly kind: 'metadata' | 'model';
   /** Send without the authorizer's header (the token request itself). */
   readonly anonymous?: boolean;
+  /** A file that is not a volume (model weights, a dataset archive): bounded by `maxResponseBytes` only. */
+  readonly fileDownload?: boolean;
 };
 
 /**
@@ -90,7 +125,7 @@ const OWN_HEADERS = new Set(['content-type', 'content-length', 'accept', 'host',
  * Opens a connection for a protocol client.
  *
  * @throws {AiaaError} `AIAA_INVALID_ARGUMENT` for a base URL that is not `http:` or `https:` or carries
- *   credentials, and for headers that cannot be set.
+ *   credentials, for headers that cannot be set, and for reply limits out of range.
  * @example
  * ```ts
  * const connection = openConnection({ baseUrl: 'http://127.0.0.1:8000' }, 'monai-label');
@@ -104,6 +139,7 @@ export function openConnection(options: ConnectionOptions, protocol: string): Co
   const metadataTimeoutMs = options.metadataTimeoutMs ?? DEFAULT_METADATA_TIMEOUT_MS;
   if (options.tls?.rejectUnauthorized === false) logger.warn(`${protocol}: TLS certificate verification is off`, { origin: baseUrl.origin });
   const headers = checkHeaders(options.headers);
+  const limits = checkLimits(options);
   // The platform's HTTP stack, picked by the package's `#http` import map: undici in Node, fetch elsewhere.
   const http = createHttpBackend({
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
@@ -117,16 +153,16 @@ export function openConnection(options: ConnectionOptions, protocol: string): Co
     http,
     headers,
     logger,
-    maxResponseBytes: options.maxResponseBytes ?? 4 * 1024 ** 3,
+    limits,
     retry: options.retry ?? {},
     secrets: () => [...Object.values(headers), ...(authorizer?.secrets() ?? [])],
   };
   let closed = false;
-
   const send = async (spec: RequestSpec): Promise<Reply> => {
     if (closed) throw new AiaaError('AIAA_CLIENT_CLOSED', `${spec.operation}: the client is closed`, { details: { operation: spec.operation } });
-    const { kind, anonymous, ...rest } = spec;
-    const call = { ...rest, timeoutMs: spec.timeoutMs ?? (kind === 'metadata' ? metadataTimeoutMs : inferenceTimeoutMs) };
+    const { kind, anonymous, fileDownload, ...rest } = spec;
+    const replyKind = kind === 'metadata' ? 'metadata' : fileDownload ? 'file' : 'volume';
+    const call = { ...rest, replyKind, timeoutMs: spec.timeoutMs ?? (kind === 'metadata' ? metadataTimeoutMs : inferenceTimeoutMs) } as const;
     const auth = anonymous ? undefined : authorizer;
     if (!auth) return exchange(config, call);
     const callOptions = { signal: spec.signal, timeoutMs: call.timeoutMs };
@@ -175,6 +211,23 @@ function parseBaseUrl(value: string | URL): URL {
     throw new AiaaError('AIAA_INVALID_ARGUMENT', 'baseUrl must not carry credentials: pass them as headers (or, for MONAI Label, as auth)', { details: { argument: 'baseUrl' } });
   }
   return url;
+}
+
+/** The reply limits, defaulted and checked. */
+function checkLimits(options: ConnectionOptions): ReplyLimits {
+  const pick = (name: 'maxJsonBytes' | 'maxVolumeBytes' | 'maxResponseBytes', fallback: number, max: number): number => {
+    const value = options[name];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
+      throw new AiaaError('AIAA_INVALID_ARGUMENT', `${name} must be a whole number of bytes from 1 to ${max}, got ${String(value)}`, { details: { argument: name, value, max } });
+    }
+    return value;
+  };
+  return {
+    json: pick('maxJsonBytes', DEFAULT_MAX_JSON_BYTES, MAX_JSON_LIMIT),
+    volume: pick('maxVolumeBytes', DEFAULT_MAX_VOLUME_BYTES, MAX_BYTES_LIMIT),
+    response: pick('maxResponseBytes', DEFAULT_MAX_RESPONSE_BYTES, MAX_BYTES_LIMIT),
+  };
 }
 
 /** Extra headers, checked before anything is sent: names and values a server would take as meant. */

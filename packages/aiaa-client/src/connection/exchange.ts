@@ -25,11 +25,27 @@ export interface TransportConfig {
   /** Extra headers of every request (checked, lower-case names). */
   readonly headers: Readonly<Record<string, string>>;
   readonly logger: Logger;
-  readonly maxResponseBytes: number;
+  readonly limits: ReplyLimits;
   readonly retry: AiaaRetryOptions | false;
   /** Values that must never appear in an error message (header values, tokens), even when a server echoes them. */
   readonly secrets: () => readonly string[];
 }
+
+/** The reply limits of a connection, in bytes (see `ConnectionOptions`). */
+export interface ReplyLimits {
+  /** JSON replies, text parts, and every reply of a metadata call. */
+  readonly json: number;
+  /** One image or mask: a file part, or a reply that is the file; a multipart reply may hold twice this. */
+  readonly volume: number;
+  /** Every reply; the only bound of file downloads that are not volumes (model weights, dataset archives). */
+  readonly response: number;
+}
+
+/**
+ * Which limit a reply is held to: `metadata` (JSON and text only), `volume` (a model call or an image
+ * download: JSON, one volume, or a multipart reply of volumes), `file` (any file up to the reply limit).
+ */
+export type ReplyKind = 'metadata' | 'volume' | 'file';
 
 /** One HTTP exchange with a server. */
 export interface ExchangeSpec {
@@ -45,6 +61,8 @@ export interface ExchangeSpec {
   readonly idempotent: boolean;
   /** A download: the reply is the file's bytes whatever its content type (never decoded as JSON or multipart). */
   readonly raw?: boolean;
+  /** Which reply limit applies. */
+  readonly replyKind: ReplyKind;
   readonly signal?: AbortSignal | undefined;
   readonly timeoutMs: number;
   readonly onProgress?: ProgressCallback | undefined;
@@ -118,6 +136,7 @@ async function once(config: TransportConfig, spec: ExchangeSpec, signal: AbortSi
   config.logger.debug(`${config.protocol}: reply`, { operation: spec.operation, status, ms: Date.now() - started });
   try {
     const contentType = response.header('content-type') ?? '';
+    if (response.redirect === 'opaque' || (status >= 300 && status < 400)) throw redirectError(spec, url, response);
     if (status < 200 || status >= 300) {
       const message = scrub(await serverMessage(body, contentType, signal), config.secrets());
       const code = STATUS_CODES[status] ?? 'AIAA_HTTP_STATUS';
@@ -126,19 +145,18 @@ async function once(config: TransportConfig, spec: ExchangeSpec, signal: AbortSi
         details: { status, operation: spec.operation, path: url.pathname, serverMessage: message, contentType: contentType.slice(0, 100) },
       });
     }
-    const total = Number(response.header('content-length'));
     if (spec.method === 'HEAD') return { kind: 'json', status, value: null };
-    if (Number.isFinite(total) && total > config.maxResponseBytes) tooLarge(spec, config.maxResponseBytes);
-    const chunks = downloadStream(body, { spec, signal, max: config.maxResponseBytes, total: Number.isFinite(total) ? total : undefined });
-    if (/multipart\//i.test(contentType) && !spec.raw) {
-      const boundary = boundaryOf(contentType);
-      const parts: MultipartPart[] = [];
-      for await (const part of parseMultipart(chunks, boundary)) parts.push(part);
-      return { kind: 'multipart', status, parts };
-    }
-    const bytes = await collect(chunks);
-    if (!spec.raw && (/[/+]json\b/i.test(contentType) || (contentType === '' && bytes.byteLength === 0))) {
-      return { kind: 'json', status, value: bytes.byteLength === 0 ? null : parseJson(bytes, spec.operation) };
+    const declared = Number(response.header('content-length'));
+    const total = Number.isFinite(declared) && declared >= 0 ? declared : undefined;
+    const multipart = /multipart\//i.test(contentType) && !spec.raw;
+    const json = !spec.raw && /[/+]json\b/i.test(contentType);
+    const limit = replyLimit(config.limits, spec.replyKind, json ? 'json' : multipart ? 'multipart' : 'other');
+    if (total !== undefined && total > limit.max) tooLarge(spec, limit, { declared: total });
+    const chunks = downloadStream(body, { spec, signal, limit, total });
+    if (multipart) return { kind: 'multipart', status, parts: await collectParts(chunks, boundaryOf(contentType), spec, config.limits, limit) };
+    const bytes = await collect(chunks, total);
+    if (!spec.raw && (json || (contentType === '' && bytes.byteLength === 0))) {
+      return { kind: 'json', status, value: bytes.byteLength === 0 ? null : parseJson(bytes, spec, limit) };
     }
     const disposition = response.header('content-disposition');
     return { kind: 'other', status, contentType, bytes, fileName: disposition ? parseDisposition(disposition).filename : undefined };
@@ -147,21 +165,56 @@ async function once(config: TransportConfig, spec: ExchangeSpec, signal: AbortSi
   }
 }
 
+/** A limit and the option that sets it, for the error that names it. */
+interface Limit {
+  readonly max: number;
+  readonly option: 'maxJsonBytes' | 'maxVolumeBytes' | 'maxResponseBytes';
+}
+
+/** The limit of one reply, by the call's kind and the reply's content type; never above `maxResponseBytes`. */
+function replyLimit(limits: ReplyLimits, kind: ReplyKind, content: 'json' | 'multipart' | 'other'): Limit {
+  let limit: Limit;
+  if (kind === 'metadata' || content === 'json') limit = { max: limits.json, option: 'maxJsonBytes' };
+  else if (kind === 'file') limit = { max: limits.response, option: 'maxResponseBytes' };
+  // A mask and its params, or a few result files: twice the largest volume, not more.
+  else if (content === 'multipart') limit = { max: 2 * limits.volume, option: 'maxVolumeBytes' };
+  else limit = { max: limits.volume, option: 'maxVolumeBytes' };
+  return limit.max > limits.response ? { max: limits.response, option: 'maxResponseBytes' } : limit;
+}
+
+/** Parses a multipart reply, each file part held to the volume limit and each text part to the JSON limit. */
+async function collectParts(chunks: AsyncIterable<Uint8Array>, boundary: string, spec: ExchangeSpec, limits: ReplyLimits, whole: Limit): Promise<MultipartPart[]> {
+  const parts: MultipartPart[] = [];
+  const maxFileBytes = Math.min(limits.volume, whole.max);
+  const maxFieldBytes = Math.min(limits.json, whole.max);
+  try {
+    for await (const part of parseMultipart(chunks, boundary, { maxFileBytes, maxFieldBytes })) parts.push(part);
+  } catch (error) {
+    // The parser's own limit errors, renamed after the client options that set them.
+    if (!isMedaasError(error, 'AIAA_RESPONSE_TOO_LARGE') || error.details['operation'] !== undefined) throw error;
+    const field = error.details['option'] === 'maxFieldBytes';
+    const option = field ? 'maxJsonBytes' : maxFileBytes === limits.volume ? 'maxVolumeBytes' : whole.option;
+    tooLarge(spec, { max: field ? maxFieldBytes : maxFileBytes, option }, { part: error.details['part'] }, error);
+  }
+  return parts;
+}
+
 interface DownloadOptions {
   readonly spec: ExchangeSpec;
   readonly signal: AbortSignal;
-  readonly max: number;
+  readonly limit: Limit;
   readonly total: number | undefined;
 }
 
 async function* downloadStream(body: AsyncIterable<Uint8Array>, options: DownloadOptions): AsyncGenerator<Uint8Array> {
-  const { spec, signal, max, total } = options;
+  const { spec, signal, limit, total } = options;
   const progress = createProgressReporter(spec.onProgress, { phase: 'download', total });
   let received = 0;
   try {
     for await (const chunk of body) {
       received += chunk.byteLength;
-      if (received > max) tooLarge(spec, max);
+      // Counted as it streams: the reply is dropped the moment it crosses the limit, never buffered whole.
+      if (received > limit.max) tooLarge(spec, limit, { received });
       progress.update(received);
       yield chunk;
     }
@@ -176,9 +229,28 @@ async function* downloadStream(body: AsyncIterable<Uint8Array>, options: Downloa
   progress.done(received);
 }
 
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+/**
+ * The whole body. With a declared length it is copied into one buffer as it arrives (one copy of a large
+ * download in memory, not the chunks plus their concatenation).
+ */
+async function collect(chunks: AsyncIterable<Uint8Array>, declared: number | undefined): Promise<Uint8Array> {
   const list: Uint8Array[] = [];
-  for await (const chunk of chunks) list.push(chunk);
+  let out = declared !== undefined && declared > 0 ? new Uint8Array(declared) : undefined;
+  let filled = 0;
+  for await (const chunk of chunks) {
+    if (out && filled + chunk.byteLength <= out.length) {
+      out.set(chunk, filled);
+      filled += chunk.byteLength;
+      continue;
+    }
+    if (out) {
+      // More than declared: keep what came and fall back to a list.
+      list.push(out.subarray(0, filled));
+      out = undefined;
+    }
+    list.push(chunk);
+  }
+  if (out) return filled === out.length ? out : out.subarray(0, filled);
   return list.length === 0 ? new Uint8Array(0) : concatBytes(list);
 }
 
@@ -228,11 +300,19 @@ function scrub(message: string, secrets: readonly string[]): string {
   return out;
 }
 
-function parseJson(bytes: Uint8Array, operation: string): unknown {
-  const text = utf8(bytes);
+function parseJson(bytes: Uint8Array, spec: ExchangeSpec, limit: Limit): unknown {
+  const operation = spec.operation;
+  let text: string;
+  try {
+    text = utf8(bytes);
+  } catch (error) {
+    // Beyond the engine's longest string (about 512 MiB): reachable only with a raised maxJsonBytes.
+    return tooLarge(spec, limit, { received: bytes.byteLength }, error);
+  }
   try {
     return JSON.parse(text);
   } catch (error) {
+    if (!(error instanceof SyntaxError)) return tooLarge(spec, limit, { received: bytes.byteLength }, error);
     throw new AiaaError('AIAA_INVALID_RESPONSE', `${operation}: the reply is not valid JSON: "${text.slice(0, 120)}"`, {
       details: { operation, bytes: bytes.byteLength },
       cause: error,
@@ -240,10 +320,31 @@ function parseJson(bytes: Uint8Array, operation: string): unknown {
   }
 }
 
-function tooLarge(spec: ExchangeSpec, max: number): never {
-  throw new AiaaError('AIAA_RESPONSE_TOO_LARGE', `${spec.operation}: the reply is larger than maxResponseBytes (${max})`, {
-    details: { operation: spec.operation, maxResponseBytes: max },
+function tooLarge(spec: ExchangeSpec, limit: Limit, facts: { declared?: number; received?: number; part?: unknown }, cause?: unknown): never {
+  const size = facts.declared !== undefined ? ` (it announces ${facts.declared} bytes)` : '';
+  throw new AiaaError('AIAA_RESPONSE_TOO_LARGE', `${spec.operation}: the reply is larger than ${limit.option} (${limit.max} bytes)${size}`, {
+    details: { operation: spec.operation, option: limit.option, limit: limit.max, ...facts },
+    cause,
   });
+}
+
+/** A redirect is refused as the Node build refuses it: following it would send the image and credentials elsewhere. */
+function redirectError(spec: ExchangeSpec, url: URL, response: HttpResponse): AiaaError {
+  const opaque = response.redirect === 'opaque';
+  const raw = response.header('location');
+  let location: string | undefined;
+  try {
+    location = raw === undefined ? undefined : new URL(raw, url).href;
+  } catch {
+    location = raw?.slice(0, 500);
+  }
+  const status = opaque ? 0 : response.status;
+  const target = opaque ? 'to an address the browser does not show' : location === undefined ? 'without a Location' : `to ${location}`;
+  return new AiaaError(
+    'AIAA_HTTP_STATUS',
+    `${spec.operation}: ${spec.method} ${url.pathname} was redirected${opaque ? '' : ` (HTTP ${status})`} ${target}; redirects are not followed, since that would send the image and credentials to another address (if it is the server, use it as baseUrl)`,
+    { details: { status, location, operation: spec.operation, path: url.pathname } },
+  );
 }
 
 function connectionError(spec: ExchangeSpec, url: URL, error: unknown): AiaaError {

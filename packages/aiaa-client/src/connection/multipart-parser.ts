@@ -21,6 +21,10 @@ export interface MultipartLimits {
   readonly maxHeaderBytes?: number;
   /** Parts per reply. Default 64. */
   readonly maxParts?: number;
+  /** Bytes of one file part (a part with a file name). Default: no limit beyond the caller's own. */
+  readonly maxFileBytes?: number;
+  /** Bytes of one text part (a part without a file name). Default: no limit beyond the caller's own. */
+  readonly maxFieldBytes?: number;
 }
 
 const LF = 0x0a;
@@ -65,7 +69,8 @@ export function boundaryOf(contentType: string): string {
  * current part and a delimiter-sized tail are held in memory.
  *
  * @throws {AiaaError} `AIAA_INVALID_RESPONSE` for a missing first delimiter, bad part headers, too many
- *   parts, or a body that ends before the closing delimiter (a truncated reply).
+ *   parts, or a body that ends before the closing delimiter (a truncated reply); `AIAA_RESPONSE_TOO_LARGE`
+ *   (`details: { option: 'maxFileBytes' | 'maxFieldBytes', limit, part }`) as soon as a part passes its limit.
  * @example
  * ```ts
  * for await (const part of parseMultipart(response.body, boundaryOf(contentType))) console.log(part.name);
@@ -83,11 +88,29 @@ export async function* parseMultipart(
   let buf: Uint8Array = Uint8Array.of(LF);
   let state: 'preamble' | 'after-delimiter' | 'headers' | 'body' | 'done' = 'preamble';
   let body: Uint8Array[] = [];
+  let bodyBytes = 0;
+  let partLimit = Number.POSITIVE_INFINITY;
   let headers: Record<string, string> = {};
   let parts = 0;
+  const maxFileBytes = limits.maxFileBytes ?? Number.POSITIVE_INFINITY;
+  const maxFieldBytes = limits.maxFieldBytes ?? Number.POSITIVE_INFINITY;
 
   const fail = (message: string): never => {
     throw new AiaaError('AIAA_INVALID_RESPONSE', `malformed multipart reply: ${message}`, { details: { parts } });
+  };
+
+  /** Adds bytes to the current part, refusing it the moment it passes its limit. */
+  const grow = (bytes: Uint8Array): void => {
+    bodyBytes += bytes.length;
+    // One byte over: a part's last CR belongs to the line end before the delimiter and is dropped.
+    if (bodyBytes > partLimit + 1) {
+      const file = partLimit === maxFileBytes;
+      const name = parseDisposition(headers['content-disposition'] ?? '').name;
+      throw new AiaaError('AIAA_RESPONSE_TOO_LARGE', `multipart reply: the ${file ? 'file' : 'text'} part ${JSON.stringify(name ?? '')} is larger than ${partLimit} bytes`, {
+        details: { option: file ? 'maxFileBytes' : 'maxFieldBytes', limit: partLimit, part: name },
+      });
+    }
+    body.push(bytes);
   };
 
   const step = (): MultipartPart | 'more' | 'done' => {
@@ -96,7 +119,7 @@ export async function* parseMultipart(
         const at = indexOfBytes(buf, delimiter);
         if (at < 0) {
           const keep = Math.min(buf.length, delimiter.length);
-          if (state === 'body' && buf.length > keep) body.push(buf.subarray(0, buf.length - keep));
+          if (state === 'body' && buf.length > keep) grow(buf.subarray(0, buf.length - keep));
           buf = buf.subarray(buf.length - keep);
           return 'more';
         }
@@ -138,6 +161,8 @@ export async function* parseMultipart(
         if (parts > maxParts) fail(`more than ${maxParts} parts`);
         buf = buf.subarray(end.bodyStart);
         body = [];
+        bodyBytes = 0;
+        partLimit = parseDisposition(headers['content-disposition'] ?? '').filename !== undefined ? maxFileBytes : maxFieldBytes;
         state = 'body';
         continue;
       }
@@ -146,7 +171,7 @@ export async function* parseMultipart(
   };
 
   const finishPart = (last: Uint8Array): MultipartPart => {
-    body.push(last);
+    grow(last);
     let data = concatBytes(body);
     if (data.length > 0 && data[data.length - 1] === CR) data = data.subarray(0, data.length - 1);
     body = [];

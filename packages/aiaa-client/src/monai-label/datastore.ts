@@ -298,7 +298,7 @@ export function datastoreCalls(context: MonaiLabelContext): MonaiLabelDatastoreC
         throw new AiaaError('AIAA_INVALID_ARGUMENT', `downloadDataset: limitCases must be a whole number >= 1, got ${limitCases}`, { details: { limitCases } });
       }
       const query = { limit_cases: limitCases === undefined ? undefined : String(limitCases) };
-      return fileOf(await context.send({ operation: 'downloadDataset', method: 'GET', raw: true, path: '/datastore/dataset', query, idempotent: true, ...call }, 'model'), 'downloadDataset');
+      return fileOf(await context.send({ operation: 'downloadDataset', method: 'GET', raw: true, fileDownload: true, path: '/datastore/dataset', query, idempotent: true, ...call }, 'model'), 'downloadDataset');
     },
   };
   return calls;

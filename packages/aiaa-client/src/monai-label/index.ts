@@ -37,5 +37,6 @@ export type { AiaaErrorCode } from '../errors.js';
 export type { AiaaImage } from '../connection/multipart-writer.js';
 export type { VoxelPoint } from '../points.js';
 export { MAX_POINTS } from '../points.js';
+export { DEFAULT_MAX_JSON_BYTES, DEFAULT_MAX_VOLUME_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../connection/connection.js';
 export type { ConnectionOptions, AiaaTlsOptions } from '../connection/connection.js';
 export type { AiaaRetryOptions } from '../connection/exchange.js';

@@ -37,7 +37,7 @@ export function modelFileCalls(context: MonaiLabelContext): MonaiLabelModelFileC
   const path = (model: string, operation: string, prefix = '/model/'): string => `${prefix}${encodeURIComponent(checkId(model, 'model', operation))}`;
   return {
     async downloadModel(model, options = {}) {
-      return fileOf(await context.send({ operation: 'downloadModel', method: 'GET', raw: true, path: path(model, 'downloadModel'), idempotent: true, ...options }, 'model'), 'downloadModel');
+      return fileOf(await context.send({ operation: 'downloadModel', method: 'GET', raw: true, fileDownload: true, path: path(model, 'downloadModel'), idempotent: true, ...options }, 'model'), 'downloadModel');
     },
     async modelInfo(model, options = {}) {
       return parseModelFileInfo(objectOf(await context.send({ operation: 'modelInfo', method: 'GET', path: path(model, 'modelInfo', '/model/info/'), idempotent: true, ...options }, 'metadata'), 'modelInfo'));

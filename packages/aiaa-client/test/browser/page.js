@@ -21,3 +21,16 @@ window.runAiaa = async (baseUrl, imageB64) => {
   await client.close();
   return { models, isSession: isAiaaSession(session), closedAfter, progress, seg: b64(seg.mask), points: seg.points, grown: b64(grown.mask), refused, aborted };
 };
+// A call whose server answers with a redirect to another host: the outcome as the page sees it.
+window.runRedirected = async (baseUrl, imageB64) => {
+  const image = new Blob([Uint8Array.from(atob(imageB64), (c) => c.charCodeAt(0))], { type: 'application/gzip' });
+  const client = createAiaaClient({ baseUrl, headers: { 'x-api-key': 'the-site-api-key' } });
+  try {
+    const { mask } = await client.segmentation('segmentation_threshold', image);
+    return { resolved: new TextDecoder().decode(mask) };
+  } catch (e) {
+    return { code: e.code, status: e.details && e.details.status, message: e.message };
+  } finally {
+    await client.close();
+  }
+};

@@ -20,6 +20,11 @@ export interface HttpResponse {
   readonly status: number;
   header(name: string): string | undefined;
   readonly body: AsyncIterable<Uint8Array>;
+  /**
+   * `opaque` when the platform answered a redirect it hides (a browser's `redirect: 'manual'` gives a
+   * status of 0 and no headers); otherwise a redirect is an ordinary 3xx status with its `Location`.
+   */
+  readonly redirect?: 'opaque' | undefined;
   /** Stops reading the body and releases the connection. Safe to call at any time. */
   discard(): void;
 }

@@ -8,7 +8,8 @@ export const HTTP_PLATFORM = 'web';
  * The browser (and worker, Deno, Bun) back end: `fetch`. The request body is a `Blob` assembled from the
  * multipart pieces, so an image given as a `File` is sent by the browser without a copy in JavaScript;
  * browsers do not report upload progress to `fetch`, so progress jumps to the end when the reply starts.
- * Connection reuse, timeouts of connecting and TLS are the browser's.
+ * Connection reuse, timeouts of connecting and TLS are the browser's. Redirects are not followed, as in the
+ * Node build: `fetch` would re-send the image and the headers (an api key) to wherever a server points.
  */
 export const createHttpBackend: CreateHttpBackend = (): HttpBackend => ({
   async send(req: HttpRequest): Promise<HttpResponse> {
@@ -21,11 +22,14 @@ export const createHttpBackend: CreateHttpBackend = (): HttpBackend => ({
       // AIAA servers have no cookies to send; a credentialed request would also need stricter CORS.
       credentials: 'omit',
       cache: 'no-store',
+      // A 3xx comes back as it is (Node, Deno) or as an opaque redirect (browsers); the exchange refuses both.
+      redirect: 'manual',
     });
     if (body) req.onUploaded(body.length);
     const stream = response.body;
     return {
       status: response.status,
+      ...(response.type === 'opaqueredirect' ? { redirect: 'opaque' as const } : {}),
       header: (name) => response.headers.get(name) ?? undefined,
       body: stream ? readableChunks(stream) : (async function* () {})(),
       discard: () => {
