@@ -1,8 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isMedaasError } from '@medaas/core';
 import { AiaaError, createAiaaClient, DEFAULT_MAX_JSON_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_VOLUME_BYTES } from '@medaas/aiaa-client';
 import { createMonaiLabelClient } from '@medaas/aiaa-client/monai-label';
-import { startRecordingServer, type RecordingServer } from './helpers/recording-server.js';
+import { annotationServerFromMonaiLabel } from '@medaas/aiaa-client/interactive';
+import { everythingIn, startRecordingServer, type RecordingServer } from './helpers/recording-server.js';
 
 let server: RecordingServer;
 let target: RecordingServer;
@@ -17,6 +19,91 @@ afterAll(async () => {
 
 const caught = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => new Error('expected a rejection, the call succeeded'), (e: unknown) => e);
 const image = new Uint8Array(4096).fill(7);
+
+/** The forms a secret takes when a server quotes it back: raw, JSON-escaped, URL- and form-encoded. */
+const formsOf = (secret: string): string[] => [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)];
+
+function expectNoSecret(error: unknown, secrets: readonly string[]): void {
+  expect(error).toBeInstanceOf(AiaaError);
+  const shown = everythingIn(error);
+  for (const secret of secrets) for (const form of formsOf(secret)) expect(shown, `the error shows ${JSON.stringify(form)}`).not.toContain(form);
+}
+
+describe('secrets a server echoes never reach an error message, details, stack or cause', () => {
+  const TOKEN = 'eyJhbGciOi.s3cr3t/T0k3n+"q"';
+  const API_KEY = 'k3y-7f9a&q=1 z';
+  const headers = { authorization: `Bearer ${TOKEN}`, 'x-api-key': API_KEY };
+
+  it('the bare bearer token and the api key quoted into a 500 (the scrub knew only the whole header values)', async () => {
+    server.respond((r, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`token ${String(r.headers.authorization).slice(7)} and key ${String(r.headers['x-api-key'])} rejected`));
+    await using client = createAiaaClient({ baseUrl: server.url, headers, retry: false });
+    const error = await caught(client.segmentation('m', image));
+    expect(isMedaasError(error, 'AIAA_HTTP_STATUS')).toBe(true);
+    expectNoSecret(error, [TOKEN, API_KEY]);
+    expect((error as AiaaError).message).toContain('[redacted]');
+  });
+
+  it('JSON-escaped in a field the client does not read, and cut at the message limit', async () => {
+    server.respond((r, res) => res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error_description: `bad ${String(r.headers.authorization)}` })));
+    await using client = createAiaaClient({ baseUrl: server.url, headers });
+    expectNoSecret(await caught(client.listModels()), [TOKEN]);
+    // The token straddles the 500-character cut of the message: not even its start may show.
+    server.respond((r, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${'x'.repeat(495)}${String(r.headers['x-api-key'])}`));
+    const cut = await caught(client.listModels({ timeoutMs: 5000 }));
+    expect(everythingIn(cut)).not.toContain(API_KEY.slice(0, 5));
+  });
+
+  it('in a successful reply that is not valid JSON, and in its content type', async () => {
+    server.respond((r, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(`{"echo": ${String(r.headers['x-api-key'])}`));
+    await using client = createAiaaClient({ baseUrl: server.url, headers });
+    const invalid = await caught(client.listModels());
+    expect(isMedaasError(invalid, 'AIAA_INVALID_RESPONSE')).toBe(true);
+    expectNoSecret(invalid, [API_KEY]);
+    server.respond((r, res) => res.writeHead(200, { 'content-type': `text/x-${encodeURIComponent(String(r.headers['x-api-key']))}` }).end('{}'));
+    expectNoSecret(await caught(client.listModels()), [API_KEY]);
+  });
+
+  it('a MONAI Label password, form-encoded in the token request, echoed into a 401', async () => {
+    const password = 'p@ss w/rd&"1';
+    server.respond((r, res) => res.writeHead(r.url === '/auth/token' ? 401 : 200, { 'content-type': 'text/plain' }).end(`you sent ${r.body.toString()}`));
+    await using client = createMonaiLabelClient({ baseUrl: server.url, auth: { username: 'ana', password } });
+    const error = await caught(client.info());
+    expect(isMedaasError(error, 'AIAA_AUTH_FAILED')).toBe(true);
+    expectNoSecret(error, [password]);
+  });
+
+  it('a renewed token, and the one it replaced, echoed after the renewal', async () => {
+    const tokens = ['first-token-Aq7', 'second-token-Zx9'];
+    const seen: string[] = [];
+    server.respond((r, res) => {
+      seen.push(String(r.headers.authorization));
+      res.writeHead(401, { 'content-type': 'text/plain' }).end(`every token you sent: ${seen.join(', ')}`);
+    });
+    let asked = 0;
+    await using client = createMonaiLabelClient({ baseUrl: server.url, auth: { getToken: async () => tokens[Math.min(asked++, 1)]! } });
+    const error = await caught(client.datastoreStats());
+    expect(isMedaasError(error, 'AIAA_UNAUTHORIZED')).toBe(true);
+    expect(seen).toEqual(tokens.map((t) => `Bearer ${t}`));
+    expectNoSecret(error, tokens);
+  });
+});
+
+describe('secrets echoed into data the interactive layer quotes (label names) are scrubbed there too', () => {
+  it('a DeepEdit model whose label names are the bearer token', async () => {
+    const token = 'label-echo-T0ken-91';
+    server.respond((r, res) => {
+      const echoed = String(r.headers.authorization).slice(7);
+      if (r.url?.startsWith('/info/')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'app', labels: [echoed], models: { deepedit: { type: 'deepedit', labels: { [echoed]: 1 }, dimension: 3 } } }));
+      } else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ session_id: 's1', session_info: {} }));
+    });
+    await using annotation = annotationServerFromMonaiLabel(createMonaiLabelClient({ baseUrl: server.url, auth: { token } }), { ownsClient: true });
+    const opened = await annotation.openImage(image, { storage: 'session' });
+    const error = await caught(annotation.click('deepedit', opened, { foreground: [[1, 2, 3]], label: 'liver' }));
+    expect(isMedaasError(error, 'AIAA_INVALID_ARGUMENT')).toBe(true);
+    expectNoSecret(error, [token]);
+  });
+});
 
 describe('reply limits by kind, raised as soon as a limit is crossed', () => {
   it('defaults: JSON 64 MiB, one volume 1 GiB (a multipart reply twice that), any reply 2 GiB', () => {

@@ -4,6 +4,7 @@ import { imageFileField } from '../connection/image-file.js';
 import { buildMultipart, type AiaaImage, type TextField } from '../connection/multipart-writer.js';
 import type { Reply } from '../connection/exchange.js';
 import { wrongProtocolOr } from '../connection/protocol-probe.js';
+import { guardSecrets } from '../connection/secret-guard.js';
 import { AiaaError } from '../errors.js';
 import { checkPoint, checkPoints, type SlicePolygons, type VoxelPoint } from '../points.js';
 import { adminCalls, type PutModelInput } from './admin.js';
@@ -349,7 +350,8 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
       return client.close();
     },
   };
-  return client;
+  // Errors built from a reply after the exchange (a content type, a field) are scrubbed of secrets too.
+  return guardSecrets(client, connection.scrub);
 }
 
 function jsonOf(reply: Reply, operation: string): unknown {

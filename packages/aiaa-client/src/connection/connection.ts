@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import { createHttpBackend } from '#http';
 import { AiaaError } from '../errors.js';
 import { exchange, type AiaaRetryOptions, type ExchangeSpec, type Reply, type ReplyLimits, type TransportConfig } from './exchange.js';
+import { headerSecrets, scrubberFor, scrubError } from './secrets.js';
 
 /** Default bound of calls that run a model: first inferences load the model and can take minutes. */
 export const DEFAULT_INFERENCE_TIMEOUT_MS = 30 * 60_000;
@@ -115,6 +116,8 @@ export interface Connection {
   send(spec: RequestSpec): Promise<Reply>;
   /** Installs the authorizer whose header goes with every request from now on. */
   authorize(authorizer: Authorizer | undefined): void;
+  /** Removes every secret the connection holds (headers, tokens, passwords) from an error, in place; returns it. */
+  scrub<T>(error: T): T;
   /** Closes the connection's own pool (an injected dispatcher is left open). Idempotent. */
   close(): Promise<void>;
 }
@@ -123,6 +126,10 @@ const OWN_HEADERS = new Set(['content-type', 'content-length', 'accept', 'host',
 
 /**
  * Opens a connection for a protocol client.
+ *
+ * Every error it raises is scrubbed of the secrets the connection holds (header values and the
+ * credentials in them, the authorizer's tokens, including renewed and replaced ones, and passwords), in
+ * every form a server may quote them back: raw, JSON-escaped, URL- or form-encoded, HTML-escaped.
  *
  * @throws {AiaaError} `AIAA_INVALID_ARGUMENT` for a base URL that is not `http:` or `https:` or carries
  *   credentials, for headers that cannot be set, and for reply limits out of range.
@@ -140,6 +147,7 @@ export function openConnection(options: ConnectionOptions, protocol: string): Co
   if (options.tls?.rejectUnauthorized === false) logger.warn(`${protocol}: TLS certificate verification is off`, { origin: baseUrl.origin });
   const headers = checkHeaders(options.headers);
   const limits = checkLimits(options);
+  const headerValues = Object.values(headers).flatMap(headerSecrets);
   // The platform's HTTP stack, picked by the package's `#http` import map: undici in Node, fetch elsewhere.
   const http = createHttpBackend({
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
@@ -155,10 +163,20 @@ export function openConnection(options: ConnectionOptions, protocol: string): Co
     logger,
     limits,
     retry: options.retry ?? {},
-    secrets: () => [...Object.values(headers), ...(authorizer?.secrets() ?? [])],
+    secrets: () => [...headerValues, ...(authorizer?.secrets() ?? []).flatMap(headerSecrets)],
   };
   let closed = false;
+  const scrub = <T>(error: T): T => scrubError(error, scrubberFor(config.secrets()));
+
   const send = async (spec: RequestSpec): Promise<Reply> => {
+    try {
+      return await sendOnce(spec);
+    } catch (error) {
+      throw scrub(error);
+    }
+  };
+
+  const sendOnce = async (spec: RequestSpec): Promise<Reply> => {
     if (closed) throw new AiaaError('AIAA_CLIENT_CLOSED', `${spec.operation}: the client is closed`, { details: { operation: spec.operation } });
     const { kind, anonymous, fileDownload, ...rest } = spec;
     const replyKind = kind === 'metadata' ? 'metadata' : fileDownload ? 'file' : 'volume';
@@ -184,6 +202,7 @@ export function openConnection(options: ConnectionOptions, protocol: string): Co
     authorize(next) {
       authorizer = next;
     },
+    scrub,
     async close() {
       if (closed) return;
       closed = true;

@@ -4,6 +4,7 @@ import type { RequestBody } from './body.js';
 import { concatBytes, utf8 } from './bytes.js';
 import type { HttpBackend, HttpMethod, HttpResponse } from './http/http-backend.js';
 import { boundaryOf, parseDisposition, parseMultipart, type MultipartPart } from './multipart-parser.js';
+import { scrubberFor, type Scrubber } from './secrets.js';
 
 /** How many attempts idempotent calls get, and how long to wait between them. */
 export interface AiaaRetryOptions {
@@ -138,7 +139,7 @@ async function once(config: TransportConfig, spec: ExchangeSpec, signal: AbortSi
     const contentType = response.header('content-type') ?? '';
     if (response.redirect === 'opaque' || (status >= 300 && status < 400)) throw redirectError(spec, url, response);
     if (status < 200 || status >= 300) {
-      const message = scrub(await serverMessage(body, contentType, signal), config.secrets());
+      const message = await serverMessage(body, contentType, signal, scrubberFor(config.secrets()));
       const code = STATUS_CODES[status] ?? 'AIAA_HTTP_STATUS';
       const what = code === 'AIAA_SESSION_EXPIRED' ? 'the session has expired (HTTP 440)' : `${spec.method} ${url.pathname} failed with HTTP ${status}`;
       throw new AiaaError(code, `${spec.operation}: ${what}${message ? `: ${message}` : ''}`, {
@@ -254,7 +255,7 @@ async function collect(chunks: AsyncIterable<Uint8Array>, declared: number | und
   return list.length === 0 ? new Uint8Array(0) : concatBytes(list);
 }
 
-async function serverMessage(body: AsyncIterable<Uint8Array>, contentType: string, signal: AbortSignal): Promise<string> {
+async function serverMessage(body: AsyncIterable<Uint8Array>, contentType: string, signal: AbortSignal, scrubber: Scrubber): Promise<string> {
   // Error bodies are read only up to a small limit: an HTML error page or a hostile server cannot exhaust memory.
   const limit = 64 * 1024;
   const list: Uint8Array[] = [];
@@ -268,21 +269,24 @@ async function serverMessage(body: AsyncIterable<Uint8Array>, contentType: strin
   } catch {
     if (signal.aborted) throw signal.reason;
   }
-  const text = utf8((list.length === 0 ? new Uint8Array(0) : concatBytes(list)).subarray(0, limit));
+  // Scrubbed as received (a secret cut at the limit included), and again after decoding, before anything
+  // is shortened: a secret must not survive as a quoted, escaped or truncated copy.
+  const text = scrubber.text(utf8((list.length === 0 ? new Uint8Array(0) : concatBytes(list)).subarray(0, limit)), size >= limit);
+  const short = (value: string): string => scrubber.text(value).slice(0, 500);
   if (/json/i.test(contentType)) {
     try {
       const value: unknown = JSON.parse(text);
-      if (typeof value === 'string') return value.slice(0, 500);
+      if (typeof value === 'string') return short(value);
       if (value && typeof value === 'object') {
         const record = value as Record<string, unknown>;
         for (const key of ['error', 'message', 'detail', 'msg', 'reason']) {
           const field = record[key];
-          if (typeof field === 'string') return field.slice(0, 500);
+          if (typeof field === 'string') return short(field);
           if (field && typeof field === 'object' && typeof (field as Record<string, unknown>)['message'] === 'string') {
-            return String((field as Record<string, unknown>)['message']).slice(0, 500);
+            return short(String((field as Record<string, unknown>)['message']));
           }
           // FastAPI's validation errors: `detail` is a list of `{ loc, msg }`.
-          if (Array.isArray(field) && field.length > 0) return JSON.stringify(field).slice(0, 500);
+          if (Array.isArray(field) && field.length > 0) return short(JSON.stringify(field));
         }
       }
     } catch {
@@ -290,14 +294,7 @@ async function serverMessage(body: AsyncIterable<Uint8Array>, contentType: strin
     }
   }
   const plain = /html/i.test(contentType) || /^\s*</.test(text) ? text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ') : text;
-  return plain.replace(/\s+/g, ' ').trim().slice(0, 500);
-}
-
-/** Replaces every secret (at least 4 characters long) in a server's message: a server may echo a token back. */
-function scrub(message: string, secrets: readonly string[]): string {
-  let out = message;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out;
+  return short(plain.replace(/\s+/g, ' ').trim());
 }
 
 function parseJson(bytes: Uint8Array, spec: ExchangeSpec, limit: Limit): unknown {

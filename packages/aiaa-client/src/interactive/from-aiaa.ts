@@ -5,6 +5,7 @@ import type { AiaaImage } from '../connection/multipart-writer.js';
 import { AiaaError } from '../errors.js';
 import { kindOfType, type AnnotationLabel, type AnnotationModel, type AnnotationServer, type SaveAnnotationOptions, type SavedAnnotation } from './annotation-server.js';
 import { openImageHandle, openedImage } from './opened-image.js';
+import { guardSecrets, scrubOf } from '../connection/secret-guard.js';
 
 /** Options of {@link annotationServerFromAiaa}. */
 export interface AiaaAnnotationOptions {
@@ -105,5 +106,7 @@ export function annotationServerFromAiaa(client: AiaaClient, options: AiaaAnnota
       return server.close();
     },
   };
-  return server;
+  // The errors this layer builds from replies (label names, models) are scrubbed as the client's are.
+  const scrub = scrubOf(client);
+  return scrub ? guardSecrets(server, scrub) : server;
 }

@@ -6,6 +6,7 @@ import type { MonaiLabelInfo, MonaiLabelLabel, MonaiLabelModel } from '../monai-
 import { asRecord } from '../monai-label/json.js';
 import { kindOfType, type AnnotationLabel, type AnnotationMask, type AnnotationModel, type AnnotationServer, type AnnotationStorage } from './annotation-server.js';
 import { openImageHandle, openedImage, type OpenedImage } from './opened-image.js';
+import { guardSecrets, scrubOf } from '../connection/secret-guard.js';
 
 /** Options of {@link annotationServerFromMonaiLabel}. */
 export interface MonaiLabelAnnotationOptions {
@@ -139,7 +140,9 @@ export function annotationServerFromMonaiLabel(client: MonaiLabelClient, options
       return server.close();
     },
   };
-  return server;
+  // The errors this layer builds from replies (label names, models) are scrubbed as the client's are.
+  const scrub = scrubOf(client);
+  return scrub ? guardSecrets(server, scrub) : server;
 }
 
 /** The labels without the background (value 0), which a mask's voxels never carry as a structure. */

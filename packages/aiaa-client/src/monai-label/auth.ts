@@ -45,6 +45,9 @@ export function tokenAuthorizer(connection: Connection, auth: MonaiLabelAuth, no
   checkAuth(auth);
   let current: { header: string; token: string; expiresAtMs: number | undefined } | undefined;
   let pending: Promise<void> | undefined;
+  // Every token this authorizer has held, not only the current one: a server may quote a replaced token
+  // in the reply that made the client renew it. Bounded: renewals of a long session are many.
+  const held: string[] = [];
 
   const acquire = async (options: CallOptions, renew: boolean): Promise<void> => {
     let token: string;
@@ -59,6 +62,8 @@ export function tokenAuthorizer(connection: Connection, auth: MonaiLabelAuth, no
     }
     const expiry = jwtExpiryMs(token) ?? (expiresInSec === undefined ? undefined : now() + expiresInSec * 1000);
     current = { header: `Bearer ${token}`, token, expiresAtMs: expiry };
+    if (!held.includes(token)) held.push(token);
+    if (held.length > 16) held.shift();
   };
   const once = (options: CallOptions, renew: boolean): Promise<void> => {
     pending ??= acquire(options, renew).finally(() => {
@@ -82,7 +87,7 @@ export function tokenAuthorizer(connection: Connection, auth: MonaiLabelAuth, no
       return true;
     },
     secrets() {
-      const list = current ? [current.token] : [];
+      const list = [...held];
       if ('password' in auth) list.push(auth.password);
       if ('token' in auth) list.push(auth.token);
       return list;

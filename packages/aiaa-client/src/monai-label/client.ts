@@ -1,6 +1,7 @@
 import type { CallOptions } from '@medaas/core';
 import { openConnection, type ConnectionOptions } from '../connection/connection.js';
 import { wrongProtocolOr } from '../connection/protocol-probe.js';
+import { guardSecrets } from '../connection/secret-guard.js';
 import { nextSample, serverLogs, type MonaiLabelSample } from './active-learning.js';
 import { parseAuthInfo, tokenAuthorizer, type MonaiLabelAuth, type MonaiLabelAuthInfo } from './auth.js';
 import { infoCache, objectOf, type MonaiLabelContext } from './context.js';
@@ -147,5 +148,6 @@ export function createMonaiLabelClient(options: MonaiLabelClientOptions): MonaiL
       return client.close();
     },
   };
-  return client;
+  // Errors built from a reply after the exchange (a content type, a label name) are scrubbed of secrets too.
+  return guardSecrets(client, connection.scrub);
 }
