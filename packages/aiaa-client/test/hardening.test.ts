@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMedaasError } from '@medaas/core';
 import { AiaaError, createAiaaClient, DEFAULT_MAX_JSON_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_VOLUME_BYTES } from '@medaas/aiaa-client';
@@ -202,5 +203,24 @@ describe('a redirect is a typed error naming its Location; the image and key nev
     expect(error).toMatchObject({ code: 'AIAA_HTTP_STATUS', details: { status: 307, location: `${target.url}/v1/segmentation?model=m` } });
     expect((error as AiaaError).message).toContain(`${target.url}/v1/segmentation`);
     expect(target.requests).toEqual([]);
+  });
+});
+
+describe('the scrubber, as a property', () => {
+  it('no form of any secret survives, wherever it sits in the text and however the text is cut', async () => {
+    const { scrubberFor, secretForms } = await import('../src/connection/secrets.js');
+    fc.assert(
+      fc.property(fc.string({ minLength: 4, maxLength: 40 }), fc.string({ maxLength: 60 }), fc.string({ maxLength: 60 }), fc.nat(4), fc.nat(100), (secret, before, after, form, cut) => {
+        const forms = secretForms(secret);
+        const text = `${before}${forms[form % forms.length]}${after}`;
+        const scrubbed = scrubberFor([secret]).text(text);
+        for (const f of forms) expect(scrubbed).not.toContain(f);
+        // A text cut inside the secret loses the secret's start too.
+        const partial = `${before}${secret.slice(0, Math.max(4, secret.length - 1 - (cut % secret.length)))}`;
+        if (partial.endsWith(secret)) return;
+        expect(scrubberFor([secret]).text(partial, true).endsWith(secret.slice(0, Math.max(4, secret.length - 1 - (cut % secret.length))))).toBe(false);
+      }),
+      { numRuns: 500, seed: 5 },
+    );
   });
 });

@@ -2,7 +2,7 @@
  * Keeping the secrets a client holds (header values, tokens, passwords) out of every error it raises,
  * whatever a server echoes back and in whatever encoding it quotes them.
  */
-import { REDACTED } from '@medaas/core';
+import { isMedaasError, REDACTED } from '@medaas/core';
 
 /** Secrets shorter than this are not scrubbed: a 3-character value would blank out ordinary words. */
 const MIN_SECRET_LENGTH = 4;
@@ -74,10 +74,10 @@ export function scrubberFor(secrets: readonly string[]): Scrubber {
 /**
  * Scrubs an error in place (its message, stack and details, and those of its causes) and returns it, so
  * that an error built from a server's reply can be logged without showing a secret the client holds.
- * Only errors are changed; an abort reason that is not an `Error` is returned as it is.
+ * Only the SDK's own errors (and what they wrap) are changed: a caller's abort reason is passed on untouched.
  */
 export function scrubError<T>(error: T, scrubber: Scrubber, depth = 0): T {
-  if (!(error instanceof Error) || depth > 8) return error;
+  if (!(error instanceof Error) || depth > 8 || (depth === 0 && !isMedaasError(error))) return error;
   const message = scrubber.text(error.message);
   if (message !== error.message) define(error, 'message', message);
   if (typeof error.stack === 'string') {
