@@ -7,8 +7,19 @@ import { geometryFromAffine, readNifti, writeMask, writeNifti } from '@medaas/ni
 import { readNiftiFile } from '@medaas/nifti-io/node';
 import { MRICRON, bytesOf, describeWithNibabel, maxAffineDifference, requireReferenceTools, sameBytes } from './helpers/reference.js';
 
-// Colin27 and atlases from Debian's mricron-data, installed by scripts/setup-test-env.sh.
-const FILES = ['ch2.nii.gz', 'ch2bet.nii.gz', 'aal.nii.gz', 'ch2better.nii.gz'];
+// Colin27 and atlases from Debian's mricron-data, installed by scripts/setup-test-env.sh. The label atlases
+// are the most compressible real files here (up to 151:1), read with the default decode limits.
+const FILES = [
+  'ch2.nii.gz',
+  'ch2bet.nii.gz',
+  'aal.nii.gz',
+  'ch2better.nii.gz',
+  'JHU-WhiteMatter-labels-1mm.nii.gz',
+  'JHU-WhiteMatter-labels-2mm.nii.gz',
+  'HarvardOxford-cort-maxprob-thr0-1mm.nii.gz',
+  'AICHAmc.nii.gz',
+  'inia19-NeuroMaps.nii.gz',
+];
 
 let scratch: string;
 beforeAll(async () => {
