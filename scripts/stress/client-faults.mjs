@@ -81,7 +81,7 @@ export async function runClientFaults({ image }) {
       const outcome = await Promise.race([call.then(() => 'no error'), new Promise((resolve) => setTimeout(() => resolve('hang'), 40_000))]).catch((error) => (isMedaasError(error) ? `typed ${error.code}` : `untyped ${error?.name}: ${error?.message}`));
       const kind = outcome.startsWith('typed') ? 'typed' : outcome === 'hang' ? 'hangs' : 'untyped';
       tally.add(kind, `${label}: ${outcome} after ${Date.now() - started} ms`);
-      (tally.outcomes ??= []).push(`${label}: ${outcome}`);
+      (tally.outcomes ??= []).push(`${label}: ${outcome} after ${Date.now() - started} ms`);
     } finally {
       await client.close();
       await close(server);
@@ -92,5 +92,6 @@ export async function runClientFaults({ image }) {
   if (otherHost.gotImage || otherHost.gotKey) tally.add('untyped', `the other host received ${otherHost.gotImage ? 'the image' : ''} ${otherHost.gotKey ? 'the API key' : ''}`);
   tally.otherHostHits = otherHost.hits;
   tally.peakClientMb = peakClientMb;
+  tally.limits = 'the client reads at most 64 MiB of JSON (maxJsonBytes) and 1 GiB per volume (maxVolumeBytes); calls time out after 10 s here';
   return tally;
 }

@@ -35,7 +35,14 @@ export async function runSlowClients({ slow = 100, idle = 100, seconds = 12 } = 
   return tally;
 }
 
-/** Concurrent sessions of real images: memory stays bounded, every upload gets an answer. */
+/** A raw .nii of 256^3 int16 (32 MiB of voxels) made from a small file's header. */
+export async function bigNifti(raw) {
+  const { patchHeader } = await import('./nifti-inputs.mjs');
+  const header = patchHeader(raw.subarray(0, 352), { dims: [256, 256, 256], datatype: 4, bitpix: 16, voxOffset: 352 });
+  return Buffer.concat([header, Buffer.alloc(256 * 256 * 256 * 2, 0x11)]);
+}
+
+/** Concurrent sessions of 32 MiB volumes: memory stays bounded (uploads take turns), every upload gets an answer. */
 export async function runConcurrentSessions({ concurrent = 16, nifti }) {
   const { multipart, httpRequest, rawRequest } = await import('./lib.mjs');
   const server = await startServer(['--protocol', 'aiaa']);
@@ -49,6 +56,7 @@ export async function runConcurrentSessions({ concurrent = 16, nifti }) {
       tally.add(reply.hung ? 'hangs' : ok ? 'typed' : 'untyped', `session upload -> ${reply.status} ${reply.body.slice(0, 100)}`);
     }
     tally.accepted = replies.filter((r) => r.status === 200).length;
+    tally.limits = `${concurrent} concurrent ${(nifti.length / 2 ** 20).toFixed(0)} MiB uploads; the server decodes 2 at a time (limits.maxConcurrentUploads) and keeps at most 2048 MiB of sessions (sessions.maxSessionBytes)`;
     tally.peakServerMb = server.peakRssMb();
   } finally {
     await server.stop();
