@@ -6,6 +6,8 @@
 #   python3-pil                     Pillow, the reference PNG reader/writer (2-D fixpolygon)
 #   chromium                        a real browser for the browser-build tests (driven by playwright-core)
 #   openssl, curl                   a self-signed certificate for the TLS tests; curl as an upload baseline
+#   orthanc, orthanc-dicomweb       a real PACS with DICOMweb (started by scripts/services/orthanc.sh)
+#   dcmtk, dicom3tools              dcmdump/dcmodify/storescu, and dciodvfy (the DICOM IOD validator)
 # Under CI a missing package that cannot be installed fails the run instead of skipping tests.
 set -euo pipefail
 . "$(dirname "$0")/services/lib.sh"
@@ -21,6 +23,10 @@ command -v dcm2niix >/dev/null || need+=(dcm2niix)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
+[ -x /usr/sbin/Orthanc ] || need+=(orthanc)
+[ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || need+=(orthanc-dicomweb)
+command -v dcmdump >/dev/null || need+=(dcmtk)
+command -v dciodvfy >/dev/null || need+=(dicom3tools)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup-test-env: installing ${need[*]}"
@@ -38,4 +44,6 @@ fi
 [ -f /usr/share/mricron/templates/ch2better.nii.gz ]
 command -v dcm2niix >/dev/null
 [ -x /usr/bin/chromium ]
+[ -x /usr/sbin/Orthanc ] && [ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ]
+command -v dcmdump >/dev/null && command -v dciodvfy >/dev/null
 echo "setup-test-env: ready"

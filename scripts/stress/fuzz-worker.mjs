@@ -3,7 +3,8 @@
 // that takes too long as a hang and restarts the worker after it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { isMedaasError } from '@medaas/core';
-import { convertDicomSeries, readNifti } from '@medaas/nifti-io';
+import { readNifti } from '@medaas/nifti-io';
+import { convertDicomSeries } from '@medaas/dicom';
 
 const { seeds, start, count, seed } = workerData;
 let state = seed >>> 0;

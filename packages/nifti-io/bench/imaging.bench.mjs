@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convertDicomSeries, resample } from '@medaas/nifti-io';
+import { resample } from '@medaas/nifti-io';
+import { convertDicomSeries } from '@medaas/dicom';
 import { readNiftiFile, writeNiftiFile } from '@medaas/nifti-io/node';
 
 const here = fileURLToPath(new URL('.', import.meta.url));

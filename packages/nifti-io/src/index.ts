@@ -46,8 +46,6 @@ export { resample, setItkPipelinesBaseUrl, WASM_MEMORY_LIMIT_BYTES } from './res
 export type { Interpolation, Grid, ResampleTarget, ResampleOptions } from './resample.js';
 export { deidentify, findIdentifyingFields } from './deidentify.js';
 export type { IdentifierFinding } from './deidentify.js';
-export { convertDicomSeries, listDicomSeries } from './dicom/convert.js';
-export type { DicomInput, DicomSeriesSummary, ConvertDicomOptions } from './dicom/convert.js';
-export type { DicomVolume, DicomWarning } from './dicom/dicom-series.js';
-export { DicomError } from './dicom/dicom-error.js';
-export type { DicomErrorCode } from './dicom/dicom-error.js';
+// Deprecated forwarders: the DICOM converter moved to @medaas/dicom.
+export { convertDicomSeries, listDicomSeries, DicomError } from './dicom-moved.js';
+export type { DicomInput, DicomSeriesSummary, ConvertDicomOptions, DicomVolume, DicomWarning, DicomErrorCode } from './dicom-moved.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ProgressCallback } from '@medaas/core';
-import { convertDicomFolder, type ConvertedSeries } from '@medaas/nifti-io/node';
+import { convertDicomFolder, type ConvertedSeries } from '@medaas/dicom/node';
 import type { DemoConfig } from '../config.js';
 
 /** Step 1: the DICOM series, converted to NIfTI, resampled to isotropic voxels, de-identified. */

@@ -6,5 +6,6 @@
 export { readNiftiFile, readNiftiHeaderFile } from './read-file.js';
 export { writeNiftiFile, writeMaskFile } from './write-file.js';
 export type { WriteNiftiFileOptions } from './write-file.js';
-export { convertDicomFolder } from './dicom-folder.js';
-export type { ConvertDicomFolderOptions, ConvertedSeries } from './dicom-folder.js';
+// Deprecated forwarder: the DICOM folder converter moved to @medaas/dicom/node.
+export { convertDicomFolder } from './dicom-folder-moved.js';
+export type { ConvertDicomFolderOptions, ConvertedSeries } from './dicom-folder-moved.js';

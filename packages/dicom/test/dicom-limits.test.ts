@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_BYTES, convertDicomSeries, listDicomSeries } from '@medaas/nifti-io';
+import { DEFAULT_MAX_BYTES } from '@medaas/nifti-io';
+import { convertDicomSeries, listDicomSeries } from '@medaas/dicom';
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const start = performance.now();

@@ -2,14 +2,12 @@ import type { Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { throwIfAborted, type ProgressCallback } from '@medaas/core';
-import { deidentify } from '../deidentify.js';
-import { DicomError } from '../dicom/dicom-error.js';
-import { assembleSeries, type DicomWarning } from '../dicom/dicom-series.js';
-import { parseAll, summarise, type DicomSeriesSummary } from '../dicom/convert.js';
-import { looksLikeDicom } from '../dicom/dicom-slice.js';
-import { resample } from '../resample.js';
-import type { Volume } from '../volume.js';
-import { writeNiftiFile } from './write-file.js';
+import { deidentify, resample, type Volume } from '@medaas/nifti-io';
+import { writeNiftiFile } from '@medaas/nifti-io/node';
+import { DicomError } from '../dicom-error.js';
+import { assembleSeries, type DicomWarning } from '../dicom-series.js';
+import { parseAll, summarise, type DicomSeriesSummary } from '../convert.js';
+import { looksLikeDicom } from '../dicom-slice.js';
 
 /** Options of {@link convertDicomFolder}, the SDK's `medl-dataconvert -d DIR -o OUT` (`-r`, `-s`, `-e`, `-l`). */
 export interface ConvertDicomFolderOptions {

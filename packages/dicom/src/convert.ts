@@ -1,5 +1,5 @@
 import { throwIfAborted, type ProgressCallback } from '@medaas/core';
-import { DEFAULT_MAX_BYTES } from '../decode-limits.js';
+import { DEFAULT_MAX_BYTES } from '@medaas/nifti-io';
 import { DicomError } from './dicom-error.js';
 import { assembleSeries, type DicomVolume } from './dicom-series.js';
 import { parseDicomSlices, type DicomSlice } from './dicom-slice.js';

@@ -2,8 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./daikon.d.ts" />
 import daikon, { type DaikonImage } from 'daikon';
-import type { Vec3 } from '../affine.js';
-import { DEFAULT_MAX_BYTES } from '../decode-limits.js';
+import { DEFAULT_MAX_BYTES, type Vec3 } from '@medaas/nifti-io';
 import { DicomError } from './dicom-error.js';
 
 /**

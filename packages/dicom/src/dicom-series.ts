@@ -1,8 +1,6 @@
 import type { ProgressCallback } from '@medaas/core';
 import { createProgressReporter } from '@medaas/core';
-import { flipRasLps, type Mat4, type Vec3 } from '../affine.js';
-import type { Volume } from '../volume.js';
-import { DEFAULT_MAX_BYTES } from '../decode-limits.js';
+import { DEFAULT_MAX_BYTES, flipRasLps, type Mat4, type Vec3, type Volume } from '@medaas/nifti-io';
 import { DicomError } from './dicom-error.js';
 import type { DicomSlice } from './dicom-slice.js';
 

@@ -6,18 +6,9 @@ import { gunzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  convertDicomSeries,
-  DicomError,
-  flipRasLps,
-  geometryFromAffine,
-  listDicomSeries,
-  resample,
-  voxelToWorld,
-  writeNifti,
-  type DicomVolume,
-} from '@medaas/nifti-io';
-import { convertDicomFolder } from '@medaas/nifti-io/node';
+import { flipRasLps, geometryFromAffine, resample, voxelToWorld, writeNifti } from '@medaas/nifti-io';
+import { convertDicomSeries, DicomError, listDicomSeries, type DicomVolume } from '@medaas/dicom';
+import { convertDicomFolder } from '@medaas/dicom/node';
 import { PYTHON, requireReferenceTools } from './helpers/reference.js';
 
 const TOOL = fileURLToPath(new URL('./reference/dicom_ref.py', import.meta.url));

@@ -1,0 +1,11 @@
+/**
+ * DICOM for the medaas SDK: series listing and series to volume, and typed errors that name the file.
+ * The Node folder converter lives in `@medaas/dicom/node`.
+ *
+ * @packageDocumentation
+ */
+export { convertDicomSeries, listDicomSeries } from './convert.js';
+export type { DicomInput, DicomSeriesSummary, ConvertDicomOptions } from './convert.js';
+export type { DicomVolume, DicomWarning } from './dicom-series.js';
+export { DicomError } from './dicom-error.js';
+export type { DicomErrorCode } from './dicom-error.js';

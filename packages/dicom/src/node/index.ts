@@ -1,0 +1,7 @@
+/**
+ * Node.js helpers of `@medaas/dicom`: convert a folder of DICOM files into NIfTI volumes.
+ *
+ * @packageDocumentation
+ */
+export { convertDicomFolder } from './dicom-folder.js';
+export type { ConvertDicomFolderOptions, ConvertedSeries } from './dicom-folder.js';
