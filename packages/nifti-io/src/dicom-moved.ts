@@ -2,6 +2,7 @@
 // bundles (see docs/adr/0004-dicom-package.md). These forwarders keep the old imports working for one release;
 // `@medaas/dicom` is an optional peer dependency, loaded only when one of them is called.
 import { isMedaasError } from '@medaas/core';
+import type * as DicomPackage from '@medaas/dicom';
 import type {
   ConvertDicomOptions,
   DicomError as MovedDicomError,
@@ -12,7 +13,7 @@ import type {
 
 export type { ConvertDicomOptions, DicomInput, DicomSeriesSummary, DicomVolume, DicomWarning, DicomErrorCode } from '@medaas/dicom';
 
-type DicomModule = typeof import('@medaas/dicom');
+type DicomModule = typeof DicomPackage;
 let loaded: Promise<DicomModule> | undefined;
 let warned = false;
 

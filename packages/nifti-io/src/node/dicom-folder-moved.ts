@@ -1,5 +1,6 @@
 // The folder converter moved to `@medaas/dicom/node` (docs/adr/0004-dicom-package.md); this forwarder keeps
 // the old import working for one release and loads `@medaas/dicom` only when called.
+import type * as DicomNode from '@medaas/dicom/node';
 import type { ConvertDicomFolderOptions, ConvertedSeries } from '@medaas/dicom/node';
 import { loadDicomPackage } from '../dicom-moved.js';
 
@@ -19,6 +20,6 @@ export type { ConvertDicomFolderOptions, ConvertedSeries } from '@medaas/dicom/n
 export async function convertDicomFolder(inputDir: string, outputDir: string, options?: ConvertDicomFolderOptions): Promise<ConvertedSeries[]> {
   await loadDicomPackage('convertDicomFolder');
   const specifier = '@medaas/dicom/node';
-  const moved = (await import(/* @vite-ignore */ specifier)) as typeof import('@medaas/dicom/node');
+  const moved = (await import(/* @vite-ignore */ specifier)) as typeof DicomNode;
   return moved.convertDicomFolder(inputDir, outputDir, options);
 }
