@@ -29,6 +29,11 @@ export type NiftiErrorCode =
   | 'NIFTI_IO'
   /** Resampling in a browser before `setItkPipelinesBaseUrl` said where the pipelines are served. */
   | 'NIFTI_ITK_NOT_CONFIGURED'
+  /**
+   * Resampling without its engine: the optional peer dependency `@itk-wasm/downsample` is not installed
+   * (Node) or not handed over with `setResampleEngine` (browsers). `details.install` is the command.
+   */
+  | 'NIFTI_RESAMPLE_UNAVAILABLE'
   /** An ITK pipeline failed on the given volume. */
   | 'NIFTI_ITK_FAILED';
 

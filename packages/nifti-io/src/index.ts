@@ -42,8 +42,8 @@ export {
 } from './decode-limits.js';
 export type { DecodeLimits } from './decode-limits.js';
 export { MAX_EXTENSIONS } from './header-decode.js';
-export { resample, setItkPipelinesBaseUrl, WASM_MEMORY_LIMIT_BYTES } from './resample.js';
-export type { Interpolation, Grid, ResampleTarget, ResampleOptions } from './resample.js';
+export { resample, setItkPipelinesBaseUrl, setResampleEngine, WASM_MEMORY_LIMIT_BYTES } from './resample.js';
+export type { Interpolation, Grid, ResampleTarget, ResampleOptions, ResampleEngine, ResampleEngineResult } from './resample.js';
 export { deidentify, findIdentifyingFields } from './deidentify.js';
 export type { IdentifierFinding } from './deidentify.js';
 // Deprecated forwarders: the DICOM converter moved to @medaas/dicom.

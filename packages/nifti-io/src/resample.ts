@@ -7,6 +7,10 @@ import { validateVolume } from './header-build.js';
 import type { ItkComponentType, ItkGrid, ItkInterpolator } from './itk/itk-runner.js';
 import type { Volume } from './volume.js';
 
+// The engine is set here, beside the call that needs it, and lives in the runners' shared module.
+export { setResampleEngine } from './itk/resample-engine.js';
+export type { ResampleEngine, ResampleEngineResult } from './itk/resample-engine.js';
+
 /**
  * How to compute values between voxel centres. There is deliberately no default: images want
  * `'linear'`, masks want `'nearest'` or `'label'`, and resampling a mask linearly by accident invents labels.
@@ -55,12 +59,14 @@ const INTERPOLATORS: Record<Interpolation, ItkInterpolator> = {
 
 /**
  * Resamples a 3-D volume onto a new grid with ITK's ResampleImageFilter semantics (voxel centres, physical
- * space, background 0 outside the input), through `@itk-wasm/downsample`'s published pipeline loaded from
- * the installed package.
+ * space, background 0 outside the input), through `@itk-wasm/downsample`'s published pipeline. The engine is
+ * an optional peer dependency, loaded only when this is called: `npm install @itk-wasm/downsample` where
+ * you resample (Node finds it by itself; browsers hand it over with {@link setResampleEngine}).
  *
  * @throws {NiftiError} `NIFTI_INVALID_VOLUME` for an inconsistent, non-3-D, colour or sheared volume, a
  *   missing or unknown interpolation, or a bad target; `NIFTI_TOO_LARGE` when input and output together
- *   would exceed the wasm memory limit (checked before any work); `NIFTI_ITK_FAILED` when the pipeline
+ *   would exceed the wasm memory limit (checked before any work); `NIFTI_RESAMPLE_UNAVAILABLE` when the
+ *   engine is not installed (Node) or not set (browsers); `NIFTI_ITK_FAILED` when the pipeline
  *   fails; `NIFTI_ITK_NOT_CONFIGURED` in a browser without `setItkPipelinesBaseUrl`.
  * @example
  * ```ts
@@ -200,6 +206,8 @@ function roundInto(values: Float32Array | Float64Array, type: NiftiDatatype): Vo
  *
  * @example
  * ```ts
+ * import * as downsample from '@itk-wasm/downsample';
+ * setResampleEngine(downsample);
  * setItkPipelinesBaseUrl(new URL('/assets/itk/pipelines', location.href));
  * ```
  */

@@ -1,25 +1,34 @@
-import { resample as resampleWeb, setPipelinesBaseUrl } from '@itk-wasm/downsample';
 import { NiftiError } from '../errors.js';
+import { chosenResampleEngine, engineUnavailable } from './resample-engine.js';
 import { gridOptions, type ItkRunner, toItkImage } from './itk-runner.js';
 
-type ItkImage = Parameters<typeof resampleWeb>[0];
+let pipelinesBaseUrl: string | URL | undefined;
 
-let configured = false;
-
-/** The browser runner: itk-wasm in a web worker, pipelines from the application's own origin. */
+/**
+ * The browser runner: itk-wasm in a web worker, pipelines from the application's own origin. The engine
+ * module comes from `setResampleEngine`: only an application that names it gets it bundled.
+ */
 export const runner: ItkRunner = {
   setPipelinesBaseUrl(url) {
-    setPipelinesBaseUrl(url);
-    configured = true;
+    pipelinesBaseUrl = url;
   },
   async resample(image, grid, interpolator) {
-    if (!configured) {
+    const engine = chosenResampleEngine();
+    if (typeof engine?.resample !== 'function') throw engineUnavailable('browser');
+    if (pipelinesBaseUrl === undefined) {
       throw new NiftiError(
         'NIFTI_ITK_NOT_CONFIGURED',
         'resampling in a browser needs setItkPipelinesBaseUrl(url) pointing at the served @itk-wasm/downsample pipelines',
       );
     }
-    const { output } = await resampleWeb(toItkImage(image) as unknown as ItkImage, gridOptions(grid, interpolator));
+    // Without this setter the engine would fetch its pipelines from a CDN: refuse rather than risk it.
+    if (typeof engine.setPipelinesBaseUrl !== 'function') {
+      throw new NiftiError('NIFTI_INVALID_ARGUMENT', 'the resample engine has no setPipelinesBaseUrl: pass the @itk-wasm/downsample module itself to setResampleEngine', {
+        details: { option: 'engine' },
+      });
+    }
+    engine.setPipelinesBaseUrl(pipelinesBaseUrl);
+    const { output } = await engine.resample(toItkImage(image) as never, gridOptions(grid, interpolator) as never);
     return output.data as ArrayBufferView;
   },
 };
