@@ -21,6 +21,20 @@ export type DicomErrorCode =
   | 'DICOM_TOO_LARGE'
   /** An option is out of range (e.g. a `maxBytes` that is not a positive number). */
   | 'DICOM_INVALID_ARGUMENT'
+  /** A mask for a DICOM Segmentation is not on its source series' grid (dims or affine differ). */
+  | 'DICOM_SEG_GRID_MISMATCH'
+  /** A mask for a DICOM Segmentation has no labelled voxel. */
+  | 'DICOM_SEG_EMPTY'
+  /** A mask's labels cannot be segments: non-integer datatype, scaling, a label above 255, or labels and segment descriptions disagree. */
+  | 'DICOM_SEG_INVALID_LABEL'
+  /** A file is not a DICOM Segmentation, or is a malformed one (the message says what is missing). */
+  | 'DICOM_SEG_INVALID'
+  /** A DICOM Segmentation references another series (or Frame of Reference) than the source files hold. */
+  | 'DICOM_SEG_WRONG_SERIES'
+  /** A DICOM Segmentation frame does not fall on the source series' grid (size, orientation, spacing or position). */
+  | 'DICOM_SEG_OFF_GRID'
+  /** Two segments of a DICOM Segmentation claim the same voxel, which a label mask cannot hold. */
+  | 'DICOM_SEG_OVERLAP'
   /** A file or folder cannot be read or written. */
   | 'DICOM_IO';
 

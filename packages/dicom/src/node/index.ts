@@ -5,3 +5,4 @@
  */
 export { convertDicomFolder } from './dicom-folder.js';
 export type { ConvertDicomFolderOptions, ConvertedSeries } from './dicom-folder.js';
+export { writeDicomSegFile } from './seg-file.js';

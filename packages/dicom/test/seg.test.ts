@@ -1,0 +1,125 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertDicomSeries, readDicomSeg, writeDicomSeg, type DicomVolume, type SegmentDescription } from '@medaas/dicom';
+import { PYTHON, requireReferenceTools } from './helpers/reference.js';
+import { filesOf, makeSegFixtures, SEG_CHECK, twoSpheres, type SeriesUids } from './seg-fixtures.js';
+
+let dir: string;
+let uids: { mr: SeriesUids; ct5: SeriesUids };
+
+beforeAll(async () => {
+  requireReferenceTools();
+  execFileSync('which', ['dciodvfy']);
+  dir = await mkdtemp(join(tmpdir(), 'medaas-seg-'));
+  uids = makeSegFixtures(join(dir, 'fx'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const SEGMENTS: SegmentDescription[] = [
+  { label: 1, name: 'Left sphere', category: { value: '49755003', scheme: 'SCT', meaning: 'Morphologically Altered Structure' }, type: { value: '4147007', scheme: 'SCT', meaning: 'Mass' }, color: [255, 0, 0] },
+  { label: 2, name: 'Right sphere', algorithm: { type: 'MANUAL' }, color: [0, 128, 255] },
+];
+
+interface Written {
+  readonly files: { name: string; bytes: Uint8Array }[];
+  readonly volume: DicomVolume;
+  readonly mask: ReturnType<typeof twoSpheres>;
+  readonly seg: Uint8Array;
+  readonly path: string;
+}
+
+async function writeFor(series: 'mr' | 'ct5', radiusMm: number): Promise<Written> {
+  const files = await filesOf(join(dir, 'fx', series));
+  const volume = await convertDicomSeries(files);
+  const mask = twoSpheres(volume, { radiusMm });
+  const seg = await writeDicomSeg(mask, files, { segments: SEGMENTS, seriesDescription: 'Two spheres', contentCreatorName: 'Tester^Ada' });
+  const path = join(dir, `${series}-seg.dcm`);
+  await writeFile(path, seg);
+  await writeFile(`${path}.mask.raw`, mask.data as Uint8Array);
+  return { files, volume, mask, seg, path };
+}
+
+function dciodvfy(path: string): { errors: string[]; warnings: string[] } {
+  return JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'dciodvfy-parse', path], { encoding: 'utf8' }));
+}
+
+function pydicomCheck(written: Written, series: 'mr' | 'ct5'): { problems: string[]; frames: number; framesPerSegment: Record<string, number>; segments: unknown[]; seriesDescription: string; contentCreatorName: string; patientName: string } {
+  const expected = {
+    studyUid: uids[series].studyUid,
+    seriesUid: uids[series].seriesUid,
+    segments: [
+      { number: 1, label: 1, name: 'Left sphere', category: ['49755003', 'SCT', 'Morphologically Altered Structure'], type: ['4147007', 'SCT', 'Mass'] },
+      { number: 2, label: 2, name: 'Right sphere', category: ['85756007', 'SCT', 'Tissue'], type: ['113343008', 'SCT', 'Organ'] },
+    ],
+  };
+  const expectedPath = `${written.path}.expected.json`;
+  execFileSync('tee', [expectedPath], { input: JSON.stringify(expected), stdio: ['pipe', 'ignore', 'inherit'] });
+  const [nx, ny, nz] = written.mask.dims.map(String) as [string, string, string];
+  return JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'check', written.path, `${written.path}.mask.raw`, nx, ny, nz, join(dir, 'fx', series), expectedPath], { encoding: 'utf8' }));
+}
+
+/** Slices of a mask that hold a label: the frames a SEG of it must have. */
+function slicesWith(mask: Written['mask'], label: number): number {
+  const [nx, ny, nz] = mask.dims as [number, number, number];
+  let count = 0;
+  for (let k = 0; k < nz; k += 1) if ((mask.data as Uint8Array).subarray(k * nx * ny, (k + 1) * nx * ny).includes(label)) count += 1;
+  return count;
+}
+
+describe.each([
+  ['mr', 25],
+  ['ct5', 6],
+] as const)('a SEG of two spheres on the %s series', (series, radiusMm) => {
+  let written: Written;
+  beforeAll(async () => {
+    written = await writeFor(series, radiusMm);
+  });
+
+  it('passes dciodvfy with no error', () => {
+    const report = dciodvfy(written.path);
+    // The warnings are listed in the package README; errors fail the test.
+    console.info(`dciodvfy on the ${series} SEG: ${report.errors.length} error(s), ${report.warnings.length} warning(s)\n${report.warnings.join('\n')}`);
+    expect(report.errors).toEqual([]);
+  });
+
+  it('reads in pydicom with its segments, codes and frames, each frame at its source slice and equal to the mask', () => {
+    const report = pydicomCheck(written, series);
+    expect(report.problems).toEqual([]);
+    const expectedFrames = { 1: slicesWith(written.mask, 1), 2: slicesWith(written.mask, 2) };
+    expect(expectedFrames[1]).toBeGreaterThan(0);
+    expect(expectedFrames[2]).toBeGreaterThan(0);
+    expect(report.framesPerSegment).toEqual({ '1': expectedFrames[1], '2': expectedFrames[2] });
+    expect(report.frames).toBe(expectedFrames[1] + expectedFrames[2]);
+    expect(report.seriesDescription).toBe('Two spheres');
+    expect(report.contentCreatorName).toBe('Tester^Ada');
+  });
+
+  it('keeps the patient of the source (the SEG joins the same patient and study)', () => {
+    const report = pydicomCheck(written, series);
+    expect(report.patientName).toBe(series === 'mr' ? 'SEG^TEST' : 'Doe^Peter');
+  });
+
+  it('reads back with readDicomSeg voxel for voxel, with its segments', async () => {
+    const { mask, segments, referencedSeriesUid, overlappingVoxels } = await readDicomSeg(written.seg, written.files);
+    expect(referencedSeriesUid).toBe(uids[series].seriesUid);
+    expect(overlappingVoxels).toBe(0);
+    expect(mask.dims).toEqual(written.volume.dims);
+    expect(mask.affine).toEqual(written.volume.affine);
+    expect(Buffer.from(mask.data as Uint8Array).equals(Buffer.from(written.mask.data as Uint8Array))).toBe(true);
+    expect(segments.map((s) => [s.segmentNumber, s.label, s.name, s.algorithm?.type])).toEqual([
+      [1, 1, 'Left sphere', 'AUTOMATIC'],
+      [2, 2, 'Right sphere', 'MANUAL'],
+    ]);
+    expect(segments[0]!.category).toEqual(SEGMENTS[0]!.category);
+    expect(segments[1]!.type).toEqual({ value: '113343008', scheme: 'SCT', meaning: 'Organ' });
+    // CIELab and back: within one step of 255 per channel.
+    for (const [i, s] of segments.entries()) s.color!.forEach((c, n) => expect(Math.abs(c - SEGMENTS[i]!.color![n]!)).toBeLessThanOrEqual(1));
+    const counts = [1, 2].map((label) => (written.mask.data as Uint8Array).reduce((n, v) => n + (v === label ? 1 : 0), 0));
+    expect(segments.map((s) => s.voxels)).toEqual(counts);
+  });
+});
