@@ -36,7 +36,12 @@ export type DicomErrorCode =
   /** Two segments of a DICOM Segmentation claim the same voxel, which a label mask cannot hold. */
   | 'DICOM_SEG_OVERLAP'
   /** A file or folder cannot be read or written. */
-  | 'DICOM_IO';
+  | 'DICOM_IO'
+  /**
+   * De-identification refused a file whose pixels may show patient identifiers: Burned In Annotation
+   * (0028,0301) is YES, or absent on a modality where burned-in text is usual; the message names the file.
+   */
+  | 'DICOM_BURNED_IN_ANNOTATION';
 
 /**
  * The error of every DICOM conversion function. Messages name the file and the problem; `details`
