@@ -6,3 +6,5 @@
 export { convertDicomFolder } from './dicom-folder.js';
 export type { ConvertDicomFolderOptions, ConvertedSeries } from './dicom-folder.js';
 export { writeDicomSegFile } from './seg-file.js';
+export { deidentifyDicomFolder } from './deidentify-folder.js';
+export type { DeidentifyDicomFolderOptions, DeidentifiedFolder } from './deidentify-folder.js';

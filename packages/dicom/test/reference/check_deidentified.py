@@ -62,19 +62,22 @@ def shift(value, days, vr):
     return d.strftime('%Y%m%d') + (value[8:] if vr == 'DT' else '')
 
 
-def check_item(item, uid_map, problems, where):
-    """An item of a kept sequence: nested identifiers treated, nested UIDs mapped, nothing private."""
+def check_item(item, uid_map, problems, where, pseud):
+    """An item of a kept sequence: nested identifiers treated (emptied, or the pseudonym), nested UIDs
+    mapped, nothing private."""
+    names = ('', pseud['patientName']) if pseud else ('',)
+    ids = ('', pseud['patientId']) if pseud else ('',)
     for elem, _d in walk(item):
         if elem.tag.is_private:
             problems.append(f'{where}: private {elem.tag} kept in an item')
-    if 'PatientName' in item and text(item['PatientName']) != '':
+    if 'PatientName' in item and text(item['PatientName']) not in names:
         problems.append(f'{where}: nested PatientName not emptied')
     if 'ReferencedSOPInstanceUID' in item:
         v = text(item['ReferencedSOPInstanceUID'])
         if not v.startswith('2.25.') or v not in uid_map['back']:
             problems.append(f'{where}: nested ReferencedSOPInstanceUID not mapped')
     for inner in item.get('ReferencedSeriesSequence', []):
-        if text(inner.get('PatientID', '')) not in ('',):
+        if text(inner.get('PatientID', '')) not in ids:
             problems.append(f'{where}: depth-2 PatientID not emptied')
         if not text(inner['StudyInstanceUID']) in uid_map['back']:
             problems.append(f'{where}: depth-2 StudyInstanceUID not mapped')
@@ -144,7 +147,7 @@ def check_row(row, pairs, options, uid_map):
                 problems.append(f'{name}: sequence not kept with its items')
             else:
                 for item in e.value:
-                    check_item(item, uid_map, problems, f'{name}')
+                    check_item(item, uid_map, problems, f'{name}', pseud)
     return {'tag': row[0], 'keyword': row[1], 'expected': expected, 'ok': not problems, 'detail': problems[:3]}
 
 

