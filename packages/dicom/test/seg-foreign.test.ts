@@ -27,7 +27,7 @@ let mask: ReturnType<typeof twoSpheres>;
 beforeAll(async () => {
   requireReferenceTools();
   dir = await mkdtemp(join(tmpdir(), 'medaas-seg-foreign-'));
-  makeSegFixtures(join(dir, 'fx'));
+  await makeSegFixtures(join(dir, 'fx'), 'seg-foreign');
   files = await filesOf(join(dir, 'fx', 'mr'));
   volume = await convertDicomSeries(files);
   mask = twoSpheres(volume, { radiusMm: 22, centres: [[0.3, 0.5, 0.3], [0.7, 0.45, 0.7]] });
@@ -105,8 +105,9 @@ describe('a SEG written by dcmjs derivations', () => {
   });
 
   it('passes dciodvfy without error too, with warnings for the MR attributes dcmjs carries over (the README compares)', () => {
-    const report = JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'dciodvfy-parse', join(dir, 'dcmjs-seg.dcm')], { encoding: 'utf8' })) as { errors: string[]; warnings: string[] };
+    const report = JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'dciodvfy-parse', join(dir, 'dcmjs-seg.dcm')], { encoding: 'utf8' })) as { errors: string[]; warnings: string[]; iod: string };
     console.info(`dciodvfy on the dcmjs derivations SEG: ${report.errors.length} error(s), ${report.warnings.length} warning(s)\n${[...report.errors, ...report.warnings].join('\n')}`);
+    expect(report.iod).toBe('Segmentation');
     expect(report.errors).toEqual([]);
     expect(report.warnings.some((w) => w.includes('MR Image Frame Type Sequence'))).toBe(true);
   });

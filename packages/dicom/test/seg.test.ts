@@ -14,7 +14,7 @@ beforeAll(async () => {
   requireReferenceTools();
   execFileSync('which', ['dciodvfy']);
   dir = await mkdtemp(join(tmpdir(), 'medaas-seg-'));
-  uids = makeSegFixtures(join(dir, 'fx'));
+  uids = await makeSegFixtures(join(dir, 'fx'), 'seg-test');
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -44,11 +44,11 @@ async function writeFor(series: 'mr' | 'ct5', radiusMm: number): Promise<Written
   return { files, volume, mask, seg, path };
 }
 
-function dciodvfy(path: string): { errors: string[]; warnings: string[] } {
+function dciodvfy(path: string): { errors: string[]; warnings: string[]; iod: string } {
   return JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'dciodvfy-parse', path], { encoding: 'utf8' }));
 }
 
-function pydicomCheck(written: Written, series: 'mr' | 'ct5'): { problems: string[]; frames: number; framesPerSegment: Record<string, number>; segments: unknown[]; seriesDescription: string; contentCreatorName: string; patientName: string } {
+function pydicomCheck(written: Written, series: 'mr' | 'ct5'): { problems: string[]; frames: number; framesPerSegment: Record<string, number>; segments: unknown[]; seriesDescription: string; contentCreatorName: string; patientName: string; patientId: string } {
   const expected = {
     studyUid: uids[series].studyUid,
     seriesUid: uids[series].seriesUid,
@@ -84,7 +84,16 @@ describe.each([
     const report = dciodvfy(written.path);
     // The warnings are listed in the package README; errors fail the test.
     console.info(`dciodvfy on the ${series} SEG: ${report.errors.length} error(s), ${report.warnings.length} warning(s)\n${report.warnings.join('\n')}`);
+    expect(report.iod).toBe('Segmentation');
     expect(report.errors).toEqual([]);
+  });
+
+  it('is checked by a validator that does report errors: the same SEG without a Segment Label fails', () => {
+    const broken = `${written.path}.no-label.dcm`;
+    execFileSync(PYTHON, [SEG_CHECK, 'mutate', written.path, broken, 'no-label']);
+    const report = dciodvfy(broken);
+    expect(report.iod).toBe('Segmentation');
+    expect(report.errors.some((e) => e.includes('SegmentLabel'))).toBe(true);
   });
 
   it('reads in pydicom with its segments, codes and frames, each frame at its source slice and equal to the mask', () => {
@@ -101,7 +110,10 @@ describe.each([
 
   it('keeps the patient of the source (the SEG joins the same patient and study)', () => {
     const report = pydicomCheck(written, series);
-    expect(report.patientName).toBe(series === 'mr' ? 'SEG^TEST' : 'Doe^Peter');
+    // pydicom compares patient, study and frame of reference attributes with the source (report.problems).
+    expect(report.problems).toEqual([]);
+    if (series === 'ct5') expect(report.patientName).toBe('Doe^Peter');
+    else expect(report.patientId).toBe('123565');
   });
 
   it('reads back with readDicomSeg voxel for voxel, with its segments', async () => {
@@ -121,5 +133,28 @@ describe.each([
     for (const [i, s] of segments.entries()) s.color!.forEach((c, n) => expect(Math.abs(c - SEGMENTS[i]!.color![n]!)).toBeLessThanOrEqual(1));
     const counts = [1, 2].map((label) => (written.mask.data as Uint8Array).reduce((n, v) => n + (v === label ? 1 : 0), 0));
     expect(segments.map((s) => s.voxels)).toEqual(counts);
+  });
+});
+
+describe('labels that are not 1, 2, 3...', () => {
+  it('become Segment Numbers 1, 2 with each label kept in a private element: dciodvfy errors none, warns of the private tag only', async () => {
+    const files = await filesOf(join(dir, 'fx', 'mr'));
+    const volume = await convertDicomSeries(files);
+    const spheres = twoSpheres(volume, { radiusMm: 20 });
+    const data = (spheres.data as Uint8Array).map((v) => [0, 3, 200][v]!);
+    const seg = await writeDicomSeg({ ...spheres, data }, files);
+    const path = join(dir, 'labels-3-200.dcm');
+    await writeFile(path, seg);
+    const report = dciodvfy(path);
+    expect(report.iod).toBe('Segmentation');
+    expect(report.errors).toEqual([]);
+    expect(report.warnings).toHaveLength(2);
+    expect(report.warnings.every((w) => w.startsWith('(0x0071,0x1001)') && w.includes('Unrecognized tag'))).toBe(true);
+    const { mask, segments } = await readDicomSeg(seg, files);
+    expect(segments.map((s) => [s.segmentNumber, s.label, s.name])).toEqual([
+      [1, 3, 'Segment 3'],
+      [2, 200, 'Segment 200'],
+    ]);
+    expect(Buffer.from(mask.data as Uint8Array).equals(Buffer.from(data))).toBe(true);
   });
 });

