@@ -43,8 +43,9 @@ it('the browser build reads, writes and compresses real volumes in Chromium, and
     expect(result['gzipMagic']).toEqual([0x1f, 0x8b]);
     expect(result['maskDatatype']).toBe('uint8');
     expect(result['maskVoxels']).toBe((reference.data as Uint8Array).reduce((a, v) => a + (v > 100 ? 1 : 0), 0));
-    // Without a configured pipeline location, resampling refuses instead of fetching ITK from a CDN.
-    expect(result['resample']).toBe('NIFTI_ITK_NOT_CONFIGURED');
+    // Without the engine, resampling names the package to install; with it but without a configured
+    // pipeline location, it refuses instead of fetching ITK from a CDN.
+    expect(result['resample']).toEqual(['NIFTI_RESAMPLE_UNAVAILABLE', 'NIFTI_ITK_NOT_CONFIGURED']);
     expect(foreign).toEqual([]);
     expect(errors).toEqual([]);
   } finally {

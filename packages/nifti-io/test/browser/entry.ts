@@ -1,10 +1,20 @@
 // Runs inside headless Chromium (see browser.test.ts): the package's browser build, end to end.
-import { readNifti, resample, writeMask, writeNifti, type VoxelData } from '@medaas/nifti-io';
+import { resample as itkResample, setPipelinesBaseUrl } from '@itk-wasm/downsample';
+import { readNifti, resample, setResampleEngine, writeMask, writeNifti, type Volume, type VoxelData } from '@medaas/nifti-io';
 
 function checksum(data: VoxelData): number {
   let sum = 0;
   for (let i = 0; i < data.length; i += 1) sum = (sum + Number(data[i]) * ((i % 7) + 1)) % 1_000_000_007;
   return sum;
+}
+
+async function resampleOutcome(volume: Volume): Promise<string> {
+  try {
+    await resample(volume, { spacingMm: 2 }, { interpolation: 'linear' });
+    return 'ran';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
 }
 
 async function run(url: string): Promise<Record<string, unknown>> {
@@ -14,13 +24,10 @@ async function run(url: string): Promise<Record<string, unknown>> {
   const back = await readNifti(gz);
   const mask = await writeMask({ ...ch2, data: (ch2.data as Uint8Array).map((v) => (v > 100 ? 1 : 0)) });
   const maskBack = await readNifti(mask);
-  let resampleOutcome: string;
-  try {
-    await resample(ch2, { spacingMm: 2 }, { interpolation: 'linear' });
-    resampleOutcome = 'ran';
-  } catch (error) {
-    resampleOutcome = (error as { code?: string }).code ?? String(error);
-  }
+  // Before the application hands over the engine, then with the engine but no pipeline location.
+  const withoutEngine = await resampleOutcome(ch2);
+  setResampleEngine({ resample: itkResample, setPipelinesBaseUrl });
+  const withoutPipelines = await resampleOutcome(ch2);
   return {
     dims: ch2.dims,
     datatype: ch2.datatype,
@@ -30,7 +37,7 @@ async function run(url: string): Promise<Record<string, unknown>> {
     gzipMagic: [gz[0], gz[1]],
     maskDatatype: maskBack.datatype,
     maskVoxels: (maskBack.data as Uint8Array).reduce((a, b) => a + b, 0),
-    resample: resampleOutcome,
+    resample: [withoutEngine, withoutPipelines],
   };
 }
 
