@@ -129,6 +129,11 @@ class Reader {
     throw new DicomError('DICOM_INVALID_FILE', `${this.options.file} is malformed at byte ${at}: ${problem}`, { details: { file: this.options.file, offset: at } });
   }
 
+  zeroTo(at: number, end: number): boolean {
+    for (let i = at; i < end; i++) if (this.bytes[i] !== 0) return false;
+    return true;
+  }
+
   need(at: number, n: number, end: number): void {
     if (at + n > end) this.fail(at, 'the data ends inside an element');
   }
@@ -142,6 +147,8 @@ class Reader {
       this.need(at, 8, end);
       const tag = this.tagAt(at);
       if (tag === ITEM_END && inItem) break;
+      // Zero bytes to the end of the file (padding some writers leave after Pixel Data) are no element: dropped.
+      if (tag === 0 && depth === 0 && this.zeroTo(at, end)) break;
       const el = this.element(at, explicit, depth, end);
       out.push(el);
       at = el.end;

@@ -1,0 +1,145 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deidentifyDicom, DicomError, UidMap } from '@medaas/dicom';
+import { filesOf, findAscii, plantIdentifiers, type Planted } from './deidentify-fixtures.js';
+
+let planted: Planted;
+let ct: Uint8Array;
+beforeAll(async () => {
+  planted = await plantIdentifiers();
+  ct = new Uint8Array(await readFile(join(planted.dir, 'planted', 'ct', 'CT_small.dcm')));
+}, 120_000);
+afterAll(async () => {
+  await rm(planted.dir, { recursive: true, force: true });
+});
+
+async function burned(name: string): Promise<{ name: string; bytes: Uint8Array }> {
+  return { name, bytes: new Uint8Array(await readFile(join(planted.dir, 'planted', 'burned', name))) };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+describe('burned-in annotation', () => {
+  it('refuses Burned In Annotation YES by default with DICOM_BURNED_IN_ANNOTATION naming the file, and accepts it on opt-in', async () => {
+    const error = await rejection(deidentifyDicom([await burned('declared_yes.dcm')]));
+    expect(error).toBeInstanceOf(DicomError);
+    expect((error as DicomError).code).toBe('DICOM_BURNED_IN_ANNOTATION');
+    expect((error as DicomError).message).toContain('declared_yes.dcm');
+    expect(JSON.stringify({ m: (error as DicomError).message, d: (error as DicomError).details }).toUpperCase()).not.toContain('ZQX');
+    const ok = await deidentifyDicom([await burned('declared_yes.dcm')], { allowBurnedInAnnotation: true });
+    expect(ok.instances).toHaveLength(1);
+    expect(ok.report.options.allowBurnedInAnnotation).toBe(true);
+    expect(findAscii(ok.instances[0]!.bytes, 'ZQX')).toBe(-1);
+  });
+
+  it('refuses an ultrasound that does not declare it, accepts one that declares NO', async () => {
+    const error = await rejection(deidentifyDicom([await burned('us_absent.dcm')]));
+    expect((error as DicomError).code).toBe('DICOM_BURNED_IN_ANNOTATION');
+    expect((await deidentifyDicom([await burned('us_declared_no.dcm')])).instances).toHaveLength(1);
+  });
+});
+
+describe('UidMap', () => {
+  it('maps consistently across calls of one study and round-trips through JSON', async () => {
+    const files = await filesOf(join(planted.dir, 'planted', 'series'));
+    const uidMap = new UidMap();
+    const first = await deidentifyDicom(files.slice(0, 10), { uidMap });
+    const second = await deidentifyDicom(files.slice(10), { uidMap });
+    expect(first.uidMap).toBe(uidMap);
+    const again = UidMap.fromJSON(JSON.parse(JSON.stringify(uidMap.toJSON())));
+    expect(again.size).toBe(uidMap.size);
+    const studyOriginal = '1.2.826.0.1.3680043.9.7777.1.1';
+    const study = uidMap.toDeidentified(studyOriginal)!;
+    expect(study).toMatch(/^2\.25\.\d{1,39}$/);
+    expect(again.toOriginal(study)).toBe(studyOriginal);
+    // Both halves name the same study; every new SOP Instance UID restores its original.
+    const names = [...first.instances, ...second.instances].map((i) => i.name);
+    expect(new Set(names).size).toBe(20);
+    for (const [index, name] of names.entries()) {
+      expect(again.toOriginal(name.replace(/\.dcm$/, ''))).toBe(`1.2.826.0.1.3680043.9.7777.4.1.${index}`);
+    }
+    expect(uidMap.map(studyOriginal)).toBe(study);
+  });
+
+  it('rejects data that is not a map with DICOM_INVALID_ARGUMENT, quoting no UID', () => {
+    for (const bad of [null, 3, {}, { format: 'medaas-dicom-uid-map', version: 1, entries: [['1.2', '1.2'], ['1.2', '1.3']] }, { format: 'medaas-dicom-uid-map', version: 1, entries: [[1, 2]] }]) {
+      expect(() => UidMap.fromJSON(bad)).toThrow(expect.objectContaining({ code: 'DICOM_INVALID_ARGUMENT' }));
+    }
+  });
+});
+
+describe('options and cancellation', () => {
+  it('rejects bad options with DICOM_INVALID_ARGUMENT', async () => {
+    const file = { name: 'ct.dcm', bytes: ct };
+    const bad: unknown[] = [{ retainLongitudinalDates: { shiftDays: 0 } }, { retainLongitudinalDates: { shiftDays: 1.5 } }, { retainLongitudinalDates: 'yes' }, { pseudonym: { patientId: 'A\\B', patientName: 'X' } }, { pseudonym: { patientId: '', patientName: 'X' } }, { uidMap: {} }];
+    for (const options of bad) {
+      const error = await rejection(deidentifyDicom([file], options as never));
+      expect((error as DicomError).code).toBe('DICOM_INVALID_ARGUMENT');
+    }
+  });
+
+  it('rejects with signal.reason when aborted before the call or between files', async () => {
+    const files = await filesOf(join(planted.dir, 'planted', 'series'));
+    const before = new AbortController();
+    before.abort(new Error('stop now'));
+    expect(await rejection(deidentifyDicom(files, { signal: before.signal }))).toBe(before.signal.reason);
+    const during = new AbortController();
+    const seen: number[] = [];
+    const error = await rejection(
+      deidentifyDicom(files, {
+        signal: during.signal,
+        onProgress: (p) => {
+          seen.push(p.loaded);
+          if (p.loaded === 3) during.abort(new Error('user cancelled'));
+        },
+      }),
+    );
+    expect(error).toBe(during.signal.reason);
+    expect(seen).toEqual([1, 2, 3]);
+  });
+});
+
+describe('hostile input', () => {
+  it('answers mutated real files with a result or a typed DicomError that quotes no planted value', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.record({ kind: fc.constant('truncate' as const), at: fc.integer({ min: 0, max: ct.length - 1 }) }),
+          fc.record({ kind: fc.constant('bytes' as const), at: fc.integer({ min: 128, max: ct.length - 1 }), values: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+          fc.record({ kind: fc.constant('length' as const), at: fc.integer({ min: 132, max: 20_000 }), value: fc.constantFrom(0xffffffff, 0xfffffffe, 0x7fffffff, 1, 0) }),
+        ),
+        async (mutation) => {
+          let bytes: Uint8Array;
+          if (mutation.kind === 'truncate') bytes = ct.slice(0, mutation.at);
+          else {
+            bytes = ct.slice();
+            if (mutation.kind === 'bytes') bytes.set(mutation.values.subarray(0, bytes.length - mutation.at), mutation.at);
+            else new DataView(bytes.buffer).setUint32(Math.min(mutation.at, bytes.length - 4), mutation.value, true);
+          }
+          try {
+            await deidentifyDicom([{ name: 'mutated.dcm', bytes }], { allowBurnedInAnnotation: true });
+          } catch (error) {
+            expect(error).toBeInstanceOf(DicomError);
+            const text = JSON.stringify({ message: (error as DicomError).message, details: (error as DicomError).details }).toUpperCase();
+            expect(text).not.toContain('ZQX');
+            expect(text).not.toContain('1.2.826.0.1.3680043.9.7777');
+          }
+        },
+      ),
+      { numRuns: 400, seed: 20261207 },
+    );
+  }, 120_000);
+
+  it('refuses files that are not DICOM with DICOM_INVALID_FILE naming the file', async () => {
+    const error = await rejection(deidentifyDicom([{ name: 'notes.txt', bytes: new TextEncoder().encode('hello, this is not DICOM at all') }]));
+    expect((error as DicomError).code).toBe('DICOM_INVALID_FILE');
+    expect((error as DicomError).message).toContain('notes.txt');
+  });
+});
