@@ -6,6 +6,10 @@ import { join } from 'node:path';
 const ALLOWED = {
   '@medaas/core': [],
   '@medaas/aiaa-testkit': ['@medaas/core', '@medaas/nifti-io'],
+  // docs/adr/0004-dicom-package.md: dicom builds volumes of nifti-io. nifti-io's optional peer on dicom backs
+  // the deprecated DICOM forwarders for one release and goes with them.
+  '@medaas/dicom': ['@medaas/core', '@medaas/nifti-io'],
+  '@medaas/nifti-io': ['@medaas/core', '@medaas/dicom'],
   // docs/adr/0201-training-package.md, docs/adr/0202-training-reads-model-archives.md
   '@medaas/training': ['@medaas/core', '@medaas/cluster-ssh', '@medaas/aiaa-client', '@medaas/nifti-io', '@medaas/mmar'],
 };
