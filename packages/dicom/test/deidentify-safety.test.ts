@@ -1,9 +1,11 @@
-import { readFile, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deidentifyDicom, DicomError, UidMap } from '@medaas/dicom';
 import { filesOf, findAscii, plantIdentifiers, type Planted } from './deidentify-fixtures.js';
+import { PYTHON } from './helpers/reference.js';
 
 let planted: Planted;
 let ct: Uint8Array;
@@ -103,6 +105,25 @@ describe('options and cancellation', () => {
     );
     expect(error).toBe(during.signal.reason);
     expect(seen).toEqual([1, 2, 3]);
+  });
+});
+
+describe('a bare data set (no preamble, no file meta)', () => {
+  it('gets a file meta group with the new SOP Instance UID, readable by pydicom with the same pixels', async () => {
+    const implicit = new Uint8Array(await readFile(join(planted.dir, 'planted', 'ct_implicit', 'CT_small.dcm')));
+    const metaLength = new DataView(implicit.buffer, implicit.byteOffset).getUint32(132 + 8, true);
+    const bare = implicit.slice(132 + 12 + metaLength);
+    const { instances } = await deidentifyDicom([{ name: 'bare.dcm', bytes: bare }]);
+    const out = join(planted.dir, 'bare-out.dcm');
+    await writeFile(out, instances[0]!.bytes);
+    const script = [
+      'import sys, pydicom, numpy',
+      'a = pydicom.dcmread(sys.argv[1]); b = pydicom.dcmread(sys.argv[2], force=True)',
+      'b.file_meta = pydicom.dataset.FileMetaDataset(); b.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian',
+      "print(a.file_meta.TransferSyntaxUID, a.file_meta.MediaStorageSOPInstanceUID == a.SOPInstanceUID, a.SOPInstanceUID.startswith('2.25.'), numpy.array_equal(a.pixel_array, b.pixel_array), 'PatientName' in a and a.PatientName == '')",
+    ].join('\n');
+    expect(execFileSync(PYTHON, ['-c', script, out, join(planted.dir, 'planted', 'ct_implicit', 'CT_small.dcm')], { encoding: 'utf8' }).trim()).toBe('1.2.840.10008.1.2 True True True True');
+    expect(findAscii(instances[0]!.bytes, 'ZQX')).toBe(-1);
   });
 });
 

@@ -51,13 +51,12 @@ export function deidentifyInstance(file: string, bytes: Uint8Array, settings: In
   const originalSop = sopElement ? textOf(bytes, sopElement) : metaSop ? textOf(bytes, metaSop) : '';
   const sopInstanceUid = originalSop ? settings.uidMap.map(originalSop) : settings.uidMap.map(`${file}#no-sop-instance-uid`);
   const out = new ByteSink();
-  if (parsed.hasPreamble) {
-    // A zeroed preamble: the source's may hold application data (a TIFF header, say).
-    const preamble = new Uint8Array(132);
-    preamble.set([0x44, 0x49, 0x43, 0x4d], 128);
-    out.push(preamble);
-  }
-  if (parsed.meta.length) out.append(metaGroup(parsed, sopInstanceUid));
+  // A zeroed preamble (the source's may hold application data, a TIFF header say), and a file meta group
+  // even when the source had none, so that the new Media Storage SOP Instance UID is always there.
+  const preamble = new Uint8Array(132);
+  preamble.set([0x44, 0x49, 0x43, 0x4d], 128);
+  out.push(preamble);
+  out.append(parsed.meta.length ? metaGroup(parsed, sopInstanceUid) : newMetaGroup(parsed, sopInstanceUid));
   out.append(body);
   return { bytes: out.toBytes(), sopInstanceUid, touched: run.touched, privateRemoved: run.privateRemoved };
 }
@@ -100,6 +99,34 @@ function metaGroup(parsed: ParsedDicom, sopInstanceUid: string): ByteSink {
   out.push(elementHeader(0x00020000, 'UL', 4, true));
   out.push(length);
   out.append(sink);
+  return out;
+}
+
+/** The implementation that wrote a file meta group it had to create. */
+const IMPLEMENTATION_CLASS_UID = '2.25.196112467429446212419393311592811372217';
+
+/** A file meta group for a source without one (a bare data set), in the source's transfer syntax. */
+function newMetaGroup(parsed: ParsedDicom, sopInstanceUid: string): ByteSink {
+  const sopClass = parsed.dataset.find((e) => e.tag === SOP_CLASS_UID);
+  const body = new ByteSink();
+  const text = (tag: number, vr: string, value: string): void => {
+    const bytes = encodeText(vr, value);
+    body.push(elementHeader(tag, vr, bytes.length, true));
+    body.push(bytes);
+  };
+  body.push(elementHeader(0x00020001, 'OB', 2, true));
+  body.push(new Uint8Array([0, 1]));
+  text(0x00020002, 'UI', sopClass ? textOf(parsed.bytes, sopClass) : '');
+  text(0x00020003, 'UI', sopInstanceUid);
+  text(0x00020010, 'UI', parsed.explicit ? '1.2.840.10008.1.2.1' : '1.2.840.10008.1.2');
+  text(0x00020012, 'UI', IMPLEMENTATION_CLASS_UID);
+  text(0x00020013, 'SH', 'MEDAAS_DEID');
+  const out = new ByteSink();
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, body.length, true);
+  out.push(elementHeader(0x00020000, 'UL', 4, true));
+  out.push(length);
+  out.append(body);
   return out;
 }
 
