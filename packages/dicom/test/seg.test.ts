@@ -161,3 +161,20 @@ describe('labels that are not 1, 2, 3...', () => {
     expect(Buffer.from(mask.data as Uint8Array).equals(Buffer.from(data))).toBe(true);
   });
 });
+
+describe('browser-style inputs and progress', () => {
+  it('takes File objects for the SEG and the source, and reports source and frame progress', async () => {
+    const files = await filesOf(join(dir, 'fx', 'ct5'));
+    const volume = await convertDicomSeries(files);
+    const mask = twoSpheres(volume, { radiusMm: 6 });
+    const events: { phase: string; loaded: number; total: number | undefined }[] = [];
+    const asFiles = files.map((f) => new File([f.bytes], f.name));
+    const seg = await writeDicomSeg(mask, asFiles, { onProgress: (p) => events.push({ phase: p.phase, loaded: p.loaded, total: p.total }) });
+    const phases = [...new Set(events.map((e) => e.phase))];
+    expect(phases).toEqual(['dicom-parse', 'dicom-pixels', 'seg-frames']);
+    const last = events.filter((e) => e.phase === 'seg-frames').at(-1)!;
+    expect(last.loaded).toBe(last.total);
+    const { mask: read } = await readDicomSeg(new File([seg], 'seg.dcm'), asFiles);
+    expect(Buffer.from(read.data as Uint8Array).equals(Buffer.from(mask.data as Uint8Array))).toBe(true);
+  });
+});
