@@ -9,9 +9,11 @@ import { PYTHON } from './helpers/reference.js';
 
 let planted: Planted;
 let ct: Uint8Array;
+let ctImplicit: Uint8Array;
 beforeAll(async () => {
   planted = await plantIdentifiers();
   ct = new Uint8Array(await readFile(join(planted.dir, 'planted', 'ct', 'CT_small.dcm')));
+  ctImplicit = new Uint8Array(await readFile(join(planted.dir, 'planted', 'ct_implicit', 'CT_small.dcm')));
 }, 120_000);
 afterAll(async () => {
   await rm(planted.dir, { recursive: true, force: true });
@@ -131,18 +133,21 @@ describe('hostile input', () => {
   it('answers mutated real files with a result or a typed DicomError that quotes no planted value', async () => {
     await fc.assert(
       fc.asyncProperty(
+        fc.constantFrom('explicit', 'implicit'),
         fc.oneof(
-          fc.record({ kind: fc.constant('truncate' as const), at: fc.integer({ min: 0, max: ct.length - 1 }) }),
-          fc.record({ kind: fc.constant('bytes' as const), at: fc.integer({ min: 128, max: ct.length - 1 }), values: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+          fc.record({ kind: fc.constant('truncate' as const), at: fc.integer({ min: 0, max: 70_000 }) }),
+          fc.record({ kind: fc.constant('bytes' as const), at: fc.integer({ min: 128, max: 70_000 }), values: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
           fc.record({ kind: fc.constant('length' as const), at: fc.integer({ min: 132, max: 20_000 }), value: fc.constantFrom(0xffffffff, 0xfffffffe, 0x7fffffff, 1, 0) }),
         ),
-        async (mutation) => {
+        async (which, mutation) => {
+          const base = which === 'explicit' ? ct : ctImplicit;
+          const at = Math.min(mutation.at, base.length - 4);
           let bytes: Uint8Array;
-          if (mutation.kind === 'truncate') bytes = ct.slice(0, mutation.at);
+          if (mutation.kind === 'truncate') bytes = base.slice(0, at);
           else {
-            bytes = ct.slice();
-            if (mutation.kind === 'bytes') bytes.set(mutation.values.subarray(0, bytes.length - mutation.at), mutation.at);
-            else new DataView(bytes.buffer).setUint32(Math.min(mutation.at, bytes.length - 4), mutation.value, true);
+            bytes = base.slice();
+            if (mutation.kind === 'bytes') bytes.set(mutation.values.subarray(0, bytes.length - at), at);
+            else new DataView(bytes.buffer).setUint32(at, mutation.value, true);
           }
           try {
             await deidentifyDicom([{ name: 'mutated.dcm', bytes }], { allowBurnedInAnnotation: true });
@@ -157,6 +162,14 @@ describe('hostile input', () => {
       { numRuns: 400, seed: 20261207 },
     );
   }, 120_000);
+
+  it('takes browser File objects like { name, bytes }', async () => {
+    const progress: string[] = [];
+    const { instances } = await deidentifyDicom([new File([ct.slice()], 'ct.dcm')], { onProgress: (p) => progress.push(`${p.phase} ${p.loaded}/${p.total ?? '?'}`) });
+    expect(instances[0]!.source).toBe('ct.dcm');
+    expect(findAscii(instances[0]!.bytes, 'ZQX')).toBe(-1);
+    expect(progress).toEqual(['deidentify 1/1']);
+  });
 
   it('refuses files that are not DICOM with DICOM_INVALID_FILE naming the file', async () => {
     const error = await rejection(deidentifyDicom([{ name: 'notes.txt', bytes: new TextEncoder().encode('hello, this is not DICOM at all') }]));
