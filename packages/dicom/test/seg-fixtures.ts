@@ -27,7 +27,7 @@ export async function makeSegFixtures(dir: string, seed: string): Promise<{ mr: 
 }
 
 /** The files of a folder as `DicomInput`s, sorted by name. */
-export async function filesOf(folder: string): Promise<{ name: string; bytes: Uint8Array }[]> {
+export async function filesOf(folder: string): Promise<{ name: string; bytes: Uint8Array<ArrayBuffer> }[]> {
   const names = (await readdir(folder)).sort();
   return Promise.all(names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(join(folder, name))) })));
 }

@@ -48,7 +48,7 @@ export interface PrivateElement {
  * Serialises a keyword-keyed dataset as a Part 10 file in Explicit VR Little Endian. `patch` may add
  * private elements to the tag-keyed dataset before writing.
  */
-export function writeDataset(natural: DcmjsNaturalDataset, options: { readonly implementationClassUid: string; readonly patch?: (tags: DcmjsTagDataset) => void }): Uint8Array {
+export function writeDataset(natural: DcmjsNaturalDataset, options: { readonly implementationClassUid: string; readonly patch?: (tags: DcmjsTagDataset) => void }): Uint8Array<ArrayBuffer> {
   const version = new Uint8Array([0, 1]);
   const meta = DicomMetaDictionary.denaturalizeDataset({
     FileMetaInformationVersion: version.buffer,

@@ -63,7 +63,7 @@ const IMPLEMENTATION_CLASS_UID = '2.25.207941307460123826530383470862357620551';
  * const seg = await writeDicomSeg(mask, files, { segments: [{ label: 1, name: 'Liver' }], contentCreatorName: 'Doe^Jane' });
  * ```
  */
-export async function writeDicomSeg(mask: Volume, source: readonly DicomInput[], options: WriteDicomSegOptions = {}): Promise<Uint8Array> {
+export async function writeDicomSeg(mask: Volume, source: readonly DicomInput[], options: WriteDicomSegOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
   throwIfAborted(options.signal);
   const labels = labelsOf(mask);
   const texts = checkedTexts(options);
