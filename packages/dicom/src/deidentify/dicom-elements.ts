@@ -88,8 +88,9 @@ export function parseDicom(bytes: Uint8Array, options: ParseDicomOptions): Parse
     throw new DicomError('DICOM_UNSUPPORTED', `${options.file} uses the ${unsupported} transfer syntax, which the de-identifier does not rewrite`, { details: { file: options.file, transferSyntax: ts } });
   }
   let explicit = ts !== IMPLICIT_LE;
-  // Files without meta information: guess the VR style from the first element, as readers do.
-  if (meta.length === 0 && bytes.length >= offset + 6) explicit = isVr(bytes, offset + 4);
+  // The VR style is read from the first element, as readers do: files without meta information, without a
+  // Transfer Syntax UID, or (some writers) with implicit data under an explicit transfer syntax.
+  if (bytes.length >= offset + 6) explicit = isVr(bytes, offset + 4);
   const dataset = reader.dataset(offset, bytes.length, explicit, 0, false);
   return { hasPreamble, meta, explicit, dataset, bytes };
 }
