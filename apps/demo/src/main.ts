@@ -13,6 +13,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const result = await runWorkflow(config, (line) => console.log(line));
   console.log(`\nmedaas demo: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (result.hospital) {
+    console.log(`  from the PACS     study ${result.hospital.study.studyUid} (${result.hospital.study.instances} instances), de-identified copy ${result.hospital.study.deidentifiedDir}`);
+    console.log(`  DICOM SEG         ${result.hospital.seg.segPath} (stored in the PACS, series ${result.hospital.seg.segSeriesUid})`);
+  }
   console.log(`  converted image   ${result.converted.output}`);
   console.log(`  masks             ${result.annotation.masks.map((m) => m.path).join(', ')}`);
   console.log(`  project folder    ${result.project.folder} (data list ${result.project.datalist})`);

@@ -4,6 +4,7 @@ import { progressPrinter } from './progress-printer.js';
 import { annotateStep, type AnnotationResult } from './steps/annotate.js';
 import { openCluster, startServerStep } from './steps/cluster.js';
 import { convertStep } from './steps/convert.js';
+import { fetchFromPacs, segToPacs, type HospitalStudy, type SegBack } from './steps/hospital.js';
 import { datastoreStep, type DatastoreResult } from './steps/datastore.js';
 import { trainMonaiLabelStep } from './steps/train-monai.js';
 import { mmarStep, type MmarResult } from './steps/mmar.js';
@@ -11,7 +12,7 @@ import { pretrainedStep, type PretrainedResult } from './steps/pretrained.js';
 import { projectStep, type ProjectResult } from './steps/project.js';
 import { trainStep, type TrainResult } from './steps/train.js';
 import { trainingPrinter } from './training-printer.js';
-import type { ConvertedSeries } from '@medaas/nifti-io/node';
+import type { ConvertedSeries } from '@medaas/dicom/node';
 
 /** What the whole workflow made, for the summary. */
 export interface WorkflowResult {
@@ -26,6 +27,8 @@ export interface WorkflowResult {
   readonly training?: TrainResult;
   /** `--pretrained`: the model fetched on the cluster and its fine-tuning copy. */
   readonly pretrained?: PretrainedResult;
+  /** `--pacs`: where the study came from, and the DICOM SEG that went back. */
+  readonly hospital?: { readonly study: Omit<HospitalStudy, 'client' | 'close'>; readonly seg: SegBack };
 }
 
 /**
@@ -38,6 +41,21 @@ export interface WorkflowResult {
  * running server and segment the validated case again (Dice before and after against the validated mask).
  */
 export async function runWorkflow(config: DemoConfig, log: (line: string) => void): Promise<WorkflowResult> {
+  if (!config.pacs) return runSteps(config, log, undefined);
+  log(`0. hospital side: finding the study in ${config.pacs.url ?? 'a local Orthanc holding the demo series'} (QIDO-RS), retrieving it (WADO-RS), de-identifying it (DICOM PS3.15 basic profile) before anything leaves`);
+  const hospital = await fetchFromPacs(config.pacs, config.outDir, progressPrinter('pacs'));
+  try {
+    const { report } = hospital;
+    log(`   study ${hospital.studyUid}: ${hospital.modality} series ${hospital.seriesUid}, ${hospital.instances} instances -> ${hospital.originalDir} (stays at the hospital)`);
+    log(`   de-identified ${report.instances} instances: ${report.attributes.length} attributes removed or replaced, ${report.privateTagsRemoved} private elements removed, every UID replaced -> ${hospital.deidentifiedDir}`);
+    log(`   the map back to the original UIDs stays at the hospital: ${hospital.uidMapPath}`);
+    return await runSteps({ ...config, dicomDir: hospital.deidentifiedDir }, log, hospital);
+  } finally {
+    await hospital.close();
+  }
+}
+
+async function runSteps(config: DemoConfig, log: (line: string) => void, hospital: HospitalStudy | undefined): Promise<WorkflowResult> {
   log(`1. converting the DICOM series in ${config.dicomDir} to NIfTI at ${config.spacingMm} mm`);
   const converted = await convertStep(config, progressPrinter('convert'));
   log(`   ${converted.modality} series, ${converted.sliceCount} slices -> ${converted.dims.join(' x ')} voxels: ${converted.output}`);
@@ -61,6 +79,13 @@ export async function runWorkflow(config: DemoConfig, log: (line: string) => voi
     log(`   models: ${annotation.models.join(', ')}`);
     for (const mask of annotation.masks) log(`   ${mask.name}: ${mask.voxels.toLocaleString('en')} voxels, ${mask.bytes.toLocaleString('en')} bytes -> ${mask.path}`);
     if (annotation.savedOnServer) log(`   validated mask saved in the server's datastore as ${annotation.savedOnServer}; image bytes sent ${annotation.uploads} time(s)`);
+    let seg: SegBack | undefined;
+    if (hospital) {
+      log('3b. the validated mask back to the hospital: on the original series\' grid, as DICOM SEG in the original study (UIDs restored from the hospital\'s map), stored over STOW-RS');
+      seg = await segToPacs(hospital, converted.seriesInstanceUid, annotation.validatedMask, config.outDir);
+      const listed = hospital.client.baseUrl;
+      log(`   ${seg.segPath}: stored; ${listed} now lists ${seg.studySeries.length} series in study ${hospital.studyUid}: ${seg.studySeries.map((s) => `${s.modality} ${s.uid}`).join(', ')}`);
+    }
     const remote = config.cluster.kind === 'local' || !cluster.session ? undefined : { session: cluster.session, folder: config.cluster.remoteProject };
     log(`4. putting the validated pair into the project folder${remote ? ` and uploading it to ${remote.folder}` : ''}; 5. growing the data list`);
     const project = await projectStep(join(config.outDir, 'project'), { image: converted.output, mask: annotation.validatedMask, caseId }, config.seed, remote);
@@ -135,10 +160,16 @@ export async function runWorkflow(config: DemoConfig, log: (line: string) => voi
       ...(datastore ? { datastore } : {}),
       ...(training ? { training } : {}),
       ...(pretrained ? { pretrained } : {}),
+      ...(hospital && seg ? { hospital: { study: withoutHandles(hospital), seg } } : {}),
     };
   } finally {
     await cluster.close();
   }
+}
+
+function withoutHandles(hospital: HospitalStudy): Omit<HospitalStudy, 'client' | 'close'> {
+  const { client: _client, close: _close, ...rest } = hospital;
+  return rest;
 }
 
 function logTraining(log: (line: string) => void, training: TrainResult, validatedCase: string): void {
