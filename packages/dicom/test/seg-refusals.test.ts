@@ -127,6 +127,17 @@ describe('readDicomSeg', () => {
     for (const kind of ['reversed', 'no-position']) expect(same((await readDicomSeg(await mutated(kind), mr)).mask)).toBe(true);
   });
 
+  it('finds its series among a study folder that holds other series and the SEG itself', async () => {
+    const folder = [...ct5, { name: 'seg.dcm', bytes: mrSeg }, ...mr];
+    const { mask, referencedSeriesUid } = await readDicomSeg(mrSeg, folder);
+    expect(same(mask)).toBe(true);
+    expect(referencedSeriesUid).not.toBe('');
+    // The writer needs to be told which series, and then ignores the SEG and the other series.
+    await refusal(writeDicomSeg(mrMask, folder), 'DICOM_MIXED_SERIES');
+    const again = await writeDicomSeg(mrMask, folder, { seriesInstanceUid: referencedSeriesUid });
+    expect(same((await readDicomSeg(again, mr)).mask)).toBe(true);
+  });
+
   it('reads a FRACTIONAL 8-bit SEG, thresholded at half the maximum', async () => {
     expect(same((await readDicomSeg(await mutated('fractional'), mr)).mask)).toBe(true);
   });

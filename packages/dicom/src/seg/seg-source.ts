@@ -2,7 +2,7 @@ import { throwIfAborted, type ProgressCallback } from '@medaas/core';
 import { flipRasLps, type Mat4, type Vec3 } from '@medaas/nifti-io';
 import { convertDicomSeries, type DicomInput } from '../convert.js';
 import { DicomError } from '../dicom-error.js';
-import { itemsOf, numbers, parseDataset, text } from './seg-dataset.js';
+import { itemsOf, numbers, parseDataset, SEGMENTATION_SOP_CLASS, text } from './seg-dataset.js';
 import type { DcmjsNaturalDataset } from 'dcmjs';
 
 /** One image plane of the source series, in the order of the volume's slices. */
@@ -59,20 +59,24 @@ export interface SourceOptions {
  *   planes do not line up with the converted grid.
  */
 export async function readSourceSeries(source: readonly DicomInput[], options: SourceOptions): Promise<SourceSeries> {
-  const volume = await convertDicomSeries(source, {
+  const headers: { name: string; natural: DcmjsNaturalDataset }[] = [];
+  const images: { name: string; bytes: Uint8Array }[] = [];
+  for (const input of source) {
+    throwIfAborted(options.signal);
+    const bytes = typeof Blob !== 'undefined' && input instanceof Blob ? new Uint8Array(await input.arrayBuffer()) : (input as { readonly bytes: Uint8Array }).bytes;
+    const { natural } = parseDataset(input.name, bytes, true);
+    // A Segmentation among the source files (a study folder holds its SEGs too) is not a plane of the series.
+    if (text(natural, 'SOPClassUID') === SEGMENTATION_SOP_CLASS) continue;
+    images.push({ name: input.name, bytes });
+    if (!natural['Rows'] || !natural['Columns']) continue; // DICOMDIR, reports: not planes of the series
+    headers.push({ name: input.name, natural });
+  }
+  const volume = await convertDicomSeries(images, {
     ...(options.seriesInstanceUid === undefined ? {} : { seriesInstanceUid: options.seriesInstanceUid }),
     ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
     signal: options.signal,
     onProgress: options.onProgress,
   });
-  const headers: { name: string; natural: DcmjsNaturalDataset }[] = [];
-  for (const input of source) {
-    throwIfAborted(options.signal);
-    const bytes = typeof Blob !== 'undefined' && input instanceof Blob ? new Uint8Array(await input.arrayBuffer()) : (input as { readonly bytes: Uint8Array }).bytes;
-    const { natural } = parseDataset(input.name, bytes, true);
-    if (!natural['Rows'] || !natural['Columns']) continue; // DICOMDIR, reports: not planes of the series
-    headers.push({ name: input.name, natural });
-  }
   const uids = [...new Set(headers.map((h) => text(h.natural, 'SeriesInstanceUID')))];
   // convertDicomSeries has already refused several series without a choice, so one remains here.
   const seriesInstanceUid = options.seriesInstanceUid ?? uids[0] ?? '';
