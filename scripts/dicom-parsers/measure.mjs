@@ -109,9 +109,20 @@ try {
   }
 
   (libs.dcmjs.default ?? libs.dcmjs).log.setLevel('silent');
+  // dcmjs also prints one line per unknown element straight to the console (hundreds of thousands on a
+  // padded file); the table is what this script reports.
+  const quiet = (fn) => {
+    const saved = [console.log, console.warn, console.error];
+    console.log = console.warn = console.error = () => {};
+    try {
+      return fn();
+    } finally {
+      [console.log, console.warn, console.error] = saved;
+    }
+  };
   const parse = {
     daikon: (buffer) => libs.daikon.Series.parseImage(new DataView(buffer)),
-    dcmjs: (buffer) => (libs.dcmjs.default ?? libs.dcmjs).data.DicomMessage.readFile(buffer),
+    dcmjs: (buffer) => quiet(() => (libs.dcmjs.default ?? libs.dcmjs).data.DicomMessage.readFile(buffer)),
     // A Buffer: in Node dicom-parser inflates deflated files with zlib, which needs one (browsers: pako).
     'dicom-parser': (buffer) => libs['dicom-parser'].parseDicom(Buffer.from(buffer)),
   };
