@@ -178,3 +178,20 @@ describe('browser-style inputs and progress', () => {
     expect(Buffer.from(read.data as Uint8Array).equals(Buffer.from(mask.data as Uint8Array))).toBe(true);
   });
 });
+
+describe('text beyond ASCII', () => {
+  it('is declared as UTF-8 (ISO_IR 192) and reads the same in pydicom and readDicomSeg', async () => {
+    const files = await filesOf(join(dir, 'fx', 'ct5'));
+    const volume = await convertDicomSeries(files);
+    const mask = twoSpheres(volume, { radiusMm: 6 });
+    const seg = await writeDicomSeg(mask, files, { segments: [{ label: 1, name: 'Läsion' }, { label: 2, name: '肝臓' }], contentCreatorName: 'Müller^Jürgen' });
+    const path = join(dir, 'utf8.dcm');
+    await writeFile(path, seg);
+    const read = JSON.parse(
+      execFileSync(PYTHON, ['-c', 'import json, sys, pydicom; d = pydicom.dcmread(sys.argv[1]); print(json.dumps([d.SpecificCharacterSet, str(d.ContentCreatorName)] + [s.SegmentLabel for s in d.SegmentSequence]))', path], { encoding: 'utf8' }),
+    ) as string[];
+    expect(read).toEqual(['ISO_IR 192', 'Müller^Jürgen', 'Läsion', '肝臓']);
+    expect((await readDicomSeg(seg, files)).segments.map((s) => s.name)).toEqual(['Läsion', '肝臓']);
+    expect(dciodvfy(path).errors).toEqual([]);
+  });
+});

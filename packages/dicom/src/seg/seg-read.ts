@@ -9,7 +9,8 @@ import { itemsOf, numbers, parseDataset, SEGMENTATION_SOP_CLASS, text } from './
 import { frameGeometry } from './seg-frames.js';
 import { LABEL_PRIVATE_CREATOR } from './seg-private.js';
 import { readSourceSeries, type SourceSeries } from './seg-source.js';
-import type { SegmentAlgorithm, SegmentInfo } from './seg-types.js';
+import type { Code, SegmentAlgorithm, SegmentInfo } from './seg-types.js';
+import { declaredCharacterSet, redecode } from './seg-charset.js';
 
 /** Options of {@link readDicomSeg}. */
 export interface ReadDicomSegOptions {
@@ -71,7 +72,7 @@ export async function readDicomSeg(seg: DicomInput | Uint8Array, source: readonl
     throw new DicomError('DICOM_UNSUPPORTED', `${name}: pixel data in transfer syntax ${transferSyntax}; the reader takes uncompressed Segmentations`, { details: { file: name, transferSyntax } });
   }
   const series = await sourceFor(name, natural, source, options);
-  const segments = segmentsOf(name, natural, tags);
+  const segments = segmentsOf(name, natural, tags, declaredCharacterSet(bytes));
   const { rows, columns, frames, pixels, fractionalMax } = pixelLayout(name, natural);
   const [nx, ny, nz] = series.dims;
   if (rows !== ny || columns !== nx) {
@@ -144,7 +145,12 @@ function wrongSeries(name: string, referenced: readonly string[]): DicomError {
 }
 
 /** The Segment Sequence, with each segment's label (the medaas private label, else the Segment Number). */
-function segmentsOf(name: string, natural: DcmjsNaturalDataset, tags: DcmjsTagDataset): Omit<SegmentInfo, 'frames' | 'voxels'>[] {
+function segmentsOf(name: string, natural: DcmjsNaturalDataset, tags: DcmjsTagDataset, characterSet: string | undefined): Omit<SegmentInfo, 'frames' | 'voxels'>[] {
+  const decoded = (item: DcmjsNaturalDataset | undefined, keyword: string): string => redecode(text(item, keyword), characterSet);
+  const code = (item: DcmjsNaturalDataset | undefined): Code | undefined => {
+    const found = codeOf(item);
+    return found && { ...found, meaning: redecode(found.meaning, characterSet) };
+  };
   const items = itemsOf(natural, 'SegmentSequence');
   const tagItems = (tags['00620002']?.Value ?? []) as DcmjsTagDataset[];
   if (items.length === 0) throw new DicomError('DICOM_SEG_INVALID', `${name}: the Segmentation has no Segment Sequence`, { details: { file: name } });
@@ -156,17 +162,17 @@ function segmentsOf(name: string, natural: DcmjsNaturalDataset, tags: DcmjsTagDa
     }
     seen.add(segmentNumber);
     const type = text(item, 'SegmentAlgorithmType');
-    const algorithmName = text(item, 'SegmentAlgorithmName');
+    const algorithmName = decoded(item, 'SegmentAlgorithmName');
     const algorithm: SegmentAlgorithm | undefined =
       type === 'AUTOMATIC' || type === 'SEMIAUTOMATIC' || type === 'MANUAL' ? { type, ...(algorithmName ? { name: algorithmName } : {}) } : undefined;
     const lab = numbers(item, 'RecommendedDisplayCIELabValue');
-    const description = text(item, 'SegmentDescription');
+    const description = decoded(item, 'SegmentDescription');
     return {
       segmentNumber,
       label: privateLabel(tagItems[i]) ?? segmentNumber,
-      name: text(item, 'SegmentLabel'),
-      category: codeOf(itemsOf(item, 'SegmentedPropertyCategoryCodeSequence')[0]),
-      type: codeOf(itemsOf(item, 'SegmentedPropertyTypeCodeSequence')[0]),
+      name: decoded(item, 'SegmentLabel'),
+      category: code(itemsOf(item, 'SegmentedPropertyCategoryCodeSequence')[0]),
+      type: code(itemsOf(item, 'SegmentedPropertyTypeCodeSequence')[0]),
       algorithm,
       color: lab && lab.length >= 3 ? dicomLabToRgb([lab[0]!, lab[1]!, lab[2]!]) : undefined,
       description: description || undefined,

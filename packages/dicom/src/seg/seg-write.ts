@@ -177,6 +177,9 @@ function segDataset(series: SourceSeries, segments: readonly PlannedSegment[], f
     if (value !== undefined && value !== null && value !== '') copied[keyword] = value;
     else if (TYPE2.has(keyword)) copied[keyword] = '';
   }
+  // dcmjs writes every string as UTF-8 (and decodes a source's character set on reading, reporting it as
+  // ISO_IR 192): text beyond ASCII that the caller added needs that declared, or readers take it for Latin-1.
+  if (!copied['SpecificCharacterSet'] && [...JSON.stringify([texts, segments.map((s) => s.item)])].some((c) => c.charCodeAt(0) > 0x7f)) copied['SpecificCharacterSet'] = 'ISO_IR 192';
   if (!copied['StudyInstanceUID']) throw new DicomError('DICOM_INVALID_FILE', 'the source series has no Study Instance UID for the Segmentation to join', { details: {} });
   const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
   const day = `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}`;
