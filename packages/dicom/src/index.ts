@@ -19,3 +19,32 @@ export { UidMap } from './deidentify/uid-map.js';
 export type { UidMapJson } from './deidentify/uid-map.js';
 export { PROFILE_TABLE } from './deidentify/profile-table.js';
 export type { ProfileRow, ProfileActionCode } from './deidentify/profile-table.js';
+export { createDicomwebClient } from './dicomweb/dicomweb-client.js';
+export type {
+  DicomwebClient,
+  DicomwebClientOptions,
+  DicomwebAuth,
+  RetrieveOptions,
+  StoreOptions,
+  DicomInstanceRef,
+} from './dicomweb/dicomweb-client.js';
+export type { DicomwebCallOptions } from './dicomweb/dicomweb-http.js';
+export type { SearchOptions, SearchAllOptions } from './dicomweb/qido.js';
+export type { StoreResult, StoredInstance, FailedInstance } from './dicomweb/stow.js';
+export { DicomwebError } from './dicomweb/dicomweb-error.js';
+export type { DicomwebErrorCode } from './dicomweb/dicomweb-error.js';
+export { parseMultipartRelated, multipartBoundary } from './dicomweb/multipart-related.js';
+export type { MultipartPart, MultipartLimits } from './dicomweb/multipart-related.js';
+export {
+  DICOM_TAGS,
+  dicomTag,
+  dicomJsonValue,
+  dicomJsonValues,
+  dicomJsonString,
+  studyUidOf,
+  seriesUidOf,
+  sopUidOf,
+} from './dicomweb/dicom-json.js';
+export type { DicomJsonDataset, DicomJsonAttribute, DicomJsonValue, DicomJsonPersonName, DicomKeyword } from './dicomweb/dicom-json.js';
+export { isDicomUid } from './dicomweb/dicom-uid.js';
+export { part10SopInstanceUid } from './dicomweb/part10-meta.js';

@@ -6,5 +6,7 @@
 export { convertDicomFolder } from './dicom-folder.js';
 export type { ConvertDicomFolderOptions, ConvertedSeries } from './dicom-folder.js';
 export { writeDicomSegFile } from './seg-file.js';
+export { retrieveSeriesToFolder } from './dicomweb-folder.js';
+export type { RetrieveSeriesToFolderOptions, RetrievedSeriesFolder } from './dicomweb-folder.js';
 export { deidentifyDicomFolder } from './deidentify-folder.js';
 export type { DeidentifyDicomFolderOptions, DeidentifiedFolder } from './deidentify-folder.js';
