@@ -190,9 +190,10 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
     return value as DicomJsonDataset[];
   };
 
-  const search = (context: CallContext, path: string, call: SearchOptions | undefined): Promise<DicomJsonDataset[]> => {
+  // async: argument errors reject like every other failure, never throw synchronously.
+  const search = async (context: CallContext, path: () => string, call: SearchOptions | undefined): Promise<DicomJsonDataset[]> => {
     const query = searchQuery(call ?? {}, context.operation);
-    return datasets(context, { method: 'GET', path, query, accept: 'application/dicom+json' }, call);
+    return datasets(context, { method: 'GET', path: path(), query, accept: 'application/dicom+json' }, call);
   };
 
   const seriesPath = (studyUid: string | undefined, operation: string): string =>
@@ -259,11 +260,11 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
 
   const client: DicomwebClient = {
     baseUrl,
-    searchStudies: (call) => search({ operation: 'QIDO-RS study search' }, 'studies', call),
-    searchSeries: (studyUid, call) => search({ operation: 'QIDO-RS series search', studyUid }, seriesPath(studyUid, 'QIDO-RS series search'), call),
-    searchInstances: (studyUid, seriesUid, call) => {
+    searchStudies: (call) => search({ operation: 'QIDO-RS study search' }, () => 'studies', call),
+    searchSeries: (studyUid, call) => search({ operation: 'QIDO-RS series search', studyUid }, () => seriesPath(studyUid, 'QIDO-RS series search'), call),
+    async searchInstances(studyUid, seriesUid, call) {
       const [path, effective] = instancesSearch(studyUid, seriesUid, call);
-      return search({ operation: 'QIDO-RS instance search', studyUid, seriesUid }, path, effective);
+      return search({ operation: 'QIDO-RS instance search', studyUid, seriesUid }, () => path, effective);
     },
     searchAllStudies: (call) => paginate(call?.pageSize, 'QIDO-RS study search', (limit, offset) => client.searchStudies({ ...call, limit, offset })),
     searchAllSeries: (studyUid, call) =>
@@ -271,15 +272,15 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
     searchAllInstances: (studyUid, seriesUid, call) =>
       paginate(call?.pageSize, 'QIDO-RS instance search', (limit, offset) => client.searchInstances(studyUid, seriesUid, { ...call, limit, offset })),
 
-    retrieveSeries(studyUid, seriesUid, call) {
+    async *retrieveSeries(studyUid, seriesUid, call) {
       const operation = 'WADO-RS series retrieve';
       const path = `studies/${checkUid(studyUid, 'studyUid', operation)}/series/${checkUid(seriesUid, 'seriesUid', operation)}`;
-      return multipart({ operation, studyUid, seriesUid }, { method: 'GET', path, accept: accept('application/dicom', call) }, call);
+      yield* multipart({ operation, studyUid, seriesUid }, { method: 'GET', path, accept: accept('application/dicom', call) }, call);
     },
-    retrieveStudy(studyUid, call) {
+    async *retrieveStudy(studyUid, call) {
       const operation = 'WADO-RS study retrieve';
       const path = `studies/${checkUid(studyUid, 'studyUid', operation)}`;
-      return multipart({ operation, studyUid }, { method: 'GET', path, accept: accept('application/dicom', call) }, call);
+      yield* multipart({ operation, studyUid }, { method: 'GET', path, accept: accept('application/dicom', call) }, call);
     },
     async retrieveInstance(instance, call) {
       const operation = 'WADO-RS instance retrieve';
@@ -293,7 +294,7 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
       }
       return first;
     },
-    retrieveSeriesMetadata(studyUid, seriesUid, call) {
+    async retrieveSeriesMetadata(studyUid, seriesUid, call) {
       const operation = 'WADO-RS series metadata';
       const path = `studies/${checkUid(studyUid, 'studyUid', operation)}/series/${checkUid(seriesUid, 'seriesUid', operation)}/metadata`;
       return datasets({ operation, studyUid, seriesUid }, { method: 'GET', path, accept: 'application/dicom+json' }, call);
