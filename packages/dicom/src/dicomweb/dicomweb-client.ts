@@ -228,15 +228,12 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
       const declared = Number(response.headers.get('content-length') ?? Number.NaN);
       const progress = createProgressReporter(call?.onProgress, { phase: 'retrieve', ...(Number.isFinite(declared) ? { total: declared } : {}) });
       let loaded = 0;
-      async function* counted(): AsyncGenerator<Uint8Array, void, undefined> {
-        for await (const chunk of bodyChunks(response, scope, context, path)) {
-          loaded += chunk.length;
-          progress.update(loaded);
-          yield chunk;
-        }
-      }
+      const chunks = bodyChunks(response, scope, context, path, (bytes) => {
+        loaded += bytes;
+        progress.update(loaded);
+      });
       try {
-        for await (const part of parseMultipartRelated(counted(), boundary, { maxPartBytes: settings.maxPartBytes })) yield part.body;
+        for await (const part of parseMultipartRelated(chunks, boundary, { maxPartBytes: settings.maxPartBytes })) yield part.body;
       } catch (error) {
         const reason = scope.abortReason();
         if (reason !== undefined) throw reason;

@@ -214,38 +214,50 @@ export async function send(
 
 /**
  * The chunks of a response body; a transport failure midway becomes `DICOMWEB_STREAM_INTERRUPTED`, an abort
- * rejects with its reason. Each chunk restarts the call's timeout.
+ * rejects with its reason. Each chunk restarts the call's timeout and is counted by `onChunk`.
+ * A hand-written iterator, not an async generator: it sits under the multipart parser for every chunk of
+ * a retrieve, and each generator layer costs extra promise hops per chunk (measurable at 500 MiB/s).
  */
-export async function* bodyChunks(
+export function bodyChunks(
   response: Response,
   scope: CallScope,
   context: CallContext,
   path: string,
-): AsyncGenerator<Uint8Array, void, undefined> {
-  if (!response.body) return;
-  const reader = response.body.getReader();
-  let finished = false;
-  try {
-    for (;;) {
+  onChunk?: (bytes: number) => void,
+): AsyncIterableIterator<Uint8Array> {
+  const reader = response.body?.getReader();
+  let finished = reader === undefined;
+  const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  const iterator: AsyncIterableIterator<Uint8Array> = {
+    [Symbol.asyncIterator]: () => iterator,
+    async next(): Promise<IteratorResult<Uint8Array>> {
+      if (finished || reader === undefined) return done;
       let next: ReadableStreamReadResult<Uint8Array>;
       try {
         next = await reader.read();
       } catch (error) {
+        finished = true;
         const reason = scope.abortReason();
         if (reason !== undefined) throw reason;
         throw callError('DICOMWEB_STREAM_INTERRUPTED', 'the connection broke off while the answer was streaming', context, path, { cause: error });
       }
       if (next.done) {
         finished = true;
-        return;
+        return done;
       }
       scope.touch();
-      yield next.value;
-    }
-  } finally {
-    if (!finished) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
+      onChunk?.(next.value.length);
+      return next;
+    },
+    async return(): Promise<IteratorResult<Uint8Array>> {
+      if (!finished && reader !== undefined) {
+        finished = true;
+        await reader.cancel().catch(() => undefined);
+      }
+      return done;
+    },
+  };
+  return iterator;
 }
 
 /** Reads a whole body of at most `limit` bytes (checked against Content-Length first, then while reading). */

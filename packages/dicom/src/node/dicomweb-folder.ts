@@ -8,6 +8,17 @@ import { isDicomUid } from '../dicomweb/dicom-uid.js';
 import { DicomwebError } from '../dicomweb/dicomweb-error.js';
 import { part10SopInstanceUid } from '../dicomweb/part10-meta.js';
 
+const WRITES_IN_FLIGHT = 4;
+
+async function writeNew(path: string, bytes: Uint8Array): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(bytes);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Options of {@link retrieveSeriesToFolder}. */
 export interface RetrieveSeriesToFolderOptions {
   readonly studyUid: string;
@@ -56,26 +67,38 @@ export async function retrieveSeriesToFolder(
   }
   const names: string[] = [];
   let bytes = 0;
+  const pending = new Set<Promise<void>>();
   try {
     const stream = client.retrieveSeries(options.studyUid, options.seriesUid, {
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
+    // Up to WRITES_IN_FLIGHT files are written while the stream goes on: waiting for each write before
+    // reading on stalls the download (measured: 2.3x curl's time when serial). Memory: that many instances.
+    let failure: { error: unknown } | undefined;
+    const taken = new Set<string>();
     for await (const instance of stream) {
       const uid = part10SopInstanceUid(instance);
       // The UID becomes a file name: anything but digits and dots (a hostile PACS) gets a numbered name.
       let name = uid !== undefined && isDicomUid(uid) ? `${uid}.dcm` : `instance-${String(names.length + 1).padStart(5, '0')}.dcm`;
-      if (names.includes(name)) name = `${name.slice(0, -4)}-${names.length + 1}.dcm`;
-      const handle = await open(join(staging, name), 'wx');
-      try {
-        await handle.writeFile(instance);
-      } finally {
-        await handle.close();
-      }
+      if (taken.has(name)) name = `${name.slice(0, -4)}-${names.length + 1}.dcm`;
+      taken.add(name);
       names.push(name);
       bytes += instance.byteLength;
+      const write = writeNew(join(staging, name), instance).then(
+        () => void pending.delete(write),
+        (error: unknown) => {
+          pending.delete(write);
+          failure ??= { error };
+        },
+      );
+      pending.add(write);
+      if (pending.size >= WRITES_IN_FLIGHT) await Promise.race(pending);
+      if (failure) throw failure.error;
     }
+    await Promise.all(pending);
+    if (failure) throw (failure as { error: unknown }).error;
     throwIfAborted(options.signal);
     const files: string[] = [];
     for (const name of names) {
@@ -85,6 +108,8 @@ export async function retrieveSeriesToFolder(
     }
     return { files, bytes };
   } finally {
+    // Writes still running when the stream failed finish (or fail) before the staging folder goes.
+    await Promise.allSettled(pending);
     await rm(staging, { recursive: true, force: true });
   }
 }
