@@ -64,10 +64,11 @@ facts() {
 }
 
 # answers: whether the instance's REST API answers GET /system with 200 (with its credentials, if any).
+# The credentials go to curl on stdin (-K -), not on its command line, where ps would show them.
 answers() {
-  local creds=()
-  [ -f "$inst/password" ] && creds=(-u "$user:$(cat "$inst/password")")
-  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${creds[@]}" "http://127.0.0.1:$(cat "$inst/port")/system")" = 200 ]
+  local config=
+  [ -f "$inst/password" ] && config="user = \"$user:$(cat "$inst/password")\""
+  [ "$(curl -s -K - -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$(cat "$inst/port")/system" <<<"$config")" = 200 ]
 }
 
 # stop_instance DIR [purge]: stops the Orthanc whose state is DIR; with purge, removes DIR too.
