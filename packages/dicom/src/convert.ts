@@ -2,7 +2,7 @@ import { throwIfAborted, type ProgressCallback } from '@medaas/core';
 import { DEFAULT_MAX_BYTES } from '@medaas/nifti-io';
 import { DicomError } from './dicom-error.js';
 import { assembleSeries, type DicomVolume } from './dicom-series.js';
-import { parseDicomSlices, type DicomSlice } from './dicom-slice.js';
+import { parseDicomSlices, type DicomSlice, type SliceReader } from './dicom-slice.js';
 
 /** A DICOM file for the converter: its name (used in messages only) and bytes, or a browser `File`. */
 export type DicomInput = { readonly name: string; readonly bytes: Uint8Array } | File;
@@ -56,6 +56,26 @@ export interface ConvertDicomOptions {
  * ```
  */
 export async function convertDicomSeries(files: readonly DicomInput[], options: ConvertDicomOptions = {}): Promise<DicomVolume> {
+  return convertSeriesWith(files, options);
+}
+
+/** Internal options of the converter (not exported from the package): which header parser to use. */
+export interface InternalConvertOptions extends ConvertDicomOptions {
+  /** `'daikon'` forces daikon's parser for every file; the default reads the common case without it. */
+  readonly reader?: SliceReader | undefined;
+}
+
+/**
+ * {@link convertDicomSeries} with internal options (the package index does not export it): tests compare
+ * the fast header reader with daikon through it.
+ *
+ * @throws {DicomError} as {@link convertDicomSeries}.
+ * @example
+ * ```ts
+ * const reference = await convertSeriesWith(files, { reader: 'daikon' });
+ * ```
+ */
+export async function convertSeriesWith(files: readonly DicomInput[], options: InternalConvertOptions = {}): Promise<DicomVolume> {
   const groups = await parseAll(files, options);
   const chosen = pickSeries(groups, options.seriesInstanceUid);
   return assembleSeries(chosen, { ...(options.rejectGaps ? { rejectGaps: true } : {}), maxBytes: options.maxBytes, onProgress: options.onProgress });
@@ -75,7 +95,7 @@ export async function listDicomSeries(files: readonly DicomInput[], options: Pic
 }
 
 /** Groups the planes of all files by Series Instance UID. */
-export async function parseAll(files: readonly DicomInput[], options: Pick<ConvertDicomOptions, 'signal' | 'onProgress' | 'maxBytes'>): Promise<Map<string, DicomSlice[]>> {
+export async function parseAll(files: readonly DicomInput[], options: Pick<InternalConvertOptions, 'signal' | 'onProgress' | 'maxBytes' | 'reader'>): Promise<Map<string, DicomSlice[]>> {
   const maxBytes = checkedMaxBytes(options.maxBytes);
   const groups = new Map<string, DicomSlice[]>();
   let done = 0;
@@ -83,7 +103,7 @@ export async function parseAll(files: readonly DicomInput[], options: Pick<Conve
     throwIfAborted(options.signal);
     const name = input.name;
     const bytes = typeof Blob !== 'undefined' && input instanceof Blob ? new Uint8Array(await input.arrayBuffer()) : (input as { readonly bytes: Uint8Array }).bytes;
-    for (const slice of parseDicomSlices(name, bytes, maxBytes)) {
+    for (const slice of parseDicomSlices(name, bytes, { maxBytes, reader: options.reader })) {
       const key = slice.seriesInstanceUid || '(no Series Instance UID)';
       // Appended in place: copying the group per plane was quadratic in the planes of a multi-frame file.
       const group = groups.get(key);
