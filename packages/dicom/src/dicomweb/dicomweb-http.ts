@@ -228,26 +228,27 @@ export function bodyChunks(
   const reader = response.body?.getReader();
   let finished = reader === undefined;
   const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  const onRead = (next: ReadableStreamReadResult<Uint8Array>): IteratorResult<Uint8Array> => {
+    if (next.done) {
+      finished = true;
+      return done;
+    }
+    scope.touch();
+    onChunk?.(next.value.length);
+    return next;
+  };
+  const onError = (error: unknown): never => {
+    finished = true;
+    const reason = scope.abortReason();
+    if (reason !== undefined) throw reason;
+    throw callError('DICOMWEB_STREAM_INTERRUPTED', 'the connection broke off while the answer was streaming', context, path, { cause: error });
+  };
   const iterator: AsyncIterableIterator<Uint8Array> = {
     [Symbol.asyncIterator]: () => iterator,
-    async next(): Promise<IteratorResult<Uint8Array>> {
-      if (finished || reader === undefined) return done;
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await reader.read();
-      } catch (error) {
-        finished = true;
-        const reason = scope.abortReason();
-        if (reason !== undefined) throw reason;
-        throw callError('DICOMWEB_STREAM_INTERRUPTED', 'the connection broke off while the answer was streaming', context, path, { cause: error });
-      }
-      if (next.done) {
-        finished = true;
-        return done;
-      }
-      scope.touch();
-      onChunk?.(next.value.length);
-      return next;
+    // Not async: one promise per chunk (reader.read()'s, chained once), not two.
+    next(): Promise<IteratorResult<Uint8Array>> {
+      if (finished || reader === undefined) return Promise.resolve(done);
+      return reader.read().then(onRead, onError);
     },
     async return(): Promise<IteratorResult<Uint8Array>> {
       if (!finished && reader !== undefined) {

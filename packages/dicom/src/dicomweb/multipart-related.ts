@@ -172,7 +172,12 @@ export async function* parseMultipartRelated(
   queue.push(new Uint8Array([13, 10]));
   try {
     const first = await queue.find(delimiter, maxHeaderBytes + delimiter.length);
-    if (first === -1) throw queue.size === 2 ? interrupted('the multipart body is empty') : invalid('no multipart delimiter in the body');
+    if (first === -1) {
+      if (queue.size === 2) throw interrupted('the multipart body is empty');
+      // A body that ends inside its first delimiter was cut off; one that never starts one is not multipart.
+      if (endsInPrefix(queue.bytes.subarray(queue.start, queue.end), delimiter)) throw interrupted('the body ended inside the first delimiter');
+      throw invalid('no multipart delimiter in the body');
+    }
     if (first === -2) throw invalid(`no multipart delimiter in the first ${maxHeaderBytes} bytes`);
     queue.start = first + delimiter.length;
     for (let index = 0; ; index += 1) {
@@ -233,6 +238,16 @@ export async function* parseMultipartRelated(
     // Stopping early (a consumer's break, an error) must release the source (e.g. cancel the HTTP body).
     if (!queue.done) await iterator.return?.();
   }
+}
+
+/** Whether `bytes` ends with the first 3 or more bytes of `needle` (or is all a prefix of CRLF + needle). */
+function endsInPrefix(bytes: Uint8Array, needle: Uint8Array): boolean {
+  for (let length = Math.min(needle.length - 1, bytes.length); length >= 3; length -= 1) {
+    let match = true;
+    for (let i = 0; i < length && match; i += 1) match = bytes[bytes.length - length + i] === needle[i];
+    if (match) return true;
+  }
+  return false;
 }
 
 function tooLarge(index: number, limit: number, declared: number | undefined): DicomwebError {
