@@ -1,3 +1,4 @@
+import { platformFetch } from '#fetch';
 import { createProgressReporter, throwIfAborted } from '@medaas/core';
 import type { ProgressCallback, RetryOptions } from '@medaas/core';
 import type { DicomJsonDataset } from './dicom-json.js';
@@ -18,7 +19,11 @@ export type DicomwebAuth = { readonly username: string; readonly password: strin
 export interface DicomwebClientOptions {
   /** The DICOMweb root, e.g. `http://pacs:8042/dicom-web` (credentials go in `auth`, never in the URL). */
   readonly baseUrl: string | URL;
-  /** The fetch to use. Default: the global `fetch`. */
+  /**
+   * The fetch to use. Default: in browsers the global `fetch`; in Node a `fetch` over `node:http` (undici 7's
+   * fetch can crash the process when a PACS ends a `Connection: close` body under backpressure), or the global
+   * `fetch` when a `dispatcher` is given.
+   */
   readonly fetch?: typeof globalThis.fetch;
   /** Node: an undici `Dispatcher` (an SSH tunnel's agent, a proxy), passed to `fetch` as `dispatcher`. */
   readonly dispatcher?: object;
@@ -129,7 +134,8 @@ function settingsOf(options: DicomwebClientOptions): HttpSettings {
   }
   const timeoutMs = options.timeoutMs ?? 60_000;
   if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) throw invalidArgument('timeoutMs must be a non-negative number', 'timeoutMs');
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  // A caller's fetch, or the global fetch when a dispatcher is to be used; else the platform's own (see #fetch).
+  const fetchImpl = options.fetch ?? (options.dispatcher ? globalThis.fetch : platformFetch);
   if (typeof fetchImpl !== 'function') throw invalidArgument('no fetch: pass options.fetch', 'fetch');
   return {
     base,
