@@ -8,6 +8,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDicomwebClient } from '@medaas/dicom';
@@ -77,15 +78,29 @@ try {
     rmSync(out, { recursive: true, force: true });
     return elapsed;
   };
+  // The floor of any Node client: the same stream read with node:http alone, bytes counted, nothing parsed.
+  const rawNode = () =>
+    new Promise((resolve, reject) => {
+      const start = process.hrtime.bigint();
+      let bytes = 0;
+      httpRequest(seriesUrl, { headers: { accept: accept.slice('Accept: '.length) } }, (message) => {
+        message.on('data', (chunk) => (bytes += chunk.length));
+        message.on('end', () => (bytes > made.bytes ? resolve(ms(start)) : reject(new Error(`read ${bytes} bytes`))));
+        message.on('error', reject);
+      })
+        .on('error', reject)
+        .end();
+    });
   // Warm-up: Orthanc's caches, the page cache, the JIT.
   await stream();
   curl('/dev/null');
-  const times = { stream: [], curlNull: [], disk: [], curlFile: [] };
+  const times = { stream: [], curlNull: [], disk: [], curlFile: [], rawNode: [] };
   for (let run = 0; run < runs; run += 1) {
     const first = run % 2 === 0;
     if (first) times.stream.push(await stream());
     times.curlNull.push(curl('/dev/null'));
     if (!first) times.stream.push(await stream());
+    times.rawNode.push(await rawNode());
     if (first) times.disk.push(await toDisk(run));
     times.curlFile.push(curl(join(dir, 'series.multipart')));
     rmSync(join(dir, 'series.multipart'), { force: true });
@@ -96,9 +111,11 @@ try {
   console.log(`WADO-RS series retrieve: ${instances} CT instances, ${mib.toFixed(1)} MiB, Orthanc on loopback, median of ${runs} runs`);
   console.log(row('client retrieveSeries (count bytes)', times.stream));
   console.log(row('curl -o /dev/null', times.curlNull));
+  console.log(row('node:http alone (count bytes; the floor)', times.rawNode));
   console.log(row('client retrieveSeriesToFolder (one file each)', times.disk));
   console.log(row('curl -o file (one multipart file)', times.curlFile));
   console.log(`ratio streamed / curl:  ${(median(times.stream) / median(times.curlNull)).toFixed(2)}x (target <= 1.1x)`);
+  console.log(`ratio node:http alone / curl: ${(median(times.rawNode) / median(times.curlNull)).toFixed(2)}x (what Node's HTTP stack costs before any client code)`);
   console.log(`ratio to disk / curl:   ${(median(times.disk) / median(times.curlFile)).toFixed(2)}x (target <= 1.1x)`);
 } finally {
   spawnSync('bash', [orthancScript, 'stop', '--name', name, '--purge'], { stdio: 'inherit' });

@@ -48,10 +48,41 @@ export const platformFetch: PlatformFetch = (input, init = {}) =>
       const empty = status === 204 || status === 304 || init.method === 'HEAD';
       message.on('close', () => signal?.removeEventListener('abort', onAbort));
       if (empty) message.resume();
-      // Node's streams keep backpressure: a reader that waits holds the socket, nothing piles up in memory.
-      const stream = empty ? null : (Readable.toWeb(message) as ReadableStream<Uint8Array>);
+      const stream = empty ? null : bodyStream(message);
       resolve(new Response(stream, { status, statusText: message.statusMessage ?? '', headers: responseHeaders }));
     });
     if (body instanceof Blob) Readable.fromWeb(body.stream() as unknown as NodeReadableStream<Uint8Array>).pipe(request);
     else request.end(body ?? undefined);
   });
+
+/** Bytes of a body allowed ahead of its reader before the socket is paused. */
+const READ_AHEAD_BYTES = 8 * 2 ** 20;
+
+/**
+ * The body as a web stream with backpressure: the socket is paused once READ_AHEAD_BYTES wait unread, and
+ * resumed when the reader asks for more, so a slow reader holds the connection rather than memory. Hand-made
+ * rather than `Readable.toWeb`, whose one-chunk queue pauses and resumes the socket for every chunk (it
+ * halved the throughput of a series retrieve).
+ */
+function bodyStream(message: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        message.on('data', (chunk: Buffer) => {
+          controller.enqueue(chunk);
+          if ((controller.desiredSize ?? 0) <= 0) message.pause();
+        });
+        message.on('end', () => controller.close());
+        message.on('error', (error) => controller.error(error));
+        message.on('aborted', () => controller.error(new Error('the connection closed before the body ended')));
+      },
+      pull() {
+        message.resume();
+      },
+      cancel(reason) {
+        message.destroy(reason instanceof Error ? reason : undefined);
+      },
+    },
+    { highWaterMark: READ_AHEAD_BYTES, size: (chunk) => chunk.byteLength },
+  );
+}
