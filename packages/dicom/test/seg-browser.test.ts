@@ -33,9 +33,13 @@ it('writes a SEG in Chromium that dciodvfy and pydicom accept, and reads it back
   const mask = twoSpheres(volume, { radiusMm: 6 });
   const maskPath = join(dir, 'mask.raw');
   await writeFile(maskPath, mask.data as Uint8Array);
-  // nifti-io's import maps resolve to their browser back ends, as an application's bundler would pick them.
+  // The import maps (nifti-io's and this package's) resolve to their browser back ends, as an application's bundler would pick them.
   const niftiSrc = (path: string): string => fileURLToPath(new URL(`../../nifti-io/src/${path}`, import.meta.url));
-  const script = await bundleForBrowser(fileURLToPath(new URL('./seg-browser/entry.ts', import.meta.url)), { '#gzip': niftiSrc('codec/gzip-web.ts'), '#itk': niftiSrc('itk/itk-web.ts') });
+  const script = await bundleForBrowser(fileURLToPath(new URL('./seg-browser/entry.ts', import.meta.url)), {
+    '#gzip': niftiSrc('codec/gzip-web.ts'),
+    '#itk': niftiSrc('itk/itk-web.ts'),
+    '#fetch': fileURLToPath(new URL('../src/transport/fetch-web.ts', import.meta.url)),
+  });
   const routes: Record<string, string> = { '/mask.raw': maskPath };
   for (const name of names) routes[`/ct5/${name}`] = join(folder, name);
   const site = await servePage(script, routes);
