@@ -32,3 +32,10 @@ it('the built demo (what `npm run demo` runs) closes the loop with its bundled s
   // The jobs ran the prebuilt standalone files, not bundles made on the fly from the sources.
   expect(existsSync(join(out, '.medaas'))).toBe(false);
 }, 300_000);
+
+it('the built demo takes its study from a local PACS and stores the SEG back (`npm run demo -- --pacs`)', async () => {
+  const { stdout } = await run(process.execPath, [join(dist, 'main.js'), '--out', join(out, 'pacs'), '--pacs'], { cwd: root, timeout: 300_000 });
+  expect(stdout).toMatch(/de-identified 20 instances: \d+ attributes removed or replaced/);
+  expect(stdout).toMatch(/now lists 2 series in study 2\.25\.\d+: (SEG|MR) 2\.25\.\d+, (SEG|MR) 2\.25\.\d+/);
+  expect(existsSync(join(out, 'pacs', 'hospital', 'validated-mask.seg.dcm'))).toBe(true);
+}, 320_000);

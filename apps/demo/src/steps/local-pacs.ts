@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -8,7 +9,15 @@ import { promisify } from 'node:util';
 import { createDicomwebClient } from '@medaas/dicom';
 
 const run = promisify(execFile);
-const orthancScript = fileURLToPath(new URL('../../../../scripts/services/orthanc.sh', import.meta.url));
+
+/** The project's Orthanc script, found upwards from this file (which runs from src/steps or from dist). */
+function orthancScript(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const script = join(dir, 'scripts', 'services', 'orthanc.sh');
+    if (existsSync(script)) return script;
+  }
+  throw new Error('scripts/services/orthanc.sh not found: --pacs without a URL runs from the medaas repository');
+}
 
 /**
  * The identity planted in the demo's hospital study, so that the de-identification has something to remove.
@@ -37,10 +46,11 @@ export interface LocalPacs {
  */
 export async function startLocalPacs(workDir: string): Promise<LocalPacs> {
   const name = `demo-${process.pid}`;
-  const { stdout } = await run('bash', [orthancScript, 'start', '--name', name, '--port', 'auto', '--dicom-port', 'auto', '--owner', String(process.pid), '--json'], { timeout: 600_000, encoding: 'utf8' });
+  const script = orthancScript();
+  const { stdout } = await run('bash', [script, 'start', '--name', name, '--port', 'auto', '--dicom-port', 'auto', '--owner', String(process.pid), '--json'], { timeout: 600_000, encoding: 'utf8' });
   const facts = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { dicomWebUrl: string };
   const close = async (): Promise<void> => {
-    await run('bash', [orthancScript, 'stop', '--name', name, '--purge'], { timeout: 60_000 }).catch(() => undefined);
+    await run('bash', [script, 'stop', '--name', name, '--purge'], { timeout: 60_000 }).catch(() => undefined);
   };
   try {
     const seeded = join(workDir, 'hospital', 'pacs-seed');
