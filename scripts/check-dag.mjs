@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 const ALLOWED = {
   '@medaas/core': [],
-  '@medaas/aiaa-testkit': ['@medaas/core', '@medaas/nifti-io'],
+  // The testkit's MONAI Label face takes DICOM series sessions, as MONAI Label does (docs/adr/0004-dicom-package.md).
+  '@medaas/aiaa-testkit': ['@medaas/core', '@medaas/nifti-io', '@medaas/dicom'],
   // docs/adr/0004-dicom-package.md: dicom builds volumes of nifti-io. nifti-io's optional peer on dicom backs
   // the deprecated DICOM forwarders for one release and goes with them.
   '@medaas/dicom': ['@medaas/core', '@medaas/nifti-io'],

@@ -185,7 +185,7 @@ elif [ "$reload" = 1 ]; then
   kill -HUP "$(cat "$inst/sshd.pid")"
   sleep 0.2
 fi
-wait_for 15 listening || { tail -20 "$inst/sshd.log" >&2; die "sshd $name is not listening on 127.0.0.1:$port"; }
+wait_for 60 listening || { tail -20 "$inst/sshd.log" >&2; die "sshd $name is not listening on 127.0.0.1:$port"; }
 
 fingerprint=$(ssh-keygen -l -E sha256 -f "$common/host_ed25519.pub" | awk '{print $2}')
 printf '{"name":"%s","host":"127.0.0.1","port":%s,"user":"%s","home":"%s","kbd":%s,"keyPath":"%s","passKeyPath":"%s","passphrase":"%s","password":"%s","hostFingerprint":"%s","hostPublicKey":"%s","pid":%s,"neighbour":{"user":"%s","home":"%s","keyPath":"%s"}}\n' \

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { convertDicomSeries, listDicomSeries, type Volume } from '@medaas/nifti-io';
+import { convertDicomSeries, listDicomSeries } from '@medaas/dicom';
+import type { Volume } from '@medaas/nifti-io';
 import { HttpProblem } from '../errors.js';
 import type { ResolvedLimits } from '../limits.js';
 import { decodeNiftiBounded, niftiUploadSize, UnreadableImage, type ImageLimits } from '../nifti-upload.js';
