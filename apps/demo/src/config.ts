@@ -11,7 +11,8 @@ export type ClusterConfig =
       readonly ssh: { readonly host: string; readonly port: number; readonly username: string };
       /** Jump hosts in order, each `user@host:port`. */
       readonly via: readonly { readonly host: string; readonly port: number; readonly username: string }[];
-      readonly privateKeyPath: string;
+      /** The private key for the login (and jump) hosts; absent: the ssh-agent at `SSH_AUTH_SOCK`. */
+      readonly privateKeyPath?: string;
       /** An OpenSSH known_hosts file: host keys are always verified. */
       readonly knownHostsPath: string;
       /** Where the scheduler's commands (sbatch/qsub...) are on the login node, when not on a plain SSH session's PATH. */
@@ -97,9 +98,11 @@ const USAGE = `usage: npm run demo -- [options]
                         MEDAAS_PACS_PASSWORD
   --study UID           with --pacs: the Study Instance UID to take (default: the newest CT or MR study)
   --out DIR             work and project folder (default: .medaas-demo)
+  --spacing MM          isotropic voxel size of the converted volume (default 1)
+  --seed N              seed of the stable train/validation/test split (default 2026)
   --ssh USER@HOST[:PORT] run the AIAA server job on a cluster reached over SSH
   --via USER@HOST[:PORT] a jump host (repeat for a chain)
-  --key FILE            private key for --ssh and --via
+  --key FILE            private key for --ssh and --via (default: the ssh-agent at SSH_AUTH_SOCK)
   --known-hosts FILE    known_hosts with the hosts' keys (required with --ssh)
   --scheduler slurm|pbs scheduler on the cluster (default slurm)
   --scheduler-bin DIR   where sbatch/qsub live on the login node, if a non-interactive SSH session's PATH
@@ -126,18 +129,22 @@ const USAGE = `usage: npm run demo -- [options]
   --pretrained-tool PATH
                         the catalog tool on the cluster (ngc, or a python with MONAI), if not on PATH`;
 
+/** The flags the usage lists, and nothing else: an unknown or misspelt flag is an error, not a silent no-op. */
+const KNOWN_FLAGS = new Set([...USAGE.matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]!));
+
 /** Parses command-line flags (and an optional JSON config file) into a config with defaults. */
 export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
   const flags = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i]!;
-    if (flag === '--help' || flag === '-h') throw new UsageError(USAGE);
+    if (flag === '--help' || flag === '-h') throw new HelpRequested(USAGE);
     // `--pacs` alone means a local PACS; followed by a URL, that PACS.
     if (flag === '--pacs' && (i + 1 >= argv.length || argv[i + 1]!.startsWith('--'))) {
       flags.set('pacs', ['']);
       continue;
     }
     if (!flag.startsWith('--') || i + 1 >= argv.length) throw new UsageError(`unexpected argument ${flag}\n${USAGE}`);
+    if (!KNOWN_FLAGS.has(flag.slice(2))) throw new UsageError(`unexpected argument ${flag} (see --help)`);
     flags.set(flag.slice(2), [...(flags.get(flag.slice(2)) ?? []), argv[(i += 1)]!]);
   }
   const file = flags.get('config')?.[0];
@@ -169,7 +176,8 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
   const key = get('key');
   const knownHosts = get('known-hosts');
   const remoteProject = get('remote-project');
-  if (!key || !knownHosts || !remoteProject) throw new UsageError(`--ssh needs --key, --known-hosts and --remote-project\n${USAGE}`);
+  if (!knownHosts || !remoteProject) throw new UsageError(`--ssh needs --known-hosts and --remote-project\n${USAGE}`);
+  if (!key && !process.env['SSH_AUTH_SOCK']) throw new UsageError('--ssh needs --key FILE, or a running ssh-agent (SSH_AUTH_SOCK)');
   // In a config file a command may be written as a JSON array rather than as the flag's JSON text.
   const raw = (name: string): unknown => flags.get(name)?.at(-1) ?? fromFile[name];
   const command = raw('server-command');
@@ -180,7 +188,7 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
       kind: scheduler,
       ssh: parseTarget(ssh),
       via: all('via').map(parseTarget),
-      privateKeyPath: resolve(key),
+      ...(key ? { privateKeyPath: resolve(key) } : {}),
       knownHostsPath: resolve(knownHosts),
       ...(get('scheduler-bin') ? { schedulerBinDir: get('scheduler-bin')! } : {}),
       job: { ...(get('partition') ? { partition: get('partition')! } : {}), modules: all('module'), walltimeSec: 3600 },
@@ -241,3 +249,6 @@ function parseTarget(text: string): { host: string; port: number; username: stri
 
 /** A problem with the command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
+
+/** `--help`: the usage on standard output, exit code 0. */
+export class HelpRequested extends Error {}

@@ -4,7 +4,7 @@
  * against a real cluster (`--ssh`, `--scheduler`, see `--help`). Exits non-zero if any step fails.
  */
 import { isMedaasError } from '@medaas/core';
-import { loadConfig, UsageError } from './config.js';
+import { HelpRequested, loadConfig, UsageError } from './config.js';
 import { runWorkflow } from './workflow.js';
 
 async function main(): Promise<void> {
@@ -34,6 +34,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof HelpRequested) {
+    console.log(error.message);
+    process.exit(0);
+  }
   if (error instanceof UsageError) {
     console.error(error.message);
     process.exit(2);

@@ -14,7 +14,8 @@ export interface ClusterHandle {
 /** Connects to the login node (keys, known_hosts, jump hosts) and opens its scheduler; or the local scheduler. */
 export async function openCluster(config: ClusterConfig): Promise<ClusterHandle> {
   if (config.kind === 'local') return { scheduler: createScheduler('local'), session: undefined, close: async () => {} };
-  const auth = { type: 'key', privateKeyFile: config.privateKeyPath } as const;
+  // No key named: the ssh-agent (SSH_AUTH_SOCK), as ssh itself would use it.
+  const auth = config.privateKeyPath ? ({ type: 'key', privateKeyFile: config.privateKeyPath } as const) : ({ type: 'agent' } as const);
   const hostKey = { knownHostsFile: config.knownHostsPath };
   // A chain of jump hosts nests from the first to the last: each connects through the previous one.
   let via: Parameters<typeof connectSsh>[0] | undefined;
