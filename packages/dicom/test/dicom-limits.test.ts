@@ -3,12 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_BYTES } from '@medaas/nifti-io';
 import { convertDicomSeries, listDicomSeries } from '@medaas/dicom';
 
-async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const start = performance.now();
-  const value = await run();
-  return { value, ms: performance.now() - start };
-}
-
 describe('DICOM pixel limits, checked from the header before decoding', () => {
   const RLE = '/usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small_RLE.dcm';
   /** MR_small_RLE.dcm (7 KB, explicit VR little endian) with Rows and Columns set to `n`. */
@@ -24,22 +18,20 @@ describe('DICOM pixel limits, checked from the header before decoding', () => {
 
   it('a 7 KB RLE file announcing 65535x65535 pixels is DICOM_TOO_LARGE at once (it decoded 6.6 GiB for 40 s)', async () => {
     const bytes = await resized(65535);
-    const { value: error, ms } = await timed(() => convertDicomSeries([{ name: 'huge.dcm', bytes }]).then(
+    const error = await convertDicomSeries([{ name: 'huge.dcm', bytes }]).then(
       () => new Error('converted'),
       (e: unknown) => e,
-    ));
+    );
     expect(error).toMatchObject({ code: 'DICOM_TOO_LARGE', details: { option: 'maxBytes', declared: 65535 * 65535 * 2, limit: DEFAULT_MAX_BYTES } });
-    expect(ms).toBeLessThan(1000);
   });
 
   it('compressed pixels may not expand more than 500:1 beyond 64 MiB (20000x20000 from 7 KB took 6 s)', async () => {
     const bytes = await resized(20000);
-    const { value: error, ms } = await timed(() => listDicomSeries([{ name: 'wide.dcm', bytes }]).then(
+    const error = await listDicomSeries([{ name: 'wide.dcm', bytes }]).then(
       () => new Error('listed'),
       (e: unknown) => e,
-    ));
+    );
     expect(error).toMatchObject({ code: 'DICOM_TOO_LARGE', details: { option: 'compressionRatio', limit: 500 } });
-    expect(ms).toBeLessThan(1000);
     // A modest enlargement stays below the floor and decodes (the RLE data then ends early, which the decoder pads).
     const volume = await convertDicomSeries([{ name: 'big.dcm', bytes: await resized(1024) }]);
     expect(volume.dims).toEqual([1024, 1024, 1]);

@@ -160,10 +160,8 @@ describe('a WADO-RS stream that breaks off', () => {
     const proxy = await faultyProxy(secured.dicomWebUrl, { cutAfter: 200_000, stall: true });
     try {
       const client = createDicomwebClient({ baseUrl: proxy.url, auth: secured.auth!, timeoutMs: 400 });
-      const started = Date.now();
       const error = await settle(drain(client.retrieveSeries(study.studyUid, study.seriesUid)));
       expect(error).toMatchObject({ code: 'DICOMWEB_TIMEOUT', details: { timeoutMs: 400, seriesUid: study.seriesUid } });
-      expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       await proxy.close();
     }
