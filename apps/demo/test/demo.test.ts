@@ -135,7 +135,7 @@ describe('npm run demo on the embedded defaults', () => {
   it('refuses bad flags with the usage and exit code 2', async () => {
     const bad = await demo(['--ssh', 'nobody@127.0.0.1']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--ssh needs --key, --known-hosts and --remote-project');
+    expect(bad.stderr).toContain('--ssh needs --known-hosts and --remote-project');
     const command = await demo(['--ssh', 'ana@login', '--key', 'id', '--known-hosts', 'kh', '--remote-project', '/p', '--train-command', 'train.sh']);
     expect(command.code).toBe(2);
     expect(command.stderr).toContain('--train-command must be a JSON array of strings');
