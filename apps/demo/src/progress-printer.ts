@@ -2,7 +2,8 @@ import type { Progress } from '@medaas/core';
 
 /**
  * Prints progress for a terminal: on a TTY one rewritten line per phase, otherwise one line per phase at
- * its first report and at 100 %, so logs stay short.
+ * its first report and at 100 %, so logs stay short. One printer per call, labelled by it (`step`): a
+ * printer shared by two calls would print the second call's first report after the first's 100 %.
  */
 export function progressPrinter(step: string): (progress: Progress) => void {
   const announced = new Set<string>();

@@ -75,7 +75,7 @@ async function runSteps(config: DemoConfig, log: (line: string) => void, hospita
 
     const caseId = `case_dicom_${String(converted.seriesNumber ?? 1).padStart(3, '0')}`;
     log(`3. annotating (${label}): models, auto-segmentation, ${config.protocol === 'aiaa' ? 'DEXTR3D from six extreme points, ' : ''}DeepGrow clicks`);
-    const annotation = await annotateStep(server.url, config.protocol, converted.output, caseId, join(config.outDir, 'masks'), progressPrinter('annotate'));
+    const annotation = await annotateStep(server.url, config.protocol, converted.output, caseId, join(config.outDir, 'masks'), (call) => progressPrinter(`annotate ${call}`));
     log(`   models: ${annotation.models.join(', ')}`);
     for (const mask of annotation.masks) log(`   ${mask.name}: ${mask.voxels.toLocaleString('en')} voxels, ${mask.bytes.toLocaleString('en')} bytes -> ${mask.path}`);
     if (annotation.savedOnServer) log(`   validated mask saved in the server's datastore as ${annotation.savedOnServer}; image bytes sent ${annotation.uploads} time(s)`);

@@ -29,7 +29,7 @@ export interface AnnotationResult {
  * and, on MONAI Label, save the validated mask as the image's `final` label. On AIAA the segmentation's six
  * extreme points also drive DEXTR3D, a model type only AIAA servers have.
  */
-export async function annotateStep(url: string, protocol: DemoProtocol, imagePath: string, caseId: string, outDir: string, onProgress: ProgressCallback): Promise<AnnotationResult> {
+export async function annotateStep(url: string, protocol: DemoProtocol, imagePath: string, caseId: string, outDir: string, progressFor: (call: string) => ProgressCallback): Promise<AnnotationResult> {
   await using server = await connectAnnotationServer({ baseUrl: url, protocol });
   const models = await server.listModels();
   const pick = (kind: 'segmentation' | 'interactive'): string => {
@@ -39,12 +39,12 @@ export async function annotateStep(url: string, protocol: DemoProtocol, imagePat
   };
   const image = await readNiftiFile(imagePath);
   const segmentationModel = pick('segmentation');
-  await using opened = await server.openImage(await openImageFile(imagePath), { id: caseId, onProgress });
-  const auto = await server.segment(segmentationModel, opened, { onProgress });
+  await using opened = await server.openImage(await openImageFile(imagePath), { id: caseId, onProgress: progressFor('image upload') });
+  const auto = await server.segment(segmentationModel, opened, { onProgress: progressFor(`segment ${segmentationModel}`) });
   const results: [string, Uint8Array][] = [['auto_segmentation', auto.mask]];
   if (protocol === 'aiaa') results.push(['dextr3d', await dextr3d(url, opened.id, auto.params)]);
   const centre = centroid(await readNifti(auto.mask));
-  const grown = await server.click(pick('interactive'), opened, { foreground: [centre], background: [[1, 1, 1]] }, { onProgress });
+  const grown = await server.click(pick('interactive'), opened, { foreground: [centre], background: [[1, 1, 1]] }, { onProgress: progressFor(`click ${pick('interactive')}`) });
   results.push(['deepgrow', grown.mask]);
   const savedOnServer = await saveValidated(server, opened, grown.mask, grown.labels);
   const masks: AnnotationResult['masks'] = [];
