@@ -95,7 +95,10 @@ export async function listDicomSeries(files: readonly DicomInput[], options: Pic
 }
 
 /** Groups the planes of all files by Series Instance UID. */
-export async function parseAll(files: readonly DicomInput[], options: Pick<InternalConvertOptions, 'signal' | 'onProgress' | 'maxBytes' | 'reader'>): Promise<Map<string, DicomSlice[]>> {
+export async function parseAll(
+  files: readonly DicomInput[],
+  options: Pick<InternalConvertOptions, 'signal' | 'onProgress' | 'maxBytes' | 'reader'> & { readonly onBadFile?: ((bad: BadDicomFile) => void) | undefined },
+): Promise<Map<string, DicomSlice[]>> {
   const maxBytes = checkedMaxBytes(options.maxBytes);
   const groups = new Map<string, DicomSlice[]>();
   let done = 0;
@@ -103,7 +106,15 @@ export async function parseAll(files: readonly DicomInput[], options: Pick<Inter
     throwIfAborted(options.signal);
     const name = input.name;
     const bytes = typeof Blob !== 'undefined' && input instanceof Blob ? new Uint8Array(await input.arrayBuffer()) : (input as { readonly bytes: Uint8Array }).bytes;
-    for (const slice of parseDicomSlices(name, bytes, { maxBytes, reader: options.reader })) {
+    let slices: DicomSlice[];
+    try {
+      slices = parseDicomSlices(name, bytes, { maxBytes, reader: options.reader });
+    } catch (error) {
+      if (!options.onBadFile || !(error instanceof DicomError) || !SKIPPABLE.has(error.code)) throw error;
+      options.onBadFile({ name, error });
+      slices = [];
+    }
+    for (const slice of slices) {
       const key = slice.seriesInstanceUid || '(no Series Instance UID)';
       // Appended in place: copying the group per plane was quadratic in the planes of a multi-frame file.
       const group = groups.get(key);
@@ -115,6 +126,17 @@ export async function parseAll(files: readonly DicomInput[], options: Pick<Inter
   }
   return groups;
 }
+
+/** A file left out of a conversion that was asked to skip unreadable files, and why. */
+export interface BadDicomFile {
+  /** The file's name as the caller gave it (relative to the folder for the folder converter). */
+  readonly name: string;
+  /** `DICOM_INVALID_FILE`, `DICOM_UNSUPPORTED` or `DICOM_TOO_LARGE`, naming the file. */
+  readonly error: DicomError;
+}
+
+/** Failures of one file that leave the other files convertible. */
+const SKIPPABLE = new Set(['DICOM_INVALID_FILE', 'DICOM_UNSUPPORTED', 'DICOM_TOO_LARGE']);
 
 /** `maxBytes`, defaulted and checked. */
 function checkedMaxBytes(value: number | undefined): number {

@@ -86,6 +86,12 @@ export function parseDicomSlices(file: string, bytes: Uint8Array, options: Parse
   }
   const frames = Math.max(1, image.getNumberOfFrames() || 1);
   checkPixelSize(file, image, frames, bytes.length, maxBytes);
+  // Uncompressed pixel data shorter than its frames need is found here, while the file is parsed, not at
+  // decoding: a folder conversion that skips bad files then leaves out just this one.
+  if (!image.isCompressed()) {
+    const tag = image.getTag(0x7fe0, 0x0010)?.value;
+    if (tag instanceof DataView) checkPixelLength(file, image, tag.byteLength, frames);
+  }
   const base = {
     file,
     seriesInstanceUid: image.getSeriesInstanceUID() ?? '',
@@ -226,6 +232,16 @@ function numbers(value: unknown): number[] | undefined {
 }
 
 /** Decodes the stored values of one frame, masking bits above Bits Stored and sign-extending. */
+/** Refuses pixel data shorter than `frames` frames of the image's size (a truncated file). */
+function checkPixelLength(file: string, image: SliceImage, byteLength: number, frames: number): void {
+  const need = image.getRows()! * image.getCols()! * ((image.getBitsAllocated() ?? 16) / 8) * frames;
+  if (byteLength < need) {
+    throw new DicomError('DICOM_INVALID_FILE', `${file}: the pixel data holds ${byteLength} bytes, fewer than ${frames} frame(s) of ${image.getRows()}x${image.getCols()} need (a truncated file?)`, {
+      details: { file, bytes: byteLength, frames },
+    });
+  }
+}
+
 function framePixels(file: string, image: SliceImage, frames: number): (frame: number) => Int16Array | Uint16Array | Int8Array | Uint8Array {
   let all: DataView | undefined;
   const bits = image.getBitsAllocated() ?? 16;
@@ -245,11 +261,7 @@ function framePixels(file: string, image: SliceImage, frames: number): (frame: n
       all = tag;
     }
     const bytesPer = bits / 8;
-    if (all.byteLength < count * bytesPer * frames) {
-      throw new DicomError('DICOM_INVALID_FILE', `${file}: the pixel data holds ${all.byteLength} bytes, fewer than ${frames} frame(s) of ${image.getRows()}x${image.getCols()} need (a truncated file?)`, {
-        details: { file, bytes: all.byteLength, frames },
-      });
-    }
+    checkPixelLength(file, image, all.byteLength, frames);
     const offset = all.byteOffset + frame * count * bytesPer;
     // Typed arrays rather than a DataView loop: a 512x512 CT slice decodes in a fraction of the time.
     // Masking writes into the values, so it needs a copy of its own, never a view of the caller's bytes.

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { convertDicomSeries, listDicomSeries } from './convert.js';
-export type { DicomInput, DicomSeriesSummary, ConvertDicomOptions } from './convert.js';
+export type { DicomInput, DicomSeriesSummary, ConvertDicomOptions, BadDicomFile } from './convert.js';
 export type { DicomVolume, DicomWarning } from './dicom-series.js';
 export { DicomError } from './dicom-error.js';
 export type { DicomErrorCode } from './dicom-error.js';

@@ -6,7 +6,7 @@ import { deidentify, resample, type Volume } from '@medaas/nifti-io';
 import { writeNiftiFile } from '@medaas/nifti-io/node';
 import { DicomError } from '../dicom-error.js';
 import { assembleSeries, type DicomWarning } from '../dicom-series.js';
-import { parseAll, summarise, type DicomSeriesSummary } from '../convert.js';
+import { parseAll, summarise, type BadDicomFile, type DicomSeriesSummary } from '../convert.js';
 import { looksLikeDicom } from '../dicom-slice.js';
 
 /** Options of {@link convertDicomFolder}, the SDK's `medl-dataconvert -d DIR -o OUT` (`-r`, `-s`, `-e`, `-l`). */
@@ -23,6 +23,12 @@ export interface ConvertDicomFolderOptions {
   readonly maxBytes?: number;
   /** Look into sub-folders. Default true. */
   readonly recursive?: boolean;
+  /**
+   * Skip files that cannot be converted (corrupt, truncated, unsupported, too large) instead of failing on the
+   * first: each is reported here with its typed error, and the other files are converted. Series-level
+   * problems (mixed sizes, duplicate slices) still fail. A skipped slice leaves a `'gap'` warning.
+   */
+  readonly onBadFile?: ((bad: BadDicomFile) => void) | undefined;
   /** Cancels between files and series; the call then rejects with `signal.reason`. */
   readonly signal?: AbortSignal | undefined;
   /** Reports `phase: 'dicom-parse'` (files), `'dicom-pixels'` (slices), `'resample'` and `'encode'` per series. */
@@ -41,7 +47,7 @@ export interface ConvertedSeries extends Omit<DicomSeriesSummary, 'files'> {
  * Finds every DICOM series under `dir` (kept apart by Series Instance UID), converts each to NIfTI,
  * optionally resamples it to isotropic voxels, and writes it de-identified and atomically to `outDir` as
  * `series_<number>_<modality>.nii.gz` (creating `outDir` if needed). Files that are not DICOM (a README, a
- * DICOMDIR) are skipped.
+ * DICOMDIR) are skipped; with `onBadFile`, so are DICOM files that cannot be converted, each reported.
  *
  * @throws {DicomError} `DICOM_NO_IMAGES` when the folder holds no DICOM image, `DICOM_IO` when it cannot be
  *   read, and every error of `convertDicomSeries` (naming the file); or `signal.reason` when aborted.
