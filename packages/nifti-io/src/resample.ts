@@ -5,6 +5,7 @@ import { datatypeByName, type NiftiDatatype, type VoxelData } from './datatypes.
 import { NiftiError } from './errors.js';
 import { validateVolume } from './header-build.js';
 import type { ItkComponentType, ItkGrid, ItkInterpolator } from './itk/itk-runner.js';
+import { checkedResampleEngine, type ResampleEngine } from './itk/resample-engine.js';
 import type { Volume } from './volume.js';
 
 // The engine is set here, beside the call that needs it, and lives in the runners' shared module.
@@ -46,6 +47,17 @@ export interface ResampleOptions {
   readonly signal?: AbortSignal | undefined;
   /** Reports `phase: 'resample'` (0 of 1, then 1 of 1). */
   readonly onProgress?: ProgressCallback | undefined;
+  /**
+   * The resampling engine, the `@itk-wasm/downsample` module (`import * as downsample from
+   * '@itk-wasm/downsample'`). Node loads the installed one by itself; browsers need it here (or once with
+   * `setResampleEngine`), since a bundler includes only what the application imports.
+   */
+  readonly engine?: ResampleEngine | undefined;
+  /**
+   * Browsers: where the application serves the engine's pipeline files (a copy of
+   * `node_modules/@itk-wasm/downsample/dist/pipelines`); never a CDN. Node ignores it.
+   */
+  readonly pipelinesBaseUrl?: string | URL | undefined;
 }
 
 /** What ITK's wasm build can address, less headroom for the pipeline itself. */
@@ -83,6 +95,7 @@ export async function resample(volume: Volume, target: ResampleTarget, options: 
       details: { interpolation: options?.interpolation },
     });
   }
+  if (options.engine !== undefined) checkedResampleEngine(options.engine, 'resample');
   validateVolume(volume);
   const dims = spatialDims(volume);
   const input = itkGeometry(volume.affine, 'input');
@@ -109,6 +122,7 @@ export async function resample(volume: Volume, target: ResampleTarget, options: 
       { componentType: workType, size: dims, spacing: input.spacingMm, origin: input.originMm, direction: input.direction, data },
       grid,
       interpolator,
+      { engine: options.engine, pipelinesBaseUrl: options.pipelinesBaseUrl },
     );
   } catch (error) {
     if (error instanceof NiftiError) throw error;

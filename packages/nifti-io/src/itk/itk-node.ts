@@ -1,11 +1,11 @@
 import { engineUnavailable, chosenResampleEngine, RESAMPLE_ENGINE_PACKAGE, type ResampleEngine } from './resample-engine.js';
-import { gridOptions, type ItkRunner, toItkImage } from './itk-runner.js';
+import { gridOptions, type EngineSettings, type ItkRunner, toItkImage } from './itk-runner.js';
 
 type ResampleNode = NonNullable<ResampleEngine['resampleNode']>;
 
 /** Loads the installed engine; a failed load is not cached, so installing it later works without a restart. */
-async function loadEngine(): Promise<ResampleNode> {
-  const given = chosenResampleEngine()?.resampleNode;
+async function loadEngine(settings: EngineSettings | undefined): Promise<ResampleNode> {
+  const given = settings?.engine?.resampleNode ?? chosenResampleEngine()?.resampleNode;
   if (given) return given;
   // A variable specifier: the engine is an optional peer, and bundlers must not try to resolve it for
   // applications that never resample.
@@ -28,8 +28,8 @@ export const runner: ItkRunner = {
   setPipelinesBaseUrl() {
     // Node runs the pipelines shipped in node_modules/@itk-wasm/downsample; there is nothing to locate.
   },
-  async resample(image, grid, interpolator) {
-    const resampleNode = await loadEngine();
+  async resample(image, grid, interpolator, settings) {
+    const resampleNode = await loadEngine(settings);
     const { output } = await resampleNode(toItkImage(image) as never, gridOptions(grid, interpolator) as never);
     return output.data as ArrayBufferView;
   },

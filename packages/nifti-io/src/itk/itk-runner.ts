@@ -1,3 +1,4 @@
+import type { ResampleEngine } from './resample-engine.js';
 import type { Mat3, Vec3 } from '../affine.js';
 
 /** The itk-wasm component types the SDK hands to ITK pipelines. */
@@ -30,9 +31,16 @@ export type ItkInterpolator = 'linear' | 'nearest_neighbor' | 'label_image';
  * the installed package). Picked per platform through the package's `#itk` import map.
  */
 export interface ItkRunner {
-  resample(image: ItkScalarImage, grid: ItkGrid, interpolator: ItkInterpolator): Promise<ArrayBufferView>;
+  /** `settings` of the call win over what the module-level setters chose. */
+  resample(image: ItkScalarImage, grid: ItkGrid, interpolator: ItkInterpolator, settings?: EngineSettings): Promise<ArrayBufferView>;
   /** Where a browser loads pipeline files from; Node reads them from the installed package and ignores it. */
   setPipelinesBaseUrl(url: string | URL): void;
+}
+
+/** The engine and pipeline location of one resample call (its options `engine` and `pipelinesBaseUrl`). */
+export interface EngineSettings {
+  readonly engine?: ResampleEngine | undefined;
+  readonly pipelinesBaseUrl?: string | URL | undefined;
 }
 
 /** Flattens a 3x3 matrix row by row, the order itk-wasm's `Image.direction` and `outputDirection` use. */

@@ -12,13 +12,14 @@ export const runner: ItkRunner = {
   setPipelinesBaseUrl(url) {
     pipelinesBaseUrl = url;
   },
-  async resample(image, grid, interpolator) {
-    const engine = chosenResampleEngine();
+  async resample(image, grid, interpolator, settings) {
+    const engine = settings?.engine ?? chosenResampleEngine();
     if (typeof engine?.resample !== 'function') throw engineUnavailable('browser');
-    if (pipelinesBaseUrl === undefined) {
+    const baseUrl = settings?.pipelinesBaseUrl ?? pipelinesBaseUrl;
+    if (baseUrl === undefined) {
       throw new NiftiError(
         'NIFTI_ITK_NOT_CONFIGURED',
-        'resampling in a browser needs setItkPipelinesBaseUrl(url) pointing at the served @itk-wasm/downsample pipelines',
+        'resampling in a browser needs the pipelinesBaseUrl option (or setItkPipelinesBaseUrl) pointing at the served @itk-wasm/downsample pipelines',
       );
     }
     // Without this setter the engine would fetch its pipelines from a CDN: refuse rather than risk it.
@@ -27,7 +28,7 @@ export const runner: ItkRunner = {
         details: { option: 'engine' },
       });
     }
-    engine.setPipelinesBaseUrl(pipelinesBaseUrl);
+    engine.setPipelinesBaseUrl(baseUrl);
     const { output } = await engine.resample(toItkImage(image) as never, gridOptions(grid, interpolator) as never);
     return output.data as ArrayBufferView;
   },

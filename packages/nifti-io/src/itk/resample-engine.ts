@@ -42,15 +42,28 @@ let chosen: ResampleEngine | undefined;
  * ```
  */
 export function setResampleEngine(engine: ResampleEngine): void {
+  chosen = checkedResampleEngine(engine, 'setResampleEngine');
+}
+
+/**
+ * The engine, if it is one (version 2 of the module, with `resample` or `resampleNode`).
+ *
+ * @throws {NiftiError} `NIFTI_INVALID_ARGUMENT` for anything else.
+ * @example
+ * ```ts
+ * checkedResampleEngine(downsample, 'resample');
+ * ```
+ */
+export function checkedResampleEngine(engine: ResampleEngine, caller: string): ResampleEngine {
   const candidate = engine as { resample?: unknown; resampleNode?: unknown } | null | undefined;
   if (typeof candidate?.resample !== 'function' && typeof candidate?.resampleNode !== 'function') {
     throw new NiftiError(
       'NIFTI_INVALID_ARGUMENT',
-      `setResampleEngine takes the ${RESAMPLE_ENGINE_PACKAGE} module (version 2, with resample or resampleNode): import * as downsample from '${RESAMPLE_ENGINE_PACKAGE}'`,
+      `${caller} takes the ${RESAMPLE_ENGINE_PACKAGE} module (version 2, with resample or resampleNode) as its engine: import * as downsample from '${RESAMPLE_ENGINE_PACKAGE}'`,
       { details: { option: 'engine' } },
     );
   }
-  chosen = engine;
+  return engine;
 }
 
 /** The engine given to {@link setResampleEngine}, if any. */
