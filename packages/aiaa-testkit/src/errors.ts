@@ -4,11 +4,13 @@ import { MedaasError } from '@medaas/core';
  * Failures of `@medaas/aiaa-testkit` itself (bad requests are answered with 4xx, never thrown):
  * - `TESTKIT_INVALID_OPTIONS`: a bad option of `startTestServer` (port, host, model list, limits).
  * - `TESTKIT_LISTEN`: the server could not listen (port in use, address not local).
+ * - `TESTKIT_INVALID_MODEL`: model data that is not a medaas testkit model (`parseWindowModel`).
+ * - `TESTKIT_INVALID_TRAINING_DATA`: training pairs `fitWindowModel` cannot learn from (none, or sizes differ).
  */
-export type TestkitErrorCode = 'TESTKIT_INVALID_OPTIONS' | 'TESTKIT_LISTEN';
+export type TestkitErrorCode = 'TESTKIT_INVALID_OPTIONS' | 'TESTKIT_LISTEN' | 'TESTKIT_INVALID_MODEL' | 'TESTKIT_INVALID_TRAINING_DATA';
 
 /**
- * The error `startTestServer` rejects with.
+ * The error `startTestServer` rejects with, and `parseWindowModel` and `fitWindowModel` throw.
  *
  * @example
  * ```ts

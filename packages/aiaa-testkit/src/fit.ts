@@ -1,4 +1,5 @@
 import type { Volume } from '@medaas/nifti-io';
+import { TestkitError } from './errors.js';
 import { otsuThreshold } from './algorithms.js';
 import { gridOf, type Grid } from './grid.js';
 import { windowSegmentation, type WindowModelParams } from './window-model.js';
@@ -59,7 +60,7 @@ const OPENINGS = [0, 1, 2, 3] as const;
  * ```
  */
 export async function fitWindowModel(training: readonly FitPair[], options: FitOptions = {}): Promise<FitResult> {
-  if (training.length === 0) throw new Error('fit needs at least one training pair');
+  if (training.length === 0) throw new TestkitError('TESTKIT_INVALID_TRAINING_DATA', 'fit needs at least one training pair');
   const train = training.map(prepare);
   const validation = options.validation && options.validation.length > 0 ? options.validation.map(prepare) : train;
   const first = train[0]!;
@@ -101,7 +102,7 @@ function prepare(pair: FitPair): Prepared {
   const grid = gridOf(pair.image);
   const labelGrid = gridOf(pair.label);
   if (labelGrid.count !== grid.count || labelGrid.nx !== grid.nx || labelGrid.ny !== grid.ny) {
-    throw new Error(`image ${grid.nx}x${grid.ny}x${grid.nz} and label ${labelGrid.nx}x${labelGrid.ny}x${labelGrid.nz} differ in size`);
+    throw new TestkitError('TESTKIT_INVALID_TRAINING_DATA', `image ${grid.nx}x${grid.ny}x${grid.nz} and label ${labelGrid.nx}x${labelGrid.ny}x${labelGrid.nz} differ in size`);
   }
   const label = new Uint8Array(grid.count);
   for (let i = 0; i < grid.count; i += 1) label[i] = labelGrid.value(i) > 0 ? 1 : 0;

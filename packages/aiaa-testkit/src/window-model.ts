@@ -1,5 +1,6 @@
 import { keepLargestComponent, otsuThreshold } from './algorithms.js';
 import { preview } from './bounded-json.js';
+import { TestkitError } from './errors.js';
 import type { Grid } from './grid.js';
 
 /** The file format tag of a learned testkit model (the `data` part of `PUT /admin/model/{name}`). */
@@ -32,18 +33,18 @@ export function parseWindowModel(bytes: Uint8Array): WindowModelParams {
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
-    throw new Error('the model data is not a JSON medaas testkit model (broken or truncated file)');
+    throw invalidModel('the model data is not a JSON medaas testkit model (broken or truncated file)');
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('the model data must be a JSON object');
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalidModel('the model data must be a JSON object');
   const v = value as Record<string, unknown>;
-  if (v['format'] !== WINDOW_MODEL_FORMAT) throw new Error(`the model data has format ${preview(v['format'])}, expected "${WINDOW_MODEL_FORMAT}"`);
-  if (v['version'] !== 1) throw new Error(`unsupported model version ${preview(v['version'])}`);
+  if (v['format'] !== WINDOW_MODEL_FORMAT) throw invalidModel(`the model data has format ${preview(v['format'])}, expected "${WINDOW_MODEL_FORMAT}"`);
+  if (v['version'] !== 1) throw invalidModel(`unsupported model version ${preview(v['version'])}`);
   const { low, high, opening, fillHoles } = v;
   if (typeof low !== 'number' || typeof high !== 'number' || !Number.isFinite(low) || !Number.isFinite(high) || !(high > low)) {
-    throw new Error('the model needs finite numbers low < high');
+    throw invalidModel('the model needs finite numbers low < high');
   }
-  if (!Number.isInteger(opening) || (opening as number) < 0 || (opening as number) > 8) throw new Error('opening must be a whole number 0..8');
-  if (typeof fillHoles !== 'boolean') throw new Error('fillHoles must be true or false');
+  if (!Number.isInteger(opening) || (opening as number) < 0 || (opening as number) > 8) throw invalidModel('opening must be a whole number 0..8');
+  if (typeof fillHoles !== 'boolean') throw invalidModel('fillHoles must be true or false');
   return { low, high, opening: opening as number, fillHoles };
 }
 
@@ -151,4 +152,8 @@ function fillHoles(grid: Grid, mask: Uint8Array): void {
     if (z < nz - 1) push(i + nxy);
   }
   for (let i = 0; i < mask.length; i += 1) if (!outside[i]) mask[i] = 1;
+}
+
+function invalidModel(message: string): TestkitError {
+  return new TestkitError('TESTKIT_INVALID_MODEL', message);
 }
