@@ -107,3 +107,23 @@ describe('hostile replies to every call of both clients', () => {
     expect(tally.resolved).toBeGreaterThan(0);
   });
 });
+
+describe('model(name) when the server lists other models', () => {
+  it('is AIAA_MODEL_NOT_FOUND naming the model, with no HTTP status made up', async () => {
+    current = {
+      status: 200,
+      body: {
+        type: 'application/json',
+        text: JSON.stringify([
+          { name: 'liver', labels: ['liver'], type: 'segmentation', description: '', version: '1' },
+          { name: 'spleen', labels: ['spleen'], type: 'segmentation', description: '', version: '1' },
+        ]),
+      },
+      cut: undefined,
+    };
+    const error = await aiaa.model('pancreas').catch((e: unknown) => e);
+    expect(isMedaasError(error, 'AIAA_MODEL_NOT_FOUND')).toBe(true);
+    expect((error as Error).message).toBe('model: the server has no model "pancreas" (it listed liver, spleen)');
+    expect((error as { details: Record<string, unknown> }).details).toEqual({ model: 'pancreas' });
+  });
+});

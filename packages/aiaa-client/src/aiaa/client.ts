@@ -210,7 +210,8 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
       const reply = await send({ operation: 'model', method: 'GET', path: '/v1/models', query: { model: name }, idempotent: true, ...call }, true);
       const models = parseModelList(jsonOf(reply, 'model'), 'model');
       const found = models.find((m) => m.name === name) ?? (models.length === 1 ? models[0] : undefined);
-      if (!found) throw new AiaaError('AIAA_HTTP_STATUS', `model: the server has no model "${name}"`, { details: { status: 404, model: name } });
+      // The server answered (200) without this model: not an HTTP failure, so no status is made up for it.
+      if (!found) throw new AiaaError('AIAA_MODEL_NOT_FOUND', `model: the server has no model "${name}" (it listed ${models.map((m) => m.name).join(', ') || 'none'})`, { details: { model: name } });
       return found;
     },
 
