@@ -6,6 +6,8 @@ export type DicomErrorCode =
   | 'DICOM_INVALID_FILE'
   /** No image slices were found among the files. */
   | 'DICOM_NO_IMAGES'
+  /** A series was asked for (by UID, number or a folder converter's `select`) that the files do not hold. */
+  | 'DICOM_SERIES_NOT_FOUND'
   /** The files hold more than one series; pick one by its Series Instance UID. */
   | 'DICOM_MIXED_SERIES'
   /** Slices of one series disagree on size, orientation or spacing; the message names the file. */

@@ -29,6 +29,11 @@ export interface ConvertDicomFolderOptions {
    * problems (mixed sizes, duplicate slices) still fail. A skipped slice leaves a `'gap'` warning.
    */
   readonly onBadFile?: ((bad: BadDicomFile) => void) | undefined;
+  /**
+   * Converts only the series this returns true for (by UID, number or modality); the others are left out
+   * before their pixels are decoded. Default: every series. None chosen: `DICOM_SERIES_NOT_FOUND`.
+   */
+  readonly select?: ((series: Omit<DicomSeriesSummary, 'files'>) => boolean) | undefined;
   /** Cancels between files and series; the call then rejects with `signal.reason`. */
   readonly signal?: AbortSignal | undefined;
   /** Reports `phase: 'dicom-parse'` (files), `'dicom-pixels'` (slices), `'resample'` and `'encode'` per series. */
@@ -74,7 +79,15 @@ export async function convertDicomFolder(dir: string, outDir: string, options: C
   });
   const results: ConvertedSeries[] = [];
   const usedNames = new Set<string>();
-  const ordered = [...groups.values()].sort((a, b) => (a[0]!.seriesNumber ?? 0) - (b[0]!.seriesNumber ?? 0));
+  const sorted = [...groups.values()].sort((a, b) => (a[0]!.seriesNumber ?? 0) - (b[0]!.seriesNumber ?? 0));
+  const select = options.select;
+  const ordered = select ? sorted.filter((slices) => select(withoutFiles(summarise(slices)))) : sorted;
+  if (ordered.length === 0) {
+    const found = sorted.map((slices) => withoutFiles(summarise(slices)));
+    throw new DicomError('DICOM_SERIES_NOT_FOUND', `none of the ${found.length} series in ${dir} was selected (${found.map((s) => `#${s.seriesNumber ?? '?'} ${s.modality}`).join(', ')})`, {
+      details: { dir, series: found.map((s) => ({ seriesInstanceUid: s.seriesInstanceUid, seriesNumber: s.seriesNumber, modality: s.modality })) },
+    });
+  }
   for (const [index, slices] of ordered.entries()) {
     throwIfAborted(signal);
     const { files: _files, ...summary } = summarise(slices);
@@ -88,6 +101,11 @@ export async function convertDicomFolder(dir: string, outDir: string, options: C
     results.push({ ...summary, output, dims: volume.dims, warnings: assembled.warnings });
   }
   return results;
+}
+
+function withoutFiles(summary: DicomSeriesSummary): Omit<DicomSeriesSummary, 'files'> {
+  const { files: _files, ...rest } = summary;
+  return rest;
 }
 
 /** `series_007_MR.nii.gz`: a number and a modality code, nothing a person could be identified by. */
