@@ -73,10 +73,12 @@ export async function runFitJob(options: FitJobOptions): Promise<FitJobResult> {
   };
   const training = await load(trainList);
   const validation = await load(validationList);
+  const maxEpochs = await configuredEpochs(mmar);
   const stats: string[] = [];
   const result = await fitWindowModel(training, {
     validation,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(maxEpochs !== undefined ? { maxEpochs } : {}),
     onEpoch: (e) => {
       log(`Epoch: ${e.epoch}/${e.totalEpochs}, Iter: 1/1 -- train_loss: ${e.loss.toFixed(4)} `);
       log(`Epoch[${e.epoch}] Metrics -- val_mean_dice: ${e.metric.toFixed(4)} `);
@@ -133,4 +135,21 @@ async function atomicWrite(path: string, data: string | Uint8Array): Promise<voi
   // Readers (collectResults, a deploy) must never see half a model file.
   await writeFile(`${path}.tmp`, data);
   await rename(`${path}.tmp`, path);
+}
+
+/**
+ * The training configuration's top-level `epochs`, as Clara reads it, so that `setEpochs` (or `medaas mmar edit
+ * --epochs`) shortens a run of this trainer too; it never runs more epochs than it has candidates (9).
+ */
+async function configuredEpochs(mmar: string): Promise<number | undefined> {
+  const text = await readFile(join(mmar, 'config', 'config_train.json'), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch {
+    throw new FitJobFailure('invalid config config/config_train.json: not JSON');
+  }
+  const epochs = (config as { epochs?: unknown } | null)?.epochs;
+  return typeof epochs === 'number' && Number.isInteger(epochs) && epochs > 0 ? epochs : undefined;
 }

@@ -28,12 +28,12 @@ export const datasetSplit = defineCommand({
   },
   examples: ['medaas dataset split /data/Task09_Spleen --out /data/Task09_Spleen/dataset.json --seed 7'],
   async run(context) {
-    const root = await existingInput(context, context.args[0]!, 'folder');
     const out = resolvePath(context, requiredString(context, 'out'));
     const seed = numberOption(context, 'seed', { integer: true }) ?? 2026;
     const fractions = parseFractions(stringOption(context, 'fractions') ?? '70:20:10');
     const images = stringOption(context, 'images');
     const labels = stringOption(context, 'labels');
+    const root = await existingInput(context, context.args[0]!, 'folder');
     const scanned = await scanDataset(root, { signal: context.signal, ...(images ? { images } : {}), ...(labels ? { labels } : {}) });
     if (!context.json) for (const finding of scanned.findings) context.note(`${finding.code}: ${finding.message}`);
     const existingPath = flagOption(context, 'reshuffle') ? undefined : stringOption(context, 'existing') ?? (existsSync(out) ? out : undefined);

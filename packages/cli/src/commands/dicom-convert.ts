@@ -28,13 +28,13 @@ export const dicomConvert = defineCommand({
   },
   examples: ['medaas dicom convert /import/case_17 --out /outbox/case_17 --spacing 1', 'medaas dicom convert ./study --out ./nifti --series 3 --skip-bad --json'],
   async run(context) {
-    const input = await existingInput(context, context.args[0]!, 'folder');
     const out = resolvePath(context, requiredString(context, 'out'));
     const spacing = numberOption(context, 'spacing', { positive: true });
     const wanted = listOption(context, 'series');
     const modality = stringOption(context, 'modality')?.toUpperCase();
     const suffix = stringOption(context, 'suffix');
     if (wanted.some((w) => w.trim() === '')) throw new CliError('CLI_USAGE', '--series needs a Series Instance UID or a Series Number');
+    const input = await existingInput(context, context.args[0]!, 'folder');
     const skipped: { file: string; code: string; reason: string }[] = [];
     const converted = await convertDicomFolder(input, out, {
       ...(spacing !== undefined ? { resampleMm: spacing } : {}),

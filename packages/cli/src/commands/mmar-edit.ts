@@ -31,8 +31,6 @@ export const mmarEdit = defineCommand({
   },
   examples: ['medaas mmar edit /mmars/spleen --epochs 20 --learning-rate 1e-4 --fine-tune', 'medaas mmar edit ./bundle --labels liver,tumor --gpus 4 --out ./bundle-4gpu'],
   async run(context) {
-    const dir = await existingInput(context, context.args[0]!, 'folder');
-    const out = resolvePath(context, stringOption(context, 'out') ?? dir);
     const epochs = numberOption(context, 'epochs', { integer: true, positive: true });
     const learningRate = numberOption(context, 'learning-rate', { positive: true });
     const gpus = numberOption(context, 'gpus', { integer: true, positive: true });
@@ -51,6 +49,8 @@ export const mmarEdit = defineCommand({
     if (fineTune) edits.push(`fine-tuning${checkpoint ? ` from ${checkpoint}` : ''}`);
     for (const [pointer] of sets) edits.push(`${pointer} set`);
     if (edits.length === 0) throw new CliError('CLI_USAGE', 'nothing to edit: give --epochs, --learning-rate, --labels, --gpus, --fine-tune or --set (see --help)');
+    const dir = await existingInput(context, context.args[0]!, 'folder');
+    const out = resolvePath(context, stringOption(context, 'out') ?? dir);
     const kind = archiveKind(dir);
     if (kind === 'bundle') {
       if (sets.length > 0) throw new CliError('CLI_USAGE', '--set edits MMAR configurations; for a bundle use the bundle\'s own overrides');

@@ -21,11 +21,11 @@ export const niftiConvert = defineCommand({
   },
   examples: ['medaas nifti convert ct.nii --out ct.nii.gz', 'medaas nifti convert ct.nii.gz --out ct_1mm.nii.gz --spacing 1', 'medaas nifti convert seg.nii.gz --out seg_1mm.nii.gz --spacing 1 --labels'],
   async run(context) {
-    const input = await existingInput(context, context.args[0]!, 'file');
     const output = resolvePath(context, requiredString(context, 'out'));
     const spacing = numberOption(context, 'spacing', { positive: true });
     const version = numberOption(context, 'nifti-version', { integer: true, min: 1, max: 2 }) as 1 | 2 | undefined;
     const labels = flagOption(context, 'labels');
+    const input = await existingInput(context, context.args[0]!, 'file');
     if (output === input) throw new CliError('CLI_USAGE', '--out names the input file: write to another file');
     let volume: Volume = await readNiftiFile(input, { signal: context.signal, onProgress: context.progress(`read ${basename(input)}`) });
     if (spacing !== undefined) {

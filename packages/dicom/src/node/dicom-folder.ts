@@ -74,9 +74,6 @@ export async function convertDicomFolder(dir: string, outDir: string, options: C
   }
   const groups = await parseAll(inputs, options);
   if (groups.size === 0) throw new DicomError('DICOM_NO_IMAGES', `no DICOM images in ${dir} (${paths.length} files looked at)`, { details: { dir, files: paths.length } });
-  await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
-    throw new DicomError('DICOM_IO', `cannot create ${outDir}: ${(error as Error).message}`, { details: { outDir }, cause: error });
-  });
   const results: ConvertedSeries[] = [];
   const usedNames = new Set<string>();
   const sorted = [...groups.values()].sort((a, b) => (a[0]!.seriesNumber ?? 0) - (b[0]!.seriesNumber ?? 0));
@@ -88,6 +85,10 @@ export async function convertDicomFolder(dir: string, outDir: string, options: C
       details: { dir, series: found.map((s) => ({ seriesInstanceUid: s.seriesInstanceUid, seriesNumber: s.seriesNumber, modality: s.modality })) },
     });
   }
+  // Created only once something will be written into it: a refused run leaves no empty folder behind.
+  await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
+    throw new DicomError('DICOM_IO', `cannot create ${outDir}: ${(error as Error).message}`, { details: { outDir }, cause: error });
+  });
   for (const [index, slices] of ordered.entries()) {
     throwIfAborted(signal);
     const { files: _files, ...summary } = summarise(slices);
