@@ -7,7 +7,7 @@ import { listOption, resolvePath, stringOption } from './values.js';
 export const SSH_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   ssh: { type: 'string', placeholder: 'USER@HOST[:PORT]', description: 'the login node' },
   via: { type: 'string', multiple: true, placeholder: 'USER@HOST[:PORT]', description: 'a jump host, in order' },
-  key: { type: 'string', placeholder: 'FILE', description: 'private key (default: the ssh-agent at SSH_AUTH_SOCK)' },
+  key: { type: 'string', placeholder: 'FILE', description: 'private key, its passphrase from MEDAAS_KEY_PASSPHRASE (default: the ssh-agent at SSH_AUTH_SOCK)' },
   'known-hosts': { type: 'string', placeholder: 'FILE', description: "OpenSSH known_hosts with the hosts' keys (required: host keys are always verified)" },
 };
 
@@ -41,7 +41,12 @@ export function sshConnectOptions(context: CommandContext): ConnectSshOptions | 
   if (!knownHosts) throw new CliError('CLI_USAGE', '--ssh needs --known-hosts FILE: host keys are always verified');
   const key = stringOption(context, 'key');
   if (!key && !context.io.env['SSH_AUTH_SOCK']) throw new CliError('CLI_USAGE', '--ssh needs --key FILE, or a running ssh-agent (SSH_AUTH_SOCK)');
-  const auth = key ? ({ type: 'key', privateKeyFile: resolvePath(context, key) } as const) : ({ type: 'agent', socket: context.io.env['SSH_AUTH_SOCK']! } as const);
+  // A key's passphrase is a secret: never a flag (it would show in `ps` and shell history), only the
+  // environment, and never echoed.
+  const passphrase = context.io.env['MEDAAS_KEY_PASSPHRASE'];
+  const auth = key
+    ? ({ type: 'key', privateKeyFile: resolvePath(context, key), ...(passphrase ? { passphrase } : {}) } as const)
+    : ({ type: 'agent', socket: context.io.env['SSH_AUTH_SOCK']! } as const);
   const hostKey = { knownHostsFile: resolvePath(context, knownHosts) };
   // Jump hosts nest from the first to the last: each is reached through the one before it.
   let via: ConnectSshOptions | undefined;

@@ -63,6 +63,7 @@ function optionLines(options: Readonly<Record<string, OptionSpec>>, withEnv = fa
     const flag = `${option.short ? `-${option.short}, ` : ''}--${name}${option.type === 'string' ? ` ${option.placeholder ?? 'VALUE'}` : ''}`;
     const env = withEnv && option.env !== false && !option.multiple ? ` [${envName(name)}]` : '';
     const repeat = option.multiple ? ' (repeatable)' : '';
-    return `  ${flag.padEnd(28)}${option.description}${repeat}${env}`;
+    // Two spaces at least between a long flag and its description, so that they never run together.
+    return `  ${flag.padEnd(28)}${flag.length >= 28 ? '  ' : ''}${option.description}${repeat}${env}`;
   });
 }

@@ -1,6 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spherePhantom } from '@medaas/aiaa-testkit';
+import { writeNiftiFile } from '@medaas/nifti-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, medaas } from './helpers/run-medaas.js';
 
@@ -90,6 +92,22 @@ describe('option values from flags, the environment and a config file', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('CLI_CONFIG: cannot read the config file');
   });
+
+  it('flags win over MEDAAS_* variables, which win over the config file; a command section over its top level', async () => {
+    const image = join(work, 'phantom.nii.gz');
+    await writeNiftiFile(image, spherePhantom().volume);
+    const config = join(work, 'medaas.config.json');
+    await writeFile(config, JSON.stringify({ spacing: 5, 'nifti convert': { spacing: 3 } }));
+    const spacingOf = async (out: string): Promise<number> => (JSON.parse((await medaas(['nifti', 'info', out, '--json'])).stdout) as { spacingMm: number[] }).spacingMm[0]!;
+    // The config file in the working folder is found without --config.
+    expect((await medaas(['nifti', 'convert', image, '--out', 'c.nii.gz'], { cwd: work })).code).toBe(0);
+    expect(await spacingOf(join(work, 'c.nii.gz'))).toBeCloseTo(3, 4);
+    expect((await medaas(['nifti', 'convert', image, '--out', 'e.nii.gz'], { cwd: work, env: { MEDAAS_SPACING: '4' } })).code).toBe(0);
+    expect(await spacingOf(join(work, 'e.nii.gz'))).toBeCloseTo(4, 4);
+    expect((await medaas(['nifti', 'convert', image, '--out', 'f.nii.gz', '--spacing', '2'], { cwd: work, env: { MEDAAS_SPACING: '4' } })).code).toBe(0);
+    expect(await spacingOf(join(work, 'f.nii.gz'))).toBeCloseTo(2, 4);
+    await rm(config);
+  }, 120_000);
 
   it('a boolean environment value that is not one is refused', async () => {
     const result = await medaas(['dicom', 'convert', work, '--out', join(work, 'o')], { env: { MEDAAS_SKIP_BAD: 'sometimes' } });
