@@ -11,6 +11,8 @@ export { writeNifti, DEFAULT_GZIP_LEVEL } from './write.js';
 export type { WriteNiftiOptions } from './write.js';
 export { writeMask, toLabelMask, MASK_GZIP_LEVEL } from './masks.js';
 export type { WriteMaskOptions } from './masks.js';
+export { labelDice, maskDice } from './dice.js';
+export type { DiceOptions, MaskDiceOptions, LabelValues } from './dice.js';
 export { scaledData } from './scaled-data.js';
 export type { ScaledDataOptions } from './scaled-data.js';
 export { NiftiError } from './errors.js';
