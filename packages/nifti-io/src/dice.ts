@@ -72,8 +72,8 @@ function corners(dims: readonly number[]): Vec3[] {
 }
 
 function smallestSpacingMm(affine: Mat4): number {
-  const column = (c: number): number => Math.hypot(affine[0][c], affine[1][c], affine[2][c]);
-  return Math.min(column(0), column(1), column(2));
+  const [x, y, z] = affine;
+  return Math.min(Math.hypot(x[0], y[0], z[0]), Math.hypot(x[1], y[1], z[1]), Math.hypot(x[2], y[2], z[2]));
 }
 
 /** Throws unless two volumes have the same dimensions and lie at the same place in the patient. */
