@@ -5,7 +5,8 @@ import { createProgressReporter, openCallScope, redactingLogger, sleep, type Cal
 import { ClusterSshError } from './errors.js';
 import { tail } from './exec.js';
 import type { JobSpec } from './job-script.js';
-import type { Job, JobStatus, Scheduler } from './scheduler.js';
+import type { Job, JobStatus } from './job.js';
+import type { Scheduler } from './scheduler-interface.js';
 import { quoteShell } from './shell.js';
 import type { HostKeyPolicy } from './host-key.js';
 import type { SshSession } from './session.js';

@@ -8,7 +8,8 @@ import type { CallOptions } from '@medaas/core';
 import { ClusterSshError } from './errors.js';
 import { validateJobId } from './job-id.js';
 import { renderJobScript, type JobSpec } from './job-script.js';
-import { fileSafe, maxBytesOf, umaskOf, watchStatus, type Job, type JobState, type JobStatus, type ReadOutputOptions, type Scheduler, type SchedulerOptions, type WatchOptions } from './scheduler.js';
+import type { Job, JobState, JobStatus } from './job.js';
+import { fileSafe, jobUmask, maxBytesOf, watchJobStatus, type ReadOutputOptions, type Scheduler, type SchedulerOptions, type WatchOptions } from './scheduler-interface.js';
 
 interface LocalJob {
   readonly job: Job;
@@ -66,7 +67,7 @@ export function createLocalScheduler(options: SchedulerOptions): Scheduler {
       const base = `${fileSafe(spec.name)}-${randomBytes(4).toString('hex')}`;
       const outputPath = spec.outputPath ?? join(jobsDir, `${base}.out`);
       const scriptPath = join(jobsDir, `${base}.sh`);
-      const umask = umaskOf(spec);
+      const umask = jobUmask(spec);
       let child: ChildProcess;
       try {
         mkdirSync(jobsDir, { recursive: true, mode: 0o700 });
@@ -140,7 +141,7 @@ export function createLocalScheduler(options: SchedulerOptions): Scheduler {
       clearTimeout(timer);
     },
     watch(job: Job | string, watchOptions: WatchOptions = {}) {
-      return watchStatus((callOptions) => this.status(job, callOptions), { intervalMs: 200, ...watchOptions });
+      return watchJobStatus((callOptions) => this.status(job, callOptions), { intervalMs: 200, ...watchOptions });
     },
     async readOutput(job: Job, readOptions: ReadOutputOptions = {}) {
       if (readOptions.signal?.aborted) throw readOptions.signal.reason;

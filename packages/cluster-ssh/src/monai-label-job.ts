@@ -1,6 +1,6 @@
 import { ClusterSshError } from './errors.js';
 import { startAiaaServerJob, type AiaaServerCommand, type AiaaServerJob, type AiaaServerJobOptions, type ServerListen } from './aiaa-job.js';
-import type { Scheduler } from './scheduler.js';
+import type { Scheduler } from './scheduler-interface.js';
 
 /** How a MONAI Label server is started: `monailabel start_server --app ... --studies ... --host ... --port {port}`. */
 export interface MonaiLabelServerCommand {

@@ -1,7 +1,8 @@
 import { ClusterSshError } from './errors.js';
 import type { ExecResult } from './exec.js';
 import { formatWalltime, type JobSpec } from './job-script.js';
-import type { BatchAdapter, JobState, JobStatus } from './scheduler.js';
+import type { BatchAdapter } from './batch-adapter.js';
+import type { JobState, JobStatus } from './job.js';
 
 /** PBS Pro's exit status of a job it killed for exceeding its walltime. */
 const PBS_WALLTIME_EXIT = -29;

@@ -1,7 +1,8 @@
 import { ClusterSshError } from './errors.js';
 import type { ExecResult } from './exec.js';
 import { formatWalltime, type JobSpec } from './job-script.js';
-import type { BatchAdapter, JobState, JobStatus } from './scheduler.js';
+import type { BatchAdapter } from './batch-adapter.js';
+import type { JobState, JobStatus } from './job.js';
 
 const SLURM_STATES: Readonly<Record<string, JobState>> = {
   PENDING: 'queued',

@@ -1,6 +1,7 @@
 import { isMedaasError } from '@medaas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSsh, createScheduler, parseListening, renderAiaaServerScript, startAiaaServerJob, type SshSession } from '../src/index.js';
+import { connectSsh, createScheduler, renderAiaaServerScript, startAiaaServerJob, type SshSession } from '../src/index.js';
+import { parseListening } from '../src/aiaa-job.js';
 import { hostShell, sshOptions, startSlurm, startSshd } from './helpers/services.js';
 
 // A stand-in AIAA server until @medaas/aiaa-testkit exists: answers /v1/models on $MEDAAS_PORT.

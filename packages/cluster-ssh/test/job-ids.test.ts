@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { isMedaasError } from '@medaas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSsh, createScheduler, type Job, type Scheduler, type SchedulerKind, type SshSession } from '../src/index.js';
+import { connectSsh, createScheduler, type Job, type Scheduler, type BuiltinSchedulerKind, type SshSession } from '../src/index.js';
 import { validateJobId } from '../src/job-id.js';
 import { sshOptions, startSlurm, startSshd, type SlurmInfo } from './helpers/services.js';
 
@@ -117,7 +117,7 @@ describe('job ids are checked before any command runs', () => {
   });
 
   it('accepts exactly the documented forms of each scheduler (property)', () => {
-    const forms: Record<SchedulerKind, RegExp> = {
+    const forms: Record<BuiltinSchedulerKind, RegExp> = {
       slurm: /^[0-9]{1,20}(?:_[0-9]{1,10}|\+[0-9]{1,10})?$/,
       pbs: /^[0-9]{1,20}(?:\[[0-9]{0,10}\])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*$/,
       local: /^local-[0-9]{1,10}-[0-9]{1,10}$/,
@@ -130,7 +130,7 @@ describe('job ids are checked before any command runs', () => {
       fc.stringMatching(/^local-[0-9]{1,4}-[0-9]{1,3}$/),
     );
     fc.assert(
-      fc.property(fc.constantFrom<SchedulerKind>('slurm', 'pbs', 'local'), idLike, (kind, id) => {
+      fc.property(fc.constantFrom<BuiltinSchedulerKind>('slurm', 'pbs', 'local'), idLike, (kind, id) => {
         let accepted = true;
         try {
           expect(validateJobId(kind, id)).toBe(id);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isMedaasError } from '@medaas/core';
-import { fingerprintOf, formatKnownHostsLine, knownHostsName, matchesHost, parseKnownHosts, verifyHostKey } from '../src/index.js';
+import { fingerprintOf, formatKnownHostsLine, verifyHostKey } from '../src/index.js';
+import { knownHostsName, matchesHost, parseKnownHosts } from '../src/known-hosts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'medaas-kh-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

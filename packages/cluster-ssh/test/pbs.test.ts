@@ -1,6 +1,7 @@
 import { isMedaasError } from '@medaas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSsh, createScheduler, parseQstat, parseQsubOutput, pbsState, type Job, type Scheduler, type SshSession } from '../src/index.js';
+import { connectSsh, createScheduler, type Job, type Scheduler, type SshSession } from '../src/index.js';
+import { parseQstat, parseQsubOutput, pbsState } from '../src/pbs.js';
 import { sshOptions, startSlurm, startSshd } from './helpers/services.js';
 
 // Recorded in the shapes the PBS Professional reference guide documents for `qstat -f` and `qstat -f -F json`.

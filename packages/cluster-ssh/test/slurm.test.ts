@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { isMedaasError } from '@medaas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSsh, createScheduler, parseSbatchOutput, parseSqueueLine, slurmState, type Job, type JobStatus, type Scheduler, type SshSession } from '../src/index.js';
+import { connectSsh, createScheduler, type Job, type JobStatus, type Scheduler, type SshSession } from '../src/index.js';
+import { parseSbatchOutput, parseSqueueLine, slurmState } from '../src/slurm.js';
 import { hostShell, sshOptions, startSlurm, startSshd } from './helpers/services.js';
 
 let session: SshSession;
