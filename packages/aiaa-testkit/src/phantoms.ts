@@ -1,4 +1,4 @@
-import type { Mat4, Volume } from '@medaas/nifti-io';
+import { labelDice, type Mat4, type Volume } from '@medaas/nifti-io';
 
 /** A seeded pseudo-random generator (mulberry32), so phantoms are the same on every run. */
 function seeded(seed: number): () => number {
@@ -81,27 +81,19 @@ export function spherePhantom(options: PhantomOptions = {}): { volume: Volume; t
 }
 
 /**
- * The Dice overlap of a mask and a label of a reference: `2|A∩B| / (|A| + |B|)` with A = `a[i] > 0` and
- * B = `b[i] === label`; 1 when both are empty. `a` may be any voxel array a NIfTI reader returns (64-bit
- * integer masks as `bigint`s too).
+ * The Dice overlap of a mask and a label of a reference: `labelDice(a, b, { label })` of `@medaas/nifti-io`,
+ * kept here so that tests written against the testkit's phantoms keep working; 1 when both are empty.
  *
+ * @deprecated Use `labelDice` (voxel arrays) or `maskDice` (NIfTI files) of `@medaas/nifti-io`, the one
+ *   implementation of Dice in the SDK. This forwarder goes in the next minor release.
+ * @throws {NiftiError} `NIFTI_INVALID_ARGUMENT` when the arrays differ in length.
  * @example
  * ```ts
  * expect(dice(maskVolume.data, truth)).toBeGreaterThanOrEqual(0.95);
  * ```
  */
 export function dice(a: ArrayLike<number> | ArrayLike<bigint>, b: ArrayLike<number>, label = 1): number {
-  let both = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < a.length; i += 1) {
-    const x = (a[i] ?? 0) > 0;
-    const y = b[i] === label;
-    if (x) sa += 1;
-    if (y) sb += 1;
-    if (x && y) both += 1;
-  }
-  return sa + sb === 0 ? 1 : (2 * both) / (sa + sb);
+  return labelDice(a, b, { label });
 }
 
 /**

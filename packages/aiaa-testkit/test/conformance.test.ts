@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
-import { readNifti, writeNifti, type Volume } from '@medaas/nifti-io';
-import { PYTHON_CLIENT_BOUNDARY, dice, extremePointsOf, spherePhantom, startTestServer, type TestServer } from '@medaas/aiaa-testkit';
+import { labelDice, readNifti, writeNifti, type Volume } from '@medaas/nifti-io';
+import { PYTHON_CLIENT_BOUNDARY, extremePointsOf, spherePhantom, startTestServer, type TestServer } from '@medaas/aiaa-testkit';
 
 // Requests below are built byte for byte the way the official clients build them (py_client/client_api.py
 // and the C++ client), and sent over a raw socket, so nothing of ours sits between them and the server.
@@ -137,7 +137,7 @@ describe('what the official clients send, the test server answers as they expect
     expect(name).toBe('mask.nii.gz');
     const mask = await readNifti(Buffer.from(b64!, 'base64'));
     expect(mask.dims).toEqual(volume.dims);
-    expect(dice(mask.data as Uint8Array, truth)).toBeGreaterThanOrEqual(0.95);
+    expect(labelDice(mask.data as Uint8Array, truth, { label: 1 })).toBeGreaterThanOrEqual(0.95);
   });
 
   it('Python deepgrow with current_point and spatial_size: params carry the crop box', async () => {

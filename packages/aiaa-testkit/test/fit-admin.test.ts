@@ -2,9 +2,8 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readNifti, writeNifti, type Volume } from '@medaas/nifti-io';
+import { labelDice, readNifti, writeNifti, type Volume } from '@medaas/nifti-io';
 import {
-  dice,
   fitWindowModel,
   parseWindowModel,
   runFitJob,
@@ -70,14 +69,14 @@ describe('learnable testkit models', () => {
 
   it('loads a model through PUT /admin/model, serves it, refuses broken ones while the last good one keeps serving, and unloads it', async () => {
     const fitted = await fitWindowModel([{ image: volume, label }]);
-    expect(dice(await segment('segmentation_threshold'), label.data as Uint8Array)).toBeLessThan(0.1);
+    expect(labelDice(await segment('segmentation_threshold'), label.data as Uint8Array, { label: 1 })).toBeLessThan(0.1);
 
     const put = await upload('learned', JSON.stringify({ type: 'segmentation', labels: ['target'], version: '2' }), serializeWindowModel(fitted.best));
     expect(put.status).toBe(200);
     expect(await put.json()).toMatchObject({ name: 'learned', type: 'segmentation', labels: ['target'], version: '2', window: fitted.best });
     const models = (await (await fetch(`${server.url}/v1/models`)).json()) as { name: string }[];
     expect(models.map((m) => m.name)).toContain('learned');
-    const good = dice(await segment('learned'), label.data as Uint8Array);
+    const good = labelDice(await segment('learned'), label.data as Uint8Array, { label: 1 });
     expect(good).toBeGreaterThan(0.9);
 
     const broken: [string, Uint8Array, RegExp][] = [
@@ -93,7 +92,7 @@ describe('learnable testkit models', () => {
       expect(reply.status).toBe(400);
       expect(((await reply.json()) as { error: string }).error).toMatch(message);
     }
-    expect(dice(await segment('learned'), label.data as Uint8Array)).toBe(good);
+    expect(labelDice(await segment('learned'), label.data as Uint8Array, { label: 1 })).toBe(good);
 
     const info = await fetch(`${server.url}/admin/model/learned`);
     expect(await info.json()).toMatchObject({ name: 'learned', window: fitted.best });

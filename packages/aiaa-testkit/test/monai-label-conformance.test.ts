@@ -5,9 +5,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readNifti, writeMask, writeNifti } from '@medaas/nifti-io';
+import { labelDice, readNifti, writeMask, writeNifti } from '@medaas/nifti-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dice, spherePhantom, startTestServer, type TestServer } from '@medaas/aiaa-testkit';
+import { spherePhantom, startTestServer, type TestServer } from '@medaas/aiaa-testkit';
 
 // What MONAI Label's own Python client sends (its `$`-boundary multipart, requests-style session uploads,
 // JSON bodies) and how it reads replies (cgi.FieldStorage), reproduced by test/reference/monailabel_client.py
@@ -65,7 +65,7 @@ describe("the testkit's MONAI Label face accepts what MONAI Label's own client s
     expect(keys(infer.params)).toEqual(keys(recordedParams));
     const mask = await readNifti(new Uint8Array(readFileSync(infer.saved)));
     expect(mask.datatype).toBe('uint8');
-    expect(dice(mask.data as Uint8Array, truth)).toBeGreaterThanOrEqual(0.95);
+    expect(labelDice(mask.data as Uint8Array, truth, { label: 1 })).toBeGreaterThanOrEqual(0.95);
     // nibabel reads the saved result on the image's grid.
     const shape = execFileSync('/usr/bin/python3', ['-c', 'import sys, nibabel; i = nibabel.load(sys.argv[1]); print(list(i.shape), i.get_data_dtype())', infer.saved], { encoding: 'utf8' }).trim();
     expect(shape).toBe(`[${volume.dims.join(', ')}] uint8`);

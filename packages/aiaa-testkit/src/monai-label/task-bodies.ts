@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { Volume } from '@medaas/nifti-io';
+import { labelDice, type Volume } from '@medaas/nifti-io';
 import { fitWindowModel, type FitPair } from '../fit.js';
 import { gridOf } from '../grid.js';
 import type { ResolvedLimits } from '../limits.js';
 import { decodeNiftiBounded } from '../nifti-upload.js';
-import { dice } from '../phantoms.js';
 import type { LocalDatastore } from './datastore.js';
 import { runInference } from './inference.js';
 import type { ModelStore } from './model-store.js';
@@ -92,7 +91,7 @@ export function scoringBody(deps: TaskDeps): TaskBody {
       const final = deps.datastore.labelPath(id, 'final');
       if (!original || !final) continue;
       const [a, b] = [await readVolume(original, deps.limits), await readVolume(final, deps.limits)];
-      const score = dice(toMask(a), toMask(b), 1);
+      const score = labelDice(toMask(a), toMask(b), { label: 1 });
       await deps.datastore.updateLabelInfo(id, 'final', { dice: score });
       run.log(`${id}: dice ${score.toFixed(4)}`);
       scored += 1;
