@@ -2,20 +2,21 @@ import { createHash } from 'node:crypto';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
-import { createProgressReporter, redactingLogger, sleep, openCallScope, type CallOptions, type Logger, type ProgressCallback } from '@medaas/core';
+import { createProgressReporter, redactingLogger, retry, openCallScope, type CallOptions, type Logger, type ProgressCallback } from '@medaas/core';
 import { ClusterSshError } from './errors.js';
 import { digestFileSegments } from './file-digest.js';
 import { parseSegmentDigests, probeRemoteChecksum, segmentBytes, segmentChecksumCommand, type RemoteChecksum } from './remote-checksum.js';
 import type { ExecOptions, ExecResult } from './exec.js';
 import { checkRemotePath, isWithin } from './remote-path.js';
 import { describeWriteFailure } from './upload-failure.js';
+import { uploadSettings, type ReconnectSettings } from './upload-settings.js';
 import type { CommandInput } from './shell.js';
 
 /** Options of `session.upload`. */
 export interface UploadOptions extends CallOptions {
   /** Reports `{ phase: 'upload', loaded, total }` in bytes over all files. */
   readonly onProgress?: ProgressCallback;
-  /** Reconnect-and-resume attempts after a dropped connection. Default 3. */
+  /** Reconnect-and-resume attempts after a dropped connection, for each file (a non-negative integer). Default 3. */
   readonly retries?: number;
   /** Delay before the first reconnect, doubled each time. Default 500 ms. */
   readonly retryDelayMs?: number;
@@ -83,7 +84,7 @@ interface LocalFile {
  */
 export async function uploadPath(transport: UploadTransport, localPath: string, remotePath: string, options: UploadOptions): Promise<UploadResult> {
   const target = checkRemotePath(remotePath);
-  const modes = { dir: modeOption('dirMode', options.dirMode, 0o700), file: modeOption('fileMode', options.fileMode, 0o600) };
+  const { modes, reconnect } = uploadSettings(options);
   const scope = openCallScope('ssh upload', options);
   const log = redactingLogger(options.logger);
   const state = { reconnects: 0, resumedBytes: 0 };
@@ -104,7 +105,7 @@ export async function uploadPath(transport: UploadTransport, localPath: string, 
     // Which checksum tool the server offers: asked once, when the first file starts, while its bytes are sent.
     const checksum = probeOnce(transport, signal);
     for (const file of files) {
-      const remote = await withReconnect(transport, options, state, signal, async () => {
+      const remote = await withReconnect(transport, reconnect, state, signal, async () => {
         const sftp = await transport.sftp(signal);
         rootReal = await ensureDir(transport, sftp, rootPath, undefined, modes.dir, signal);
         const parent = await ensureDir(transport, sftp, posix.join(rootReal, posix.dirname(file.relative)), rootReal, modes.dir, signal);
@@ -120,14 +121,6 @@ export async function uploadPath(transport: UploadTransport, localPath: string, 
   } finally {
     scope.dispose();
   }
-}
-
-function modeOption(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0o7777) {
-    throw new ClusterSshError('SSH_INVALID_ARGUMENT', `${name} must be a file mode from 0 to 0o7777, not ${String(value)}`, { details: { [name]: value } });
-  }
-  return value;
 }
 
 /** Whether an error means the connection is gone (the server cannot be asked anything more). */
@@ -166,25 +159,39 @@ function umaskProof(mode: number): boolean {
   return (mode & 0o7077) === 0;
 }
 
-async function withReconnect<T>(transport: UploadTransport, options: UploadOptions, state: { reconnects: number }, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
-  const retries = options.retries ?? 3;
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await work();
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      const lost = transport.lost() || (error instanceof ClusterSshError && error.code === 'SSH_CONNECTION_LOST');
-      if (!lost) throw error;
-      const failure = error instanceof ClusterSshError && error.code === 'SSH_CONNECTION_LOST'
-        ? error
-        : new ClusterSshError('SSH_CONNECTION_LOST', `the connection dropped during the upload: ${(error as Error).message}`, { details: transport.context, cause: error });
-      if (attempt >= retries) throw failure;
-      await sleep((options.retryDelayMs ?? 500) * 2 ** attempt, { signal });
-      // A failed reconnect simply uses up this attempt; the next one tries again after a longer wait.
-      await transport.reconnect({ signal }).catch(() => undefined);
-      if (!transport.lost()) state.reconnects += 1;
-    }
-  }
+/**
+ * Runs one file's work, reconnecting and resuming (core's `retry`) after a dropped connection only: any
+ * other failure is final at once. Waits `delayMs`, doubled each time, before each reconnect; a failed
+ * reconnect simply uses up its attempt. When the attempts run out, the error is `SSH_CONNECTION_LOST`.
+ */
+async function withReconnect<T>(transport: UploadTransport, reconnect: ReconnectSettings, state: { reconnects: number }, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  return retry(
+    async (attempt) => {
+      try {
+        if (attempt > 1) {
+          await transport.reconnect({ signal }).catch(() => undefined);
+          if (!transport.lost()) state.reconnects += 1;
+        }
+        return await work();
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        if (!connectionLost(transport, error)) throw error;
+        throw error instanceof ClusterSshError && error.code === 'SSH_CONNECTION_LOST'
+          ? error
+          : new ClusterSshError('SSH_CONNECTION_LOST', `the connection dropped during the upload: ${(error as Error).message}`, { details: transport.context, cause: error });
+      }
+    },
+    {
+      retries: reconnect.retries,
+      minDelayMs: reconnect.delayMs,
+      // No cap and no jitter: one client resuming its own connection, with the delays the option documents.
+      maxDelayMs: Number.MAX_SAFE_INTEGER,
+      factor: 2,
+      jitter: false,
+      shouldRetry: ({ error }) => error instanceof ClusterSshError && error.code === 'SSH_CONNECTION_LOST',
+      signal,
+    },
+  );
 }
 
 async function listLocal(root: string): Promise<LocalFile[]> {

@@ -132,6 +132,51 @@ describe('SFTP uploads', () => {
     expect(readdirSync(join(info.home, remoteBase, 'big'))).toEqual(['big.nii']);
     rmSync(file);
   });
+
+  it('reconnects and resumes within the same call when sshd comes back after a drop', async () => {
+    const bytes = randomBytes(64 * 1024 * 1024);
+    const file = join(local, 'back.nii');
+    writeFileSync(file, bytes);
+    const target = `${remoteBase}/back/back.nii`;
+    let dropped = false;
+    const result = await session.upload(file, target, {
+      retryDelayMs: 100,
+      onProgress: ({ loaded }) => {
+        if (!dropped && loaded > bytes.length / 4) {
+          dropped = true;
+          // Every connection dies, and sshd is back before the upload's first reconnect.
+          stopSshd(NAME, { sessions: true });
+          startSshd({ name: NAME, port: PORT });
+        }
+      },
+    });
+    expect(dropped).toBe(true);
+    expect(result.reconnects).toBe(1);
+    expect(result.resumedBytes).toBeGreaterThan(0);
+    expect(result.resumedBytes).toBeLessThan(bytes.length);
+    expect(sha(readFileSync(join(info.home, target)))).toBe(sha(bytes));
+    expect(readdirSync(join(info.home, remoteBase, 'back'))).toEqual(['back.nii']);
+    rmSync(file);
+  });
+
+  it('gives up with SSH_CONNECTION_LOST after its retries, waiting longer before each reconnect', async () => {
+    const file = join(local, 'lost.nii');
+    writeFileSync(file, randomBytes(1024));
+    stopSshd(NAME, { sessions: true });
+    try {
+      const started = Date.now();
+      const error = await session.upload(file, `${remoteBase}/lost/lost.nii`, { retries: 2, retryDelayMs: 150 }).catch((e: unknown) => e);
+      expect(isMedaasError(error, 'SSH_CONNECTION_LOST')).toBe(true);
+      // Two waits before the two reconnects: 150 ms, then 300 ms.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+      const refused = await session.upload(file, `${remoteBase}/lost/lost.nii`, { retries: -1 }).catch((e: unknown) => e);
+      expect(isMedaasError(refused, 'SSH_INVALID_ARGUMENT')).toBe(true);
+    } finally {
+      startSshd({ name: NAME, port: PORT });
+    }
+    const done = await session.upload(file, `${remoteBase}/lost/lost.nii`);
+    expect(done.reconnects).toBe(1);
+  });
 });
 
 describe('upload verification', () => {
