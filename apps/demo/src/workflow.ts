@@ -104,7 +104,8 @@ async function runSteps(config: DemoConfig, log: (line: string) => void, hospita
       log(`6b. fetching the pretrained ${choice.name}:${choice.version} on the cluster (${choice.catalog === 'ngc' ? 'NGC' : 'MONAI model zoo'}) and preparing it for fine-tuning`);
       pretrained = await pretrainedStep(remote.session, choice, { remoteFolder: remote.folder, labels: ['object'] }, config.outDir, progressPrinter('pretrained'));
       const model = pretrained.model;
-      const typed = model.archive?.kind === 'mmar' ? `a ${model.archive.mmar.generation} MMAR, labels ${model.archive.mmar.aiaa?.value.labels?.join(', ') ?? '?'}` : model.archive?.kind === 'bundle' ? `a MONAI bundle ${model.archive.bundle.metadata?.version ?? ''}, labels ${model.archive.bundle.labels.join(', ')}` : model.kind;
+      const archive = pretrained.archive;
+      const typed = archive.kind === 'mmar' ? `a ${archive.mmar.generation} MMAR, labels ${archive.mmar.aiaa?.value.labels?.join(', ') ?? '?'}` : `a MONAI bundle ${archive.bundle.metadata?.version ?? ''}, labels ${archive.bundle.labels.join(', ')}`;
       log(`   ${model.downloaded ? 'downloaded' : 'already on the cluster (nothing fetched)'}: ${model.dir}, ${typed}${model.verified.length > 0 ? `, verified (${model.verified.map((c) => c.algorithm).join(', ')})` : ''}`);
       for (const finding of pretrained.findings) log(`   ${finding.severity} ${finding.code} ${finding.file}${finding.pointer}: ${finding.message}`);
       log(`   fine-tuning copy with the project's labels: ${pretrained.finetuneDir} (${pretrained.findings.filter((f) => f.severity === 'error').length} errors); on a GPU node: ${pretrained.finetuneCommand}`);

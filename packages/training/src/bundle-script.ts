@@ -1,33 +1,52 @@
-import { isMedaasError } from '@medaas/core';
-import { renderBundleCommand, type Bundle, type BundleCommandMode, type BundleOverrideValue } from '@medaas/mmar/bundle';
 import { TrainingError } from './errors.js';
 import type { CommonTrainingScriptOptions, TrainingMode } from './training-script.js';
 
-/** Training from a MONAI bundle: `python -m monai.bundle` in the bundle folder. */
+/**
+ * What a fine-tuning check reads of a typed MONAI bundle: its training configuration. The `Bundle` of
+ * `@medaas/mmar/bundle` (`readBundle`, `parseBundle`) is one as it is.
+ */
+export interface BundleTrainingConfig {
+  /** The training configuration's path in the bundle (`configs/train.json` or `.yaml`), if it has one. */
+  readonly trainConfig: string | undefined;
+  /** The parsed configurations by bundle path (their plain `value`). */
+  readonly configs: ReadonlyMap<string, { readonly value: unknown }>;
+}
+
+/** Training from a MONAI bundle: MONAI's command line, run in the bundle folder. */
 export interface BundleScriptOptions extends CommonTrainingScriptOptions {
   /** The bundle folder where the job runs (it holds `configs/metadata.json`). */
   readonly bundleDir: string;
   /**
-   * The typed bundle (`parseBundle` / `readBundle` of `@medaas/mmar/bundle`), to pick its configuration files
-   * (`.json` or `.yaml`) and to check before submitting that they are there: the multi-GPU overlay for
-   * `train-multi-gpu`, a checkpoint loader for `finetune`. Without it the zoo's file names are assumed.
+   * What the job runs in the bundle folder: MONAI's command line as `renderBundleCommand` of
+   * `@medaas/mmar/bundle` renders it for the job's mode (its `argv`; {@link BUNDLE_COMMAND_MODES} names the
+   * mode to render), or any other command. `{bundle}` is replaced by the folder.
    */
-  readonly bundle?: Bundle;
-  /** Overrides passed as `--key value` to MONAI (`{ epochs: 10, dataset_dir: '/data/spleen' }`). */
-  readonly overrides?: Readonly<Record<string, BundleOverrideValue>>;
-  /** The Python interpreter on the node. Default `python`. */
-  readonly python?: string;
-  /** The multi-GPU launcher. Default `torchrun`. */
-  readonly torchrun?: string;
+  readonly command: readonly string[];
+  /**
+   * The typed bundle, to check before submitting that a `finetune` job's training configuration loads its
+   * checkpoint (`enableBundleFineTuning`), which saves a GPU allocation that would train from scratch.
+   */
+  readonly bundle?: BundleTrainingConfig;
 }
 
-const BUNDLE_MODES: Readonly<Record<TrainingMode, BundleCommandMode>> = {
+/**
+ * The `mode` of `renderBundleCommand` (`@medaas/mmar/bundle`) that renders a bundle job's command: a
+ * training run for `train`, `finetune` (the bundle loads its checkpoint) and `train-multi-gpu` (with
+ * `gpus`, which adds `torchrun` and the multi-GPU overlay), `evaluating` for `evaluate`, `ckpt_export` for `export`.
+ *
+ * @example
+ * ```ts
+ * const command = renderBundleCommand({ bundleDir, bundle, mode: BUNDLE_COMMAND_MODES['train-multi-gpu'], gpus: 2 }).argv;
+ * await submitTraining(slurm, { bundleDir, bundle, mode: 'train-multi-gpu', gpus: 2, command });
+ * ```
+ */
+export const BUNDLE_COMMAND_MODES: Readonly<Record<TrainingMode, 'training' | 'evaluating' | 'export'>> = Object.freeze({
   train: 'training',
   finetune: 'training',
   'train-multi-gpu': 'training',
   evaluate: 'evaluating',
   export: 'export',
-};
+});
 
 function loadsCheckpoint(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(loadsCheckpoint);
@@ -38,33 +57,21 @@ function loadsCheckpoint(value: unknown): boolean {
 }
 
 /**
- * The argument vector of a bundle job: MONAI's `run training` (one process; `torchrun` with the multi-GPU
- * overlay for `train-multi-gpu`), `run evaluating`, or `ckpt_export`. Fine-tuning is a training run of a
- * bundle that loads its checkpoint (`enableBundleFineTuning`), which is checked when `bundle` is given.
+ * Checks a bundle job before it is submitted: a command to run, and for `finetune` with the typed bundle, a
+ * training configuration that loads its checkpoint.
  *
- * @throws {TrainingError} `TRAINING_INVALID_OPTIONS` naming what the bundle lacks or which option is wrong.
+ * @throws {TrainingError} `TRAINING_INVALID_OPTIONS` naming what the options or the bundle lack.
  */
-export function bundleRunArgv(options: BundleScriptOptions, dir: string, mode: TrainingMode, gpus: number): string[] {
+export function checkBundleOptions(options: BundleScriptOptions, mode: TrainingMode): void {
+  if (!Array.isArray(options.command) || options.command.length === 0) {
+    throw new TrainingError('TRAINING_INVALID_OPTIONS', "a bundle job needs its command: MONAI's command line from renderBundleCommand of @medaas/mmar/bundle (its argv), or another command", {
+      details: { mode, bundleDir: options.bundleDir },
+    });
+  }
   const bundle = options.bundle;
   if (mode === 'finetune' && bundle && !(bundle.trainConfig && loadsCheckpoint(bundle.configs.get(bundle.trainConfig)?.value))) {
     throw new TrainingError('TRAINING_INVALID_OPTIONS', `the bundle's ${bundle.trainConfig ?? 'training configuration'} loads no checkpoint: call enableBundleFineTuning before fine-tuning`, {
       details: { mode, trainConfig: bundle.trainConfig },
     });
-  }
-  try {
-    return [
-      ...renderBundleCommand({
-        bundleDir: dir,
-        mode: BUNDLE_MODES[mode],
-        gpus: mode === 'train-multi-gpu' ? gpus : 1,
-        ...(bundle ? { bundle } : {}),
-        ...(options.overrides ? { overrides: options.overrides } : {}),
-        ...(options.python ? { python: options.python } : {}),
-        ...(options.torchrun ? { torchrun: options.torchrun } : {}),
-      }).argv,
-    ];
-  } catch (error) {
-    if (!isMedaasError(error)) throw error;
-    throw new TrainingError('TRAINING_INVALID_OPTIONS', `cannot run the bundle at ${dir}: ${error.message}`, { details: { mode, ...error.details }, cause: error });
   }
 }

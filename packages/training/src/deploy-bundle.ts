@@ -1,8 +1,20 @@
 import { throwIfAborted, type CallOptions } from '@medaas/core';
 import type { SshSession } from '@medaas/cluster-ssh';
-import type { MonaiLabelClient } from '@medaas/aiaa-client/monai-label';
 import { TrainingError } from './errors.js';
 import { remoteScript } from './pretrained/remote-script.js';
+
+/**
+ * The MONAI Label client {@link deployBundle} checks the deployed weights through: only the calls it makes.
+ * The `MonaiLabelClient` of `@medaas/aiaa-client/monai-label` is one as it is.
+ */
+export interface MonaiLabelDeployClient {
+  /** The server's address, for error messages. */
+  readonly baseUrl: string;
+  /** `GET /info/`: the models the server loaded, by name. */
+  info(options?: CallOptions): Promise<{ readonly models: Readonly<Record<string, unknown>> }>;
+  /** `GET /model/info/{name}`: the checksum of the weights it serves (`SHA256:<hex>`). */
+  modelInfo(model: string, options?: CallOptions): Promise<{ readonly checksum: string }>;
+}
 
 /** Options of {@link deployBundle}. */
 export interface DeployBundleOptions extends CallOptions {
@@ -11,7 +23,7 @@ export interface DeployBundleOptions extends CallOptions {
   /** The MONAI Label app folder on the cluster (what `monailabel start_server --app` names); the bundle goes to `<appDir>/model/<name>/`. */
   readonly appDir: string;
   /** The MONAI Label server running that app, to check that it now serves the deployed weights. */
-  readonly server?: MonaiLabelClient;
+  readonly server?: MonaiLabelDeployClient;
 }
 
 /** Where a bundle went, and whether the server serves it. */

@@ -5,7 +5,7 @@ import { MedaasError } from '@medaas/core';
  * - `TRAINING_INVALID_OPTIONS`: a bad option (mode, GPU or node count the scheduler cannot give, a command without the MMAR).
  * - `TRAINING_RESULTS_MISSING`: the job ended but left no model where the MMAR says models go.
  * - `TRAINING_READ_FAILED`: a result or log file could not be read where the job ran.
- * - `TRAINING_JOB_FAILED`: `runTrainingLoop`'s training job failed (`details.failure` holds the reason parsed from the log, `details.logTail` the log's end).
+ * - `TRAINING_JOB_FAILED`: a training job a caller waits for failed (`details.failure` holds the reason parsed from the log, `details.logTail` the log's end); for callers that compose the jobs into a loop, as the demo does.
  * - `TRAINING_DEPLOY_FAILED`: the AIAA server refused the model (`cause` is the server's `AiaaError`, its message the server's).
  * - `TRAINING_CATALOG_TOOL_MISSING`: the catalog's tool (`ngc`, or `python` with MONAI) is not on the cluster host's PATH (`details.tool`, `details.host`).
  * - `TRAINING_CATALOG_CREDENTIALS_MISSING`: NGC needs `NGC_API_KEY` (or `NGC_CLI_API_KEY`) in the environment or `~/.ngc/config` on the host (`details.looked`).
@@ -28,7 +28,7 @@ export type TrainingErrorCode = 'TRAINING_INVALID_OPTIONS' | 'TRAINING_RESULTS_M
  *
  * @example
  * ```ts
- * try { await runTrainingLoop(options); } catch (e) { if (isMedaasError(e, 'TRAINING_JOB_FAILED')) console.error(e.details['logTail']); }
+ * try { await submitTraining(slurm, options); } catch (e) { if (isMedaasError(e, 'TRAINING_INVALID_OPTIONS')) console.error(e.message); }
  * ```
  */
 export class TrainingError extends MedaasError<TrainingErrorCode> {}

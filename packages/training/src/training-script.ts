@@ -1,12 +1,12 @@
 import { quoteShell, type JobSpec, type SchedulerKind } from '@medaas/cluster-ssh';
-import { bundleRunArgv, type BundleScriptOptions } from './bundle-script.js';
+import { checkBundleOptions, type BundleScriptOptions } from './bundle-script.js';
 import { TrainingError } from './errors.js';
 
 /**
  * What the job runs. For an MMAR, Clara's command scripts (`train.sh`, `finetune.sh`, `train_multi_gpu.sh`,
- * `validate.sh`, `export.sh`); for a MONAI bundle, `python -m monai.bundle run training` (fine-tuning:
- * the same run, the bundle loading its checkpoint), `torchrun` on several GPUs, `run evaluating`, and
- * `ckpt_export`.
+ * `validate.sh`, `export.sh`); for a MONAI bundle, the MONAI command rendered for the mode
+ * (`BUNDLE_COMMAND_MODES`): `python -m monai.bundle run training` (fine-tuning: the same run, the bundle
+ * loading its checkpoint), `torchrun` on several GPUs, `run evaluating`, and `ckpt_export`.
  */
 export type TrainingMode = 'train' | 'finetune' | 'train-multi-gpu' | 'evaluate' | 'export';
 
@@ -26,11 +26,14 @@ export interface TrainingContainer {
 export interface CommonTrainingScriptOptions {
   /** Default `train`. */
   readonly mode?: TrainingMode;
-  /** GPUs per node. `train-multi-gpu` needs at least 2 on one node, or nodes > 1. Default 1 (0 for a custom command). */
+  /** GPUs per node. `train-multi-gpu` needs at least 2 on one node, or nodes > 1. Default 1 (0 for a custom command on an MMAR). */
   readonly gpus?: number;
   /** Nodes; more than one needs Slurm (`srun` starts one launcher per node); MMARs only. Default 1. */
   readonly nodes?: number;
-  /** A command instead of the archive's own (e.g. the testkit `fit` trainer); `{mmar}` / `{bundle}` is replaced by the folder. */
+  /**
+   * A command instead of the MMAR's own scripts (e.g. the testkit `fit` trainer); a bundle's (MONAI's command
+   * line, rendered by `@medaas/mmar/bundle`). `{mmar}` / `{bundle}` is replaced by the folder.
+   */
   readonly command?: readonly string[];
   readonly container?: TrainingContainer;
 }
@@ -66,6 +69,11 @@ const SCRIPTS: Record<TrainingMode, string> = {
   export: 'export.sh',
 };
 
+/** GPUs per node when none are given: a MONAI run or Clara's scripts want one, a custom MMAR command none. */
+function gpusOf(options: TrainingScriptOptions): number {
+  return options.gpus ?? (isBundleTraining(options) || options.command === undefined ? 1 : 0);
+}
+
 function fail(message: string, details: Record<string, unknown>): never {
   throw new TrainingError('TRAINING_INVALID_OPTIONS', message, { details });
 }
@@ -94,29 +102,30 @@ export function checkTrainingOptions(options: TrainingScriptOptions, scheduler: 
   if (nodes > 1 && scheduler !== 'slurm') fail(`training on ${nodes} nodes needs Slurm; ${scheduler} runs one node per job here`, { nodes, scheduler });
   if (mode === 'train-multi-gpu' && gpus * nodes < 2) fail('train-multi-gpu needs 2 or more GPUs in all', { gpus, nodes });
   if (options.command !== undefined && (!Array.isArray(options.command) || options.command.length === 0)) fail('command must be a non-empty list of arguments', {});
+  if (bundle) checkBundleOptions(options, mode);
 }
 
 /**
  * The body of a training job script. For an MMAR: into its `commands` folder, then Clara's script for the
  * mode (`train.sh`, `finetune.sh` — Clara 3's `train_finetune.sh` when that is what the MMAR has —,
  * `train_multi_gpu.sh`, `validate.sh`, `export.sh`), on several Slurm nodes through `srun` with
- * `MASTER_ADDR`/`NODE_RANK` for PyTorch's launcher. For a MONAI bundle: into the bundle folder, then
- * `python -m monai.bundle run ...` (`torchrun` for `train-multi-gpu`, `ckpt_export` for `export`). Or the
- * given command; inside the container when one is set. Every value is shell-quoted.
+ * `MASTER_ADDR`/`NODE_RANK` for PyTorch's launcher. For a MONAI bundle: into the bundle folder, then its
+ * command (MONAI's, as `renderBundleCommand` of `@medaas/mmar/bundle` renders it). Or the given command;
+ * inside the container when one is set. Every value is shell-quoted.
  *
- * @throws {TrainingError} `TRAINING_INVALID_OPTIONS` for inconsistent options (for a bundle also: a
- *   fine-tuning run whose bundle loads no checkpoint, several GPUs without the multi-GPU configuration).
+ * @throws {TrainingError} `TRAINING_INVALID_OPTIONS` for inconsistent options (for a bundle also: no
+ *   command, a fine-tuning run whose bundle loads no checkpoint).
  * @example
  * ```ts
  * renderTrainingScript({ mmarDir: '/scratch/mmar', mode: 'finetune', checkpoint: '/scratch/base/model.pt' }, 'slurm');
- * renderTrainingScript({ bundleDir: '/scratch/spleen_ct_segmentation', mode: 'train-multi-gpu', gpus: 4 }, 'slurm');
+ * renderTrainingScript({ bundleDir: '/scratch/spleen_ct_segmentation', mode: 'train-multi-gpu', gpus: 4, command: renderBundleCommand({ bundleDir, mode: 'training', gpus: 4 }).argv }, 'slurm');
  * ```
  */
 export function renderTrainingScript(options: TrainingScriptOptions, scheduler: SchedulerKind): string {
   checkTrainingOptions(options, scheduler);
   const mode = options.mode ?? 'train';
   const nodes = options.nodes ?? 1;
-  const gpus = options.gpus ?? (options.command ? 0 : 1);
+  const gpus = gpusOf(options);
   const container = options.container;
   const bundle = isBundleTraining(options);
   const hostDir = archiveDirOf(options);
@@ -124,10 +133,9 @@ export function renderTrainingScript(options: TrainingScriptOptions, scheduler: 
   let argv: string[];
   // A script run with `bash` needs no shell words; one chosen at run time (Clara 3's names) is a shell line.
   let scriptLine: string | undefined;
-  if (options.command) {
-    argv = options.command.map((a) => a.replaceAll('{mmar}', inside).replaceAll('{bundle}', inside));
-  } else if (bundle) {
-    argv = bundleRunArgv(options, inside, mode, gpus);
+  if (isBundleTraining(options) || options.command) {
+    // A bundle always has its command (checked above): MONAI's, rendered by the caller with @medaas/mmar.
+    argv = (options.command ?? []).map((a) => a.replaceAll('{mmar}', inside).replaceAll('{bundle}', inside));
   } else {
     const extra = [...(options.args ?? [])];
     if (mode === 'finetune' && options.checkpoint !== undefined) extra.push(`MMAR_CKPT=${options.checkpoint}`);
@@ -181,7 +189,7 @@ export function renderTrainingScript(options: TrainingScriptOptions, scheduler: 
  */
 export function trainingJobSpec(options: TrainingScriptOptions, scheduler: SchedulerKind, job: Omit<JobSpec, 'script' | 'name'> & { readonly name?: string } = {}): JobSpec {
   const script = renderTrainingScript(options, scheduler);
-  const gpus = options.gpus ?? (options.command ? 0 : 1);
+  const gpus = gpusOf(options);
   const nodes = options.nodes ?? 1;
   return {
     ...job,

@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMedaasError } from '@medaas/core';
 import { connectSsh, createScheduler, sh, type Scheduler, type SshSession } from '@medaas/cluster-ssh';
-import { enableBundleFineTuning, setBundleEpochs, type Bundle } from '@medaas/mmar/bundle';
+import { enableBundleFineTuning, renderBundleCommand, setBundleEpochs, type Bundle, type BundleOverrideValue } from '@medaas/mmar/bundle';
 import { readBundle, writeBundle } from '@medaas/mmar/bundle/node';
-import { collectResults, submitTraining, watchTraining, type SubmitTrainingOptions, type TrainingEvent, type TrainingJob } from '../src/index.js';
+import { BUNDLE_COMMAND_MODES, collectResults, submitTraining, watchTraining, type BundleScriptOptions, type SubmitTrainingExtras, type SubmitTrainingOptions, type TrainingEvent, type TrainingJob, type TrainingMode } from '../src/index.js';
 import { sshOptions, startSlurm, startSshd } from '../../cluster-ssh/test/helpers/services.js';
 
 // A zoo-shaped bundle (hand-written fixture of @medaas/mmar) trained through the real Slurm over the real sshd,
@@ -38,6 +38,21 @@ async function uploadFolder(from: string, to: string): Promise<void> {
     await session.upload(path, `${to}/${path.slice(from.length + 1)}`);
   }
   await session.exec(sh`chmod +x ${`${to}/bin/torchrun`}`);
+}
+
+/** A bundle job as a caller makes one: MONAI's command rendered by @medaas/mmar for the mode, then submitted. */
+function bundleJob(edited: Bundle, options: { mode?: TrainingMode; gpus?: number; overrides?: Readonly<Record<string, BundleOverrideValue>> } = {}): BundleScriptOptions & SubmitTrainingExtras {
+  const mode = options.mode ?? 'train';
+  const gpus = options.gpus ?? 1;
+  const command = renderBundleCommand({
+    bundleDir,
+    bundle: edited,
+    mode: BUNDLE_COMMAND_MODES[mode],
+    gpus: mode === 'train-multi-gpu' ? gpus : 1,
+    python: 'python3',
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+  }).argv;
+  return { bundleDir, bundle: edited, mode, gpus, command };
 }
 
 async function runToEnd(options: SubmitTrainingOptions): Promise<{ training: TrainingJob; events: TrainingEvent[]; calls: { tool: string; argv: string[]; cwd?: string; env?: Record<string, string> }[] }> {
@@ -75,7 +90,7 @@ afterAll(async () => {
 
 describe('MONAI bundles trained through the real Slurm', () => {
   it('trains on one GPU: MONAI run command from the bundle folder, typed progress, the model and events collected', async () => {
-    const { training, events, calls } = await runToEnd({ bundleDir, bundle, gpus: 1, python: 'python3', overrides: { dataset_dir: `${remote}/data`, val_interval: 1 } });
+    const { training, events, calls } = await runToEnd(bundleJob(bundle, { gpus: 1, overrides: { dataset_dir: `${remote}/data`, val_interval: 1 } }));
     expect(training).toMatchObject({ archive: 'bundle', dir: bundleDir, modelsDir: `${bundleDir}/models`, evalDir: `${bundleDir}/eval` });
     expect(calls).toEqual([
       {
@@ -99,7 +114,7 @@ describe('MONAI bundles trained through the real Slurm', () => {
   });
 
   it('trains on two GPUs with torchrun and the multi-GPU overlay, one process per GPU', async () => {
-    const { events, calls } = await runToEnd({ bundleDir, bundle, mode: 'train-multi-gpu', gpus: 2, python: 'python3', overrides: { dataset_dir: `${remote}/data` } });
+    const { events, calls } = await runToEnd(bundleJob(bundle, { mode: 'train-multi-gpu', gpus: 2, overrides: { dataset_dir: `${remote}/data` } }));
     const config = "['configs/train.json','configs/multi_gpu_train.json']";
     expect(calls[0]).toEqual({ tool: 'torchrun', argv: ['--standalone', '--nnodes=1', '--nproc_per_node=2', '-m', 'monai.bundle', 'run', '--meta_file', 'configs/metadata.json', '--config_file', config, '--logging_file', 'configs/logging.conf', '--dataset_dir', `${remote}/data`] });
     const ranks = calls.filter((c) => c.tool === 'monai.bundle');
@@ -109,39 +124,41 @@ describe('MONAI bundles trained through the real Slurm', () => {
   });
 
   it('fine-tunes only a bundle that loads its checkpoint, and then starts from it', async () => {
-    await expect(submitTraining(slurm, { bundleDir, bundle, mode: 'finetune' })).rejects.toSatisfy((e: unknown) => isMedaasError(e, 'TRAINING_INVALID_OPTIONS') && /enableBundleFineTuning/.test((e as Error).message));
+    await expect(submitTraining(slurm, bundleJob(bundle, { mode: 'finetune' }))).rejects.toSatisfy((e: unknown) => isMedaasError(e, 'TRAINING_INVALID_OPTIONS') && /enableBundleFineTuning/.test((e as Error).message));
     const finetuning = enableBundleFineTuning(bundle);
     await uploadBundle(finetuning, bundleDir);
-    const { events, training } = await runToEnd({ bundleDir, bundle: finetuning, mode: 'finetune', python: 'python3', overrides: { dataset_dir: `${remote}/data`, val_interval: 1 } });
+    const { events, training } = await runToEnd(bundleJob(finetuning, { mode: 'finetune', overrides: { dataset_dir: `${remote}/data`, val_interval: 1 } }));
     expect(events.at(-1)).toMatchObject({ type: 'end', status: { state: 'succeeded' } });
     const log = await slurm.readOutput(training.job);
     expect(log).toContain(`Restored all variables from ./models/model.pt`);
   });
 
   it('exports the checkpoint to TorchScript and evaluates it', async () => {
-    const exported = await runToEnd({ bundleDir, bundle, mode: 'export', python: 'python3' });
+    const exported = await runToEnd(bundleJob(bundle, { mode: 'export' }));
     expect(exported.calls[0]?.argv).toEqual(['ckpt_export', 'network_def', '--filepath', 'models/model.ts', '--ckpt_file', 'models/model.pt', '--meta_file', 'configs/metadata.json', '--config_file', 'configs/inference.json']);
     expect(exported.events.at(-1)).toMatchObject({ type: 'end', status: { state: 'succeeded' } });
     expect((await collectResults(slurm, exported.training)).files).toContain(`${bundleDir}/models/model.ts`);
-    const evaluated = await runToEnd({ bundleDir, bundle, mode: 'evaluate', python: 'python3', overrides: { dataset_dir: `${remote}/data` } });
+    const evaluated = await runToEnd(bundleJob(bundle, { mode: 'evaluate', overrides: { dataset_dir: `${remote}/data` } }));
     expect(evaluated.calls[0]?.argv.slice(0, 5)).toEqual(['run', '--meta_file', 'configs/metadata.json', '--config_file', "['configs/train.json','configs/evaluate.json']"]);
     expect(evaluated.events.filter((e) => e.type === 'validation')).toEqual([{ type: 'validation', epoch: 1, name: 'val_mean_dice', metric: 0.91, values: { val_mean_dice: 0.91 } }]);
     expect((await collectResults(slurm, evaluated.training)).files).toContain(`${bundleDir}/eval/metrics.csv`);
   });
 
   it('a run that fails says why: the data folder it was given does not exist', async () => {
-    const { events } = await runToEnd({ bundleDir, bundle, python: 'python3', overrides: { dataset_dir: `${remote}/no-such-data` } });
+    const { events } = await runToEnd(bundleJob(bundle, { overrides: { dataset_dir: `${remote}/no-such-data` } }));
     expect(events.at(-1)).toMatchObject({ type: 'end', status: { state: 'failed' }, failure: { reason: 'missing-file', message: expect.stringContaining(`${remote}/no-such-data`) } });
   });
 
-  it('refuses what cannot run before submitting: several nodes, a relative folder, a bundle without the multi-GPU overlay', async () => {
-    const withoutOverlay = { ...bundle, configs: new Map([...bundle.configs].filter(([path]) => !path.includes('multi_gpu'))) };
+  it('refuses what cannot run before submitting: several nodes, a relative folder, no command; mmar refuses a bundle without the multi-GPU overlay', async () => {
+    const { command } = bundleJob(bundle);
     for (const options of [
-      { bundleDir, nodes: 2, gpus: 2, mode: 'train-multi-gpu' as const },
-      { bundleDir: 'relative/bundle' },
-      { bundleDir, bundle: withoutOverlay, mode: 'train-multi-gpu' as const, gpus: 2 },
+      { bundleDir, nodes: 2, gpus: 2, mode: 'train-multi-gpu' as const, command },
+      { bundleDir: 'relative/bundle', command },
+      { bundleDir, mode: 'train' as const } as unknown as SubmitTrainingOptions,
     ]) {
       await expect(submitTraining(slurm, options)).rejects.toSatisfy((e: unknown) => isMedaasError(e, 'TRAINING_INVALID_OPTIONS'));
     }
+    const withoutOverlay = { ...bundle, configs: new Map([...bundle.configs].filter(([path]) => !path.includes('multi_gpu'))) };
+    expect(() => bundleJob(withoutOverlay, { mode: 'train-multi-gpu', gpus: 2 })).toThrow(expect.objectContaining({ code: 'MMAR_MISSING_FILE', message: expect.stringContaining('setBundleMultiGpu') }));
   });
 });

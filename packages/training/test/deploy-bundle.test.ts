@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMedaasError } from '@medaas/core';
 import { connectSsh, sh, type SshSession } from '@medaas/cluster-ssh';
 import { createMonaiLabelClient } from '@medaas/aiaa-client/monai-label';
-import { dice, serializeWindowModel, spherePhantom, startTestServer } from '@medaas/aiaa-testkit';
+import { serializeWindowModel, spherePhantom, startTestServer } from '@medaas/aiaa-testkit';
 import { readBundleFiles } from '@medaas/mmar/bundle/node';
-import { writeNifti, readNifti } from '@medaas/nifti-io';
+import { labelDice, writeNifti, readNifti } from '@medaas/nifti-io';
 import { deployModel, type DeployedBundle } from '../src/index.js';
 import { sshOptions, startSshd } from '../../cluster-ssh/test/helpers/services.js';
 
@@ -86,7 +86,7 @@ describe('deployModel of a bundle into a MONAI Label app on the cluster', () => 
     await using server = await startTestServer({ protocol: 'monai-label', app });
     await using client = createMonaiLabelClient({ baseUrl: server.url });
     expect((await client.info()).models['spleen_ct_segmentation']?.labels.map((l) => l.name)).toEqual(['spleen']);
-    expect(dice(await segment(server.url, image), truth)).toBeGreaterThan(0.95);
+    expect(labelDice(await segment(server.url, image), truth, { label: 1 })).toBeGreaterThan(0.95);
     // A second training run's weights, deployed while it runs: swapped in place, served at once.
     const second = await trainedBundle('run-2', { low: 4000, high: 5000 });
     const again = await deployModel(session, 'spleen_ct_segmentation', { bundleDir: second, appDir: app, server: client });

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMedaasError, type Progress } from '@medaas/core';
 import { connectSsh, sh, type SshSession } from '@medaas/cluster-ssh';
-import { enableFineTuning, validateMmar } from '@medaas/mmar';
-import { enableBundleFineTuning, setBundleLabels } from '@medaas/mmar/bundle';
+import { enableFineTuning, parseMmar, validateMmar } from '@medaas/mmar';
+import { enableBundleFineTuning, parseBundle, setBundleLabels } from '@medaas/mmar/bundle';
 import { downloadPretrained, zooChecksum, type DownloadPretrainedOptions, type PretrainedModel } from '../src/index.js';
 import { sshOptions, startSshd, type SshdInfo } from '../../cluster-ssh/test/helpers/services.js';
 import { fixtureText, installStandIns, SYSTEM_PATH, type StandIns } from './helpers/pretrained-standins.js';
@@ -64,12 +64,12 @@ describe('NGC MMARs with `ngc registry model download-version` on the login node
     expect(first.files['config/config_train.json']).toBe(fixtureText(standIns, `${MMAR}/config/config_train.json`));
     expect(first.files['commands/train.sh']).toBe(fixtureText(standIns, `${MMAR}/commands/train.sh`));
     expect(first.sha256['models/model.pt']).toBe(sha256(standIns.mmarWeights));
-    // Read back as the typed MMAR, ready for fine-tuning from the downloaded weights.
-    if (first.archive?.kind !== 'mmar') throw new Error('expected the typed MMAR');
-    expect(first.archive.mmar.generation).toBe('clara4');
-    expect(first.archive.mmar.train?.value.epochs).toBe(1260);
-    expect(first.archive.mmar.aiaa?.value.labels).toEqual(['spleen']);
-    const finetuning = enableFineTuning(first.archive.mmar, { checkpoint: 'models/model.pt' });
+    // The files read back are the MMAR as @medaas/mmar types it, ready for fine-tuning from the downloaded weights.
+    const mmar = parseMmar(first.files);
+    expect(mmar.generation).toBe('clara4');
+    expect(mmar.train?.value.epochs).toBe(1260);
+    expect(mmar.aiaa?.value.labels).toEqual(['spleen']);
+    const finetuning = enableFineTuning(mmar, { checkpoint: 'models/model.pt' });
     expect(finetuning.files['commands/finetune.sh']).toContain('MMAR_CKPT=models/model.pt');
     expect(validateMmar(finetuning).filter((i) => i.severity === 'error')).toEqual([]);
     // The tool was run once, with the real CLI's argv, the key from the environment.
@@ -233,10 +233,10 @@ describe('MONAI zoo bundles with `python -m monai.bundle download` on the login 
     expect(model.files['configs/metadata.json']).toBe(fixtureText(standIns, `${BUNDLE}/configs/metadata.json`));
     expect(model.sha256['models/model.pt']).toBe(sha256(standIns.bundleWeights));
     // Read back as the typed bundle, ready for fine-tuning with new labels.
-    if (model.archive?.kind !== 'bundle') throw new Error('expected the typed bundle');
-    expect(model.archive.bundle.metadata?.version).toBe('0.5.4');
-    expect(model.archive.bundle.labels).toEqual(['spleen']);
-    const relabelled = enableBundleFineTuning(setBundleLabels(model.archive.bundle, ['spleen', 'liver']));
+    const bundle = parseBundle(model.files);
+    expect(bundle.metadata?.version).toBe('0.5.4');
+    expect(bundle.labels).toEqual(['spleen']);
+    const relabelled = enableBundleFineTuning(setBundleLabels(bundle, ['spleen', 'liver']));
     expect(relabelled.labels).toEqual(['spleen', 'liver']);
     expect(relabelled.configs.get('configs/train.json')?.text).toContain('CheckpointLoader');
     // The zip stays out of the model folder; the tool ran with MONAI's own argv.

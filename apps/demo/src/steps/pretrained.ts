@@ -1,17 +1,22 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProgressCallback } from '@medaas/core';
-import { commandFile, editConfig, enableFineTuning, setLabels, validateMmar, withConfig, type MmarIssue } from '@medaas/mmar';
-import { enableBundleFineTuning, renderBundleCommand, setBundleLabels, validateBundle, type Bundle } from '@medaas/mmar/bundle';
+import { commandFile, editConfig, enableFineTuning, parseMmar, setLabels, validateMmar, withConfig, type MmarArchive, type MmarIssue } from '@medaas/mmar';
+import { enableBundleFineTuning, parseBundle, renderBundleCommand, setBundleLabels, validateBundle, type Bundle } from '@medaas/mmar/bundle';
 import { writeBundle } from '@medaas/mmar/bundle/node';
 import { writeMmar } from '@medaas/mmar/node';
 import { downloadPretrained, type PretrainedModel } from '@medaas/training';
 import { quoteShell, type SshSession } from '@medaas/cluster-ssh';
 import type { PretrainedChoice } from '../config.js';
 
+/** A downloaded model read into the typed model of `@medaas/mmar`. */
+export type PretrainedArchive = { readonly kind: 'mmar'; readonly mmar: MmarArchive } | { readonly kind: 'bundle'; readonly bundle: Bundle };
+
 /** What the pretrained step fetched and prepared. */
 export interface PretrainedResult {
   readonly model: PretrainedModel;
+  /** The download's files read by `@medaas/mmar`: the MMAR or the bundle as it came from the catalog. */
+  readonly archive: PretrainedArchive;
   /** The fine-tuning copy on the cluster: labels set to the project's, weights loaded at the start. */
   readonly finetuneDir: string;
   /** What validating the fine-tuning copy found. */
@@ -44,35 +49,35 @@ export async function pretrainedStep(
     ...(choice.catalog === 'ngc' && key ? { ngcApiKey: key } : {}),
     onProgress,
   });
+  // The catalog's files, read as the archive they are (a broken config is an MmarError naming file, line and column).
+  const archive: PretrainedArchive = model.kind === 'mmar' ? { kind: 'mmar', mmar: parseMmar(model.files) } : { kind: 'bundle', bundle: parseBundle(model.files) };
   const finetuneDir = `${model.dir}-finetune`;
   const staging = await mkdtemp(join(workDir, 'pretrained-'));
   try {
     let findings: MmarIssue[];
     let files: readonly string[];
     let finetuneCommand: string;
-    if (model.archive?.kind === 'mmar') {
-      let archive = setLabels(enableFineTuning(model.archive.mmar), project.labels);
-      const environment = archive.environment;
+    if (archive.kind === 'mmar') {
+      let mmar = setLabels(enableFineTuning(archive.mmar), project.labels);
+      const environment = mmar.environment;
       if (environment) {
-        archive = withConfig(archive, editConfig(environment, { '/DATA_ROOT': project.remoteFolder, '/DATASET_JSON': `${project.remoteFolder}/dataset_0.json` }));
+        mmar = withConfig(mmar, editConfig(environment, { '/DATA_ROOT': project.remoteFolder, '/DATASET_JSON': `${project.remoteFolder}/dataset_0.json` }));
       }
-      findings = validateMmar(archive);
-      await writeMmar(staging, archive);
-      files = Object.keys(archive.files);
-      finetuneCommand = `bash ${quoteShell(`${finetuneDir}/${commandFile('finetune', archive.generation)}`)}`;
-    } else if (model.archive?.kind === 'bundle') {
-      const bundle: Bundle = enableBundleFineTuning(setBundleLabels(model.archive.bundle, project.labels));
+      findings = validateMmar(mmar);
+      await writeMmar(staging, mmar);
+      files = Object.keys(mmar.files);
+      finetuneCommand = `bash ${quoteShell(`${finetuneDir}/${commandFile('finetune', mmar.generation)}`)}`;
+    } else {
+      const bundle: Bundle = enableBundleFineTuning(setBundleLabels(archive.bundle, project.labels));
       findings = validateBundle(bundle);
       await writeBundle(staging, bundle);
       files = Object.keys(bundle.files);
       finetuneCommand = renderBundleCommand({ bundleDir: finetuneDir, bundle, mode: 'training', overrides: { dataset_dir: project.remoteFolder } }).line;
-    } else {
-      throw new Error(`the pretrained model at ${model.dir} was not read back`);
     }
     // The weights stay where they were downloaded; the copy names them (models/ is not read back as text).
     await session.exec(['sh', '-c', 'mkdir -p -- "$1/models" && cp -p -- "$2"/models/* "$1/models/" 2>/dev/null; true', 'sh', finetuneDir, model.dir]);
     for (const path of files) await session.upload(join(staging, path), `${finetuneDir}/${path}`);
-    return { model, finetuneDir, findings, finetuneCommand };
+    return { model, archive, finetuneDir, findings, finetuneCommand };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { createAiaaClient } from '@medaas/aiaa-client';
+import { createAiaaClient, type AiaaClient } from '@medaas/aiaa-client';
 import { readDatalist } from '@medaas/dataset/node';
-import { maskDice, runTrainingLoop, type TrainingEvent, type TrainingLoopResult } from '@medaas/training';
+import { maskDice } from '@medaas/nifti-io';
+import type { TrainingEvent } from '@medaas/training';
 import type { ClusterConfig } from '../config.js';
 import { standaloneScript } from '../standalone.js';
 import type { ClusterHandle } from './cluster.js';
+import { runTrainingLoop, type TrainingLoopResult } from './training-loop.js';
 
 /** What closing the loop measured: Dice against the validated mask before and after, and the job's figures. */
 export interface TrainResult {
@@ -52,9 +54,10 @@ export async function trainStep(
   },
 ): Promise<TrainResult> {
   const command = await trainerCommand(cluster, config, options.workDir);
-  const result: TrainingLoopResult = await runTrainingLoop({
+  // One client for the whole step: segmentations, the deployment and the held-out scores go through it.
+  await using client = createAiaaClient({ baseUrl: options.serverUrl });
+  const result: TrainingLoopResult = await runTrainingLoop(client, {
     scheduler: cluster.scheduler,
-    serverUrl: options.serverUrl,
     mmarDir: options.mmarDir,
     image: new Uint8Array(await readFile(options.image)),
     reference: new Uint8Array(await readFile(options.validatedMask)),
@@ -64,7 +67,7 @@ export async function trainStep(
     pollIntervalMs: config.kind === 'local' ? 200 : 1000,
     onEvent: options.onEvent,
   });
-  const heldOut = await scoreHeldOut(options.serverUrl, options.projectFolder, result.baseModel, result.model.name);
+  const heldOut = await scoreHeldOut(client, options.projectFolder, result.baseModel, result.model.name);
   return {
     jobId: result.training.job.id,
     baseModel: result.baseModel,
@@ -82,9 +85,8 @@ export async function trainStep(
  * Segments the data list's testing cases with the base and the trained model and scores both against the
  * cases' masks: the validated case itself may be a training case, these never are.
  */
-async function scoreHeldOut(serverUrl: string, folder: string, baseModel: string, trainedModel: string): Promise<TrainResult['heldOut']> {
+async function scoreHeldOut(client: AiaaClient, folder: string, baseModel: string, trainedModel: string): Promise<TrainResult['heldOut']> {
   const datalist = await readDatalist(join(folder, 'dataset_0.json'));
-  await using client = createAiaaClient({ baseUrl: serverUrl });
   const scores: { caseId: string; diceBefore: number; diceAfter: number }[] = [];
   for (const entry of datalist.testing) {
     if (typeof entry.image !== 'string' || typeof entry.label !== 'string') continue;

@@ -1,4 +1,5 @@
-import { collectResults, submitTraining, watchTraining, type TrainingEvent, type TrainingMode, type TrainingScriptOptions } from '@medaas/training';
+import { renderBundleCommand } from '@medaas/mmar/bundle';
+import { BUNDLE_COMMAND_MODES, collectResults, submitTraining, watchTraining, type TrainingEvent, type TrainingMode, type TrainingScriptOptions } from '@medaas/training';
 import { defineCommand } from '../command.js';
 import { JOB_OPTIONS, SSH_OPTIONS, jobOptions, openCluster } from '../cluster-options.js';
 import { CliError } from '../errors.js';
@@ -41,8 +42,10 @@ export const train = defineCommand({
     const bundle = flagOption(context, 'bundle') || (!cluster.session && archiveKind(dir) === 'bundle');
     const command = commandText ? jsonCommand(commandText, '--command', '["python","train.py","{mmar}"]') : flagOption(context, 'testkit') ? [process.execPath, testkitBin('fit'), '--mmar', '{mmar}'] : undefined;
     const job = jobOptions(context);
+    // A bundle runs MONAI's own command line, rendered by @medaas/mmar (the zoo's file names: the folder may be on the cluster).
+    const bundleCommand = (): readonly string[] => renderBundleCommand({ bundleDir: dir, mode: BUNDLE_COMMAND_MODES[mode], gpus: mode === 'train-multi-gpu' ? (job.gpus ?? 1) : 1 }).argv;
     const options: TrainingScriptOptions = bundle
-      ? { bundleDir: dir, mode, ...(command ? { command } : {}), ...(job.gpus ? { gpus: job.gpus } : {}) }
+      ? { bundleDir: dir, mode, command: command ?? bundleCommand(), ...(job.gpus ? { gpus: job.gpus } : {}) }
       : { mmarDir: dir, mode, ...(command ? { command } : {}), ...(job.gpus ? { gpus: job.gpus } : {}) };
     const training = await submitTraining(cluster.scheduler, { ...options, job: { name: `medaas-${mode}`, ...job }, signal: context.signal });
     context.note(`submitted ${mode} job ${training.job.id} on ${cluster.where}`);

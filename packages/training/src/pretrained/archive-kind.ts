@@ -1,28 +1,12 @@
-import { parseMmar, type MmarArchive } from '@medaas/mmar';
-import { parseBundle, type Bundle } from '@medaas/mmar/bundle';
-
 /** What a downloaded model is: a Clara MMAR (`config/`) or a MONAI bundle (`configs/metadata.json`). */
 export type PretrainedKind = 'mmar' | 'bundle';
 
 /**
  * A downloaded model's files by POSIX path relative to its folder: text for configs, scripts and docs,
- * bytes for everything else. The same shape as `MmarFiles` of `@medaas/mmar`.
+ * bytes for everything else. The shape of `MmarFiles` and `BundleFiles` of `@medaas/mmar`, so that
+ * `parseMmar(files)` / `parseBundle(files)` read it into the typed model as it is.
  */
 export type PretrainedFiles = Readonly<Record<string, string | Uint8Array>>;
-
-/** The downloaded model read into the typed model of `@medaas/mmar`: an MMAR archive or a bundle. */
-export type PretrainedArchive = { readonly kind: 'mmar'; readonly mmar: MmarArchive } | { readonly kind: 'bundle'; readonly bundle: Bundle };
-
-/**
- * Reads the files of a downloaded model into its typed model, ready for `enableFineTuning` /
- * `enableBundleFineTuning`, `setLabels` / `setBundleLabels` and the other edits.
- *
- * @throws {MmarError} `MMAR_INVALID_JSON` / `MMAR_INVALID_YAML` naming the file, line and column of a
- *   configuration the catalog delivered broken.
- */
-export function typedArchive(kind: PretrainedKind, files: PretrainedFiles): PretrainedArchive {
-  return kind === 'mmar' ? { kind, mmar: parseMmar(files) } : { kind, bundle: parseBundle(files) };
-}
 
 /**
  * The kind of a model folder from its file list: `mmar` when it has `config/config_train.json` or

@@ -1,7 +1,7 @@
 import { openCallScope, REDACTED, throwIfAborted, type ProgressCallback } from '@medaas/core';
 import type { SshSession } from '@medaas/cluster-ssh';
 import { TrainingError } from '../errors.js';
-import { fileContent, isTextPath, pretrainedKindOf, typedArchive, type PretrainedArchive, type PretrainedFiles, type PretrainedKind } from './archive-kind.js';
+import { fileContent, isTextPath, pretrainedKindOf, type PretrainedFiles, type PretrainedKind } from './archive-kind.js';
 import { catalogCommand, runCatalogTool, type CatalogRun } from './catalog-run.js';
 import type { PretrainedChecksum } from './checksum.js';
 import { formatMarker, MARKER_FILE, parseMarker, type DownloadMarker } from './download-marker.js';
@@ -20,17 +20,15 @@ export interface PretrainedModel {
   readonly kind: PretrainedKind;
   /** `false` when the folder already held this model and version (nothing was downloaded or run). */
   readonly downloaded: boolean;
-  /** The files read back, by POSIX path relative to `dir` (see the `read` option). */
+  /**
+   * The files read back, by POSIX path relative to `dir` (see the `read` option): `parseMmar(files)` or
+   * `parseBundle(files)` of `@medaas/mmar` (by `kind`) gives the typed model, ready for `enableFineTuning`.
+   */
   readonly files: PretrainedFiles;
   /** Every file's SHA-256 as it was downloaded, by relative path (from the folder's marker). */
   readonly sha256: Readonly<Record<string, string>>;
   /** The checksums the download was verified with. */
   readonly verified: readonly PretrainedChecksum[];
-  /**
-   * The model read into the typed model of `@medaas/mmar` (an `MmarArchive` or a `Bundle`), ready for
-   * `enableFineTuning` / `enableBundleFineTuning`; undefined with `read: 'none'`.
-   */
-  readonly archive: PretrainedArchive | undefined;
 }
 
 function where(session: SshSession): string {
@@ -51,8 +49,6 @@ function where(session: SshSession): string {
  *   `TRAINING_DOWNLOAD_FAILED` (the tool's exit status and its stderr tail in `details`);
  *   `TRAINING_DOWNLOAD_INCOMPLETE`; `TRAINING_CHECKSUM_MISMATCH`; `TRAINING_DESTINATION_EXISTS` (the folder
  *   holds something else); `TRAINING_READ_FAILED`.
- * @throws {MmarError} `MMAR_INVALID_JSON` / `MMAR_INVALID_YAML` when a configuration of the model does not
- *   parse (the model stays downloaded; the error names the file, line and column).
  * @throws {ClusterSshError} when the session fails; a timeout or abort rejects with the signal's reason and
  *   kills the remote tool.
  * @example
@@ -64,6 +60,7 @@ function where(session: SshSession): string {
  * });
  * model.dir; // '/scratch/ana/pretrained/clara_pt_spleen_ct_segmentation_v1'
  * model.files['config/config_train.json']; // the MMAR's training config, as text
+ * const mmar = parseMmar(model.files); // @medaas/mmar: the typed archive, ready for enableFineTuning
  * ```
  */
 export async function downloadPretrained(session: SshSession, options: DownloadPretrainedOptions): Promise<PretrainedModel> {
@@ -96,7 +93,7 @@ export async function downloadPretrained(session: SshSession, options: DownloadP
     }
     const tree = await inspectTree(session, final, { hash: false, marker: MARKER_FILE, signal });
     const files = await readFiles(session, plan, final, tree.files, options.onProgress, signal);
-    return { catalog: plan.catalog, name: plan.name, version: plan.version, dir: final, kind: marker.kind, downloaded: true, files, sha256: marker.sha256, verified: marker.verified, archive: archiveOf(plan, marker.kind, files) };
+    return { catalog: plan.catalog, name: plan.name, version: plan.version, dir: final, kind: marker.kind, downloaded: true, files, sha256: marker.sha256, verified: marker.verified };
   } finally {
     scope.dispose();
   }
@@ -208,11 +205,7 @@ async function present(session: SshSession, plan: PretrainedPlan, final: string,
     if (tree.digests[i] !== p.checksum.value) throw mismatch(plan, p.checksum, tree.digests[i]);
   });
   const files = await readFiles(session, plan, final, tree.files, onProgress, signal);
-  return { catalog: plan.catalog, name: plan.name, version: plan.version, dir: final, kind: marker.kind, downloaded: false, files, sha256: marker.sha256, verified: marker.verified, archive: archiveOf(plan, marker.kind, files) };
-}
-
-function archiveOf(plan: PretrainedPlan, kind: PretrainedKind, files: PretrainedFiles): PretrainedArchive | undefined {
-  return plan.read === 'none' ? undefined : typedArchive(kind, files);
+  return { catalog: plan.catalog, name: plan.name, version: plan.version, dir: final, kind: marker.kind, downloaded: false, files, sha256: marker.sha256, verified: marker.verified };
 }
 
 async function readFiles(session: SshSession, plan: PretrainedPlan, dir: string, all: readonly TreeFile[], onProgress: ProgressCallback | undefined, signal: AbortSignal): Promise<PretrainedFiles> {

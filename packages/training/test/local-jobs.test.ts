@@ -1,13 +1,14 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isMedaasError } from '@medaas/core';
 import { createScheduler } from '@medaas/cluster-ssh';
 import { createAiaaClient } from '@medaas/aiaa-client';
 import { startTestServer, type TestServer } from '@medaas/aiaa-testkit';
-import { collectResults, runTrainingLoop, submitTraining, watchTraining, type TrainingEvent } from '../src/index.js';
+import { maskDice } from '@medaas/nifti-io';
+import { collectResults, deployModel, submitTraining, watchTraining, type TrainingEvent } from '../src/index.js';
 import { bundleTestkit } from './helpers/bundles.js';
-import { colinCase, writeProject } from './helpers/project.js';
+import { CONFIG_AIAA, colinCase, writeProject } from './helpers/project.js';
 
 let bundles: Awaited<ReturnType<typeof bundleTestkit>>;
 let server: TestServer;
@@ -23,64 +24,38 @@ afterAll(async () => {
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 });
 
-describe('runTrainingLoop with the local scheduler', () => {
-  it('segments, trains with the fit job, deploys, and the learned model beats the default on Colin27', async () => {
+describe('training jobs with the local scheduler, deployed through the caller\'s client', () => {
+  it('trains with the fit job, then deploys through a client whose dispatcher and headers carry every call', async () => {
     const project = writeProject();
     cleanup.push(project.root);
-    const events: TrainingEvent[] = [];
-    const result = await runTrainingLoop({
-      scheduler: createScheduler('local'),
-      serverUrl: server.url,
-      mmarDir: project.mmar,
-      ...(await colinCase()),
-      trainer: { command: [process.execPath, bundles.fit, '--mmar', '{mmar}'] },
-      modelName: 'brain_fitted',
-      baseModel: 'segmentation_threshold',
-      pollIntervalMs: 200,
-      onEvent: (event) => events.push(event),
-    });
-    console.log(`Colin27 Dice: default ${result.diceBefore.toFixed(4)}, fitted ${result.diceAfter.toFixed(4)} (best val ${result.bestMetric?.toFixed(4)})`);
-    expect(result.diceAfter).toBeGreaterThan(result.diceBefore);
-    expect(result.diceAfter).toBeGreaterThan(0.85);
-    expect(result.results.bestModel).toBe(join(project.mmar, 'models', 'model.json'));
-    expect(result.results.finalModel).toBe(join(project.mmar, 'models', 'model_final.json'));
-    expect(result.results.eventFiles).toEqual([join(project.mmar, 'models', 'train_stats.jsonl')]);
-    expect(result.model).toMatchObject({ name: 'brain_fitted', type: 'segmentation', labels: ['brain'] });
-    // The progress stream: the job's states, every epoch's loss and metric, and the best metric so far.
-    const types = new Set(events.map((e) => e.type));
-    expect([...types].sort()).toEqual(['best', 'end', 'iteration', 'state', 'validation']);
-    const iterations = events.filter((e) => e.type === 'iteration');
-    expect(iterations.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(result.epochs).toBe(9);
-    const bests = events.filter((e) => e.type === 'best');
-    expect(bests.at(-1)!.metric).toBeCloseTo(result.bestMetric!, 6);
-    // The best metric never goes down, as the log's "best so far" promises.
-    for (let i = 1; i < bests.length; i += 1) expect(bests[i]!.metric).toBeGreaterThanOrEqual(bests[i - 1]!.metric);
-    // The validation metric of the default model's epoch is the Dice the default model got from the server.
-    const firstValidation = events.find((e) => e.type === 'validation');
-    expect(firstValidation && firstValidation.type === 'validation' && firstValidation.metric).toBeCloseTo(result.diceBefore, 3);
-    // listModels shows the deployed model, and it keeps serving.
-    await using client = createAiaaClient({ baseUrl: server.url });
-    expect((await client.listModels()).map((m) => m.name)).toContain('brain_fitted');
-  });
+    const scheduler = createScheduler('local');
+    const training = await submitTraining(scheduler, { mmarDir: project.mmar, command: [process.execPath, bundles.fit, '--mmar', '{mmar}'] });
+    const events = await collect(watchTraining(scheduler, training, { intervalMs: 200 }));
+    expect(events.filter((e) => e.type === 'iteration').map((e) => e.type === 'iteration' && e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(events.at(-1)).toMatchObject({ type: 'end', status: { state: 'succeeded' } });
+    const results = await collectResults(scheduler, training);
+    expect(results.bestModel).toBe(join(project.mmar, 'models', 'model.json'));
 
-  it('reports a job that cannot find a data file: state, reason from the log, and the log tail', async () => {
-    const project = writeProject({ missing: true });
-    cleanup.push(project.root);
-    const error = await runTrainingLoop({
-      scheduler: createScheduler('local'),
-      serverUrl: server.url,
-      mmarDir: project.mmar,
-      ...(await colinCase()),
-      trainer: { command: [process.execPath, bundles.fit, '--mmar', '{mmar}'] },
-      pollIntervalMs: 200,
-    }).catch((e: unknown) => e);
-    expect(isMedaasError(error, 'TRAINING_JOB_FAILED')).toBe(true);
-    const details = (error as { details: Record<string, unknown> }).details;
-    expect(details['state']).toBe('failed');
-    expect(details['failure']).toMatchObject({ reason: 'missing-file' });
-    expect(String((details['failure'] as { message: string }).message)).toContain('labelsTr/missing.nii.gz');
-    expect(String(details['logTail'])).toContain('training pair(s)');
+    // The caller's transport: every request deployModel makes goes through this dispatcher, with these headers.
+    const seen: { method: string; path: string; header: string | undefined }[] = [];
+    const dispatcher = new Agent().compose((dispatch) => (opts, handler) => {
+      const headers = opts.headers as Record<string, string> | undefined;
+      seen.push({ method: opts.method, path: opts.path, header: headers?.['x-medaas-site'] });
+      return dispatch(opts, handler);
+    });
+    await using client = createAiaaClient({ baseUrl: server.url, dispatcher, headers: { 'x-medaas-site': 'ward-7' } });
+    const model = await deployModel(client, 'brain_fitted', { config: CONFIG_AIAA, weights: await readFile(results.bestModel!) });
+    // The client's own model type comes back: AiaaModel, with the config's labels.
+    expect(model).toMatchObject({ name: 'brain_fitted', type: 'segmentation', labels: ['brain'] });
+    expect(seen.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual(['PUT /admin/model/brain_fitted', 'GET /v1/models']);
+    expect(seen.every((r) => r.header === 'ward-7')).toBe(true);
+    // The fitted model now segments Colin27 better than the default one.
+    const { image, reference } = await colinCase();
+    const before = await maskDice((await client.segmentation('segmentation_threshold', image)).mask, reference);
+    const after = await maskDice((await client.segmentation('brain_fitted', image)).mask, reference);
+    expect(before).toBeCloseTo(0.6877, 4);
+    expect(after).toBeGreaterThan(0.9);
+    await dispatcher.close();
   });
 
   it('reports a bad config and an out-of-memory log with their reasons', async () => {

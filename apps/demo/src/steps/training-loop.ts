@@ -1,19 +1,24 @@
 import { openCallScope, type CallOptions } from '@medaas/core';
-import { createAiaaClient, type AiaaModel, type AiaaModelConfig } from '@medaas/aiaa-client';
+import type { AiaaClient, AiaaModel, AiaaModelConfig } from '@medaas/aiaa-client';
 import type { JobSpec, Scheduler } from '@medaas/cluster-ssh';
-import { deployModel } from './deploy.js';
-import { maskDice } from './dice.js';
-import { TrainingError } from './errors.js';
-import { jobFiles } from './job-files.js';
-import { collectResults, submitTraining, watchTraining, type TrainingEvent, type TrainingJob, type TrainingResults } from './training-job.js';
-import type { MmarTrainingScriptOptions } from './training-script.js';
+import { maskDice } from '@medaas/nifti-io';
+import {
+  collectResults,
+  deployModel,
+  jobFiles,
+  submitTraining,
+  TrainingError,
+  watchTraining,
+  type MmarTrainingScriptOptions,
+  type TrainingEvent,
+  type TrainingJob,
+  type TrainingResults,
+} from '@medaas/training';
 
 /** Options of {@link runTrainingLoop}. */
 export interface TrainingLoopOptions extends CallOptions {
   /** Where training runs: `local`, or Slurm/PBS over SSH (`scheduler.session`). */
   readonly scheduler: Scheduler;
-  /** The AIAA server the models are used from and deployed to (e.g. `startAiaaServerJob(...).url`). */
-  readonly serverUrl: string;
   /** The MMAR where the job runs; its data list must already hold the validated pairs. */
   readonly mmarDir: string;
   /** The case to segment before and after training (NIfTI bytes). */
@@ -62,31 +67,25 @@ export interface TrainingLoopResult {
 }
 
 /**
- * The seed's loop in one call: segment the case with the base model and score it against the validated
- * mask; train on the MMAR's data list as a batch job, watching its progress; collect the best model (for
- * Clara's scripts: run the MMAR's export step as a second job and take its `models/model.ts`); deploy it to
- * the AIAA server with the MMAR's AIAA config; segment again with it and score again.
+ * The seed's loop, the demo's step 7 on AIAA: segment the case with the base model and score it against the
+ * validated mask; train on the MMAR's data list as a batch job, watching its progress; collect the best model
+ * (for Clara's scripts: run the MMAR's export step as a second job and take its `models/model.ts`); deploy it
+ * through `client` with the MMAR's AIAA config; segment again with it and score again. The client is the
+ * caller's (its dispatcher, TLS and headers apply to every call) and stays open.
  *
  * @throws {TrainingError} `TRAINING_JOB_FAILED` (with `details.failure` and `details.logTail`) when the job
- *   fails; `TRAINING_RESULTS_MISSING`, `TRAINING_DEPLOY_FAILED`, `TRAINING_READ_FAILED` as named.
+ *   fails; `TRAINING_INVALID_OPTIONS` when the server has no segmentation model; `TRAINING_RESULTS_MISSING`,
+ *   `TRAINING_DEPLOY_FAILED`, `TRAINING_READ_FAILED` as named.
  * @throws {AiaaError} from the segmentations; `ClusterSshError` from the scheduler.
- * @example
- * ```ts
- * const { diceBefore, diceAfter } = await runTrainingLoop({
- *   scheduler, serverUrl: server.url, mmarDir: '/home/me/project/mmar', image, reference,
- *   trainer: { command: ['node', '/home/me/.medaas/fit.mjs', '--mmar', '{mmar}'] },
- * });
- * ```
  */
-export async function runTrainingLoop(options: TrainingLoopOptions): Promise<TrainingLoopResult> {
+export async function runTrainingLoop(client: AiaaClient, options: TrainingLoopOptions): Promise<TrainingLoopResult> {
   const scope = openCallScope('training loop', options);
   const { signal } = scope;
-  await using client = createAiaaClient({ baseUrl: options.serverUrl });
   try {
     const baseModel = options.baseModel ?? (await client.listModels({ type: 'segmentation', signal }))[0]?.name;
-    if (!baseModel) throw new TrainingError('TRAINING_INVALID_OPTIONS', `the AIAA server at ${options.serverUrl} has no segmentation model to start from`, { details: { server: options.serverUrl } });
+    if (!baseModel) throw new TrainingError('TRAINING_INVALID_OPTIONS', `the AIAA server at ${client.baseUrl} has no segmentation model to start from`, { details: { server: client.baseUrl } });
     const before = await client.segmentation(baseModel, options.image, { signal });
-    const diceBefore = await maskDice(before.mask, options.reference);
+    const diceBefore = await maskDice(before.mask, options.reference, { signal });
 
     const job = options.job ?? {};
     const training = await submitTraining(options.scheduler, { ...options.trainer, mmarDir: options.mmarDir, job, signal });
@@ -110,7 +109,7 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     const modelName = options.modelName ?? 'segmentation_trained';
     const model = await deployModel(client, modelName, { config, weights, weightsFileName: results.bestModel!.slice(results.bestModel!.lastIndexOf('/') + 1), signal });
     const after = await client.segmentation(modelName, options.image, { signal });
-    const diceAfter = await maskDice(after.mask, options.reference);
+    const diceAfter = await maskDice(after.mask, options.reference, { signal });
     return {
       baseModel,
       diceBefore,

@@ -4,10 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMedaasError } from '@medaas/core';
 import { connectSsh, createScheduler, sh, startAiaaServerJob, type AiaaServerJob, type SshSession } from '@medaas/cluster-ssh';
 import { createAiaaClient } from '@medaas/aiaa-client';
-import { deployModel, maskDice, runTrainingLoop, type TrainingEvent } from '../src/index.js';
-import { bundleTestkit } from './helpers/bundles.js';
-import { colinCase, CONFIG_AIAA, writeProject } from './helpers/project.js';
-import { sshOptions, startSlurm, startSshd } from '../../cluster-ssh/test/helpers/services.js';
+import { maskDice } from '@medaas/nifti-io';
+import { deployModel, type TrainingEvent } from '@medaas/training';
+import { runTrainingLoop } from '../src/steps/training-loop.js';
+import { bundleTestkit } from '../../../packages/training/test/helpers/bundles.js';
+import { colinCase, CONFIG_AIAA, writeProject } from '../../../packages/training/test/helpers/project.js';
+import { sshOptions, startSlurm, startSshd } from '../../../packages/cluster-ssh/test/helpers/services.js';
 
 let session: SshSession;
 let server: AiaaServerJob | undefined;
@@ -30,7 +32,7 @@ afterAll(async () => {
   for (const dir of localDirs) await rm(dir, { recursive: true, force: true });
 });
 
-describe('the training loop on the real Slurm over the real sshd', () => {
+describe("the demo's training loop on the real Slurm over the real sshd", () => {
   it('trains as a Slurm job, streams its progress, collects the model, deploys it to a testkit server job and segments better', async () => {
     const bundles = await bundleTestkit();
     localDirs.push(bundles.dir);
@@ -49,9 +51,10 @@ describe('the training loop on the real Slurm over the real sshd', () => {
     });
     const events: TrainingEvent[] = [];
     const { image, reference } = await colinCase();
-    const result = await runTrainingLoop({
+    // The client of the server job, through its tunnel: the loop segments, deploys and segments again with it.
+    await using client = createAiaaClient({ baseUrl: server.url });
+    const result = await runTrainingLoop(client, {
       scheduler: slurm,
-      serverUrl: server.url,
       mmarDir: `${remoteRoot}/mmar`,
       image,
       reference,
@@ -73,7 +76,6 @@ describe('the training loop on the real Slurm over the real sshd', () => {
     expect(events.at(-1)).not.toHaveProperty('failure');
 
     // A broken model is refused with the server's reason, and the trained model keeps serving.
-    await using client = createAiaaClient({ baseUrl: server.url });
     const refused = await deployModel(client, 'brain_fitted', { config: CONFIG_AIAA, weights: new TextEncoder().encode('{"format":"medaas-testkit-window","version":1,"low":5,') }).catch((e: unknown) => e);
     expect(isMedaasError(refused, 'TRAINING_DEPLOY_FAILED')).toBe(true);
     expect((refused as Error).message).toContain('broken or truncated');

@@ -6,10 +6,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createScheduler } from '@medaas/cluster-ssh';
 import { renderCommands } from '@medaas/mmar';
 import { writeMmar } from '@medaas/mmar/node';
+import { createAiaaClient, type AiaaClient } from '@medaas/aiaa-client';
 import { startTestServer, type TestServer } from '@medaas/aiaa-testkit';
-import { runTrainingLoop, type TrainingEvent } from '../src/index.js';
-import { bundleTestkit } from './helpers/bundles.js';
-import { colinCase, writeProject } from './helpers/project.js';
+import type { TrainingEvent } from '@medaas/training';
+import { runTrainingLoop } from '../src/steps/training-loop.js';
+import { bundleTestkit } from '../../../packages/training/test/helpers/bundles.js';
+import { colinCase, writeProject } from '../../../packages/training/test/helpers/project.js';
 
 // Clara's path through the loop without a GPU: the MMAR's real command scripts (rendered by @medaas/mmar),
 // run inside a `singularity exec` stand-in, whose `python3 -m medl.apps.train` stand-in runs the testkit fit
@@ -17,12 +19,14 @@ import { colinCase, writeProject } from './helpers/project.js';
 // into models/model.ts. What is under test is the loop's wiring: train job, export job, model.ts deployed.
 let bundles: Awaited<ReturnType<typeof bundleTestkit>>;
 let server: TestServer;
+let client: AiaaClient;
 const cleanup: string[] = [];
 let stubs: string;
 
 beforeAll(async () => {
   bundles = await bundleTestkit();
   server = await startTestServer();
+  client = createAiaaClient({ baseUrl: server.url });
   stubs = mkdtempSync(join(tmpdir(), 'medaas-clara-stubs-'));
   cleanup.push(bundles.dir, stubs);
   const stub = (name: string, body: string): void => {
@@ -48,6 +52,7 @@ beforeAll(async () => {
   ].join('\n'));
 });
 afterAll(async () => {
+  await client?.close();
   await server?.close();
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 });
@@ -59,9 +64,8 @@ it("Clara's scripts in a container: the train job, then the MMAR's export step a
   await writeMmar(project.mmar, { ...configs, ...renderCommands(configs) });
   const log = join(stubs, `calls-${Date.now()}.log`);
   const events: TrainingEvent[] = [];
-  const result = await runTrainingLoop({
+  const result = await runTrainingLoop(client, {
     scheduler: createScheduler('local'),
-    serverUrl: server.url,
     mmarDir: project.mmar,
     ...(await colinCase()),
     trainer: { mode: 'train', container: { image: '/shared/clara-train-4.0.sif', binds: [{ host: project.root, container: project.root }] } },
