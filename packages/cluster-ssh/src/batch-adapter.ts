@@ -12,6 +12,20 @@ import type { JobSpec } from './job-script.js';
  *
  * Every argv is quoted word by word before it runs (no element can inject shell syntax), and the ids
  * given to `statusArgv` and `cancelArgv` have been checked against {@link BatchAdapter.jobId} first.
+ *
+ * @example
+ * ```ts
+ * const lsfAdapter: BatchAdapter = {
+ *   kind: 'lsf',
+ *   jobId: { pattern: /^\d{1,20}$/, shape: 'digits' },
+ *   submitArgv: (spec, outputPath) => ['bsub', '-J', spec.name, '-o', outputPath],
+ *   parseSubmit: (stdout) => parseBsub(stdout),           // 'Job <311> is submitted ...' -> '311'
+ *   statusArgv: (id) => ['bjobs', '-noheader', '-o', "jobid stat exec_host exit_code delimiter='|'", id],
+ *   parseStatus: (id, result) => parseBjobs(id, result), // '311|RUN|gpu07|-' -> { state: 'running', node: 'gpu07', ... }
+ *   cancelArgv: (id) => ['bkill', id],
+ *   alreadyEnded: (result) => /already finished/.test(result.stderr),
+ * };
+ * ```
  */
 export interface BatchAdapter {
   /** The scheduler's name, as `Scheduler.kind` and `Job.scheduler` report it. */

@@ -25,16 +25,11 @@ const BUILTIN: ReadonlySet<SchedulerKind> = new Set<BuiltinSchedulerKind>(['slur
  *   kind that is not built in.
  * @example
  * ```ts
- * const lsf = createBatchScheduler({
- *   kind: 'lsf',
- *   jobId: { pattern: /^\d+$/, shape: 'digits' },
- *   submitArgv: (spec, outputPath) => ['bsub', '-J', spec.name, '-o', outputPath],
- *   parseSubmit: (stdout) => /Job <(\d+)>/.exec(stdout)?.[1] ?? fail(stdout),
- *   statusArgv: (id) => ['bjobs', '-noheader', '-o', 'jobid stat exec_host exit_code delimiter="|"', id],
- *   parseStatus: (id, result) => parseBjobs(id, result.stdout),
- *   cancelArgv: (id) => ['bkill', id],
- *   alreadyEnded: (result) => /already finished/.test(result.stderr),
- * }, session);
+ * // lsfAdapter: a BatchAdapter for bsub, bjobs and bkill (the cluster guide has one in full).
+ * const lsf = createBatchScheduler(lsfAdapter, session);
+ * const job = await lsf.submit({ name: 'train', partition: 'normal', walltimeSec: 3600, script: 'python train.py' });
+ * for await (const status of lsf.watch(job)) console.log(status.state);
+ * await using aiaa = await startAiaaServerJob(lsf, { server: { command } });
  * ```
  */
 export function createBatchScheduler(adapter: BatchAdapter, session?: SshSession, options: SchedulerOptions = {}): Scheduler {

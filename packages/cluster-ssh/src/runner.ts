@@ -8,6 +8,7 @@ import { toCommandLine, type CommandInput } from './shell.js';
 export interface CommandRunner {
   /** Where commands run, for messages: `user@host:port` or `local`. */
   readonly where: string;
+  /** Runs one command; a non-zero exit is a value (`exitCode`) unless `check` is set. */
   run(command: CommandInput, options?: ExecOptions): Promise<ExecResult>;
 }
 

@@ -53,7 +53,10 @@ export interface Scheduler {
 
 /** Options of {@link createScheduler} and {@link createBatchScheduler}. */
 export interface SchedulerOptions {
-  /** Folder of the scheduler's commands when they are not on the login shell's PATH (e.g. `/opt/pbs/bin`). */
+  /**
+   * Folder of the scheduler's commands when they are not on the login shell's PATH (e.g. `/opt/pbs/bin`).
+   * Read by {@link createScheduler}; an adapter of your own names its commands itself.
+   */
   readonly binDir?: string;
   /** Default folder of job output files. Default `~/.medaas/jobs` (remote) or the OS temp folder (local). */
   readonly jobsDir?: string;
