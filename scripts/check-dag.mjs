@@ -11,6 +11,8 @@ const ALLOWED = {
   // the deprecated DICOM forwarders for one release and goes with them.
   '@medaas/dicom': ['@medaas/core', '@medaas/nifti-io'],
   '@medaas/nifti-io': ['@medaas/core', '@medaas/dicom'],
+  // docs/adr/0103-mmar-uses-dataset.md: an MMAR's data list is checked by the package that owns data lists.
+  '@medaas/mmar': ['@medaas/core', '@medaas/dataset'],
   // docs/adr/0201-training-package.md, docs/adr/0202-training-reads-model-archives.md
   // docs/adr/0401-cli-package.md: the command line sits on top of every package, on their public API only.
   '@medaas/cli': ['@medaas/core', '@medaas/nifti-io', '@medaas/dicom', '@medaas/aiaa-client', '@medaas/aiaa-testkit', '@medaas/cluster-ssh', '@medaas/mmar', '@medaas/dataset', '@medaas/training'],

@@ -1,5 +1,6 @@
 import { DatasetError } from './errors.js';
-import { invalid, parseJsonText, pointerOf, typeName } from './json-text.js';
+import { checkDatalist } from './datalist-check.js';
+import { invalid, parseJsonText } from './json-text.js';
 import { resolveDataPath, type PathStyle } from './paths.js';
 import { SPLIT_PARTS, type DatasetSplit, type SplitPart } from './split.js';
 
@@ -78,16 +79,6 @@ export function toDatalist(split: Partial<DatasetSplit<unknown>>, options: ToDat
   };
 }
 
-function parseEntry(value: unknown, file: string, pointer: string): DatalistEntry {
-  if (typeof value === 'string' && value !== '') return { image: value };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(file, pointer, `expected an object with "image" (or a path) but found ${typeName(value)}`);
-  const { image, label } = value as { image?: unknown; label?: unknown };
-  const imageOk = (typeof image === 'string' && image !== '') || (Array.isArray(image) && image.length > 0 && image.every((i) => typeof i === 'string' && i !== ''));
-  if (!imageOk) invalid(file, `${pointer}/image`, `expected a path or a list of paths but found ${typeName(image)}`);
-  if (label !== undefined && typeof label !== 'string' && typeof label !== 'number') invalid(file, `${pointer}/label`, `expected a path or a class number but found ${typeName(label)}`);
-  return value as DatalistEntry;
-}
-
 /** Options of {@link parseDatalist}. */
 export interface ParseDatalistOptions {
   /** The file name used in messages. Default `dataset_0.json`. */
@@ -110,19 +101,14 @@ export interface ParseDatalistOptions {
 export function parseDatalist(json: unknown, options: ParseDatalistOptions = {}): Datalist {
   const file = options.file ?? 'dataset_0.json';
   const value = typeof json === 'string' ? parseJsonText(json, file) : json;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(file, '', `expected an object but found ${typeName(value)}`);
+  const first = checkDatalist(value).problems[0];
+  if (first) invalid(file, first.pointer, first.message);
   const record = value as Record<string, unknown>;
   const out: Record<string, unknown> = { ...record };
   for (const part of SPLIT_PARTS) {
-    const list = record[part] ?? [];
-    if (!Array.isArray(list)) invalid(file, pointerOf(part), `expected an array but found ${typeName(list)}`);
-    out[part] = list.map((entry, index) => parseEntry(entry, file, pointerOf(part, index)));
-    const countKey = `num_${part}`;
-    const count = record[countKey];
-    if (count !== undefined && count !== list.length) {
-      invalid(file, pointerOf(countKey), `says ${JSON.stringify(count)} but "${part}" has ${list.length} entr${list.length === 1 ? 'y' : 'ies'}`);
-    }
-    out[countKey] = list.length;
+    const list = (record[part] ?? []) as readonly unknown[];
+    out[part] = list.map((entry) => (typeof entry === 'string' ? { image: entry } : entry));
+    out[`num_${part}`] = list.length;
   }
   return out as Datalist;
 }

@@ -20,11 +20,6 @@ export function parseJsonText(text: string, file: string): unknown {
   }
 }
 
-/** The JSON pointer of a child. */
-export function pointerOf(...segments: (string | number)[]): string {
-  return segments.map((s) => '/' + String(s).replaceAll('~', '~0').replaceAll('/', '~1')).join('');
-}
-
 /** Throws `DATASET_INVALID_DATALIST` for a value at `pointer`. */
 export function invalid(file: string, pointer: string, message: string): never {
   throw new DatasetError('DATASET_INVALID_DATALIST', `${file}: ${pointer || '/'}: ${message}`, { details: { file, pointer } });
@@ -32,6 +27,7 @@ export function invalid(file: string, pointer: string, message: string): never {
 
 /** A short name of a JSON value's type, for messages. */
 export function typeName(value: unknown): string {
+  if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;

@@ -1,5 +1,6 @@
+import { formatJsonPointer } from '@medaas/core';
 import { DatasetError } from './errors.js';
-import { invalid, parseJsonText, pointerOf, typeName } from './json-text.js';
+import { invalid, parseJsonText, typeName } from './json-text.js';
 import { resolveDataPath } from './paths.js';
 
 /** A Medical Segmentation Decathlon `dataset.json`: task metadata, training pairs and test images. */
@@ -23,9 +24,9 @@ export interface MsdDataset {
 }
 
 function checkNameMap(value: unknown, file: string, key: string): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(file, pointerOf(key), `expected an object but found ${typeName(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(file, formatJsonPointer([key]), `expected an object but found ${typeName(value)}`);
   for (const [k, name] of Object.entries(value)) {
-    if (typeof name !== 'string') invalid(file, pointerOf(key, k), `expected a string but found ${typeName(name)}`);
+    if (typeof name !== 'string') invalid(file, formatJsonPointer([key, k]), `expected a string but found ${typeName(name)}`);
   }
 }
 
@@ -51,19 +52,19 @@ export function parseMsdDataset(json: unknown, options: { readonly file?: string
   const training = record['training'];
   if (!Array.isArray(training)) invalid(file, '/training', `expected an array but found ${typeName(training)}`);
   training.forEach((pair, i) => {
-    if (typeof pair !== 'object' || pair === null) invalid(file, pointerOf('training', i), `expected an object but found ${typeName(pair)}`);
+    if (typeof pair !== 'object' || pair === null) invalid(file, formatJsonPointer(['training', i]), `expected an object but found ${typeName(pair)}`);
     for (const key of ['image', 'label']) {
       const path = (pair as Record<string, unknown>)[key];
-      if (typeof path !== 'string' || path === '') invalid(file, pointerOf('training', i, key), `expected a path but found ${typeName(path)}`);
+      if (typeof path !== 'string' || path === '') invalid(file, formatJsonPointer(['training', i, key]), `expected a path but found ${typeName(path)}`);
     }
   });
   const test = record['test'] ?? [];
   if (!Array.isArray(test)) invalid(file, '/test', `expected an array but found ${typeName(test)}`);
   test.forEach((path, i) => {
-    if (typeof path !== 'string' || path === '') invalid(file, pointerOf('test', i), `expected a path but found ${typeName(path)}`);
+    if (typeof path !== 'string' || path === '') invalid(file, formatJsonPointer(['test', i]), `expected a path but found ${typeName(path)}`);
   });
   for (const [key, list] of [['numTraining', training], ['numTest', test]] as const) {
-    if (record[key] !== undefined && record[key] !== list.length) invalid(file, pointerOf(key), `says ${JSON.stringify(record[key])} but the list has ${list.length}`);
+    if (record[key] !== undefined && record[key] !== list.length) invalid(file, formatJsonPointer([key]), `says ${JSON.stringify(record[key])} but the list has ${list.length}`);
   }
   return { ...record, test, numTraining: training.length, numTest: test.length } as unknown as MsdDataset;
 }

@@ -1,4 +1,5 @@
-import { childPointer, isVariableReference, type JsonRecord, type ShapeChecker } from './shape.js';
+import { appendJsonPointer } from '@medaas/core';
+import { isVariableReference, type JsonRecord, type ShapeChecker } from './shape.js';
 
 /** The keys every component may carry besides its class: init args and the `disabled` attribute. */
 export interface ComponentBase {
@@ -78,12 +79,12 @@ export function checkComponent(check: ShapeChecker, value: unknown, pointer: str
 /** Checks an array of components. */
 export function checkComponentList(check: ShapeChecker, value: unknown, pointer: string): void {
   if (!check.array(value, pointer)) return;
-  value.forEach((item, index) => checkComponent(check, item, childPointer(pointer, index)));
+  value.forEach((item, index) => checkComponent(check, item, appendJsonPointer(pointer, index)));
 }
 
 /** Checks a model entry: one model or a list of alternatives (Clara enables the one not disabled). */
 export function checkModel(check: ShapeChecker, value: unknown, pointer: string): void {
-  if (Array.isArray(value)) value.forEach((item, index) => checkComponent(check, item, childPointer(pointer, index), 'model'));
+  if (Array.isArray(value)) value.forEach((item, index) => checkComponent(check, item, appendJsonPointer(pointer, index), 'model'));
   else checkComponent(check, value, pointer, 'model');
 }
 

@@ -1,7 +1,8 @@
+import { appendJsonPointer } from '@medaas/core';
 import { checkComponent, checkComponentList, type ComponentConfig } from './components.js';
 import { createDocument, type ConfigDocument } from './config-document.js';
 import type { ParseConfigOptions } from './environment.js';
-import { childPointer, type ShapeChecker } from './shape.js';
+import { type ShapeChecker } from './shape.js';
 
 /** The `inference` block of `config_aiaa.json`: which keys carry input and output, and the back ends. */
 export interface AiaaInference {
@@ -44,7 +45,7 @@ export function checkConfigAiaa(check: ShapeChecker, value: unknown): void {
     'labels',
     '',
     (labels, pointer) => {
-      if (check.array(labels, pointer)) labels.forEach((label, index) => check.string(label, childPointer(pointer, index)));
+      if (check.array(labels, pointer)) labels.forEach((label, index) => check.string(label, appendJsonPointer(pointer, index)));
     },
     segments ? 'segmentation models name their labels' : undefined,
   );

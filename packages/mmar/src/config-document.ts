@@ -1,3 +1,4 @@
+import { parentJsonPointer } from '@medaas/core';
 import { detectGeneration, type MmarGeneration } from './generation.js';
 import { nodeAt } from './json-pointer.js';
 import { parseJsonSyntax, positionAt, toJsonValue } from './json-syntax.js';
@@ -58,7 +59,7 @@ function positionOf(text: string, root: ReturnType<typeof parseJsonSyntax>, poin
     const node = nodeAt(root, current);
     if (node) return positionAt(text, node.start);
     if (current === '') return undefined;
-    current = current.slice(0, current.lastIndexOf('/'));
+    current = parentJsonPointer(current);
   }
 }
 

@@ -1,3 +1,4 @@
+import { resolveJsonPointer } from '@medaas/core';
 import { checkConfigAiaa } from './config-aiaa.js';
 import { createDocument, type ConfigCheck, type ConfigDocument, type ConfigKind } from './config-document.js';
 import { checkConfigEvaluation } from './config-evaluation.js';
@@ -6,7 +7,6 @@ import { checkConfigTrain } from './config-train.js';
 import { checkEnvironment, type ParseConfigOptions } from './environment.js';
 import { MmarError } from './errors.js';
 import { removeJsonValue, setJsonValue, type JsonValue } from './json-edit.js';
-import { valueAt } from './shape.js';
 
 const RULES: Readonly<Record<ConfigKind, readonly [ConfigCheck, string, string]>> = {
   environment: [checkEnvironment, 'environment', 'config/environment.json'],
@@ -45,6 +45,7 @@ export type ConfigEdits = Readonly<Record<string, JsonValue | undefined>>;
  *
  * @throws {MmarError} `MMAR_POINTER_NOT_FOUND` when a pointer's parent does not exist; `MMAR_INVALID_CONFIG`
  *   when the edit introduces an error (e.g. a string where a component is expected).
+ * @throws {CoreError} `CORE_INVALID_ARGUMENT` for a key that is not a JSON pointer (`epochs` for `/epochs`).
  * @example
  * ```ts
  * const edited = editConfig(config, { '/train/dataloader/args/batch_size': 4, '/amp': undefined });
@@ -55,7 +56,7 @@ export function editConfig<T>(config: ConfigDocument<T>, edits: ConfigEdits): Co
   for (const [pointer, value] of Object.entries(edits)) {
     if (value === undefined) text = removeJsonValue(text, pointer, { file: config.file });
     else {
-      const topLevelInsert = config.kind === 'train' && /^\/[^/]+$/.test(pointer) && valueAt(config.value, pointer) === undefined;
+      const topLevelInsert = config.kind === 'train' && /^\/[^/]+$/.test(pointer) && resolveJsonPointer(config.value, pointer) === undefined;
       text = setJsonValue(text, pointer, value, { file: config.file, ...(topLevelInsert ? { before: 'train' } : {}) });
     }
   }

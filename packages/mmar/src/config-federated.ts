@@ -1,8 +1,9 @@
+import { appendJsonPointer } from '@medaas/core';
 import { checkComponent, checkComponentList, type ComponentConfig } from './components.js';
 import { createDocument, type ConfigDocument } from './config-document.js';
 import type { ParseConfigOptions } from './environment.js';
 import { detectGeneration } from './generation.js';
-import { childPointer, type JsonRecord, type ShapeChecker } from './shape.js';
+import { type JsonRecord, type ShapeChecker } from './shape.js';
 
 /** One server a federated client talks to, or the server's own description (`servers[i]`). */
 export interface FedServerEntry {
@@ -53,7 +54,7 @@ const CLIENT_NUMBERS = ['local_epochs', 'steps_aggregation', 'retry_timeout'];
 function checkServers(check: ShapeChecker, value: unknown, pointer: string): void {
   if (!check.array(value, pointer)) return;
   value.forEach((server, index) => {
-    const at = childPointer(pointer, index);
+    const at = appendJsonPointer(pointer, index);
     if (!check.object(server, at)) return;
     check.field(server, 'name', at, (v, p) => check.string(v, p));
     check.field(server, 'service', at, (v, p) => check.object(v, p));
@@ -65,7 +66,7 @@ function checkServers(check: ShapeChecker, value: unknown, pointer: string): voi
 function checkTaskEntries(check: ShapeChecker, value: unknown, pointer: string, inner: 'executor' | 'filters'): void {
   if (!check.array(value, pointer)) return;
   value.forEach((entry, index) => {
-    const at = childPointer(pointer, index);
+    const at = appendJsonPointer(pointer, index);
     if (!check.object(entry, at)) return;
     check.field(entry, 'tasks', at, (v, p) => check.array(v, p));
     if (inner === 'executor') check.field(entry, 'executor', at, (v, p) => checkComponent(check, v, p));

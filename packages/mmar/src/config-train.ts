@@ -1,9 +1,10 @@
+import { appendJsonPointer } from '@medaas/core';
 import { checkModel, type ComponentConfig, type ModelConfig } from './components.js';
 import { createDocument, type ConfigDocument } from './config-document.js';
 import type { ParseConfigOptions } from './environment.js';
 import { checkEvaluationBody } from './evaluation-rules.js';
 import { detectGeneration, type MmarGeneration } from './generation.js';
-import { childPointer, type JsonRecord, type ShapeChecker } from './shape.js';
+import { type JsonRecord, type ShapeChecker } from './shape.js';
 import { checkComponentKeys, checkTrainGlobals } from './train-rules.js';
 
 /** A dataset component: the class plus where the data list is and which of its lists to read. */
@@ -158,13 +159,13 @@ function checkReferences(check: ShapeChecker, config: JsonRecord): void {
   const names = new Set<string>();
   const refs: [string, string][] = [];
   const visit = (item: unknown, pointer: string, inTrain: boolean): void => {
-    if (Array.isArray(item)) item.forEach((child, index) => visit(child, childPointer(pointer, index), inTrain));
+    if (Array.isArray(item)) item.forEach((child, index) => visit(child, appendJsonPointer(pointer, index), inTrain));
     else if (typeof item === 'object' && item !== null) {
       const { name, path, ref } = item as { name?: unknown; path?: unknown; ref?: unknown };
       if (inTrain && typeof name === 'string') names.add(name);
       if (inTrain && typeof path === 'string') names.add(path);
-      if (typeof ref === 'string') refs.push([ref, childPointer(pointer, 'ref')]);
-      for (const [key, child] of Object.entries(item)) visit(child, childPointer(pointer, key), inTrain);
+      if (typeof ref === 'string') refs.push([ref, appendJsonPointer(pointer, 'ref')]);
+      for (const [key, child] of Object.entries(item)) visit(child, appendJsonPointer(pointer, key), inTrain);
     }
   };
   visit(config['train'], '/train', true);

@@ -1,9 +1,9 @@
+import { isMedaasError } from '@medaas/core';
+import { checkDatalist, type DatalistProblem, type DatalistProblemCode } from '@medaas/dataset';
 import type { FindingList } from './findings.js';
 import { parseJsonSyntax, toJsonValue } from './json-syntax.js';
-import { isMedaasError } from '@medaas/core';
 import type { MmarFiles } from './mmar-files.js';
 import { mmarText } from './mmar-files.js';
-import { childPointer } from './shape.js';
 
 /** Where the data files are looked for, and how. */
 export interface DataFileAccess {
@@ -34,11 +34,20 @@ function normaliseMmarPath(path: string): string {
   return path.replace(/^(\.\/)+/, '');
 }
 
+const MESSAGES: Readonly<Partial<Record<DatalistProblemCode, string>>> = {
+  NOT_AN_OBJECT: 'a data list is a JSON object of lists',
+  INVALID_ENTRY: 'an entry is an object with "image" (and "label") or a path',
+  INVALID_IMAGE: 'an entry needs an "image" path (or a list of paths)',
+  INVALID_LABEL: 'a "label" is a path (segmentation) or a number (classification)',
+};
+
 /**
  * Checks a data list: that it exists, parses, has the lists the datasets read, and that every image and
- * label exists under the data root. Returns the number of classes of its `labels` map, if it has one.
+ * label exists under the data root. The rules of the data list itself are `@medaas/dataset`'s; this adds
+ * where the MMAR references it and where the data is. Returns the number of classes of its `labels` map,
+ * if it has one.
  */
-export function checkDatalist(
+export function checkReferencedDatalist(
   files: MmarFiles,
   reference: DatalistReference,
   dataRoot: string | undefined,
@@ -65,47 +74,32 @@ export function checkDatalist(
     findings.issues.push({ severity: 'error', code: 'MMAR_INVALID_JSON', file, pointer: '', message: error.message, line, column });
     return undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    findings.add({ severity: 'error', code: 'MMAR_INVALID_DATALIST', file, pointer: '', message: 'a data list is a JSON object of lists' });
+  // Clara reads whichever list a dataset's data_list_key names, so every list is checked; the counts
+  // (num_training...) are not read by Clara and are left alone.
+  const check = checkDatalist(value, { lists: 'every-array', required: reference.keys.map((use) => use.key), counts: false });
+  const invalid = (pointer: string, problem: DatalistProblem): void => {
+    findings.add({ severity: 'error', code: 'MMAR_INVALID_DATALIST', file, pointer, message: MESSAGES[problem.code] ?? problem.message });
+  };
+  const [first] = check.problems;
+  if (first?.code === 'NOT_AN_OBJECT') {
+    invalid('', first);
     return undefined;
   }
-  const record = value as Record<string, unknown>;
+  const missing = new Set(check.problems.filter((p) => p.code === 'MISSING_LIST').map((p) => p.list));
   for (const use of reference.keys) {
-    if (!Array.isArray(record[use.key])) {
+    if (missing.has(use.key)) {
       findings.add({ severity: 'error', code: 'MMAR_INVALID_DATALIST', file: use.file, pointer: use.pointer, message: `the data list ${file} has no list "${use.key}"` });
     }
   }
-  for (const [key, list] of Object.entries(record)) {
-    if (!Array.isArray(list)) continue;
-    list.forEach((entry, index) => checkEntry(entry, childPointer(childPointer('', key), index), file, dataRoot, access, findings));
-  }
-  const labels = record['labels'];
-  if (typeof labels === 'object' && labels !== null && !Array.isArray(labels)) return { file, count: Object.keys(labels).length };
-  return undefined;
-}
-
-function checkEntry(entry: unknown, pointer: string, file: string, dataRoot: string | undefined, access: DataFileAccess, findings: FindingList): void {
-  const paths: [string, string][] = [];
-  if (typeof entry === 'string') paths.push([pointer, entry]);
-  else if (typeof entry === 'object' && entry !== null && !Array.isArray(entry)) {
-    const { image, label } = entry as { image?: unknown; label?: unknown };
-    const images = Array.isArray(image) ? image : [image];
-    if (images.length === 0 || images.some((item) => typeof item !== 'string' || item === '')) {
-      findings.add({ severity: 'error', code: 'MMAR_INVALID_DATALIST', file, pointer: childPointer(pointer, 'image'), message: 'an entry needs an "image" path (or a list of paths)' });
-    }
-    images.forEach((item, i) => typeof item === 'string' && paths.push([Array.isArray(image) ? childPointer(childPointer(pointer, 'image'), i) : childPointer(pointer, 'image'), item]));
-    if (label !== undefined) {
-      if (typeof label === 'string') paths.push([childPointer(pointer, 'label'), label]);
-      else if (typeof label !== 'number') findings.add({ severity: 'error', code: 'MMAR_INVALID_DATALIST', file, pointer: childPointer(pointer, 'label'), message: 'a "label" is a path (segmentation) or a number (classification)' });
-    }
-  } else {
-    findings.add({ severity: 'error', code: 'MMAR_INVALID_DATALIST', file, pointer, message: 'an entry is an object with "image" (and "label") or a path' });
-  }
-  if (!access.fileExists) return;
-  for (const [at, path] of paths) {
-    const full = joinPosix(dataRoot ?? '', path);
-    if (path !== '' && !access.fileExists(full)) {
-      findings.add({ severity: 'error', code: 'MMAR_DATA_FILE_MISSING', file, pointer: at, message: `${path} does not exist (looked for ${full})` });
+  for (const entry of check.entries) {
+    for (const problem of entry.problems) invalid(problem.pointer, problem);
+    if (!access.fileExists) continue;
+    for (const { pointer, path } of entry.files) {
+      const full = joinPosix(dataRoot ?? '', path);
+      if (!access.fileExists(full)) {
+        findings.add({ severity: 'error', code: 'MMAR_DATA_FILE_MISSING', file, pointer, message: `${path} does not exist (looked for ${full})` });
+      }
     }
   }
+  return check.labelCount === undefined ? undefined : { file, count: check.labelCount };
 }

@@ -1,5 +1,6 @@
+import { appendJsonPointer } from '@medaas/core';
 import { createDocument, type ConfigDocument } from './config-document.js';
-import { childPointer, type ShapeChecker } from './shape.js';
+import { type ShapeChecker } from './shape.js';
 
 /**
  * `config/environment.json`: the paths an MMAR runs with. Clara resolves `DATASET_JSON`, `MMAR_CKPT_DIR`,
@@ -33,7 +34,7 @@ export function checkEnvironment(check: ShapeChecker, value: unknown): void {
   if (!check.object(value, '')) return;
   for (const [key, item] of Object.entries(value)) {
     if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') {
-      check.report(childPointer('', key), `expected a string, number or boolean but found ${item === null ? 'null' : Array.isArray(item) ? 'an array' : 'an object'}`);
+      check.report(appendJsonPointer('', key), `expected a string, number or boolean but found ${item === null ? 'null' : Array.isArray(item) ? 'an array' : 'an object'}`);
     }
   }
   for (const key of STRINGS) {

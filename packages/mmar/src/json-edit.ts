@@ -1,5 +1,6 @@
+import { formatJsonPointer, jsonPointerIndex, parseJsonPointer } from '@medaas/core';
 import { MmarError } from './errors.js';
-import { arrayIndex, jsonPointer, nodeAt, parseJsonPointer } from './json-pointer.js';
+import { nodeAt } from './json-pointer.js';
 import { parseJsonSyntax } from './json-syntax.js';
 
 /** A value that can be written into a JSON document. `undefined` object properties are skipped. */
@@ -30,6 +31,7 @@ export interface SetJsonValueOptions {
  * @param value - the new value.
  * @throws {MmarError} `MMAR_INVALID_JSON` when `text` is not JSON, `MMAR_POINTER_NOT_FOUND` when the parent
  *   is missing or not a container, `MMAR_INVALID_ARGUMENT` for a non-finite number in `value`.
+ * @throws {CoreError} `CORE_INVALID_ARGUMENT` when `pointer` is not a JSON pointer (`''` or starting with `/`).
  * @example
  * ```ts
  * setJsonValue('{\n    "epochs": 1260\n}', '/epochs', 300); // '{\n    "epochs": 300\n}'
@@ -48,7 +50,7 @@ export function setJsonValue(text: string, pointer: string, value: JsonValue, op
   }
   const segments = parseJsonPointer(pointer);
   const last = segments.pop();
-  const parentPointer = jsonPointer(segments);
+  const parentPointer = formatJsonPointer(segments);
   const parent = nodeAt(root, parentPointer);
   if (last === undefined || !parent || (parent.kind !== 'object' && parent.kind !== 'array')) {
     throw new MmarError('MMAR_POINTER_NOT_FOUND', `${file}: cannot set ${pointer}: ${parentPointer || 'the root'} is not an object or array`, {
@@ -56,7 +58,7 @@ export function setJsonValue(text: string, pointer: string, value: JsonValue, op
     });
   }
   if (parent.kind === 'array') {
-    const index = last === '-' ? parent.items.length : arrayIndex(last);
+    const index = last === '-' ? parent.items.length : jsonPointerIndex(last);
     if (index !== parent.items.length) {
       throw new MmarError('MMAR_POINTER_NOT_FOUND', `${file}: cannot set ${pointer}: index out of range`, { details: { file, pointer } });
     }
@@ -105,11 +107,11 @@ export function removeJsonValue(text: string, pointer: string, options: { readon
   const segments = parseJsonPointer(pointer);
   const last = segments.pop();
   if (last === undefined) throw new MmarError('MMAR_INVALID_ARGUMENT', `${file}: the document root cannot be removed`, { details: { file } });
-  const parent = nodeAt(root, jsonPointer(segments));
+  const parent = nodeAt(root, formatJsonPointer(segments));
   if (!parent || (parent.kind !== 'object' && parent.kind !== 'array')) return text;
   const spans =
     parent.kind === 'object' ? parent.members.map((m) => ({ start: m.keyStart, end: m.value.end })) : parent.items.map((i) => ({ start: i.start, end: i.end }));
-  const index = parent.kind === 'object' ? parent.members.findLastIndex((m) => m.key === last) : (arrayIndex(last) ?? -1);
+  const index = parent.kind === 'object' ? parent.members.findLastIndex((m) => m.key === last) : (jsonPointerIndex(last) ?? -1);
   const target = spans[index];
   if (!target) return text;
   const next = spans[index + 1];
@@ -197,13 +199,13 @@ export function insertJsonItem(text: string, pointer: string, value: JsonValue, 
   const file = options.file ?? '<json>';
   const segments = parseJsonPointer(pointer);
   const last = segments.pop() ?? '';
-  const parent = nodeAt(parseJsonSyntax(text, file), jsonPointer(segments));
-  const index = last === '-' ? -1 : arrayIndex(last);
+  const parent = nodeAt(parseJsonSyntax(text, file), formatJsonPointer(segments));
+  const index = last === '-' ? -1 : jsonPointerIndex(last);
   if (!parent || parent.kind !== 'array' || index === undefined || index > parent.items.length) {
     throw new MmarError('MMAR_POINTER_NOT_FOUND', `${file}: cannot insert at ${pointer}`, { details: { file, pointer } });
   }
   const item = parent.items[index];
-  if (index === -1 || !item) return setJsonValue(text, jsonPointer([...segments, parent.items.length]), value, options);
+  if (index === -1 || !item) return setJsonValue(text, formatJsonPointer([...segments, parent.items.length]), value, options);
   const separator = siblingSeparator(text, parent.items.map((i) => i.start), parent.items.map((i) => i.end), index, parent.start);
   const inline = !separator.includes('\n');
   const rendered = render(value, inline ? '' : lineIndent(text, item.start), detectLayout(text), { inline });

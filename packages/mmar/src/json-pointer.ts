@@ -1,33 +1,21 @@
+import { formatJsonPointer, jsonPointerIndex, parseJsonPointer } from '@medaas/core';
 import type { JsonMember, JsonNode } from './json-syntax.js';
+
+// Pointers themselves (format, parse, escape, resolve) live in @medaas/core; what is here walks the
+// syntax tree of a JSON text, which only this package has.
+
+export { parseJsonPointer } from '@medaas/core';
 
 /**
  * Builds an RFC 6901 JSON pointer from path segments, escaping `~` and `/`.
  *
+ * @deprecated Use `formatJsonPointer` of `@medaas/core`, which this is.
  * @example
  * ```ts
  * jsonPointer(['train', 'model', 'args', 'out_channels']); // '/train/model/args/out_channels'
  * ```
  */
-export function jsonPointer(segments: readonly (string | number)[]): string {
-  return segments.map((segment) => '/' + String(segment).replaceAll('~', '~0').replaceAll('/', '~1')).join('');
-}
-
-/**
- * Splits an RFC 6901 JSON pointer into its unescaped segments; `''` is the whole document.
- *
- * @example
- * ```ts
- * parseJsonPointer('/a~1b/0'); // ['a/b', '0']
- * ```
- */
-export function parseJsonPointer(pointer: string): string[] {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/')) return [pointer];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
-}
+export const jsonPointer: (segments: readonly (string | number)[]) => string = formatJsonPointer;
 
 /** The last member with `key` (JSON readers keep the last of duplicate keys). */
 export function findMember(members: readonly JsonMember[], key: string): JsonMember | undefined {
@@ -38,14 +26,10 @@ export function findMember(members: readonly JsonMember[], key: string): JsonMem
   return undefined;
 }
 
-/** The array index a pointer segment names, or undefined when it is not a canonical index. */
-export function arrayIndex(segment: string): number | undefined {
-  return /^(?:0|[1-9]\d*)$/.test(segment) ? Number(segment) : undefined;
-}
-
 /**
  * The syntax node a JSON pointer addresses, or undefined when nothing is there.
  *
+ * @throws {CoreError} `CORE_INVALID_ARGUMENT` when `pointer` is not a JSON pointer (`''` or starting with `/`).
  * @example
  * ```ts
  * nodeAt(parseJsonSyntax('{"a": [true]}'), '/a/0')?.kind; // 'boolean'
@@ -57,7 +41,7 @@ export function nodeAt(root: JsonNode, pointer: string): JsonNode | undefined {
     if (node === undefined) return undefined;
     if (node.kind === 'object') node = findMember(node.members, segment)?.value;
     else if (node.kind === 'array') {
-      const index = arrayIndex(segment);
+      const index = jsonPointerIndex(segment);
       node = index === undefined ? undefined : node.items[index];
     } else return undefined;
   }

@@ -1,3 +1,4 @@
+import { resolveJsonPointer } from '@medaas/core';
 import { renderCommands } from './commands.js';
 import type { ConfigDocument } from './config-document.js';
 import { editConfig, parseConfig, type ConfigEdits } from './config-edit.js';
@@ -9,7 +10,6 @@ import { mainTrainConfigPath, mmarFilesOf, sameShape, type MmarInput } from './m
 import { assertMmarPath, configKindOf, MMAR_PATHS, mmarText, type MmarFiles } from './mmar-files.js';
 import { classCountSites, usesSigmoid, type LoadedConfig } from './out-classes.js';
 import { componentClass } from './components.js';
-import { valueAt } from './shape.js';
 
 function requireText(files: MmarFiles, path: string): string {
   const text = mmarText(files, path);
@@ -89,11 +89,11 @@ export function setLabels<M extends MmarInput>(mmar: M, labels: readonly string[
   }
   let result: MmarFiles = files;
   for (const [path, fileEdits] of edits) result = editFiles(result, path, fileEdits);
-  const datasetJson = valueAt(load(files, MMAR_PATHS.environment)?.value, '/DATASET_JSON');
+  const datasetJson = resolveJsonPointer(load(files, MMAR_PATHS.environment)?.value, '/DATASET_JSON');
   const datalistPath = typeof datasetJson === 'string' ? datasetJson.replace(/^(\.\/)+/, '') : undefined;
   const datalistText = datalistPath === undefined ? undefined : mmarText(result, datalistPath);
   if (datalistPath !== undefined && datalistText !== undefined) {
-    const current = valueAt(toJsonValue(parseJsonSyntax(datalistText, datalistPath)), '/labels');
+    const current = resolveJsonPointer(toJsonValue(parseJsonSyntax(datalistText, datalistPath)), '/labels');
     if (typeof current === 'object' && current !== null && !Array.isArray(current)) {
       const names = background ? ['background', ...labels] : labels;
       const map = Object.fromEntries(names.map((name, index) => [String(index), name]));
@@ -164,7 +164,7 @@ export function enableFineTuning<M extends MmarInput>(mmar: M, options: EnableFi
   const config = options.config ?? mainTrainConfigPath(files);
   const generation = detectGeneration('train', toJsonValue(parseJsonSyntax(requireText(files, config), config)));
   const env = toJsonValue(parseJsonSyntax(requireText(files, MMAR_PATHS.environment), MMAR_PATHS.environment));
-  const current = valueAt(env, '/MMAR_CKPT');
+  const current = resolveJsonPointer(env, '/MMAR_CKPT');
   const checkpoint = options.checkpoint ?? (typeof current === 'string' && current !== '' ? current : generation === 'clara3' ? 'models/model.ckpt' : 'models/model.pt');
   assertMmarPath(checkpoint);
   let result = current === checkpoint ? files : editFiles(files, MMAR_PATHS.environment, { '/MMAR_CKPT': checkpoint });
@@ -175,10 +175,10 @@ export function enableFineTuning<M extends MmarInput>(mmar: M, options: EnableFi
 /** Clara 4 loads weights with a handler; it must come first, before anything uses the model. */
 function addCheckpointLoader(files: MmarFiles, config: string): MmarFiles {
   const train = toJsonValue(parseJsonSyntax(requireText(files, config), config));
-  const handlers = valueAt(train, '/train/handlers');
+  const handlers = resolveJsonPointer(train, '/train/handlers');
   const loader = { name: 'CheckpointLoader', disabled: '{dont_load_ckpt_model}', args: { load_path: '{MMAR_CKPT}', load_dict: ['model'] } };
   const trainEdits: Record<string, JsonValue> = {};
-  if (valueAt(train, '/dont_load_ckpt_model') === undefined) trainEdits['/dont_load_ckpt_model'] = true;
+  if (resolveJsonPointer(train, '/dont_load_ckpt_model') === undefined) trainEdits['/dont_load_ckpt_model'] = true;
   if (!Array.isArray(handlers)) trainEdits['/train/handlers'] = [loader];
   let result = Object.keys(trainEdits).length > 0 ? editFiles(files, config, trainEdits) : files;
   if (Array.isArray(handlers) && !handlers.some((h) => componentClass(h)?.endsWith('CheckpointLoader'))) {

@@ -1,6 +1,7 @@
+import { appendJsonPointer, resolveJsonPointer } from '@medaas/core';
 import { componentClass } from './components.js';
 import type { ConfigKind } from './config-document.js';
-import { childPointer, isVariableReference, valueAt } from './shape.js';
+import { isVariableReference } from './shape.js';
 
 /** A parsed configuration file as the MMAR-wide checks and edits see it. */
 export interface LoadedConfig {
@@ -42,30 +43,30 @@ export function classCountSites(configs: readonly LoadedConfig[], environment?: 
   for (const config of configs) {
     const roots = sectionRoots(config.kind);
     const add = (pointer: string): void => {
-      const raw = valueAt(config.value, pointer);
+      const raw = resolveJsonPointer(config.value, pointer);
       if (typeof raw === 'number') sites.push({ file: config.path, pointer, target: { file: config.path, pointer }, value: raw });
       else if (isVariableReference(raw)) {
         const name = raw.slice(1, -1);
         const inEnvironment = environment !== undefined && typeof envValue === 'object' && envValue !== null && Object.hasOwn(envValue, name);
         const owner = inEnvironment ? environment : config;
-        const resolved = valueAt(owner.value, `/${name}`);
-        const target = { file: owner.path, pointer: childPointer('', name) };
+        const resolved = resolveJsonPointer(owner.value, `/${name}`);
+        const target = { file: owner.path, pointer: appendJsonPointer('', name) };
         sites.push({ file: config.path, pointer, target, value: typeof resolved === 'number' ? resolved : undefined });
       }
     };
     for (const modelPointer of roots.model) {
-      const model = valueAt(config.value, modelPointer);
-      const entries = Array.isArray(model) ? model.map((_, i) => childPointer(modelPointer, i)) : [modelPointer];
-      for (const entry of entries) for (const key of MODEL_KEYS) if (valueAt(config.value, `${entry}/args/${key}`) !== undefined) add(`${entry}/args/${key}`);
+      const model = resolveJsonPointer(config.value, modelPointer);
+      const entries = Array.isArray(model) ? model.map((_, i) => appendJsonPointer(modelPointer, i)) : [modelPointer];
+      for (const entry of entries) for (const key of MODEL_KEYS) if (resolveJsonPointer(config.value, `${entry}/args/${key}`) !== undefined) add(`${entry}/args/${key}`);
     }
     for (const postPointer of roots.post) {
-      const transforms = valueAt(config.value, postPointer);
+      const transforms = resolveJsonPointer(config.value, postPointer);
       if (!Array.isArray(transforms)) continue;
       transforms.forEach((transform, index) => {
         if (!/AsDiscreted?$/.test(componentClass(transform) ?? '')) return;
         for (const key of DISCRETE_KEYS) {
-          const pointer = `${childPointer(postPointer, index)}/args/${key}`;
-          if (valueAt(config.value, pointer) !== undefined) add(pointer);
+          const pointer = `${appendJsonPointer(postPointer, index)}/args/${key}`;
+          if (resolveJsonPointer(config.value, pointer) !== undefined) add(pointer);
         }
       });
     }
@@ -75,7 +76,7 @@ export function classCountSites(configs: readonly LoadedConfig[], environment?: 
 
 /** Whether the training loss works on sigmoid outputs, where no channel is spent on background. */
 export function usesSigmoid(train: LoadedConfig | undefined): boolean {
-  return train !== undefined && valueAt(train.value, '/train/loss/args/sigmoid') === true;
+  return train !== undefined && resolveJsonPointer(train.value, '/train/loss/args/sigmoid') === true;
 }
 
 /** The number of output classes the labels call for, and where that expectation comes from. */
@@ -89,8 +90,8 @@ export interface ExpectedClasses {
  * unless the loss uses sigmoid), else the data list's `labels` map (which includes background).
  */
 export function expectedClassCount(aiaa: LoadedConfig | undefined, datalistLabels: { readonly file: string; readonly count: number } | undefined, sigmoid: boolean): ExpectedClasses | undefined {
-  const type = valueAt(aiaa?.value, '/type');
-  const labels = valueAt(aiaa?.value, '/labels');
+  const type = resolveJsonPointer(aiaa?.value, '/type');
+  const labels = resolveJsonPointer(aiaa?.value, '/labels');
   if (aiaa && (type === 'segmentation' || type === 'annotation') && Array.isArray(labels) && labels.length > 0) {
     const background = sigmoid ? '' : ' + background';
     return { count: labels.length + (sigmoid ? 0 : 1), source: `${aiaa.path} lists ${labels.length} label${labels.length === 1 ? '' : 's'}${background}` };

@@ -1,5 +1,5 @@
+import { appendJsonPointer } from '@medaas/core';
 import { MmarError } from './errors.js';
-import { jsonPointer, parseJsonPointer } from './json-pointer.js';
 
 /**
  * One place where a configuration does not have the expected shape. `error`: a value Clara cannot use
@@ -18,11 +18,6 @@ export interface ShapeIssue {
 
 /** A plain JSON object, as the checks below narrow `unknown` to. */
 export type JsonRecord = Readonly<Record<string, unknown>>;
-
-/** The pointer of a child value. */
-export function childPointer(pointer: string, key: string | number): string {
-  return pointer + jsonPointer([key]);
-}
 
 /** A short name of a JSON value's type, for messages. */
 export function jsonTypeOf(value: unknown): string {
@@ -83,7 +78,7 @@ export class ShapeChecker {
    * (`expected`, the reason in words) is a warning: archives of other generations lay it out otherwise.
    */
   field(record: JsonRecord, key: string, pointer: string, check: (value: unknown, pointer: string) => unknown, expected?: string): void {
-    if (Object.hasOwn(record, key)) check(record[key], childPointer(pointer, key));
+    if (Object.hasOwn(record, key)) check(record[key], appendJsonPointer(pointer, key));
     else if (expected !== undefined) this.unknown(pointer, `no "${key}" (${expected}); kept as it is`);
   }
 
@@ -97,14 +92,4 @@ export class ShapeChecker {
       details: { file, pointer: first.pointer, issues: errors.slice(0, 50) },
     });
   }
-}
-
-/** The value at a pointer of a plain JSON value, or undefined. */
-export function valueAt(value: unknown, pointer: string): unknown {
-  let current: unknown = value;
-  for (const segment of parseJsonPointer(pointer)) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = Object.hasOwn(current, segment) ? (current as Record<string, unknown>)[segment] : undefined;
-  }
-  return current;
 }

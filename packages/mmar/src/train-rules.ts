@@ -1,5 +1,6 @@
+import { appendJsonPointer } from '@medaas/core';
 import { checkComponent, checkComponentList } from './components.js';
-import { childPointer, type JsonRecord, type ShapeChecker } from './shape.js';
+import { type JsonRecord, type ShapeChecker } from './shape.js';
 
 /** Keys that hold one component, in any generation's sections. */
 const COMPONENT_KEYS = ['loss', 'optimizer', 'lr_scheduler', 'lr_policy', 'inferer', 'trainer', 'image_pipeline', 'evaluator', 'model_loader', 'dataloader'];
@@ -23,7 +24,7 @@ function checkMetric(check: ShapeChecker, item: unknown, pointer: string): void 
 }
 
 function checkMetricList(check: ShapeChecker, value: unknown, pointer: string): void {
-  if (check.array(value, pointer)) value.forEach((item, index) => checkMetric(check, item, childPointer(pointer, index)));
+  if (check.array(value, pointer)) value.forEach((item, index) => checkMetric(check, item, appendJsonPointer(pointer, index)));
 }
 
 /**

@@ -1,9 +1,10 @@
+import { resolveJsonPointer } from '@medaas/core';
 import type { ConfigDocument } from './config-document.js';
 import { editConfig } from './config-edit.js';
 import type { ConfigTrain } from './config-train.js';
 import { MmarError } from './errors.js';
 import type { JsonValue } from './json-edit.js';
-import { isVariableReference, valueAt } from './shape.js';
+import { isVariableReference } from './shape.js';
 
 function requirePositive(value: number, what: string, integer: boolean): void {
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
@@ -47,7 +48,7 @@ const LEARNING_RATE_SITES: SettingSites = {
 function setSetting(config: ConfigDocument<ConfigTrain>, sites: SettingSites, value: number): ConfigDocument<ConfigTrain> {
   const edits: Record<string, JsonValue> = {};
   for (const pointer of sites.literals) {
-    const literal = valueAt(config.value, pointer);
+    const literal = resolveJsonPointer(config.value, pointer);
     if (isVariableReference(literal)) edits[`/${literal.slice(1, -1)}`] = value;
     else if (typeof literal === 'number') edits[pointer] = value;
   }

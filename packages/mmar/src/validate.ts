@@ -1,14 +1,14 @@
-import { isMedaasError } from '@medaas/core';
+import { isMedaasError, resolveJsonPointer } from '@medaas/core';
 import type { ConfigDocument } from './config-document.js';
 import { parseConfig } from './config-edit.js';
 import { globalVariables } from './config-train.js';
-import { checkDatalist, type DataFileAccess, type DatalistReference } from './datalist-check.js';
+import { checkReferencedDatalist, type DataFileAccess, type DatalistReference } from './datalist-check.js';
 import { FindingList, type MmarIssue } from './findings.js';
 import { parseJsonSyntax } from './json-syntax.js';
 import { isMmarArchive, mmarFilesOf, trainConfigPaths, type MmarInput } from './mmar-archive.js';
 import { configKindOf, MMAR_PATHS, mmarText, type MmarFiles } from './mmar-files.js';
 import { classCountSites, expectedClassCount, usesSigmoid, type LoadedConfig } from './out-classes.js';
-import { isVariableReference, valueAt, type JsonRecord } from './shape.js';
+import { isVariableReference, type JsonRecord } from './shape.js';
 import { findVariableReferences, resolveVariables, variableScope } from './variables.js';
 
 /** Options of {@link validateMmar}. */
@@ -62,7 +62,7 @@ export function validateMmar(mmar: MmarInput, options: ValidateMmarOptions = {})
   const dataRoot = options.dataRoot ?? (typeof envValue['DATA_ROOT'] === 'string' ? envValue['DATA_ROOT'] : undefined);
   let datalistLabels: { file: string; count: number } | undefined;
   for (const reference of datalistReferences(configs, environment)) {
-    const labels = checkDatalist(files, reference, dataRoot, options, findings);
+    const labels = checkReferencedDatalist(files, reference, dataRoot, options, findings);
     datalistLabels ??= labels;
   }
   const train = configs.find((c) => c.path === MMAR_PATHS.train) ?? configs.find((c) => c.path === trainPaths[0]);
@@ -129,7 +129,7 @@ function datalistReferences(configs: readonly LoadedConfig[], environment: Loade
     // Clara 4 datasets, and Clara 3 image pipelines, which take the data list in their args.
     const datasets = config.kind === 'train' ? ['/train/dataset', '/validate/dataset', '/train/image_pipeline/args', '/validate/image_pipeline/args'] : ['/dataset', '/image_pipeline/args'];
     for (const pointer of datasets) {
-      const raw = valueAt(config.value, `${pointer}/data_list_file_path`);
+      const raw = resolveJsonPointer(config.value, `${pointer}/data_list_file_path`);
       if (typeof raw !== 'string') continue;
       let path: unknown;
       try {
@@ -139,7 +139,7 @@ function datalistReferences(configs: readonly LoadedConfig[], environment: Loade
       }
       if (typeof path !== 'string') continue;
       const entry = byPath.get(path) ?? { file: config.path, pointer: `${pointer}/data_list_file_path`, keys: [] };
-      const key = valueAt(config.value, `${pointer}/data_list_key`);
+      const key = resolveJsonPointer(config.value, `${pointer}/data_list_key`);
       if (typeof key === 'string' && !isVariableReference(key)) entry.keys.push({ key, file: config.path, pointer: `${pointer}/data_list_key` });
       byPath.set(path, entry);
     }

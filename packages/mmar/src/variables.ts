@@ -1,5 +1,5 @@
+import { appendJsonPointer } from '@medaas/core';
 import { MmarError } from './errors.js';
-import { childPointer } from './shape.js';
 
 /** A `{name}` reference found in a configuration. */
 export interface VariableReference {
@@ -31,8 +31,8 @@ export function findVariableReferences(value: unknown, pointer = ''): VariableRe
   const visit = (item: unknown, at: string): void => {
     if (typeof item === 'string') {
       for (const match of item.matchAll(REFERENCE)) out.push({ pointer: at, name: match[1] as string });
-    } else if (Array.isArray(item)) item.forEach((child, index) => visit(child, childPointer(at, index)));
-    else if (typeof item === 'object' && item !== null) for (const [key, child] of Object.entries(item)) visit(child, childPointer(at, key));
+    } else if (Array.isArray(item)) item.forEach((child, index) => visit(child, appendJsonPointer(at, index)));
+    else if (typeof item === 'object' && item !== null) for (const [key, child] of Object.entries(item)) visit(child, appendJsonPointer(at, key));
   };
   visit(value, pointer);
   return out;
@@ -90,11 +90,11 @@ export function resolveVariables(value: unknown, variables: VariableScope, optio
         return typeof resolved === 'string' ? resolved : JSON.stringify(resolved);
       });
     }
-    if (Array.isArray(item)) return item.map((child, index) => substitute(child, childPointer(pointer, index), depth));
+    if (Array.isArray(item)) return item.map((child, index) => substitute(child, appendJsonPointer(pointer, index), depth));
     if (typeof item === 'object' && item !== null) {
       const out: Record<string, unknown> = {};
       for (const [key, child] of Object.entries(item)) {
-        Object.defineProperty(out, key, { value: substitute(child, childPointer(pointer, key), depth), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, key, { value: substitute(child, appendJsonPointer(pointer, key), depth), enumerable: true, writable: true, configurable: true });
       }
       return out;
     }

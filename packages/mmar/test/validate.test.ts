@@ -138,6 +138,19 @@ describe('validateMmar', () => {
     expect(brief(validateMmar(files))).toEqual(['MMAR_INVALID_DATALIST config/dataset_0.json#/training/0/image', 'MMAR_INVALID_DATALIST config/dataset_0.json#/training/1']);
   });
 
+  it('words data list findings as before, at the line and column of the value, through the data list rules of @medaas/dataset', () => {
+    const files = spleen();
+    files['config/dataset_0.json'] = '{\n  "training": [\n    {"image": "a", "label": null},\n    ""\n  ],\n  "validation": [{"image": "b"}]\n}\n';
+    expect(validateMmar(files, { fileExists: () => true })).toEqual([
+      { severity: 'error', code: 'MMAR_INVALID_DATALIST', file: 'config/dataset_0.json', pointer: '/training/0/label', message: 'a "label" is a path (segmentation) or a number (classification)', line: 3, column: 29 },
+      { severity: 'error', code: 'MMAR_INVALID_DATALIST', file: 'config/dataset_0.json', pointer: '/training/1', message: 'an entry is an object with "image" (and "label") or a path', line: 4, column: 5 },
+    ]);
+    files['config/dataset_0.json'] = '[]';
+    expect(validateMmar(files)).toEqual([
+      { severity: 'error', code: 'MMAR_INVALID_DATALIST', file: 'config/dataset_0.json', pointer: '', message: 'a data list is a JSON object of lists', line: 1, column: 1 },
+    ]);
+  });
+
   it('never throws, whatever the files contain', () => {
     const garbage: MmarFiles = { 'config/environment.json': 'null', 'config/config_train.json': '[]', 'config/config_aiaa.json': '{"labels": 5}', 'commands/train.sh': new Uint8Array([0xff, 0xfe]) };
     expect(validateMmar(garbage).every((i) => i.severity === 'error' || i.severity === 'warning')).toBe(true);

@@ -1,3 +1,4 @@
+import { parentJsonPointer } from '@medaas/core';
 import type { MmarIssue, MmarIssueCode } from '../findings.js';
 import { bundleConfigPosition, type BundleConfigDocument } from './bundle-config.js';
 
@@ -33,7 +34,8 @@ export function toIssues(drafts: readonly BundleIssueDraft[], configs: ReadonlyM
     if (seen.has(key)) continue;
     seen.add(key);
     const document = configs.get(file);
-    const position = document ? (bundleConfigPosition(document, pointer) ?? bundleConfigPosition(document, parentPointer(pointer))) : undefined;
+    // A finding about a missing key has no position of its own: it is shown at its parent.
+    const position = document ? (bundleConfigPosition(document, pointer) ?? bundleConfigPosition(document, parentJsonPointer(pointer))) : undefined;
     out.push({ severity: draft.severity, code: draft.code, file, pointer, message, ...(position ?? {}) });
   }
   const order = (i: MmarIssue): [string, number, number] => [i.file, i.line ?? 0, i.column ?? 0];
@@ -42,9 +44,4 @@ export function toIssues(drafts: readonly BundleIssueDraft[], configs: ReadonlyM
     const [fb, lb, cb] = order(b);
     return fa < fb ? -1 : fa > fb ? 1 : la - lb || ca - cb;
   });
-}
-
-/** The pointer one level up; used when a finding is about a key that is missing. */
-function parentPointer(pointer: string): string {
-  return pointer.slice(0, Math.max(0, pointer.lastIndexOf('/')));
 }

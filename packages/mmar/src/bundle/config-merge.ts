@@ -1,5 +1,5 @@
+import { formatJsonPointer } from '@medaas/core';
 import type { JsonValue } from '../json-edit.js';
-import { jsonPointer } from '../json-pointer.js';
 import type { BundleConfigDocument } from './bundle-config.js';
 import type { BundleLocation, BundleIssueDraft } from './bundle-findings.js';
 import { normalizeBundlePath } from './bundle-files.js';
@@ -29,7 +29,7 @@ export class Origins {
       const origin = this.byId.get(joinBundleId(segments.slice(0, length)));
       if (origin) {
         const rest = segments.slice(length);
-        return rest.length === 0 ? origin : { ...origin, pointer: origin.pointer + jsonPointer(rest) };
+        return rest.length === 0 ? origin : { ...origin, pointer: origin.pointer + formatJsonPointer(rest) };
       }
     }
     return undefined;
@@ -109,9 +109,9 @@ export function mergeConfigs(input: MergeInput): MergedConfig {
       issues.push({ severity: 'error', code: 'MMAR_INVALID_CONFIG', location: { file: document.file, pointer: '' }, message: 'a bundle configuration must be a mapping of ids to values' });
       continue;
     }
-    for (const [key, value] of Object.entries(document.value)) setAt(key, value, { file: document.file, pointer: jsonPointer([key]) });
+    for (const [key, value] of Object.entries(document.value)) setAt(key, value, { file: document.file, pointer: formatJsonPointer([key]) });
   }
-  for (const [key, value] of Object.entries(input.overrides ?? {})) setAt(key, value, { file: '<overrides>', pointer: jsonPointer([key]) });
+  for (const [key, value] of Object.entries(input.overrides ?? {})) setAt(key, value, { file: '<overrides>', pointer: formatJsonPointer([key]) });
   if (input.metadata && !Object.hasOwn(root, '_meta_')) {
     defineKey(root, '_meta_', cloneJson(input.metadata.value));
     origins.set('_meta_', { file: input.metadata.file, pointer: '' });

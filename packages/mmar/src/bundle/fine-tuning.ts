@@ -1,6 +1,6 @@
+import { formatJsonPointer } from '@medaas/core';
 import { MmarError } from '../errors.js';
 import type { JsonValue } from '../json-edit.js';
-import { jsonPointer } from '../json-pointer.js';
 import { editAt, editBundle } from './bundle-edit.js';
 import { resolveBundle, type Bundle } from './bundle.js';
 import { BUNDLE_PATHS, normalizeBundlePath } from './bundle-files.js';
@@ -64,5 +64,5 @@ export function enableBundleFineTuning(bundle: Bundle, options: EnableBundleFine
   if (existing >= 0) return editBundle(bundle, [editAt(resolution.locate(`${site.id}#${existing}#load_path`), loadPath, 'the checkpoint loader')]);
   const location = editAt(site.location, null, 'the trainer handlers');
   // First: the weights must be in the network before any other handler (validation, saving) uses it.
-  return editBundle(bundle, [{ file: location.file, pointer: `${location.pointer}${jsonPointer([0])}`, value: loader, insert: true }]);
+  return editBundle(bundle, [{ file: location.file, pointer: `${location.pointer}${formatJsonPointer([0])}`, value: loader, insert: true }]);
 }

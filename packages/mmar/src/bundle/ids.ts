@@ -1,4 +1,4 @@
-import { jsonPointer } from '../json-pointer.js';
+import { formatJsonPointer } from '@medaas/core';
 
 // MONAI's configuration syntax: ids are keys joined by `#` (MONAI 1.2 and later also write `::`), a string
 // that is exactly `@id` is a reference, a string starting with `$` is a Python expression whose `@id`
@@ -42,7 +42,7 @@ export function childId(parent: string, key: string | number): string {
 
 /** The JSON pointer of an id inside one file whose keys nest as the id says. */
 export function idPointer(id: string): string {
-  return jsonPointer(splitBundleId(id));
+  return formatJsonPointer(splitBundleId(id));
 }
 
 /** The ids a string refers to: the whole string for `@id`, every `@id` of a `$` expression, none otherwise. */

@@ -1,6 +1,6 @@
+import { formatJsonPointer } from '@medaas/core';
 import { MmarError } from '../errors.js';
 import type { JsonValue } from '../json-edit.js';
-import { jsonPointer } from '../json-pointer.js';
 import { distinctEdits, editBundle, type BundleEdit } from './bundle-edit.js';
 import { resolveBundle, type Bundle } from './bundle.js';
 import { BUNDLE_PATHS } from './bundle-files.js';
@@ -41,7 +41,7 @@ export function setBundleLabels(bundle: Bundle, labels: readonly string[], optio
   const count = names.length;
   const edits: BundleEdit[] = [];
   const output = metadata.labelsOutput ?? Object.keys(metadata.outputs)[0] ?? 'pred';
-  const outputPointer = jsonPointer(['network_data_format', 'outputs', output]);
+  const outputPointer = formatJsonPointer(['network_data_format', 'outputs', output]);
   const channelDef: Record<string, JsonValue> = Object.fromEntries(names.map((name, index) => [String(index), name]));
   edits.push({ file: BUNDLE_PATHS.metadata, pointer: `${outputPointer}/channel_def`, value: channelDef });
   if (metadata.outputs[output]?.numChannels !== undefined) edits.push({ file: BUNDLE_PATHS.metadata, pointer: `${outputPointer}/num_channels`, value: count });

@@ -1,3 +1,4 @@
+import { looksLikeDatalist } from '@medaas/dataset';
 import type { BundleConfigDocument } from './bundle-config.js';
 
 // Which configuration files MONAI reads together. The Model Zoo's bundles ship overlays that are only
@@ -46,9 +47,7 @@ export function bundleConfigStack(configs: ReadonlyMap<string, BundleConfigDocum
 export function isRunnableConfig(path: string, document: BundleConfigDocument): boolean {
   if (configName(path) === 'metadata' || !path.startsWith('configs/')) return false;
   const value = document.value;
-  // A data list (`{"training": [{"image": ...}]}`) is a JSON file under configs/ too, but not a configuration.
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const lists = Object.values(value).filter(Array.isArray);
-  const looksLikeDatalist = lists.length > 0 && lists.every((list) => list.every((item) => typeof item === 'object' && item !== null && !Array.isArray(item) && 'image' in item));
-  return !looksLikeDatalist;
+  // A data list (`{"training": [{"image": ...}]}`) is a JSON file under configs/ too, but not a configuration.
+  return !looksLikeDatalist(value);
 }

@@ -1,7 +1,6 @@
-import { isMedaasError } from '@medaas/core';
+import { formatJsonPointer, isMedaasError } from '@medaas/core';
 import type { MmarIssue } from '../findings.js';
 import type { JsonValue } from '../json-edit.js';
-import { jsonPointer } from '../json-pointer.js';
 import { assembleBundle, resolveBundle, type Bundle } from './bundle.js';
 import { bundleConfigFormat, parseBundleConfig, type BundleConfigDocument } from './bundle-config.js';
 import { BUNDLE_PATHS, bundleText, type BundleFiles } from './bundle-files.js';
@@ -60,7 +59,7 @@ function checkMetadata(bundle: Bundle, drafts: BundleIssueDraft[]): void {
   }
   for (const [key, type] of REQUIRED_METADATA) {
     const item = value[key];
-    const pointer = jsonPointer([key]);
+    const pointer = formatJsonPointer([key]);
     if (item === undefined) drafts.push({ severity: 'error', code: 'MMAR_INVALID_CONFIG', location: { file, pointer }, message: `metadata.json lacks "${key}"` });
     else if (type === 'string' ? typeof item !== 'string' : !isPlainObject(item)) {
       drafts.push({ severity: 'error', code: 'MMAR_INVALID_CONFIG', location: { file, pointer }, message: `"${key}" must be ${type === 'string' ? 'a string' : 'an object'}` });

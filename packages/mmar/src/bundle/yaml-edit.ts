@@ -1,7 +1,7 @@
+import { formatJsonPointer, jsonPointerIndex, parseJsonPointer } from '@medaas/core';
 import { CST, isAlias, isCollection, isMap, isScalar, isSeq, stringify, type CreateNodeOptions, type DocumentOptions, type ParsedNode, type Scalar, type SchemaOptions, type ToStringOptions } from 'yaml';
 import { MmarError } from '../errors.js';
 import type { JsonValue } from '../json-edit.js';
-import { arrayIndex, jsonPointer, parseJsonPointer } from '../json-pointer.js';
 import { isImplicitlyTyped, PYTHON_YAML_TAGS, pythonYamlNumber } from './python-yaml-schema.js';
 import { parseYamlSyntax, yamlNodeAt, type YamlSyntax } from './yaml-syntax.js';
 import { jsonEqual, withValueAt } from './plain-values.js';
@@ -111,11 +111,11 @@ export function setYamlValue(text: string, pointer: string, value: JsonValue, op
   if (node) return checked(syntax, replaceNode(text, syntax, node, value), pointer, value, context);
   const segments = parseJsonPointer(pointer);
   const last = segments.pop();
-  const parentPointer = jsonPointer(segments);
+  const parentPointer = formatJsonPointer(segments);
   const parent = parentPointer === '' ? (syntax.document.contents as ParsedNode | null) : yamlNodeAt(syntax.document, parentPointer);
   if (last === undefined || !parent || !isCollection(parent)) refuse(context, `${parentPointer || 'the root'} is not a mapping or sequence`);
   if (isSeq(parent)) {
-    const index = last === '-' ? parent.items.length : arrayIndex(last);
+    const index = last === '-' ? parent.items.length : jsonPointerIndex(last);
     if (index !== parent.items.length) refuse(context, 'index out of range');
     return checked(syntax, insertItem(text, parent, parent.items.length, value), pointer, value, context);
   }
@@ -203,10 +203,10 @@ export function insertYamlItem(text: string, pointer: string, value: JsonValue, 
   const syntax = parseYamlSyntax(text, context.file);
   const segments = parseJsonPointer(pointer);
   const last = segments.pop() ?? '';
-  const parentPointer = jsonPointer(segments);
+  const parentPointer = formatJsonPointer(segments);
   const parent = parentPointer === '' ? (syntax.document.contents as ParsedNode | null) : yamlNodeAt(syntax.document, parentPointer);
   if (!parent || !isSeq(parent)) refuse(context, `${parentPointer || 'the root'} is not a sequence`);
-  const index = last === '-' ? parent.items.length : arrayIndex(last);
+  const index = last === '-' ? parent.items.length : jsonPointerIndex(last);
   if (index === undefined || index > parent.items.length) refuse(context, 'index out of range');
   const expected = withValueAt(syntax.value, segments, insertInto(syntax.value, segments, index, value) as JsonValue);
   const after = insertItem(text, parent as ParsedNode & { items: unknown[] }, index, value);
@@ -238,13 +238,13 @@ export function removeYamlValue(text: string, pointer: string, options: { readon
   const syntax = parseYamlSyntax(text, context.file);
   const segments = parseJsonPointer(pointer);
   const last = segments.pop();
-  const parentPointer = jsonPointer(segments);
+  const parentPointer = formatJsonPointer(segments);
   const parent = parentPointer === '' ? (syntax.document.contents as ParsedNode | null) : yamlNodeAt(syntax.document, parentPointer);
   if (last === undefined || !parent || !isCollection(parent) || yamlNodeAt(syntax.document, pointer) === undefined) return text;
   let start: number;
   let end: number;
   if (isSeq(parent)) {
-    const item = parent.items[arrayIndex(last) ?? -1] as ParsedNode | undefined;
+    const item = parent.items[jsonPointerIndex(last) ?? -1] as ParsedNode | undefined;
     if (!item) return text;
     start = parent.flow ? item.range[0] : text.lastIndexOf('-', item.range[0]);
     end = contentEnd(text, item);

@@ -1,6 +1,6 @@
+import { jsonPointerIndex, parseJsonPointer } from '@medaas/core';
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, type CST, type Document, type DocumentOptions, type Node, type ParseOptions, type ParsedNode, type SchemaOptions } from 'yaml';
 import { MmarError } from '../errors.js';
-import { arrayIndex, parseJsonPointer } from '../json-pointer.js';
 import { positionAt } from '../json-syntax.js';
 import { PYTHON_YAML_TAGS } from './python-yaml-schema.js';
 
@@ -114,7 +114,7 @@ export function yamlNodeAt(document: Document.Parsed, pointer: string): ParsedNo
       const pair = node.items.findLast((item) => isPair(item) && yamlKey(item.key) === segment);
       node = pair?.value as Node | null | undefined;
     } else if (isSeq(node)) {
-      const index = arrayIndex(segment);
+      const index = jsonPointerIndex(segment);
       node = index === undefined ? undefined : (node.items[index] as Node | undefined);
     } else return undefined;
     if (node === null || node === undefined || isAlias(node)) return node === null ? undefined : (node as ParsedNode | undefined);
