@@ -14,5 +14,14 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Type tests (`*.test-d.ts`): assertions about the public API's inference, checked by tsc in the same run
+    // and reported beside the other tests, so a wrong inferred type fails `npm test`.
+    typecheck: {
+      enabled: true,
+      include: ['packages/*/test/**/*.test-d.ts'],
+      tsconfig: './tsconfig.type-tests.json',
+      // Errors in the sources they import are the typecheck step's (npm run typecheck), not a type test's.
+      ignoreSourceErrors: true,
+    },
   },
 });

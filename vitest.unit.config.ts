@@ -10,7 +10,7 @@ import base from './vitest.config.js';
 // joins this list when it is known to need nothing else; every other file of a package needs a service, a
 // reference tool or a build.
 const unit = [
-  ...['cancellation', 'errors', 'json-pointer', 'progress-logger', 'readme'].map((name) => `packages/core/test/${name}.test.ts`),
+  ...['cancellation', 'errors', 'progress-logger', 'readme'].map((name) => `packages/core/test/${name}.test.ts`),
   ...['datalist', 'node', 'pairing', 'readme', 'split'].map((name) => `packages/dataset/test/${name}.test.ts`),
   ...[
     'admin', 'client', 'faults', 'hardening', 'headers', 'hostile-replies', 'interactive', 'monai-label-auth',
