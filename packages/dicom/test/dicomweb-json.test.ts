@@ -32,7 +32,7 @@ describe('DICOM JSON accessors', () => {
     expect(dicomJsonValue(dataset, 'StudyDescription')).toBeUndefined();
     expect(dicomTag('SeriesInstanceUID')).toBe('0020000E');
     expect(dicomTag('7fe00010')).toBe('7FE00010');
-    expect(() => dicomTag('NoSuchKeyword')).toThrow(TypeError);
+    expect(() => dicomTag('NoSuchKeyword')).toThrow(expect.objectContaining({ name: 'DicomwebError', code: 'DICOMWEB_INVALID_ARGUMENT', message: 'unknown DICOM keyword NoSuchKeyword: use its 8-digit hex tag' }));
   });
 });
 

@@ -77,7 +77,12 @@ export class VolumeAssembler {
   /** Records that `bytes` more bytes of {@link VolumeAssembler.unfilled} were written in place. */
   commit(bytes: number): void {
     const data = this.#data;
-    if (!data || bytes < 0 || this.#filled + bytes > data.length) throw new RangeError('commit past the voxel buffer');
+    if (!data || !Number.isInteger(bytes) || bytes < 0 || this.#filled + bytes > data.length) {
+      // A reader's bug, not a bad file: say so with the numbers rather than write past the buffer.
+      throw new NiftiError('NIFTI_INVALID_ARGUMENT', `cannot commit ${bytes} bytes: ${this.#filled} of ${data?.length ?? 0} voxel bytes are filled`, {
+        details: { bytes, filled: this.#filled, length: data?.length ?? 0 },
+      });
+    }
     this.#filled += bytes;
     this.#progress.update(this.#filled);
   }
@@ -92,7 +97,10 @@ export class VolumeAssembler {
     const header = this.#header;
     const meaning = this.#meaning;
     const data = this.#data;
-    if (!header || !meaning || !data) throw new Error('unreachable: header parsed without allocation');
+    if (!header || !meaning || !data) {
+      // The input ended inside the header and decoding what there is did not already say why.
+      throw new NiftiError('NIFTI_TRUNCATED', `the file ends after ${this.#prefixLength} bytes, before its header is complete`, { details: { actualBytes: this.#prefixLength } });
+    }
     if (this.#filled < data.length) {
       throw new NiftiError(
         'NIFTI_TRUNCATED',

@@ -1,3 +1,5 @@
+import { DicomwebError } from './dicomweb-error.js';
+
 /**
  * The DICOM JSON model (PS3.18 F.2) that QIDO-RS and WADO-RS metadata answer with: datasets keyed by
  * upper-case hex tags, and small typed accessors so callers need not remember that `0020000D` is the
@@ -88,7 +90,7 @@ const HEX_TAG = /^[0-9A-Fa-f]{8}$/;
 /**
  * The hex tag of a keyword of {@link DICOM_TAGS}, or an 8-digit hex tag given as is (upper-cased).
  *
- * @throws {TypeError} for a keyword that is not in the table and is not a hex tag.
+ * @throws {DicomwebError} `DICOMWEB_INVALID_ARGUMENT` for a keyword that is not in the table and is not a hex tag.
  * @example
  * ```ts
  * dicomTag('StudyInstanceUID'); // '0020000D'
@@ -98,13 +100,13 @@ export function dicomTag(keywordOrTag: DicomKeyword | string): string {
   const known = (DICOM_TAGS as Readonly<Record<string, string>>)[keywordOrTag];
   if (known) return known;
   if (HEX_TAG.test(keywordOrTag)) return keywordOrTag.toUpperCase();
-  throw new TypeError(`unknown DICOM keyword ${keywordOrTag}: use its 8-digit hex tag`);
+  throw new DicomwebError('DICOMWEB_INVALID_ARGUMENT', `unknown DICOM keyword ${keywordOrTag}: use its 8-digit hex tag`, { details: { keyword: keywordOrTag } });
 }
 
 /**
  * Every value of an attribute (an empty array when it is absent or empty).
  *
- * @throws {TypeError} for an unknown keyword (see {@link dicomTag}).
+ * @throws {DicomwebError} `DICOMWEB_INVALID_ARGUMENT` for an unknown keyword (see {@link dicomTag}).
  * @example
  * ```ts
  * const [row, column] = dicomJsonValues(metadata, 'PixelSpacing') as number[];
@@ -117,7 +119,7 @@ export function dicomJsonValues(dataset: DicomJsonDataset, keywordOrTag: DicomKe
 /**
  * The first value of an attribute, or `undefined`.
  *
- * @throws {TypeError} for an unknown keyword (see {@link dicomTag}).
+ * @throws {DicomwebError} `DICOMWEB_INVALID_ARGUMENT` for an unknown keyword (see {@link dicomTag}).
  * @example
  * ```ts
  * const rows = dicomJsonValue(metadata, 'Rows'); // 256
@@ -132,7 +134,7 @@ export function dicomJsonValue(dataset: DicomJsonDataset, keywordOrTag: DicomKey
  * The first value of an attribute as a string: person names as their alphabetic group, numbers in decimal;
  * `undefined` when absent (or a sequence).
  *
- * @throws {TypeError} for an unknown keyword (see {@link dicomTag}).
+ * @throws {DicomwebError} `DICOMWEB_INVALID_ARGUMENT` for an unknown keyword (see {@link dicomTag}).
  * @example
  * ```ts
  * const description = dicomJsonString(study, 'StudyDescription');
