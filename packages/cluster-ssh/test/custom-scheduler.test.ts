@@ -6,8 +6,13 @@ import {
   connectSsh,
   createBatchScheduler,
   isTerminal,
+  jobUmask,
+  renderJobScript,
   sh,
   startAiaaServerJob,
+  validateJobId,
+  validateJobSpec,
+  watchJobStatus,
   type BatchAdapter,
   type Job,
   type JobState,
@@ -197,5 +202,79 @@ describe('a scheduler of your own (LSF stand-ins over the real sshd)', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(processes).not.toContain(marker);
+  });
+});
+
+/**
+ * A scheduler written against the `Scheduler` interface itself, for a system the adapter does not fit: each
+ * job a process group on the login node (`setsid`), its id the group's id, its exit status in a file.
+ */
+function processGroupScheduler(session: SshSession, folder: string): Scheduler {
+  const form = { pattern: /^[0-9]{1,10}$/, shape: 'a process id' };
+  const jobs = new Map<string, Job>();
+  const known = (job: Job | string): Job => {
+    const id = validateJobId('setsid', typeof job === 'string' ? job : job.id, form);
+    const found = jobs.get(id);
+    if (!found) throw new ClusterSshError('SCHED_JOB_UNKNOWN', `no job ${id}`, { details: { id } });
+    return found;
+  };
+  const scheduler: Scheduler = {
+    kind: 'setsid',
+    session,
+    async submit(spec, options = {}) {
+      validateJobSpec(spec);
+      const base = `${folder}/${jobs.size + 1}-${Date.now()}`;
+      const run = 'bash "$1.sh" >> "$1.out" 2>&1; echo $? > "$1.exit"';
+      const result = await session.exec(sh`umask ${jobUmask(spec)} && mkdir -p -- ${folder} && cat > ${`${base}.sh`} && { setsid bash -c ${run} job ${base} </dev/null >/dev/null 2>&1 & echo $!; }`, {
+        ...options,
+        stdin: renderJobScript(spec),
+      });
+      const id = result.stdout.trim();
+      if (result.exitCode !== 0 || !form.pattern.test(id)) throw new ClusterSshError('SCHED_SUBMIT_FAILED', `cannot start ${spec.name}: ${result.stderr}`);
+      const job: Job = { id, name: spec.name, scheduler: 'setsid', outputPath: `${base}.out` };
+      jobs.set(id, job);
+      return job;
+    },
+    async status(job, options = {}) {
+      const { id, outputPath } = known(job);
+      const exitFile = outputPath.replace(/\.out$/, '.exit');
+      const result = await session.exec(sh`cat -- ${exitFile} 2>/dev/null || { kill -0 ${id} 2>/dev/null && echo running; } || echo cancelled`, options);
+      const word = result.stdout.trim();
+      const state: JobState = word === 'running' || word === 'cancelled' ? word : word === '0' ? 'succeeded' : 'failed';
+      return { id, state, rawState: word, terminal: isTerminal(state), node: 'localhost', ...(/^\d+$/.test(word) ? { exitCode: Number(word) } : {}) };
+    },
+    async cancel(job, options = {}) {
+      const { id } = known(job);
+      await session.exec(sh`kill -TERM -- ${`-${id}`} 2>/dev/null || true`, options);
+    },
+    watch(job, options) {
+      return watchJobStatus((callOptions) => scheduler.status(job, callOptions), options);
+    },
+    async readOutput(job, options = {}) {
+      const { outputPath } = known(job);
+      return (await session.exec(sh`tail -c ${options.maxBytes ?? 65536} -- ${outputPath} 2>/dev/null`, options)).stdout;
+    },
+  };
+  return scheduler;
+}
+
+describe('a Scheduler implemented directly, with the building blocks', () => {
+  it('runs a job to completion and cancels another, with the polling loop and checks the SDK lends it', async () => {
+    const direct = processGroupScheduler(session, `${root}/direct`);
+    const job = await direct.submit({ name: 'direct', script: 'echo "$GREETING"', env: { GREETING: 'from a scheduler of my own' } });
+    const states: JobState[] = [];
+    for await (const status of direct.watch(job, { intervalMs: 100 })) states.push(status.state);
+    expect(states.at(-1)).toBe('succeeded');
+    expect(await direct.readOutput(job)).toBe('from a scheduler of my own\n');
+    expect((await session.exec(sh`stat -c %a -- ${job.outputPath}`, { check: true })).stdout.trim()).toBe('600');
+
+    const long = await direct.submit({ name: 'long', script: 'sleep 302.5' });
+    expect((await direct.status(long)).state).toBe('running');
+    await direct.cancel(long);
+    let last: JobStatus | undefined;
+    for await (const status of direct.watch(long, { intervalMs: 100 })) last = status;
+    expect(last?.state).toBe('cancelled');
+    expect((await session.exec(['ps', '-eo', 'args='])).stdout).not.toContain('sleep 302.5');
+    expect(isMedaasError(await direct.status('-1').catch((e: unknown) => e), 'SCHED_INVALID_JOB_ID')).toBe(true);
   });
 });
