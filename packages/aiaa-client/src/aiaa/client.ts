@@ -107,38 +107,172 @@ export type FixPolygonOptions = AiaaCallOptions & {
 export interface AiaaClient extends AsyncDisposable {
   /** The server's base URL. */
   readonly baseUrl: string;
-  /** Lists models, optionally only those for a label and/or of a type. */
+  /**
+   * Lists models, optionally only those for a label and/or of a type.
+   *
+   * @example
+   * ```ts
+   * const models = await client.listModels({ type: 'deepgrow', label: 'spleen' });
+   * console.log(models.map((model) => model.name));
+   * ```
+   */
   listModels(options?: ListModelsOptions): Promise<AiaaModel[]>;
-  /** Describes one model (`?model=`), accepting a single object or an array as servers differ. */
+  /**
+   * Describes one model (`?model=`), accepting a single object or an array as servers differ.
+   *
+   * @example
+   * ```ts
+   * const model = await client.model('clara_pt_spleen_ct_segmentation');
+   * console.log(model.type, model.labels); // 'segmentation' [ 'spleen' ]
+   * ```
+   */
   model(name: string, options?: CallOptions): Promise<AiaaModel>;
-  /** Uploads an image once and keeps it on the server for later calls. */
+  /**
+   * Uploads an image once and keeps it on the server for later calls.
+   *
+   * @example
+   * ```ts
+   * await using session = await client.createSession(await openImageFile('ct.nii.gz'), { expirySec: 3600 });
+   * const { mask } = await client.segmentation('clara_pt_spleen_ct_segmentation', session); // sends only the id
+   * ```
+   */
   createSession(image: AiaaImage, options?: CreateSessionOptions): Promise<AiaaSession>;
-  /** A handle for a session created earlier (e.g. an id kept by a viewer). */
+  /**
+   * A handle for a session created earlier (e.g. an id kept by a viewer).
+   *
+   * @example
+   * ```ts
+   * const session = client.attachSession(localStorage.getItem('aiaa-session')!);
+   * const { mask } = await client.deepgrow('clara_pt_deepgrow_3d_annotation', session, { foreground: [[120, 88, 40]] });
+   * ```
+   */
   attachSession(id: string): AiaaSession;
-  /** The server's details of a session. */
+  /**
+   * The server's details of a session.
+   *
+   * @example
+   * ```ts
+   * console.log(await client.getSession(session)); // the server's record of the session, as it sends it
+   * ```
+   */
   getSession(session: AiaaSession | string, options?: CallOptions): Promise<Record<string, unknown>>;
-  /** Automatic segmentation of the image or the session's image. */
+  /**
+   * Automatic segmentation of the image or the session's image.
+   *
+   * @example
+   * ```ts
+   * const { mask, points } = await client.segmentation('clara_pt_spleen_ct_segmentation', await openImageFile('ct.nii.gz'));
+   * await writeFile('spleen.nii.gz', mask); // points: extreme points to refine with dextr3d
+   * ```
+   */
   segmentation(model: string, input: AiaaInput, options?: ModelCallOptions): Promise<SegmentationResult>;
-  /** DEXTR3D from extreme points. Without a session the points are indices of `image` as sent (see `./dextr3d` for client-side cropping). */
+  /**
+   * DEXTR3D from extreme points. Without a session the points are indices of `image` as sent (see `./dextr3d` for client-side cropping).
+   *
+   * @example
+   * ```ts
+   * const { points } = await client.segmentation('clara_pt_spleen_ct_segmentation', session);
+   * const { mask } = await client.dextr3d('clara_pt_spleen_ct_annotation', session, { points });
+   * ```
+   */
   dextr3d(model: string, input: AiaaInput, options: Dextr3dOptions): Promise<SegmentationResult>;
-  /** DeepGrow 2-D or 3-D from foreground and background clicks. */
+  /**
+   * DeepGrow 2-D or 3-D from foreground and background clicks.
+   *
+   * @example
+   * ```ts
+   * const { mask, crop } = await client.deepgrow('clara_pt_deepgrow_3d_annotation', session, {
+   *   foreground: [[120, 88, 40]],
+   *   background: [[60, 90, 40]],
+   * });
+   * // crop: the box that changed, to merge into the viewer's label map; undefined for the whole mask
+   * ```
+   */
   deepgrow(model: string, input: AiaaInput, options: DeepgrowOptions): Promise<DeepgrowResult>;
-  /** Generic inference: a mask (multipart reply) or JSON (e.g. classification). */
+  /**
+   * Generic inference: a mask (multipart reply) or JSON (e.g. classification).
+   *
+   * @example
+   * ```ts
+   * const result = await client.inference('classification_chest_xray', image, { params: { threshold: 0.5 } });
+   * if (result.kind === 'json') console.log(result.value);
+   * else await writeFile('result.nii.gz', result.mask);
+   * ```
+   */
   inference(model: string, input: AiaaInput, options?: ModelCallOptions): Promise<InferenceResult>;
-  /** Polygons of a binary 3-D mask, one list per slice. */
+  /**
+   * Polygons of a binary 3-D mask, one list per slice.
+   *
+   * @example
+   * ```ts
+   * const slices = await client.maskToPolygons(mask, { pointRatio: 4 });
+   * console.log(slices[40]?.length, 'polygons on slice 40');
+   * ```
+   */
   maskToPolygons(mask: AiaaImage, options?: MaskToPolygonsOptions): Promise<SlicePolygons[]>;
-  /** Moves one polygon vertex and returns the updated polygons and mask. */
+  /**
+   * Moves one polygon vertex and returns the updated polygons and mask.
+   *
+   * @example
+   * ```ts
+   * const slices = await client.maskToPolygons(mask);
+   * const fixed = await client.fixPolygon(image, {
+   *   dimension: 3,
+   *   polygons: slices,
+   *   sliceIndex: 40,
+   *   polygonIndex: 0,
+   *   vertexIndex: 3,
+   *   vertexOffset: [2, -1],
+   * });
+   * await writeFile('fixed.nii.gz', fixed.mask);
+   * ```
+   */
   fixPolygon(image: AiaaImage, options: FixPolygonOptions): Promise<FixPolygonResult>;
   /**
    * Loads (or replaces) a model through the admin API: `PUT /admin/model/{name}` with the AIAA config and
    * the weights. A server that refuses the model answers 4xx and keeps serving the previous one.
+   *
+   * @example
+   * ```ts
+   * await client.putModel('spleen', {
+   *   config: await readFile('config/config_aiaa.json', 'utf8'),
+   *   weights: await readFile('models/model.ts'),
+   * });
+   * ```
    */
   putModel(name: string, input: PutModelInput, options?: AiaaCallOptions): Promise<Record<string, unknown>>;
-  /** The config of a loaded model (`GET /admin/model/{name}`). */
+  /**
+   * The config of a loaded model (`GET /admin/model/{name}`).
+   *
+   * @example
+   * ```ts
+   * const config = await client.getModelConfig('spleen');
+   * console.log(config['labels']);
+   * ```
+   */
   getModelConfig(name: string, options?: CallOptions): Promise<Record<string, unknown>>;
-  /** Unloads a model (`DELETE /admin/model/{name}`). */
+  /**
+   * Unloads a model (`DELETE /admin/model/{name}`).
+   *
+   * @example
+   * ```ts
+   * await client.deleteModel('spleen');
+   * ```
+   */
   deleteModel(name: string, options?: CallOptions): Promise<void>;
-  /** Closes the client's own connection pool (an injected dispatcher is left open). Idempotent. */
+  /**
+   * Closes the client's own connection pool (an injected dispatcher is left open). Idempotent.
+   *
+   * @example
+   * ```ts
+   * const client = createAiaaClient({ baseUrl: 'http://127.0.0.1:5000' });
+   * try {
+   *   console.log(await client.listModels());
+   * } finally {
+   *   await client.close();
+   * }
+   * ```
+   */
   close(): Promise<void>;
 }
 

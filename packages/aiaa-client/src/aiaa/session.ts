@@ -19,6 +19,16 @@ export interface AiaaSession extends AsyncDisposable {
    * Deletes the session on the server. Safe to call more than once.
    *
    * @throws {AiaaError} `AIAA_CONNECTION` or `AIAA_HTTP_STATUS` when the server cannot be told; a later call tries again.
+   *
+   * @example
+   * ```ts
+   * const session = await client.createSession(image);
+   * try {
+   *   await client.segmentation('clara_pt_spleen_ct_segmentation', session);
+   * } finally {
+   *   await session.close();
+   * }
+   * ```
    */
   close(options?: CallOptions): Promise<void>;
 }

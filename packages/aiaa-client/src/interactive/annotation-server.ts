@@ -44,7 +44,19 @@ export interface AnnotationImage extends AsyncDisposable {
   readonly storage: AnnotationStorage;
   /** How many times the image's bytes were sent: 0 when the datastore already had it (checked by checksum). */
   readonly uploads: number;
-  /** Ends a session on the server (a datastore image stays). Idempotent. */
+  /**
+   * Ends a session on the server (a datastore image stays). Idempotent.
+   *
+   * @example
+   * ```ts
+   * const image = await server.openImage(await openImageFile('ct.nii.gz'));
+   * try {
+   *   await server.segment('segmentation_spleen', image);
+   * } finally {
+   *   await image.close();
+   * }
+   * ```
+   */
   close(options?: CallOptions): Promise<void>;
 }
 
@@ -144,27 +156,82 @@ export interface AnnotationServer extends AsyncDisposable {
   readonly protocol: AnnotationProtocol;
   readonly baseUrl: string;
   readonly capabilities: AnnotationCapabilities;
-  /** The server's models with their kinds and labels. */
+  /**
+   * The server's models with their kinds and labels.
+   *
+   * @example
+   * ```ts
+   * const models = await server.listModels();
+   * const interactive = models.filter((model) => model.kind === 'interactive');
+   * ```
+   */
   listModels(options?: CallOptions): Promise<AnnotationModel[]>;
-  /** Uploads an image once (a session, or the datastore unless it already holds it). */
+  /**
+   * Uploads an image once (a session, or the datastore unless it already holds it).
+   *
+   * @example
+   * ```ts
+   * await using image = await server.openImage(await openImageFile('ct.nii.gz'), { storage: 'session' });
+   * console.log(image.storage, image.uploads);
+   * ```
+   */
   openImage(image: AiaaImage, options?: OpenImageOptions): Promise<AnnotationImage>;
-  /** Automatic segmentation of the image. */
+  /**
+   * Automatic segmentation of the image.
+   *
+   * @example
+   * ```ts
+   * const { mask, labels } = await server.segment('segmentation_spleen', image);
+   * ```
+   */
   segment(model: string, image: AnnotationImage, options?: AnnotationCallOptions): Promise<AnnotationMask>;
-  /** Segmentation from foreground/background clicks. */
+  /**
+   * Segmentation from foreground/background clicks.
+   *
+   * @example
+   * ```ts
+   * const { mask } = await server.click('deepedit', image, { foreground: [[120, 88, 40]], background: [[60, 90, 40]], label: 'spleen' });
+   * ```
+   */
   click(model: string, image: AnnotationImage, clicks: AnnotationClicks, options?: AnnotationCallOptions): Promise<AnnotationMask>;
   /**
    * Saves the validated mask of the image.
    *
    * @throws {AiaaError} `AIAA_UNSUPPORTED` on an AIAA server without a save handler.
+   *
+   * @example
+   * ```ts
+   * if (server.capabilities.saveLabel) await server.saveLabel(image, mask, { labels: [{ name: 'spleen', value: 1 }] });
+   * ```
    */
   saveLabel(image: AnnotationImage, mask: AiaaImage, options?: SaveAnnotationOptions): Promise<SavedAnnotation>;
   /**
    * Trains a model on the server's validated labels and waits for the end.
    *
    * @throws {AiaaError} `AIAA_UNSUPPORTED` on an AIAA server, or a MONAI Label app without trainers; `AIAA_BUSY` when training already runs.
+   *
+   * @example
+   * ```ts
+   * if (server.capabilities.training) {
+   *   const outcome = await server.train({ params: { max_epochs: 10 }, onStatus: ({ state, lastLine }) => console.log(state, lastLine) });
+   *   if (outcome.state !== 'done') console.error(outcome.logTail.join('\n'));
+   * }
+   * ```
    */
   train(options?: TrainOptions): Promise<TrainingOutcome>;
-  /** Closes the underlying client when this server made it. Idempotent. */
+  /**
+   * Closes the underlying client when this server made it. Idempotent.
+   *
+   * @example
+   * ```ts
+   * const server = await connectAnnotationServer({ baseUrl: 'http://127.0.0.1:8000', protocol: 'auto' });
+   * try {
+   *   console.log(await server.listModels());
+   * } finally {
+   *   await server.close();
+   * }
+   * ```
+   */
   close(): Promise<void>;
 }
 

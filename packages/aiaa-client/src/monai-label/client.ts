@@ -39,44 +39,179 @@ export interface MonaiLabelClient extends MonaiLabelInferCalls, MonaiLabelSessio
    * The app's models, labels, trainers, strategies, scoring methods and datastore summary (`GET /info/`).
    *
    * @throws {AiaaError} `AIAA_WRONG_PROTOCOL` for an AIAA v1 server; `AIAA_UNAUTHORIZED` for an auth-enabled server without credentials.
+   *
+   * @example
+   * ```ts
+   * const info = await client.info();
+   * const interactive = Object.values(info.models).filter((model) => model.type === 'deepedit');
+   * console.log(info.labels, `${info.datastore.completed} of ${info.datastore.total} images labelled`);
+   * ```
    */
   info(options?: CallOptions): Promise<MonaiLabelInfo>;
-  /** Whether the server has authentication enabled, and its realm (`GET /auth/`). */
+  /**
+   * Whether the server has authentication enabled, and its realm (`GET /auth/`).
+   *
+   * @example
+   * ```ts
+   * const { enabled } = await client.authInfo();
+   * if (enabled) console.log('this server wants credentials: pass the auth option');
+   * ```
+   */
   authInfo(options?: CallOptions): Promise<MonaiLabelAuthInfo>;
-  /** The user the current token belongs to (`GET /auth/token/valid`). */
+  /**
+   * The user the current token belongs to (`GET /auth/token/valid`).
+   *
+   * @example
+   * ```ts
+   * console.log(await client.currentUser()); // the token's user and roles, as the server sends them
+   * ```
+   */
   currentUser(options?: CallOptions): Promise<Record<string, unknown>>;
-  /** The next image a strategy (`random`, `first`, ...) proposes, or `undefined` when none is left. */
+  /**
+   * The next image a strategy (`random`, `first`, ...) proposes, or `undefined` when none is left.
+   *
+   * @example
+   * ```ts
+   * const sample = await client.nextSample('random');
+   * if (sample) {
+   *   const { mask } = await client.segment('segmentation_spleen', sample.id);
+   * }
+   * ```
+   */
   nextSample(strategy: string, options?: CallOptions & { readonly params?: Readonly<Record<string, unknown>> }): Promise<MonaiLabelSample | undefined>;
-  /** Starts training a model (`POST /train/{model}`, `params` override the trainer's config). @throws {AiaaError} `AIAA_BUSY` when training runs and `enqueue` is not set. */
+  /**
+   * Starts training a model (`POST /train/{model}`, `params` override the trainer's config). @throws {AiaaError} `AIAA_BUSY` when training runs and `enqueue` is not set.
+   *
+   * @example
+   * ```ts
+   * const task = await client.startTraining('segmentation_spleen', { params: { max_epochs: 10 }, enqueue: true });
+   * console.log(task.id, task.status);
+   * ```
+   */
   startTraining(model: string, options?: StartTaskOptions): Promise<MonaiLabelTaskStatus>;
-  /** The latest training task, or `undefined` when none ever ran. */
+  /**
+   * The latest training task, or `undefined` when none ever ran.
+   *
+   * @example
+   * ```ts
+   * const task = await client.trainingStatus();
+   * console.log(task?.status ?? 'never trained', task?.details.at(-1));
+   * ```
+   */
   trainingStatus(options?: CallOptions): Promise<MonaiLabelTaskStatus | undefined>;
-  /** Whether training runs now. */
+  /**
+   * Whether training runs now.
+   *
+   * @example
+   * ```ts
+   * if (!(await client.isTrainingRunning())) await client.startTraining('segmentation_spleen');
+   * ```
+   */
   isTrainingRunning(options?: CallOptions): Promise<boolean>;
-  /** Stops the running training; `undefined` when none was running. */
+  /**
+   * Stops the running training; `undefined` when none was running.
+   *
+   * @example
+   * ```ts
+   * const stopped = await client.stopTraining();
+   * console.log(stopped ? `stopped ${stopped.id}` : 'nothing was training');
+   * ```
+   */
   stopTraining(options?: CallOptions): Promise<MonaiLabelTaskStatus | undefined>;
-  /** Polls until the latest training has finished and returns its last status. */
+  /**
+   * Polls until the latest training has finished and returns its last status.
+   *
+   * @example
+   * ```ts
+   * await client.startTraining('segmentation_spleen', { params: { max_epochs: 2 } });
+   * const last = await client.waitForTraining({ pollIntervalMs: 5000, onStatus: (task) => console.log(task.details.at(-1)) });
+   * if (last.status !== 'DONE') console.error(last.details.join('\n'));
+   * ```
+   */
   waitForTraining(options?: WaitForTaskOptions): Promise<MonaiLabelTaskStatus>;
-  /** Starts a scoring method (`POST /scoring/{method}`). @throws {AiaaError} `AIAA_BUSY` when scoring runs. */
+  /**
+   * Starts a scoring method (`POST /scoring/{method}`). @throws {AiaaError} `AIAA_BUSY` when scoring runs.
+   *
+   * @example
+   * ```ts
+   * const task = await client.startScoring('dice');
+   * console.log(task.status);
+   * ```
+   */
   startScoring(method: string, options?: StartTaskOptions): Promise<MonaiLabelTaskStatus>;
-  /** The latest scoring task, or `undefined`. */
+  /**
+   * The latest scoring task, or `undefined`.
+   *
+   * @example
+   * ```ts
+   * const task = await client.scoringStatus();
+   * console.log(task?.status ?? 'never scored');
+   * ```
+   */
   scoringStatus(options?: CallOptions): Promise<MonaiLabelTaskStatus | undefined>;
-  /** Stops the running scoring task. */
+  /**
+   * Stops the running scoring task.
+   *
+   * @example
+   * ```ts
+   * await client.stopScoring();
+   * ```
+   */
   stopScoring(options?: CallOptions): Promise<MonaiLabelTaskStatus | undefined>;
   /**
    * Runs a model over datastore images in the background (`POST /batch/infer/{model}`). `params` default to
    * `multi_gpu: false`: with the server's own default a CPU-only server fails the task.
    *
    * @throws {AiaaError} `AIAA_BUSY` when a batch inference runs.
+   *
+   * @example
+   * ```ts
+   * const task = await client.startBatchInference('segmentation_spleen', { images: 'unlabeled' });
+   * console.log(task.id);
+   * ```
    */
   startBatchInference(model: string, options?: StartBatchInferenceOptions): Promise<MonaiLabelTaskStatus>;
-  /** The latest batch inference task, or `undefined`. */
+  /**
+   * The latest batch inference task, or `undefined`.
+   *
+   * @example
+   * ```ts
+   * const task = await client.batchInferenceStatus();
+   * console.log(task?.status, task?.details.at(-1));
+   * ```
+   */
   batchInferenceStatus(options?: CallOptions): Promise<MonaiLabelTaskStatus | undefined>;
-  /** Stops the running batch inference. */
+  /**
+   * Stops the running batch inference.
+   *
+   * @example
+   * ```ts
+   * await client.stopBatchInference();
+   * ```
+   */
   stopBatchInference(options?: CallOptions): Promise<MonaiLabelTaskStatus | undefined>;
-  /** The server's log, its last `lines` lines (default 300). */
+  /**
+   * The server's log, its last `lines` lines (default 300).
+   *
+   * @example
+   * ```ts
+   * console.log(await client.logs({ lines: 50 }));
+   * ```
+   */
   logs(options?: CallOptions & { readonly lines?: number }): Promise<string>;
-  /** Closes the client's own connection pool (an injected dispatcher is left open). Idempotent. */
+  /**
+   * Closes the client's own connection pool (an injected dispatcher is left open). Idempotent.
+   *
+   * @example
+   * ```ts
+   * const client = createMonaiLabelClient({ baseUrl: 'http://127.0.0.1:8000' });
+   * try {
+   *   console.log((await client.info()).name);
+   * } finally {
+   *   await client.close();
+   * }
+   * ```
+   */
   close(): Promise<void>;
 }
 

@@ -62,52 +62,180 @@ export interface EnsuredImage {
 
 /** The `/datastore/` calls. */
 export interface MonaiLabelDatastoreCalls {
-  /** Counts of images and labels (`output=stats`). */
+  /**
+   * Counts of images and labels (`output=stats`).
+   *
+   * @example
+   * ```ts
+   * const { total, completed, labelTags } = await client.datastoreStats();
+   * console.log(`${completed} of ${total} images validated`, labelTags);
+   * ```
+   */
   datastoreStats(options?: CallOptions): Promise<MonaiLabelDatastoreStats>;
-  /** Every image and its labels (`output=all`). */
+  /**
+   * Every image and its labels (`output=all`).
+   *
+   * @example
+   * ```ts
+   * const { objects } = await client.datastoreContents();
+   * const toLabel = objects.filter((object) => !object.labels['final']).map((object) => object.id);
+   * ```
+   */
   datastoreContents(options?: CallOptions): Promise<MonaiLabelDatastoreContents>;
-  /** The training data list: images with a `final` label (`output=train`). */
+  /**
+   * The training data list: images with a `final` label (`output=train`).
+   *
+   * @example
+   * ```ts
+   * const pairs = await client.trainingDatalist();
+   * console.log(pairs.length, 'image/label pairs to train on');
+   * ```
+   */
   trainingDatalist(options?: CallOptions): Promise<MonaiLabelTrainingPair[]>;
-  /** Uploads an image (`PUT /datastore/image`), under `id` (default: the server picks it from the file name). */
+  /**
+   * Uploads an image (`PUT /datastore/image`), under `id` (default: the server picks it from the file name).
+   *
+   * @example
+   * ```ts
+   * const { id } = await client.uploadImage(await openImageFile('case01.nii.gz'), { id: 'case01' });
+   * ```
+   */
   uploadImage(image: AiaaImage, options?: MonaiLabelCallOptions & { readonly id?: string; readonly params?: Readonly<Record<string, unknown>> }): Promise<{ readonly id: string }>;
-  /** Whether the datastore has an image (`HEAD /datastore/image`), and with `checksum` (`SHA256:<hex>`) whether it is that exact image. */
+  /**
+   * Whether the datastore has an image (`HEAD /datastore/image`), and with `checksum` (`SHA256:<hex>`) whether it is that exact image.
+   *
+   * @example
+   * ```ts
+   * const same = await client.hasImage('case01', { checksum: await client.imageChecksum(image) });
+   * ```
+   */
   hasImage(id: string, options?: CallOptions & { readonly checksum?: string }): Promise<boolean>;
-  /** `SHA256:<hex>` of an image, as the server's checksum check compares it (streamed from a `Blob` in Node). */
+  /**
+   * `SHA256:<hex>` of an image, as the server's checksum check compares it (streamed from a `Blob` in Node).
+   *
+   * @example
+   * ```ts
+   * const checksum = await client.imageChecksum(await openImageFile('case01.nii.gz')); // 'SHA256:9f86...'
+   * ```
+   */
   imageChecksum(image: AiaaImage, options?: CallOptions): Promise<string>;
   /**
    * Makes sure the datastore holds this exact image under `id` (default `img-` + the first 32 hex digits of
    * its SHA-256): asks first with its checksum and uploads only when the server does not have it.
+   *
+   * @example
+   * ```ts
+   * const { id, uploaded } = await client.ensureImage(await openImageFile('case01.nii.gz'));
+   * console.log(id, uploaded ? 'uploaded' : 'already in the datastore');
+   * ```
    */
   ensureImage(image: AiaaImage, options?: MonaiLabelCallOptions & { readonly id?: string; readonly params?: Readonly<Record<string, unknown>> }): Promise<EnsuredImage>;
   /**
    * Downloads an image (`GET /datastore/image`).
    *
    * @throws {AiaaError} `AIAA_IMAGE_NOT_FOUND` when the datastore has no such image.
+   *
+   * @example
+   * ```ts
+   * const { data } = await client.downloadImage('case01');
+   * await writeFile('case01.nii.gz', data);
+   * ```
    */
   downloadImage(id: string, options?: MonaiLabelCallOptions): Promise<DownloadedFile>;
-  /** Removes an image and its labels (`DELETE /datastore/image`). */
+  /**
+   * Removes an image and its labels (`DELETE /datastore/image`).
+   *
+   * @example
+   * ```ts
+   * await client.deleteImage('case01');
+   * ```
+   */
   deleteImage(id: string, options?: CallOptions): Promise<void>;
-  /** An image's info (`GET /datastore/image/info`). */
+  /**
+   * An image's info (`GET /datastore/image/info`).
+   *
+   * @example
+   * ```ts
+   * console.log(await client.imageInfo('case01'));
+   * ```
+   */
   imageInfo(id: string, options?: CallOptions): Promise<Record<string, unknown>>;
-  /** Merges fields into an image's info (`PUT /datastore/image/info`). */
+  /**
+   * Merges fields into an image's info (`PUT /datastore/image/info`).
+   *
+   * @example
+   * ```ts
+   * await client.updateImageInfo('case01', { reviewer: 'ana' });
+   * ```
+   */
   updateImageInfo(id: string, info: Readonly<Record<string, unknown>>, options?: CallOptions): Promise<Record<string, unknown>>;
   /**
    * Saves a label of an image (`PUT /datastore/label`), by default as the `final`, validated label.
    *
    * @throws {AiaaError} `AIAA_IMAGE_NOT_FOUND` when the datastore has no such image.
+   *
+   * @example
+   * ```ts
+   * const saved = await client.saveLabel('case01', mask, { labelInfo: [{ name: 'spleen', idx: 1 }] });
+   * console.log(saved.label);
+   * ```
    */
   saveLabel(imageId: string, label: AiaaImage, options?: SaveLabelOptions): Promise<MonaiLabelSavedLabel>;
-  /** Whether an image has a label of a tag (`HEAD /datastore/label`). */
+  /**
+   * Whether an image has a label of a tag (`HEAD /datastore/label`).
+   *
+   * @example
+   * ```ts
+   * if (await client.hasLabel('case01', { tag: 'final' })) console.log('case01 is validated');
+   * ```
+   */
   hasLabel(imageId: string, options: CallOptions & { readonly tag: string }): Promise<boolean>;
-  /** Downloads a label (`GET /datastore/label`). */
+  /**
+   * Downloads a label (`GET /datastore/label`).
+   *
+   * @example
+   * ```ts
+   * const { data } = await client.downloadLabel('case01', { tag: 'final' });
+   * await writeFile('case01-label.nii.gz', data);
+   * ```
+   */
   downloadLabel(labelId: string, options: MonaiLabelCallOptions & { readonly tag: string }): Promise<DownloadedFile>;
-  /** Removes a label (`DELETE /datastore/label`). */
+  /**
+   * Removes a label (`DELETE /datastore/label`).
+   *
+   * @example
+   * ```ts
+   * await client.deleteLabel('case01', { tag: 'original' });
+   * ```
+   */
   deleteLabel(labelId: string, options: CallOptions & { readonly tag: string }): Promise<void>;
-  /** A label's info (`GET /datastore/label/info`). */
+  /**
+   * A label's info (`GET /datastore/label/info`).
+   *
+   * @example
+   * ```ts
+   * console.log(await client.labelInfo('case01', { tag: 'final' }));
+   * ```
+   */
   labelInfo(labelId: string, options: CallOptions & { readonly tag: string }): Promise<Record<string, unknown>>;
-  /** Merges fields into a label's info (`PUT /datastore/label/info`). */
+  /**
+   * Merges fields into a label's info (`PUT /datastore/label/info`).
+   *
+   * @example
+   * ```ts
+   * await client.updateLabelInfo('case01', { reviewed: true }, { tag: 'final' });
+   * ```
+   */
   updateLabelInfo(labelId: string, info: Readonly<Record<string, unknown>>, options: CallOptions & { readonly tag: string }): Promise<Record<string, unknown>>;
-  /** The datastore as a zip archive (`GET /datastore/dataset`), optionally only the first `limitCases` labelled cases. */
+  /**
+   * The datastore as a zip archive (`GET /datastore/dataset`), optionally only the first `limitCases` labelled cases.
+   *
+   * @example
+   * ```ts
+   * const { data } = await client.downloadDataset({ limitCases: 10 });
+   * await writeFile('dataset.zip', data);
+   * ```
+   */
   downloadDataset(options?: MonaiLabelCallOptions & { readonly limitCases?: number }): Promise<DownloadedFile>;
 }
 

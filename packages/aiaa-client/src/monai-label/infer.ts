@@ -68,12 +68,24 @@ export interface MonaiLabelInferCalls {
    * @throws {AiaaError} `AIAA_MODEL_NOT_FOUND`, `AIAA_IMAGE_NOT_FOUND`, `AIAA_SESSION_EXPIRED` (told apart
    *   after the server's bare 500 by asking `/info/`, the datastore and the session), `AIAA_HTTP_STATUS` for
    *   a failure inside the model, `AIAA_INVALID_ARGUMENT` for bad points.
+   *
+   * @example
+   * ```ts
+   * const result = await client.infer('deepedit', 'spleen_10', { clicks: { spleen: [[40, 50, 20]] }, background: [] });
+   * if (result.kind === 'mask') await writeFile('spleen.nii.gz', result.mask);
+   * ```
    */
   infer(model: string, input: MonaiLabelInput, options?: MonaiLabelInferOptions): Promise<MonaiLabelInferResult>;
   /**
    * Runs an infer task and returns its mask (`output` all).
    *
    * @throws {AiaaError} as {@link MonaiLabelInferCalls.infer}, and `AIAA_RESULT_NOT_FOUND` when the model answers JSON only.
+   *
+   * @example
+   * ```ts
+   * const { mask, params } = await client.segment('segmentation_spleen', await openImageFile('ct.nii.gz'));
+   * console.log(params['label_names']);
+   * ```
    */
   segment(model: string, input: MonaiLabelInput, options?: Omit<MonaiLabelInferOptions, 'output'>): Promise<Extract<MonaiLabelInferResult, { kind: 'mask' }>>;
 }

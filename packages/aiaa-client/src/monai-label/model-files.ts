@@ -16,13 +16,42 @@ export interface MonaiLabelModelFileInfo {
 
 /** The `/model/` calls: a model's weights file. */
 export interface MonaiLabelModelFileCalls {
-  /** Downloads a model's current weights (`GET /model/{model}`). */
+  /**
+   * Downloads a model's current weights (`GET /model/{model}`).
+   *
+   * @example
+   * ```ts
+   * const { data, fileName } = await client.downloadModel('segmentation_spleen');
+   * await writeFile(fileName ?? 'model.pt', data);
+   * ```
+   */
   downloadModel(model: string, options?: MonaiLabelCallOptions): Promise<DownloadedFile>;
-  /** The checksum, time and training figures of a model's weights (`GET /model/info/{model}`). */
+  /**
+   * The checksum, time and training figures of a model's weights (`GET /model/info/{model}`).
+   *
+   * @example
+   * ```ts
+   * const { checksum, modifiedTime } = await client.modelInfo('segmentation_spleen');
+   * ```
+   */
   modelInfo(model: string, options?: CallOptions): Promise<MonaiLabelModelFileInfo>;
-  /** Replaces a model's weights file (`PUT /model/{model}`, file part `file`): the server overwrites it and answers its new checksum. */
+  /**
+   * Replaces a model's weights file (`PUT /model/{model}`, file part `file`): the server overwrites it and answers its new checksum.
+   *
+   * @example
+   * ```ts
+   * const { checksum } = await client.uploadModel('segmentation_spleen', await readFile('model.pt'), { fileName: 'model.pt' });
+   * ```
+   */
   uploadModel(model: string, weights: AiaaImage, options?: MonaiLabelCallOptions & { readonly fileName?: string }): Promise<{ readonly checksum: string; readonly modifiedTime: number | undefined }>;
-  /** Retires a model's weights file (`DELETE /model/{model}`; the server renames it `*.deleted`). */
+  /**
+   * Retires a model's weights file (`DELETE /model/{model}`; the server renames it `*.deleted`).
+   *
+   * @example
+   * ```ts
+   * await client.deleteModel('segmentation_spleen');
+   * ```
+   */
   deleteModel(model: string, options?: CallOptions): Promise<void>;
 }
 

@@ -39,6 +39,16 @@ export interface MonaiLabelSession extends AsyncDisposable {
    * Deletes the session on the server. Safe to call more than once.
    *
    * @throws {AiaaError} `AIAA_CONNECTION` or `AIAA_HTTP_STATUS` when the server cannot be told; a later call tries again.
+   *
+   * @example
+   * ```ts
+   * const session = await client.createSession(await openImageFile('ct.nii.gz'));
+   * try {
+   *   await client.segment('segmentation_spleen', session);
+   * } finally {
+   *   await session.close();
+   * }
+   * ```
    */
   close(options?: CallOptions): Promise<void>;
 }
@@ -65,20 +75,48 @@ export interface MonaiLabelSessionCalls {
    * file parts named `files`).
    *
    * @throws {AiaaError} `AIAA_UNSUPPORTED` when the server has sessions disabled (406), `AIAA_INVALID_ARGUMENT` for no files.
+   *
+   * @example
+   * ```ts
+   * // A DICOM series: every file of the folder, under its own name.
+   * const names = await readdir('series');
+   * const files = await Promise.all(names.map(async (name) => ({ data: await readFile(`series/${name}`), fileName: name })));
+   * await using session = await client.createSession(files, { expirySec: 3600 });
+   * const { mask } = await client.segment('segmentation_spleen', session);
+   * ```
    */
   createSession(files: AiaaImage | SessionFile | readonly (AiaaImage | SessionFile)[], options?: CreateMonaiLabelSessionOptions): Promise<MonaiLabelSession>;
-  /** A handle for a session created earlier (e.g. an id a viewer kept). */
+  /**
+   * A handle for a session created earlier (e.g. an id a viewer kept).
+   *
+   * @example
+   * ```ts
+   * const session = client.attachSession(localStorage.getItem('monai-label-session')!);
+   * const { mask } = await client.segment('segmentation_spleen', session);
+   * ```
+   */
   attachSession(id: string): MonaiLabelSession;
   /**
    * The server's details of a session (`GET /session/{id}`); `touch` renews its expiry (`update_ts`).
    *
    * @throws {AiaaError} `AIAA_SESSION_EXPIRED` when the server no longer has it (404).
+   *
+   * @example
+   * ```ts
+   * const { expirySec, lastAccessTs } = await client.getSession(session, { touch: true });
+   * ```
    */
   getSession(session: MonaiLabelSession | string, options?: CallOptions & { readonly touch?: boolean }): Promise<MonaiLabelSessionInfo>;
   /**
    * The session's image as the server stored it (`GET /session/{id}?image=true`).
    *
    * @throws {AiaaError} `AIAA_SESSION_EXPIRED` when the server no longer has it.
+   *
+   * @example
+   * ```ts
+   * const { data, fileName } = await client.downloadSessionImage(session);
+   * await writeFile(fileName ?? 'image.nii.gz', data);
+   * ```
    */
   downloadSessionImage(session: MonaiLabelSession | string, options?: MonaiLabelCallOptions): Promise<DownloadedFile>;
 }
