@@ -40,9 +40,27 @@ export interface EncodableVolume {
 
 /** NIfTI decoding and encoding, injected by the caller. */
 export interface VolumeCodec {
-  /** Decodes NIfTI bytes (`.nii` or `.nii.gz`). */
+  /**
+   * Decodes NIfTI bytes (`.nii` or `.nii.gz`).
+   *
+   * @example
+   * ```ts
+   * import { readNifti, writeNifti } from '@medaas/nifti-io';
+   * const codec: VolumeCodec = { decode: readNifti, encode: writeNifti };
+   * const { dims, affine } = await codec.decode(await readFile('ct.nii.gz'));
+   * ```
+   */
   decode(bytes: Uint8Array): Promise<DecodedVolume>;
-  /** Encodes a volume as NIfTI bytes. */
+  /**
+   * Encodes a volume as NIfTI bytes.
+   *
+   * @example
+   * ```ts
+   * const codec: VolumeCodec = { decode: readNifti, encode: writeNifti };
+   * const affine = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] as const;
+   * const bytes = await codec.encode({ dims: [2, 2, 1], datatype: 'uint8', data: new Uint8Array(4), affine });
+   * ```
+   */
   encode(volume: EncodableVolume): Promise<Uint8Array>;
 }
 
