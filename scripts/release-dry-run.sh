@@ -139,7 +139,7 @@ if entries=$(node scripts/release/consumer.mjs "$consumer"); then
   for config in node16 bundler node10; do
     t0=$(date +%s)
     if (cd "$consumer" && quiet "$tsc" -p "tsconfig.$config.json"); then
-      pass "types: $config ($(node -p "const o=require('$consumer/tsconfig.$config.json').compilerOptions; 'module '+o.module+', moduleResolution '+o.moduleResolution") , $(($(date +%s) - t0)) s)"
+      pass "types: $config ($(node -p "const o=require('$consumer/tsconfig.$config.json').compilerOptions; 'module '+o.module+', moduleResolution '+o.moduleResolution"), $(($(date +%s) - t0)) s)"
     else
       fail "types: $config"
     fi
