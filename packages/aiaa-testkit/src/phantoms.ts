@@ -81,7 +81,8 @@ export function spherePhantom(options: PhantomOptions = {}): { volume: Volume; t
 }
 
 /**
- * The Dice overlap of a mask and a label of a reference: `labelDice(a, b, { label })` of `@medaas/nifti-io`,
+ * The Dice overlap of a mask (any voxel above 0 of `a`) and a label of a reference (`b[i] === label`), by
+ * `labelDice` of `@medaas/nifti-io`,
  * kept here so that tests written against the testkit's phantoms keep working; 1 when both are empty.
  *
  * @deprecated Use `labelDice` (voxel arrays) or `maskDice` (NIfTI files) of `@medaas/nifti-io`, the one
@@ -93,7 +94,11 @@ export function spherePhantom(options: PhantomOptions = {}): { volume: Volume; t
  * ```
  */
 export function dice(a: ArrayLike<number> | ArrayLike<bigint>, b: ArrayLike<number>, label = 1): number {
-  return labelDice(a, b, { label });
+  // The testkit's own semantics, kept for its callers: any voxel above 0 of `a` (a returned mask, whatever
+  // value the server wrote) against the voxels of `b` (the phantom's truth) that equal `label`.
+  const mask = Uint8Array.from({ length: a.length }, (_, i) => ((a[i] ?? 0) > 0 ? 1 : 0));
+  const truth = Uint8Array.from({ length: b.length }, (_, i) => (b[i] === label ? 1 : 0));
+  return labelDice(mask, truth);
 }
 
 /**
