@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spherePhantom } from '@medaas/aiaa-testkit';
@@ -8,6 +8,7 @@ import { writeMaskFile, writeNiftiFile } from '@medaas/nifti-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The real test services (scripts/services), started or reused; one that cannot start fails the test loudly.
 import { startSlurm, startSshd, type SlurmInfo, type SshdInfo } from '../../cluster-ssh/test/helpers/services.js';
+import { bundleTestkit } from '../../training/test/helpers/bundles.js';
 import { ROOT, buildCli, medaas, startMedaas } from './helpers/run-medaas.js';
 
 let work: string;
@@ -17,34 +18,9 @@ let knownHosts: string;
 let remote: string;
 let login: string[];
 /** The testkit's server and trainer bundled into a world-readable folder: jobs run as the SSH test user. */
-let bins: { server: string; fit: string };
+let bins: { dir: string; server: string; fit: string };
 
 /** The queue's lines for these jobs; empty once they have ended. */
-/**
- * Bundles the testkit's server and trainer into standalone files in a 0755 folder of their own: the checkout
- * (a CI clone under a 0700 temporary folder, say) need not be readable by the cluster user whose jobs run them.
- */
-async function bundleTestkitBins(): Promise<{ server: string; fit: string }> {
-  const { build } = await import('esbuild');
-  const dir = await mkdtemp(join(tmpdir(), 'medaas-cli-bins-'));
-  await chmod(dir, 0o755);
-  const out = { server: join(dir, 'server.mjs'), fit: join(dir, 'fit.mjs') };
-  for (const [name, file] of [['server-cli', out.server], ['fit-cli', out.fit]] as const) {
-    await build({
-      entryPoints: [join(ROOT, 'packages', 'aiaa-testkit', 'src', `${name}.ts`)],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      conditions: ['@medaas/source'],
-      logLevel: 'warning',
-      outfile: file,
-    });
-    await chmod(file, 0o644);
-  }
-  return out;
-}
-
 function squeue(job: string): string {
   try {
     return execFileSync('squeue', ['-h', '-j', job, '-o', '%i %T'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
@@ -62,11 +38,11 @@ beforeAll(async () => {
   knownHosts = join(work, 'known_hosts');
   await writeFile(knownHosts, `[${sshd.host}]:${sshd.port} ${sshd.hostPublicKey}\n`);
   remote = `${sshd.home}/cli-${process.pid}`;
-  bins = await bundleTestkitBins();
+  bins = await bundleTestkit();
   login = ['--ssh', `${sshd.user}@${sshd.host}:${sshd.port}`, '--key', sshd.keyPath, '--known-hosts', knownHosts];
 }, 620_000);
 afterAll(async () => {
-  if (bins) await rm(join(bins.server, '..'), { recursive: true, force: true });
+  if (bins) await rm(bins.dir, { recursive: true, force: true });
   execFileSync('rm', ['-rf', remote]);
   await rm(work, { recursive: true, force: true });
 });
@@ -110,7 +86,7 @@ describe('medaas upload', () => {
 
 describe('a server and a training job on Slurm over SSH', () => {
   it('server start runs the server as a Slurm job behind a tunnel; annotate goes through it; Ctrl-C cancels the job', async () => {
-    const command = JSON.stringify([process.execPath, bins.server, '--protocol', 'aiaa', '--port', '{port}']);
+    const command = JSON.stringify([process.execPath, bins.server, '--port', '{port}']);
     const server = startMedaas(['server', 'start', ...login, '--partition', slurm.partition, '--command', command, '--json']);
     const started = JSON.parse((await server.waitFor(/^(\{.*\})\n/m, 'stdout', 200_000))[1]!) as { url: string; job: { id: string } };
     expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
