@@ -8,14 +8,19 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 // "a DAG of small files" (docs and tests are free to be long, and import what they test).
 const sources = ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'];
 
-// Files over the code-line limit today, each capped at about its present size so it does not grow further
-// while it waits to be split along its concepts. Remove an entry once its file is under the limit.
+// Files over the code-line limit today (counted after Prettier's wrapping), each capped at about its present
+// size so it does not grow further while it waits to be split along its concepts. Remove an entry once its file is under the limit.
 const longFiles = {
-  'packages/cluster-ssh/src/upload.ts': 390, // 379 code lines: upload planning, transfer and verification
-  'packages/cluster-ssh/src/session.ts': 380, // 372: connection, auth methods and exec in one handle
-  'packages/dicom/src/deidentify/profile-table.ts': 320, // 315: the PS3.15 basic profile as one table (data)
-  'packages/dicom/src/dicomweb/dicomweb-client.ts': 320, // 309: QIDO, WADO and STOW of one client
-  'packages/aiaa-testkit/src/polygons.ts': 310, // 305: contour tracing, simplification and fixing
+  'packages/cluster-ssh/src/upload.ts': 490, // 485 code lines after formatting: upload planning, transfer and verification
+  'packages/cluster-ssh/src/session.ts': 420, // 414: connection, auth methods and exec in one handle
+  'packages/dicom/src/deidentify/profile-table.ts': 330, // 323: the PS3.15 basic profile as one table (data)
+  'packages/dicom/src/dicomweb/dicomweb-client.ts': 370, // 362: QIDO, WADO and STOW of one client
+  'packages/aiaa-testkit/src/polygons.ts': 340, // 331: contour tracing, simplification and fixing
+  'packages/aiaa-client/src/connection/exchange.ts': 330, // 327: request, reply decoding and error mapping
+  'packages/aiaa-client/src/monai-label/datastore.ts': 360, // 353: datastore listing, upload and labels
+  'packages/cluster-ssh/src/aiaa-job.ts': 360, // 359: job script, submission and readiness wait
+  'packages/dicom/src/dicom-slice-fast.ts': 340, // 334: the fast slice parser's element walk and pixel read
+  'packages/aiaa-client/src/aiaa/client.ts': 330, // 324: the Clara AIAA client's calls, one method each
 };
 
 export default tseslint.config(
@@ -33,7 +38,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
-        { selector: 'NewExpression[callee.name="Promise"] > :matches(ArrowFunctionExpression, FunctionExpression)[async=true]', message: 'new Promise(async ...) loses rejections' },
+        {
+          selector: 'NewExpression[callee.name="Promise"] > :matches(ArrowFunctionExpression, FunctionExpression)[async=true]',
+          message: 'new Promise(async ...) loses rejections',
+        },
       ],
     },
   },
@@ -70,7 +78,10 @@ export default tseslint.config(
   {
     files: ['packages/core/src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: '@medaas/core stays platform-neutral: no node: imports.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['node:*'], message: '@medaas/core stays platform-neutral: no node: imports.' }] },
+      ],
     },
   },
   {

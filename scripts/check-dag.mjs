@@ -15,7 +15,17 @@ const ALLOWED = {
   '@medaas/mmar': ['@medaas/core', '@medaas/dataset'],
   // docs/adr/0201-training-package.md, docs/adr/0202-training-reads-model-archives.md
   // docs/adr/0401-cli-package.md: the command line sits on top of every package, on their public API only.
-  '@medaas/cli': ['@medaas/core', '@medaas/nifti-io', '@medaas/dicom', '@medaas/aiaa-client', '@medaas/aiaa-testkit', '@medaas/cluster-ssh', '@medaas/mmar', '@medaas/dataset', '@medaas/training'],
+  '@medaas/cli': [
+    '@medaas/core',
+    '@medaas/nifti-io',
+    '@medaas/dicom',
+    '@medaas/aiaa-client',
+    '@medaas/aiaa-testkit',
+    '@medaas/cluster-ssh',
+    '@medaas/mmar',
+    '@medaas/dataset',
+    '@medaas/training',
+  ],
   '@medaas/training': ['@medaas/core', '@medaas/cluster-ssh'],
 };
 const root = new URL('..', import.meta.url).pathname;

@@ -37,11 +37,12 @@ if (unknown.length > 0) {
 const named = args.filter((a) => !a.startsWith('-'));
 
 const packagesDir = join(root, 'packages');
-const dirs = named.length > 0
-  ? named.map((d) => resolve(d))
-  : readdirSync(packagesDir, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && existsSync(join(packagesDir, e.name, 'package.json')))
-      .map((e) => join(packagesDir, e.name));
+const dirs =
+  named.length > 0
+    ? named.map((d) => resolve(d))
+    : readdirSync(packagesDir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && existsSync(join(packagesDir, e.name, 'package.json')))
+        .map((e) => join(packagesDir, e.name));
 
 const rootLicense = join(root, 'LICENSE');
 const problems = [];
@@ -66,13 +67,16 @@ for (const dir of dirs) {
   let next = pkg;
   for (const [key, value, anchor] of wanted) {
     if (!sameJson(pkg[key], value)) {
-      if (check) report(`"${key}" should be ${JSON.stringify(value)}${pkg[key] === undefined ? ' (missing)' : `, is ${JSON.stringify(pkg[key])}`}`);
+      if (check)
+        report(`"${key}" should be ${JSON.stringify(value)}${pkg[key] === undefined ? ' (missing)' : `, is ${JSON.stringify(pkg[key])}`}`);
       else next = withField(next, key, value, anchor);
     }
   }
   if (pkg.license !== LICENSE_ID) report(`"license" should be "${LICENSE_ID}", is ${JSON.stringify(pkg.license)}`);
   if (pkg.sideEffects === undefined) {
-    report('"sideEffects" is not declared: false when importing any module of the package has no side effects, else the list of files that have');
+    report(
+      '"sideEffects" is not declared: false when importing any module of the package has no side effects, else the list of files that have',
+    );
   }
   if (pkg.type !== 'module') report('"type" should be "module" (the packages are ESM-only)');
 
@@ -104,9 +108,11 @@ if (problems.length > 0) {
   if (check) console.error('package-fields: run `node scripts/package-fields.mjs` to set the fields that can be derived');
   process.exit(1);
 }
-console.log(check
-  ? `package-fields: ${dirs.length} package folder(s) checked, fields and LICENSE in order`
-  : `package-fields: ${written} file(s) written`);
+console.log(
+  check
+    ? `package-fields: ${dirs.length} package folder(s) checked, fields and LICENSE in order`
+    : `package-fields: ${written} file(s) written`,
+);
 
 /**
  * The fields derived from the package's folder and its "exports", each with the key it is inserted after
@@ -126,7 +132,7 @@ function expectedFields(pkg, rel, report) {
   }
   const rootEntry = exp['.'];
   const rootTypes = typeof rootEntry === 'object' ? rootEntry.types : undefined;
-  const rootJs = typeof rootEntry === 'object' ? rootEntry.default ?? rootEntry.import : undefined;
+  const rootJs = typeof rootEntry === 'object' ? (rootEntry.default ?? rootEntry.import) : undefined;
   if (typeof rootTypes !== 'string') report('the "." export has no "types" condition');
   else fields.push(['types', rootTypes, 'engines']);
   if (typeof rootJs !== 'string') report('the "." export has no "default" (or "import") condition');
@@ -174,7 +180,11 @@ function sameJson(a, b) {
 function canonical(v) {
   if (Array.isArray(v)) return v.map(canonical);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical(v[k])]),
+    );
   }
   return v;
 }

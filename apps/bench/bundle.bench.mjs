@@ -58,7 +58,11 @@ try {
   const tarballDir = join(work, 'tarballs');
   mkdirSync(tarballDir);
   const packed = JSON.parse(
-    execFileSync('npm', ['pack', '--json', '--pack-destination', tarballDir, ...PACKED.flatMap((n) => ['-w', n])], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+    execFileSync('npm', ['pack', '--json', '--pack-destination', tarballDir, ...PACKED.flatMap((n) => ['-w', n])], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
   );
   const tarball = Object.fromEntries(packed.map((p) => [p.name, join(tarballDir, p.filename)]));
 
@@ -68,7 +72,10 @@ try {
     mkdirSync(dir);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true, type: 'module' }));
     const start = performance.now();
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error', ...specs], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error', ...specs], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const installMs = performance.now() - start;
     const lock = JSON.parse(readFileSync(join(dir, 'node_modules/.package-lock.json'), 'utf8'));
     return { dir, packages: Object.keys(lock.packages).filter((key) => key !== '').length, installMs };
@@ -118,14 +125,22 @@ try {
 
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
   const verdict = (ok) => (ok ? 'meets target' : 'MISSES target');
-  const line = (key) => `${`${APPS[key].label}:`.padEnd(50)}${kb(sizes[key].gzipBytes).padStart(8)} gzip (${kb(sizes[key].minBytes)} minified)`;
-  const installs = (label, p) => `${`npm install ${label}:`.padEnd(50)}${String(p.packages).padStart(4)} packages (${(p.installMs / 1000).toFixed(1)} s)`;
-  console.log('browser bundles (esbuild --bundle --minify --platform=browser --format=esm, gzip level 6) and installs, from packed tarballs\n');
-  console.log(`${line('readsNifti')}; target <= ${kb(TARGET.readGzipBytes)}: ${verdict(sizes.readsNifti.gzipBytes <= TARGET.readGzipBytes)}; before ${kb(BEFORE.readGzipBytes)} (${(BEFORE.readGzipBytes / sizes.readsNifti.gzipBytes).toFixed(0)}x smaller)`);
+  const line = (key) =>
+    `${`${APPS[key].label}:`.padEnd(50)}${kb(sizes[key].gzipBytes).padStart(8)} gzip (${kb(sizes[key].minBytes)} minified)`;
+  const installs = (label, p) =>
+    `${`npm install ${label}:`.padEnd(50)}${String(p.packages).padStart(4)} packages (${(p.installMs / 1000).toFixed(1)} s)`;
+  console.log(
+    'browser bundles (esbuild --bundle --minify --platform=browser --format=esm, gzip level 6) and installs, from packed tarballs\n',
+  );
+  console.log(
+    `${line('readsNifti')}; target <= ${kb(TARGET.readGzipBytes)}: ${verdict(sizes.readsNifti.gzipBytes <= TARGET.readGzipBytes)}; before ${kb(BEFORE.readGzipBytes)} (${(BEFORE.readGzipBytes / sizes.readsNifti.gzipBytes).toFixed(0)}x smaller)`,
+  );
   console.log(`${line('annotationServer')}; AIAA v1 client and the protocol-neutral connectAnnotationServer (MONAI Label too)`);
   console.log(`${line('both')}`);
   console.log(`${line('resamples')}; itk-wasm's worker loader included, the wasm pipeline is served apart`);
-  console.log(`${installs('@medaas/nifti-io', nifti)}; target <= ${TARGET.packages}: ${verdict(nifti.packages <= TARGET.packages)}; before ${BEFORE.packages}`);
+  console.log(
+    `${installs('@medaas/nifti-io', nifti)}; target <= ${TARGET.packages}: ${verdict(nifti.packages <= TARGET.packages)}; before ${BEFORE.packages}`,
+  );
   console.log(installs('@medaas/aiaa-client', client));
   console.log(installs('@medaas/nifti-io @medaas/aiaa-client', both));
   console.log(`${installs('@medaas/nifti-io @itk-wasm/downsample', resampling)}: what a project that resamples installs`);
@@ -138,7 +153,12 @@ try {
       {
         date: new Date().toISOString(),
         bundles: sizes,
-        installedPackages: { niftiIo: nifti.packages, aiaaClient: client.packages, both: both.packages, niftiIoWithResampleEngine: resampling.packages },
+        installedPackages: {
+          niftiIo: nifti.packages,
+          aiaaClient: client.packages,
+          both: both.packages,
+          niftiIoWithResampleEngine: resampling.packages,
+        },
         dicomParserMentions: dicomFiles,
         targets: TARGET,
         before: BEFORE,

@@ -79,7 +79,9 @@ export async function buildViewerServer(outDir = DIST) {
         // Third-party packages stay imports (resolved from node_modules at run time); the SDK is bundled.
         name: 'externals',
         setup(b) {
-          b.onResolve({ filter: /^[^./#]/ }, (args) => (args.path.startsWith('@medaas/') ? undefined : { path: args.path, external: true }));
+          b.onResolve({ filter: /^[^./#]/ }, (args) =>
+            args.path.startsWith('@medaas/') ? undefined : { path: args.path, external: true },
+          );
         },
       },
     ],
@@ -102,7 +104,14 @@ export async function writeViewerDist(outDir = DIST) {
 
 // index-html.ts is plain TypeScript with no imports: esbuild turns it into a data: module Node can load.
 async function importTs(path) {
-  const result = await build({ entryPoints: [join(here, path)], bundle: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'silent' });
+  const result = await build({
+    entryPoints: [join(here, path)],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    logLevel: 'silent',
+  });
   return import(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0].text).toString('base64')}`);
 }
 

@@ -16,7 +16,9 @@ if (protocol !== 'aiaa' && protocol !== 'monai-label') {
   process.exit(2);
 }
 const imagePath = args[0];
-const image = imagePath ? await writeNifti(await readNiftiFile(imagePath), { gzip: true }) : await writeNifti(demoPhantom().volume, { gzip: true });
+const image = imagePath
+  ? await writeNifti(await readNiftiFile(imagePath), { gzip: true })
+  : await writeNifti(demoPhantom().volume, { gzip: true });
 const aiaa = await startTestServer({ host: '127.0.0.1', protocol });
 const viewer = await startViewerServer({
   serverUrl: aiaa.url,
@@ -27,7 +29,11 @@ const viewer = await startViewerServer({
 });
 console.log(`${protocol === 'aiaa' ? 'AIAA' : 'MONAI Label'} testkit: ${aiaa.url}  (model: ${viewer.model})`);
 console.log(`Viewer: ${viewer.url}`);
-console.log(imagePath ? `Image: ${imagePath}` : 'Image: the demo phantom (click a bright sphere; a background click on the touching one keeps the mask out of it)');
+console.log(
+  imagePath
+    ? `Image: ${imagePath}`
+    : 'Image: the demo phantom (click a bright sphere; a background click on the touching one keeps the mask out of it)',
+);
 
 let stopping = false;
 const stop = async () => {

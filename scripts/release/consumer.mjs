@@ -55,14 +55,25 @@ const ts = [
 ].join('\n');
 writeFileSync(join(dir, 'consumer.ts'), ts);
 
-const common = { strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, skipLibCheck: false, noEmit: true, target: 'es2022', types: ['node'] };
+const common = {
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+  skipLibCheck: false,
+  noEmit: true,
+  target: 'es2022',
+  types: ['node'],
+};
 const configs = {
   node16: { module: 'node16', moduleResolution: 'node16', lib: ['es2022'] },
   bundler: { module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'] },
   node10: { module: 'esnext', moduleResolution: 'node10', lib: ['es2022'] },
 };
 for (const [name, options] of Object.entries(configs)) {
-  writeFileSync(join(dir, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions: { ...common, ...options }, files: ['consumer.ts'] }, null, 2));
+  writeFileSync(
+    join(dir, `tsconfig.${name}.json`),
+    JSON.stringify({ compilerOptions: { ...common, ...options }, files: ['consumer.ts'] }, null, 2),
+  );
 }
 
 writeFileSync(

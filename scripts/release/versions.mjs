@@ -43,7 +43,9 @@ function workspaces() {
 
 function before() {
   const ws = workspaces();
-  const publicNames = Object.keys(ws).filter((n) => ws[n].pkg.private !== true).sort();
+  const publicNames = Object.keys(ws)
+    .filter((n) => ws[n].pkg.private !== true)
+    .sort();
   const requested = Object.fromEntries(publicNames.map((n) => [n, 'patch']));
   const changesetDir = join(copy, '.changeset');
   const pending = readdirSync(changesetDir).filter((f) => f.endsWith('.md') && f !== 'README.md');
@@ -77,7 +79,9 @@ function after() {
     if (bump === 'none') fail(`${name}: version ${old} did not move`);
     else if (BUMPS.indexOf(bump) > BUMPS.indexOf(state.requested[name])) {
       const via = peerReasons(ws, state.peers[name]);
-      fail(`${name}: ${old} -> ${now} is a ${bump} bump, its changesets ask for at most ${state.requested[name]}${via ? ` (changesets makes it major when a workspace it names in peerDependencies gets a minor or major: ${via})` : ''}`);
+      fail(
+        `${name}: ${old} -> ${now} is a ${bump} bump, its changesets ask for at most ${state.requested[name]}${via ? ` (changesets makes it major when a workspace it names in peerDependencies gets a minor or major: ${via})` : ''}`,
+      );
     }
   }
   for (const [name, { pkg, dir }] of Object.entries(ws)) {
@@ -97,7 +101,8 @@ function after() {
   for (const name of state.publicNames) {
     const log = join(copy, ws[name].dir, 'CHANGELOG.md');
     const version = ws[name].pkg.version;
-    if (!existsSync(log) || !readFileSync(log, 'utf8').includes(`## ${version}`)) fail(`${name}: ${ws[name].dir}/CHANGELOG.md has no "## ${version}" section`);
+    if (!existsSync(log) || !readFileSync(log, 'utf8').includes(`## ${version}`))
+      fail(`${name}: ${ws[name].dir}/CHANGELOG.md has no "## ${version}" section`);
   }
 
   const moved = state.publicNames.map((n) => `${n.replace('@medaas/', '')} ${state.versions[n]}->${ws[n].pkg.version}`).join(', ');

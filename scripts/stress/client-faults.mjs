@@ -12,7 +12,11 @@ function listen(handler) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-const close = (server) => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+const close = (server) =>
+  new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
 
 export async function runClientFaults({ image }) {
   const tally = new Tally('client fault injection');
@@ -40,7 +44,9 @@ export async function runClientFaults({ image }) {
       req.resume();
       req.on('end', () => {
         res.writeHead(200, { 'content-type': `multipart/form-data; boundary=${boundary}` });
-        res.write(`--${boundary}\r\nContent-Disposition: form-data; name="params"\r\n\r\n{}\r\n--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="mask.nii.gz"\r\n\r\n`);
+        res.write(
+          `--${boundary}\r\nContent-Disposition: form-data; name="params"\r\n\r\n{}\r\n--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="mask.nii.gz"\r\n\r\n`,
+        );
         res.write(Buffer.alloc(4096, 7));
         res.socket.destroy();
       });
@@ -74,11 +80,23 @@ export async function runClientFaults({ image }) {
   let peakClientMb = 0;
   for (const [label, handler] of Object.entries(faults)) {
     const server = await listen(handler);
-    const client = createAiaaClient({ baseUrl: `http://127.0.0.1:${server.address().port}`, headers: { 'x-api-key': 'stress-secret-key' }, timeoutMs: 10_000, metadataTimeoutMs: 10_000, retry: false });
+    const client = createAiaaClient({
+      baseUrl: `http://127.0.0.1:${server.address().port}`,
+      headers: { 'x-api-key': 'stress-secret-key' },
+      timeoutMs: 10_000,
+      metadataTimeoutMs: 10_000,
+      retry: false,
+    });
     const started = Date.now();
     try {
-      const call = label.includes('multipart') || label.includes('redirect') ? client.segmentation('segmentation_threshold', image) : client.listModels();
-      const outcome = await Promise.race([call.then(() => 'no error'), new Promise((resolve) => setTimeout(() => resolve('hang'), 40_000))]).catch((error) => (isMedaasError(error) ? `typed ${error.code}` : `untyped ${error?.name}: ${error?.message}`));
+      const call =
+        label.includes('multipart') || label.includes('redirect')
+          ? client.segmentation('segmentation_threshold', image)
+          : client.listModels();
+      const outcome = await Promise.race([
+        call.then(() => 'no error'),
+        new Promise((resolve) => setTimeout(() => resolve('hang'), 40_000)),
+      ]).catch((error) => (isMedaasError(error) ? `typed ${error.code}` : `untyped ${error?.name}: ${error?.message}`));
       const kind = outcome.startsWith('typed') ? 'typed' : outcome === 'hang' ? 'hangs' : 'untyped';
       tally.add(kind, `${label}: ${outcome} after ${Date.now() - started} ms`);
       (tally.outcomes ??= []).push(`${label}: ${outcome} after ${Date.now() - started} ms`);
@@ -89,9 +107,11 @@ export async function runClientFaults({ image }) {
     peakClientMb = Math.max(peakClientMb, process.resourceUsage().maxRSS / 1024);
   }
   await close(other);
-  if (otherHost.gotImage || otherHost.gotKey) tally.add('untyped', `the other host received ${otherHost.gotImage ? 'the image' : ''} ${otherHost.gotKey ? 'the API key' : ''}`);
+  if (otherHost.gotImage || otherHost.gotKey)
+    tally.add('untyped', `the other host received ${otherHost.gotImage ? 'the image' : ''} ${otherHost.gotKey ? 'the API key' : ''}`);
   tally.otherHostHits = otherHost.hits;
   tally.peakClientMb = peakClientMb;
-  tally.limits = 'the client reads at most 64 MiB of JSON (maxJsonBytes) and 1 GiB per volume (maxVolumeBytes); calls time out after 10 s here';
+  tally.limits =
+    'the client reads at most 64 MiB of JSON (maxJsonBytes) and 1 GiB per volume (maxVolumeBytes); calls time out after 10 s here';
   return tally;
 }

@@ -11,7 +11,10 @@ import { connectSsh, createScheduler, sh } from '@medaas/cluster-ssh';
 import { ROOT, Tally } from './lib.mjs';
 
 const service = (script, args) => {
-  const out = execFileSync('bash', [`${ROOT}scripts/services/${script}`, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const out = execFileSync('bash', [`${ROOT}scripts/services/${script}`, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   return out === '' ? undefined : JSON.parse(out.split('\n').pop());
 };
 
@@ -36,7 +39,13 @@ export async function runCluster() {
   const tally = new Tally('shell and argv injection, full remote disk');
   const sshd = service('sshd.sh', ['start']);
   service('slurm.sh', ['start']);
-  const session = await connectSsh({ host: sshd.host, port: sshd.port, username: sshd.user, auth: { type: 'key', privateKeyFile: sshd.keyPath }, hostKey: { fingerprint: sshd.hostFingerprint } });
+  const session = await connectSsh({
+    host: sshd.host,
+    port: sshd.port,
+    username: sshd.user,
+    auth: { type: 'key', privateKeyFile: sshd.keyPath },
+    hostKey: { fingerprint: sshd.hostFingerprint },
+  });
   const canary = `/tmp/medaas-stress-canary-${process.pid}`;
   const remote = `${sshd.home}/medaas-stress-${process.pid}`;
   const local = mkdtempSync(join(tmpdir(), 'medaas-stress-'));
@@ -48,15 +57,31 @@ export async function runCluster() {
         await run();
         tally.add('typed', `${label}: accepted literally`);
       } catch (error) {
-        tally.add(isMedaasError(error) ? 'typed' : 'untyped', `${label}: ${error?.code ?? error?.name} ${String(error?.message).slice(0, 120)}`);
+        tally.add(
+          isMedaasError(error) ? 'typed' : 'untyped',
+          `${label}: ${error?.code ?? error?.name} ${String(error?.message).slice(0, 120)}`,
+        );
       }
     };
     const jobs = [];
     for (const value of HOSTILE(canary)) {
       await attempt('job name', async () => jobs.push(await slurm.submit({ name: value, script: 'true', walltimeSec: 60 })));
-      await attempt('env value', async () => jobs.push(await slurm.submit({ name: 'stress-env', script: 'printf %s "$STRESS_VALUE" > /dev/null', env: { STRESS_VALUE: value }, walltimeSec: 60 })));
-      await attempt('partition', async () => jobs.push(await slurm.submit({ name: 'stress-partition', script: 'true', partition: value, walltimeSec: 60 })));
-      await attempt('output path', async () => jobs.push(await slurm.submit({ name: 'stress-output', script: 'true', outputPath: `${remote}/out/${value}.out`, walltimeSec: 60 })));
+      await attempt('env value', async () =>
+        jobs.push(
+          await slurm.submit({
+            name: 'stress-env',
+            script: 'printf %s "$STRESS_VALUE" > /dev/null',
+            env: { STRESS_VALUE: value },
+            walltimeSec: 60,
+          }),
+        ),
+      );
+      await attempt('partition', async () =>
+        jobs.push(await slurm.submit({ name: 'stress-partition', script: 'true', partition: value, walltimeSec: 60 })),
+      );
+      await attempt('output path', async () =>
+        jobs.push(await slurm.submit({ name: 'stress-output', script: 'true', outputPath: `${remote}/out/${value}.out`, walltimeSec: 60 })),
+      );
       await attempt('job id to cancel', () => slurm.cancel({ id: value, scheduler: 'slurm', name: 'x', outputPath: '/dev/null' }));
       await attempt('exec argv', () => session.exec(['printf', '%s', value]));
       const file = join(local, 'payload.txt');
@@ -80,7 +105,10 @@ export async function runCluster() {
       const small = join(local, 'small.bin');
       writeFileSync(small, Buffer.alloc(256 << 10, 2));
       await session.upload(small, `${disk.path}/small.bin`);
-      const left = execFileSync('ls', ['-A', disk.path], { encoding: 'utf8' }).trim().split('\n').filter((f) => f !== '' && f !== 'small.bin');
+      const left = execFileSync('ls', ['-A', disk.path], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .filter((f) => f !== '' && f !== 'small.bin');
       leftovers += left.length;
       tally.fullDisk = { sizeBytes: disk.sizeBytes, leftBehind: left };
     } finally {

@@ -18,7 +18,8 @@ function mutate(bytes, headerBytes) {
   const copy = Buffer.from(bytes);
   const kind = Math.floor(random() * 5);
   if (kind === 0) {
-    for (let i = 0, n = 1 + Math.floor(random() * 8); i < n; i += 1) copy[Math.floor(random() * Math.min(copy.length, headerBytes))] = Math.floor(random() * 256);
+    for (let i = 0, n = 1 + Math.floor(random() * 8); i < n; i += 1)
+      copy[Math.floor(random() * Math.min(copy.length, headerBytes))] = Math.floor(random() * 256);
   } else if (kind === 1 && copy.length > 8) {
     const at = Math.floor(random() * (Math.min(copy.length, headerBytes) - 4));
     copy.writeUInt32LE([0, 0xffffffff, 0x7fffffff, 0x80000000, 1 << 30][Math.floor(random() * 5)], at);
@@ -27,7 +28,8 @@ function mutate(bytes, headerBytes) {
   } else if (kind === 3) {
     return Buffer.concat([copy, Buffer.alloc(Math.floor(random() * 4096), Math.floor(random() * 256))]);
   } else {
-    for (let i = 0, n = 1 + Math.floor(random() * 32); i < n; i += 1) copy[Math.floor(random() * copy.length)] ^= 1 << Math.floor(random() * 8);
+    for (let i = 0, n = 1 + Math.floor(random() * 32); i < n; i += 1)
+      copy[Math.floor(random() * copy.length)] ^= 1 << Math.floor(random() * 8);
   }
   return copy;
 }

@@ -33,7 +33,10 @@ export async function runFuzz({ phantom, count = 3000, timeLimitMs = 10_000, see
   let read = 0;
   while (next < count) {
     await new Promise((resolve) => {
-      const worker = new Worker(new URL('./fuzz-worker.mjs', import.meta.url), { workerData: { seeds: inputs, start: next, count: count - next, seed }, resourceLimits: { maxOldGenerationSizeMb: 4096 } });
+      const worker = new Worker(new URL('./fuzz-worker.mjs', import.meta.url), {
+        workerData: { seeds: inputs, start: next, count: count - next, seed },
+        resourceLimits: { maxOldGenerationSizeMb: 4096 },
+      });
       let current;
       let timer;
       const arm = () => {

@@ -40,7 +40,9 @@ export function peakRssMb(pid) {
  */
 export function startServer(args = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}packages/aiaa-testkit/dist/server-cli.js`, ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [`${ROOT}packages/aiaa-testkit/dist/server-cli.js`, ...args, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`the server did not start: ${err}`)), 30_000);
@@ -112,9 +114,16 @@ export function rawRequest(port, bytes, { timeoutMs = 15_000 } = {}) {
 export function multipart(parts, boundary = 'medaas-stress-boundary') {
   const chunks = [];
   for (const part of parts) {
-    const disposition = part.fileName === undefined ? `form-data; name="${part.name}"` : `form-data; name="${part.name}"; filename="${part.fileName}"`;
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${part.fileName === undefined ? '' : 'Content-Type: application/octet-stream\r\n'}\r\n`));
-    chunks.push(Buffer.isBuffer(part.data) || part.data instanceof Uint8Array ? Buffer.from(part.data) : Buffer.from(String(part.value ?? '')));
+    const disposition =
+      part.fileName === undefined ? `form-data; name="${part.name}"` : `form-data; name="${part.name}"; filename="${part.fileName}"`;
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: ${disposition}\r\n${part.fileName === undefined ? '' : 'Content-Type: application/octet-stream\r\n'}\r\n`,
+      ),
+    );
+    chunks.push(
+      Buffer.isBuffer(part.data) || part.data instanceof Uint8Array ? Buffer.from(part.data) : Buffer.from(String(part.value ?? '')),
+    );
     chunks.push(Buffer.from('\r\n'));
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
@@ -125,7 +134,11 @@ export function multipart(parts, boundary = 'medaas-stress-boundary') {
 export function httpRequest(method, path, { headers = {}, body } = {}) {
   const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
   for (const [key, value] of Object.entries(headers)) lines.push(`${key}: ${value}`);
-  if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-length' || k.toLowerCase() === 'transfer-encoding')) lines.push(`Content-Length: ${body.length}`);
+  if (
+    body !== undefined &&
+    !Object.keys(headers).some((k) => k.toLowerCase() === 'content-length' || k.toLowerCase() === 'transfer-encoding')
+  )
+    lines.push(`Content-Length: ${body.length}`);
   return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body ?? Buffer.alloc(0)]);
 }
 

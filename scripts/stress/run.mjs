@@ -48,13 +48,25 @@ for (const [key, run] of sections) {
     tally.accepted !== undefined ? `${tally.accepted} accepted` : '',
     tally.leftovers !== undefined ? `${tally.leftovers} files left behind` : '',
   ].filter(Boolean);
-  console.log(`${tally.name.padEnd(44)} ${String(tally.tried).padStart(6)} tried  ${String(tally.typed).padStart(6)} typed  ${String(tally.untyped).padStart(3)} untyped  ${String(tally.hangs).padStart(3)} hangs  ${tally.seconds.toFixed(0).padStart(4)} s  ${extra.join(', ')}`);
+  console.log(
+    `${tally.name.padEnd(44)} ${String(tally.tried).padStart(6)} tried  ${String(tally.typed).padStart(6)} typed  ${String(tally.untyped).padStart(3)} untyped  ${String(tally.hangs).padStart(3)} hangs  ${tally.seconds.toFixed(0).padStart(4)} s  ${extra.join(', ')}`,
+  );
   for (const example of tally.examples) console.log(`    ${example}`);
   for (const outcome of tally.outcomes ?? []) console.log(`    ${outcome}`);
   if (tally.limits) console.log(`    limits: ${tally.limits}`);
 }
 const total = (field) => results.reduce((sum, t) => sum + (t[field] ?? 0), 0);
-const summary = { seconds: (Date.now() - started) / 1000, tried: total('tried'), typed: total('typed'), untyped: total('untyped'), hangs: total('hangs'), leftovers: total('leftovers'), sections: results };
+const summary = {
+  seconds: (Date.now() - started) / 1000,
+  tried: total('tried'),
+  typed: total('typed'),
+  untyped: total('untyped'),
+  hangs: total('hangs'),
+  leftovers: total('leftovers'),
+  sections: results,
+};
 writeFileSync(`${ROOT}stress-report.json`, `${JSON.stringify(summary, null, 2)}\n`);
-console.log(`stress: ${summary.tried} inputs tried, ${summary.typed} typed, ${summary.untyped} untyped, ${summary.hangs} hangs, ${summary.leftovers} files left behind, in ${summary.seconds.toFixed(0)} s (stress-report.json)`);
+console.log(
+  `stress: ${summary.tried} inputs tried, ${summary.typed} typed, ${summary.untyped} untyped, ${summary.hangs} hangs, ${summary.leftovers} files left behind, in ${summary.seconds.toFixed(0)} s (stress-report.json)`,
+);
 process.exit(summary.untyped + summary.hangs + summary.leftovers > 0 ? 1 : 0);

@@ -24,7 +24,10 @@ export async function runSlowClients({ slow = 100, idle = 100, seconds = 12 } = 
       if (await healthy(server.port, '/v1/models')) served += 1;
       else failed += 1;
     }
-    tally.add(failed === 0 ? 'typed' : 'hangs', `${served} requests served, ${failed} not, beside ${slow} slow and ${idle} idle connections`);
+    tally.add(
+      failed === 0 ? 'typed' : 'hangs',
+      `${served} requests served, ${failed} not, beside ${slow} slow and ${idle} idle connections`,
+    );
     tally.servedUnderAttack = served;
     tally.peakServerMb = server.peakRssMb();
   } finally {
@@ -48,7 +51,10 @@ export async function runConcurrentSessions({ concurrent = 16, nifti }) {
   const server = await startServer(['--protocol', 'aiaa']);
   const tally = new Tally('concurrent sessions');
   try {
-    const { body, contentType } = multipart([{ name: 'params', value: '{}' }, { name: 'image', fileName: 'image.nii', data: nifti }]);
+    const { body, contentType } = multipart([
+      { name: 'params', value: '{}' },
+      { name: 'image', fileName: 'image.nii', data: nifti },
+    ]);
     const request = httpRequest('PUT', '/session/', { headers: { 'Content-Type': contentType }, body });
     const replies = await Promise.all(Array.from({ length: concurrent }, () => rawRequest(server.port, request, { timeoutMs: 60_000 })));
     for (const reply of replies) {

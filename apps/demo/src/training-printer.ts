@@ -20,10 +20,14 @@ export function trainingPrinter(log: (line: string) => void): (event: TrainingEv
         best = { metric: event.metric, epoch: event.epoch };
         break;
       case 'validation':
-        log(`  train / epoch ${event.epoch}: ${loss === undefined ? '' : `loss ${loss.toFixed(4)}, `}${event.name} ${event.metric.toFixed(4)}`);
+        log(
+          `  train / epoch ${event.epoch}: ${loss === undefined ? '' : `loss ${loss.toFixed(4)}, `}${event.name} ${event.metric.toFixed(4)}`,
+        );
         break;
       case 'end':
-        log(`  train job / ended ${event.status.state}${best ? `, best ${best.metric.toFixed(4)} at epoch ${best.epoch}` : ''}${event.failure ? `: ${event.failure.message}` : ''}`);
+        log(
+          `  train job / ended ${event.status.state}${best ? `, best ${best.metric.toFixed(4)} at epoch ${best.epoch}` : ''}${event.failure ? `: ${event.failure.message}` : ''}`,
+        );
         break;
     }
   };

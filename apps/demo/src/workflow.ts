@@ -42,12 +42,18 @@ export interface WorkflowResult {
  */
 export async function runWorkflow(config: DemoConfig, log: (line: string) => void): Promise<WorkflowResult> {
   if (!config.pacs) return runSteps(config, log, undefined);
-  log(`0. hospital side: finding the study in ${config.pacs.url ?? 'a local Orthanc holding the demo series'} (QIDO-RS), retrieving it (WADO-RS), de-identifying it (DICOM PS3.15 basic profile) before anything leaves`);
+  log(
+    `0. hospital side: finding the study in ${config.pacs.url ?? 'a local Orthanc holding the demo series'} (QIDO-RS), retrieving it (WADO-RS), de-identifying it (DICOM PS3.15 basic profile) before anything leaves`,
+  );
   const hospital = await fetchFromPacs(config.pacs, config.outDir, progressPrinter('pacs'));
   try {
     const { report } = hospital;
-    log(`   study ${hospital.studyUid}: ${hospital.modality} series ${hospital.seriesUid}, ${hospital.instances} instances -> ${hospital.originalDir} (stays at the hospital)`);
-    log(`   de-identified ${report.instances} instances: ${report.attributes.length} attributes removed or replaced, ${report.privateTagsRemoved} private elements removed, every UID replaced -> ${hospital.deidentifiedDir}`);
+    log(
+      `   study ${hospital.studyUid}: ${hospital.modality} series ${hospital.seriesUid}, ${hospital.instances} instances -> ${hospital.originalDir} (stays at the hospital)`,
+    );
+    log(
+      `   de-identified ${report.instances} instances: ${report.attributes.length} attributes removed or replaced, ${report.privateTagsRemoved} private elements removed, every UID replaced -> ${hospital.deidentifiedDir}`,
+    );
     log(`   the map back to the original UIDs stays at the hospital: ${hospital.uidMapPath}`);
     return await runSteps({ ...config, dicomDir: hospital.deidentifiedDir }, log, hospital);
   } finally {
@@ -71,56 +77,106 @@ async function runSteps(config: DemoConfig, log: (line: string) => void, hospita
       : server.tunnel
         ? `${server.remote.host}:${server.remote.port} through an SSH tunnel`
         : `${server.remote.host}:${server.remote.port}`;
-    log(`   job ${server.job.id} serves ${server.url} (${where}); ready ${server.timings.readyMs - server.timings.runningMs} ms after it started running`);
+    log(
+      `   job ${server.job.id} serves ${server.url} (${where}); ready ${server.timings.readyMs - server.timings.runningMs} ms after it started running`,
+    );
 
     const caseId = `case_dicom_${String(converted.seriesNumber ?? 1).padStart(3, '0')}`;
-    log(`3. annotating (${label}): models, auto-segmentation, ${config.protocol === 'aiaa' ? 'DEXTR3D from six extreme points, ' : ''}DeepGrow clicks`);
-    const annotation = await annotateStep(server.url, config.protocol, converted.output, caseId, join(config.outDir, 'masks'), (call) => progressPrinter(`annotate ${call}`));
+    log(
+      `3. annotating (${label}): models, auto-segmentation, ${config.protocol === 'aiaa' ? 'DEXTR3D from six extreme points, ' : ''}DeepGrow clicks`,
+    );
+    const annotation = await annotateStep(server.url, config.protocol, converted.output, caseId, join(config.outDir, 'masks'), (call) =>
+      progressPrinter(`annotate ${call}`),
+    );
     log(`   models: ${annotation.models.join(', ')}`);
-    for (const mask of annotation.masks) log(`   ${mask.name}: ${mask.voxels.toLocaleString('en')} voxels, ${mask.bytes.toLocaleString('en')} bytes -> ${mask.path}`);
-    if (annotation.savedOnServer) log(`   validated mask saved in the server's datastore as ${annotation.savedOnServer}; image bytes sent ${annotation.uploads} time(s)`);
+    for (const mask of annotation.masks)
+      log(`   ${mask.name}: ${mask.voxels.toLocaleString('en')} voxels, ${mask.bytes.toLocaleString('en')} bytes -> ${mask.path}`);
+    if (annotation.savedOnServer)
+      log(
+        `   validated mask saved in the server's datastore as ${annotation.savedOnServer}; image bytes sent ${annotation.uploads} time(s)`,
+      );
     let seg: SegBack | undefined;
     if (hospital) {
-      log('3b. the validated mask back to the hospital: on the original series\' grid, as DICOM SEG in the original study (UIDs restored from the hospital\'s map), stored over STOW-RS');
+      log(
+        "3b. the validated mask back to the hospital: on the original series' grid, as DICOM SEG in the original study (UIDs restored from the hospital's map), stored over STOW-RS",
+      );
       seg = await segToPacs(hospital, converted.seriesInstanceUid, annotation.validatedMask, config.outDir);
       const listed = hospital.client.baseUrl;
-      log(`   ${seg.segPath}: stored; ${listed} now lists ${seg.studySeries.length} series in study ${hospital.studyUid}: ${seg.studySeries.map((s) => `${s.modality} ${s.uid}`).join(', ')}`);
+      log(
+        `   ${seg.segPath}: stored; ${listed} now lists ${seg.studySeries.length} series in study ${hospital.studyUid}: ${seg.studySeries.map((s) => `${s.modality} ${s.uid}`).join(', ')}`,
+      );
     }
-    const remote = config.cluster.kind === 'local' || !cluster.session ? undefined : { session: cluster.session, folder: config.cluster.remoteProject };
-    log(`4. putting the validated pair into the project folder${remote ? ` and uploading it to ${remote.folder}` : ''}; 5. growing the data list`);
-    const project = await projectStep(join(config.outDir, 'project'), { image: converted.output, mask: annotation.validatedMask, caseId }, config.seed, remote);
-    log(`   ${project.folder}: ${project.counts.training} training, ${project.counts.validation} validation, ${project.counts.testing} testing (${project.keptInPlace} earlier cases kept their part)`);
+    const remote =
+      config.cluster.kind === 'local' || !cluster.session ? undefined : { session: cluster.session, folder: config.cluster.remoteProject };
+    log(
+      `4. putting the validated pair into the project folder${remote ? ` and uploading it to ${remote.folder}` : ''}; 5. growing the data list`,
+    );
+    const project = await projectStep(
+      join(config.outDir, 'project'),
+      { image: converted.output, mask: annotation.validatedMask, caseId },
+      config.seed,
+      remote,
+    );
+    log(
+      `   ${project.folder}: ${project.counts.training} training, ${project.counts.validation} validation, ${project.counts.testing} testing (${project.keptInPlace} earlier cases kept their part)`,
+    );
 
     log('6. writing the MMAR and validating it');
-    const mmar = await mmarStep(config.outDir, { folder: project.folder, ...(remote ? { remoteFolder: remote.folder } : {}) }, cluster.session);
+    const mmar = await mmarStep(
+      config.outDir,
+      { folder: project.folder, ...(remote ? { remoteFolder: remote.folder } : {}) },
+      cluster.session,
+    );
     const errors = mmar.findings.filter((f) => f.severity === 'error');
-    for (const finding of mmar.findings) log(`   ${finding.severity} ${finding.code} ${finding.file}${finding.pointer}: ${finding.message}`);
+    for (const finding of mmar.findings)
+      log(`   ${finding.severity} ${finding.code} ${finding.file}${finding.pointer}: ${finding.message}`);
     if (errors.length > 0) throw new Error(`the MMAR has ${errors.length} error finding(s)`);
     log(`   ${mmar.folder}: valid (${mmar.findings.length} findings)`);
 
     let pretrained: PretrainedResult | undefined;
     if (config.cluster.kind !== 'local' && config.cluster.pretrained && remote) {
       const choice = config.cluster.pretrained;
-      log(`6b. fetching the pretrained ${choice.name}:${choice.version} on the cluster (${choice.catalog === 'ngc' ? 'NGC' : 'MONAI model zoo'}) and preparing it for fine-tuning`);
-      pretrained = await pretrainedStep(remote.session, choice, { remoteFolder: remote.folder, labels: ['object'] }, config.outDir, progressPrinter('pretrained'));
+      log(
+        `6b. fetching the pretrained ${choice.name}:${choice.version} on the cluster (${choice.catalog === 'ngc' ? 'NGC' : 'MONAI model zoo'}) and preparing it for fine-tuning`,
+      );
+      pretrained = await pretrainedStep(
+        remote.session,
+        choice,
+        { remoteFolder: remote.folder, labels: ['object'] },
+        config.outDir,
+        progressPrinter('pretrained'),
+      );
       const model = pretrained.model;
       const archive = pretrained.archive;
-      const typed = archive.kind === 'mmar' ? `a ${archive.mmar.generation} MMAR, labels ${archive.mmar.aiaa?.value.labels?.join(', ') ?? '?'}` : `a MONAI bundle ${archive.bundle.metadata?.version ?? ''}, labels ${archive.bundle.labels.join(', ')}`;
-      log(`   ${model.downloaded ? 'downloaded' : 'already on the cluster (nothing fetched)'}: ${model.dir}, ${typed}${model.verified.length > 0 ? `, verified (${model.verified.map((c) => c.algorithm).join(', ')})` : ''}`);
-      for (const finding of pretrained.findings) log(`   ${finding.severity} ${finding.code} ${finding.file}${finding.pointer}: ${finding.message}`);
-      log(`   fine-tuning copy with the project's labels: ${pretrained.finetuneDir} (${pretrained.findings.filter((f) => f.severity === 'error').length} errors); on a GPU node: ${pretrained.finetuneCommand}`);
+      const typed =
+        archive.kind === 'mmar'
+          ? `a ${archive.mmar.generation} MMAR, labels ${archive.mmar.aiaa?.value.labels?.join(', ') ?? '?'}`
+          : `a MONAI bundle ${archive.bundle.metadata?.version ?? ''}, labels ${archive.bundle.labels.join(', ')}`;
+      log(
+        `   ${model.downloaded ? 'downloaded' : 'already on the cluster (nothing fetched)'}: ${model.dir}, ${typed}${model.verified.length > 0 ? `, verified (${model.verified.map((c) => c.algorithm).join(', ')})` : ''}`,
+      );
+      for (const finding of pretrained.findings)
+        log(`   ${finding.severity} ${finding.code} ${finding.file}${finding.pointer}: ${finding.message}`);
+      log(
+        `   fine-tuning copy with the project's labels: ${pretrained.finetuneDir} (${pretrained.findings.filter((f) => f.severity === 'error').length} errors); on a GPU node: ${pretrained.finetuneCommand}`,
+      );
     }
 
     let datastore: DatastoreResult | undefined;
     if (config.protocol === 'monai-label') {
       datastore = await datastoreStep(server.url, project.folder);
-      log(`   MONAI Label datastore: ${datastore.added} earlier cases added, ${datastore.present} already there; ${datastore.stats.completed} of ${datastore.stats.total} images have a final label (the testing part stays out)`);
+      log(
+        `   MONAI Label datastore: ${datastore.added} earlier cases added, ${datastore.present} already there; ${datastore.stats.completed} of ${datastore.stats.total} images have a final label (the testing part stays out)`,
+      );
     }
 
     let training: TrainResult | undefined;
     const mmarDir = remote ? `${remote.folder}/mmar` : mmar.folder;
     if (config.protocol === 'monai-label') {
-      const where = config.train === 'server' ? 'inside the MONAI Label server (/train/) on its datastore' : `as a ${config.cluster.kind} job on the MMAR, its weights uploaded to the server (PUT /model/)`;
+      const where =
+        config.train === 'server'
+          ? 'inside the MONAI Label server (/train/) on its datastore'
+          : `as a ${config.cluster.kind} job on the MMAR, its weights uploaded to the server (PUT /model/)`;
       log(`7. closing the loop: training ${annotation.segmentationModel} ${where}, segmenting again`);
       training = await trainMonaiLabelStep(cluster, config.cluster, {
         url: server.url,
@@ -134,12 +190,19 @@ async function runSteps(config: DemoConfig, log: (line: string) => void, hospita
         onEvent: trainingPrinter(log),
         log,
       });
-      const trainedOn = config.train === 'server' ? 'in the datastore: the server trained on it' : project.part === 'testing' ? 'a testing case: never trained on' : `a ${project.part} case: the job trained on it`;
+      const trainedOn =
+        config.train === 'server'
+          ? 'in the datastore: the server trained on it'
+          : project.part === 'testing'
+            ? 'a testing case: never trained on'
+            : `a ${project.part} case: the job trained on it`;
       logTraining(log, training, trainedOn);
     } else if (config.cluster.kind !== 'local' && config.cluster.serverCommand && !config.cluster.trainCommand) {
       log('7. training: skipped (--server-command names a server whose trainer is not known; pass --train-command)');
     } else {
-      log(`7. closing the loop: training the MMAR on the data list as a ${config.cluster.kind} job, deploying the model to the server, segmenting again`);
+      log(
+        `7. closing the loop: training the MMAR on the data list as a ${config.cluster.kind} job, deploying the model to the server, segmenting again`,
+      );
       training = await trainStep(cluster, config.cluster, {
         workDir: config.outDir,
         serverUrl: server.url,
@@ -149,7 +212,11 @@ async function runSteps(config: DemoConfig, log: (line: string) => void, hospita
         projectFolder: project.folder,
         onEvent: trainingPrinter(log),
       });
-      logTraining(log, training, project.part === 'testing' ? 'a testing case: never trained on' : `a ${project.part} case: the job trained on it`);
+      logTraining(
+        log,
+        training,
+        project.part === 'testing' ? 'a testing case: never trained on' : `a ${project.part} case: the job trained on it`,
+      );
     }
 
     return {
@@ -175,8 +242,12 @@ function withoutHandles(hospital: HospitalStudy): Omit<HospitalStudy, 'client' |
 
 function logTraining(log: (line: string) => void, training: TrainResult, validatedCase: string): void {
   log(`   job ${training.jobId}: ${training.epochs} epochs; best model ${training.bestModel}, deployed as ${training.modelName}`);
-  log(`   Dice against the validated mask: ${training.diceBefore.toFixed(4)} with ${training.baseModel}, ${training.diceAfter.toFixed(4)} with ${training.modelName} (${validatedCase})`);
+  log(
+    `   Dice against the validated mask: ${training.diceBefore.toFixed(4)} with ${training.baseModel}, ${training.diceAfter.toFixed(4)} with ${training.modelName} (${validatedCase})`,
+  );
   for (const held of training.heldOut) {
-    log(`   Dice on held-out testing case ${held.caseId} (never trained on): ${held.diceBefore.toFixed(4)} with ${training.baseModel}, ${held.diceAfter.toFixed(4)} with ${training.modelName}`);
+    log(
+      `   Dice on held-out testing case ${held.caseId} (never trained on): ${held.diceBefore.toFixed(4)} with ${training.baseModel}, ${held.diceAfter.toFixed(4)} with ${training.modelName}`,
+    );
   }
 }

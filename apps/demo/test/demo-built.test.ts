@@ -34,7 +34,10 @@ it('the built demo (what `npm run demo` runs) closes the loop with its bundled s
 }, 300_000);
 
 it('the built demo takes its study from a local PACS and stores the SEG back (`npm run demo -- --pacs`)', async () => {
-  const { stdout } = await run(process.execPath, [join(dist, 'main.js'), '--out', join(out, 'pacs'), '--pacs'], { cwd: root, timeout: 300_000 });
+  const { stdout } = await run(process.execPath, [join(dist, 'main.js'), '--out', join(out, 'pacs'), '--pacs'], {
+    cwd: root,
+    timeout: 300_000,
+  });
   expect(stdout).toMatch(/de-identified 20 instances: \d+ attributes removed or replaced/);
   expect(stdout).toMatch(/now lists 2 series in study 2\.25\.\d+: (SEG|MR) 2\.25\.\d+, (SEG|MR) 2\.25\.\d+/);
   expect(existsSync(join(out, 'pacs', 'hospital', 'validated-mask.seg.dcm'))).toBe(true);
@@ -50,14 +53,18 @@ it('`npm run demo -- --help` prints the usage and exits 0, with no build logs', 
 }, 620_000);
 
 it('a bad flag exits 2 with the usage; --ssh without --key asks for a key or an ssh-agent', async () => {
-  const bad = await run(process.execPath, [join(dist, 'main.js'), '--no-such-flag', 'x'], { cwd: root }).catch((e: { code: number; stderr: string }) => e);
+  const bad = await run(process.execPath, [join(dist, 'main.js'), '--no-such-flag', 'x'], { cwd: root }).catch(
+    (e: { code: number; stderr: string }) => e,
+  );
   expect((bad as { code: number }).code).toBe(2);
   expect((bad as { stderr: string }).stderr).toContain('unexpected argument --no-such-flag');
   const env = { ...process.env };
   delete env['SSH_AUTH_SOCK'];
-  const noKey = await run(process.execPath, [join(dist, 'main.js'), '--ssh', 'ana@login.example', '--known-hosts', '/dev/null', '--remote-project', '/p'], { cwd: root, env }).catch(
-    (e: { code: number; stderr: string }) => e,
-  );
+  const noKey = await run(
+    process.execPath,
+    [join(dist, 'main.js'), '--ssh', 'ana@login.example', '--known-hosts', '/dev/null', '--remote-project', '/p'],
+    { cwd: root, env },
+  ).catch((e: { code: number; stderr: string }) => e);
   expect((noKey as { code: number }).code).toBe(2);
   expect((noKey as { stderr: string }).stderr).toContain('--ssh needs --key FILE, or a running ssh-agent (SSH_AUTH_SOCK)');
 });

@@ -25,15 +25,45 @@ function squeue(jobs: string): string {
 }
 
 /** Runs the demo against the test sshd with these extra flags; resolves with its output, or fails with it. */
-async function runDemo(name: string, remoteProject: string, flags: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<{ stdout: string; stderr: string }> {
+async function runDemo(
+  name: string,
+  remoteProject: string,
+  flags: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<{ stdout: string; stderr: string }> {
   const knownHosts = join(work, `known_hosts_${name}`);
   await writeFile(knownHosts, `[${sshd.host}]:${sshd.port} ${sshd.hostPublicKey}\n`);
-  const args = ['--conditions=@medaas/source', '--import', 'tsx', main, '--out', join(work, `out-${name}`), '--key', sshd.keyPath, '--known-hosts', knownHosts];
+  const args = [
+    '--conditions=@medaas/source',
+    '--import',
+    'tsx',
+    main,
+    '--out',
+    join(work, `out-${name}`),
+    '--key',
+    sshd.keyPath,
+    '--known-hosts',
+    knownHosts,
+  ];
   // The one Slurm node is this machine, whose sshd is the test sshd: the server's node is logged in to there.
-  args.push('--ssh', `${sshd.user}@${sshd.host}:${sshd.port}`, '--partition', slurm.partition, '--remote-project', remoteProject, '--node-host', sshd.host, '--node-ssh-port', String(sshd.port), ...flags);
-  return run(process.execPath, args, { timeout: 280_000, env: { ...process.env, ...env } }).catch((error: { stdout?: string; stderr?: string }) => {
-    throw new Error(`demo failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
-  });
+  args.push(
+    '--ssh',
+    `${sshd.user}@${sshd.host}:${sshd.port}`,
+    '--partition',
+    slurm.partition,
+    '--remote-project',
+    remoteProject,
+    '--node-host',
+    sshd.host,
+    '--node-ssh-port',
+    String(sshd.port),
+    ...flags,
+  );
+  return run(process.execPath, args, { timeout: 280_000, env: { ...process.env, ...env } }).catch(
+    (error: { stdout?: string; stderr?: string }) => {
+      throw new Error(`demo failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+    },
+  );
 }
 
 /** Waits until these Slurm jobs have left the queue; they may show COMPLETING briefly, never RUNNING or PENDING. */
@@ -73,32 +103,64 @@ it('npm run demo against a real sshd and Slurm on loopback: the server job, the 
   const target = `${sshd.user}@${sshd.host}:${sshd.port}`;
   // The same sshd as a jump host: the session runs through a forwarded channel of a first one.
   const pretrained = ['--pretrained', 'nvidia/med/clara_pt_spleen_ct_segmentation:1', '--pretrained-tool', `${catalogs.bin}/ngc`];
-  const { stdout, stderr } = await runDemo('slurm', remoteProject, ['--via', target, '--scheduler', 'slurm', ...pretrained], { NGC_API_KEY: 'nvapi-demo-test-key' });
+  const { stdout, stderr } = await runDemo('slurm', remoteProject, ['--via', target, '--scheduler', 'slurm', ...pretrained], {
+    NGC_API_KEY: 'nvapi-demo-test-key',
+  });
   expect(stderr).toBe('');
   // The pretrained MMAR, fetched with ngc on the cluster, read back typed and prepared for fine-tuning on the project.
   expect(stdout).toContain('6b. fetching the pretrained nvidia/med/clara_pt_spleen_ct_segmentation:1 on the cluster (NGC)');
   expect(stdout).toContain(`downloaded: ${remoteProject}/pretrained/clara_pt_spleen_ct_segmentation_v1, a clara4 MMAR, labels spleen`);
-  expect(stdout).toMatch(new RegExp(`fine-tuning copy with the project's labels: ${remoteProject}/pretrained/clara_pt_spleen_ct_segmentation_v1-finetune \\(0 errors\\); on a GPU node: bash ${remoteProject}/pretrained/clara_pt_spleen_ct_segmentation_v1-finetune/commands/finetune\\.sh`));
+  expect(stdout).toMatch(
+    new RegExp(
+      `fine-tuning copy with the project's labels: ${remoteProject}/pretrained/clara_pt_spleen_ct_segmentation_v1-finetune \\(0 errors\\); on a GPU node: bash ${remoteProject}/pretrained/clara_pt_spleen_ct_segmentation_v1-finetune/commands/finetune\\.sh`,
+    ),
+  );
   expect(stdout).not.toContain('nvapi-demo-test-key');
-  const copy = execFileSync('su', [sshd.user, '-s', '/bin/sh', '-c', `cd ${remoteProject}/pretrained/clara_pt_spleen_ct_segmentation_v1-finetune && cat config/config_aiaa.json config/environment.json && ls commands models`], { encoding: 'utf8' });
+  const copy = execFileSync(
+    'su',
+    [
+      sshd.user,
+      '-s',
+      '/bin/sh',
+      '-c',
+      `cd ${remoteProject}/pretrained/clara_pt_spleen_ct_segmentation_v1-finetune && cat config/config_aiaa.json config/environment.json && ls commands models`,
+    ],
+    { encoding: 'utf8' },
+  );
   expect(copy).toMatch(/"labels": \[\s*"object"\s*\]/);
   expect(copy).toContain(`"DATA_ROOT": "${remoteProject}"`);
   expect(copy).toContain('finetune.sh');
   expect(copy).toContain('model.pt');
   expect(stdout).toContain('2. starting the AIAA server as a slurm batch job');
-  expect(stdout).toMatch(/job \d+ serves http:\/\/127\.0\.0\.1:\d+ \(a socket only its owner can open, localhost:\/tmp\/medaas-server\.\w{8}\/server\.sock, over SSH to its node\)/);
+  expect(stdout).toMatch(
+    /job \d+ serves http:\/\/127\.0\.0\.1:\d+ \(a socket only its owner can open, localhost:\/tmp\/medaas-server\.\w{8}\/server\.sock, over SSH to its node\)/,
+  );
   expect(stdout).toContain('models: segmentation_threshold, annotation_dextr3d, deepgrow_3d');
   expect(stdout).toContain(`and uploading it to ${remoteProject}`);
   expect(stdout).toMatch(/uploaded\s+\d+ files to the cluster/);
   // The loop closed on the cluster: a Slurm training job on the uploaded MMAR, its model deployed to the
   // server job through the tunnel, and the validated case segmented better.
   expect(stdout).toContain('7. closing the loop: training the MMAR on the data list as a slurm job');
-  expect(stdout).toMatch(new RegExp(`job \\d+: 9 epochs; best model ${remoteProject}/mmar/models/model\\.json, deployed as segmentation_trained`));
-  const dice = /Dice against the validated mask: (\d\.\d{4}) with segmentation_threshold, (\d\.\d{4}) with segmentation_trained/.exec(stdout);
+  expect(stdout).toMatch(
+    new RegExp(`job \\d+: 9 epochs; best model ${remoteProject}/mmar/models/model\\.json, deployed as segmentation_trained`),
+  );
+  const dice = /Dice against the validated mask: (\d\.\d{4}) with segmentation_threshold, (\d\.\d{4}) with segmentation_trained/.exec(
+    stdout,
+  );
   expect(dice).not.toBeNull();
   expect(Number(dice![2])).toBeGreaterThan(Number(dice![1]));
   // What the cluster received, as the cluster user sees it.
-  const listing = execFileSync('su', [sshd.user, '-s', '/bin/sh', '-c', `cd ${remoteProject} && ls imagesTr labelsTr mmar/config mmar/models && cat mmar/config/environment.json`], { encoding: 'utf8' });
+  const listing = execFileSync(
+    'su',
+    [
+      sshd.user,
+      '-s',
+      '/bin/sh',
+      '-c',
+      `cd ${remoteProject} && ls imagesTr labelsTr mmar/config mmar/models && cat mmar/config/environment.json`,
+    ],
+    { encoding: 'utf8' },
+  );
   expect(listing).toContain('case_dicom_002.nii.gz');
   // The earlier cases went up too: the training job there needs every file its data list names.
   for (let n = 1; n <= 9; n += 1) expect(listing).toContain(`case_00${n}.nii.gz`);
@@ -114,13 +176,22 @@ it('npm run demo on PBS (qsub/qstat/qdel stand-ins over the real Slurm), with th
   const remoteProject = `${sshd.home}/medaas-demo-pbs-${Date.now()}`;
   // --scheduler-bin: as /opt/pbs/bin on sites whose non-login PATH lacks it.
   // --server-listen port: a server on a TCP port of its node, for servers that cannot listen on a socket.
-  const { stdout, stderr } = await runDemo('pbs', remoteProject, ['--scheduler', 'pbs', '--scheduler-bin', slurm.pbsBinDir, '--server-listen', 'port']);
+  const { stdout, stderr } = await runDemo('pbs', remoteProject, [
+    '--scheduler',
+    'pbs',
+    '--scheduler-bin',
+    slurm.pbsBinDir,
+    '--server-listen',
+    'port',
+  ]);
   expect(stderr).toBe('');
   expect(stdout).toContain('2. starting the AIAA server as a pbs batch job');
   const serverJob = /job (\d+)\.\S+ serves http:\/\/127\.0\.0\.1:\d+/.exec(stdout)?.[1];
   expect(serverJob).toBeDefined();
   expect(stdout).toContain('7. closing the loop: training the MMAR on the data list as a pbs job');
-  const dice = /Dice against the validated mask: (\d\.\d{4}) with segmentation_threshold, (\d\.\d{4}) with segmentation_trained/.exec(stdout);
+  const dice = /Dice against the validated mask: (\d\.\d{4}) with segmentation_threshold, (\d\.\d{4}) with segmentation_trained/.exec(
+    stdout,
+  );
   expect(Number(dice![2])).toBeGreaterThan(Number(dice![1]));
   const trainJob = /job (\d+)\.\S+: 9 epochs;/.exec(stdout)?.[1];
   expect(trainJob).toBeDefined();
@@ -130,27 +201,57 @@ it('npm run demo on PBS (qsub/qstat/qdel stand-ins over the real Slurm), with th
 
 it('npm run demo -- --protocol monai-label on the real Slurm over SSH: the datastore in the cluster project, training inside the server', async () => {
   const remoteProject = `${sshd.home}/medaas-demo-ml-${Date.now()}`;
-  const { stdout, stderr } = await runDemo('monai-label', remoteProject, ['--scheduler', 'slurm', '--protocol', 'monai-label', '--pretrained', 'spleen_ct_segmentation:0.5.4', '--pretrained-tool', `${catalogs.bin}/python`]);
+  const { stdout, stderr } = await runDemo('monai-label', remoteProject, [
+    '--scheduler',
+    'slurm',
+    '--protocol',
+    'monai-label',
+    '--pretrained',
+    'spleen_ct_segmentation:0.5.4',
+    '--pretrained-tool',
+    `${catalogs.bin}/python`,
+  ]);
   expect(stderr).toBe('');
   // A MONAI zoo bundle, fetched with python -m monai.bundle download on the cluster, relabelled, loading its weights.
   expect(stdout).toContain('6b. fetching the pretrained spleen_ct_segmentation:0.5.4 on the cluster (MONAI model zoo)');
   expect(stdout).toContain(`downloaded: ${remoteProject}/pretrained/spleen_ct_segmentation_v0.5.4, a MONAI bundle 0.5.4, labels spleen`);
-  expect(stdout).toMatch(/fine-tuning copy with the project's labels: \S+ \(0 errors\); on a GPU node: cd \S+ && python -m monai\.bundle run/);
-  const bundleCopy = execFileSync('su', [sshd.user, '-s', '/bin/sh', '-c', `cd ${remoteProject}/pretrained/spleen_ct_segmentation_v0.5.4-finetune && cat configs/metadata.json configs/train.json`], { encoding: 'utf8' });
+  expect(stdout).toMatch(
+    /fine-tuning copy with the project's labels: \S+ \(0 errors\); on a GPU node: cd \S+ && python -m monai\.bundle run/,
+  );
+  const bundleCopy = execFileSync(
+    'su',
+    [
+      sshd.user,
+      '-s',
+      '/bin/sh',
+      '-c',
+      `cd ${remoteProject}/pretrained/spleen_ct_segmentation_v0.5.4-finetune && cat configs/metadata.json configs/train.json`,
+    ],
+    { encoding: 'utf8' },
+  );
   expect(bundleCopy).toMatch(/"1": "object"/);
   expect(bundleCopy).toContain('CheckpointLoader');
   expect(stdout).toContain('2. starting the MONAI Label server as a slurm batch job');
-  expect(stdout).toMatch(/job \d+ serves http:\/\/127\.0\.0\.1:\d+ \(a socket only its owner can open, localhost:\/tmp\/medaas-server\.\w{8}\/server\.sock, over SSH to its node\)/);
+  expect(stdout).toMatch(
+    /job \d+ serves http:\/\/127\.0\.0\.1:\d+ \(a socket only its owner can open, localhost:\/tmp\/medaas-server\.\w{8}\/server\.sock, over SSH to its node\)/,
+  );
   expect(stdout).toContain("validated mask saved in the server's datastore as case_dicom_002 (final)");
   expect(stdout).toContain('training segmentation inside the MONAI Label server (/train/) on its datastore');
-  const dice = /Dice against the validated mask: (\d\.\d{4}) with segmentation \(untrained\), (\d\.\d{4}) with segmentation \(trained\)/.exec(stdout);
+  const dice =
+    /Dice against the validated mask: (\d\.\d{4}) with segmentation \(untrained\), (\d\.\d{4}) with segmentation \(trained\)/.exec(stdout);
   expect(Number(dice![2])).toBeGreaterThan(Number(dice![1]));
   // The datastore is the cluster project's folder, written by the server job as the cluster user.
-  const listing = execFileSync('su', [sshd.user, '-s', '/bin/sh', '-c', `cd ${remoteProject}/datastore && ls . labels/final && cat datastore_v2.json`], { encoding: 'utf8' });
+  const listing = execFileSync(
+    'su',
+    [sshd.user, '-s', '/bin/sh', '-c', `cd ${remoteProject}/datastore && ls . labels/final && cat datastore_v2.json`],
+    { encoding: 'utf8' },
+  );
   expect(listing).toContain('case_dicom_002.nii.gz');
   expect(JSON.parse(listing.slice(listing.indexOf('{'))).objects['case_dicom_002'].labels.final.ext).toBe('.nii.gz');
   // The trained weights live in the server's app folder on the cluster.
-  expect(execFileSync('su', [sshd.user, '-s', '/bin/sh', '-c', `ls ${remoteProject}/.medaas/monai-label-app/model`], { encoding: 'utf8' })).toContain('segmentation.json');
+  expect(
+    execFileSync('su', [sshd.user, '-s', '/bin/sh', '-c', `ls ${remoteProject}/.medaas/monai-label-app/model`], { encoding: 'utf8' }),
+  ).toContain('segmentation.json');
   await expectJobsGone([/job (\d+) serves /.exec(stdout)?.[1]]);
   execFileSync('rm', ['-rf', remoteProject]);
 }, 300_000);

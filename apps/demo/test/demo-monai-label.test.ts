@@ -11,9 +11,11 @@ const run = promisify(execFile);
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 async function demo(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, ['--conditions=@medaas/source', '--import', 'tsx', main, ...args], { timeout: 240_000 }).catch((error: { stdout?: string; stderr?: string }) => {
-    throw new Error(`demo failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
-  });
+  return run(process.execPath, ['--conditions=@medaas/source', '--import', 'tsx', main, ...args], { timeout: 240_000 }).catch(
+    (error: { stdout?: string; stderr?: string }) => {
+      throw new Error(`demo failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+    },
+  );
 }
 
 let out: string;
@@ -34,7 +36,9 @@ describe('npm run demo -- --protocol monai-label', () => {
     expect(first.stdout).toContain('models: segmentation, deepgrow_3d, deepgrow_2d, deepedit, scribbles');
     expect(first.stdout).toContain("validated mask saved in the server's datastore as case_dicom_002 (final); image bytes sent 1 time(s)");
     // The datastore on disk, laid out as MONAI Label's local datastore: the validated pair and the earlier cases.
-    const index = JSON.parse(await readFile(join(out, 'datastore', 'datastore_v2.json'), 'utf8')) as { objects: Record<string, { labels: Record<string, unknown> }> };
+    const index = JSON.parse(await readFile(join(out, 'datastore', 'datastore_v2.json'), 'utf8')) as {
+      objects: Record<string, { labels: Record<string, unknown> }>;
+    };
     expect(Object.keys(index.objects)).toContain('case_dicom_002');
     expect(Object.values(index.objects).every((o) => 'final' in o.labels)).toBe(true);
     expect(Object.keys(index.objects)).toHaveLength(9);
@@ -46,9 +50,15 @@ describe('npm run demo -- --protocol monai-label', () => {
   it('trains inside the server on its final labels, and segments the validated and the held-out case better', () => {
     expect(first.stdout).toContain('7. closing the loop: training segmentation inside the MONAI Label server (/train/) on its datastore');
     expect(first.stdout).toMatch(/train task \/ DONE: Training finished: best val_mean_dice \d\.\d{4}/);
-    const dice = /Dice against the validated mask: (\d\.\d{4}) with segmentation \(untrained\), (\d\.\d{4}) with segmentation \(trained\)/.exec(first.stdout);
+    const dice =
+      /Dice against the validated mask: (\d\.\d{4}) with segmentation \(untrained\), (\d\.\d{4}) with segmentation \(trained\)/.exec(
+        first.stdout,
+      );
     expect(Number(dice![2])).toBeGreaterThan(Number(dice![1]));
-    const held = /Dice on held-out testing case (case_\d+) \(never trained on\): (\d\.\d{4}) with segmentation \(untrained\), (\d\.\d{4})/.exec(first.stdout);
+    const held =
+      /Dice on held-out testing case (case_\d+) \(never trained on\): (\d\.\d{4}) with segmentation \(untrained\), (\d\.\d{4})/.exec(
+        first.stdout,
+      );
     expect(held).not.toBeNull();
     // The held-out case never entered the datastore.
     expect(first.stdout).toMatch(/9 of 9 images have a final label \(the testing part stays out\)/);
@@ -61,6 +71,8 @@ describe('npm run demo -- --protocol monai-label', () => {
     expect(second.stdout).toContain('0 earlier cases added, 9 already there');
     expect(second.stdout).toContain('as a local job on the MMAR, its weights uploaded to the server (PUT /model/)');
     expect(second.stdout).toMatch(/train job \/ ended succeeded/);
-    expect(second.stdout).toMatch(/Dice against the validated mask: \d\.\d{4} with segmentation \(untrained\), \d\.\d{4} with segmentation \(trained\)/);
+    expect(second.stdout).toMatch(
+      /Dice against the validated mask: \d\.\d{4} with segmentation \(untrained\), \d\.\d{4} with segmentation \(trained\)/,
+    );
   }, 300_000);
 });

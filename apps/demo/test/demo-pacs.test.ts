@@ -22,9 +22,16 @@ interface Outcome {
 }
 
 async function demo(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  return run(process.execPath, ['--conditions=@medaas/source', '--import', 'tsx', main, ...args], { timeout: 400_000, env: { ...process.env, ...env } }).then(
+  return run(process.execPath, ['--conditions=@medaas/source', '--import', 'tsx', main, ...args], {
+    timeout: 400_000,
+    env: { ...process.env, ...env },
+  }).then(
     ({ stdout, stderr }) => ({ stdout, stderr, code: 0 }),
-    (error: { stdout?: string; stderr?: string; code?: number }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '', code: error.code ?? -1 }),
+    (error: { stdout?: string; stderr?: string; code?: number }) => ({
+      stdout: error.stdout ?? '',
+      stderr: error.stderr ?? '',
+      code: error.code ?? -1,
+    }),
   );
 }
 
@@ -58,7 +65,9 @@ describe('npm run demo -- --pacs (a local Orthanc holding the demo series)', () 
 
   it('finds, retrieves and de-identifies the study, then stores the validated mask back as DICOM SEG in the original study', () => {
     expect(first.code, first.stdout + first.stderr).toBe(0);
-    expect(first.stdout).toContain('0. hospital side: finding the study in a local Orthanc holding the demo series (QIDO-RS), retrieving it (WADO-RS), de-identifying it');
+    expect(first.stdout).toContain(
+      '0. hospital side: finding the study in a local Orthanc holding the demo series (QIDO-RS), retrieving it (WADO-RS), de-identifying it',
+    );
     expect(first.stdout).toMatch(/study 2\.25\.\d+: MR series 2\.25\.\d+, 20 instances/);
     expect(first.stdout).toMatch(/de-identified 20 instances: \d+ attributes removed or replaced/);
     const listed = /now lists 2 series in study (2\.25\.\d+): (.+)/.exec(first.stdout);
@@ -121,7 +130,10 @@ describe('npm run demo -- --pacs URL (a PACS with HTTP Basic authentication)', (
   });
 
   it('refuses wrong credentials with a typed error, printing no secret', async () => {
-    const wrong = await demo(['--out', join(out, 'wrong'), '--pacs', orthanc.dicomWebUrl], { MEDAAS_PACS_USER: orthanc.auth!.username, MEDAAS_PACS_PASSWORD: 'not-the-password-4711' });
+    const wrong = await demo(['--out', join(out, 'wrong'), '--pacs', orthanc.dicomWebUrl], {
+      MEDAAS_PACS_USER: orthanc.auth!.username,
+      MEDAAS_PACS_PASSWORD: 'not-the-password-4711',
+    });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('[DICOMWEB_UNAUTHORIZED]');
     expect(wrong.stdout + wrong.stderr).not.toContain('not-the-password-4711');
@@ -129,7 +141,10 @@ describe('npm run demo -- --pacs URL (a PACS with HTTP Basic authentication)', (
 
   it('takes the named study from the PACS and the PACS then lists the SEG in that study', async () => {
     const { username, password } = orthanc.auth!;
-    const done = await demo(['--out', join(out, 'run'), '--pacs', orthanc.dicomWebUrl, '--study', study.studyUid], { MEDAAS_PACS_USER: username, MEDAAS_PACS_PASSWORD: password });
+    const done = await demo(['--out', join(out, 'run'), '--pacs', orthanc.dicomWebUrl, '--study', study.studyUid], {
+      MEDAAS_PACS_USER: username,
+      MEDAAS_PACS_PASSWORD: password,
+    });
     expect(done.code, done.stdout + done.stderr).toBe(0);
     expect(done.stdout + done.stderr).not.toContain(password);
     // Asked of the PACS directly, not through the SDK.

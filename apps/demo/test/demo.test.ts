@@ -16,7 +16,9 @@ const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 /** Runs the demo's source as `npm run demo` runs its build: a separate Node process, real files, real jobs. */
 async function demo(args: string[]): Promise<{ stdout: string; code: number; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--conditions=@medaas/source', '--import', 'tsx', main, ...args], { timeout: 240_000 });
+    const { stdout, stderr } = await run(process.execPath, ['--conditions=@medaas/source', '--import', 'tsx', main, ...args], {
+      timeout: 240_000,
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; code?: number };
@@ -38,7 +40,15 @@ describe('npm run demo on the embedded defaults', () => {
   it('runs every step of the workflow and exits 0', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    for (const step of ['1. converting', '2. starting the AIAA server as a local batch job', '3. annotating', '4. putting the validated pair', '6. writing the MMAR', '7. closing the loop', 'medaas demo: done']) {
+    for (const step of [
+      '1. converting',
+      '2. starting the AIAA server as a local batch job',
+      '3. annotating',
+      '4. putting the validated pair',
+      '6. writing the MMAR',
+      '7. closing the loop',
+      'medaas demo: done',
+    ]) {
       expect(first.stdout).toContain(step);
     }
     expect(first.stdout).toMatch(/MR series, 20 slices -> 220 x 220 x 140 voxels/);
@@ -72,7 +82,9 @@ describe('npm run demo on the embedded defaults', () => {
     expect(first.stdout).toContain('train job / running');
     expect(first.stdout).toMatch(/train \/ epoch 9: loss \d\.\d{4}, val_mean_dice \d\.\d{4}/);
     expect(first.stdout).toMatch(/train job \/ ended succeeded, best \d\.\d{4} at epoch \d/);
-    const match = /Dice against the validated mask: (\d\.\d{4}) with segmentation_threshold, (\d\.\d{4}) with segmentation_trained/.exec(first.stdout);
+    const match = /Dice against the validated mask: (\d\.\d{4}) with segmentation_threshold, (\d\.\d{4}) with segmentation_trained/.exec(
+      first.stdout,
+    );
     expect(match).not.toBeNull();
     const [before, after] = [Number(match![1]), Number(match![2])];
     expect(after).toBeGreaterThan(before);
@@ -100,7 +112,9 @@ describe('npm run demo on the embedded defaults', () => {
     // The validated case may be one the job trained on; the testing part never is, and improves as well.
     const datalist = parseDatalist(await readFile(join(out, 'project', 'dataset_0.json'), 'utf8'));
     const testing = String(datalist.testing[0]!.image).replace(/^imagesTr\/|\.nii\.gz$/g, '');
-    const held = new RegExp(`Dice on held-out testing case ${testing} \\(never trained on\\): (\\d\\.\\d{4}) with segmentation_threshold, (\\d\\.\\d{4}) with segmentation_trained`).exec(first.stdout);
+    const held = new RegExp(
+      `Dice on held-out testing case ${testing} \\(never trained on\\): (\\d\\.\\d{4}) with segmentation_threshold, (\\d\\.\\d{4}) with segmentation_trained`,
+    ).exec(first.stdout);
     expect(held).not.toBeNull();
     expect(Number(held![2])).toBeGreaterThan(Number(held![1]));
     expect(Number(held![2])).toBeGreaterThan(0.95);
@@ -136,7 +150,18 @@ describe('npm run demo on the embedded defaults', () => {
     const bad = await demo(['--ssh', 'nobody@127.0.0.1']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--ssh needs --known-hosts and --remote-project');
-    const command = await demo(['--ssh', 'ana@login', '--key', 'id', '--known-hosts', 'kh', '--remote-project', '/p', '--train-command', 'train.sh']);
+    const command = await demo([
+      '--ssh',
+      'ana@login',
+      '--key',
+      'id',
+      '--known-hosts',
+      'kh',
+      '--remote-project',
+      '/p',
+      '--train-command',
+      'train.sh',
+    ]);
     expect(command.code).toBe(2);
     expect(command.stderr).toContain('--train-command must be a JSON array of strings');
   });

@@ -34,22 +34,28 @@ beforeAll(async () => {
     chmodSync(join(stubs, name), 0o755);
   };
   // singularity exec [--nv] [-B bind]... IMAGE CMD...: records the call, then runs CMD on the host.
-  stub('singularity', [
-    'echo "singularity $*" >> "$MEDAAS_STUB_LOG"',
-    '[ "$1" = exec ] || exit 64; shift',
-    'while [ "${1#-}" != "$1" ]; do case "$1" in -B|--bind) shift 2 ;; *) shift ;; esac; done',
-    'shift # the image',
-    'exec "$@"',
-  ].join('\n'));
-  stub('python3', [
-    'echo "python3 $*" >> "$MEDAAS_STUB_LOG"',
-    'case " $* " in',
-    '  *" medl.apps.train "*) node "$MEDAAS_FIT" --mmar "$MMAR_ROOT" && cp "$MMAR_ROOT/models/model.json" "$MMAR_ROOT/models/model.pt" ;;',
-    '  *" medl.apps.export "*) while [ $# -gt 0 ]; do case "$1" in --model_path) from=$2 ;; --output_path) to=$2 ;; esac; shift; done',
-    '    cp "$from" "$to" && echo "exported $from to $to" ;;',
-    '  *) echo "unexpected python3 call" >&2; exit 2 ;;',
-    'esac',
-  ].join('\n'));
+  stub(
+    'singularity',
+    [
+      'echo "singularity $*" >> "$MEDAAS_STUB_LOG"',
+      '[ "$1" = exec ] || exit 64; shift',
+      'while [ "${1#-}" != "$1" ]; do case "$1" in -B|--bind) shift 2 ;; *) shift ;; esac; done',
+      'shift # the image',
+      'exec "$@"',
+    ].join('\n'),
+  );
+  stub(
+    'python3',
+    [
+      'echo "python3 $*" >> "$MEDAAS_STUB_LOG"',
+      'case " $* " in',
+      '  *" medl.apps.train "*) node "$MEDAAS_FIT" --mmar "$MMAR_ROOT" && cp "$MMAR_ROOT/models/model.json" "$MMAR_ROOT/models/model.pt" ;;',
+      '  *" medl.apps.export "*) while [ $# -gt 0 ]; do case "$1" in --model_path) from=$2 ;; --output_path) to=$2 ;; esac; shift; done',
+      '    cp "$from" "$to" && echo "exported $from to $to" ;;',
+      '  *) echo "unexpected python3 call" >&2; exit 2 ;;',
+      'esac',
+    ].join('\n'),
+  );
 });
 afterAll(async () => {
   await client?.close();
@@ -60,7 +66,10 @@ afterAll(async () => {
 it("Clara's scripts in a container: the train job, then the MMAR's export step as a job, and models/model.ts deployed", async () => {
   const project = writeProject();
   cleanup.push(project.root);
-  const configs = { 'config/config_train.json': '{ "epochs": 9 }\n', 'config/environment.json': readFileSync(join(project.mmar, 'config', 'environment.json'), 'utf8') };
+  const configs = {
+    'config/config_train.json': '{ "epochs": 9 }\n',
+    'config/environment.json': readFileSync(join(project.mmar, 'config', 'environment.json'), 'utf8'),
+  };
   await writeMmar(project.mmar, { ...configs, ...renderCommands(configs) });
   const log = join(stubs, `calls-${Date.now()}.log`);
   const events: TrainingEvent[] = [];
@@ -68,7 +77,10 @@ it("Clara's scripts in a container: the train job, then the MMAR's export step a
     scheduler: createScheduler('local'),
     mmarDir: project.mmar,
     ...(await colinCase()),
-    trainer: { mode: 'train', container: { image: '/shared/clara-train-4.0.sif', binds: [{ host: project.root, container: project.root }] } },
+    trainer: {
+      mode: 'train',
+      container: { image: '/shared/clara-train-4.0.sif', binds: [{ host: project.root, container: project.root }] },
+    },
     job: { name: 'clara-train', env: { PATH: `${stubs}:${process.env['PATH']}`, MEDAAS_FIT: bundles.fit, MEDAAS_STUB_LOG: log } },
     baseModel: 'segmentation_threshold',
     modelName: 'brain_clara',
@@ -85,8 +97,12 @@ it("Clara's scripts in a container: the train job, then the MMAR's export step a
   // What ran, in order: Clara's train.sh and export.sh, each inside the container with the GPU flag.
   const calls = (await readFile(log, 'utf8')).trim().split('\n');
   expect(calls.filter((c) => c.startsWith('singularity'))).toEqual([
-    expect.stringMatching(/^singularity exec --nv -B \S+ \/shared\/clara-train-4\.0\.sif bash -c cd .*\/commands && bash .*\/commands\/train\.sh$/),
-    expect.stringMatching(/^singularity exec --nv -B \S+ \/shared\/clara-train-4\.0\.sif bash -c cd .*\/commands && bash .*\/commands\/export\.sh$/),
+    expect.stringMatching(
+      /^singularity exec --nv -B \S+ \/shared\/clara-train-4\.0\.sif bash -c cd .*\/commands && bash .*\/commands\/train\.sh$/,
+    ),
+    expect.stringMatching(
+      /^singularity exec --nv -B \S+ \/shared\/clara-train-4\.0\.sif bash -c cd .*\/commands && bash .*\/commands\/export\.sh$/,
+    ),
   ]);
   expect(calls.filter((c) => c.startsWith('python3'))).toEqual([
     expect.stringContaining(`-m medl.apps.train -m ${project.mmar} -c config/config_train.json`),

@@ -42,7 +42,9 @@ describe("the demo's training loop with the local scheduler", () => {
       pollIntervalMs: 200,
       onEvent: (event) => events.push(event),
     });
-    console.log(`Colin27 Dice: default ${result.diceBefore.toFixed(4)}, fitted ${result.diceAfter.toFixed(4)} (best val ${result.bestMetric?.toFixed(4)})`);
+    console.log(
+      `Colin27 Dice: default ${result.diceBefore.toFixed(4)}, fitted ${result.diceAfter.toFixed(4)} (best val ${result.bestMetric?.toFixed(4)})`,
+    );
     expect(result.diceAfter).toBeGreaterThan(result.diceBefore);
     expect(result.diceAfter).toBeGreaterThan(0.85);
     expect(result.results.bestModel).toBe(join(project.mmar, 'models', 'model.json'));

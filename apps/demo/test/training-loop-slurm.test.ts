@@ -64,7 +64,9 @@ describe("the demo's training loop on the real Slurm over the real sshd", () => 
       pollIntervalMs: 500,
       onEvent: (event) => events.push(event),
     });
-    console.log(`Slurm loop, Colin27 Dice: default ${result.diceBefore.toFixed(4)}, fitted ${result.diceAfter.toFixed(4)}; job ${result.training.job.id}`);
+    console.log(
+      `Slurm loop, Colin27 Dice: default ${result.diceBefore.toFixed(4)}, fitted ${result.diceAfter.toFixed(4)}; job ${result.training.job.id}`,
+    );
     expect(result.diceAfter).toBeGreaterThan(result.diceBefore);
     expect(result.results.where).toBe(`${session.username}@${session.host}:${session.port}`);
     expect(result.results.bestModel).toBe(`${remoteRoot}/mmar/models/model.json`);
@@ -76,13 +78,23 @@ describe("the demo's training loop on the real Slurm over the real sshd", () => 
     expect(events.at(-1)).not.toHaveProperty('failure');
 
     // A broken model is refused with the server's reason, and the trained model keeps serving.
-    const refused = await deployModel(client, 'brain_fitted', { config: CONFIG_AIAA, weights: new TextEncoder().encode('{"format":"medaas-testkit-window","version":1,"low":5,') }).catch((e: unknown) => e);
+    const refused = await deployModel(client, 'brain_fitted', {
+      config: CONFIG_AIAA,
+      weights: new TextEncoder().encode('{"format":"medaas-testkit-window","version":1,"low":5,'),
+    }).catch((e: unknown) => e);
     expect(isMedaasError(refused, 'TRAINING_DEPLOY_FAILED')).toBe(true);
     expect((refused as Error).message).toContain('broken or truncated');
-    const badConfig = await deployModel(client, 'brain_fitted', { config: { type: 'segmentation', labels: [] }, weights: new Uint8Array([1]) }).catch((e: unknown) => e);
+    const badConfig = await deployModel(client, 'brain_fitted', {
+      config: { type: 'segmentation', labels: [] },
+      weights: new Uint8Array([1]),
+    }).catch((e: unknown) => e);
     expect((badConfig as Error).message).toContain('labels');
     const again = await client.segmentation('brain_fitted', image);
     expect(await maskDice(again.mask, reference)).toBeCloseTo(result.diceAfter, 10);
-    expect(await client.getModelConfig('brain_fitted')).toMatchObject({ name: 'brain_fitted', labels: ['brain'], window: { opening: expect.any(Number) } });
+    expect(await client.getModelConfig('brain_fitted')).toMatchObject({
+      name: 'brain_fitted',
+      labels: ['brain'],
+      window: { opening: expect.any(Number) },
+    });
   }, 240_000);
 });

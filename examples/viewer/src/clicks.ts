@@ -41,7 +41,10 @@ function pointList(value: unknown, field: string, dims: readonly number[]): Voxe
       point.length === 3 &&
       point.every((c: unknown, axis) => typeof c === 'number' && Number.isSafeInteger(c) && c >= 0 && c < (dims[axis] ?? 0));
     if (!inside) {
-      throw invalid(`${field}[${n}] must be [i, j, k] inside the ${dims.slice(0, 3).join('x')} image, got ${JSON.stringify(point)?.slice(0, 80)}`, `${field}[${n}]`);
+      throw invalid(
+        `${field}[${n}] must be [i, j, k] inside the ${dims.slice(0, 3).join('x')} image, got ${JSON.stringify(point)?.slice(0, 80)}`,
+        `${field}[${n}]`,
+      );
     }
     const [i, j, k] = point as [number, number, number];
     return [i, j, k] as const;

@@ -21,7 +21,11 @@ export interface RequestDeepgrowOptions extends CallOptions {
  * const mask = await requestDeepgrow('/api/deepgrow', { foreground: [[22, 30, 20]], background: [] }, { signal });
  * ```
  */
-export async function requestDeepgrow(endpoint: string | URL, clicks: DeepgrowClicks, options: RequestDeepgrowOptions = {}): Promise<Uint8Array> {
+export async function requestDeepgrow(
+  endpoint: string | URL,
+  clicks: DeepgrowClicks,
+  options: RequestDeepgrowOptions = {},
+): Promise<Uint8Array> {
   const send = options.fetch ?? globalThis.fetch;
   return withCallScope('requestDeepgrow', options, async (signal) => {
     let response: Response;
@@ -34,7 +38,9 @@ export async function requestDeepgrow(endpoint: string | URL, clicks: DeepgrowCl
       });
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      throw new ViewerError('VIEWER_CONNECTION', `requestDeepgrow: the viewer's back end cannot be reached: ${String(error)}`, { cause: error });
+      throw new ViewerError('VIEWER_CONNECTION', `requestDeepgrow: the viewer's back end cannot be reached: ${String(error)}`, {
+        cause: error,
+      });
     }
     try {
       if (!response.ok) {

@@ -14,7 +14,11 @@ const BINS = 256;
  * const [i, j, k] = startVoxelOf(volume); // e.g. the middle of the head in a brain MR
  * ```
  */
-export function startVoxelOf(volume: { readonly dims: readonly number[]; readonly data: VoxelData; readonly scaling?: { readonly slope: number; readonly inter: number } }): VoxelIndex {
+export function startVoxelOf(volume: {
+  readonly dims: readonly number[];
+  readonly data: VoxelData;
+  readonly scaling?: { readonly slope: number; readonly inter: number };
+}): VoxelIndex {
   const [nx = 1, ny = 1, nz = 1] = volume.dims;
   const middle: VoxelIndex = [Math.floor(nx / 2), Math.floor(ny / 2), Math.floor(nz / 2)];
   const count = nx * ny * nz;

@@ -1,7 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isMedaasError, raceAbort, redactingLogger, throwIfAborted, type CallOptions, type Logger } from '@medaas/core';
-import { connectAnnotationServer, type AnnotationImage, type AnnotationProtocol, type AnnotationServer } from '@medaas/aiaa-client/interactive';
+import {
+  connectAnnotationServer,
+  type AnnotationImage,
+  type AnnotationProtocol,
+  type AnnotationServer,
+} from '@medaas/aiaa-client/interactive';
 import { isGzip, readNiftiHeader } from '@medaas/nifti-io';
 import { parseDeepgrowClicks, type DeepgrowClicks } from './clicks.js';
 import { ViewerError } from './errors.js';
@@ -67,7 +72,9 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
   const { signal } = options;
   const host = options.host ?? '127.0.0.1';
   if (!isLoopback(host)) {
-    throw new ViewerError('VIEWER_INVALID_OPTIONS', `the viewer listens on loopback only (it has no authentication), not on "${host}"`, { details: { host } });
+    throw new ViewerError('VIEWER_INVALID_OPTIONS', `the viewer listens on loopback only (it has no authentication), not on "${host}"`, {
+      details: { host },
+    });
   }
   let dims: readonly number[];
   try {
@@ -77,7 +84,12 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     throw new ViewerError('VIEWER_INVALID_OPTIONS', `the image is not a readable NIfTI file: ${String(error)}`, { cause: error });
   }
   const logger = redactingLogger(options.logger);
-  const client = await connectAnnotationServer({ baseUrl: options.serverUrl, protocol: options.protocol ?? 'auto', logger, ...(signal ? { signal } : {}) });
+  const client = await connectAnnotationServer({
+    baseUrl: options.serverUrl,
+    protocol: options.protocol ?? 'auto',
+    logger,
+    ...(signal ? { signal } : {}),
+  });
   try {
     const model = options.model ?? (await pickModel(client, options));
     const deepgrow = createClickRunner(client, model, options.image);
@@ -99,7 +111,13 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
         await deepgrow.close();
         await client.close();
       })());
-    return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`, model, protocol: client.protocol, close, [Symbol.asyncDispose]: close };
+    return {
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
+      model,
+      protocol: client.protocol,
+      close,
+      [Symbol.asyncDispose]: close,
+    };
   } catch (error) {
     await client.close();
     throw error;
@@ -203,9 +221,14 @@ function createClickRunner(server: AnnotationServer, model: string, image: Uint8
 }
 
 async function pickModel(server: AnnotationServer, options: CallOptions): Promise<string> {
-  const models = (await server.listModels({ signal: options.signal, timeoutMs: options.timeoutMs })).filter((m) => m.kind === 'interactive');
+  const models = (await server.listModels({ signal: options.signal, timeoutMs: options.timeoutMs })).filter(
+    (m) => m.kind === 'interactive',
+  );
   const model = models.find((m) => m.dimension === 3) ?? models[0];
-  if (!model) throw new ViewerError('VIEWER_INVALID_OPTIONS', 'the annotation server lists no interactive (click) model; pass `model`', { details: { models: 0 } });
+  if (!model)
+    throw new ViewerError('VIEWER_INVALID_OPTIONS', 'the annotation server lists no interactive (click) model; pass `model`', {
+      details: { models: 0 },
+    });
   return model.name;
 }
 
@@ -214,7 +237,8 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.byteLength;
-    if (size > limit) throw new ViewerError('VIEWER_HTTP_STATUS', `the request body is larger than ${limit} bytes`, { details: { status: 413 } });
+    if (size > limit)
+      throw new ViewerError('VIEWER_HTTP_STATUS', `the request body is larger than ${limit} bytes`, { details: { status: 413 } });
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -226,7 +250,8 @@ function send(response: ServerResponse, status: number, type: string, body: stri
     'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
     'cache-control': 'no-store',
     // The page runs only its own script and talks only to its own origin.
-    'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self' blob: data:",
+    'content-security-policy':
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self' blob: data:",
     'x-content-type-options': 'nosniff',
   });
   response.end(response.req.method === 'HEAD' ? undefined : body);
@@ -240,7 +265,9 @@ function listen(server: Server, host: string, port: number, signal: AbortSignal 
   throwIfAborted(signal);
   const listening = new Promise<number>((resolve, reject) => {
     server.once('error', (error) =>
-      reject(new ViewerError('VIEWER_LISTEN', `cannot listen on ${host}:${port}: ${error.message}`, { details: { host, port }, cause: error })),
+      reject(
+        new ViewerError('VIEWER_LISTEN', `cannot listen on ${host}:${port}: ${error.message}`, { details: { host, port }, cause: error }),
+      ),
     );
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });

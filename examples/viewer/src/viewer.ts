@@ -112,16 +112,26 @@ export async function startViewer(document: Document, config: ViewerConfig): Pro
     inFlight = controller;
     show('busy', `Segmenting from ${foreground.length} foreground and ${background.length} background clicks…`);
     try {
-      const mask = await requestDeepgrow(config.deepgrowUrl, { foreground: [...foreground], background: [...background] }, { signal: controller.signal, timeoutMs: 120_000 });
+      const mask = await requestDeepgrow(
+        config.deepgrowUrl,
+        { foreground: [...foreground], background: [...background] },
+        { signal: controller.signal, timeoutMs: 120_000 },
+      );
       const summary = summarizeMask(await readNifti(mask));
       if (controller.signal.aborted) return;
       await setOverlay(mask);
       const c = summary.centroidIndex;
-      show('done', c ? `Mask: ${summary.volumeMl.toFixed(2)} ml (${summary.voxels} voxels), centroid [${c.map((v) => v.toFixed(1)).join(', ')}] (i, j, k)` : 'Mask: empty', {
-        voxels: String(summary.voxels),
-        volumeMl: summary.volumeMl.toFixed(3),
-        ...(c ? { centroid: c.map((v) => v.toFixed(2)).join(',') } : {}),
-      });
+      show(
+        'done',
+        c
+          ? `Mask: ${summary.volumeMl.toFixed(2)} ml (${summary.voxels} voxels), centroid [${c.map((v) => v.toFixed(1)).join(', ')}] (i, j, k)`
+          : 'Mask: empty',
+        {
+          voxels: String(summary.voxels),
+          volumeMl: summary.volumeMl.toFixed(3),
+          ...(c ? { centroid: c.map((v) => v.toFixed(2)).join(',') } : {}),
+        },
+      );
     } catch (error) {
       if (error === superseded) return;
       show('error', `The server failed: ${isMedaasError(error) ? `${error.code}: ${error.message}` : String(error)}`);
@@ -184,7 +194,10 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   } catch (error) {
     throw new ViewerError('VIEWER_CONNECTION', `cannot fetch the image: ${String(error)}`, { cause: error });
   }
-  if (!response.ok) throw new ViewerError('VIEWER_HTTP_STATUS', `cannot fetch the image: HTTP ${response.status}`, { details: { status: response.status } });
+  if (!response.ok)
+    throw new ViewerError('VIEWER_HTTP_STATUS', `cannot fetch the image: HTTP ${response.status}`, {
+      details: { status: response.status },
+    });
   return new Uint8Array(await response.arrayBuffer());
 }
 

@@ -55,7 +55,12 @@ export async function decodePng(browser: Browser, png: Uint8Array): Promise<Pixe
 }
 
 /** Counts pixels within `radius` of a point that satisfy `test(r, g, b)`. */
-export function countNear(pixels: Pixels, center: { x: number; y: number }, radius: number, test: (r: number, g: number, b: number) => boolean): number {
+export function countNear(
+  pixels: Pixels,
+  center: { x: number; y: number },
+  radius: number,
+  test: (r: number, g: number, b: number) => boolean,
+): number {
   let count = 0;
   for (let y = Math.max(0, Math.floor(center.y - radius)); y <= Math.min(pixels.height - 1, Math.ceil(center.y + radius)); y += 1)
     for (let x = Math.max(0, Math.floor(center.x - radius)); x <= Math.min(pixels.width - 1, Math.ceil(center.x + radius)); x += 1) {

@@ -23,14 +23,29 @@ function obliqueAffine(axis: Vec3, angle: number, spacing: Vec3, origin: Vec3, f
 
 const arbitraryGrid = fc
   .record({
-    axis: fc.tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: 0.1, max: 1, noNaN: true })),
+    axis: fc.tuple(
+      fc.double({ min: -1, max: 1, noNaN: true }),
+      fc.double({ min: -1, max: 1, noNaN: true }),
+      fc.double({ min: 0.1, max: 1, noNaN: true }),
+    ),
     angle: fc.double({ min: -Math.PI, max: Math.PI, noNaN: true }),
-    spacing: fc.tuple(fc.double({ min: 0.2, max: 5, noNaN: true }), fc.double({ min: 0.2, max: 5, noNaN: true }), fc.double({ min: 0.2, max: 5, noNaN: true })),
-    origin: fc.tuple(fc.double({ min: -300, max: 300, noNaN: true }), fc.double({ min: -300, max: 300, noNaN: true }), fc.double({ min: -300, max: 300, noNaN: true })),
+    spacing: fc.tuple(
+      fc.double({ min: 0.2, max: 5, noNaN: true }),
+      fc.double({ min: 0.2, max: 5, noNaN: true }),
+      fc.double({ min: 0.2, max: 5, noNaN: true }),
+    ),
+    origin: fc.tuple(
+      fc.double({ min: -300, max: 300, noNaN: true }),
+      fc.double({ min: -300, max: 300, noNaN: true }),
+      fc.double({ min: -300, max: 300, noNaN: true }),
+    ),
     flipK: fc.boolean(),
     dims: fc.tuple(fc.integer({ min: 1, max: 512 }), fc.integer({ min: 1, max: 512 }), fc.integer({ min: 1, max: 300 })),
   })
-  .map(({ axis, angle, spacing, origin, flipK, dims }): VoxelGrid => ({ dims, affine: obliqueAffine(axis, angle, spacing, origin, flipK) }));
+  .map(({ axis, angle, spacing, origin, flipK, dims }): VoxelGrid => ({
+    dims,
+    affine: obliqueAffine(axis, angle, spacing, origin, flipK),
+  }));
 
 describe('worldToVoxelIndex', () => {
   const grid: VoxelGrid = { dims: [72, 64, 44], affine: DEMO_AFFINE };
@@ -46,8 +61,16 @@ describe('worldToVoxelIndex', () => {
     fc.assert(
       fc.property(
         arbitraryGrid,
-        fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
-        fc.tuple(fc.double({ min: -0.49, max: 0.49, noNaN: true }), fc.double({ min: -0.49, max: 0.49, noNaN: true }), fc.double({ min: -0.49, max: 0.49, noNaN: true })),
+        fc.tuple(
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+        ),
+        fc.tuple(
+          fc.double({ min: -0.49, max: 0.49, noNaN: true }),
+          fc.double({ min: -0.49, max: 0.49, noNaN: true }),
+          fc.double({ min: -0.49, max: 0.49, noNaN: true }),
+        ),
         (g, where, offset) => {
           const index = where.map((f, axis) => Math.min(g.dims[axis]! - 1, Math.floor(f * g.dims[axis]!))) as [number, number, number];
           const point = voxelToWorld(g.affine, [index[0] + offset[0], index[1] + offset[1], index[2] + offset[2]]);
@@ -60,11 +83,17 @@ describe('worldToVoxelIndex', () => {
 
   it('property: points beyond the grid on any axis give undefined, never a clamped index', () => {
     fc.assert(
-      fc.property(arbitraryGrid, fc.integer({ min: 0, max: 2 }), fc.boolean(), fc.double({ min: 0.51, max: 50, noNaN: true }), (g, axis, high, beyond) => {
-        const p: [number, number, number] = [(g.dims[0]! - 1) / 2, (g.dims[1]! - 1) / 2, (g.dims[2]! - 1) / 2];
-        p[axis] = high ? g.dims[axis]! - 1 + beyond : -beyond;
-        expect(worldToVoxelIndex(g, voxelToWorld(g.affine, p))).toBeUndefined();
-      }),
+      fc.property(
+        arbitraryGrid,
+        fc.integer({ min: 0, max: 2 }),
+        fc.boolean(),
+        fc.double({ min: 0.51, max: 50, noNaN: true }),
+        (g, axis, high, beyond) => {
+          const p: [number, number, number] = [(g.dims[0]! - 1) / 2, (g.dims[1]! - 1) / 2, (g.dims[2]! - 1) / 2];
+          p[axis] = high ? g.dims[axis]! - 1 + beyond : -beyond;
+          expect(worldToVoxelIndex(g, voxelToWorld(g.affine, p))).toBeUndefined();
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -72,16 +101,40 @@ describe('worldToVoxelIndex', () => {
   it('gives undefined for non-finite points and 0, not -0, just inside the first voxel', () => {
     expect(worldToVoxelIndex(grid, [Number.NaN, 0, 0])).toBeUndefined();
     expect(worldToVoxelIndex(grid, [Infinity, 0, 0])).toBeUndefined();
-    const nearOrigin = worldToVoxelIndex({ dims: [4, 4, 4], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }, [-0.3, -0.2, -0.1]);
+    const nearOrigin = worldToVoxelIndex(
+      {
+        dims: [4, 4, 4],
+        affine: [
+          [1, 0, 0, 0],
+          [0, 1, 0, 0],
+          [0, 0, 1, 0],
+          [0, 0, 0, 1],
+        ],
+      },
+      [-0.3, -0.2, -0.1],
+    );
     expect(nearOrigin).toEqual([0, 0, 0]);
     expect(nearOrigin!.every((n) => Object.is(n, 0))).toBe(true);
   });
 
   it('refuses singular affines and bad dimensions with VIEWER_INVALID_GRID', () => {
-    const flat: Mat4 = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]];
+    const flat: Mat4 = [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 0, 0],
+      [0, 0, 0, 1],
+    ];
     const bad = [
       { dims: [4, 4, 4], affine: flat },
-      { dims: [4, 4, 4], affine: [[Number.NaN, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] as Mat4 },
+      {
+        dims: [4, 4, 4],
+        affine: [
+          [Number.NaN, 0, 0, 0],
+          [0, 1, 0, 0],
+          [0, 0, 1, 0],
+          [0, 0, 0, 1],
+        ] as Mat4,
+      },
       { dims: [4, 4], affine: DEMO_AFFINE },
       { dims: [4, 0, 4], affine: DEMO_AFFINE },
       { dims: [4, 2.5, 4], affine: DEMO_AFFINE },
@@ -116,7 +169,17 @@ describe('voxelIndexOfLocation (NiiVue onLocationChange payloads)', () => {
       }),
       { numRuns: 1000 },
     );
-    for (const payload of [null, 7, 'mm', {}, { mm: null }, { mm: [1, 2] }, { mm: ['1', 2, 3] }, { mm: [Number.NaN, 0, 0] }, { mm: [1e308, 1e308, 1e308] }]) {
+    for (const payload of [
+      null,
+      7,
+      'mm',
+      {},
+      { mm: null },
+      { mm: [1, 2] },
+      { mm: ['1', 2, 3] },
+      { mm: [Number.NaN, 0, 0] },
+      { mm: [1e308, 1e308, 1e308] },
+    ]) {
       expect(voxelIndexOfLocation(payload, grid)).toBeUndefined();
     }
   });

@@ -14,5 +14,10 @@ it('counts set voxels, their volume in ml, and finds their centroid in voxel ind
   expect(summary.volumeMl).toBeCloseTo(0.0096, 12);
   expect(summary.centroidIndex).toEqual([6.5, 1.5, 3.5]);
   expect(summary.centroidMm).toEqual(voxelToWorld(DEMO_AFFINE, [6.5, 1.5, 3.5]));
-  expect(summarizeMask({ dims, data: new Uint8Array(480), affine: DEMO_AFFINE })).toEqual({ voxels: 0, volumeMl: 0, centroidIndex: undefined, centroidMm: undefined });
+  expect(summarizeMask({ dims, data: new Uint8Array(480), affine: DEMO_AFFINE })).toEqual({
+    voxels: 0,
+    volumeMl: 0,
+    centroidIndex: undefined,
+    centroidMm: undefined,
+  });
 });

@@ -94,7 +94,9 @@ describe('startViewerServer', () => {
       const raw = await fetch(new URL('api/deepgrow', orphan.url), { method: 'POST', body: JSON.stringify({ foreground: [[1, 1, 1]] }) });
       expect(raw.status).toBe(502);
       expect(((await raw.json()) as { code: string }).code).toBe('AIAA_CONNECTION');
-      const error = await requestDeepgrow(new URL('api/deepgrow', orphan.url), { foreground: [[1, 1, 1]], background: [] }).catch((e: unknown) => e);
+      const error = await requestDeepgrow(new URL('api/deepgrow', orphan.url), { foreground: [[1, 1, 1]], background: [] }).catch(
+        (e: unknown) => e,
+      );
       expect(isMedaasError(error, 'VIEWER_HTTP_STATUS')).toBe(true);
       expect((error as { details: Record<string, unknown> }).details['status']).toBe(502);
       expect((error as { details: Record<string, unknown> }).details['serverCode']).toBe('AIAA_CONNECTION');
@@ -113,7 +115,9 @@ describe('startViewerServer', () => {
     const url = new URL('api/deepgrow', ml.url);
     const before = monai.stats().bytesReceived;
     const first = await readNifti(await requestDeepgrow(url, { foreground: [DEMO_SPHERES.isolated.center], background: [] }));
-    const second = await readNifti(await requestDeepgrow(url, { foreground: [DEMO_SPHERES.target.center], background: [DEMO_SPHERES.neighbour.center] }));
+    const second = await readNifti(
+      await requestDeepgrow(url, { foreground: [DEMO_SPHERES.target.center], background: [DEMO_SPHERES.neighbour.center] }),
+    );
     expect(dice(first.data as Uint8Array, truth, 1)).toBeGreaterThanOrEqual(0.9);
     expect(dice(second.data as Uint8Array, truth, 2)).toBeGreaterThanOrEqual(0.9);
     expect(monai.stats().bytesReceived - before).toBeLessThan(image.byteLength + 8192);
@@ -123,9 +127,15 @@ describe('startViewerServer', () => {
   });
 
   it('refuses a non-loopback host, a non-NIfTI image and an AIAA server without DeepGrow models', async () => {
-    const codeOf = (p: Promise<unknown>): Promise<unknown> => p.then(() => 'resolved', (e: unknown) => (isMedaasError(e) ? e.code : e));
+    const codeOf = (p: Promise<unknown>): Promise<unknown> =>
+      p.then(
+        () => 'resolved',
+        (e: unknown) => (isMedaasError(e) ? e.code : e),
+      );
     expect(await codeOf(startViewerServer({ serverUrl: aiaa.url, image, page, host: '0.0.0.0' }))).toBe('VIEWER_INVALID_OPTIONS');
-    expect(await codeOf(startViewerServer({ serverUrl: aiaa.url, image: new TextEncoder().encode('<html>'), page }))).toBe('VIEWER_INVALID_OPTIONS');
+    expect(await codeOf(startViewerServer({ serverUrl: aiaa.url, image: new TextEncoder().encode('<html>'), page }))).toBe(
+      'VIEWER_INVALID_OPTIONS',
+    );
     const bare = await startTestServer({ models: [{ name: 'seg', type: 'segmentation', algorithm: 'threshold', labels: ['x'] }] });
     try {
       expect(await codeOf(startViewerServer({ serverUrl: bare.url, image, page }))).toBe('VIEWER_INVALID_OPTIONS');
@@ -136,7 +146,7 @@ describe('startViewerServer', () => {
 });
 
 describe('requestDeepgrow', () => {
-  it('rejects with the caller\'s abort reason unchanged, and with VIEWER_CONNECTION when nothing listens', async () => {
+  it("rejects with the caller's abort reason unchanged, and with VIEWER_CONNECTION when nothing listens", async () => {
     const reason = new Error('user clicked again');
     const controller = new AbortController();
     controller.abort(reason);
@@ -153,7 +163,13 @@ describe('parseDeepgrowClicks', () => {
   it('property: any JSON value is either refused with VIEWER_INVALID_CLICKS or gives points inside the image', () => {
     const dims = [72, 64, 44];
     const point = fc.tuple(fc.integer({ min: -2, max: 80 }), fc.integer({ min: -2, max: 80 }), fc.integer({ min: -2, max: 80 }));
-    const body = fc.oneof(fc.jsonValue(), fc.record({ foreground: fc.array(point, { maxLength: 4 }), background: fc.option(fc.array(point, { maxLength: 4 }), { nil: undefined }) }));
+    const body = fc.oneof(
+      fc.jsonValue(),
+      fc.record({
+        foreground: fc.array(point, { maxLength: 4 }),
+        background: fc.option(fc.array(point, { maxLength: 4 }), { nil: undefined }),
+      }),
+    );
     fc.assert(
       fc.property(body, (value) => {
         let parsed;

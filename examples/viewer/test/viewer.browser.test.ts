@@ -63,7 +63,8 @@ describe.each(['aiaa', 'monai-label'] as const)('the viewer in headless Chromium
       if (message.type() === 'error') pageErrors.push(message.text());
     });
     page.on('request', (request) => {
-      if (!request.url().startsWith(viewer.url) && !request.url().startsWith('data:') && !request.url().startsWith('blob:')) foreign.push(request.url());
+      if (!request.url().startsWith(viewer.url) && !request.url().startsWith('data:') && !request.url().startsWith('blob:'))
+        foreign.push(request.url());
     });
     await page.goto(viewer.url);
     await page.waitForFunction(() => window.medaasViewer !== undefined, undefined, { timeout: 60_000 });
@@ -88,7 +89,10 @@ describe.each(['aiaa', 'monai-label'] as const)('the viewer in headless Chromium
   }
 
   /** A real mouse click; resolves with the exchange it caused. */
-  async function clickAndWait(point: { x: number; y: number }): Promise<{ request: { foreground: number[][]; background: number[][] }; response: Response }> {
+  async function clickAndWait(point: {
+    x: number;
+    y: number;
+  }): Promise<{ request: { foreground: number[][]; background: number[][] }; response: Response }> {
     const exchange = page.waitForResponse((r) => r.url().endsWith('/api/deepgrow'));
     await page.mouse.click(point.x, point.y);
     const response = await exchange;
@@ -108,7 +112,9 @@ describe.each(['aiaa', 'monai-label'] as const)('the viewer in headless Chromium
     const first = await screenshot('0-first-view');
     // What a person sees: bright discs, the cross-sections of the spheres. Three planes show, each with some.
     const blobs = brightBlobs(first, canvas, isBright).filter((b) => b.area >= 40);
-    const quadrants = new Set(blobs.map((b) => `${b.x < canvas.x + canvas.width / 2 ? 'left' : 'right'}-${b.y < canvas.y + canvas.height / 2 ? 'top' : 'bottom'}`));
+    const quadrants = new Set(
+      blobs.map((b) => `${b.x < canvas.x + canvas.width / 2 ? 'left' : 'right'}-${b.y < canvas.y + canvas.height / 2 ? 'top' : 'bottom'}`),
+    );
     expect(quadrants.size).toBeGreaterThanOrEqual(3);
     // The person clicks the middle of the largest disc on the screen.
     const target = blobs.sort((a, b) => b.area - a.area)[0]!;
@@ -124,7 +130,9 @@ describe.each(['aiaa', 'monai-label'] as const)('the viewer in headless Chromium
     const voxelMl = summary.volumeMl / summary.voxels;
     const truthMl = truth.filter((v) => v === label).length * voxelMl;
     expect(Math.abs(summary.volumeMl - truthMl) / truthMl).toBeLessThan(0.1);
-    await expect.poll(async () => countNear(await screenshot('0-after-first-click'), target, 6, isRed), { timeout: 20_000 }).toBeGreaterThan(50);
+    await expect
+      .poll(async () => countNear(await screenshot('0-after-first-click'), target, 6, isRed), { timeout: 20_000 })
+      .toBeGreaterThan(50);
     await page.click('#clear');
   });
 
@@ -187,7 +195,11 @@ describe.each(['aiaa', 'monai-label'] as const)('the viewer in headless Chromium
 });
 
 /** Connected groups of pixels inside a box that pass `test`, with their area and centroid (page pixels). */
-function brightBlobs(pixels: Pixels, box: { x: number; y: number; width: number; height: number }, test: (r: number, g: number, b: number) => boolean): { x: number; y: number; area: number }[] {
+function brightBlobs(
+  pixels: Pixels,
+  box: { x: number; y: number; width: number; height: number },
+  test: (r: number, g: number, b: number) => boolean,
+): { x: number; y: number; area: number }[] {
   const x0 = Math.ceil(box.x);
   const y0 = Math.ceil(box.y);
   const w = Math.floor(box.width);
@@ -211,7 +223,12 @@ function brightBlobs(pixels: Pixels, box: { x: number; y: number; width: number;
         sx += px!;
         sy += py!;
         area += 1;
-        for (const [nx, ny] of [[px! + 1, py!], [px! - 1, py!], [px!, py! + 1], [px!, py! - 1]] as const) {
+        for (const [nx, ny] of [
+          [px! + 1, py!],
+          [px! - 1, py!],
+          [px!, py! + 1],
+          [px!, py! - 1],
+        ] as const) {
           if (nx < 0 || ny < 0 || nx >= w || ny >= h || seen[ny * w + nx] || !hit(nx, ny)) continue;
           seen[ny * w + nx] = 1;
           stack.push([nx, ny]);

@@ -87,7 +87,9 @@ async function main() {
   const without = await run(image);
   const t0 = performance.now();
   let sessionBytes = 0;
-  const session = await client.createSession(image, { onProgress: (p) => p.phase === 'upload' && p.loaded === p.total && (sessionBytes = p.loaded) });
+  const session = await client.createSession(image, {
+    onProgress: (p) => p.phase === 'upload' && p.loaded === p.total && (sessionBytes = p.loaded),
+  });
   const createMs = performance.now() - t0;
   const withSession = await run(session);
   await session.close();
@@ -97,7 +99,16 @@ async function main() {
     const params = JSON.stringify({ foreground: [clicks[0]], background: [] });
     const c0 = performance.now();
     for (let i = 0; i < 3; i += 1) {
-      execFileSync('curl', ['-s', '-o', '/dev/null', '-F', `params=${params}`, '-F', `image=@${file}`, `${url}/v1/deepgrow?model=deepgrow_3d`]);
+      execFileSync('curl', [
+        '-s',
+        '-o',
+        '/dev/null',
+        '-F',
+        `params=${params}`,
+        '-F',
+        `image=@${file}`,
+        `${url}/v1/deepgrow?model=deepgrow_3d`,
+      ]);
     }
     curlMs = (performance.now() - c0) / 3;
   } catch {
@@ -117,16 +128,33 @@ async function main() {
   const mb = (n) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
   const per = (r) => r.ms / clicks.length;
   const overhead = (r) => (r.ms - r.serverMs) / clicks.length;
-  console.log(`\nAIAA client benchmark: ${volume.dims.join('x')} int16 (${mb(volumeBytes)}, file ${mb(fileBytes)}), 10 DeepGrow clicks, testkit in its own process\n`);
+  console.log(
+    `\nAIAA client benchmark: ${volume.dims.join('x')} int16 (${mb(volumeBytes)}, file ${mb(fileBytes)}), 10 DeepGrow clicks, testkit in its own process\n`,
+  );
   console.log('| 10 DeepGrow clicks | per click | server work per click | client + transport per click | image bytes sent |');
   console.log('|---|---|---|---|---|');
-  console.log(`| without a session | ${per(without).toFixed(0)} ms | ${(without.serverMs / 10).toFixed(0)} ms | ${overhead(without).toFixed(1)} ms | ${mb(without.sent)} |`);
-  console.log(`| with a session | ${per(withSession).toFixed(0)} ms | ${(withSession.serverMs / 10).toFixed(0)} ms | ${overhead(withSession).toFixed(1)} ms | ${mb(withSession.sent)} (+ ${mb(sessionBytes)} once, ${createMs.toFixed(0)} ms) |`);
-  console.log(`| ratio with/without | ${(per(withSession) / per(without)).toFixed(2)}x | | | ${(withSession.sent / without.sent).toFixed(5)}x |`);
-  if (curlMs !== undefined) console.log(`| curl -F (one click, no session) | ${curlMs.toFixed(0)} ms | | medaas/curl ${(per(without) / curlMs).toFixed(2)}x | ${mb(fileBytes)} |`);
+  console.log(
+    `| without a session | ${per(without).toFixed(0)} ms | ${(without.serverMs / 10).toFixed(0)} ms | ${overhead(without).toFixed(1)} ms | ${mb(without.sent)} |`,
+  );
+  console.log(
+    `| with a session | ${per(withSession).toFixed(0)} ms | ${(withSession.serverMs / 10).toFixed(0)} ms | ${overhead(withSession).toFixed(1)} ms | ${mb(withSession.sent)} (+ ${mb(sessionBytes)} once, ${createMs.toFixed(0)} ms) |`,
+  );
+  console.log(
+    `| ratio with/without | ${(per(withSession) / per(without)).toFixed(2)}x | | | ${(withSession.sent / without.sent).toFixed(5)}x |`,
+  );
+  if (curlMs !== undefined)
+    console.log(
+      `| curl -F (one click, no session) | ${curlMs.toFixed(0)} ms | | medaas/curl ${(per(without) / curlMs).toFixed(2)}x | ${mb(fileBytes)} |`,
+    );
   console.log('\n| peak client memory, one segmentation round trip | above baseline | / volume size (target < 1.5x) |');
   console.log('|---|---|---|');
-  console.log(`| medaas, streamed from openImageFile | ${mb(streamed.peakAboveBaseline)} | ${(streamed.peakAboveBaseline / volumeBytes).toFixed(2)}x |`);
-  console.log(`| baseline: file read into memory first | ${mb(buffered.peakAboveBaseline)} | ${(buffered.peakAboveBaseline / volumeBytes).toFixed(2)}x |`);
-  console.log(`\ntargets: no image bytes re-sent with a session: ${withSession.sent < 100_000 ? 'met' : 'NOT met'}; client overhead per session click ${overhead(withSession).toFixed(1)} ms (a few ms: ${overhead(withSession) < 10 ? 'met' : 'NOT met'}); peak memory ${(streamed.peakAboveBaseline / volumeBytes).toFixed(2)}x (< 1.5x: ${streamed.peakAboveBaseline < 1.5 * volumeBytes ? 'met' : 'NOT met'})`);
+  console.log(
+    `| medaas, streamed from openImageFile | ${mb(streamed.peakAboveBaseline)} | ${(streamed.peakAboveBaseline / volumeBytes).toFixed(2)}x |`,
+  );
+  console.log(
+    `| baseline: file read into memory first | ${mb(buffered.peakAboveBaseline)} | ${(buffered.peakAboveBaseline / volumeBytes).toFixed(2)}x |`,
+  );
+  console.log(
+    `\ntargets: no image bytes re-sent with a session: ${withSession.sent < 100_000 ? 'met' : 'NOT met'}; client overhead per session click ${overhead(withSession).toFixed(1)} ms (a few ms: ${overhead(withSession) < 10 ? 'met' : 'NOT met'}); peak memory ${(streamed.peakAboveBaseline / volumeBytes).toFixed(2)}x (< 1.5x: ${streamed.peakAboveBaseline < 1.5 * volumeBytes ? 'met' : 'NOT met'})`,
+  );
 }

@@ -4,7 +4,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Ten clicks in the bigger sphere, as a user adds them. */
-export const CLICKS = Array.from({ length: 10 }, (_, i) => [200 + ((i * 7) % 30) - 15, 260 + ((i * 11) % 30) - 15, 150 + ((i * 5) % 20) - 10]);
+export const CLICKS = Array.from({ length: 10 }, (_, i) => [
+  200 + ((i * 7) % 30) - 15,
+  260 + ((i * 11) % 30) - 15,
+  150 + ((i * 5) % 20) - 10,
+]);
 
 /** Writes the phantom to `dir/ct.nii`; returns its path and the volume. */
 export async function writeCtPhantom(dir) {

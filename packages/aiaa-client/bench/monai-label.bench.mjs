@@ -86,7 +86,19 @@ async function main() {
   try {
     const params = JSON.stringify({ foreground: [clicks[0]], background: [] });
     const c0 = performance.now();
-    for (let i = 0; i < 3; i += 1) execFileSync('curl', ['-s', '-o', '/dev/null', '-H', 'Expect:', '-F', `params=${params}`, '-F', `file=@${file}`, `${url}/infer/deepgrow_3d`]);
+    for (let i = 0; i < 3; i += 1)
+      execFileSync('curl', [
+        '-s',
+        '-o',
+        '/dev/null',
+        '-H',
+        'Expect:',
+        '-F',
+        `params=${params}`,
+        '-F',
+        `file=@${file}`,
+        `${url}/infer/deepgrow_3d`,
+      ]);
     curlMs = (performance.now() - c0) / 3;
   } catch {
     curlMs = undefined;
@@ -99,17 +111,29 @@ async function main() {
   const per = (r) => r.ms / clicks.length;
   const overhead = (r) => (r.ms - r.serverMs) / clicks.length;
   const perClickBytes = (r) => r.bytes / clicks.length;
-  console.log(`\nMONAI Label client benchmark: ${volume.dims.join('x')} int16 (file ${mb(fileBytes)}), 10 DeepGrow clicks, testkit MONAI Label face in its own process\n`);
+  console.log(
+    `\nMONAI Label client benchmark: ${volume.dims.join('x')} int16 (file ${mb(fileBytes)}), 10 DeepGrow clicks, testkit MONAI Label face in its own process\n`,
+  );
   console.log('| 10 DeepGrow clicks | per click | server work per click | client + transport per click | request bytes per click |');
   console.log('|---|---|---|---|---|');
-  console.log(`| common interface, datastore id (uploaded once: ${mb(openBytes)}, ${openMs.toFixed(0)} ms) | ${per(viaId).toFixed(0)} ms | ${(viaId.serverMs / 10).toFixed(0)} ms | ${overhead(viaId).toFixed(1)} ms | ${perClickBytes(viaId).toFixed(0)} B |`);
-  console.log(`| MONAI Label session (uploaded once, ${sessionMs.toFixed(0)} ms) | ${per(viaSession).toFixed(0)} ms | ${(viaSession.serverMs / 10).toFixed(0)} ms | ${overhead(viaSession).toFixed(1)} ms | ${perClickBytes(viaSession).toFixed(0)} B |`);
-  console.log(`| baseline: the image with every click (file part) | ${per(upload).toFixed(0)} ms | ${(upload.serverMs / 10).toFixed(0)} ms | ${overhead(upload).toFixed(1)} ms | ${mb(perClickBytes(upload))} |`);
+  console.log(
+    `| common interface, datastore id (uploaded once: ${mb(openBytes)}, ${openMs.toFixed(0)} ms) | ${per(viaId).toFixed(0)} ms | ${(viaId.serverMs / 10).toFixed(0)} ms | ${overhead(viaId).toFixed(1)} ms | ${perClickBytes(viaId).toFixed(0)} B |`,
+  );
+  console.log(
+    `| MONAI Label session (uploaded once, ${sessionMs.toFixed(0)} ms) | ${per(viaSession).toFixed(0)} ms | ${(viaSession.serverMs / 10).toFixed(0)} ms | ${overhead(viaSession).toFixed(1)} ms | ${perClickBytes(viaSession).toFixed(0)} B |`,
+  );
+  console.log(
+    `| baseline: the image with every click (file part) | ${per(upload).toFixed(0)} ms | ${(upload.serverMs / 10).toFixed(0)} ms | ${overhead(upload).toFixed(1)} ms | ${mb(perClickBytes(upload))} |`,
+  );
   if (curlMs !== undefined) console.log(`| curl -F file=@ (one click, image each time) | ${curlMs.toFixed(0)} ms | | | ${mb(fileBytes)} |`);
-  console.log(`| ratio datastore id / image each click | ${(per(viaId) / per(upload)).toFixed(2)}x | | | ${(viaId.bytes / upload.bytes).toFixed(6)}x |`);
+  console.log(
+    `| ratio datastore id / image each click | ${(per(viaId) / per(upload)).toFixed(2)}x | | | ${(viaId.bytes / upload.bytes).toFixed(6)}x |`,
+  );
   console.log('\n| a second session of the same image | request bytes | time | uploads |');
   console.log('|---|---|---|---|');
-  console.log(`| openImage again (SHA-256 here, HEAD with check_sum there) | ${reopenBytes} B | ${reopenMs.toFixed(0)} ms | ${reopened.uploads} |`);
+  console.log(
+    `| openImage again (SHA-256 here, HEAD with check_sum there) | ${reopenBytes} B | ${reopenMs.toFixed(0)} ms | ${reopened.uploads} |`,
+  );
   const resent = viaId.bytes > 100_000;
   console.log(
     `\ntargets: image bytes sent after the first upload: ${resent ? 'some' : '0'} (${resent ? 'NOT met' : 'met'}); client overhead per click ${overhead(viaId).toFixed(1)} ms (a few ms: ${overhead(viaId) < 10 ? 'met' : 'NOT met'}); second session uploads ${reopened.uploads} (no upload: ${reopened.uploads === 0 && reopenBytes < 10_000 ? 'met' : 'NOT met'})`,

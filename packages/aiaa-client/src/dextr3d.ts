@@ -107,7 +107,8 @@ export async function prepareDextr3d(image: AiaaImage, options: PrepareDextr3dOp
   const paddingMm = options.paddingMm ?? 20;
   const roiSize = options.roiSize ?? [128, 128, 128];
   if (!(paddingMm >= 0) || !Number.isFinite(paddingMm)) throw invalid(`paddingMm must be >= 0, got ${paddingMm}`);
-  if (roiSize.length !== 3 || !roiSize.every((n) => Number.isSafeInteger(n) && n > 0 && n <= 4096)) throw invalid(`roiSize must be three sizes from 1 to 4096`);
+  if (roiSize.length !== 3 || !roiSize.every((n) => Number.isSafeInteger(n) && n > 0 && n <= 4096))
+    throw invalid(`roiSize must be three sizes from 1 to 4096`);
   const points = checkPoints(options.points, 'points', 6);
   throwIfAborted(signal);
   const bytes = image instanceof Uint8Array ? image : new Uint8Array(await image.arrayBuffer());
@@ -142,7 +143,9 @@ export async function prepareDextr3d(image: AiaaImage, options: PrepareDextr3dOp
   }) as unknown as AffineMatrix;
   const encoded = await codec.encode({ dims: [...roiSize], datatype: 'float32', data: roi, affine });
   const toRoi = (p: VoxelPoint): VoxelPoint =>
-    [0, 1, 2].map((axis) => clamp(Math.round(((p[axis]! - start[axis]!) * roiSize[axis]!) / size[axis]!), 0, roiSize[axis]! - 1)) as unknown as VoxelPoint;
+    [0, 1, 2].map((axis) =>
+      clamp(Math.round(((p[axis]! - start[axis]!) * roiSize[axis]!) / size[axis]!), 0, roiSize[axis]! - 1),
+    ) as unknown as VoxelPoint;
   return {
     image: encoded,
     points: points.map(toRoi),
@@ -208,7 +211,10 @@ export async function dextr3dWithPreprocessing(
   const roiDims = roiSize ?? [128, 128, 128];
   // Points the server reports (e.g. extreme points) are in ROI space too: map them back to the full image.
   const back = result.points.map(
-    (p) => [0, 1, 2].map((axis) => roi.cropStart[axis]! + Math.round((p[axis]! * roi.cropSize[axis]!) / roiDims[axis]!)) as unknown as VoxelPoint,
+    (p) =>
+      [0, 1, 2].map(
+        (axis) => roi.cropStart[axis]! + Math.round((p[axis]! * roi.cropSize[axis]!) / roiDims[axis]!),
+      ) as unknown as VoxelPoint,
   );
   return { ...result, mask, points: back };
 }

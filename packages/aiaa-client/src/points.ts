@@ -22,7 +22,11 @@ export const MAX_POINTS = 10_000;
 export function checkPoints(points: unknown, what: string, minimum = 0): VoxelPoint[] {
   if (!Array.isArray(points)) throw invalid(`${what} must be an array of [i, j, k] voxel indices`, what);
   if (points.length < minimum) throw invalid(`${what} needs at least ${minimum} points, got ${points.length}`, what);
-  if (points.length > MAX_POINTS) throw invalid(`${what} has ${points.length} points, more than the ${MAX_POINTS} allowed`, what, { count: points.length, limit: MAX_POINTS });
+  if (points.length > MAX_POINTS)
+    throw invalid(`${what} has ${points.length} points, more than the ${MAX_POINTS} allowed`, what, {
+      count: points.length,
+      limit: MAX_POINTS,
+    });
   return points.map((point, index) => checkPoint(point, `${what}[${index}]`));
 }
 
@@ -54,7 +58,9 @@ export function asSlicePolygons(value: unknown): SlicePolygons | undefined {
 export function asVoxelBox(value: unknown): VoxelBox | undefined {
   if (!Array.isArray(value) || value.length !== 3) return undefined;
   const axes = value.map((axis) =>
-    Array.isArray(axis) && axis.length === 2 && axis.every((n) => typeof n === 'number' && Number.isFinite(n)) ? ([axis[0], axis[1]] as const) : undefined,
+    Array.isArray(axis) && axis.length === 2 && axis.every((n) => typeof n === 'number' && Number.isFinite(n))
+      ? ([axis[0], axis[1]] as const)
+      : undefined,
   );
   const [x, y, z] = axes;
   return x && y && z ? [x, y, z] : undefined;

@@ -22,9 +22,18 @@ describe('the admin model API', () => {
   it('loads a model with PUT (config + weights), lists and segments with it, reads it with GET and unloads it with DELETE', async () => {
     const { volume, truth } = spherePhantom();
     const weights = serializeWindowModel({ low: 500, high: 5000, opening: 0, fillHoles: true });
-    const loaded = await client.putModel('sphere_learned', { config: { type: 'segmentation', labels: ['sphere'], description: 'learned' }, weights, weightsFileName: 'model.json' });
+    const loaded = await client.putModel('sphere_learned', {
+      config: { type: 'segmentation', labels: ['sphere'], description: 'learned' },
+      weights,
+      weightsFileName: 'model.json',
+    });
     expect(loaded).toMatchObject({ name: 'sphere_learned', labels: ['sphere'] });
-    expect(await client.model('sphere_learned')).toMatchObject({ name: 'sphere_learned', type: 'segmentation', labels: ['sphere'], description: 'learned' });
+    expect(await client.model('sphere_learned')).toMatchObject({
+      name: 'sphere_learned',
+      type: 'segmentation',
+      labels: ['sphere'],
+      description: 'learned',
+    });
     const { mask } = await client.segmentation('sphere_learned', await writeNifti(volume, { gzip: true }));
     expect(dice((await readNifti(mask)).data as Uint8Array, truth)).toBeGreaterThan(0.95);
     expect(await client.getModelConfig('sphere_learned')).toMatchObject({ window: { low: 500, high: 5000 } });
@@ -34,7 +43,9 @@ describe('the admin model API', () => {
   });
 
   it('surfaces a refused model as AIAA_HTTP_STATUS with the server message', async () => {
-    const error = await client.putModel('bad', { config: '{"labels":["x"]}', weights: new Uint8Array([0x80, 0x81]) }).catch((e: unknown) => e);
+    const error = await client
+      .putModel('bad', { config: '{"labels":["x"]}', weights: new Uint8Array([0x80, 0x81]) })
+      .catch((e: unknown) => e);
     expect(isMedaasError(error, 'AIAA_HTTP_STATUS')).toBe(true);
     expect((error as { details: Record<string, unknown> }).details['status']).toBe(400);
     expect((error as Error).message).toContain('broken or truncated');
@@ -42,11 +53,17 @@ describe('the admin model API', () => {
 
   it('checks names and configs before sending anything', async () => {
     for (const name of ['', '../etc', 'a/b', 'x\ny']) {
-      await expect(client.putModel(name, { config: {}, weights: new Uint8Array(1) })).rejects.toMatchObject({ code: 'AIAA_INVALID_ARGUMENT' });
+      await expect(client.putModel(name, { config: {}, weights: new Uint8Array(1) })).rejects.toMatchObject({
+        code: 'AIAA_INVALID_ARGUMENT',
+      });
       await expect(client.deleteModel(name)).rejects.toMatchObject({ code: 'AIAA_INVALID_ARGUMENT' });
     }
-    await expect(client.putModel('m', { config: '[1,2]', weights: new Uint8Array(1) })).rejects.toMatchObject({ code: 'AIAA_INVALID_ARGUMENT' });
-    await expect(client.putModel('m', { config: '{', weights: new Uint8Array(1) })).rejects.toMatchObject({ code: 'AIAA_INVALID_ARGUMENT' });
+    await expect(client.putModel('m', { config: '[1,2]', weights: new Uint8Array(1) })).rejects.toMatchObject({
+      code: 'AIAA_INVALID_ARGUMENT',
+    });
+    await expect(client.putModel('m', { config: '{', weights: new Uint8Array(1) })).rejects.toMatchObject({
+      code: 'AIAA_INVALID_ARGUMENT',
+    });
   });
 
   it('sends the multipart shape Clara expects: a config field and a data file, to /admin/model/{name}', async () => {

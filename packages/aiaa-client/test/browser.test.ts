@@ -93,9 +93,15 @@ describe('aiaa-client in a real browser (Chromium, fetch back end)', () => {
     await using other = await startRecordingServer((r, res) => {
       if (r.method === 'OPTIONS') return void res.writeHead(204, cors).end();
       res.writeHead(200, { ...cors, 'content-type': 'multipart/form-data; boundary=B' });
-      res.end('--B\r\nContent-Disposition: form-data; name="params"\r\n\r\n{}\r\n--B\r\nContent-Disposition: form-data; name="f"; filename="m.nii.gz"\r\n\r\nOTHER HOST MASK\r\n--B--\r\n');
+      res.end(
+        '--B\r\nContent-Disposition: form-data; name="params"\r\n\r\n{}\r\n--B\r\nContent-Disposition: form-data; name="f"; filename="m.nii.gz"\r\n\r\nOTHER HOST MASK\r\n--B--\r\n',
+      );
     });
-    const allowPage = { 'access-control-allow-origin': pageOrigin, 'access-control-allow-headers': 'x-api-key, content-type', 'access-control-allow-methods': 'POST' };
+    const allowPage = {
+      'access-control-allow-origin': pageOrigin,
+      'access-control-allow-headers': 'x-api-key, content-type',
+      'access-control-allow-methods': 'POST',
+    };
     await using redirecting = await startRecordingServer((r, res) => {
       if (r.method === 'OPTIONS') return void res.writeHead(204, allowPage).end();
       res.writeHead(307, { ...allowPage, location: `${other.url}/v1/segmentation?model=segmentation_threshold` }).end();
@@ -105,7 +111,8 @@ describe('aiaa-client in a real browser (Chromium, fetch back end)', () => {
     await page.waitForFunction(() => typeof (window as unknown as { runRedirected?: unknown }).runRedirected === 'function');
     const { volume } = spherePhantom();
     const outcome = await page.evaluate(
-      ([url, b64]) => (window as unknown as { runRedirected: (u: string, i: string) => Promise<Record<string, unknown>> }).runRedirected(url!, b64!),
+      ([url, b64]) =>
+        (window as unknown as { runRedirected: (u: string, i: string) => Promise<Record<string, unknown>> }).runRedirected(url!, b64!),
       [redirecting.url, Buffer.from(await writeNifti(volume, { gzip: true })).toString('base64')],
     );
     expect(outcome['resolved']).toBeUndefined();

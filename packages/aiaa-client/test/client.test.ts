@@ -39,12 +39,24 @@ async function maskOf(bytes: Uint8Array, like: Volume = volume): Promise<Volume>
 describe('models', () => {
   it('lists every model, filters by type and label, and describes one with the C++ defaults', async () => {
     const all = await client.listModels();
-    expect(all.map((m) => m.name)).toEqual(['segmentation_threshold', 'annotation_dextr3d', 'deepgrow_3d', 'deepgrow_2d', 'classification_intensity']);
+    expect(all.map((m) => m.name)).toEqual([
+      'segmentation_threshold',
+      'annotation_dextr3d',
+      'deepgrow_3d',
+      'deepgrow_2d',
+      'classification_intensity',
+    ]);
     expect((await client.listModels({ type: 'deepgrow' })).map((m) => m.deepgrow)).toEqual(['3D', '2D']);
     expect((await client.listModels({ label: 'BRIGHT' })).map((m) => m.name)).toEqual(['classification_intensity']);
     expect(await client.listModels({ label: 'liver' })).toEqual([]);
     const dextr = await client.model('annotation_dextr3d');
-    expect(dextr).toMatchObject({ type: 'annotation', paddingMm: 20, roiSize: [128, 128, 128], sigma: 3, internalName: 'ExtremePointBoxEngine' });
+    expect(dextr).toMatchObject({
+      type: 'annotation',
+      paddingMm: 20,
+      roiSize: [128, 128, 128],
+      sigma: 3,
+      internalName: 'ExtremePointBoxEngine',
+    });
   });
 
   it('reports an unknown model as AIAA_HTTP_STATUS 404 with the server message', async () => {
@@ -150,7 +162,13 @@ describe('dextr3d', () => {
     // 6 mm padding is 6 voxels along i (1 mm), 7.5 along j (0.8 mm), 4 along k (1.5 mm).
     expect(roi.cropStart).toEqual([30 - 11 - 6, 28 - 11 - 8, 20 - 11 - 4]);
     expect(roi.points.every((p) => p.every((v, a) => v >= 0 && v < [48, 48, 32][a]!))).toBe(true);
-    const result = await dextr3dWithPreprocessing(client, 'annotation_dextr3d', { image, points: points(), codec, paddingMm: 6, roiSize: [48, 48, 32] });
+    const result = await dextr3dWithPreprocessing(client, 'annotation_dextr3d', {
+      image,
+      points: points(),
+      codec,
+      paddingMm: 6,
+      roiSize: [48, 48, 32],
+    });
     const mask = await maskOf(result.mask);
     expect(mask.datatype).toBe('uint8');
     expect(dice(mask.data as Uint8Array, truth)).toBeGreaterThanOrEqual(0.95);
@@ -168,7 +186,11 @@ describe('deepgrow', () => {
   it('3-D: grows the sphere from one click, with and without a session', async () => {
     const direct = await client.deepgrow('deepgrow_3d', image, { foreground: [[30, 28, 20]] });
     expect(dice((await maskOf(direct.mask)).data as Uint8Array, truth)).toBeGreaterThanOrEqual(0.95);
-    expect(direct.crop).toEqual([[19, 41], [17, 39], [9, 31]]);
+    expect(direct.crop).toEqual([
+      [19, 41],
+      [17, 39],
+      [9, 31],
+    ]);
     const session = await client.createSession(image);
     const viaSession = await client.deepgrow('deepgrow_3d', session, { foreground: [[30, 28, 20]], background: [[2, 2, 2]] });
     expect(dice((await maskOf(viaSession.mask)).data as Uint8Array, truth)).toBeGreaterThanOrEqual(0.95);
@@ -176,7 +198,13 @@ describe('deepgrow', () => {
   });
 
   it('3-D: one click stays out of a touching structure five noise levels darker; near-equal ones need a background click', async () => {
-    const distinct = spherePhantom({ noise: 15, spheres: [{ center: [40, 30, 20], radius: 12, value: 920 }, { center: [22, 30, 20], radius: 9, value: 1000 }] });
+    const distinct = spherePhantom({
+      noise: 15,
+      spheres: [
+        { center: [40, 30, 20], radius: 12, value: 920 },
+        { center: [22, 30, 20], radius: 9, value: 1000 },
+      ],
+    });
     const one = await client.deepgrow('deepgrow_3d', await writeNifti(distinct.volume), { foreground: [[22, 30, 20]] });
     expect(dice((await readNifti(one.mask)).data as Uint8Array, distinct.truth, 2)).toBeGreaterThanOrEqual(0.95);
     // Two noise levels apart: the growth runs on into the neighbour until a background click marks it.
@@ -195,8 +223,16 @@ describe('deepgrow', () => {
   });
 
   it('3-D with a spatial size: the reply crop is the box around the current point, and nothing lies outside it', async () => {
-    const result = await client.deepgrow('deepgrow_3d', image, { foreground: [[30, 28, 20]], currentPoint: [30, 28, 20], spatialSize: [10, 10, 10] });
-    expect(result.crop).toEqual([[25, 34], [23, 32], [15, 24]]);
+    const result = await client.deepgrow('deepgrow_3d', image, {
+      foreground: [[30, 28, 20]],
+      currentPoint: [30, 28, 20],
+      spatialSize: [10, 10, 10],
+    });
+    expect(result.crop).toEqual([
+      [25, 34],
+      [23, 32],
+      [15, 24],
+    ]);
     const mask = (await maskOf(result.mask)).data as Uint8Array;
     let outside = 0;
     let inside = 0;
@@ -242,16 +278,42 @@ describe('polygons', () => {
     expect(polygons).toHaveLength(40);
     expect(polygons[0]).toEqual([]);
     expect(polygons[20]!.length).toBeGreaterThanOrEqual(1);
-    const fixed = await client.fixPolygon(image, { dimension: 3, polygons, sliceIndex: 20, polygonIndex: 0, vertexIndex: 0, vertexOffset: [0, 0] });
+    const fixed = await client.fixPolygon(image, {
+      dimension: 3,
+      polygons,
+      sliceIndex: 20,
+      polygonIndex: 0,
+      vertexIndex: 0,
+      vertexOffset: [0, 0],
+    });
     expect((await maskOf(fixed.mask)).data).toEqual(mask.data);
     expect(fixed.polygons).toEqual(polygons);
   });
 
   it('fixpolygon moves the vertex and its neighbours in 2-D', async () => {
     const slice = await writeNifti({ dims: [32, 32], datatype: 'uint8', data: new Uint8Array(32 * 32), affine: volume.affine });
-    const square: [number, number][] = [[8, 8], [20, 8], [20, 20], [8, 20]];
-    const result = await client.fixPolygon(slice, { dimension: 2, polygons: [square], polygonIndex: 0, vertexIndex: 2, vertexOffset: [4, 4], propagateNeighbor: 1 });
-    expect(result.polygons).toEqual([[[8, 8], [22, 10], [24, 24], [10, 22]]]);
+    const square: [number, number][] = [
+      [8, 8],
+      [20, 8],
+      [20, 20],
+      [8, 20],
+    ];
+    const result = await client.fixPolygon(slice, {
+      dimension: 2,
+      polygons: [square],
+      polygonIndex: 0,
+      vertexIndex: 2,
+      vertexOffset: [4, 4],
+      propagateNeighbor: 1,
+    });
+    expect(result.polygons).toEqual([
+      [
+        [8, 8],
+        [22, 10],
+        [24, 24],
+        [10, 22],
+      ],
+    ]);
     const mask = (await readNifti(result.mask)).data as Uint8Array;
     expect(mask[24 * 32 + 24]).toBe(1);
     expect(mask[5 * 32 + 5]).toBe(0);
@@ -282,6 +344,8 @@ describe('transport', () => {
     await closed.close();
     await expect(closed.listModels()).rejects.toMatchObject({ code: 'AIAA_CLIENT_CLOSED' });
     expect(() => createAiaaClient({ baseUrl: 'ftp://127.0.0.1/' })).toThrow(expect.objectContaining({ code: 'AIAA_INVALID_ARGUMENT' }));
-    expect(() => createAiaaClient({ baseUrl: 'http://u:secret@127.0.0.1/' })).toThrow(expect.objectContaining({ code: 'AIAA_INVALID_ARGUMENT' }));
+    expect(() => createAiaaClient({ baseUrl: 'http://u:secret@127.0.0.1/' })).toThrow(
+      expect.objectContaining({ code: 'AIAA_INVALID_ARGUMENT' }),
+    );
   });
 });

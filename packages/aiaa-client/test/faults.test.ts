@@ -42,13 +42,19 @@ afterAll(async () => {
 });
 
 const image = new Uint8Array(4096).fill(7);
-const caught = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => 'resolved', (e: unknown) => e);
+const caught = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => 'resolved',
+    (e: unknown) => e,
+  );
 
 describe('a server that misbehaves gives a typed error, never a hang', () => {
   it('closes the connection in the middle of a multipart reply: AIAA_CONNECTION', async () => {
     fault = (_req, res) => {
       res.writeHead(200, { 'content-type': 'multipart/form-data; boundary=XyZ', 'content-length': 5000 });
-      res.write('--XyZ\r\nContent-Disposition: form-data; name="params"\r\n\r\n{}\r\n--XyZ\r\nContent-Disposition: form-data; name="f"; filename="m.nii"\r\n\r\n0123');
+      res.write(
+        '--XyZ\r\nContent-Disposition: form-data; name="params"\r\n\r\n{}\r\n--XyZ\r\nContent-Disposition: form-data; name="f"; filename="m.nii"\r\n\r\n0123',
+      );
       setTimeout(() => res.socket?.destroy(), 10);
     };
     const error = await caught(client.segmentation('m', image));
@@ -93,11 +99,16 @@ describe('a server that misbehaves gives a typed error, never a hang', () => {
   it('answers 500 with an HTML page: AIAA_HTTP_STATUS with the page text, tags stripped', async () => {
     fault = (_req, res) => {
       res.writeHead(500, { 'content-type': 'text/html' });
-      res.end('<!DOCTYPE html><html><head><title>Oops</title><style>p{}</style></head><body><h1>Internal Server Error</h1><p>CUDA out of memory</p></body></html>');
+      res.end(
+        '<!DOCTYPE html><html><head><title>Oops</title><style>p{}</style></head><body><h1>Internal Server Error</h1><p>CUDA out of memory</p></body></html>',
+      );
     };
     const error = await caught(client.inference('m', image));
     expect(isMedaasError(error, 'AIAA_HTTP_STATUS')).toBe(true);
-    expect((error as { details: Record<string, unknown> }).details).toMatchObject({ status: 500, serverMessage: 'Oops Internal Server Error CUDA out of memory' });
+    expect((error as { details: Record<string, unknown> }).details).toMatchObject({
+      status: 500,
+      serverMessage: 'Oops Internal Server Error CUDA out of memory',
+    });
   });
 
   it('answers 440 on a model call: AIAA_SESSION_EXPIRED', async () => {
@@ -120,7 +131,23 @@ describe('a server that misbehaves gives a typed error, never a hang', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"label": 1}');
     };
-    expect(isMedaasError(await caught(client.dextr3d('m', image, { points: [[1, 1, 1], [2, 2, 2], [3, 3, 3], [1, 2, 3], [3, 2, 1], [2, 1, 3]] })), 'AIAA_RESULT_NOT_FOUND')).toBe(true);
+    expect(
+      isMedaasError(
+        await caught(
+          client.dextr3d('m', image, {
+            points: [
+              [1, 1, 1],
+              [2, 2, 2],
+              [3, 3, 3],
+              [1, 2, 3],
+              [3, 2, 1],
+              [2, 1, 3],
+            ],
+          }),
+        ),
+        'AIAA_RESULT_NOT_FOUND',
+      ),
+    ).toBe(true);
   });
 
   it('replies with invalid JSON or an invalid params part: AIAA_INVALID_RESPONSE', async () => {
@@ -131,7 +158,9 @@ describe('a server that misbehaves gives a typed error, never a hang', () => {
     expect(isMedaasError(await caught(client.listModels()), 'AIAA_INVALID_RESPONSE')).toBe(true);
     fault = (_req, res) => {
       res.writeHead(200, { 'content-type': 'multipart/form-data; boundary=b' });
-      res.end('--b\r\nContent-Disposition: form-data; name="params"\r\n\r\n{oops\r\n--b\r\nContent-Disposition: form-data; name="x"; filename="m"\r\n\r\nM\r\n--b--\r\n');
+      res.end(
+        '--b\r\nContent-Disposition: form-data; name="params"\r\n\r\n{oops\r\n--b\r\nContent-Disposition: form-data; name="x"; filename="m"\r\n\r\nM\r\n--b--\r\n',
+      );
     };
     expect(isMedaasError(await caught(client.segmentation('m', image)), 'AIAA_INVALID_RESPONSE')).toBe(true);
   });
@@ -146,7 +175,10 @@ describe('a server that misbehaves gives a typed error, never a hang', () => {
       );
     };
     const result = await client.segmentation('m', image);
-    expect(result.points).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(result.points).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(new TextDecoder().decode(result.mask)).toBe('MASK');
     expect(result.fileName).toBe('/tmp/tmpx/mask.nii.gz');
   });

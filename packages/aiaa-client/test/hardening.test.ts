@@ -2,7 +2,13 @@ import type { ServerResponse } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMedaasError } from '@medaas/core';
-import { AiaaError, createAiaaClient, DEFAULT_MAX_JSON_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_VOLUME_BYTES } from '@medaas/aiaa-client';
+import {
+  AiaaError,
+  createAiaaClient,
+  DEFAULT_MAX_JSON_BYTES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MAX_VOLUME_BYTES,
+} from '@medaas/aiaa-client';
 import { createMonaiLabelClient } from '@medaas/aiaa-client/monai-label';
 import { annotationServerFromMonaiLabel } from '@medaas/aiaa-client/interactive';
 import { everythingIn, startRecordingServer, type RecordingServer } from './helpers/recording-server.js';
@@ -18,16 +24,26 @@ afterAll(async () => {
   await target?.close();
 });
 
-const caught = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => new Error('expected a rejection, the call succeeded'), (e: unknown) => e);
+const caught = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => new Error('expected a rejection, the call succeeded'),
+    (e: unknown) => e,
+  );
 const image = new Uint8Array(4096).fill(7);
 
 /** The forms a secret takes when a server quotes it back: raw, JSON-escaped, URL- and form-encoded. */
-const formsOf = (secret: string): string[] => [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)];
+const formsOf = (secret: string): string[] => [
+  secret,
+  JSON.stringify(secret).slice(1, -1),
+  encodeURIComponent(secret),
+  new URLSearchParams({ s: secret }).toString().slice(2),
+];
 
 function expectNoSecret(error: unknown, secrets: readonly string[]): void {
   expect(error).toBeInstanceOf(AiaaError);
   const shown = everythingIn(error);
-  for (const secret of secrets) for (const form of formsOf(secret)) expect(shown, `the error shows ${JSON.stringify(form)}`).not.toContain(form);
+  for (const secret of secrets)
+    for (const form of formsOf(secret)) expect(shown, `the error shows ${JSON.stringify(form)}`).not.toContain(form);
 }
 
 describe('secrets a server echoes never reach an error message, details, stack or cause', () => {
@@ -36,7 +52,11 @@ describe('secrets a server echoes never reach an error message, details, stack o
   const headers = { authorization: `Bearer ${TOKEN}`, 'x-api-key': API_KEY };
 
   it('the bare bearer token and the api key quoted into a 500 (the scrub knew only the whole header values)', async () => {
-    server.respond((r, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`token ${String(r.headers.authorization).slice(7)} and key ${String(r.headers['x-api-key'])} rejected`));
+    server.respond((r, res) =>
+      res
+        .writeHead(500, { 'content-type': 'text/plain' })
+        .end(`token ${String(r.headers.authorization).slice(7)} and key ${String(r.headers['x-api-key'])} rejected`),
+    );
     await using client = createAiaaClient({ baseUrl: server.url, headers, retry: false });
     const error = await caught(client.segmentation('m', image));
     expect(isMedaasError(error, 'AIAA_HTTP_STATUS')).toBe(true);
@@ -45,28 +65,40 @@ describe('secrets a server echoes never reach an error message, details, stack o
   });
 
   it('JSON-escaped in a field the client does not read, and cut at the message limit', async () => {
-    server.respond((r, res) => res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error_description: `bad ${String(r.headers.authorization)}` })));
+    server.respond((r, res) =>
+      res
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error_description: `bad ${String(r.headers.authorization)}` })),
+    );
     await using client = createAiaaClient({ baseUrl: server.url, headers });
     expectNoSecret(await caught(client.listModels()), [TOKEN]);
     // The token straddles the 500-character cut of the message: not even its start may show.
-    server.respond((r, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${'x'.repeat(495)}${String(r.headers['x-api-key'])}`));
+    server.respond((r, res) =>
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`${'x'.repeat(495)}${String(r.headers['x-api-key'])}`),
+    );
     const cut = await caught(client.listModels({ timeoutMs: 5000 }));
     expect(everythingIn(cut)).not.toContain(API_KEY.slice(0, 5));
   });
 
   it('in a successful reply that is not valid JSON, and in its content type', async () => {
-    server.respond((r, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(`{"echo": ${String(r.headers['x-api-key'])}`));
+    server.respond((r, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`{"echo": ${String(r.headers['x-api-key'])}`),
+    );
     await using client = createAiaaClient({ baseUrl: server.url, headers });
     const invalid = await caught(client.listModels());
     expect(isMedaasError(invalid, 'AIAA_INVALID_RESPONSE')).toBe(true);
     expectNoSecret(invalid, [API_KEY]);
-    server.respond((r, res) => res.writeHead(200, { 'content-type': `text/x-${encodeURIComponent(String(r.headers['x-api-key']))}` }).end('{}'));
+    server.respond((r, res) =>
+      res.writeHead(200, { 'content-type': `text/x-${encodeURIComponent(String(r.headers['x-api-key']))}` }).end('{}'),
+    );
     expectNoSecret(await caught(client.listModels()), [API_KEY]);
   });
 
   it('a MONAI Label password, form-encoded in the token request, echoed into a 401', async () => {
     const password = 'p@ss w/rd&"1';
-    server.respond((r, res) => res.writeHead(r.url === '/auth/token' ? 401 : 200, { 'content-type': 'text/plain' }).end(`you sent ${r.body.toString()}`));
+    server.respond((r, res) =>
+      res.writeHead(r.url === '/auth/token' ? 401 : 200, { 'content-type': 'text/plain' }).end(`you sent ${r.body.toString()}`),
+    );
     await using client = createMonaiLabelClient({ baseUrl: server.url, auth: { username: 'ana', password } });
     const error = await caught(client.info());
     expect(isMedaasError(error, 'AIAA_AUTH_FAILED')).toBe(true);
@@ -95,10 +127,18 @@ describe('secrets echoed into data the interactive layer quotes (label names) ar
     server.respond((r, res) => {
       const echoed = String(r.headers.authorization).slice(7);
       if (r.url?.startsWith('/info/')) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'app', labels: [echoed], models: { deepedit: { type: 'deepedit', labels: { [echoed]: 1 }, dimension: 3 } } }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            name: 'app',
+            labels: [echoed],
+            models: { deepedit: { type: 'deepedit', labels: { [echoed]: 1 }, dimension: 3 } },
+          }),
+        );
       } else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ session_id: 's1', session_info: {} }));
     });
-    await using annotation = annotationServerFromMonaiLabel(createMonaiLabelClient({ baseUrl: server.url, auth: { token } }), { ownsClient: true });
+    await using annotation = annotationServerFromMonaiLabel(createMonaiLabelClient({ baseUrl: server.url, auth: { token } }), {
+      ownsClient: true,
+    });
     const opened = await annotation.openImage(image, { storage: 'session' });
     const error = await caught(annotation.click('deepedit', opened, { foreground: [[1, 2, 3]], label: 'liver' }));
     expect(isMedaasError(error, 'AIAA_INVALID_ARGUMENT')).toBe(true);
@@ -114,25 +154,26 @@ describe('reply limits by kind, raised as soon as a limit is crossed', () => {
   });
 
   /** Streams `total` bytes of a JSON string with backpressure and counts what the socket took before it closed. */
-  const streamJson = (total: number, declare: boolean, sent: { bytes: number; finished: boolean }) => (_r: unknown, res: ServerResponse) => {
-    res.writeHead(200, { 'content-type': 'application/json', ...(declare ? { 'content-length': String(total) } : {}) });
-    const chunk = Buffer.alloc(1 << 20, 0x61);
-    res.write('"');
-    sent.bytes = 1;
-    const pump = (): void => {
-      while (sent.bytes < total - 1 && !res.destroyed) {
-        const size = Math.min(chunk.length, total - 1 - sent.bytes);
-        sent.bytes += size;
-        if (!res.write(chunk.subarray(0, size))) return void res.once('drain', pump);
-      }
-      if (!res.destroyed) {
-        sent.finished = true;
-        res.end('"');
-      }
+  const streamJson =
+    (total: number, declare: boolean, sent: { bytes: number; finished: boolean }) => (_r: unknown, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...(declare ? { 'content-length': String(total) } : {}) });
+      const chunk = Buffer.alloc(1 << 20, 0x61);
+      res.write('"');
+      sent.bytes = 1;
+      const pump = (): void => {
+        while (sent.bytes < total - 1 && !res.destroyed) {
+          const size = Math.min(chunk.length, total - 1 - sent.bytes);
+          sent.bytes += size;
+          if (!res.write(chunk.subarray(0, size))) return void res.once('drain', pump);
+        }
+        if (!res.destroyed) {
+          sent.finished = true;
+          res.end('"');
+        }
+      };
+      res.on('close', () => undefined);
+      pump();
     };
-    res.on('close', () => undefined);
-    pump();
-  };
 
   it('a JSON reply over 512 MiB declared by Content-Length is refused before its body (it was an untyped ERR_STRING_TOO_LONG)', async () => {
     const sent = { bytes: 0, finished: false };
@@ -140,7 +181,10 @@ describe('reply limits by kind, raised as soon as a limit is crossed', () => {
     await using client = createAiaaClient({ baseUrl: server.url, retry: false });
     const error = await caught(client.listModels());
     expect(error).toBeInstanceOf(AiaaError);
-    expect(error).toMatchObject({ code: 'AIAA_RESPONSE_TOO_LARGE', details: { option: 'maxJsonBytes', limit: DEFAULT_MAX_JSON_BYTES, declared: 600 * 2 ** 20 } });
+    expect(error).toMatchObject({
+      code: 'AIAA_RESPONSE_TOO_LARGE',
+      details: { option: 'maxJsonBytes', limit: DEFAULT_MAX_JSON_BYTES, declared: 600 * 2 ** 20 },
+    });
     expect(sent.finished).toBe(false);
   });
 
@@ -171,18 +215,32 @@ describe('reply limits by kind, raised as soon as a limit is crossed', () => {
     server.respond(multipart([(1 << 20) - 1000]));
     expect((await client.segmentation('m', image)).mask.length).toBe((1 << 20) - 1000);
     server.respond(multipart([2 << 20]));
-    expect(await caught(client.segmentation('m', image))).toMatchObject({ code: 'AIAA_RESPONSE_TOO_LARGE', details: { option: 'maxVolumeBytes', limit: 1 << 20 } });
+    expect(await caught(client.segmentation('m', image))).toMatchObject({
+      code: 'AIAA_RESPONSE_TOO_LARGE',
+      details: { option: 'maxVolumeBytes', limit: 1 << 20 },
+    });
     server.respond(multipart([900_000, 900_000, 900_000]));
-    expect(await caught(client.segmentation('m', image))).toMatchObject({ code: 'AIAA_RESPONSE_TOO_LARGE', details: { option: 'maxVolumeBytes', limit: 2 << 20 } });
+    expect(await caught(client.segmentation('m', image))).toMatchObject({
+      code: 'AIAA_RESPONSE_TOO_LARGE',
+      details: { option: 'maxVolumeBytes', limit: 2 << 20 },
+    });
   });
 
   it('MONAI Label: an image download is a volume, a model download only bounded by maxResponseBytes', async () => {
     await using client = createMonaiLabelClient({ baseUrl: server.url, maxVolumeBytes: 1 << 20, maxResponseBytes: 4 << 20 });
-    server.respond((_r, res) => res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(3 << 20) }).end(Buffer.alloc(3 << 20)));
-    expect(await caught(client.downloadImage('case1'))).toMatchObject({ code: 'AIAA_RESPONSE_TOO_LARGE', details: { option: 'maxVolumeBytes', declared: 3 << 20 } });
+    server.respond((_r, res) =>
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(3 << 20) }).end(Buffer.alloc(3 << 20)),
+    );
+    expect(await caught(client.downloadImage('case1'))).toMatchObject({
+      code: 'AIAA_RESPONSE_TOO_LARGE',
+      details: { option: 'maxVolumeBytes', declared: 3 << 20 },
+    });
     expect((await client.downloadModel('segmentation')).data.length).toBe(3 << 20);
     server.respond((_r, res) => res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.alloc(5 << 20)));
-    expect(await caught(client.downloadModel('segmentation'))).toMatchObject({ code: 'AIAA_RESPONSE_TOO_LARGE', details: { option: 'maxResponseBytes', limit: 4 << 20 } });
+    expect(await caught(client.downloadModel('segmentation'))).toMatchObject({
+      code: 'AIAA_RESPONSE_TOO_LARGE',
+      details: { option: 'maxResponseBytes', limit: 4 << 20 },
+    });
   });
 
   it('limits are validated', () => {
@@ -208,16 +266,27 @@ describe('the scrubber, as a property', () => {
   it('no form of any secret survives, wherever it sits in the text and however the text is cut', async () => {
     const { scrubberFor, secretForms } = await import('../src/connection/secrets.js');
     fc.assert(
-      fc.property(fc.string({ minLength: 4, maxLength: 40 }), fc.string({ maxLength: 60 }), fc.string({ maxLength: 60 }), fc.nat(4), fc.nat(100), (secret, before, after, form, cut) => {
-        const forms = secretForms(secret);
-        const text = `${before}${forms[form % forms.length]}${after}`;
-        const scrubbed = scrubberFor([secret]).text(text);
-        for (const f of forms) expect(scrubbed).not.toContain(f);
-        // A text cut inside the secret loses the secret's start too.
-        const partial = `${before}${secret.slice(0, Math.max(4, secret.length - 1 - (cut % secret.length)))}`;
-        if (partial.endsWith(secret)) return;
-        expect(scrubberFor([secret]).text(partial, true).endsWith(secret.slice(0, Math.max(4, secret.length - 1 - (cut % secret.length))))).toBe(false);
-      }),
+      fc.property(
+        fc.string({ minLength: 4, maxLength: 40 }),
+        fc.string({ maxLength: 60 }),
+        fc.string({ maxLength: 60 }),
+        fc.nat(4),
+        fc.nat(100),
+        (secret, before, after, form, cut) => {
+          const forms = secretForms(secret);
+          const text = `${before}${forms[form % forms.length]}${after}`;
+          const scrubbed = scrubberFor([secret]).text(text);
+          for (const f of forms) expect(scrubbed).not.toContain(f);
+          // A text cut inside the secret loses the secret's start too.
+          const partial = `${before}${secret.slice(0, Math.max(4, secret.length - 1 - (cut % secret.length)))}`;
+          if (partial.endsWith(secret)) return;
+          expect(
+            scrubberFor([secret])
+              .text(partial, true)
+              .endsWith(secret.slice(0, Math.max(4, secret.length - 1 - (cut % secret.length)))),
+          ).toBe(false);
+        },
+      ),
       { numRuns: 500, seed: 5 },
     );
   });

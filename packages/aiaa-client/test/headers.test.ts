@@ -22,7 +22,10 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 it('sends the extra headers with every request and never logs them or puts them in errors', async () => {
   const lines: string[] = [];
   const logger: Logger = Object.fromEntries(
-    (['debug', 'info', 'warn', 'error'] as const).map((level) => [level, (message: string, fields?: Record<string, unknown>) => lines.push(`${message} ${JSON.stringify(fields ?? {})}`)]),
+    (['debug', 'info', 'warn', 'error'] as const).map((level) => [
+      level,
+      (message: string, fields?: Record<string, unknown>) => lines.push(`${message} ${JSON.stringify(fields ?? {})}`),
+    ]),
   ) as unknown as Logger;
   await using client = createAiaaClient({ baseUrl: url, headers: { Authorization: TOKEN, 'X-Site': 'radiology' }, logger });
   expect(await client.listModels()).toEqual([]);

@@ -20,7 +20,12 @@ const reply = fc.record({
       type: 'multipart/form-data; boundary=Zz',
       text: `--Zz\r\nContent-Disposition: form-data; name="params"\r\n\r\n${JSON.stringify(params)}\r\n--Zz\r\nContent-Disposition: form-data; name="f"${named ? '; filename="m.nii.gz"' : ''}\r\n\r\n${Buffer.from(file).toString('latin1')}\r\n--Zz--\r\n`,
     })),
-    fc.tuple(fc.constantFrom('text/plain', 'text/html', 'application/octet-stream', '', 'multipart/mixed', 'application/problem+json'), fc.string()).map(([type, text]) => ({ type, text })),
+    fc
+      .tuple(
+        fc.constantFrom('text/plain', 'text/html', 'application/octet-stream', '', 'multipart/mixed', 'application/problem+json'),
+        fc.string(),
+      )
+      .map(([type, text]) => ({ type, text })),
   ),
   cut: fc.option(fc.nat(200), { nil: undefined }),
 });
@@ -55,11 +60,34 @@ const calls: Record<string, () => Promise<unknown>> = {
   'aiaa createSession': () => aiaa.createSession(image),
   'aiaa getSession': () => aiaa.getSession('s1'),
   'aiaa segmentation': () => aiaa.segmentation('m', image),
-  'aiaa dextr3d': () => aiaa.dextr3d('m', image, { points: [[1, 1, 1], [2, 2, 2], [3, 3, 3], [4, 4, 4], [5, 5, 5], [6, 6, 6]] }),
+  'aiaa dextr3d': () =>
+    aiaa.dextr3d('m', image, {
+      points: [
+        [1, 1, 1],
+        [2, 2, 2],
+        [3, 3, 3],
+        [4, 4, 4],
+        [5, 5, 5],
+        [6, 6, 6],
+      ],
+    }),
   'aiaa deepgrow': () => aiaa.deepgrow('m', image, { foreground: [[1, 2, 3]] }),
   'aiaa inference': () => aiaa.inference('m', image),
   'aiaa maskToPolygons': () => aiaa.maskToPolygons(image),
-  'aiaa fixPolygon': () => aiaa.fixPolygon(image, { dimension: 2, polygons: [[[1, 2], [3, 4], [5, 6]]], polygonIndex: 0, vertexIndex: 0, vertexOffset: [1, 1] }),
+  'aiaa fixPolygon': () =>
+    aiaa.fixPolygon(image, {
+      dimension: 2,
+      polygons: [
+        [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+      ],
+      polygonIndex: 0,
+      vertexIndex: 0,
+      vertexOffset: [1, 1],
+    }),
   'aiaa getModelConfig': () => aiaa.getModelConfig('m'),
   'monai info': () => monai.info(),
   'monai authInfo': () => monai.authInfo(),
@@ -101,7 +129,9 @@ describe('hostile replies to every call of both clients', () => {
       }),
       { numRuns: 1500, seed: 7, interruptAfterTimeLimit: 90_000, markInterruptAsFailure: false },
     );
-    console.log(`hostile replies: ${tally.tried} calls, ${tally.resolved} resolved, ${tally.typed} typed errors, ${tally.untyped.length} untyped`);
+    console.log(
+      `hostile replies: ${tally.tried} calls, ${tally.resolved} resolved, ${tally.typed} typed errors, ${tally.untyped.length} untyped`,
+    );
     expect(tally.untyped).toEqual([]);
     expect(tally.tried).toBeGreaterThan(1000);
     expect(tally.resolved).toBeGreaterThan(0);

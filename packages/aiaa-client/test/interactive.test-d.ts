@@ -15,7 +15,9 @@ declare const image: AnnotationImage;
 
 describe('the interactive loop, one interface for both protocols', () => {
   it('connecting gives the common interface, whichever protocol', () => {
-    expectTypeOf(connectAnnotationServer({ baseUrl: 'http://127.0.0.1:8000', protocol: 'auto' })).resolves.toEqualTypeOf<AnnotationServer>();
+    expectTypeOf(
+      connectAnnotationServer({ baseUrl: 'http://127.0.0.1:8000', protocol: 'auto' }),
+    ).resolves.toEqualTypeOf<AnnotationServer>();
     expectTypeOf(server.protocol).toEqualTypeOf<AnnotationProtocol>();
     expectTypeOf<AnnotationProtocol>().toEqualTypeOf<'aiaa' | 'monai-label'>();
     // @ts-expect-error the protocol is named: 'aiaa', 'monai-label' or 'auto'

@@ -6,7 +6,13 @@ import { connectAnnotationServer, type AnnotationProtocol, type AnnotationServer
 
 // Two touching spheres of similar brightness: a click on the target leaks into the neighbour unless a
 // background click on the neighbour stops it.
-const { volume, truth } = spherePhantom({ noise: 15, spheres: [{ center: [40, 30, 20], radius: 12, value: 970 }, { center: [22, 30, 20], radius: 9, value: 1000 }] });
+const { volume, truth } = spherePhantom({
+  noise: 15,
+  spheres: [
+    { center: [40, 30, 20], radius: 12, value: 970 },
+    { center: [22, 30, 20], radius: 9, value: 1000 },
+  ],
+});
 const TARGET = 2;
 let image: Uint8Array;
 const servers: Record<AnnotationProtocol, TestServer | undefined> = { aiaa: undefined, 'monai-label': undefined };

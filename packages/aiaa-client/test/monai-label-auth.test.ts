@@ -22,12 +22,17 @@ afterAll(async () => {
   await server?.close();
 });
 
-const caught = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => 'resolved', (e: unknown) => e);
+const caught = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => 'resolved',
+    (e: unknown) => e,
+  );
 
 /** A logger that keeps every line and field, to check that no secret reaches it. */
 function recordingLogger(): Logger & { text(): string } {
   const lines: string[] = [];
-  const keep = (level: string) => (message: string, fields?: LogFields) => void lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+  const keep = (level: string) => (message: string, fields?: LogFields) =>
+    void lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
   return { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error'), text: () => lines.join('\n') };
 }
 
@@ -45,7 +50,13 @@ describe('MONAI Label authentication (password grant, bearer token on every call
   it('logs in, sends the token with every call, and renews it before it expires', async () => {
     const logger = recordingLogger();
     const { dispatcher, paths } = recordingDispatcher();
-    await using client = createMonaiLabelClient({ baseUrl: server.url, auth: { username: 'ana', password: PASSWORD }, clock, logger, dispatcher });
+    await using client = createMonaiLabelClient({
+      baseUrl: server.url,
+      auth: { username: 'ana', password: PASSWORD },
+      clock,
+      logger,
+      dispatcher,
+    });
     const tokens = (): number => paths.filter((p) => p === '/auth/token').length;
     expect(Object.keys((await client.info()).models)).toContain('segmentation');
     expect(await client.currentUser()).toMatchObject({ username: 'ana', roles: ['user', 'annotator', 'reviewer', 'admin'] });
@@ -57,7 +68,13 @@ describe('MONAI Label authentication (password grant, bearer token on every call
     expect(tokens()).toBe(2);
     await client.datastoreStats();
     expect(tokens()).toBe(2);
-    expect(paths.filter((p) => p !== '/auth/token')).toEqual(['/info/', '/auth/token/valid', '/datastore/?output=stats', '/datastore/?output=stats', '/datastore/?output=stats']);
+    expect(paths.filter((p) => p !== '/auth/token')).toEqual([
+      '/info/',
+      '/auth/token/valid',
+      '/datastore/?output=stats',
+      '/datastore/?output=stats',
+      '/datastore/?output=stats',
+    ]);
     await dispatcher.close();
     expect(logger.text()).not.toContain(PASSWORD);
     expect(logger.text()).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
@@ -65,9 +82,17 @@ describe('MONAI Label authentication (password grant, bearer token on every call
 
   it('renews once after a 401 (the server judged the token expired) and repeats the call', async () => {
     const serverOnly = { at: Date.parse('2026-12-06T12:00:00Z') };
-    await using skewed = await startTestServer({ protocol: 'monai-label', clock: () => serverOnly.at, auth: { users: { ana: { password: PASSWORD } }, tokenTtlSec: 300 } });
+    await using skewed = await startTestServer({
+      protocol: 'monai-label',
+      clock: () => serverOnly.at,
+      auth: { users: { ana: { password: PASSWORD } }, tokenTtlSec: 300 },
+    });
     // The client's clock lags: it believes its token is fresh when the server no longer does.
-    await using client = createMonaiLabelClient({ baseUrl: skewed.url, auth: { username: 'ana', password: PASSWORD }, clock: () => Date.parse('2026-12-06T11:00:00Z') });
+    await using client = createMonaiLabelClient({
+      baseUrl: skewed.url,
+      auth: { username: 'ana', password: PASSWORD },
+      clock: () => Date.parse('2026-12-06T11:00:00Z'),
+    });
     await client.info();
     serverOnly.at += 600_000;
     expect((await client.datastoreStats()).total).toBe(0);
@@ -76,7 +101,10 @@ describe('MONAI Label authentication (password grant, bearer token on every call
   it('a fixed token the server no longer accepts is AIAA_UNAUTHORIZED (it cannot be renewed here)', async () => {
     await using login = createMonaiLabelClient({ baseUrl: server.url, auth: { username: 'ana', password: PASSWORD }, clock });
     await login.info();
-    const reply = await fetch(`${server.url}/auth/token`, { method: 'POST', body: new URLSearchParams({ username: 'ana', password: PASSWORD }) });
+    const reply = await fetch(`${server.url}/auth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'ana', password: PASSWORD }),
+    });
     const { access_token: token } = (await reply.json()) as { access_token: string };
     expect(jwtExpiryMs(token)).toBe(Math.floor(now / 1000) * 1000 + 300_000);
     await using client = createMonaiLabelClient({ baseUrl: server.url, auth: { token } });
@@ -114,7 +142,10 @@ describe('MONAI Label authentication (password grant, bearer token on every call
             stale = false;
             return 'not.a-valid.token';
           }
-          const reply = await fetch(`${server.url}/auth/token`, { method: 'POST', body: new URLSearchParams({ username: 'ana', password: PASSWORD }) });
+          const reply = await fetch(`${server.url}/auth/token`, {
+            method: 'POST',
+            body: new URLSearchParams({ username: 'ana', password: PASSWORD }),
+          });
           return ((await reply.json()) as { access_token: string }).access_token;
         },
       },
@@ -127,17 +158,25 @@ describe('MONAI Label authentication (password grant, bearer token on every call
   it('a server that echoes the token into its error message: the client puts [redacted] in its place', async () => {
     const echo = createServer((req, res) => {
       if (req.url?.startsWith('/auth/token')) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'secret-token-value-1234', token_type: 'bearer' }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ access_token: 'secret-token-value-1234', token_type: 'bearer' }));
         return;
       }
       res.writeHead(500, { 'content-type': 'text/plain' }).end(`failed for ${req.headers.authorization} (password ${PASSWORD})`);
     });
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     try {
-      await using client = createMonaiLabelClient({ baseUrl: `http://127.0.0.1:${(echo.address() as AddressInfo).port}`, auth: { username: 'ana', password: PASSWORD }, retry: false });
+      await using client = createMonaiLabelClient({
+        baseUrl: `http://127.0.0.1:${(echo.address() as AddressInfo).port}`,
+        auth: { username: 'ana', password: PASSWORD },
+        retry: false,
+      });
       const error = await caught(client.datastoreStats());
       expect(isMedaasError(error, 'AIAA_HTTP_STATUS')).toBe(true);
-      expect((error as Error).message).toBe('datastoreStats: GET /datastore/ failed with HTTP 500: failed for Bearer [redacted] (password [redacted])');
+      expect((error as Error).message).toBe(
+        'datastoreStats: GET /datastore/ failed with HTTP 500: failed for Bearer [redacted] (password [redacted])',
+      );
     } finally {
       await new Promise<void>((resolve) => echo.close(() => resolve()));
     }

@@ -8,7 +8,11 @@ import { createAiaaClient } from '../src/index.js';
 import { connectAnnotationServer } from '../src/interactive/index.js';
 import { createMonaiLabelClient } from '../src/monai-label/index.js';
 
-const caught = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => 'resolved', (e: unknown) => e);
+const caught = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => 'resolved',
+    (e: unknown) => e,
+  );
 let image: Uint8Array;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
@@ -70,12 +74,16 @@ describe('faults a real server cannot be made to produce on demand (in-process s
   it("a proxy's HTML error page: AIAA_HTTP_STATUS with the page's text, not its markup", async () => {
     fault = (_req, res) => {
       res.writeHead(502, { 'content-type': 'text/html' });
-      res.end('<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>upstream monailabel:8000 refused</p></body></html>');
+      res.end(
+        '<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>upstream monailabel:8000 refused</p></body></html>',
+      );
     };
     await using client = createMonaiLabelClient({ baseUrl: url, retry: false });
     const error = await caught(client.segment('segmentation', 'case01'));
     expect(isMedaasError(error, 'AIAA_HTTP_STATUS')).toBe(true);
-    expect((error as { details: Record<string, unknown> }).details['serverMessage']).toBe('502 Bad Gateway Bad Gateway upstream monailabel:8000 refused');
+    expect((error as { details: Record<string, unknown> }).details['serverMessage']).toBe(
+      '502 Bad Gateway Bad Gateway upstream monailabel:8000 refused',
+    );
   });
 
   it('a 200 HTML page where JSON belongs (a captive login page): AIAA_INVALID_RESPONSE', async () => {
@@ -90,8 +98,12 @@ describe('faults a real server cannot be made to produce on demand (in-process s
   it('a reply cut in the middle of the multipart mask: AIAA_CONNECTION within the timeout', async () => {
     fault = (_req, res) => {
       res.writeHead(200, { 'content-type': 'multipart/form-data; boundary=9e6c51a2c695423d8ca488ca6492b826', 'content-length': 100_000 });
-      res.write('--9e6c51a2c695423d8ca488ca6492b826\r\nContent-Disposition: form-data; name="params"\r\nContent-Type: application/json\r\n\r\n{}\r\n');
-      res.write('--9e6c51a2c695423d8ca488ca6492b826\r\nContent-Disposition: form-data; name="image"; filename="tmpab.nii.gz"\r\n\r\n\x1f\x8b');
+      res.write(
+        '--9e6c51a2c695423d8ca488ca6492b826\r\nContent-Disposition: form-data; name="params"\r\nContent-Type: application/json\r\n\r\n{}\r\n',
+      );
+      res.write(
+        '--9e6c51a2c695423d8ca488ca6492b826\r\nContent-Disposition: form-data; name="image"; filename="tmpab.nii.gz"\r\n\r\n\x1f\x8b',
+      );
       setTimeout(() => res.socket?.destroy(), 20);
     };
     await using client = createMonaiLabelClient({ baseUrl: url });

@@ -54,14 +54,22 @@ describe('the recorded replies of a MONAI Label 0.8.1 server parse to the typed 
     expect(info.version).toBe('0.0.1');
     expect(info.labels).toEqual(['foreground']);
     expect(Object.keys(info.models)).toEqual(['threshold', 'tinyunet']);
-    expect(info.models['threshold']).toMatchObject({ name: 'threshold', type: 'segmentation', labels: [{ name: 'foreground', value: 1 }], dimension: 3, config: { threshold: 0.5, device: ['cpu'] } });
+    expect(info.models['threshold']).toMatchObject({
+      name: 'threshold',
+      type: 'segmentation',
+      labels: [{ name: 'foreground', value: 1 }],
+      dimension: 3,
+      config: { threshold: 0.5, device: ['cpu'] },
+    });
     expect(info.trainers['tinyunet']?.config).toMatchObject({ max_epochs: 1, val_split: 0.5, multi_gpu: true });
     expect(Object.keys(info.strategies)).toEqual(['random', 'first']);
     expect(info.scoring).toEqual({});
     expect(info.trainStats['tinyunet']).toMatchObject({ total_epochs: 1, best_metric: 0.1812622994184494 });
     expect(info.datastore).toEqual({ total: 4, completed: 2, labelTags: { final: 2 } });
     // The same parser on the body alone.
-    expect(parseInfo(JSON.parse(recordedBody('info').toString('utf8'))).models['tinyunet']?.description).toBe('Tiny 3D UNet (random weights until trained)');
+    expect(parseInfo(JSON.parse(recordedBody('info').toString('utf8'))).models['tinyunet']?.description).toBe(
+      'Tiny 3D UNet (random weights until trained)',
+    );
   });
 
   it('GET /datastore/ in every output: stats, every object with its labels by tag, the training list', async () => {
@@ -69,7 +77,10 @@ describe('the recorded replies of a MONAI Label 0.8.1 server parse to the typed 
     const contents = await client.datastoreContents();
     expect(contents).toMatchObject({ name: 'new-dataset', imagesDir: '.', labelsDir: 'labels' });
     expect(contents.objects.map((o) => o.id)).toEqual(['case01', 'case00', 'case02', 'case03']);
-    expect(contents.objects.find((o) => o.id === 'case00')).toMatchObject({ image: { ext: '.nii.gz', info: { name: 'case00.nii.gz' } }, labels: { final: { ext: '.nii.gz' } } });
+    expect(contents.objects.find((o) => o.id === 'case00')).toMatchObject({
+      image: { ext: '.nii.gz', info: { name: 'case00.nii.gz' } },
+      labels: { final: { ext: '.nii.gz' } },
+    });
     expect(contents.objects.find((o) => o.id === 'case02')?.labels).toEqual({});
     expect(await client.trainingDatalist()).toEqual([
       { image: '/srv/monailabel/studies/case01.nii.gz', label: '/srv/monailabel/studies/labels/final/case01.nii.gz' },
@@ -89,7 +100,8 @@ describe('the recorded replies of a MONAI Label 0.8.1 server parse to the typed 
     expect(mask.datatype).toBe('uint8');
     const image = await client.infer('threshold', 'case02', { output: 'image' });
     expect(image).toMatchObject({ kind: 'mask', fileName: 'tmp76jfbdc1.nii.gz' });
-    if (image.kind === 'mask') expect(Array.from((await readNifti(image.mask)).data as Uint8Array)).toEqual(Array.from(mask.data as Uint8Array));
+    if (image.kind === 'mask')
+      expect(Array.from((await readNifti(image.mask)).data as Uint8Array)).toEqual(Array.from(mask.data as Uint8Array));
     const json = await client.infer('threshold', 'case02', { output: 'json' });
     expect(json).toEqual({ kind: 'json', params: expect.objectContaining({ label_names: { foreground: 1 } }) });
     const unet = await client.segment('tinyunet', 'case03');
@@ -109,7 +121,12 @@ describe('the recorded replies of a MONAI Label 0.8.1 server parse to the typed 
   it('sessions: PUT gives the id and its info, GET and DELETE its details, a removed session is AIAA_SESSION_EXPIRED', async () => {
     const session = await client.createSession(new Uint8Array([0x1f, 0x8b, 0, 0]), { expirySec: 600 });
     expect(session.id).toBe('46866228-f1b9-11f1-bbd7-02fc00000001');
-    expect(session.info).toMatchObject({ expirySec: 600, createTs: 1796591347, lastAccessTs: 1796591347, image: '/srv/monailabel/sessions/46866228-f1b9-11f1-bbd7-02fc00000001/case03.nii.gz' });
+    expect(session.info).toMatchObject({
+      expirySec: 600,
+      createTs: 1796591347,
+      lastAccessTs: 1796591347,
+      image: '/srv/monailabel/sessions/46866228-f1b9-11f1-bbd7-02fc00000001/case03.nii.gz',
+    });
     expect((await client.getSession(session)).lastAccessTs).toBe(1796591347);
     await session.close();
     expect(session.closed).toBe(true);
@@ -118,8 +135,17 @@ describe('the recorded replies of a MONAI Label 0.8.1 server parse to the typed 
   });
 
   it('active learning, model file info and the training status before any training', async () => {
-    expect(await client.nextSample('first')).toMatchObject({ id: 'case02', name: 'case02.nii.gz', ts: 1796591310, strategy: { first: { client_id: 'admin' } } });
-    expect(await client.modelInfo('tinyunet')).toMatchObject({ checksum: 'SHA256:98c174ddb7ee72ea59a4c636a119cf24f49eaf6a0792b9143cfa857769e8ddea', modifiedTime: 1796591324, trainStats: { best_metric: 0.1812622994184494 } });
+    expect(await client.nextSample('first')).toMatchObject({
+      id: 'case02',
+      name: 'case02.nii.gz',
+      ts: 1796591310,
+      strategy: { first: { client_id: 'admin' } },
+    });
+    expect(await client.modelInfo('tinyunet')).toMatchObject({
+      checksum: 'SHA256:98c174ddb7ee72ea59a4c636a119cf24f49eaf6a0792b9143cfa857769e8ddea',
+      modifiedTime: 1796591324,
+      trainStats: { best_metric: 0.1812622994184494 },
+    });
     // `GET /train/` with no task ever run answers 404: no task, not an error.
     expect(await client.trainingStatus()).toBeUndefined();
   });

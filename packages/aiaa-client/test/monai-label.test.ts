@@ -30,14 +30,25 @@ afterAll(async () => {
 });
 
 const voxels = async (bytes: Uint8Array): Promise<Uint8Array> => (await readNifti(bytes)).data as Uint8Array;
-const caught = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => 'resolved', (e: unknown) => e);
+const caught = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => 'resolved',
+    (e: unknown) => e,
+  );
 
 describe('MONAI Label client against the testkit: /info/', () => {
   it('lists the app, its models with label maps and dimensions, trainers, strategies and scoring', async () => {
     const info = await client.info();
     expect(info.version).toBe('0.8.1');
     expect(Object.keys(info.models)).toEqual(['segmentation', 'deepgrow_3d', 'deepgrow_2d', 'deepedit', 'scribbles']);
-    expect(info.models['deepedit']).toMatchObject({ type: 'deepedit', dimension: 3, labels: [{ name: 'background', value: 0 }, { name: 'object', value: 1 }] });
+    expect(info.models['deepedit']).toMatchObject({
+      type: 'deepedit',
+      dimension: 3,
+      labels: [
+        { name: 'background', value: 0 },
+        { name: 'object', value: 1 },
+      ],
+    });
     expect(info.models['deepgrow_2d']?.dimension).toBe(2);
     expect(Object.keys(info.trainers)).toEqual(['segmentation']);
     expect(Object.keys(info.strategies)).toEqual(['random', 'first']);
@@ -75,7 +86,13 @@ describe('inference', () => {
   });
 
   it('DeepEdit takes clicks under the label name; a background click keeps the touching sphere out', async () => {
-    const twin = spherePhantom({ noise: 15, spheres: [{ center: [40, 30, 20], radius: 12, value: 970 }, { center: [22, 30, 20], radius: 9, value: 1000 }] });
+    const twin = spherePhantom({
+      noise: 15,
+      spheres: [
+        { center: [40, 30, 20], radius: 12, value: 970 },
+        { center: [22, 30, 20], radius: 9, value: 1000 },
+      ],
+    });
     const bytes = await writeNifti(twin.volume);
     const fgOnly = await client.segment('deepedit', bytes, { clicks: { object: [[22, 30, 20]] } });
     expect(dice(await voxels(fgOnly.mask), twin.truth, 2)).toBeLessThan(0.8);
@@ -156,12 +173,17 @@ describe('datastore', () => {
     const label = await client.downloadLabel(id, { tag: 'final' });
     expect(label.fileName).toBe('case_validated.nii.gz');
     expect(await voxels(label.data)).toEqual(await voxels(seg.mask));
-    expect(await client.labelInfo(id, { tag: 'final' })).toMatchObject({ label_info: [{ name: 'object', idx: 1 }], client_id: 'medaas-test' });
+    expect(await client.labelInfo(id, { tag: 'final' })).toMatchObject({
+      label_info: [{ name: 'object', idx: 1 }],
+      client_id: 'medaas-test',
+    });
     expect(await client.updateLabelInfo(id, { reviewed: true }, { tag: 'final' })).toMatchObject({ reviewed: true });
     expect((await client.trainingDatalist()).map((p) => p.image)).toContain(join(studies, 'case_validated.nii.gz'));
     // On disk as MONAI Label lays it out: the image in the studies folder, the label under labels/final.
     expect(existsSync(join(studies, 'labels', 'final', 'case_validated.nii.gz'))).toBe(true);
-    expect(JSON.parse(await readFile(join(studies, 'datastore_v2.json'), 'utf8')).objects['case_validated'].labels.final.ext).toBe('.nii.gz');
+    expect(JSON.parse(await readFile(join(studies, 'datastore_v2.json'), 'utf8')).objects['case_validated'].labels.final.ext).toBe(
+      '.nii.gz',
+    );
   });
 
   it('image info, download, stats and the whole listing; delete removes the image and its labels', async () => {
@@ -187,7 +209,15 @@ describe('datastore', () => {
     expect(zip.fileName).toBe('dataset.zip');
     const path = join(studies, '..', `dataset-${process.pid}.zip`);
     await writeFile(path, zip.data);
-    const listing = execFileSync('/usr/bin/python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print("\\n".join(sorted(z.namelist())))', path], { encoding: 'utf8' });
+    const listing = execFileSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print("\\n".join(sorted(z.namelist())))',
+        path,
+      ],
+      { encoding: 'utf8' },
+    );
     await rm(path);
     expect(listing.trim().split('\n')).toEqual(['images/case_validated.nii.gz', 'labels/final/case_validated.nii.gz']);
   });
@@ -216,7 +246,14 @@ describe('training, scoring, batch inference, model files and logs', () => {
     await using ml = createMonaiLabelClient({ baseUrl: fresh.url });
     // A structure Otsu's threshold cannot separate from its brighter surroundings: training must learn the window.
     const cases = [0, 1, 2].map((seed) =>
-      spherePhantom({ seed, noise: 10, spheres: [{ center: [32, 30, 20], radius: 16, value: 1400 }, { center: [32, 30, 20], radius: 9, value: 700 }] }),
+      spherePhantom({
+        seed,
+        noise: 10,
+        spheres: [
+          { center: [32, 30, 20], radius: 16, value: 1400 },
+          { center: [32, 30, 20], radius: 9, value: 700 },
+        ],
+      }),
     );
     for (const [index, c] of cases.entries()) {
       const id = `case${index}`;

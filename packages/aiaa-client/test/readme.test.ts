@@ -34,7 +34,11 @@ it('runs the README quick start', async () => {
       onProgress: ({ phase }) => phases.add(phase),
     });
     expect(click.mask.byteLength).toBeGreaterThan(0);
-    expect(click.crop).toEqual([[19, 41], [17, 39], [9, 31]]);
+    expect(click.crop).toEqual([
+      [19, 41],
+      [17, 39],
+      [9, 31],
+    ]);
     expect(server.stats().sessions).toBe(1);
   }
   // Leaving the block disposed of the session (DELETE on the server) and of the client.

@@ -12,7 +12,9 @@ beforeAll(async () => {
   // The other host answers as an AIAA server would, with a mask: following the redirect would "succeed".
   other = await startRecordingServer((_r, res) => {
     res.writeHead(200, { 'content-type': 'multipart/form-data; boundary=B' });
-    res.end('--B\r\nContent-Disposition: form-data; name="params"\r\n\r\n{}\r\n--B\r\nContent-Disposition: form-data; name="f"; filename="m.nii.gz"\r\n\r\nOTHER HOST MASK\r\n--B--\r\n');
+    res.end(
+      '--B\r\nContent-Disposition: form-data; name="params"\r\n\r\n{}\r\n--B\r\nContent-Disposition: form-data; name="f"; filename="m.nii.gz"\r\n\r\nOTHER HOST MASK\r\n--B--\r\n',
+    );
   });
   server = await startRecordingServer();
 });
@@ -21,7 +23,11 @@ afterAll(async () => {
   await other?.close();
 });
 
-const caught = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => new Error('expected a rejection, the call succeeded'), (e: unknown) => e);
+const caught = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => new Error('expected a rejection, the call succeeded'),
+    (e: unknown) => e,
+  );
 const image = new Uint8Array(4096).fill(7);
 
 describe('the fetch back end does not follow redirects (as the Node build does not)', () => {

@@ -48,7 +48,13 @@ describe('AIAA v1 results per model type', () => {
   });
 
   it('fixPolygon takes a slice for 2-D and a slice index for 3-D', async () => {
-    const polygons: SlicePolygons = [[[1, 1], [5, 1], [5, 5]]];
+    const polygons: SlicePolygons = [
+      [
+        [1, 1],
+        [5, 1],
+        [5, 5],
+      ],
+    ];
     const fixed = await client.fixPolygon(image, { dimension: 2, polygons, polygonIndex: 0, vertexIndex: 1, vertexOffset: [2, 0] });
     expectTypeOf(fixed).toEqualTypeOf<FixPolygonResult>();
     expectTypeOf(fixed.polygons).toEqualTypeOf<SlicePolygons | readonly SlicePolygons[]>();

@@ -28,7 +28,9 @@ export function checkAdminToken(req: IncomingMessage, token: string | undefined)
   const expected = Buffer.from(token);
   const actual = Buffer.from(given ?? '');
   if (given === undefined || actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-    throw new HttpProblem(401, given === undefined ? 'the admin API needs "Authorization: Bearer <token>"' : 'the admin token is wrong', { 'www-authenticate': 'Bearer' });
+    throw new HttpProblem(401, given === undefined ? 'the admin API needs "Authorization: Bearer <token>"' : 'the admin token is wrong', {
+      'www-authenticate': 'Bearer',
+    });
   }
 }
 
@@ -37,8 +39,13 @@ export function checkAdminToken(req: IncomingMessage, token: string | undefined)
  * `type`, `labels`, `description`, `version`) and its `data` part (a learned testkit model file). Anything
  * broken is answered with 400 before the model map is touched, so the previous model keeps serving.
  */
-export function modelFromUpload(name: string, parts: readonly RequestPart[], limits: Pick<ResolvedLimits, 'maxJsonBodyBytes' | 'maxJsonDepth'>): TestModel {
-  if (!/^[A-Za-z0-9_.-]{1,200}$/.test(name) || name === '.' || name === '..') throw new HttpProblem(400, `invalid model name "${name.slice(0, 60)}"`);
+export function modelFromUpload(
+  name: string,
+  parts: readonly RequestPart[],
+  limits: Pick<ResolvedLimits, 'maxJsonBodyBytes' | 'maxJsonDepth'>,
+): TestModel {
+  if (!/^[A-Za-z0-9_.-]{1,200}$/.test(name) || name === '.' || name === '..')
+    throw new HttpProblem(400, `invalid model name "${name.slice(0, 60)}"`);
   const configPart = parts.find((p) => p.name === 'config');
   const dataPart = parts.find((p) => p.name === 'data');
   if (!configPart) throw new HttpProblem(400, 'the model upload has no "config" part (config_aiaa.json)');
@@ -49,17 +56,25 @@ export function modelFromUpload(name: string, parts: readonly RequestPart[], lim
   if (!config || typeof config !== 'object' || Array.isArray(config)) throw new HttpProblem(400, 'the model config must be a JSON object');
   const c = config as Record<string, unknown>;
   const type = c['type'] ?? 'segmentation';
-  if (typeof type !== 'string' || !TYPES.has(type)) throw new HttpProblem(400, `the model config has type ${preview(type)}; this server loads segmentation models`);
+  if (typeof type !== 'string' || !TYPES.has(type))
+    throw new HttpProblem(400, `the model config has type ${preview(type)}; this server loads segmentation models`);
   const labels = c['labels'] ?? ['object'];
   if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string' && l !== '')) {
     throw new HttpProblem(400, 'the model config needs "labels": a non-empty list of names');
   }
   if (labels.length > MAX_LABELS || labels.some((l: string) => l.length > MAX_LABEL_CHARS)) {
-    throw new HttpProblem(413, `the model config has ${labels.length} labels; at most ${MAX_LABELS} of at most ${MAX_LABEL_CHARS} characters each are loaded`);
+    throw new HttpProblem(
+      413,
+      `the model config has ${labels.length} labels; at most ${MAX_LABELS} of at most ${MAX_LABEL_CHARS} characters each are loaded`,
+    );
   }
-  for (const [key, max] of [['description', MAX_DESCRIPTION_CHARS], ['version', MAX_VERSION_CHARS]] as const) {
+  for (const [key, max] of [
+    ['description', MAX_DESCRIPTION_CHARS],
+    ['version', MAX_VERSION_CHARS],
+  ] as const) {
     const value = c[key];
-    if (typeof value === 'string' && value.length > max) throw new HttpProblem(413, `the model config's ${key} has ${value.length} characters, at most ${max} are loaded`);
+    if (typeof value === 'string' && value.length > max)
+      throw new HttpProblem(413, `the model config's ${key} has ${value.length} characters, at most ${max} are loaded`);
   }
   let window;
   try {
@@ -72,7 +87,8 @@ export function modelFromUpload(name: string, parts: readonly RequestPart[], lim
     type: type as TestModel['type'],
     algorithm: 'window',
     labels: labels as string[],
-    description: typeof c['description'] === 'string' ? c['description'] : 'Learned intensity window, opening, largest component and hole filling',
+    description:
+      typeof c['description'] === 'string' ? c['description'] : 'Learned intensity window, opening, largest component and hole filling',
     version: typeof c['version'] === 'string' ? c['version'] : '1',
     window,
   };

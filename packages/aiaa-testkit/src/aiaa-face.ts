@@ -69,7 +69,10 @@ export function createAiaaFace(context: FaceContext, models: Map<string, TestMod
         if (!Number.isFinite(expiry) || expiry < 0) throw new HttpProblem(400, 'expiry must be a non-negative number of seconds');
         const parts = await readMultipart(req, uploads, context.counters);
         // The session store's room is checked from the header, before the voxels are inflated.
-        const volume = await decodeImage(firstFile(parts), limits, { maxBytes: context.maxSessionBytes, what: 'the session store (sessions.maxSessionBytes)' });
+        const volume = await decodeImage(firstFile(parts), limits, {
+          maxBytes: context.maxSessionBytes,
+          what: 'the session store (sessions.maxSessionBytes)',
+        });
         const bytes = volume.data.byteLength;
         const session = store.create(volume, bytes, Math.floor(expiry));
         return sendJson(res, 200, sessionInfo(session.id));
@@ -82,7 +85,10 @@ export function createAiaaFace(context: FaceContext, models: Map<string, TestMod
         const name = decodePathSegment(adminMatch[1]!);
         if (method === 'PUT') {
           if (!models.has(name) && models.size >= limits.maxModels) {
-            throw new HttpProblem(409, `the server holds ${models.size} models, its limit (limits.maxModels); delete one before loading "${name.slice(0, 60)}"`);
+            throw new HttpProblem(
+              409,
+              `the server holds ${models.size} models, its limit (limits.maxModels); delete one before loading "${name.slice(0, 60)}"`,
+            );
           }
           // Built and checked in full before the map changes: a refused model leaves the old one serving.
           const model = modelFromUpload(name, await readMultipart(req, modelUploads, context.counters), limits);
@@ -128,7 +134,8 @@ export function createAiaaFace(context: FaceContext, models: Map<string, TestMod
       if (accepted !== 'any' && !accepted.includes(model.type)) {
         throw new HttpProblem(400, `model "${name}" is a ${model.type} model; /v1/${endpoint} takes ${accepted.join(', ')} models`);
       }
-      if (model.algorithm === 'statistics' && endpoint !== 'inference') throw new HttpProblem(400, `model "${name}" runs through /v1/inference only`);
+      if (model.algorithm === 'statistics' && endpoint !== 'inference')
+        throw new HttpProblem(400, `model "${name}" runs through /v1/inference only`);
       const parts = await readMultipart(req, uploads, context.counters);
       const started = performance.now();
       try {

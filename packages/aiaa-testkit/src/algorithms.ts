@@ -59,7 +59,13 @@ export function keepLargestComponent(grid: Grid, mask: Uint8Array, box: Box = fu
   forEachInBox(grid, box, (start) => {
     if (!mask[start] || labels[start]) return;
     next += 1;
-    const size = flood(grid, box, start, (i) => mask[i] === 1 && labels[i] === 0, (i) => (labels[i] = next));
+    const size = flood(
+      grid,
+      box,
+      start,
+      (i) => mask[i] === 1 && labels[i] === 0,
+      (i) => (labels[i] = next),
+    );
     if (size > bestSize) {
       bestSize = size;
       best = next;
@@ -130,7 +136,8 @@ export function dextr3dSegmentation(grid: Grid, points: readonly Point[]): Uint8
   const box = boxOf(points);
   const cut = otsuThreshold(grid, box);
   let brightCorners = 0;
-  for (const x of box[0]) for (const y of box[1]) for (const z of box[2]) if (grid.value(indexOf(grid, [x, y, z])) > cut) brightCorners += 1;
+  for (const x of box[0])
+    for (const y of box[1]) for (const z of box[2]) if (grid.value(indexOf(grid, [x, y, z])) > cut) brightCorners += 1;
   const structureIsBright = brightCorners < 4;
   const mask = new Uint8Array(grid.count);
   forEachInBox(grid, box, (i) => {

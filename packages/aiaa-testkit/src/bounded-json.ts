@@ -13,16 +13,28 @@ export interface JsonRefusal {
  * Parses `text` when it is at most `maxBytes` long and nested at most `maxDepth` deep; otherwise returns
  * why not. `what` names the value in messages.
  */
-export function parseBoundedJson(text: string | Buffer, what: string, maxBytes: number, maxDepth: number): { readonly value: unknown } | { readonly refused: JsonRefusal } {
+export function parseBoundedJson(
+  text: string | Buffer,
+  what: string,
+  maxBytes: number,
+  maxDepth: number,
+): { readonly value: unknown } | { readonly refused: JsonRefusal } {
   const length = typeof text === 'string' ? Buffer.byteLength(text) : text.length;
-  if (length > maxBytes) return { refused: { kind: 'large', message: `${what} has ${length} bytes, more than the ${maxBytes} this server reads (limits.maxParamsBytes or maxJsonBodyBytes)` } };
+  if (length > maxBytes)
+    return {
+      refused: {
+        kind: 'large',
+        message: `${what} has ${length} bytes, more than the ${maxBytes} this server reads (limits.maxParamsBytes or maxJsonBodyBytes)`,
+      },
+    };
   let value: unknown;
   try {
     value = JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
   } catch {
     return { refused: { kind: 'malformed', message: `${what} is not valid JSON` } };
   }
-  if (depthOf(value, maxDepth) > maxDepth) return { refused: { kind: 'deep', message: `${what} is nested more than ${maxDepth} deep (limits.maxJsonDepth)` } };
+  if (depthOf(value, maxDepth) > maxDepth)
+    return { refused: { kind: 'deep', message: `${what} is nested more than ${maxDepth} deep (limits.maxJsonDepth)` } };
   return { value };
 }
 
@@ -46,7 +58,9 @@ export function depthOf(value: unknown, stopAfter: number): number {
 /** A short, safe description of a client's value for a message: never recursive, never long. */
 export function preview(value: unknown): string {
   if (Array.isArray(value)) {
-    const shallow = value.slice(0, 4).map((v) => (v !== null && typeof v === 'object' ? (Array.isArray(v) ? '[...]' : '{...}') : JSON.stringify(v) ?? String(v)));
+    const shallow = value
+      .slice(0, 4)
+      .map((v) => (v !== null && typeof v === 'object' ? (Array.isArray(v) ? '[...]' : '{...}') : (JSON.stringify(v) ?? String(v))));
     return `[${shallow.join(', ')}${value.length > 4 ? ', ...' : ''}]`.slice(0, 80);
   }
   if (value !== null && typeof value === 'object') return '{...}';

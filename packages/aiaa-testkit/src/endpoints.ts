@@ -1,6 +1,15 @@
 import { writeMask, type NiftiVolume, type Volume } from '@medaas/nifti-io';
 import { encodePng, type GreyImage } from './png.js';
-import { boxAround, deepgrowSegmentation, dextr3dSegmentation, fullBox, maskBox, otsuThreshold, thresholdSegmentation, type Box } from './algorithms.js';
+import {
+  boxAround,
+  deepgrowSegmentation,
+  dextr3dSegmentation,
+  fullBox,
+  maskBox,
+  otsuThreshold,
+  thresholdSegmentation,
+  type Box,
+} from './algorithms.js';
 import { parseBoundedJson } from './bounded-json.js';
 import { HttpProblem } from './errors.js';
 import { gridOf, maskVolume, pointParam, pointsParam, type Grid, type Point, type PointCount } from './grid.js';
@@ -35,7 +44,11 @@ export interface ParamsAnswers {
  * Reads the `params` field: a JSON object, or `{}` when absent; larger than `limits.maxParamsBytes` is a 413
  * (before parsing), nested deeper than `limits.maxJsonDepth` is refused (before anything walks it).
  */
-export function paramsOf(parts: readonly RequestPart[], limits: Pick<ResolvedLimits, 'maxParamsBytes' | 'maxJsonDepth'>, answers: ParamsAnswers = {}): Record<string, unknown> {
+export function paramsOf(
+  parts: readonly RequestPart[],
+  limits: Pick<ResolvedLimits, 'maxParamsBytes' | 'maxJsonDepth'>,
+  answers: ParamsAnswers = {},
+): Record<string, unknown> {
   const malformed = answers.malformed ?? ((message: string) => new HttpProblem(400, message));
   const part = parts.find((p) => p.fileName === undefined && p.name === 'params');
   if (!part || part.data.length === 0) return {};
@@ -65,7 +78,12 @@ export function firstFile(parts: readonly RequestPart[]): RequestPart {
  */
 export async function decodeImage(file: RequestPart, limits: ResolvedLimits, budget?: DecodeBudget): Promise<NiftiVolume> {
   try {
-    return await decodeNiftiBounded(new Uint8Array(file.data.buffer, file.data.byteOffset, file.data.byteLength), 'the uploaded image', limits, budget);
+    return await decodeNiftiBounded(
+      new Uint8Array(file.data.buffer, file.data.byteOffset, file.data.byteLength),
+      'the uploaded image',
+      limits,
+      budget,
+    );
   } catch (error) {
     if (error instanceof UnreadableImage) throw new HttpProblem(400, `the uploaded file is not a readable NIfTI image: ${error.message}`);
     throw error;
@@ -78,7 +96,12 @@ export function pngAsVolume(image: GreyImage): Volume {
     dims: [image.width, image.height, 1],
     datatype: image.data instanceof Uint16Array ? 'uint16' : 'uint8',
     data: image.data,
-    affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+    affine: [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ],
   };
 }
 
@@ -93,7 +116,13 @@ export interface ModelExtras {
 }
 
 /** Runs a model on a volume with the request's params (both faces), within the limits on points. */
-export async function segmentVolume(model: TestModel, volume: Volume, params: Record<string, unknown>, limits: Pick<ResolvedLimits, 'maxPoints'>, extras: ModelExtras = {}): Promise<ModelOutcome> {
+export async function segmentVolume(
+  model: TestModel,
+  volume: Volume,
+  params: Record<string, unknown>,
+  limits: Pick<ResolvedLimits, 'maxPoints'>,
+  extras: ModelExtras = {},
+): Promise<ModelOutcome> {
   const count = { max: limits.maxPoints };
   const grid = gridOf(volume);
   const label = model.labels?.[0] ?? 'object';
@@ -122,8 +151,14 @@ export async function segmentVolume(model: TestModel, volume: Volume, params: Re
 }
 
 /** Runs a model for the AIAA face: the mask as the multipart reply AIAA servers send. */
-export async function runModel(model: TestModel, volume: NiftiVolume, params: Record<string, unknown>, limits: Pick<ResolvedLimits, 'maxPoints'>): Promise<ModelReply> {
-  if (model.algorithm === 'deepedit' || model.algorithm === 'scribbles') throw new HttpProblem(400, `model "${model.name}" is a MONAI Label ${model.algorithm} model`);
+export async function runModel(
+  model: TestModel,
+  volume: NiftiVolume,
+  params: Record<string, unknown>,
+  limits: Pick<ResolvedLimits, 'maxPoints'>,
+): Promise<ModelReply> {
+  if (model.algorithm === 'deepedit' || model.algorithm === 'scribbles')
+    throw new HttpProblem(400, `model "${model.name}" is a MONAI Label ${model.algorithm} model`);
   const outcome = await segmentVolume(model, volume, params, limits);
   if (outcome.kind === 'json') return outcome;
   return maskReply(volume, outcome.mask, outcome.params);
@@ -133,7 +168,8 @@ function deepgrow(model: TestModel, grid: Grid, params: Record<string, unknown>,
   let foreground = pointsParam(params['foreground'], 'foreground', grid, count);
   let background = pointsParam(params['background'], 'background', grid, count);
   if (foreground.length === 0) throw new HttpProblem(400, 'foreground needs at least one point');
-  const current = params['current_point'] === undefined ? foreground[foreground.length - 1]! : pointParam(params['current_point'], 'current_point', grid);
+  const current =
+    params['current_point'] === undefined ? foreground[foreground.length - 1]! : pointParam(params['current_point'], 'current_point', grid);
   let box: Box;
   let crop: Box | undefined;
   if ((model.deepgrow ?? '3D') === '2D') {
@@ -142,10 +178,15 @@ function deepgrow(model: TestModel, grid: Grid, params: Record<string, unknown>,
     foreground = foreground.filter((p) => p[2] === k);
     background = background.filter((p) => p[2] === k);
     if (foreground.length === 0) throw new HttpProblem(400, `no foreground point on slice ${k}`);
-    box = [[0, grid.nx - 1], [0, grid.ny - 1], [k, k]];
+    box = [
+      [0, grid.nx - 1],
+      [0, grid.ny - 1],
+      [k, k],
+    ];
   } else {
     const size = params['spatial_size'];
-    if (size !== undefined && (!Array.isArray(size) || !size.every((n) => Number.isFinite(n) && n > 0))) throw new HttpProblem(400, 'spatial_size must be positive numbers');
+    if (size !== undefined && (!Array.isArray(size) || !size.every((n) => Number.isFinite(n) && n > 0)))
+      throw new HttpProblem(400, 'spatial_size must be positive numbers');
     box = Array.isArray(size) && size.length >= 3 ? boxAround(grid, current, size as number[]) : fullBox(grid);
   }
   const mask = deepgrowSegmentation(grid, { foreground, background, box });
@@ -183,7 +224,8 @@ function deepeditSegmentation(grid: Grid, model: TestModel, params: Record<strin
 function scribblesSegmentation(grid: Grid, params: Record<string, unknown>, label: Volume | undefined): Uint8Array {
   if (!label) throw new HttpProblem(400, 'scribbles need a label file (the "label" part) on the image grid');
   const labelGrid = gridOf(label);
-  if (labelGrid.nx !== grid.nx || labelGrid.ny !== grid.ny || labelGrid.nz !== grid.nz) throw new HttpProblem(400, 'the scribbles are not on the image grid');
+  if (labelGrid.nx !== grid.nx || labelGrid.ny !== grid.ny || labelGrid.nz !== grid.nz)
+    throw new HttpProblem(400, 'the scribbles are not on the image grid');
   const fgValue = Number(params['scribbles_fg_label'] ?? 3);
   const bgValue = Number(params['scribbles_bg_label'] ?? 2);
   // Strokes are many voxels: an even sample of them seeds the growth and bounds its statistics. The sample
@@ -218,7 +260,11 @@ function sampleStrokes(grid: Grid, labels: Grid, value: number, total: number, n
 }
 
 /** mask2polygon: per-slice polygons of a mask, at most `limits.maxPolygonVertices` vertices in all. */
-export function polygonsOf(volume: Volume, params: Record<string, unknown>, limits: Pick<ResolvedLimits, 'maxPolygonVertices'>): Polygon[][] {
+export function polygonsOf(
+  volume: Volume,
+  params: Record<string, unknown>,
+  limits: Pick<ResolvedLimits, 'maxPolygonVertices'>,
+): Polygon[][] {
   const ratio = params['more_points'] ?? 1;
   if (!Number.isSafeInteger(ratio) || (ratio as number) < 1) throw new HttpProblem(400, 'more_points must be a whole number >= 1');
   return maskToPolygons(gridOf(volume), ratio as number, limits.maxPolygonVertices);
@@ -228,7 +274,12 @@ export function polygonsOf(volume: Volume, params: Record<string, unknown>, limi
  * fixpolygon: moves a vertex and rasterizes the polygons onto the image's grid; the polygons' size, position
  * and rasterizing work are checked against the limits first.
  */
-export async function fixPolygon(volume: Volume, params: Record<string, unknown>, limits: ResolvedLimits, options: { readonly png?: boolean } = {}): Promise<ReplyPart[]> {
+export async function fixPolygon(
+  volume: Volume,
+  params: Record<string, unknown>,
+  limits: ResolvedLimits,
+  options: { readonly png?: boolean } = {},
+): Promise<ReplyPart[]> {
   const grid = gridOf(volume);
   const p = fixPolygonParams(params, grid, limits);
   if (p.dimension === 2 && grid.nz !== 1) throw new HttpProblem(400, 'dimension 2 needs a 2-D image');
@@ -237,14 +288,23 @@ export async function fixPolygon(volume: Volume, params: Record<string, unknown>
   const fixed = fixPolygons(slices, p);
   let steps = 0;
   for (const polygons of fixed) steps += rasterSteps(polygons, grid.nx, grid.ny);
-  if (steps > limits.maxRasterSteps) throw new HttpProblem(413, `rasterizing these polygons takes ${steps} steps, more than ${limits.maxRasterSteps} (limits.maxRasterSteps)`);
+  if (steps > limits.maxRasterSteps)
+    throw new HttpProblem(
+      413,
+      `rasterizing these polygons takes ${steps} steps, more than ${limits.maxRasterSteps} (limits.maxRasterSteps)`,
+    );
   const mask = new Uint8Array(grid.count);
   fixed.forEach((polygons, z) => rasterize(polygons, grid.nx, grid.ny, mask, z * grid.nx * grid.ny));
   const poly = p.dimension === 2 ? fixed[0] : fixed;
   if (options.png) {
     return [
       { name: 'params', contentType: 'application/json', data: Buffer.from(JSON.stringify({ poly })) },
-      { name: 'image', fileName: 'mask.png', contentType: 'image/png', data: Buffer.from(encodePng({ width: grid.nx, height: grid.ny, data: mask.map((v) => (v ? 255 : 0)) })) },
+      {
+        name: 'image',
+        fileName: 'mask.png',
+        contentType: 'image/png',
+        data: Buffer.from(encodePng({ width: grid.nx, height: grid.ny, data: mask.map((v) => (v ? 255 : 0)) })),
+      },
     ];
   }
   return (await maskReply(volume, mask, { poly })).parts;
@@ -276,9 +336,19 @@ function statistics(grid: Grid, model: TestModel): Record<string, unknown> {
   let above = 0;
   for (let i = 0; i < grid.count; i += 1) if (grid.value(i) > cut) above += 1;
   const [bright = 'bright', dark = 'dark'] = model.labels ?? [];
-  return { prediction: above * 2 > grid.count ? bright : dark, statistics: { min, max, mean, threshold: cut, fractionAbove: above / grid.count } };
+  return {
+    prediction: above * 2 > grid.count ? bright : dark,
+    statistics: { min, max, mean, threshold: cut, fractionAbove: above / grid.count },
+  };
 }
 
 function isFull(grid: Grid, box: Box): boolean {
-  return box[0][0] === 0 && box[1][0] === 0 && box[2][0] === 0 && box[0][1] === grid.nx - 1 && box[1][1] === grid.ny - 1 && box[2][1] === grid.nz - 1;
+  return (
+    box[0][0] === 0 &&
+    box[1][0] === 0 &&
+    box[2][0] === 0 &&
+    box[0][1] === grid.nx - 1 &&
+    box[1][1] === grid.ny - 1 &&
+    box[2][1] === grid.nz - 1
+  );
 }

@@ -45,7 +45,8 @@ export async function runFitJob(options: FitJobOptions): Promise<FitJobResult> {
   const env = await readJson(join(mmar, 'config', 'environment.json'));
   const text = (key: string, fallback?: string): string => {
     const value = env[key] ?? fallback;
-    if (typeof value !== 'string' || value === '') throw new FitJobFailure(`invalid config config/environment.json: ${key} must be a non-empty string`);
+    if (typeof value !== 'string' || value === '')
+      throw new FitJobFailure(`invalid config config/environment.json: ${key} must be a non-empty string`);
     return value;
   };
   const dataRoot = text('DATA_ROOT');
@@ -58,7 +59,8 @@ export async function runFitJob(options: FitJobOptions): Promise<FitJobResult> {
     if (!Array.isArray(list)) throw new FitJobFailure(`invalid config ${datalistPath}: "${key}" must be a list`);
     return list.map((item: unknown, index) => {
       const e = item as Record<string, unknown> | null;
-      if (!e || typeof e['image'] !== 'string' || typeof e['label'] !== 'string') throw new FitJobFailure(`invalid config ${datalistPath}: ${key}[${index}] needs "image" and "label"`);
+      if (!e || typeof e['image'] !== 'string' || typeof e['label'] !== 'string')
+        throw new FitJobFailure(`invalid config ${datalistPath}: ${key}[${index}] needs "image" and "label"`);
       return { image: absolute(dataRoot, e['image']), label: absolute(dataRoot, e['label']) };
     });
   };
@@ -94,7 +96,10 @@ export async function runFitJob(options: FitJobOptions): Promise<FitJobResult> {
   await atomicWrite(finalModel, serializeWindowModel(result.final));
   await atomicWrite(bestModel, serializeWindowModel(result.best));
   await atomicWrite(eventFile, `${stats.join('\n')}\n`);
-  await atomicWrite(join(evalDir, 'metrics.json'), `${JSON.stringify({ val_mean_dice: result.bestMetric, best_epoch: result.bestEpoch }, null, 2)}\n`);
+  await atomicWrite(
+    join(evalDir, 'metrics.json'),
+    `${JSON.stringify({ val_mean_dice: result.bestMetric, best_epoch: result.bestEpoch }, null, 2)}\n`,
+  );
   log(`Saved best model to ${bestModel} (val_mean_dice ${result.bestMetric.toFixed(4)} at epoch ${result.bestEpoch})`);
   log('Training finished');
   return { bestModel, finalModel, evalDir, eventFile, bestMetric: result.bestMetric, bestEpoch: result.bestEpoch };
@@ -117,7 +122,8 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
   } catch (error) {
     throw new FitJobFailure(`invalid config ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new FitJobFailure(`invalid config ${path}: expected a JSON object`);
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new FitJobFailure(`invalid config ${path}: expected a JSON object`);
   return value as Record<string, unknown>;
 }
 

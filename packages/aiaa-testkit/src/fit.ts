@@ -102,7 +102,10 @@ function prepare(pair: FitPair): Prepared {
   const grid = gridOf(pair.image);
   const labelGrid = gridOf(pair.label);
   if (labelGrid.count !== grid.count || labelGrid.nx !== grid.nx || labelGrid.ny !== grid.ny) {
-    throw new TestkitError('TESTKIT_INVALID_TRAINING_DATA', `image ${grid.nx}x${grid.ny}x${grid.nz} and label ${labelGrid.nx}x${labelGrid.ny}x${labelGrid.nz} differ in size`);
+    throw new TestkitError(
+      'TESTKIT_INVALID_TRAINING_DATA',
+      `image ${grid.nx}x${grid.ny}x${grid.nz} and label ${labelGrid.nx}x${labelGrid.ny}x${labelGrid.nz} differ in size`,
+    );
   }
   const label = new Uint8Array(grid.count);
   for (let i = 0; i < grid.count; i += 1) label[i] = labelGrid.value(i) > 0 ? 1 : 0;

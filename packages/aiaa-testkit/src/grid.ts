@@ -20,7 +20,8 @@ export function gridOf(volume: Volume): Grid {
   const dims = [...volume.dims];
   while (dims.length < 3) dims.push(1);
   if (dims.slice(3).some((n) => n !== 1)) throw new HttpProblem(400, `expected a 2-D or 3-D image, got ${dims.join('x')}`);
-  if (['rgb24', 'rgba32', 'complex64', 'complex128'].includes(volume.datatype)) throw new HttpProblem(400, `expected a scalar image, got ${volume.datatype}`);
+  if (['rgb24', 'rgba32', 'complex64', 'complex128'].includes(volume.datatype))
+    throw new HttpProblem(400, `expected a scalar image, got ${volume.datatype}`);
   const [nx, ny, nz] = dims as [number, number, number];
   const slope = volume.scaling?.slope || 1;
   const inter = volume.scaling?.inter ?? 0;
@@ -56,7 +57,8 @@ export function pointsParam(value: unknown, name: string, grid: Grid, count: Poi
     }
   }
   if (!Array.isArray(list)) throw new HttpProblem(400, `${name} must be an array of [i, j, k] points`);
-  if (list.length > count.max) throw new HttpProblem(413, `${name} has ${list.length} points, at most ${count.max} are allowed (limits.maxPoints)`);
+  if (list.length > count.max)
+    throw new HttpProblem(413, `${name} has ${list.length} points, at most ${count.max} are allowed (limits.maxPoints)`);
   const minimum = count.min ?? 0;
   if (list.length < minimum) throw new HttpProblem(400, `${name} needs at least ${minimum} points, got ${list.length}`);
   return list.map((p, index) => pointParam(p, `${name}[${index}]`, grid));
@@ -81,5 +83,11 @@ export function indexOf(grid: Grid, p: Point): number {
 
 /** A mask volume (uint8 labels) on exactly the grid of `like`. */
 export function maskVolume(like: Volume, data: Uint8Array): Volume {
-  return { dims: like.dims, datatype: 'uint8', data, affine: like.affine, ...(like.xformCode === undefined ? {} : { xformCode: like.xformCode }) };
+  return {
+    dims: like.dims,
+    datatype: 'uint8',
+    data,
+    affine: like.affine,
+    ...(like.xformCode === undefined ? {} : { xformCode: like.xformCode }),
+  };
 }

@@ -22,7 +22,8 @@ export interface BodyLimits {
 export async function readBody(req: IncomingMessage, limits: BodyLimits, counter: BodyCounter): Promise<Buffer> {
   const { maxBytes } = limits;
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > maxBytes) throw new HttpProblem(413, `the request body has ${declared} bytes, more than the ${maxBytes} this server reads here`);
+  if (declared > maxBytes)
+    throw new HttpProblem(413, `the request body has ${declared} bytes, more than the ${maxBytes} this server reads here`);
   // With a declared length the body goes straight into one buffer of that size: it is never held twice
   // (chunks, then their concatenation). Node's parser delivers no more than the declared length.
   const whole = Number.isSafeInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
@@ -34,7 +35,8 @@ export async function readBody(req: IncomingMessage, limits: BodyLimits, counter
     if (next.done) break;
     const chunk = next.value;
     counter.bytesReceived += chunk.length;
-    if (size + chunk.length > maxBytes) throw new HttpProblem(413, `the request body is larger than the ${maxBytes} bytes this server reads here`);
+    if (size + chunk.length > maxBytes)
+      throw new HttpProblem(413, `the request body is larger than the ${maxBytes} bytes this server reads here`);
     if (whole && size + chunk.length <= whole.length) whole.set(chunk, size);
     else chunks.push(chunk);
     size += chunk.length;

@@ -133,7 +133,9 @@ export function resolveLimits(limits: TestServerLimits = {}, maxUploadBytes?: nu
   for (const [key, value] of Object.entries(merged)) {
     const least = MAY_BE_ZERO.has(key) ? 0 : 1;
     if (!Number.isSafeInteger(value) || value < least) {
-      throw new TestkitError('TESTKIT_INVALID_OPTIONS', `limits.${key} must be a whole number >= ${least}, not ${String(value)}`, { details: { limit: key, value } });
+      throw new TestkitError('TESTKIT_INVALID_OPTIONS', `limits.${key} must be a whole number >= ${least}, not ${String(value)}`, {
+        details: { limit: key, value },
+      });
     }
   }
   return merged as ResolvedLimits;

@@ -41,11 +41,43 @@ export interface TestModel {
  * and the 3D Slicer plugin group by.
  */
 export const DEFAULT_TEST_MODELS: readonly TestModel[] = Object.freeze([
-  { name: 'segmentation_threshold', type: 'segmentation', algorithm: 'threshold', labels: ['object'], description: 'Otsu threshold and largest connected component' },
-  { name: 'annotation_dextr3d', type: 'annotation', algorithm: 'dextr3d', labels: ['object'], description: 'Structure inside the box spanned by six extreme points' },
-  { name: 'deepgrow_3d', type: 'deepgrow', algorithm: 'deepgrow', deepgrow: '3D', labels: ['object'], description: 'Region growing from foreground clicks, stopped by background clicks' },
-  { name: 'deepgrow_2d', type: 'deepgrow', algorithm: 'deepgrow', deepgrow: '2D', labels: ['object'], description: 'Region growing within the clicked slice' },
-  { name: 'classification_intensity', type: 'classification', algorithm: 'statistics', labels: ['bright', 'dark'], description: 'Intensity statistics as a JSON result' },
+  {
+    name: 'segmentation_threshold',
+    type: 'segmentation',
+    algorithm: 'threshold',
+    labels: ['object'],
+    description: 'Otsu threshold and largest connected component',
+  },
+  {
+    name: 'annotation_dextr3d',
+    type: 'annotation',
+    algorithm: 'dextr3d',
+    labels: ['object'],
+    description: 'Structure inside the box spanned by six extreme points',
+  },
+  {
+    name: 'deepgrow_3d',
+    type: 'deepgrow',
+    algorithm: 'deepgrow',
+    deepgrow: '3D',
+    labels: ['object'],
+    description: 'Region growing from foreground clicks, stopped by background clicks',
+  },
+  {
+    name: 'deepgrow_2d',
+    type: 'deepgrow',
+    algorithm: 'deepgrow',
+    deepgrow: '2D',
+    labels: ['object'],
+    description: 'Region growing within the clicked slice',
+  },
+  {
+    name: 'classification_intensity',
+    type: 'classification',
+    algorithm: 'statistics',
+    labels: ['bright', 'dark'],
+    description: 'Intensity statistics as a JSON result',
+  },
 ] satisfies TestModel[]);
 
 const ENGINES: Record<TestAlgorithm, string> = {

@@ -5,7 +5,10 @@ import { HttpProblem } from './errors.js';
 import type { ResolvedLimits } from './limits.js';
 
 /** The limits a decode of an uploaded or stored NIfTI obeys. */
-export type ImageLimits = Pick<ResolvedLimits, 'maxDecodedBytes' | 'maxVoxels' | 'maxGzipRatio' | 'gzipRatioFreeBytes' | 'maxVoxOffsetBytes'>;
+export type ImageLimits = Pick<
+  ResolvedLimits,
+  'maxDecodedBytes' | 'maxVoxels' | 'maxGzipRatio' | 'gzipRatioFreeBytes' | 'maxVoxOffsetBytes'
+>;
 
 /** A file nifti-io cannot read (not NIfTI, a broken header, truncated, corrupt gzip): each face answers it its own way. */
 export class UnreadableImage extends Error {}
@@ -38,11 +41,18 @@ const SLICE = 1 << 16;
  * @throws {HttpProblem} 413 for an image over a limit, 422 for a header whose `vox_offset` lies past the
  *   data or beyond `maxVoxOffsetBytes`; {@link UnreadableImage} for a file that is not a readable NIfTI.
  */
-export async function decodeNiftiBounded(bytes: Uint8Array, what: string, limits: ImageLimits, budget?: DecodeBudget): Promise<NiftiVolume> {
+export async function decodeNiftiBounded(
+  bytes: Uint8Array,
+  what: string,
+  limits: ImageLimits,
+  budget?: DecodeBudget,
+): Promise<NiftiVolume> {
   const gzip = isGzip(bytes);
   const inflated = gzip ? inflateChunks(bytes) : undefined;
   try {
-    const { header, prefix } = gzip ? await gzipHeader(inflated!, what, limits) : { header: await plainHeader(bytes, what), prefix: undefined };
+    const { header, prefix } = gzip
+      ? await gzipHeader(inflated!, what, limits)
+      : { header: await plainHeader(bytes, what), prefix: undefined };
     const size = checkSize(header, bytes.length, gzip, what, limits, budget);
     let file = bytes;
     if (gzip) {
@@ -90,7 +100,14 @@ export async function niftiUploadSize(bytes: Uint8Array, what: string, limits: I
   }
 }
 
-function checkSize(header: NiftiHeader, inputBytes: number, gzip: boolean, what: string, limits: ImageLimits, budget: DecodeBudget | undefined): ImageSize {
+function checkSize(
+  header: NiftiHeader,
+  inputBytes: number,
+  gzip: boolean,
+  what: string,
+  limits: ImageLimits,
+  budget: DecodeBudget | undefined,
+): ImageSize {
   const rank = header.dim[0]!;
   const dims = header.dim.slice(1, rank + 1);
   let voxels = 1;
@@ -99,12 +116,27 @@ function checkSize(header: NiftiHeader, inputBytes: number, gzip: boolean, what:
   const dataBytes = voxels * info.componentBytes * info.components;
   const voxOffset = header.voxOffset;
   const shape = `${dims.join('x')} ${info.name} voxels`;
-  if (voxels > limits.maxVoxels) throw new HttpProblem(413, `${what} has ${shape} (${voxels} voxels), more than the ${limits.maxVoxels} this server decodes (limits.maxVoxels)`);
-  if (dataBytes > limits.maxDecodedBytes) throw new HttpProblem(413, `${what} has ${shape} (${dataBytes} bytes decoded), more than the ${limits.maxDecodedBytes} this server decodes (limits.maxDecodedBytes)`);
-  if (budget && dataBytes > budget.maxBytes) throw new HttpProblem(413, `${what} has ${shape} (${dataBytes} bytes decoded), more than ${budget.what} holds (${budget.maxBytes} bytes)`);
+  if (voxels > limits.maxVoxels)
+    throw new HttpProblem(
+      413,
+      `${what} has ${shape} (${voxels} voxels), more than the ${limits.maxVoxels} this server decodes (limits.maxVoxels)`,
+    );
+  if (dataBytes > limits.maxDecodedBytes)
+    throw new HttpProblem(
+      413,
+      `${what} has ${shape} (${dataBytes} bytes decoded), more than the ${limits.maxDecodedBytes} this server decodes (limits.maxDecodedBytes)`,
+    );
+  if (budget && dataBytes > budget.maxBytes)
+    throw new HttpProblem(
+      413,
+      `${what} has ${shape} (${dataBytes} bytes decoded), more than ${budget.what} holds (${budget.maxBytes} bytes)`,
+    );
   const needed = voxOffset + dataBytes;
   if (!gzip && needed > inputBytes) {
-    throw new HttpProblem(422, `${what} is truncated: its header announces ${shape} (${dataBytes} bytes from byte ${voxOffset}) but the file has ${inputBytes} bytes`);
+    throw new HttpProblem(
+      422,
+      `${what} is truncated: its header announces ${shape} (${dataBytes} bytes from byte ${voxOffset}) but the file has ${inputBytes} bytes`,
+    );
   }
   if (gzip && needed > allowedInflate(inputBytes, limits)) throw tooExpanded(what, inputBytes, limits, needed);
   return { dims, voxels, dataBytes, voxOffset, gzip };
@@ -144,7 +176,8 @@ async function readHeader(prefix: Uint8Array): Promise<NiftiHeader> {
   } catch (error) {
     throw new UnreadableImage(error instanceof Error ? error.message : String(error));
   }
-  if (header.magic === 'ni1' || header.magic === 'ni2') throw new UnreadableImage(`this is a header-only NIfTI (magic "${header.magic}"): its voxels are in a separate .img file`);
+  if (header.magic === 'ni1' || header.magic === 'ni2')
+    throw new UnreadableImage(`this is a header-only NIfTI (magic "${header.magic}"): its voxels are in a separate .img file`);
   return header;
 }
 
@@ -159,7 +192,11 @@ async function plainHeader(bytes: Uint8Array, what: string): Promise<NiftiHeader
 }
 
 /** A gzip file's header, inflating no more than the header and its extensions (at most `maxVoxOffsetBytes`). */
-async function gzipHeader(inflated: InflatedChunks, what: string, limits: ImageLimits): Promise<{ header: NiftiHeader; prefix: Uint8Array }> {
+async function gzipHeader(
+  inflated: InflatedChunks,
+  what: string,
+  limits: ImageLimits,
+): Promise<{ header: NiftiHeader; prefix: Uint8Array }> {
   let prefix: Uint8Array = new Uint8Array(0);
   let wanted: number | undefined;
   for await (const chunk of inflated.iterator) {
@@ -168,7 +205,10 @@ async function gzipHeader(inflated: InflatedChunks, what: string, limits: ImageL
       const fixed = fixedHeader(prefix);
       if (!fixed) continue;
       if (Number.isSafeInteger(fixed.voxOffset) && fixed.voxOffset > limits.maxVoxOffsetBytes) {
-        throw new HttpProblem(422, `${what}: vox_offset is ${fixed.voxOffset}, more than the ${limits.maxVoxOffsetBytes} bytes of header and extensions this server reads (limits.maxVoxOffsetBytes)`);
+        throw new HttpProblem(
+          422,
+          `${what}: vox_offset is ${fixed.voxOffset}, more than the ${limits.maxVoxOffsetBytes} bytes of header and extensions this server reads (limits.maxVoxOffsetBytes)`,
+        );
       }
       // An invalid vox_offset (fractional, negative, inside the header): nifti-io names it from the fixed header.
       wanted = Number.isSafeInteger(fixed.voxOffset) && fixed.voxOffset >= fixed.bytes ? fixed.voxOffset : fixed.bytes;
@@ -197,7 +237,8 @@ interface InflatedChunks {
 function inflateChunks(bytes: Uint8Array): InflatedChunks {
   const source = Readable.from(
     (function* slices() {
-      for (let at = 0; at < bytes.length; at += SLICE) yield Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.min(SLICE, bytes.length - at));
+      for (let at = 0; at < bytes.length; at += SLICE)
+        yield Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.min(SLICE, bytes.length - at));
     })(),
     { objectMode: false },
   );

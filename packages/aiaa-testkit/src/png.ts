@@ -43,7 +43,13 @@ export async function decodePng(bytes: Uint8Array, limits: PngLimits): Promise<G
     if (offset + 12 + length > bytes.length) bad(`chunk ${type} runs past the end`);
     const body = bytes.subarray(offset + 8, offset + 8 + length);
     if (type === 'IHDR') {
-      header = { width: view.getUint32(offset + 8), height: view.getUint32(offset + 12), depth: body[8]!, colour: body[9]!, interlace: body[12]! };
+      header = {
+        width: view.getUint32(offset + 8),
+        height: view.getUint32(offset + 12),
+        depth: body[8]!,
+        colour: body[9]!,
+        interlace: body[12]!,
+      };
     } else if (type === 'IDAT') idat.push(body);
     else if (type === 'IEND') break;
     offset += 12 + length;
@@ -55,14 +61,25 @@ export async function decodePng(bytes: Uint8Array, limits: PngLimits): Promise<G
   if (depth !== 8 && depth !== 16) bad(`bit depth ${depth}`);
   if (interlace !== 0) bad('interlaced images are not supported');
   if (width < 1 || height < 1) bad(`size ${width}x${height}`);
-  if (width * height > limits.maxVoxels) throw new HttpProblem(413, `the uploaded PNG has ${width}x${height} pixels, more than the ${limits.maxVoxels} this server decodes (limits.maxVoxels)`);
+  if (width * height > limits.maxVoxels)
+    throw new HttpProblem(
+      413,
+      `the uploaded PNG has ${width}x${height} pixels, more than the ${limits.maxVoxels} this server decodes (limits.maxVoxels)`,
+    );
   const bytesPerPixel = (channels! * depth) / 8;
   const stride = width * bytesPerPixel;
   const rawBytes = height * (stride + 1);
-  if (rawBytes > limits.maxDecodedBytes) throw new HttpProblem(413, `the uploaded PNG has ${rawBytes} bytes of pixel data, more than the ${limits.maxDecodedBytes} this server decodes (limits.maxDecodedBytes)`);
+  if (rawBytes > limits.maxDecodedBytes)
+    throw new HttpProblem(
+      413,
+      `the uploaded PNG has ${rawBytes} bytes of pixel data, more than the ${limits.maxDecodedBytes} this server decodes (limits.maxDecodedBytes)`,
+    );
   const compressed = Buffer.concat(idat);
   if (rawBytes > Math.max(compressed.length * limits.maxGzipRatio, limits.gzipRatioFreeBytes)) {
-    throw new HttpProblem(413, `the uploaded PNG would inflate to ${rawBytes} bytes, more than ${limits.maxGzipRatio} times its ${compressed.length} compressed bytes (limits.maxGzipRatio)`);
+    throw new HttpProblem(
+      413,
+      `the uploaded PNG would inflate to ${rawBytes} bytes, more than ${limits.maxGzipRatio} times its ${compressed.length} compressed bytes (limits.maxGzipRatio)`,
+    );
   }
   let raw: Uint8Array;
   try {
@@ -79,7 +96,8 @@ export async function decodePng(bytes: Uint8Array, limits: PngLimits): Promise<G
   for (let y = 0; y < height; y += 1) {
     const row = rows.subarray(y * stride, (y + 1) * stride);
     for (let x = 0; x < width; x += 1) {
-      data[y * width + x] = channels! >= 3 ? Math.round(0.299 * sample(row, x, 0) + 0.587 * sample(row, x, 1) + 0.114 * sample(row, x, 2)) : sample(row, x, 0);
+      data[y * width + x] =
+        channels! >= 3 ? Math.round(0.299 * sample(row, x, 0) + 0.587 * sample(row, x, 1) + 0.114 * sample(row, x, 2)) : sample(row, x, 0);
     }
   }
   return { width, height, data };
@@ -98,10 +116,18 @@ function unfilter(raw: Uint8Array, height: number, stride: number, bpp: number, 
       const c = y > 0 && i >= bpp ? out[at - stride + i - bpp]! : 0;
       let predictor: number;
       switch (filter) {
-        case 0: predictor = 0; break;
-        case 1: predictor = a; break;
-        case 2: predictor = b; break;
-        case 3: predictor = (a + b) >> 1; break;
+        case 0:
+          predictor = 0;
+          break;
+        case 1:
+          predictor = a;
+          break;
+        case 2:
+          predictor = b;
+          break;
+        case 3:
+          predictor = (a + b) >> 1;
+          break;
         case 4: {
           const p = a + b - c;
           const pa = Math.abs(p - a);
@@ -110,7 +136,8 @@ function unfilter(raw: Uint8Array, height: number, stride: number, bpp: number, 
           predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
           break;
         }
-        default: return bad(`unknown row filter ${filter}`);
+        default:
+          return bad(`unknown row filter ${filter}`);
       }
       out[at + i] = (line[i]! + predictor) & 0xff;
     }

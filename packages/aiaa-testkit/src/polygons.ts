@@ -31,7 +31,11 @@ export function maskToPolygons(grid: Grid, pointRatio: number, maxVertices: numb
         const contour = trace(x, y, on);
         const kept = pointRatio > 1 ? contour.filter((_, i) => i % pointRatio === 0) : contour;
         vertices += kept.length;
-        if (vertices > maxVertices) throw new HttpProblem(413, `the polygons of this mask have more than ${maxVertices} vertices (limits.maxPolygonVertices); send a larger more_points`);
+        if (vertices > maxVertices)
+          throw new HttpProblem(
+            413,
+            `the polygons of this mask have more than ${maxVertices} vertices (limits.maxPolygonVertices); send a larger more_points`,
+          );
         polygons.push(kept);
         markRegion(x, y, nx, ny, on, seen);
       }
@@ -269,7 +273,11 @@ export interface FixPolygonParams {
  * (a vertex more than `polygonMarginPx` outside the image, an offset larger than the image), 413 for more
  * polygons or vertices than the limits allow (counted while checking, so a huge list is not walked twice).
  */
-export function fixPolygonParams(params: Record<string, unknown>, size: { readonly nx: number; readonly ny: number }, limits: PolygonLimits): FixPolygonParams {
+export function fixPolygonParams(
+  params: Record<string, unknown>,
+  size: { readonly nx: number; readonly ny: number },
+  limits: PolygonLimits,
+): FixPolygonParams {
   const dimension = params['dimension'] === 3 ? 3 : params['dimension'] === 2 || params['dimension'] === undefined ? 2 : undefined;
   if (!dimension) throw new HttpProblem(400, 'dimension must be 2 or 3');
   const int = (key: string, fallback?: number): number => {
@@ -284,7 +292,10 @@ export function fixPolygonParams(params: Record<string, unknown>, size: { readon
     throw new HttpProblem(400, 'vertex_offset must be [dx, dy]');
   }
   if (Math.abs(offset[0]) > nx + margin || Math.abs(offset[1]) > ny + margin) {
-    throw new HttpProblem(400, `vertex_offset ${preview(offset)} is larger than the image (${nx}x${ny}) and its ${margin}-pixel margin (limits.polygonMarginPx)`);
+    throw new HttpProblem(
+      400,
+      `vertex_offset ${preview(offset)} is larger than the image (${nx}x${ny}) and its ${margin}-pixel margin (limits.polygonMarginPx)`,
+    );
   }
   const poly = params['poly'];
   let polygons = 0;
@@ -297,12 +308,27 @@ export function fixPolygonParams(params: Record<string, unknown>, size: { readon
     polygons += 1;
     vertices += (p as unknown[]).length;
     if (polygons > limits.maxPolygons) throw new HttpProblem(413, `poly has more than ${limits.maxPolygons} polygons (limits.maxPolygons)`);
-    if (vertices > limits.maxPolygonVertices) throw new HttpProblem(413, `poly has ${countVertices(poly, dimension)} vertices, at most ${limits.maxPolygonVertices} are allowed (limits.maxPolygonVertices)`);
+    if (vertices > limits.maxPolygonVertices)
+      throw new HttpProblem(
+        413,
+        `poly has ${countVertices(poly, dimension)} vertices, at most ${limits.maxPolygonVertices} are allowed (limits.maxPolygonVertices)`,
+      );
     (p as unknown[]).forEach((v, index) => {
-      if (!Array.isArray(v) || v.length < 2 || typeof v[0] !== 'number' || typeof v[1] !== 'number' || !Number.isFinite(v[0]) || !Number.isFinite(v[1])) badShape();
+      if (
+        !Array.isArray(v) ||
+        v.length < 2 ||
+        typeof v[0] !== 'number' ||
+        typeof v[1] !== 'number' ||
+        !Number.isFinite(v[0]) ||
+        !Number.isFinite(v[1])
+      )
+        badShape();
       const [x, y] = v as [number, number];
       if (x < -margin || y < -margin || x > nx - 1 + margin || y > ny - 1 + margin) {
-        throw new HttpProblem(400, `${where}[${index}] ${preview(v)} lies outside the image (${nx}x${ny}) and its ${margin}-pixel margin (limits.polygonMarginPx)`);
+        throw new HttpProblem(
+          400,
+          `${where}[${index}] ${preview(v)} lies outside the image (${nx}x${ny}) and its ${margin}-pixel margin (limits.polygonMarginPx)`,
+        );
       }
     });
   };

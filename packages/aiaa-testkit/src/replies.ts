@@ -31,7 +31,11 @@ export function sendMultipart(res: ServerResponse, parts: readonly ReplyPart[]):
   const chunks: Buffer[] = [];
   for (const part of parts) {
     const filename = part.fileName === undefined ? '' : `; filename="${part.fileName}"`;
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"${filename}\r\nContent-Type: ${part.contentType}\r\n\r\n`));
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"${filename}\r\nContent-Type: ${part.contentType}\r\n\r\n`,
+      ),
+    );
     chunks.push(Buffer.from(part.data.buffer, part.data.byteOffset, part.data.byteLength));
     chunks.push(Buffer.from('\r\n'));
   }

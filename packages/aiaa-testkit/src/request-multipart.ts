@@ -34,13 +34,18 @@ export function parseRequestMultipart(body: Buffer, contentType: string): Reques
     at += 1;
     const headerEnd = findHeaderEnd(body, at);
     if (!headerEnd) throw new HttpProblem(400, 'malformed multipart body (part headers do not end)');
-    if (headerEnd.headerEnd - at > MAX_PART_HEADER_BYTES) throw new HttpProblem(400, `malformed multipart body (part headers longer than ${MAX_PART_HEADER_BYTES} bytes)`);
+    if (headerEnd.headerEnd - at > MAX_PART_HEADER_BYTES)
+      throw new HttpProblem(400, `malformed multipart body (part headers longer than ${MAX_PART_HEADER_BYTES} bytes)`);
     const headers = body.subarray(at, headerEnd.headerEnd).toString('utf8');
     const end = body.indexOf(next, headerEnd.bodyStart);
     if (end < 0) throw new HttpProblem(400, 'truncated multipart body (no closing boundary)');
     const dataEnd = end > headerEnd.bodyStart && body[end - 1] === 0x0d ? end - 1 : end;
     const disposition = /content-disposition:([^\n]*)/i.exec(headers)?.[1] ?? '';
-    parts.push({ name: param(disposition, 'name'), fileName: param(disposition, 'filename'), data: body.subarray(headerEnd.bodyStart, dataEnd) });
+    parts.push({
+      name: param(disposition, 'name'),
+      fileName: param(disposition, 'filename'),
+      data: body.subarray(headerEnd.bodyStart, dataEnd),
+    });
     if (parts.length > MAX_PARTS) throw new HttpProblem(413, `more than ${MAX_PARTS} multipart parts`);
     at = end + next.length;
   }
@@ -48,7 +53,8 @@ export function parseRequestMultipart(body: Buffer, contentType: string): Reques
 
 /** The boundary of a multipart content type, quoted or not. */
 export function requestBoundary(contentType: string): string {
-  if (!/^multipart\/form-data/i.test(contentType.trim())) throw new HttpProblem(415, `expected multipart/form-data, got "${contentType.slice(0, 80)}"`);
+  if (!/^multipart\/form-data/i.test(contentType.trim()))
+    throw new HttpProblem(415, `expected multipart/form-data, got "${contentType.slice(0, 80)}"`);
   const m = /;\s*boundary\s*=\s*(?:"([^"]*)"|([^;]*))/i.exec(contentType);
   const boundary = (m?.[1] ?? m?.[2] ?? '').trim();
   if (!boundary || boundary.length > 200) throw new HttpProblem(400, 'multipart content type without a boundary');

@@ -12,7 +12,8 @@ export function parseRequestTarget(target: string): { readonly pathname: string;
   } catch {
     throw new HttpProblem(400, `bad request target "${target.slice(0, 80)}"`);
   }
-  if (!target.startsWith('/') && url.protocol !== 'http:' && url.protocol !== 'https:') throw new HttpProblem(400, `bad request target "${target.slice(0, 80)}"`);
+  if (!target.startsWith('/') && url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new HttpProblem(400, `bad request target "${target.slice(0, 80)}"`);
   return { pathname: url.pathname, query: url.searchParams };
 }
 

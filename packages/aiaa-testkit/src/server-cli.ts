@@ -37,7 +37,9 @@ if (protocol !== 'aiaa' && protocol !== 'monai-label') {
 }
 // `--conf auth_user NAME:PASSWORD` (repeatable) turns authentication on with those users, every role each.
 const users = Object.fromEntries(
-  conf.filter(([key]) => key === 'auth_user').map(([, value]) => [value.slice(0, value.indexOf(':')), { password: value.slice(value.indexOf(':') + 1) }]),
+  conf
+    .filter(([key]) => key === 'auth_user')
+    .map(([, value]) => [value.slice(0, value.indexOf(':')), { password: value.slice(value.indexOf(':') + 1) }]),
 );
 const studies = flags.get('studies');
 const app = flags.get('app');

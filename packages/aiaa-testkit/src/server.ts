@@ -116,18 +116,23 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   if (!/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/.test(host)) {
     throw new TestkitError('TESTKIT_INVALID_OPTIONS', `the test server listens on loopback only, not "${host}"`, { details: { host } });
   }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TestkitError('TESTKIT_INVALID_OPTIONS', `bad port ${port}`, { details: { port } });
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TestkitError('TESTKIT_INVALID_OPTIONS', `bad port ${port}`, { details: { port } });
   const protocol = options.protocol ?? 'aiaa';
-  if (protocol !== 'aiaa' && protocol !== 'monai-label') throw new TestkitError('TESTKIT_INVALID_OPTIONS', `unknown protocol "${String(protocol)}"`, { details: { protocol } });
+  if (protocol !== 'aiaa' && protocol !== 'monai-label')
+    throw new TestkitError('TESTKIT_INVALID_OPTIONS', `unknown protocol "${String(protocol)}"`, { details: { protocol } });
   const models = new Map<string, TestModel>();
   for (const model of options.models ?? (protocol === 'aiaa' ? DEFAULT_TEST_MODELS : DEFAULT_MONAI_LABEL_MODELS)) {
-    if (models.has(model.name)) throw new TestkitError('TESTKIT_INVALID_OPTIONS', `duplicate model name "${model.name}"`, { details: { model: model.name } });
+    if (models.has(model.name))
+      throw new TestkitError('TESTKIT_INVALID_OPTIONS', `duplicate model name "${model.name}"`, { details: { model: model.name } });
     models.set(model.name, model);
   }
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const limits = resolveLimits(options.limits, options.maxUploadBytes);
   if (options.adminToken !== undefined && (typeof options.adminToken !== 'string' || !/^\S{1,4096}$/.test(options.adminToken))) {
-    throw new TestkitError('TESTKIT_INVALID_OPTIONS', 'adminToken must be a non-empty string without spaces', { details: { adminToken: '[redacted]' } });
+    throw new TestkitError('TESTKIT_INVALID_OPTIONS', 'adminToken must be a non-empty string without spaces', {
+      details: { adminToken: '[redacted]' },
+    });
   }
   const counters = { requests: 0, bytesReceived: 0, busyMs: 0 };
   const context: FaceContext = {
@@ -177,7 +182,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         // A preflight: what a page may send (multipart and JSON bodies, every method of the contracts).
         // The page's own headers (an authorization header, say) are allowed as asked.
         const asked = String(req.headers['access-control-request-headers'] ?? '').replace(/[^\w\-, ]/g, '');
-        res.writeHead(204, { 'access-control-allow-methods': 'GET, HEAD, PUT, POST, DELETE', 'access-control-allow-headers': asked || 'content-type, accept', 'access-control-max-age': '600' });
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, HEAD, PUT, POST, DELETE',
+          'access-control-allow-headers': asked || 'content-type, accept',
+          'access-control-max-age': '600',
+        });
         res.end();
         return;
       }
@@ -202,7 +211,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     }
   };
 
-  const server: Server = options.tls ? createHttpsServer({ key: toPem(options.tls.key), cert: toPem(options.tls.cert) }, handler) : createHttpServer(handler);
+  const server: Server = options.tls
+    ? createHttpsServer({ key: toPem(options.tls.key), cert: toPem(options.tls.cert) }, handler)
+    : createHttpServer(handler);
   server.requestTimeout = limits.requestTimeoutMs;
   server.headersTimeout = Math.min(60_000, limits.requestTimeoutMs);
   server.on('clientError', (_error, socket) => {
@@ -213,7 +224,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   if (socketPath !== undefined) await removeStaleSocket(socketPath);
   await new Promise<void>((resolve, reject) => {
     const where = socketPath ?? `${host}:${port}`;
-    const onError = (error: Error): void => reject(new TestkitError('TESTKIT_LISTEN', `the test server cannot listen on ${where}: ${error.message}`, { details: { host, port, socketPath }, cause: error }));
+    const onError = (error: Error): void =>
+      reject(
+        new TestkitError('TESTKIT_LISTEN', `the test server cannot listen on ${where}: ${error.message}`, {
+          details: { host, port, socketPath },
+          cause: error,
+        }),
+      );
     server.once('error', onError);
     const listening = (): void => {
       server.off('error', onError);
@@ -239,7 +256,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: boundPort,
     ...(socketPath !== undefined ? { socketPath } : {}),
     protocol,
-    stats: () => ({ requests: counters.requests, bytesReceived: counters.bytesReceived, sessions: face.sessions(), busyMs: counters.busyMs, uploads: gate.active, queuedUploads: gate.queued }),
+    stats: () => ({
+      requests: counters.requests,
+      bytesReceived: counters.bytesReceived,
+      sessions: face.sessions(),
+      busyMs: counters.busyMs,
+      uploads: gate.active,
+      queuedUploads: gate.queued,
+    }),
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
@@ -261,7 +285,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 async function removeStaleSocket(path: string): Promise<void> {
   const info = await lstat(path).catch(() => undefined);
   if (!info) return;
-  if (!info.isSocket()) throw new TestkitError('TESTKIT_INVALID_OPTIONS', `${path} exists and is not a socket`, { details: { socketPath: path } });
+  if (!info.isSocket())
+    throw new TestkitError('TESTKIT_INVALID_OPTIONS', `${path} exists and is not a socket`, { details: { socketPath: path } });
   const alive = await new Promise<boolean>((resolve) => {
     const probe = connect(path, () => {
       probe.end();

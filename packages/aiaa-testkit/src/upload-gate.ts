@@ -41,7 +41,10 @@ export class UploadGate {
       this.running += 1;
       return this.releaser();
     }
-    if (this.waiting.length >= this.maxQueued) throw this.busy(`${this.running} uploads are being processed and ${this.waiting.length} wait (limits.maxConcurrentUploads, maxQueuedUploads)`);
+    if (this.waiting.length >= this.maxQueued)
+      throw this.busy(
+        `${this.running} uploads are being processed and ${this.waiting.length} wait (limits.maxConcurrentUploads, maxQueuedUploads)`,
+      );
     await new Promise<void>((resolve, reject) => {
       const leave = (error: unknown): void => {
         clearTimeout(entry.timer);
@@ -57,7 +60,10 @@ export class UploadGate {
           gone?.removeEventListener('abort', onGone);
           resolve();
         },
-        timer: setTimeout(() => leave(this.busy(`no turn for this upload within ${this.waitMs} ms (limits.uploadQueueTimeoutMs)`)), this.waitMs),
+        timer: setTimeout(
+          () => leave(this.busy(`no turn for this upload within ${this.waitMs} ms (limits.uploadQueueTimeoutMs)`)),
+          this.waitMs,
+        ),
       };
       this.waiting.push(entry);
       gone?.addEventListener('abort', onGone, { once: true });
@@ -78,6 +84,8 @@ export class UploadGate {
   }
 
   private busy(why: string): HttpProblem {
-    return new HttpProblem(503, `the server is busy: ${why}; try again in ${RETRY_AFTER_SEC} s`, { 'retry-after': String(RETRY_AFTER_SEC) });
+    return new HttpProblem(503, `the server is busy: ${why}; try again in ${RETRY_AFTER_SEC} s`, {
+      'retry-after': String(RETRY_AFTER_SEC),
+    });
   }
 }

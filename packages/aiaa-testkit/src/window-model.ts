@@ -37,13 +37,15 @@ export function parseWindowModel(bytes: Uint8Array): WindowModelParams {
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalidModel('the model data must be a JSON object');
   const v = value as Record<string, unknown>;
-  if (v['format'] !== WINDOW_MODEL_FORMAT) throw invalidModel(`the model data has format ${preview(v['format'])}, expected "${WINDOW_MODEL_FORMAT}"`);
+  if (v['format'] !== WINDOW_MODEL_FORMAT)
+    throw invalidModel(`the model data has format ${preview(v['format'])}, expected "${WINDOW_MODEL_FORMAT}"`);
   if (v['version'] !== 1) throw invalidModel(`unsupported model version ${preview(v['version'])}`);
   const { low, high, opening, fillHoles } = v;
   if (typeof low !== 'number' || typeof high !== 'number' || !Number.isFinite(low) || !Number.isFinite(high) || !(high > low)) {
     throw invalidModel('the model needs finite numbers low < high');
   }
-  if (!Number.isInteger(opening) || (opening as number) < 0 || (opening as number) > 8) throw invalidModel('opening must be a whole number 0..8');
+  if (!Number.isInteger(opening) || (opening as number) < 0 || (opening as number) > 8)
+    throw invalidModel('opening must be a whole number 0..8');
   if (typeof fillHoles !== 'boolean') throw invalidModel('fillHoles must be true or false');
   return { low, high, opening: opening as number, fillHoles };
 }

@@ -36,7 +36,11 @@ function pythonMultipart(fields: Record<string, string>, files: Record<string, [
     lines.push(Buffer.from(`--${PYTHON_CLIENT_BOUNDARY}\r\nContent-Disposition: form-data; name="${key}"\r\n\r\n${value}\r\n`));
   }
   for (const [key, [filename, data]] of Object.entries(files)) {
-    lines.push(Buffer.from(`--${PYTHON_CLIENT_BOUNDARY}\r\nContent-Disposition: form-data; name="${key}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+    lines.push(
+      Buffer.from(
+        `--${PYTHON_CLIENT_BOUNDARY}\r\nContent-Disposition: form-data; name="${key}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+    );
     lines.push(Buffer.from(data), Buffer.from('\r\n'));
   }
   lines.push(Buffer.from(`--${PYTHON_CLIENT_BOUNDARY}--\r\n\r\n`));
@@ -44,12 +48,18 @@ function pythonMultipart(fields: Record<string, string>, files: Record<string, [
 }
 
 /** Sends one raw HTTP request and reads the reply until the server closes (HTTP/1.0) or Content-Length is met. */
-function raw(method: string, path: string, options: { version?: '1.0' | '1.1'; body?: Buffer; contentType?: string } = {}): Promise<RawReply> {
+function raw(
+  method: string,
+  path: string,
+  options: { version?: '1.0' | '1.1'; body?: Buffer; contentType?: string } = {},
+): Promise<RawReply> {
   const version = options.version ?? '1.1';
   const head =
     `${method} ${path} HTTP/${version}\r\nHost: 127.0.0.1:${server.port}\r\nAccept-Encoding: identity\r\n` +
     (version === '1.1' ? 'Connection: close\r\n' : '') +
-    (options.body ? `Content-Type: ${options.contentType ?? `multipart/form-data; boundary=${PYTHON_CLIENT_BOUNDARY}`}\r\nContent-Length: ${options.body.length}\r\n` : '') +
+    (options.body
+      ? `Content-Type: ${options.contentType ?? `multipart/form-data; boundary=${PYTHON_CLIENT_BOUNDARY}`}\r\nContent-Length: ${options.body.length}\r\n`
+      : '') +
     '\r\n';
   return new Promise((resolve, reject) => {
     const socket = connect(server.port, '127.0.0.1');
@@ -89,15 +99,20 @@ print(json.dumps({'form': form, 'files': files}))
   return JSON.parse(out.toString()) as { form: Record<string, string>; files: Record<string, string> };
 }
 
-
-
 describe('what the official clients send, the test server answers as they expect', () => {
   it('GET /v1/models gives an array; ?model= gives the single object the C++ Client::model() parses', async () => {
     const list = await raw('GET', '/v1/models');
     expect(list.status).toBe(200);
     expect(JSON.parse(list.body.toString())).toHaveLength(5);
     const one = JSON.parse((await raw('GET', '/v1/models?model=annotation_dextr3d')).body.toString());
-    expect(one).toMatchObject({ name: 'annotation_dextr3d', type: 'annotation', 'internal name': 'ExtremePointBoxEngine', padding: 20, roi: [128, 128, 128], sigma: 3 });
+    expect(one).toMatchObject({
+      name: 'annotation_dextr3d',
+      type: 'annotation',
+      'internal name': 'ExtremePointBoxEngine',
+      padding: 20,
+      roi: [128, 128, 128],
+      sigma: 3,
+    });
     expect(Array.isArray(one)).toBe(false);
     const byLabelAndType = JSON.parse((await raw('GET', '/v1/models?label=object&type=deepgrow')).body.toString());
     expect(byLabelAndType.map((m: { name: string }) => m.name)).toEqual(['deepgrow_3d', 'deepgrow_2d']);
@@ -111,7 +126,9 @@ describe('what the official clients send, the test server answers as they expect
     expect(expiry).toBe(600);
     expect((await raw('GET', `/session/${id}`)).status).toBe(200);
     now += 601_000;
-    const expired = await raw('POST', `/v1/segmentation?model=segmentation_threshold&session_id=${id}`, { body: pythonMultipart({ params: '{}' }, {}) });
+    const expired = await raw('POST', `/v1/segmentation?model=segmentation_threshold&session_id=${id}`, {
+      body: pythonMultipart({ params: '{}' }, {}),
+    });
     expect(expired.status).toBe(440);
     expect((await raw('GET', `/session/${id}`)).status).toBe(440);
   });
@@ -129,7 +146,9 @@ describe('what the official clients send, the test server answers as they expect
   it('Python dextr3d with legacy string-encoded points and field "datapoint": cgi.FieldStorage reads params and the mask', async () => {
     const points = extremePointsOf(truth, volume.dims);
     const params = JSON.stringify({ points: JSON.stringify(points) });
-    const reply = await raw('POST', '/v1/dextr3d?model=annotation_dextr3d', { body: pythonMultipart({ params }, { datapoint: ['/tmp/tmpx/roi.nii.gz', image] }) });
+    const reply = await raw('POST', '/v1/dextr3d?model=annotation_dextr3d', {
+      body: pythonMultipart({ params }, { datapoint: ['/tmp/tmpx/roi.nii.gz', image] }),
+    });
     expect(reply.status).toBe(200);
     const parsed = parseWithPythonCgi(reply);
     expect(JSON.parse(parsed.form['params']!).points).toEqual(points);
@@ -141,17 +160,35 @@ describe('what the official clients send, the test server answers as they expect
   });
 
   it('Python deepgrow with current_point and spatial_size: params carry the crop box', async () => {
-    const params = JSON.stringify({ foreground: [[30, 28, 20]], background: [], current_point: [30, 28, 20], spatial_size: [128, 128, 128] });
-    const reply = await raw('POST', '/v1/deepgrow?model=deepgrow_3d', { body: pythonMultipart({ params }, { datapoint: ['/tmp/t/image.nii.gz', image] }) });
+    const params = JSON.stringify({
+      foreground: [[30, 28, 20]],
+      background: [],
+      current_point: [30, 28, 20],
+      spatial_size: [128, 128, 128],
+    });
+    const reply = await raw('POST', '/v1/deepgrow?model=deepgrow_3d', {
+      body: pythonMultipart({ params }, { datapoint: ['/tmp/t/image.nii.gz', image] }),
+    });
     const parsed = parseWithPythonCgi(reply);
     // A spatial size larger than the image covers all of it: the crop is then the grown region's box (the sphere's).
-    expect(JSON.parse(parsed.form['params']!).crop).toEqual([[19, 41], [17, 39], [9, 31]]);
+    expect(JSON.parse(parsed.form['params']!).crop).toEqual([
+      [19, 41],
+      [17, 39],
+      [9, 31],
+    ]);
   });
 
   it('mask2polygon answers JSON (not multipart), one entry per slice', async () => {
-    const seg = await raw('POST', '/v1/segmentation?model=segmentation_threshold', { body: pythonMultipart({ params: '{}' }, { datapoint: ['a.nii.gz', image] }) });
-    const maskBytes = seg.body.subarray(seg.body.indexOf('\r\n\r\n', seg.body.indexOf('filename=')) + 4, seg.body.lastIndexOf(`\r\n--${PYTHON_CLIENT_BOUNDARY}--`));
-    const reply = await raw('POST', '/v1/mask2polygon', { body: pythonMultipart({ params: '{"more_points": 2}' }, { datapoint: ['mask.nii.gz', maskBytes] }) });
+    const seg = await raw('POST', '/v1/segmentation?model=segmentation_threshold', {
+      body: pythonMultipart({ params: '{}' }, { datapoint: ['a.nii.gz', image] }),
+    });
+    const maskBytes = seg.body.subarray(
+      seg.body.indexOf('\r\n\r\n', seg.body.indexOf('filename=')) + 4,
+      seg.body.lastIndexOf(`\r\n--${PYTHON_CLIENT_BOUNDARY}--`),
+    );
+    const reply = await raw('POST', '/v1/mask2polygon', {
+      body: pythonMultipart({ params: '{"more_points": 2}' }, { datapoint: ['mask.nii.gz', maskBytes] }),
+    });
     expect(reply.headers['content-type']).toBe('application/json');
     const polygons = JSON.parse(reply.body.toString());
     expect(polygons).toHaveLength(40);
@@ -163,23 +200,83 @@ describe('what the official clients send, the test server answers as they expect
 describe('bad requests get 4xx and a JSON message; the server keeps serving', () => {
   const cases: [string, string, string, () => Buffer | undefined, number, RegExp][] = [
     ['no file', 'POST', '/v1/segmentation?model=segmentation_threshold', () => pythonMultipart({ params: '{}' }, {}), 400, /no file part/],
-    ['unknown model', 'POST', '/v1/segmentation?model=liver', () => pythonMultipart({ params: '{}' }, { image: ['a', image] }), 404, /unknown model/],
+    [
+      'unknown model',
+      'POST',
+      '/v1/segmentation?model=liver',
+      () => pythonMultipart({ params: '{}' }, { image: ['a', image] }),
+      404,
+      /unknown model/,
+    ],
     ['no model', 'POST', '/v1/deepgrow', () => pythonMultipart({ params: '{}' }, { image: ['a', image] }), 400, /model query parameter/],
-    ['bad points', 'POST', '/v1/dextr3d?model=annotation_dextr3d', () => pythonMultipart({ params: '{"points": [[1, 2], "x"]}' }, { image: ['a', image] }), 400, /points/],
-    ['points outside', 'POST', '/v1/deepgrow?model=deepgrow_3d', () => pythonMultipart({ params: '{"foreground": [[999, 0, 0]]}' }, { image: ['a', image] }), 400, /outside the image/],
-    ['too few points', 'POST', '/v1/dextr3d?model=annotation_dextr3d', () => pythonMultipart({ params: '{"points": "[[1,2,3]]"}' }, { image: ['a', image] }), 400, /at least 6/],
-    ['params not JSON', 'POST', '/v1/inference?model=segmentation_threshold', () => pythonMultipart({ params: '{oops' }, { image: ['a', image] }), 400, /not valid JSON/],
-    ['not NIfTI', 'POST', '/v1/segmentation?model=segmentation_threshold', () => pythonMultipart({ params: '{}' }, { image: ['a.png', Buffer.from('\x89PNG....')] }), 400, /not a readable NIfTI/],
-    ['wrong model type', 'POST', '/v1/segmentation?model=deepgrow_3d', () => pythonMultipart({ params: '{}' }, { image: ['a', image] }), 400, /deepgrow model/],
+    [
+      'bad points',
+      'POST',
+      '/v1/dextr3d?model=annotation_dextr3d',
+      () => pythonMultipart({ params: '{"points": [[1, 2], "x"]}' }, { image: ['a', image] }),
+      400,
+      /points/,
+    ],
+    [
+      'points outside',
+      'POST',
+      '/v1/deepgrow?model=deepgrow_3d',
+      () => pythonMultipart({ params: '{"foreground": [[999, 0, 0]]}' }, { image: ['a', image] }),
+      400,
+      /outside the image/,
+    ],
+    [
+      'too few points',
+      'POST',
+      '/v1/dextr3d?model=annotation_dextr3d',
+      () => pythonMultipart({ params: '{"points": "[[1,2,3]]"}' }, { image: ['a', image] }),
+      400,
+      /at least 6/,
+    ],
+    [
+      'params not JSON',
+      'POST',
+      '/v1/inference?model=segmentation_threshold',
+      () => pythonMultipart({ params: '{oops' }, { image: ['a', image] }),
+      400,
+      /not valid JSON/,
+    ],
+    [
+      'not NIfTI',
+      'POST',
+      '/v1/segmentation?model=segmentation_threshold',
+      () => pythonMultipart({ params: '{}' }, { image: ['a.png', Buffer.from('\x89PNG....')] }),
+      400,
+      /not a readable NIfTI/,
+    ],
+    [
+      'wrong model type',
+      'POST',
+      '/v1/segmentation?model=deepgrow_3d',
+      () => pythonMultipart({ params: '{}' }, { image: ['a', image] }),
+      400,
+      /deepgrow model/,
+    ],
     ['not multipart', 'POST', '/v1/segmentation?model=segmentation_threshold', () => Buffer.from('{}'), 415, /multipart/],
-    ['truncated multipart', 'POST', '/v1/segmentation?model=segmentation_threshold', () => pythonMultipart({ params: '{}' }, { image: ['a', image] }).subarray(0, 500), 400, /truncated|malformed/],
+    [
+      'truncated multipart',
+      'POST',
+      '/v1/segmentation?model=segmentation_threshold',
+      () => pythonMultipart({ params: '{}' }, { image: ['a', image] }).subarray(0, 500),
+      400,
+      /truncated|malformed/,
+    ],
     ['unknown path', 'GET', '/v2/models', () => undefined, 404, /no such endpoint/],
     ['wrong method', 'DELETE', '/v1/models', () => undefined, 405, /not allowed/],
     ['unknown session', 'GET', '/session/does-not-exist', () => undefined, 440, /expired or does not exist/],
   ];
   it.each(cases)('%s', async (_name, method, path, body, status, message) => {
     const payload = body();
-    const reply = await raw(method, path, payload ? { body: payload, ...(_name === 'not multipart' ? { contentType: 'application/json' } : {}) } : {});
+    const reply = await raw(
+      method,
+      path,
+      payload ? { body: payload, ...(_name === 'not multipart' ? { contentType: 'application/json' } : {}) } : {},
+    );
     expect(reply.status).toBe(status);
     expect(reply.headers['content-type']).toBe('application/json');
     expect(JSON.parse(reply.body.toString()).error).toMatch(message);
@@ -207,7 +304,9 @@ describe('sessions in memory with a size limit', () => {
     try {
       const ids: string[] = [];
       for (let i = 0; i < 3; i += 1) {
-        ids.push(JSON.parse((await raw('PUT', '/session/', { body: pythonMultipart({}, { image: ['a', image] }) })).body.toString()).session_id);
+        ids.push(
+          JSON.parse((await raw('PUT', '/session/', { body: pythonMultipart({}, { image: ['a', image] }) })).body.toString()).session_id,
+        );
         if (i === 1) expect((await raw('GET', `/session/${ids[0]}`)).status).toBe(200); // ids[0] is now more recent than ids[1]
       }
       expect((await raw('GET', `/session/${ids[1]}`)).status).toBe(440);
@@ -223,7 +322,14 @@ describe('sessions in memory with a size limit', () => {
 
   it('listens on loopback only and refuses bad options', async () => {
     await expect(startTestServer({ host: '0.0.0.0' })).rejects.toMatchObject({ code: 'TESTKIT_INVALID_OPTIONS' });
-    await expect(startTestServer({ models: [{ name: 'a', type: 'segmentation', algorithm: 'threshold' }, { name: 'a', type: 'segmentation', algorithm: 'threshold' }] })).rejects.toMatchObject({ code: 'TESTKIT_INVALID_OPTIONS' });
+    await expect(
+      startTestServer({
+        models: [
+          { name: 'a', type: 'segmentation', algorithm: 'threshold' },
+          { name: 'a', type: 'segmentation', algorithm: 'threshold' },
+        ],
+      }),
+    ).rejects.toMatchObject({ code: 'TESTKIT_INVALID_OPTIONS' });
     await expect(startTestServer({ port: server.port })).rejects.toMatchObject({ code: 'TESTKIT_LISTEN' });
   });
 });

@@ -71,18 +71,36 @@ describe('learnable testkit models', () => {
     const fitted = await fitWindowModel([{ image: volume, label }]);
     expect(labelDice(await segment('segmentation_threshold'), label.data as Uint8Array, { label: 1 })).toBeLessThan(0.1);
 
-    const put = await upload('learned', JSON.stringify({ type: 'segmentation', labels: ['target'], version: '2' }), serializeWindowModel(fitted.best));
+    const put = await upload(
+      'learned',
+      JSON.stringify({ type: 'segmentation', labels: ['target'], version: '2' }),
+      serializeWindowModel(fitted.best),
+    );
     expect(put.status).toBe(200);
-    expect(await put.json()).toMatchObject({ name: 'learned', type: 'segmentation', labels: ['target'], version: '2', window: fitted.best });
+    expect(await put.json()).toMatchObject({
+      name: 'learned',
+      type: 'segmentation',
+      labels: ['target'],
+      version: '2',
+      window: fitted.best,
+    });
     const models = (await (await fetch(`${server.url}/v1/models`)).json()) as { name: string }[];
     expect(models.map((m) => m.name)).toContain('learned');
     const good = labelDice(await segment('learned'), label.data as Uint8Array, { label: 1 });
     expect(good).toBeGreaterThan(0.9);
 
     const broken: [string, Uint8Array, RegExp][] = [
-      ['{"type": "segmentation", "labels": ["target"]}', new TextEncoder().encode('{"format":"medaas-testkit-window","version":1,"low":'), /broken or truncated/],
+      [
+        '{"type": "segmentation", "labels": ["target"]}',
+        new TextEncoder().encode('{"format":"medaas-testkit-window","version":1,"low":'),
+        /broken or truncated/,
+      ],
       ['{"type": "segmentation", "labels": ["target"]}', serializeWindowModel({ ...fitted.best, high: fitted.best.low - 1 }), /low < high/],
-      ['{"type": "segmentation", "labels": ["target"]}', new TextEncoder().encode('{"format":"torchscript","version":1}'), /format "torchscript"/],
+      [
+        '{"type": "segmentation", "labels": ["target"]}',
+        new TextEncoder().encode('{"format":"torchscript","version":1}'),
+        /format "torchscript"/,
+      ],
       ['{"type": "deepgrow", "labels": ["target"]}', serializeWindowModel(fitted.best), /segmentation models/],
       ['not json', serializeWindowModel(fitted.best), /config is not valid JSON/],
       ['{"labels": []}', serializeWindowModel(fitted.best), /labels/],
@@ -117,16 +135,24 @@ describe('the fit job', () => {
       await writeFile(join(root, 'image.nii.gz'), image);
       await writeFile(join(root, 'label.nii.gz'), await writeNifti(label, { gzip: true }));
       await writeFile(join(root, 'datalist.json'), JSON.stringify({ training: [{ image: 'image.nii.gz', label: 'label.nii.gz' }] }));
-      await writeFile(join(root, 'mmar', 'config', 'environment.json'), JSON.stringify({ DATA_ROOT: root, DATASET_JSON: `${root}/datalist.json` }));
+      await writeFile(
+        join(root, 'mmar', 'config', 'environment.json'),
+        JSON.stringify({ DATA_ROOT: root, DATASET_JSON: `${root}/datalist.json` }),
+      );
       const lines: string[] = [];
       const result = await runFitJob({ mmarDir: join(root, 'mmar'), log: (line) => lines.push(line) });
       expect(lines.filter((l) => l.startsWith('Epoch: '))).toHaveLength(9);
       expect(lines).toContain(`Key metric: val_mean_dice best value: ${result.bestMetric.toFixed(4)} at epoch: ${result.bestEpoch}`);
       expect(parseWindowModel(await readFile(result.bestModel)).low).toBeGreaterThan(90);
-      expect(JSON.parse(await readFile(join(root, 'mmar', 'eval', 'metrics.json'), 'utf8'))).toEqual({ val_mean_dice: result.bestMetric, best_epoch: result.bestEpoch });
+      expect(JSON.parse(await readFile(join(root, 'mmar', 'eval', 'metrics.json'), 'utf8'))).toEqual({
+        val_mean_dice: result.bestMetric,
+        best_epoch: result.bestEpoch,
+      });
 
       await writeFile(join(root, 'datalist.json'), JSON.stringify({ training: [{ image: 'image.nii.gz', label: 'gone.nii.gz' }] }));
-      await expect(runFitJob({ mmarDir: join(root, 'mmar'), log: () => {} })).rejects.toThrow(`FileNotFoundError: No such file or directory: '${root}/gone.nii.gz'`);
+      await expect(runFitJob({ mmarDir: join(root, 'mmar'), log: () => {} })).rejects.toThrow(
+        `FileNotFoundError: No such file or directory: '${root}/gone.nii.gz'`,
+      );
       await writeFile(join(root, 'mmar', 'config', 'environment.json'), '{"DATA_ROOT": 5}');
       await expect(runFitJob({ mmarDir: join(root, 'mmar'), log: () => {} })).rejects.toThrow(/invalid config .*DATA_ROOT/);
     } finally {

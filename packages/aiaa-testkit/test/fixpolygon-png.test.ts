@@ -16,7 +16,9 @@ afterAll(async () => {
 function multipart(params: unknown, png: Uint8Array): Buffer {
   return Buffer.concat([
     Buffer.from(`--${PYTHON_CLIENT_BOUNDARY}\r\nContent-Disposition: form-data; name="params"\r\n\r\n${JSON.stringify(params)}\r\n`),
-    Buffer.from(`--${PYTHON_CLIENT_BOUNDARY}\r\nContent-Disposition: form-data; name="datapoint"; filename="/tmp/slice.png"\r\nContent-Type: image/png\r\n\r\n`),
+    Buffer.from(
+      `--${PYTHON_CLIENT_BOUNDARY}\r\nContent-Disposition: form-data; name="datapoint"; filename="/tmp/slice.png"\r\nContent-Type: image/png\r\n\r\n`,
+    ),
     Buffer.from(png),
     Buffer.from(`\r\n--${PYTHON_CLIENT_BOUNDARY}--\r\n\r\n`),
   ]);
@@ -26,7 +28,12 @@ it('fixpolygon takes a 2-D PNG, moves the vertex, and returns the polygon and a 
   const width = 40;
   const height = 30;
   const image = encodePng({ width, height, data: new Uint8Array(width * height).fill(80) });
-  const square = [[10, 10], [20, 10], [20, 20], [10, 20]];
+  const square = [
+    [10, 10],
+    [20, 10],
+    [20, 20],
+    [10, 20],
+  ];
   const params = { poly: [square], vertex_offset: [5, 0], dimension: 2, polygon_index: 0, vertex_index: 1, propagate_neighbor: 0 };
   const reply = await fetch(`${server.url}/v1/fixpolygon`, {
     method: 'POST',
@@ -55,8 +62,17 @@ for f in fs.list:
         out['params'] = json.loads(f.value)
 print(json.dumps(out))
 `;
-  const parsed = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, reply.headers.get('content-type')!], { input: body, encoding: 'utf8' }));
-  expect(parsed.params.poly).toEqual([[[10, 10], [25, 10], [20, 20], [10, 20]]]);
+  const parsed = JSON.parse(
+    execFileSync('/usr/bin/python3', ['-c', script, reply.headers.get('content-type')!], { input: body, encoding: 'utf8' }),
+  );
+  expect(parsed.params.poly).toEqual([
+    [
+      [10, 10],
+      [25, 10],
+      [20, 20],
+      [10, 20],
+    ],
+  ]);
   expect(parsed.file).toBe('mask.png');
   expect(parsed.size).toEqual([width, height]);
   expect(parsed.inside).toBe(255);
@@ -69,7 +85,24 @@ it('a corrupt PNG is a 400 with a JSON message, and the server keeps serving', a
   const reply = await fetch(`${server.url}/v1/fixpolygon`, {
     method: 'POST',
     headers: { 'content-type': `multipart/form-data; boundary=${PYTHON_CLIENT_BOUNDARY}` },
-    body: Uint8Array.from(multipart({ poly: [[[1, 1], [3, 1], [3, 3]]], vertex_offset: [1, 0], dimension: 2, polygon_index: 0, vertex_index: 0 }, broken)),
+    body: Uint8Array.from(
+      multipart(
+        {
+          poly: [
+            [
+              [1, 1],
+              [3, 1],
+              [3, 3],
+            ],
+          ],
+          vertex_offset: [1, 0],
+          dimension: 2,
+          polygon_index: 0,
+          vertex_index: 0,
+        },
+        broken,
+      ),
+    ),
   });
   expect(reply.status).toBe(400);
   expect(((await reply.json()) as { error: string }).error).toMatch(/PNG/);

@@ -18,10 +18,18 @@ async function child(options: Parameters<typeof startChildServer>[0] = {}): Prom
 }
 
 const weights = serializeWindowModel({ low: 100, high: 2000, opening: 0, fillHoles: false });
-const config = (labels: readonly string[] = ['spleen']): string => JSON.stringify({ type: 'segmentation', labels, description: 'learned window', version: '2' });
+const config = (labels: readonly string[] = ['spleen']): string =>
+  JSON.stringify({ type: 'segmentation', labels, description: 'learned window', version: '2' });
 
-function putModel(server: ChildServer, name: string, options: { data?: Uint8Array; config?: string; headers?: Record<string, string> } = {}): Promise<RawReply> {
-  const body = multipart({}, { config: ['config_aiaa.json', Buffer.from(options.config ?? config())], data: ['model.json', options.data ?? weights] });
+function putModel(
+  server: ChildServer,
+  name: string,
+  options: { data?: Uint8Array; config?: string; headers?: Record<string, string> } = {},
+): Promise<RawReply> {
+  const body = multipart(
+    {},
+    { config: ['config_aiaa.json', Buffer.from(options.config ?? config())], data: ['model.json', options.data ?? weights] },
+  );
   return request(server.port, 'PUT', `/admin/model/${name}`, { body, ...(options.headers ? { headers: options.headers } : {}) });
 }
 
@@ -42,7 +50,9 @@ describe('model uploads are bounded', () => {
     expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
     expect(new Set(statuses.slice(3))).toEqual(new Set([409]));
     const refused = await putModel(server, 'one_more');
-    expect(refused.json().error).toMatch(/the server holds 8 models, its limit \(limits\.maxModels\); delete one before loading "one_more"/);
+    expect(refused.json().error).toMatch(
+      /the server holds 8 models, its limit \(limits\.maxModels\); delete one before loading "one_more"/,
+    );
     expect((await request(server.port, 'GET', '/v1/models')).json()).toHaveLength(8);
     expect((await putModel(server, 'model_0', { config: config(['liver']) })).status).toBe(200);
     expect((await request(server.port, 'DELETE', '/admin/model/model_1')).status).toBe(200);
@@ -90,7 +100,10 @@ describe('adminToken', () => {
     expect((await request(server.port, 'DELETE', '/admin/model/segmentation_threshold')).status).toBe(401);
     const auth = { authorization: `Bearer ${token}` };
     expect((await putModel(server, 'guarded', { headers: auth })).status).toBe(200);
-    expect((await request(server.port, 'GET', '/admin/model/guarded', { headers: auth })).json()).toMatchObject({ name: 'guarded', labels: ['spleen'] });
+    expect((await request(server.port, 'GET', '/admin/model/guarded', { headers: auth })).json()).toMatchObject({
+      name: 'guarded',
+      labels: ['spleen'],
+    });
     expect((await request(server.port, 'GET', '/v1/models?model=guarded')).status).toBe(200);
     // Without a token the admin API is open, as the AIAA contract has it.
     const open = await child();

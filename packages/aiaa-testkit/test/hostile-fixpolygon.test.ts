@@ -10,11 +10,18 @@ import { multipart, request, type RawReply } from './helpers/raw-http.js';
 // answered (the request helper gives up after 10 s), and a normal request right after it must be served.
 let server: ChildServer;
 let image: Uint8Array;
-const square = [[4, 4], [20, 4], [20, 20], [4, 20]];
+const square = [
+  [4, 4],
+  [20, 4],
+  [20, 20],
+  [4, 20],
+];
 
 beforeAll(async () => {
   server = await startChildServer({ limits: { maxPoints: 200_000, maxPolygonVertices: 1000 } });
-  image = await writeNifti(spherePhantom({ dims: [32, 32, 8], spheres: [{ center: [16, 16, 4], radius: 5, value: 1000 }] }).volume, { gzip: true });
+  image = await writeNifti(spherePhantom({ dims: [32, 32, 8], spheres: [{ center: [16, 16, 4], radius: 5, value: 1000 }] }).volume, {
+    gzip: true,
+  });
 });
 
 afterAll(async () => {
@@ -22,7 +29,9 @@ afterAll(async () => {
 });
 
 async function post(path: string, params: unknown): Promise<RawReply> {
-  return request(server.port, 'POST', path, { body: multipart({ params: JSON.stringify(params) }, { datapoint: ['/tmp/image.nii.gz', image] }) });
+  return request(server.port, 'POST', path, {
+    body: multipart({ params: JSON.stringify(params) }, { datapoint: ['/tmp/image.nii.gz', image] }),
+  });
 }
 
 /** A normal request right after a hostile one: the server did not hang and still computes. */
@@ -55,7 +64,18 @@ describe('fixpolygon work is bounded by the image, not by the numbers in the req
   });
 
   it('a vertex at x = 1e12 is a 400 naming the image bounds', async () => {
-    const reply = await post('/v1/fixpolygon', fix3d({ poly: Array.from({ length: 8 }, () => [[[1e12, 4], [20, 4], [20, 20]]]) }));
+    const reply = await post(
+      '/v1/fixpolygon',
+      fix3d({
+        poly: Array.from({ length: 8 }, () => [
+          [
+            [1e12, 4],
+            [20, 4],
+            [20, 20],
+          ],
+        ]),
+      }),
+    );
     expect(reply.status).toBe(400);
     expect(reply.json().error).toMatch(/poly\[0\]\[0\]\[0\] .*outside the image \(32x32\)/);
     await stillServes();
@@ -88,7 +108,9 @@ describe('points: counts bounded, no spread of big arrays', () => {
   it('the default point limit (10 000) refuses 130 000 points with 413', async () => {
     await using defaults = await startChildServer();
     const points = Array.from({ length: 130_000 }, (_, i) => [i % 32, i % 32, i % 8]);
-    const reply = await request(defaults.port, 'POST', '/v1/dextr3d?model=annotation_dextr3d', { body: multipart({ params: JSON.stringify({ points }) }, { image: ['a.nii.gz', image] }) });
+    const reply = await request(defaults.port, 'POST', '/v1/dextr3d?model=annotation_dextr3d', {
+      body: multipart({ params: JSON.stringify({ points }) }, { image: ['a.nii.gz', image] }),
+    });
     expect(reply.status).toBe(413);
     expect(reply.json().error).toMatch(/130000 points.*at most 10000/);
     expect((await request(defaults.port, 'GET', '/v1/models')).status).toBe(200);
@@ -105,7 +127,11 @@ describe('points: counts bounded, no spread of big arrays', () => {
 });
 
 describe('property: random fixpolygon and dextr3d bodies never get a 500 and are always answered', () => {
-  const coordinate = fc.oneof(fc.integer({ min: -40, max: 72 }), fc.double({ noNaN: true }), fc.constantFrom(1e12, -1e12, Number.MAX_SAFE_INTEGER, 0.5));
+  const coordinate = fc.oneof(
+    fc.integer({ min: -40, max: 72 }),
+    fc.double({ noNaN: true }),
+    fc.constantFrom(1e12, -1e12, Number.MAX_SAFE_INTEGER, 0.5),
+  );
   const vertex = fc.oneof(fc.tuple(coordinate, coordinate), fc.array(coordinate, { maxLength: 4 }), fc.constant('x'));
   const polygon = fc.array(vertex, { maxLength: 12 });
   const count = fc.oneof(fc.integer({ min: -3, max: 12 }), fc.constantFrom(Number.MAX_SAFE_INTEGER, 2 ** 31, 1e300, -1, 0.5));
@@ -113,16 +139,19 @@ describe('property: random fixpolygon and dextr3d bodies never get a 500 and are
   it('fixpolygon', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.record({
-          dimension: fc.constantFrom(2, 3, 4, '3'),
-          poly: fc.oneof(fc.array(polygon, { maxLength: 4 }), fc.array(fc.array(polygon, { maxLength: 3 }), { maxLength: 10 })),
-          polygon_index: count,
-          vertex_index: count,
-          slice_index: count,
-          vertex_offset: fc.oneof(fc.tuple(coordinate, coordinate), fc.array(coordinate, { maxLength: 3 })),
-          propagate_neighbor: count,
-          propagate_neighbor_3d: count,
-        }, { requiredKeys: [] }),
+        fc.record(
+          {
+            dimension: fc.constantFrom(2, 3, 4, '3'),
+            poly: fc.oneof(fc.array(polygon, { maxLength: 4 }), fc.array(fc.array(polygon, { maxLength: 3 }), { maxLength: 10 })),
+            polygon_index: count,
+            vertex_index: count,
+            slice_index: count,
+            vertex_offset: fc.oneof(fc.tuple(coordinate, coordinate), fc.array(coordinate, { maxLength: 3 })),
+            propagate_neighbor: count,
+            propagate_neighbor_3d: count,
+          },
+          { requiredKeys: [] },
+        ),
         async (params) => {
           const reply = await post('/v1/fixpolygon', params);
           expect(reply.status, reply.body.toString().slice(0, 200)).toBeLessThan(500);
@@ -137,7 +166,12 @@ describe('property: random fixpolygon and dextr3d bodies never get a 500 and are
     const point = fc.oneof(fc.tuple(coordinate, coordinate, coordinate), fc.array(coordinate, { maxLength: 5 }), fc.constant(null));
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.array(point, { maxLength: 40 }), fc.array(point, { minLength: 6, maxLength: 12 }).map((list) => JSON.stringify(list)), fc.constant('[[['), count),
+        fc.oneof(
+          fc.array(point, { maxLength: 40 }),
+          fc.array(point, { minLength: 6, maxLength: 12 }).map((list) => JSON.stringify(list)),
+          fc.constant('[[['),
+          count,
+        ),
         async (points) => {
           const reply = await post('/v1/dextr3d?model=annotation_dextr3d', { points });
           expect(reply.status, reply.body.toString().slice(0, 200)).toBeLessThan(500);

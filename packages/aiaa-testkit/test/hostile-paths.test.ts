@@ -17,7 +17,9 @@ beforeAll(async () => {
     startChildServer(),
     startChildServer({ protocol: 'monai-label', limits: { maxDatastoreImages: 2, maxDatasetBytes: 4096 } }),
   ]);
-  image = await writeNifti(spherePhantom({ dims: [32, 32, 8], spheres: [{ center: [16, 16, 4], radius: 5, value: 1000 }] }).volume, { gzip: true });
+  image = await writeNifti(spherePhantom({ dims: [32, 32, 8], spheres: [{ center: [16, 16, 4], radius: 5, value: 1000 }] }).volume, {
+    gzip: true,
+  });
 });
 
 afterAll(async () => {
@@ -52,7 +54,8 @@ describe('request targets', () => {
 });
 
 describe('hostile bodies on MONAI Label', () => {
-  const infer = (model: string, params: string) => request(monai.port, 'POST', `/infer/${model}?output=json`, { body: multipart({ params }, { file: ['image.nii.gz', image] }) });
+  const infer = (model: string, params: string) =>
+    request(monai.port, 'POST', `/infer/${model}?output=json`, { body: multipart({ params }, { file: ['image.nii.gz', image] }) });
 
   it('130 000 DeepGrow clicks: 413 naming limits.maxPoints', async () => {
     const clicks = JSON.stringify(Array.from({ length: 130_000 }, (_, i) => [i % 32, i % 32, i % 8]));
@@ -66,39 +69,86 @@ describe('hostile bodies on MONAI Label', () => {
     const params = await infer('deepgrow_3d', `{"foreground": [${deep}]}`);
     expect(params.status).toBe(422);
     expect(message(params.json())).toMatch(/nested more than 64 deep/);
-    const train = await request(monai.port, 'POST', '/train/segmentation', { body: Buffer.from(`{"x": ${deep}}`), contentType: 'application/json' });
+    const train = await request(monai.port, 'POST', '/train/segmentation', {
+      body: Buffer.from(`{"x": ${deep}}`),
+      contentType: 'application/json',
+    });
     expect(train.status).toBe(422);
     expect(JSON.stringify(train.json())).toMatch(/nested more than 64 deep/);
-    const upload = await request(monai.port, 'PUT', '/datastore/image?image=deep', { body: multipart({ params: `{"x": ${deep}}` }, { file: ['deep.nii.gz', image] }) });
+    const upload = await request(monai.port, 'PUT', '/datastore/image?image=deep', {
+      body: multipart({ params: `{"x": ${deep}}` }, { file: ['deep.nii.gz', image] }),
+    });
     expect(upload.status).toBe(422);
-    expect((await request(monai.port, 'PUT', '/datastore/image?image=one', { body: multipart({}, { file: ['one.nii.gz', image] }) })).status).toBe(200);
-    const info = await request(monai.port, 'PUT', '/datastore/image/info?image=one', { body: Buffer.from(`info=${encodeURIComponent(`{"x": ${deep.slice(0, 20_000)}${deep.slice(-20_000)}}`)}`), contentType: 'application/x-www-form-urlencoded' });
+    expect(
+      (await request(monai.port, 'PUT', '/datastore/image?image=one', { body: multipart({}, { file: ['one.nii.gz', image] }) })).status,
+    ).toBe(200);
+    const info = await request(monai.port, 'PUT', '/datastore/image/info?image=one', {
+      body: Buffer.from(`info=${encodeURIComponent(`{"x": ${deep.slice(0, 20_000)}${deep.slice(-20_000)}}`)}`),
+      contentType: 'application/x-www-form-urlencoded',
+    });
     expect(info.status).toBe(422);
     expect((await request(monai.port, 'GET', '/datastore/?output=all')).status).toBe(200);
-    expect((await request(monai.port, 'PUT', '/datastore/image/info?image=one', { body: Buffer.from('info=%7B%22ok%22%3A1%7D'), contentType: 'application/x-www-form-urlencoded' })).status).toBe(200);
+    expect(
+      (
+        await request(monai.port, 'PUT', '/datastore/image/info?image=one', {
+          body: Buffer.from('info=%7B%22ok%22%3A1%7D'),
+          contentType: 'application/x-www-form-urlencoded',
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('the datastore holds at most limits.maxDatastoreImages images; the dataset zip at most limits.maxDatasetBytes', async () => {
-    expect((await request(monai.port, 'PUT', '/datastore/image?image=two', { body: multipart({}, { file: ['two.nii.gz', image] }) })).status).toBe(200);
-    const third = await request(monai.port, 'PUT', '/datastore/image?image=three', { body: multipart({}, { file: ['three.nii.gz', image] }) });
+    expect(
+      (await request(monai.port, 'PUT', '/datastore/image?image=two', { body: multipart({}, { file: ['two.nii.gz', image] }) })).status,
+    ).toBe(200);
+    const third = await request(monai.port, 'PUT', '/datastore/image?image=three', {
+      body: multipart({}, { file: ['three.nii.gz', image] }),
+    });
     expect(third.status).toBe(413);
     expect(message(third.json())).toMatch(/the datastore holds 2 images, its limit \(limits\.maxDatastoreImages\)/);
     for (const id of ['one', 'two']) {
-      expect((await request(monai.port, 'PUT', `/datastore/label?image=${id}&tag=final`, { body: multipart({}, { label: [`${id}.nii.gz`, image] }) })).status).toBe(200);
+      expect(
+        (
+          await request(monai.port, 'PUT', `/datastore/label?image=${id}&tag=final`, {
+            body: multipart({}, { label: [`${id}.nii.gz`, image] }),
+          })
+        ).status,
+      ).toBe(200);
     }
     const zip = await request(monai.port, 'GET', '/datastore/dataset');
     expect(zip.status).toBe(413);
-    expect(message(zip.json())).toMatch(/more than the 4096 this server zips at once \(limits\.maxDatasetBytes\); ask for fewer with limit_cases/);
+    expect(message(zip.json())).toMatch(
+      /more than the 4096 this server zips at once \(limits\.maxDatasetBytes\); ask for fewer with limit_cases/,
+    );
   });
 
   it('property: random DeepGrow and DeepEdit click params never get a 500 and are always answered', async () => {
-    const coordinate = fc.oneof(fc.integer({ min: -4, max: 40 }), fc.double({ noNaN: true }), fc.constantFrom(1e12, -1, Number.MAX_SAFE_INTEGER));
-    const point = fc.oneof(fc.tuple(coordinate, coordinate, coordinate), fc.array(coordinate, { maxLength: 4 }), fc.constant('x'), fc.constant(null));
+    const coordinate = fc.oneof(
+      fc.integer({ min: -4, max: 40 }),
+      fc.double({ noNaN: true }),
+      fc.constantFrom(1e12, -1, Number.MAX_SAFE_INTEGER),
+    );
+    const point = fc.oneof(
+      fc.tuple(coordinate, coordinate, coordinate),
+      fc.array(coordinate, { maxLength: 4 }),
+      fc.constant('x'),
+      fc.constant(null),
+    );
     const clicks = fc.oneof(fc.array(point, { maxLength: 30 }), fc.constant('[[1, 2, 3]]'), fc.constant('[[['), fc.integer());
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('deepgrow_3d', 'deepgrow_2d', 'deepedit'),
-        fc.record({ foreground: clicks, background: clicks, object: clicks, current_point: point, spatial_size: fc.array(coordinate, { maxLength: 4 }) }, { requiredKeys: [] }),
+        fc.record(
+          {
+            foreground: clicks,
+            background: clicks,
+            object: clicks,
+            current_point: point,
+            spatial_size: fc.array(coordinate, { maxLength: 4 }),
+          },
+          { requiredKeys: [] },
+        ),
         async (model, params) => {
           const reply = await infer(model, JSON.stringify(params));
           expect(reply.status, reply.body.toString().slice(0, 200)).toBeLessThan(500);

@@ -18,7 +18,9 @@ let quarterGiBBomb: Buffer;
 const children: ChildServer[] = [];
 
 beforeAll(async () => {
-  image = await writeNifti(spherePhantom({ dims: [32, 32, 8], spheres: [{ center: [16, 16, 4], radius: 5, value: 1000 }] }).volume, { gzip: true });
+  image = await writeNifti(spherePhantom({ dims: [32, 32, 8], spheres: [{ center: [16, 16, 4], radius: 5, value: 1000 }] }).volume, {
+    gzip: true,
+  });
   oneGiBBomb = await gzipBomb([1024, 1024, 1024]);
   quarterGiBBomb = await gzipBomb([512, 512, 1024]);
 });
@@ -34,7 +36,10 @@ async function child(options: Parameters<typeof startChildServer>[0] = {}): Prom
 }
 
 const segment = (server: ChildServer, file: Uint8Array): Promise<RawReply> =>
-  request(server.port, 'POST', '/v1/segmentation?model=segmentation_threshold', { body: multipart({ params: '{}' }, { datapoint: ['/tmp/image.nii.gz', file] }), timeoutMs: 20_000 });
+  request(server.port, 'POST', '/v1/segmentation?model=segmentation_threshold', {
+    body: multipart({ params: '{}' }, { datapoint: ['/tmp/image.nii.gz', file] }),
+    timeoutMs: 20_000,
+  });
 
 /** The peak RSS grows by at most `mib` over the request, which must be answered; a normal segmentation follows. */
 async function peakGrowth(server: ChildServer, send: () => Promise<RawReply>): Promise<{ reply: RawReply; growthMiB: number }> {
@@ -66,20 +71,29 @@ describe('gzip bombs are refused from the header, before anything is inflated', 
 
   it('256 MiB of voxels from 256 KiB (1000:1) within the size limits: 413 naming limits.maxGzipRatio', async () => {
     const server = await child();
-    const { reply, growthMiB } = await peakGrowth(server, () => request(server.port, 'PUT', '/session/', { body: multipart({}, { image: ['bomb.nii.gz', quarterGiBBomb] }) }));
+    const { reply, growthMiB } = await peakGrowth(server, () =>
+      request(server.port, 'PUT', '/session/', { body: multipart({}, { image: ['bomb.nii.gz', quarterGiBBomb] }) }),
+    );
     expect(reply.status).toBe(413);
-    expect(reply.json().error).toMatch(/would inflate to 268435808 bytes, more than 64 times its \d+ compressed bytes \(limits\.maxGzipRatio/);
+    expect(reply.json().error).toMatch(
+      /would inflate to 268435808 bytes, more than 64 times its \d+ compressed bytes \(limits\.maxGzipRatio/,
+    );
     expect(growthMiB).toBeLessThan(64);
   });
 
   it('MONAI Label /infer answers the bomb 413 in its {"detail"} shape, and keeps serving', async () => {
     const server = await child({ protocol: 'monai-label' });
     const before = (await server.memory()).maxRssBytes;
-    const reply = await request(server.port, 'POST', '/infer/segmentation', { body: multipart({ params: '{}' }, { file: ['bomb.nii.gz', oneGiBBomb] }), timeoutMs: 20_000 });
+    const reply = await request(server.port, 'POST', '/infer/segmentation', {
+      body: multipart({ params: '{}' }, { file: ['bomb.nii.gz', oneGiBBomb] }),
+      timeoutMs: 20_000,
+    });
     expect(reply.status).toBe(413);
     expect(String(reply.json().detail)).toMatch(/limits\.maxVoxels/);
     expect(((await server.memory()).maxRssBytes - before) / MiB).toBeLessThan(64);
-    const normal = await request(server.port, 'POST', '/infer/segmentation?output=json', { body: multipart({ params: '{}' }, { file: ['image.nii.gz', image] }) });
+    const normal = await request(server.port, 'POST', '/infer/segmentation?output=json', {
+      body: multipart({ params: '{}' }, { file: ['image.nii.gz', image] }),
+    });
     expect(normal.status).toBe(200);
   });
 });
@@ -121,7 +135,9 @@ describe('uploads take turns', () => {
     const refused = await request(server.port, 'PUT', '/session/', { body: body() });
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('5');
-    expect(refused.json().error).toMatch(/the server is busy: 1 uploads are being processed and 0 wait \(limits\.maxConcurrentUploads, maxQueuedUploads\)/);
+    expect(refused.json().error).toMatch(
+      /the server is busy: 1 uploads are being processed and 0 wait \(limits\.maxConcurrentUploads, maxQueuedUploads\)/,
+    );
     expect((await request(server.port, 'GET', '/v1/models')).status).toBe(200);
     first.release();
     expect((await first.reply).status).toBe(200);
@@ -171,7 +187,11 @@ describe('uploads take turns', () => {
   it('four concurrent 96 MiB uploads with one turn: all served, the peak memory that of about one', async () => {
     const server = await child({ limits: { maxConcurrentUploads: 1 } });
     const file = await plainNifti([512, 512, 384]);
-    const send = (): Promise<RawReply> => request(server.port, 'POST', '/v1/mask2polygon', { body: multipart({ params: '{}' }, { datapoint: ['mask.nii', file] }), timeoutMs: 60_000 });
+    const send = (): Promise<RawReply> =>
+      request(server.port, 'POST', '/v1/mask2polygon', {
+        body: multipart({ params: '{}' }, { datapoint: ['mask.nii', file] }),
+        timeoutMs: 60_000,
+      });
     const before = (await server.memory()).maxRssBytes;
     const replies = await Promise.all([send(), send(), send(), send()]);
     const growthMiB = ((await server.memory()).maxRssBytes - before) / MiB;
@@ -186,9 +206,13 @@ describe('uploads take turns', () => {
 describe('session limits are checked from the header, before decoding', () => {
   it('AIAA: an image whose voxels do not fit sessions.maxSessionBytes is a 413 without decoding it', async () => {
     const server = await child({ sessions: { maxSessionBytes: 16 * MiB }, limits: { maxGzipRatio: 2000 } });
-    const { reply, growthMiB } = await peakGrowth(server, () => request(server.port, 'PUT', '/session/', { body: multipart({}, { image: ['big.nii.gz', quarterGiBBomb] }) }));
+    const { reply, growthMiB } = await peakGrowth(server, () =>
+      request(server.port, 'PUT', '/session/', { body: multipart({}, { image: ['big.nii.gz', quarterGiBBomb] }) }),
+    );
     expect(reply.status).toBe(413);
-    expect(reply.json().error).toMatch(/268435456 bytes decoded\), more than the session store \(sessions\.maxSessionBytes\) holds \(16777216 bytes\)/);
+    expect(reply.json().error).toMatch(
+      /268435456 bytes decoded\), more than the session store \(sessions\.maxSessionBytes\) holds \(16777216 bytes\)/,
+    );
     expect(growthMiB).toBeLessThan(64);
   });
 
@@ -196,7 +220,9 @@ describe('session limits are checked from the header, before decoding', () => {
     const server = await child({ protocol: 'monai-label', sessions: { maxSessionBytes: 16 * MiB }, limits: { maxGzipRatio: 2000 } });
     const reply = await request(server.port, 'PUT', '/session/', { body: multipart({}, { files: ['big.nii.gz', quarterGiBBomb] }) });
     expect(reply.status).toBe(413);
-    expect(String(reply.json().detail)).toMatch(/with its decoded image, more than the session store holds \(sessions\.maxSessionBytes = 16777216\)/);
+    expect(String(reply.json().detail)).toMatch(
+      /with its decoded image, more than the session store holds \(sessions\.maxSessionBytes = 16777216\)/,
+    );
     const normal = await request(server.port, 'PUT', '/session/', { body: multipart({}, { files: ['image.nii.gz', image] }) });
     expect(normal.status).toBe(200);
   });
@@ -225,9 +251,38 @@ describe('memory of the computations is bounded too', () => {
     const server = await startChildServer({ protocol: 'monai-label' }, { heapMb: 256 });
     children.push(server);
     const dims = [256, 256, 128] as const;
-    const volume = await writeNifti({ dims, datatype: 'uint8', data: new Uint8Array(dims[0] * dims[1] * dims[2]), affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }, { gzip: true });
-    const strokes = await writeNifti({ dims, datatype: 'uint8', data: new Uint8Array(dims[0] * dims[1] * dims[2]).fill(3), affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }, { gzip: true });
-    const reply = await request(server.port, 'POST', '/infer/scribbles?output=json', { body: multipart({ params: '{}' }, { file: ['image.nii.gz', volume], label: ['scribbles.nii.gz', strokes] }), timeoutMs: 30_000 });
+    const volume = await writeNifti(
+      {
+        dims,
+        datatype: 'uint8',
+        data: new Uint8Array(dims[0] * dims[1] * dims[2]),
+        affine: [
+          [1, 0, 0, 0],
+          [0, 1, 0, 0],
+          [0, 0, 1, 0],
+          [0, 0, 0, 1],
+        ],
+      },
+      { gzip: true },
+    );
+    const strokes = await writeNifti(
+      {
+        dims,
+        datatype: 'uint8',
+        data: new Uint8Array(dims[0] * dims[1] * dims[2]).fill(3),
+        affine: [
+          [1, 0, 0, 0],
+          [0, 1, 0, 0],
+          [0, 0, 1, 0],
+          [0, 0, 0, 1],
+        ],
+      },
+      { gzip: true },
+    );
+    const reply = await request(server.port, 'POST', '/infer/scribbles?output=json', {
+      body: multipart({ params: '{}' }, { file: ['image.nii.gz', volume], label: ['scribbles.nii.gz', strokes] }),
+      timeoutMs: 30_000,
+    });
     expect(reply.status).toBe(200);
     expect(server.alive()).toBe(true);
     expect((await server.memory()).heapUsed / MiB).toBeLessThan(256);

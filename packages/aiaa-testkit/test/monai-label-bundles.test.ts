@@ -39,10 +39,21 @@ describe('MONAI bundles in the app folder, as the MONAI Label bundle app serves 
 
   it('serves a bundle folder as a model with its labels, and reloads its weights when the file is replaced on disk', async () => {
     const app = join(root, 'app-1');
-    const dir = await writeBundle(app, 'spleen_ct_segmentation', { 0: 'background', 1: 'spleen' }, serializeWindowModel({ low: 500, high: 5000, opening: 0, fillHoles: true }));
+    const dir = await writeBundle(
+      app,
+      'spleen_ct_segmentation',
+      { 0: 'background', 1: 'spleen' },
+      serializeWindowModel({ low: 500, high: 5000, opening: 0, fillHoles: true }),
+    );
     await using server = await startTestServer({ protocol: 'monai-label', app });
-    const info = (await (await fetch(`${server.url}/info/`)).json()) as { models: Record<string, { labels: Record<string, number>; description: string }>; trainers: Record<string, unknown> };
-    expect(info.models['spleen_ct_segmentation']).toMatchObject({ labels: { spleen: 1 }, description: 'Spleen from CT (hand-written test bundle)' });
+    const info = (await (await fetch(`${server.url}/info/`)).json()) as {
+      models: Record<string, { labels: Record<string, number>; description: string }>;
+      trainers: Record<string, unknown>;
+    };
+    expect(info.models['spleen_ct_segmentation']).toMatchObject({
+      labels: { spleen: 1 },
+      description: 'Spleen from CT (hand-written test bundle)',
+    });
     expect(Object.keys(info.trainers)).toContain('spleen_ct_segmentation');
     const image = await writeNifti(volume, { gzip: true });
     expect(labelDice(await infer(server.url, 'spleen_ct_segmentation', image), truth, { label: 1 })).toBeGreaterThan(0.95);
@@ -57,7 +68,12 @@ describe('MONAI bundles in the app folder, as the MONAI Label bundle app serves 
 
   it('skips a bundle whose metadata is broken, says so in its log, and serves the rest', async () => {
     const app = join(root, 'app-2');
-    await writeBundle(app, 'good_bundle', { 0: 'background', 1: 'liver' }, serializeWindowModel({ low: 500, high: 5000, opening: 0, fillHoles: false }));
+    await writeBundle(
+      app,
+      'good_bundle',
+      { 0: 'background', 1: 'liver' },
+      serializeWindowModel({ low: 500, high: 5000, opening: 0, fillHoles: false }),
+    );
     await mkdir(join(app, 'model', 'bad_bundle', 'configs'), { recursive: true });
     await writeFile(join(app, 'model', 'bad_bundle', 'configs', 'metadata.json'), '{"version": ');
     await using server = await startTestServer({ protocol: 'monai-label', app });

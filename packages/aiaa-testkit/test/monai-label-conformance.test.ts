@@ -53,7 +53,13 @@ describe("the testkit's MONAI Label face accepts what MONAI Label's own client s
   });
 
   it('infer without output: multipart, params part (JSON, no file name) then the image part, as recorded; the saved result is the mask', async () => {
-    const infer = seen['infer'] as { status: number; content_type: string; order: [string, string | null, string][]; params: Record<string, unknown>; saved: string };
+    const infer = seen['infer'] as {
+      status: number;
+      content_type: string;
+      order: [string, string | null, string][];
+      params: Record<string, unknown>;
+      saved: string;
+    };
     expect(infer.status).toBe(200);
     expect(infer.content_type).toMatch(/^multipart\/form-data; boundary=[0-9a-f]{32}$/);
     expect(fixtureHeaders('infer_threshold_all')['content-type']).toMatch(/^multipart\/form-data; boundary=[0-9a-f]{32}$/);
@@ -67,7 +73,11 @@ describe("the testkit's MONAI Label face accepts what MONAI Label's own client s
     expect(mask.datatype).toBe('uint8');
     expect(labelDice(mask.data as Uint8Array, truth, { label: 1 })).toBeGreaterThanOrEqual(0.95);
     // nibabel reads the saved result on the image's grid.
-    const shape = execFileSync('/usr/bin/python3', ['-c', 'import sys, nibabel; i = nibabel.load(sys.argv[1]); print(list(i.shape), i.get_data_dtype())', infer.saved], { encoding: 'utf8' }).trim();
+    const shape = execFileSync(
+      '/usr/bin/python3',
+      ['-c', 'import sys, nibabel; i = nibabel.load(sys.argv[1]); print(list(i.shape), i.get_data_dtype())', infer.saved],
+      { encoding: 'utf8' },
+    ).trim();
     expect(shape).toBe(`[${volume.dims.join(', ')}] uint8`);
     expect(seen['infer_fallback']).toEqual({ status: 200, files: [true] });
   });
@@ -97,7 +107,7 @@ describe("the testkit's MONAI Label face accepts what MONAI Label's own client s
     expect(keys(all)).toEqual(keys(fixture('datastore_all')));
     const recordedObject = Object.values((fixture('datastore_all') as { objects: Record<string, unknown> }).objects)[0];
     expect(keys((all['objects'] as Record<string, unknown>)['case_slicer'])).toEqual(keys(recordedObject));
-    expect(((all['objects'] as Record<string, { labels: Record<string, unknown> }>)['case_slicer']!.labels)).toHaveProperty('final');
+    expect((all['objects'] as Record<string, { labels: Record<string, unknown> }>)['case_slicer']!.labels).toHaveProperty('final');
     // Every image has a final label now: the strategy has nothing left to propose.
     expect(seen['next_sample']).toEqual([200, {}]);
     const [infoStatus, infoType, info] = seen['info'] as [number, string, Record<string, unknown>];
@@ -105,10 +115,10 @@ describe("the testkit's MONAI Label face accepts what MONAI Label's own client s
     expect(keys(info)).toEqual(keys(fixture('info')));
     const recordedModel = Object.values((fixture('info') as { models: Record<string, unknown> }).models)[0];
     for (const model of Object.values(info['models'] as Record<string, unknown>)) expect(keys(model)).toEqual(keys(recordedModel));
-    expect(keys((info['datastore'] as object))).toEqual(keys((fixture('info') as Record<string, unknown>)['datastore']));
+    expect(keys(info['datastore'] as object)).toEqual(keys((fixture('info') as Record<string, unknown>)['datastore']));
   });
 
-  it("training: 404 before any as recorded, check_if_running reads idle, an idle stop answers null, a start is SUBMITTED", () => {
+  it('training: 404 before any as recorded, check_if_running reads idle, an idle stop answers null, a start is SUBMITTED', () => {
     expect(seen['train_status_none']).toEqual([404, fixture('train_status_none')]);
     expect(seen['train_running_idle']).toBe(false);
     expect(seen['train_stop_idle']).toEqual([200, null]);
@@ -118,7 +128,11 @@ describe("the testkit's MONAI Label face accepts what MONAI Label's own client s
   });
 
   it('an unknown model and an unknown image are the bare 500 text/plain the recordings show', () => {
-    const recorded = [500, fixtureHeaders('infer_unknown_model')['content-type'], readFileSync(`${FIXTURES}infer_unknown_model.body`, 'utf8')];
+    const recorded = [
+      500,
+      fixtureHeaders('infer_unknown_model')['content-type'],
+      readFileSync(`${FIXTURES}infer_unknown_model.body`, 'utf8'),
+    ];
     expect(seen['infer_unknown_model']).toEqual(recorded);
     expect(seen['infer_unknown_image']).toEqual(recorded);
   });

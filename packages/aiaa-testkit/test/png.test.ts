@@ -19,7 +19,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const pillow = (script: string, ...args: string[]): string => execFileSync('/usr/bin/python3', ['-c', script, ...args], { encoding: 'utf8' });
+const pillow = (script: string, ...args: string[]): string =>
+  execFileSync('/usr/bin/python3', ['-c', script, ...args], { encoding: 'utf8' });
 
 describe('PNG for 2-D fixpolygon', () => {
   it('reads what Pillow writes: greyscale 8 and 16 bit, RGB, RGBA, every row filter Pillow picks', async () => {
@@ -59,23 +60,32 @@ print(json.dumps(out))`,
     const data = Uint8Array.from({ length: 31 * 17 }, (_, i) => (i * 5) % 256);
     const path = join(dir, 'ours.png');
     await writeFile(path, encodePng({ width: 31, height: 17, data }));
-    const read = JSON.parse(pillow(`import sys, json\nfrom PIL import Image\nimg = Image.open(sys.argv[1])\nprint(json.dumps([img.mode, img.size, list(img.getdata())]))`, path));
+    const read = JSON.parse(
+      pillow(
+        `import sys, json\nfrom PIL import Image\nimg = Image.open(sys.argv[1])\nprint(json.dumps([img.mode, img.size, list(img.getdata())]))`,
+        path,
+      ),
+    );
     expect(read).toEqual(['L', [31, 17], [...data]]);
   });
 
   it('answers broken or unsupported PNGs with a 400 (413 for a size over the limits), never a crash', async () => {
     const good = encodePng({ width: 8, height: 8, data: new Uint8Array(64).fill(9) });
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: good.length }), fc.array(fc.tuple(fc.nat(good.length - 1), fc.nat(255)), { maxLength: 6 }), async (cut, edits) => {
-        const bytes = new Uint8Array(good.subarray(0, cut));
-        for (const [i, v] of edits) if (i < bytes.length) bytes[i] = v;
-        try {
-          await decodePng(bytes, limits);
-        } catch (error) {
-          expect(error).toBeInstanceOf(HttpProblem);
-          expect([400, 413]).toContain((error as HttpProblem).status);
-        }
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: good.length }),
+        fc.array(fc.tuple(fc.nat(good.length - 1), fc.nat(255)), { maxLength: 6 }),
+        async (cut, edits) => {
+          const bytes = new Uint8Array(good.subarray(0, cut));
+          for (const [i, v] of edits) if (i < bytes.length) bytes[i] = v;
+          try {
+            await decodePng(bytes, limits);
+          } catch (error) {
+            expect(error).toBeInstanceOf(HttpProblem);
+            expect([400, 413]).toContain((error as HttpProblem).status);
+          }
+        },
+      ),
       { numRuns: 500, seed: 3 },
     );
   });

@@ -47,17 +47,26 @@ describe('rasterize', () => {
   it('fills exactly what the straightforward rasterizer fills, inside the image and across its edges', () => {
     const coordinate = (n: number) => fc.oneof(fc.integer({ min: -8, max: n + 8 }), fc.double({ min: -8, max: n + 8, noNaN: true }));
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 24 }), fc.array(fc.array(fc.tuple(coordinate(24), coordinate(24)), { maxLength: 9 }), { maxLength: 3 }), (nx, ny, polygons) => {
-        const out = new Uint8Array(nx * ny);
-        rasterize(polygons as Polygon[], nx, ny, out, 0);
-        expect(out).toEqual(reference(polygons as Polygon[], nx, ny));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 24 }),
+        fc.integer({ min: 1, max: 24 }),
+        fc.array(fc.array(fc.tuple(coordinate(24), coordinate(24)), { maxLength: 9 }), { maxLength: 3 }),
+        (nx, ny, polygons) => {
+          const out = new Uint8Array(nx * ny);
+          rasterize(polygons as Polygon[], nx, ny, out, 0);
+          expect(out).toEqual(reference(polygons as Polygon[], nx, ny));
+        },
+      ),
       { numRuns: 2000, seed: 11 },
     );
   });
 
   it('takes work bounded by the image, not by the coordinates: an edge a trillion pixels long is cheap', () => {
-    const polygon: Polygon = [[-1e12, 3], [1e12, 5], [4, 1e12]];
+    const polygon: Polygon = [
+      [-1e12, 3],
+      [1e12, 5],
+      [4, 1e12],
+    ];
     expect(rasterSteps([polygon], 32, 32)).toBeLessThan(32 * 32 + 3 * 2 * 40);
     const out = new Uint8Array(32 * 32);
     rasterize([polygon], 32, 32, out, 0);

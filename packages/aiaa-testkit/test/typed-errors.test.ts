@@ -23,6 +23,9 @@ describe('typed errors of the testkit functions', () => {
   });
 
   it('fitWindowModel: TESTKIT_INVALID_TRAINING_DATA without pairs', async () => {
-    await expect(fitWindowModel([])).rejects.toMatchObject({ code: 'TESTKIT_INVALID_TRAINING_DATA', message: 'fit needs at least one training pair' });
+    await expect(fitWindowModel([])).rejects.toMatchObject({
+      code: 'TESTKIT_INVALID_TRAINING_DATA',
+      message: 'fit needs at least one training pair',
+    });
   });
 });

@@ -62,7 +62,10 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     const config = await readConfigFile(configName, io.cwd, new Set(COMMANDS.map((c) => c.name.join(' '))));
     const merged = mergeOptions(spec, flags.options, io.env, config);
     if (flags.args.length < spec.positionals.min || flags.args.length > spec.positionals.max) {
-      throw new CliError('CLI_USAGE', `medaas ${spec.name.join(' ')} takes ${spec.usage} (got ${flags.args.length} argument${flags.args.length === 1 ? '' : 's'}; see --help)`);
+      throw new CliError(
+        'CLI_USAGE',
+        `medaas ${spec.name.join(' ')} takes ${spec.usage} (got ${flags.args.length} argument${flags.args.length === 1 ? '' : 's'}; see --help)`,
+      );
     }
     const progressFor = createProgressView({ stream: io.stderr, terminal: io.stderr.isTTY === true });
     const context: CommandContext = {
@@ -90,7 +93,11 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     if (verbose && !interrupted) write(io.stderr, verboseText(error));
     if (json) write(io.stdout, JSON.stringify({ error: reported }, null, 2));
     if (interrupted) return signalExitCode(signal.reason);
-    return reported.code === 'CLI_USAGE' || reported.code === 'CLI_CONFIG' ? EXIT_CODES.usage : reported.code === 'CLI_FINDINGS' ? EXIT_CODES.findings : EXIT_CODES.failed;
+    return reported.code === 'CLI_USAGE' || reported.code === 'CLI_CONFIG'
+      ? EXIT_CODES.usage
+      : reported.code === 'CLI_FINDINGS'
+        ? EXIT_CODES.findings
+        : EXIT_CODES.failed;
   }
 }
 

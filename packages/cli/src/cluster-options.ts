@@ -7,8 +7,16 @@ import { listOption, resolvePath, stringOption } from './values.js';
 export const SSH_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   ssh: { type: 'string', placeholder: 'USER@HOST[:PORT]', description: 'the login node' },
   via: { type: 'string', multiple: true, placeholder: 'USER@HOST[:PORT]', description: 'a jump host, in order' },
-  key: { type: 'string', placeholder: 'FILE', description: 'private key, its passphrase from MEDAAS_KEY_PASSPHRASE (default: the ssh-agent at SSH_AUTH_SOCK)' },
-  'known-hosts': { type: 'string', placeholder: 'FILE', description: "OpenSSH known_hosts with the hosts' keys (required: host keys are always verified)" },
+  key: {
+    type: 'string',
+    placeholder: 'FILE',
+    description: 'private key, its passphrase from MEDAAS_KEY_PASSPHRASE (default: the ssh-agent at SSH_AUTH_SOCK)',
+  },
+  'known-hosts': {
+    type: 'string',
+    placeholder: 'FILE',
+    description: "OpenSSH known_hosts with the hosts' keys (required: host keys are always verified)",
+  },
 };
 
 /** The options that choose and shape a batch job. */
@@ -34,13 +42,15 @@ export function parseTarget(text: string, flag: string): { host: string; port: n
 export function sshConnectOptions(context: CommandContext): ConnectSshOptions | undefined {
   const ssh = stringOption(context, 'ssh');
   if (!ssh) {
-    for (const flag of ['via', 'key', 'known-hosts'] as const) if (listOption(context, flag).length > 0) throw new CliError('CLI_USAGE', `--${flag} needs --ssh`);
+    for (const flag of ['via', 'key', 'known-hosts'] as const)
+      if (listOption(context, flag).length > 0) throw new CliError('CLI_USAGE', `--${flag} needs --ssh`);
     return undefined;
   }
   const knownHosts = stringOption(context, 'known-hosts');
   if (!knownHosts) throw new CliError('CLI_USAGE', '--ssh needs --known-hosts FILE: host keys are always verified');
   const key = stringOption(context, 'key');
-  if (!key && !context.io.env['SSH_AUTH_SOCK']) throw new CliError('CLI_USAGE', '--ssh needs --key FILE, or a running ssh-agent (SSH_AUTH_SOCK)');
+  if (!key && !context.io.env['SSH_AUTH_SOCK'])
+    throw new CliError('CLI_USAGE', '--ssh needs --key FILE, or a running ssh-agent (SSH_AUTH_SOCK)');
   // A key's passphrase is a secret: never a flag (it would show in `ps` and shell history), only the
   // environment, and never echoed.
   const passphrase = context.io.env['MEDAAS_KEY_PASSPHRASE'];
@@ -66,8 +76,10 @@ export interface ClusterConnection extends AsyncDisposable {
 export async function openCluster(context: CommandContext): Promise<ClusterConnection> {
   const connect = sshConnectOptions(context);
   const kind = stringOption(context, 'scheduler') ?? (connect ? 'slurm' : 'local');
-  if (kind !== 'local' && kind !== 'slurm' && kind !== 'pbs') throw new CliError('CLI_USAGE', `--scheduler must be local, slurm or pbs, not "${kind}"`);
-  if (kind === 'local' && connect) throw new CliError('CLI_USAGE', '--scheduler local runs jobs on this machine: drop --ssh, or name slurm or pbs');
+  if (kind !== 'local' && kind !== 'slurm' && kind !== 'pbs')
+    throw new CliError('CLI_USAGE', `--scheduler must be local, slurm or pbs, not "${kind}"`);
+  if (kind === 'local' && connect)
+    throw new CliError('CLI_USAGE', '--scheduler local runs jobs on this machine: drop --ssh, or name slurm or pbs');
   const binDir = stringOption(context, 'scheduler-bin');
   const session = connect ? await connectSsh({ ...connect, signal: context.signal }) : undefined;
   const scheduler = createScheduler(kind, session, binDir ? { binDir } : {});
@@ -80,13 +92,27 @@ export async function openCluster(context: CommandContext): Promise<ClusterConne
 }
 
 /** The job options the flags give: partition, account, walltime, GPUs, modules. */
-export function jobOptions(context: CommandContext): { partition?: string; account?: string; walltimeSec: number; gpus?: number; modules: readonly string[] } {
+export function jobOptions(context: CommandContext): {
+  partition?: string;
+  account?: string;
+  walltimeSec: number;
+  gpus?: number;
+  modules: readonly string[];
+} {
   const minutes = Number(stringOption(context, 'walltime') ?? 60);
-  if (!Number.isInteger(minutes) || minutes <= 0) throw new CliError('CLI_USAGE', `--walltime must be a whole number of minutes, not "${stringOption(context, 'walltime')}"`);
+  if (!Number.isInteger(minutes) || minutes <= 0)
+    throw new CliError('CLI_USAGE', `--walltime must be a whole number of minutes, not "${stringOption(context, 'walltime')}"`);
   const gpusText = stringOption(context, 'gpus');
   const gpus = gpusText === undefined ? undefined : Number(gpusText);
-  if (gpus !== undefined && (!Number.isInteger(gpus) || gpus < 0)) throw new CliError('CLI_USAGE', `--gpus must be a whole number, not "${gpusText}"`);
+  if (gpus !== undefined && (!Number.isInteger(gpus) || gpus < 0))
+    throw new CliError('CLI_USAGE', `--gpus must be a whole number, not "${gpusText}"`);
   const partition = stringOption(context, 'partition');
   const account = stringOption(context, 'account');
-  return { ...(partition ? { partition } : {}), ...(account ? { account } : {}), walltimeSec: minutes * 60, ...(gpus ? { gpus } : {}), modules: listOption(context, 'module') };
+  return {
+    ...(partition ? { partition } : {}),
+    ...(account ? { account } : {}),
+    walltimeSec: minutes * 60,
+    ...(gpus ? { gpus } : {}),
+    modules: listOption(context, 'module'),
+  };
 }

@@ -22,22 +22,33 @@ export const DEFAULT_CONFIG_NAME = 'medaas.config.json';
  *
  * @throws {CliError} `CLI_CONFIG` when a named file is missing, or a file is not a JSON object.
  */
-export async function readConfigFile(named: string | undefined, cwd: string, commandNames: ReadonlySet<string>): Promise<ConfigFile | undefined> {
+export async function readConfigFile(
+  named: string | undefined,
+  cwd: string,
+  commandNames: ReadonlySet<string>,
+): Promise<ConfigFile | undefined> {
   const path = named === undefined ? join(cwd, DEFAULT_CONFIG_NAME) : isAbsolute(named) ? named : join(cwd, named);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (named === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CliError('CLI_CONFIG', `cannot read the config file ${path}: ${(error as Error).message}`, { details: { path }, cause: error });
+    throw new CliError('CLI_CONFIG', `cannot read the config file ${path}: ${(error as Error).message}`, {
+      details: { path },
+      cause: error,
+    });
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new CliError('CLI_CONFIG', `the config file ${path} is not JSON: ${(error as Error).message}`, { details: { path }, cause: error });
+    throw new CliError('CLI_CONFIG', `the config file ${path} is not JSON: ${(error as Error).message}`, {
+      details: { path },
+      cause: error,
+    });
   }
-  if (!isRecord(value)) throw new CliError('CLI_CONFIG', `the config file ${path} must hold a JSON object of option values`, { details: { path } });
+  if (!isRecord(value))
+    throw new CliError('CLI_CONFIG', `the config file ${path} must hold a JSON object of option values`, { details: { path } });
   const shared: Record<string, unknown> = {};
   const sections: Record<string, Record<string, unknown>> = {};
   for (const [key, entry] of Object.entries(value)) {
@@ -45,7 +56,8 @@ export async function readConfigFile(named: string | undefined, cwd: string, com
       shared[key] = entry;
       continue;
     }
-    if (!isRecord(entry)) throw new CliError('CLI_CONFIG', `"${key}" in ${path} must be an object of that command's option values`, { details: { path, key } });
+    if (!isRecord(entry))
+      throw new CliError('CLI_CONFIG', `"${key}" in ${path} must be an object of that command's option values`, { details: { path, key } });
     sections[key] = entry;
   }
   return { path, shared, sections };

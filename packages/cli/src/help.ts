@@ -18,7 +18,7 @@ export function mainHelp(commands: readonly CommandSpec[], version: string): str
     ...optionLines(GLOBAL_OPTIONS),
     '',
     'Option values come from flags, then MEDAAS_<OPTION> environment variables (--known-hosts: MEDAAS_KNOWN_HOSTS),',
-    'then the config file; `medaas <command> --help` lists a command\'s options.',
+    "then the config file; `medaas <command> --help` lists a command's options.",
     '',
     exitCodeText(),
   ].join('\n');
@@ -27,7 +27,14 @@ export function mainHelp(commands: readonly CommandSpec[], version: string): str
 /** `medaas <group> --help`: the commands of one group. */
 export function groupHelp(group: string, commands: readonly CommandSpec[]): string {
   const width = Math.max(...commands.map((c) => c.name.join(' ').length)) + 2;
-  return [`usage: medaas ${group} <command> [arguments] [options]`, '', 'commands:', ...commands.map((c) => `  ${c.name.join(' ').padEnd(width)}${c.summary}`), '', `\`medaas ${group} <command> --help\` for its options.`].join('\n');
+  return [
+    `usage: medaas ${group} <command> [arguments] [options]`,
+    '',
+    'commands:',
+    ...commands.map((c) => `  ${c.name.join(' ').padEnd(width)}${c.summary}`),
+    '',
+    `\`medaas ${group} <command> --help\` for its options.`,
+  ].join('\n');
 }
 
 /** `medaas <command> --help`: usage, description, options (with their environment variables), examples. */

@@ -18,7 +18,10 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[]): ParsedCo
     parsed = parseArgs({
       args: [...argv],
       options: Object.fromEntries(
-        Object.entries(all).map(([name, option]) => [name, { type: option.type, ...(option.multiple ? { multiple: true } : {}), ...(option.short ? { short: option.short } : {}) }]),
+        Object.entries(all).map(([name, option]) => [
+          name,
+          { type: option.type, ...(option.multiple ? { multiple: true } : {}), ...(option.short ? { short: option.short } : {}) },
+        ]),
       ),
       strict: true,
       allowPositionals: true,
@@ -38,11 +41,21 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[]): ParsedCo
  * @throws {CliError} `CLI_USAGE` for an environment value of the wrong form, `CLI_CONFIG` for a config value of
  *   the wrong type or a key no option of the command has in the command's own section.
  */
-export function mergeOptions(spec: CommandSpec, flags: OptionValues, env: Readonly<Record<string, string | undefined>>, config: ConfigFile | undefined): OptionValues {
+export function mergeOptions(
+  spec: CommandSpec,
+  flags: OptionValues,
+  env: Readonly<Record<string, string | undefined>>,
+  config: ConfigFile | undefined,
+): OptionValues {
   const all = allOptions(spec);
   const section = config?.sections[spec.name.join(' ')] ?? {};
   for (const key of Object.keys(section)) {
-    if (!(key in all)) throw new CliError('CLI_CONFIG', `"${spec.name.join(' ')}" in ${config!.path} sets "${key}", which is not an option of that command`, { details: { path: config!.path, key } });
+    if (!(key in all))
+      throw new CliError(
+        'CLI_CONFIG',
+        `"${spec.name.join(' ')}" in ${config!.path} sets "${key}", which is not an option of that command`,
+        { details: { path: config!.path, key } },
+      );
   }
   const merged: Record<string, string | boolean | readonly string[] | undefined> = { ...flags };
   for (const [name, option] of Object.entries(all)) {
@@ -71,11 +84,14 @@ export function allOptions(spec: CommandSpec): Readonly<Record<string, OptionSpe
 function envBoolean(name: string, value: string): boolean {
   if (/^(1|true|yes)$/i.test(value)) return true;
   if (/^(0|false|no)$/i.test(value)) return false;
-  throw new CliError('CLI_USAGE', `${envName(name)} must be 1, true, yes, 0, false or no, not "${value}"`, { details: { variable: envName(name) } });
+  throw new CliError('CLI_USAGE', `${envName(name)} must be 1, true, yes, 0, false or no, not "${value}"`, {
+    details: { variable: envName(name) },
+  });
 }
 
 function configValue(name: string, option: OptionSpec, value: unknown, path: string): string | boolean | readonly string[] {
-  const wrong = (what: string): CliError => new CliError('CLI_CONFIG', `"${name}" in ${path} must be ${what}`, { details: { path, key: name } });
+  const wrong = (what: string): CliError =>
+    new CliError('CLI_CONFIG', `"${name}" in ${path} must be ${what}`, { details: { path, key: name } });
   if (option.type === 'boolean') {
     if (typeof value !== 'boolean') throw wrong('true or false');
     return value;

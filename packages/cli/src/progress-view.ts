@@ -30,7 +30,8 @@ export function createProgressView(sink: ProgressSink): (label: string) => Progr
       if (sink.terminal) {
         if (current !== key) endLine();
         current = key;
-        const amount = percent === undefined ? amountText(progress.loaded, progress.phase) : `${bar(percent)} ${String(percent).padStart(3)} %`;
+        const amount =
+          percent === undefined ? amountText(progress.loaded, progress.phase) : `${bar(percent)} ${String(percent).padStart(3)} %`;
         sink.stream.write(`\r\u001b[2K${label}  ${progress.phase}  ${amount}`);
         open = true;
         if (percent === 100) {
@@ -43,7 +44,9 @@ export function createProgressView(sink: ProgressSink): (label: string) => Progr
       const step = percent === undefined ? 0 : percent === 100 ? 100 : Math.max(0, ...PIPED_STEPS.filter((s) => s <= percent));
       if (last !== undefined && step <= last) return;
       printed.set(progress.phase, step);
-      sink.stream.write(`${label}: ${progress.phase} ${percent === undefined ? amountText(progress.loaded, progress.phase) : `${percent} %`}\n`);
+      sink.stream.write(
+        `${label}: ${progress.phase} ${percent === undefined ? amountText(progress.loaded, progress.phase) : `${percent} %`}\n`,
+      );
     };
   };
 }

@@ -7,7 +7,11 @@ import { requiredString, stringOption } from './values.js';
 export const SERVER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   url: { type: 'string', placeholder: 'URL', description: 'the annotation server, e.g. the URL `medaas server start` printed (required)' },
   protocol: { type: 'string', placeholder: 'auto|aiaa|monai-label', description: 'its protocol (default auto: asked of the server)' },
-  username: { type: 'string', placeholder: 'NAME', description: 'MONAI Label with authentication: the user; the password is read from MEDAAS_PASSWORD' },
+  username: {
+    type: 'string',
+    placeholder: 'NAME',
+    description: 'MONAI Label with authentication: the user; the password is read from MEDAAS_PASSWORD',
+  },
 };
 
 /**
@@ -16,9 +20,11 @@ export const SERVER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
  */
 export function serverConnection(context: CommandContext): ConnectAnnotationServerOptions {
   const baseUrl = requiredString(context, 'url');
-  if (!/^https?:\/\/[^\s@/]+/.test(baseUrl)) throw new CliError('CLI_USAGE', `--url must be an http(s) URL without credentials, not "${baseUrl.replace(/\/\/[^/]*@/, '//***@')}"`);
+  if (!/^https?:\/\/[^\s@/]+/.test(baseUrl))
+    throw new CliError('CLI_USAGE', `--url must be an http(s) URL without credentials, not "${baseUrl.replace(/\/\/[^/]*@/, '//***@')}"`);
   const protocol = stringOption(context, 'protocol') ?? 'auto';
-  if (protocol !== 'auto' && protocol !== 'aiaa' && protocol !== 'monai-label') throw new CliError('CLI_USAGE', `--protocol must be auto, aiaa or monai-label, not "${protocol}"`);
+  if (protocol !== 'auto' && protocol !== 'aiaa' && protocol !== 'monai-label')
+    throw new CliError('CLI_USAGE', `--protocol must be auto, aiaa or monai-label, not "${protocol}"`);
   const username = stringOption(context, 'username');
   const password = context.io.env['MEDAAS_PASSWORD'];
   const token = context.io.env['MEDAAS_TOKEN'];

@@ -6,5 +6,9 @@ import { dirname, join } from 'node:path';
  * `monailabel start_server`'s command line) and its GPU-free trainer (`medaas-testkit-fit`).
  */
 export function testkitBin(program: 'server' | 'fit'): string {
-  return join(dirname(createRequire(import.meta.url).resolve('@medaas/aiaa-testkit/package.json')), 'dist', program === 'fit' ? 'fit-cli.js' : 'server-cli.js');
+  return join(
+    dirname(createRequire(import.meta.url).resolve('@medaas/aiaa-testkit/package.json')),
+    'dist',
+    program === 'fit' ? 'fit-cli.js' : 'server-cli.js',
+  );
 }

@@ -12,7 +12,8 @@ export function stringOption(context: CommandContext, name: string): string | un
 /** An option's string value, which must be there. */
 export function requiredString(context: CommandContext, name: string): string {
   const value = stringOption(context, name);
-  if (value === undefined || value === '') throw new CliError('CLI_USAGE', `--${name} is required (see --help)`, { details: { option: name } });
+  if (value === undefined || value === '')
+    throw new CliError('CLI_USAGE', `--${name} is required (see --help)`, { details: { option: name } });
   return value;
 }
 
@@ -28,7 +29,11 @@ export function flagOption(context: CommandContext, name: string): boolean {
 }
 
 /** An option's number, checked: finite, within bounds, an integer when asked. */
-export function numberOption(context: CommandContext, name: string, rule: { readonly min?: number; readonly max?: number; readonly integer?: boolean; readonly positive?: boolean } = {}): number | undefined {
+export function numberOption(
+  context: CommandContext,
+  name: string,
+  rule: { readonly min?: number; readonly max?: number; readonly integer?: boolean; readonly positive?: boolean } = {},
+): number | undefined {
   const text = stringOption(context, name);
   if (text === undefined) return undefined;
   const value = Number(text);
@@ -40,7 +45,14 @@ export function numberOption(context: CommandContext, name: string, rule: { read
     (rule.max === undefined || value <= rule.max) &&
     (!rule.positive || value > 0);
   if (!ok) {
-    const what = [rule.integer ? 'an integer' : 'a number', rule.positive ? '> 0' : '', rule.min !== undefined ? `>= ${rule.min}` : '', rule.max !== undefined ? `<= ${rule.max}` : ''].filter(Boolean).join(' ');
+    const what = [
+      rule.integer ? 'an integer' : 'a number',
+      rule.positive ? '> 0' : '',
+      rule.min !== undefined ? `>= ${rule.min}` : '',
+      rule.max !== undefined ? `<= ${rule.max}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
     throw new CliError('CLI_USAGE', `--${name} must be ${what}, not "${text}"`, { details: { option: name } });
   }
   return value;
@@ -51,7 +63,9 @@ export function parsePoint(text: string, what: string): [number, number, number]
   const parts = text.split(',').map((part) => part.trim());
   const numbers = parts.map(Number);
   if (parts.length !== 3 || parts.some((part) => part === '') || numbers.some((n) => !Number.isInteger(n) || n < 0)) {
-    throw new CliError('CLI_USAGE', `${what} must be a voxel index x,y,z of three non-negative integers, not "${text}"`, { details: { value: text } });
+    throw new CliError('CLI_USAGE', `${what} must be a voxel index x,y,z of three non-negative integers, not "${text}"`, {
+      details: { value: text },
+    });
   }
   return numbers as [number, number, number];
 }
@@ -70,9 +84,14 @@ export function resolvePath(context: CommandContext, path: string): string {
 export async function existingInput(context: CommandContext, path: string, kind: 'file' | 'folder' | 'any'): Promise<string> {
   const absolute = resolvePath(context, path);
   const info = await stat(absolute).catch(() => undefined);
-  if (!info) throw new CliError('CLI_INPUT_NOT_FOUND', `${path}: no such ${kind === 'any' ? 'file or folder' : kind}`, { details: { path: absolute } });
-  if (kind === 'file' && !info.isFile()) throw new CliError('CLI_INPUT_NOT_FOUND', `${path} is not a file`, { details: { path: absolute } });
-  if (kind === 'folder' && !info.isDirectory()) throw new CliError('CLI_INPUT_NOT_FOUND', `${path} is not a folder`, { details: { path: absolute } });
+  if (!info)
+    throw new CliError('CLI_INPUT_NOT_FOUND', `${path}: no such ${kind === 'any' ? 'file or folder' : kind}`, {
+      details: { path: absolute },
+    });
+  if (kind === 'file' && !info.isFile())
+    throw new CliError('CLI_INPUT_NOT_FOUND', `${path} is not a file`, { details: { path: absolute } });
+  if (kind === 'folder' && !info.isDirectory())
+    throw new CliError('CLI_INPUT_NOT_FOUND', `${path} is not a folder`, { details: { path: absolute } });
   return absolute;
 }
 

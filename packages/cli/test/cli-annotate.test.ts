@@ -65,9 +65,21 @@ for (const protocol of ['aiaa', 'monai-label'] as const) {
     });
 
     it('a model the server lacks: its name and the models it has, exit 2', async () => {
-      const result = await medaas(['annotate', 'segment', image, '--url', url, '--out', join(work, 'x.nii.gz'), '--model', 'no_such_model']);
+      const result = await medaas([
+        'annotate',
+        'segment',
+        image,
+        '--url',
+        url,
+        '--out',
+        join(work, 'x.nii.gz'),
+        '--model',
+        'no_such_model',
+      ]);
       expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/^medaas: CLI_USAGE: the server at http:\/\/127\.0\.0\.1:\d+ has no model "no_such_model" \(it has .+\)$/m);
+      expect(result.stderr).toMatch(
+        /^medaas: CLI_USAGE: the server at http:\/\/127\.0\.0\.1:\d+ has no model "no_such_model" \(it has .+\)$/m,
+      );
     });
   });
 }

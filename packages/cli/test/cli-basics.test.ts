@@ -20,7 +20,20 @@ describe('help and exit codes', () => {
     const { code, stdout, stderr } = await medaas(['--help']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    for (const command of ['dicom convert', 'nifti info', 'nifti convert', 'server start', 'annotate segment', 'annotate deepgrow', 'annotate dextr3d', 'upload', 'dataset split', 'mmar validate', 'mmar edit', 'train']) {
+    for (const command of [
+      'dicom convert',
+      'nifti info',
+      'nifti convert',
+      'server start',
+      'annotate segment',
+      'annotate deepgrow',
+      'annotate dextr3d',
+      'upload',
+      'dataset split',
+      'mmar validate',
+      'mmar edit',
+      'train',
+    ]) {
       expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
     expect(stdout).toMatch(/^ {2}130 +interrupted by Ctrl-C/m);
@@ -66,7 +79,9 @@ describe('help and exit codes', () => {
     expect(verbose.stderr).toContain('    at ');
     const json = await medaas(['nifti', 'info', missing, '--json']);
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'CLI_INPUT_NOT_FOUND', message: `${missing}: no such file`, details: { path: missing } } });
+    expect(JSON.parse(json.stdout)).toEqual({
+      error: { code: 'CLI_INPUT_NOT_FOUND', message: `${missing}: no such file`, details: { path: missing } },
+    });
   });
 
   it('--version prints the package version', async () => {
@@ -98,13 +113,16 @@ describe('option values from flags, the environment and a config file', () => {
     await writeNiftiFile(image, spherePhantom().volume);
     const config = join(work, 'medaas.config.json');
     await writeFile(config, JSON.stringify({ spacing: 5, 'nifti convert': { spacing: 3 } }));
-    const spacingOf = async (out: string): Promise<number> => (JSON.parse((await medaas(['nifti', 'info', out, '--json'])).stdout) as { spacingMm: number[] }).spacingMm[0]!;
+    const spacingOf = async (out: string): Promise<number> =>
+      (JSON.parse((await medaas(['nifti', 'info', out, '--json'])).stdout) as { spacingMm: number[] }).spacingMm[0]!;
     // The config file in the working folder is found without --config.
     expect((await medaas(['nifti', 'convert', image, '--out', 'c.nii.gz'], { cwd: work })).code).toBe(0);
     expect(await spacingOf(join(work, 'c.nii.gz'))).toBeCloseTo(3, 4);
     expect((await medaas(['nifti', 'convert', image, '--out', 'e.nii.gz'], { cwd: work, env: { MEDAAS_SPACING: '4' } })).code).toBe(0);
     expect(await spacingOf(join(work, 'e.nii.gz'))).toBeCloseTo(4, 4);
-    expect((await medaas(['nifti', 'convert', image, '--out', 'f.nii.gz', '--spacing', '2'], { cwd: work, env: { MEDAAS_SPACING: '4' } })).code).toBe(0);
+    expect(
+      (await medaas(['nifti', 'convert', image, '--out', 'f.nii.gz', '--spacing', '2'], { cwd: work, env: { MEDAAS_SPACING: '4' } })).code,
+    ).toBe(0);
     expect(await spacingOf(join(work, 'f.nii.gz'))).toBeCloseTo(2, 4);
     await rm(config);
   }, 120_000);

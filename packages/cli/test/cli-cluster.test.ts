@@ -57,8 +57,12 @@ describe('medaas upload', () => {
     const report = JSON.parse(result.stdout) as { files: string[]; bytes: number; checksum: { algorithm: string } };
     expect(report.files).toHaveLength(3);
     for (let n = 1; n <= 3; n += 1) {
-      const sent = createHash('sha256').update(await readFile(join(folder, `case_${n}.nii.gz`))).digest('hex');
-      const held = createHash('sha256').update(await readFile(`${remote}/imagesTr/case_${n}.nii.gz`)).digest('hex');
+      const sent = createHash('sha256')
+        .update(await readFile(join(folder, `case_${n}.nii.gz`)))
+        .digest('hex');
+      const held = createHash('sha256')
+        .update(await readFile(`${remote}/imagesTr/case_${n}.nii.gz`))
+        .digest('hex');
       expect(held).toBe(sent);
     }
     expect(execFileSync('stat', ['-c', '%a %U', `${remote}/imagesTr/case_1.nii.gz`], { encoding: 'utf8' }).trim()).toBe(`600 ${sshd.user}`);
@@ -67,10 +71,23 @@ describe('medaas upload', () => {
 
   it('a host key that does not match known_hosts: refused in one line, exit 1, nothing uploaded', async () => {
     const wrong = join(work, 'known_hosts_wrong');
-    await writeFile(wrong, `[${sshd.host}]:${sshd.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNvbWVvbmUgZWxzZXMga2V5IG5vdCB0aGUgaG9zdHM=\n`);
+    await writeFile(
+      wrong,
+      `[${sshd.host}]:${sshd.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNvbWVvbmUgZWxzZXMga2V5IG5vdCB0aGUgaG9zdHM=\n`,
+    );
     const file = join(work, 'note.txt');
     await writeFile(file, 'not for a stranger');
-    const result = await medaas(['upload', file, `${remote}/note.txt`, '--ssh', `${sshd.user}@${sshd.host}:${sshd.port}`, '--key', sshd.keyPath, '--known-hosts', wrong]);
+    const result = await medaas([
+      'upload',
+      file,
+      `${remote}/note.txt`,
+      '--ssh',
+      `${sshd.user}@${sshd.host}:${sshd.port}`,
+      '--key',
+      sshd.keyPath,
+      '--known-hosts',
+      wrong,
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^medaas: SSH_HOST_KEY_MISMATCH: /);
@@ -78,7 +95,15 @@ describe('medaas upload', () => {
   });
 
   it('--ssh without --known-hosts is a usage error: host keys are always verified', async () => {
-    const result = await medaas(['upload', knownHosts, `${remote}/x`, '--ssh', `${sshd.user}@${sshd.host}:${sshd.port}`, '--key', sshd.keyPath]);
+    const result = await medaas([
+      'upload',
+      knownHosts,
+      `${remote}/x`,
+      '--ssh',
+      `${sshd.user}@${sshd.host}:${sshd.port}`,
+      '--key',
+      sshd.keyPath,
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('medaas: CLI_USAGE: --ssh needs --known-hosts FILE: host keys are always verified\n');
   });
@@ -120,18 +145,26 @@ describe('a server and a training job on Slurm over SSH', () => {
     const mmar = join(project, 'mmar');
     await cp(join(ROOT, 'apps', 'demo', 'mmar-template'), mmar, { recursive: true });
     const environment = JSON.parse(await readFile(join(mmar, 'config', 'environment.json'), 'utf8')) as Record<string, string>;
-    await writeFile(join(mmar, 'config', 'environment.json'), JSON.stringify({ ...environment, DATA_ROOT: `${remote}/project`, DATASET_JSON: `${remote}/project/dataset_0.json` }));
+    await writeFile(
+      join(mmar, 'config', 'environment.json'),
+      JSON.stringify({ ...environment, DATA_ROOT: `${remote}/project`, DATASET_JSON: `${remote}/project/dataset_0.json` }),
+    );
     expect((await medaas(['mmar', 'edit', mmar, '--epochs', '3'])).code).toBe(0);
     const uploaded = await medaas(['upload', project, `${remote}/project`, ...login]);
     expect({ code: uploaded.code, stderr: uploaded.code ? uploaded.stderr : '' }).toEqual({ code: 0, stderr: '' });
     const fit = JSON.stringify([process.execPath, bins.fit, '--mmar', '{mmar}']);
-    const trained = await medaas(['train', `${remote}/project/mmar`, ...login, '--partition', slurm.partition, '--command', fit, '--json'], { timeoutMs: 280_000 });
+    const trained = await medaas(
+      ['train', `${remote}/project/mmar`, ...login, '--partition', slurm.partition, '--command', fit, '--json'],
+      { timeoutMs: 280_000 },
+    );
     expect({ code: trained.code, stderr: trained.code ? trained.stderr : '' }).toEqual({ code: 0, stderr: '' });
     const result = JSON.parse(trained.stdout) as { job: string; state: string; metrics: { epoch: number }[]; bestModel: string };
     expect(result.state).toBe('succeeded');
     expect(result.metrics.map((m) => m.epoch)).toEqual([1, 2, 3]);
     expect(result.bestModel.startsWith(`${remote}/project/mmar/models/`)).toBe(true);
     expect(execFileSync('stat', ['-c', '%U', result.bestModel], { encoding: 'utf8' }).trim()).toBe(sshd.user);
-    expect(trained.stderr).toMatch(new RegExp(`^submitted train job ${result.job} on ${sshd.user}@${sshd.host}:${sshd.port} \\(slurm\\)$`, 'm'));
+    expect(trained.stderr).toMatch(
+      new RegExp(`^submitted train job ${result.job} on ${sshd.user}@${sshd.host}:${sshd.port} \\(slurm\\)$`, 'm'),
+    );
   }, 300_000);
 });

@@ -56,7 +56,12 @@ describe('medaas dicom convert', () => {
     const reference = await nibabel(result.series[0]!.output);
     expect(reference.shape).toEqual(result.series[0]!.dims);
     for (const zoom of reference.zooms) expect(zoom).toBeCloseTo(1, 5);
-    const info = JSON.parse((await medaas(['nifti', 'info', result.series[0]!.output, '--json'])).stdout) as { dims: number[]; orientation: string; datatype: string; spacingMm: number[] };
+    const info = JSON.parse((await medaas(['nifti', 'info', result.series[0]!.output, '--json'])).stdout) as {
+      dims: number[];
+      orientation: string;
+      datatype: string;
+      spacingMm: number[];
+    };
     expect(info.dims).toEqual(reference.shape);
     expect(info.orientation).toBe(reference.axcodes.join(''));
     expect(info.datatype).toBe(reference.dtype);
@@ -85,7 +90,9 @@ describe('medaas dicom convert', () => {
     expect(lenient.stderr).toMatch(/^skipped garbage\.dcm: DICOM_[A-Z_]+: /m);
     expect(lenient.stdout).toContain('skipped 2 files that could not be converted');
     // The slice left out is a gap in the series, and the output says so.
-    expect(lenient.stdout).toMatch(new RegExp(`series 2 MR, 256 x 256 x 19 \\(\\d+ warnings?: about 1 slice\\(s\\) missing between \\S+ and \\S+`));
+    expect(lenient.stdout).toMatch(
+      new RegExp(`series 2 MR, 256 x 256 x 19 \\(\\d+ warnings?: about 1 slice\\(s\\) missing between \\S+ and \\S+`),
+    );
     const reference = await nibabel(join(work, 'lenient-out', 'series_002_MR.nii.gz'));
     expect(reference.shape[2]).toBeGreaterThan(1);
   }, 120_000);
@@ -94,11 +101,15 @@ describe('medaas dicom convert', () => {
     const folder = join(work, 'two-series');
     const a = await preparePacsStudy(join(folder, 'a'), { seed: 'cli-series-a' });
     await preparePacsStudy(join(folder, 'b'), { seed: 'cli-series-b' });
-    const both = JSON.parse((await medaas(['dicom', 'convert', folder, '--out', join(work, 'both'), '--json'])).stdout) as { series: { seriesInstanceUid: string }[] };
+    const both = JSON.parse((await medaas(['dicom', 'convert', folder, '--out', join(work, 'both'), '--json'])).stdout) as {
+      series: { seriesInstanceUid: string }[];
+    };
     expect(both.series).toHaveLength(2);
     const one = await medaas(['dicom', 'convert', folder, '--out', join(work, 'one'), '--series', a.seriesUid, '--json']);
     expect(one.code).toBe(0);
-    expect((JSON.parse(one.stdout) as { series: { seriesInstanceUid: string }[] }).series.map((s) => s.seriesInstanceUid)).toEqual([a.seriesUid]);
+    expect((JSON.parse(one.stdout) as { series: { seriesInstanceUid: string }[] }).series.map((s) => s.seriesInstanceUid)).toEqual([
+      a.seriesUid,
+    ]);
     const none = await medaas(['dicom', 'convert', folder, '--out', join(work, 'none'), '--series', '1.2.3.4']);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/^medaas: DICOM_SERIES_NOT_FOUND: none of the 2 series/m);
@@ -118,7 +129,17 @@ describe('medaas nifti', () => {
     expect(resampled.dtype).toBe('int16');
     const mask = join(work, 'truth.nii.gz');
     await writeMaskFile(mask, { ...volume, datatype: 'uint8', data: truth });
-    const labels = await medaas(['nifti', 'convert', mask, '--out', join(work, 'truth_2mm.nii.gz'), '--spacing', '2', '--labels', '--json']);
+    const labels = await medaas([
+      'nifti',
+      'convert',
+      mask,
+      '--out',
+      join(work, 'truth_2mm.nii.gz'),
+      '--spacing',
+      '2',
+      '--labels',
+      '--json',
+    ]);
     expect(labels.code).toBe(0);
     const reference = await nibabel(join(work, 'truth_2mm.nii.gz'));
     expect(reference.dtype).toBe('uint8');
@@ -141,7 +162,10 @@ describe('medaas nifti', () => {
   it('Ctrl-C while a large file is being written: exit 130, no file under the final name, no temporary file left', async () => {
     const big = join(work, 'big.nii');
     // Noise does not compress: gzip takes long enough for the signal to arrive mid-write.
-    await python('import json,sys,numpy as np,nibabel as nib; nib.save(nib.Nifti1Image(np.random.default_rng(1).random((384,384,220),dtype=np.float32), np.eye(4)), sys.argv[1]); print("{}")', [big]);
+    await python(
+      'import json,sys,numpy as np,nibabel as nib; nib.save(nib.Nifti1Image(np.random.default_rng(1).random((384,384,220),dtype=np.float32), np.eye(4)), sys.argv[1]); print("{}")',
+      [big],
+    );
     const outDir = join(work, 'interrupted');
     await mkdir(outDir);
     const run = startMedaas(['nifti', 'convert', big, '--out', join(outDir, 'big.nii.gz')]);
@@ -166,7 +190,11 @@ describe('dataset split, mmar validate and edit, train: a project from files to 
     const datalist = join(root, 'dataset_0.json');
     const split = await medaas(['dataset', 'split', root, '--out', datalist, '--seed', '7', '--json']);
     expect(split.code).toBe(0);
-    const first = JSON.parse(await readFile(datalist, 'utf8')) as { training: { image: string }[]; validation: unknown[]; testing: { image: string }[] };
+    const first = JSON.parse(await readFile(datalist, 'utf8')) as {
+      training: { image: string }[];
+      validation: unknown[];
+      testing: { image: string }[];
+    };
     expect(first.training.length + first.validation.length + first.testing.length).toBe(10);
     // Two more cases: the ten keep their parts (the data list is read back as the existing split).
     for (const n of [11, 12]) {
@@ -182,7 +210,10 @@ describe('dataset split, mmar validate and edit, train: a project from files to 
     const mmar = join(work, 'mmar');
     await cp(join(ROOT, 'apps', 'demo', 'mmar-template'), mmar, { recursive: true });
     const environment = JSON.parse(await readFile(join(mmar, 'config', 'environment.json'), 'utf8')) as Record<string, string>;
-    await writeFile(join(mmar, 'config', 'environment.json'), JSON.stringify({ ...environment, DATA_ROOT: root, DATASET_JSON: datalist }, null, 2));
+    await writeFile(
+      join(mmar, 'config', 'environment.json'),
+      JSON.stringify({ ...environment, DATA_ROOT: root, DATASET_JSON: datalist }, null, 2),
+    );
     // A data list entry whose file is gone: validate names it and exits 3.
     await copyFile(join(root, 'imagesTr', 'phantom_12.nii.gz'), join(work, 'phantom_12.keep'));
     await rm(join(root, 'imagesTr', 'phantom_12.nii.gz'));
@@ -207,7 +238,11 @@ describe('dataset split, mmar validate and edit, train: a project from files to 
 
     const trained = await medaas(['train', mmar, '--testkit', '--json'], { timeoutMs: 240_000 });
     expect({ code: trained.code, stderr: trained.code === 0 ? '' : trained.stderr }).toEqual({ code: 0, stderr: '' });
-    const result = JSON.parse(trained.stdout) as { state: string; metrics: { epoch: number; name: string; metric: number }[]; bestModel: string | null };
+    const result = JSON.parse(trained.stdout) as {
+      state: string;
+      metrics: { epoch: number; name: string; metric: number }[];
+      bestModel: string | null;
+    };
     expect(result.state).toBe('succeeded');
     expect(result.metrics.map((m) => m.epoch)).toEqual([1, 2, 3, 4]);
     expect(result.metrics[0]!.name).toBe('val_mean_dice');

@@ -10,7 +10,7 @@ function sink(terminal: boolean): { stream: PassThrough; text: () => string; ter
 }
 
 describe('progress of concurrent calls', () => {
-  it('piped: plain lines, each labelled by its call, never a second call\'s 23 % after the first one\'s 100 %', () => {
+  it("piped: plain lines, each labelled by its call, never a second call's 23 % after the first one's 100 %", () => {
     const out = sink(false);
     const view = createProgressView(out);
     const a = view('upload ct.nii.gz');

@@ -14,7 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { connectSsh, createScheduler, startAiaaServerJob } from '@medaas/cluster-ssh';
 
 const services = fileURLToPath(new URL('../../../scripts/services/', import.meta.url));
-const start = (script, args) => JSON.parse(execFileSync('bash', [services + script, ...args], { encoding: 'utf8' }).trim().split('\n').pop());
+const start = (script, args) =>
+  JSON.parse(
+    execFileSync('bash', [services + script, ...args], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop(),
+  );
 const ssh = start('sshd.sh', ['start']);
 start('slurm.sh', ['start']);
 
@@ -27,14 +33,30 @@ const file = join(dir, 'volume.bin');
 const fd = openSync(file, 'w');
 for (let i = 0; i < SIZE / (16 << 20); i += 1) writeSync(fd, randomBytes(16 << 20));
 closeSync(fd);
-const session = await connectSsh({ host: '127.0.0.1', port: ssh.port, username: ssh.user, auth: { type: 'key', privateKeyFile: ssh.keyPath }, hostKey: { knownHostsFile: knownHosts } });
+const session = await connectSsh({
+  host: '127.0.0.1',
+  port: ssh.port,
+  username: ssh.user,
+  auth: { type: 'key', privateKeyFile: ssh.keyPath },
+  hostKey: { knownHostsFile: knownHosts },
+});
 const seconds = async (fn) => {
   const t = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - t) / 1e9;
 };
-const best = async (runs, fn) => Math.min(...(await (async () => { const out = []; for (let i = 0; i < runs; i += 1) out.push(await seconds(fn)); return out; })()));
-const row = (label, value, unit, base) => console.log(`${label.padEnd(44)} ${value.toFixed(1).padStart(8)} ${unit}${base ? `   ${((value / base) * 100).toFixed(0)}% of baseline` : ''}`);
+const best = async (runs, fn) =>
+  Math.min(
+    ...(await (async () => {
+      const out = [];
+      for (let i = 0; i < runs; i += 1) out.push(await seconds(fn));
+      return out;
+    })()),
+  );
+const row = (label, value, unit, base) =>
+  console.log(
+    `${label.padEnd(44)} ${value.toFixed(1).padStart(8)} ${unit}${base ? `   ${((value / base) * 100).toFixed(0)}% of baseline` : ''}`,
+  );
 
 try {
   // 1. Uploads
@@ -42,10 +64,14 @@ try {
   await session.exec(['mkdir', '-p', remoteDir], { check: true });
   const mb = SIZE / 1048576;
   const ours = await best(2, () => session.upload(file, `${remoteDir}/ours.bin`));
-  const scp = await best(2, async () => execFileSync('scp', ['-q', '-P', String(ssh.port), ...sshArgs, file, `${ssh.user}@127.0.0.1:${remoteDir}/scp.bin`]));
+  const scp = await best(2, async () =>
+    execFileSync('scp', ['-q', '-P', String(ssh.port), ...sshArgs, file, `${ssh.user}@127.0.0.1:${remoteDir}/scp.bin`]),
+  );
   const batch = join(dir, 'batch');
   writeFileSync(batch, `put ${file} ${remoteDir}/sftp.bin\n`);
-  const sftp = await best(2, async () => execFileSync('sftp', ['-q', '-P', String(ssh.port), ...sshArgs, '-b', batch, `${ssh.user}@127.0.0.1`], { stdio: 'ignore' }));
+  const sftp = await best(2, async () =>
+    execFileSync('sftp', ['-q', '-P', String(ssh.port), ...sshArgs, '-b', batch, `${ssh.user}@127.0.0.1`], { stdio: 'ignore' }),
+  );
   console.log(`\nSFTP upload, ${mb} MB file, loopback (best of 2)`);
   row('OpenSSH sftp (baseline)', mb / sftp, 'MB/s');
   row('OpenSSH scp', mb / scp, 'MB/s');
@@ -57,18 +83,35 @@ try {
   const server = createServer((_req, res) => res.end(BODY));
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const target = server.address().port;
-  const download = (port) => new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => { let n = 0; res.on('data', (c) => (n += c.length)); res.on('end', () => (n === BODY.length ? resolve() : reject(new Error(`short body ${n}`)))); }).on('error', reject).end();
-  });
+  const download = (port) =>
+    new Promise((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+        let n = 0;
+        res.on('data', (c) => (n += c.length));
+        res.on('end', () => (n === BODY.length ? resolve() : reject(new Error(`short body ${n}`))));
+      })
+        .on('error', reject)
+        .end();
+    });
   const parallel = (port) => Promise.all(Array.from({ length: 4 }, () => download(port)));
   const tunnel = await session.forward({ remoteHost: '127.0.0.1', remotePort: target });
   const probe = createServer();
   await new Promise((r) => probe.listen(0, '127.0.0.1', r));
   const lport = probe.address().port;
   await new Promise((r) => probe.close(r));
-  const child = spawn('ssh', ['-N', '-p', String(ssh.port), ...sshArgs, '-L', `127.0.0.1:${lport}:127.0.0.1:${target}`, `${ssh.user}@127.0.0.1`], { stdio: 'ignore' });
+  const child = spawn(
+    'ssh',
+    ['-N', '-p', String(ssh.port), ...sshArgs, '-L', `127.0.0.1:${lport}:127.0.0.1:${target}`, `${ssh.user}@127.0.0.1`],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 100; i += 1) {
-    const ok = await new Promise((r) => { const s = connect(lport, '127.0.0.1', () => { s.destroy(); r(true); }); s.on('error', () => r(false)); });
+    const ok = await new Promise((r) => {
+      const s = connect(lport, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
     if (ok) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -92,7 +135,9 @@ try {
     const at = (key) => Date.parse(new RegExp(`${key}=(\\S+)`).exec(show)?.[1] ?? '');
     const slurmRunning = (at('StartTime') - at('SubmitTime')) / 1000;
     const t = aiaa.timings;
-    console.log(`run ${i + 1}: submit->RUNNING seen ${t.runningMs} ms (Slurm's own StartTime-SubmitTime ${slurmRunning.toFixed(0)} s), port reported +${t.listeningMs - t.runningMs} ms, URL ready ${t.readyMs} ms = RUNNING + ${t.readyMs - t.runningMs} ms`);
+    console.log(
+      `run ${i + 1}: submit->RUNNING seen ${t.runningMs} ms (Slurm's own StartTime-SubmitTime ${slurmRunning.toFixed(0)} s), port reported +${t.listeningMs - t.runningMs} ms, URL ready ${t.readyMs} ms = RUNNING + ${t.readyMs - t.runningMs} ms`,
+    );
     await aiaa.close();
   }
 } finally {

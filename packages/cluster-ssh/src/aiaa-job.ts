@@ -1,7 +1,15 @@
 import { request } from 'node:http';
 import { connect as connectSocket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createProgressReporter, openCallScope, redactingLogger, sleep, type CallOptions, type Logger, type ProgressCallback } from '@medaas/core';
+import {
+  createProgressReporter,
+  openCallScope,
+  redactingLogger,
+  sleep,
+  type CallOptions,
+  type Logger,
+  type ProgressCallback,
+} from '@medaas/core';
 import { ClusterSshError } from './errors.js';
 import { tail } from './exec.js';
 import type { JobSpec } from './job-script.js';
@@ -121,21 +129,34 @@ export interface AiaaServerJob extends AsyncDisposable {
  * renderAiaaServerScript({ container: { image: '/shared/clara-aiaa-4.sif', binds: [{ host: '/scratch/aiaa', container: '/workspace' }] } });
  * ```
  */
-export function renderAiaaServerScript(server: AiaaServerCommand, options: { port?: number; readyWaitSec?: number; listen?: ServerListen } = {}): string {
+export function renderAiaaServerScript(
+  server: AiaaServerCommand,
+  options: { port?: number; readyWaitSec?: number; listen?: ServerListen } = {},
+): string {
   const workspace = server.workspace ?? '/workspace/aiaa';
   const command = server.command ?? (server.container ? ['start_aas.sh', '--workspace', workspace, '--port', '{port}'] : []);
-  if (command.length === 0) throw new ClusterSshError('SCHED_INVALID_SPEC', 'the server needs a command (or a container for the default Clara command)');
+  if (command.length === 0)
+    throw new ClusterSshError('SCHED_INVALID_SPEC', 'the server needs a command (or a container for the default Clara command)');
   if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)) {
     throw new ClusterSshError('SCHED_INVALID_SPEC', `invalid server port ${options.port}`, { details: { port: options.port } });
   }
   const listen = options.listen ?? (command.some((c) => c.includes('{socket}')) ? 'socket' : 'port');
   if (listen === 'socket' && !command.some((c) => c.includes('{socket}'))) {
-    throw new ClusterSshError('SCHED_INVALID_SPEC', 'listen: socket needs a server command that names {socket} (the path it must listen on)', { details: { command } });
+    throw new ClusterSshError(
+      'SCHED_INVALID_SPEC',
+      'listen: socket needs a server command that names {socket} (the path it must listen on)',
+      { details: { command } },
+    );
   }
   const word = (value: string): string =>
     value
       .split('{socket}')
-      .map((piece) => piece.split('{port}').map((part) => (part === '' ? '' : quoteShell(part))).join('"$MEDAAS_PORT"'))
+      .map((piece) =>
+        piece
+          .split('{port}')
+          .map((part) => (part === '' ? '' : quoteShell(part)))
+          .join('"$MEDAAS_PORT"'),
+      )
       .join('"$MEDAAS_SOCKET"') || "''";
   let launch = command.map(word).join(' ');
   if (server.container) {
@@ -249,7 +270,11 @@ export async function startAiaaServerJob(scheduler: Scheduler, options: AiaaServ
   try {
     if (signal.aborted) throw signal.reason;
     const readyWaitSec = options.timeoutMs !== undefined && Number.isFinite(options.timeoutMs) ? Math.ceil(options.timeoutMs / 1000) : 3600;
-    const script = renderAiaaServerScript(options.server, { ...(options.port === undefined ? {} : { port: options.port }), readyWaitSec, ...(options.listen ? { listen: options.listen } : {}) });
+    const script = renderAiaaServerScript(options.server, {
+      ...(options.port === undefined ? {} : { port: options.port }),
+      readyWaitSec,
+      ...(options.listen ? { listen: options.listen } : {}),
+    });
     const submitted = await scheduler.submit({ ...options.job, name: options.job?.name ?? 'medaas-aiaa', script }, { signal });
     job = submitted;
     const submittedMs = elapsed();
@@ -258,9 +283,20 @@ export async function startAiaaServerJob(scheduler: Scheduler, options: AiaaServ
 
     const ended = async (status: JobStatus): Promise<never> => {
       const output = await scheduler.readOutput(submitted, { signal, maxBytes: 4096 }).catch(() => '');
-      throw new ClusterSshError('SCHED_JOB_ENDED', `the AIAA job ${submitted.id} ended (${status.state}, ${status.rawState}) before its server was ready: ${tail(output, 500) || '(no output)'}`, {
-        details: { id: submitted.id, state: status.state, rawState: status.rawState, exitCode: status.exitCode, reason: status.reason, outputTail: tail(output, 2000) },
-      });
+      throw new ClusterSshError(
+        'SCHED_JOB_ENDED',
+        `the AIAA job ${submitted.id} ended (${status.state}, ${status.rawState}) before its server was ready: ${tail(output, 500) || '(no output)'}`,
+        {
+          details: {
+            id: submitted.id,
+            state: status.state,
+            rawState: status.rawState,
+            exitCode: status.exitCode,
+            reason: status.reason,
+            outputTail: tail(output, 2000),
+          },
+        },
+      );
     };
 
     let status = await scheduler.status(submitted, { signal });
@@ -322,16 +358,32 @@ export async function startAiaaServerJob(scheduler: Scheduler, options: AiaaServ
 }
 
 /** An SSH session on the server's node, through the login session, as the same user. */
-async function reachNode(session: SshSession, node: string, access: Exclude<NodeAccess, 'login'> | undefined, signal: AbortSignal): Promise<SshSession> {
+async function reachNode(
+  session: SshSession,
+  node: string,
+  access: Exclude<NodeAccess, 'login'> | undefined,
+  signal: AbortSignal,
+): Promise<SshSession> {
   try {
-    return await session.connectThrough({ host: access?.host ?? node, ...(access?.port ? { port: access.port } : {}), ...(access?.hostKey ? { hostKey: access.hostKey } : {}) }, { signal });
+    return await session.connectThrough(
+      {
+        host: access?.host ?? node,
+        ...(access?.port ? { port: access.port } : {}),
+        ...(access?.hostKey ? { hostKey: access.hostKey } : {}),
+      },
+      { signal },
+    );
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ClusterSshError('SCHED_SERVER_UNREACHABLE', `cannot log in to the server's node ${access?.host ?? node} through ${session.host} to reach its private socket: ${reason} (clusters that allow it let a job's owner in, e.g. with pam_slurm_adopt; otherwise listen: 'port' on a node of your own)`, {
-      details: { node: access?.host ?? node, port: access?.port ?? 22 },
-      cause: error,
-    });
+    throw new ClusterSshError(
+      'SCHED_SERVER_UNREACHABLE',
+      `cannot log in to the server's node ${access?.host ?? node} through ${session.host} to reach its private socket: ${reason} (clusters that allow it let a job's owner in, e.g. with pam_slurm_adopt; otherwise listen: 'port' on a node of your own)`,
+      {
+        details: { node: access?.host ?? node, port: access?.port ?? 22 },
+        cause: error,
+      },
+    );
   }
 }
 
@@ -341,7 +393,14 @@ function openLocalSocket(path: string): Promise<Duplex> {
       socket.off('error', reject);
       resolve(socket);
     });
-    socket.once('error', (error) => reject(new ClusterSshError('SSH_TUNNEL_REFUSED', `cannot connect to ${path}: ${error.message}`, { details: { socket: path }, cause: error })));
+    socket.once('error', (error) =>
+      reject(
+        new ClusterSshError('SSH_TUNNEL_REFUSED', `cannot connect to ${path}: ${error.message}`, {
+          details: { socket: path },
+          cause: error,
+        }),
+      ),
+    );
   });
 }
 
@@ -383,10 +442,14 @@ async function waitForHttp(url: string, path: string, signal: AbortSignal, check
     await check();
     await sleep(Math.min(50 * 2 ** attempt, 1000), { signal });
   }
-  throw new ClusterSshError('SCHED_SERVER_UNREACHABLE', `the server at ${url} never answered ${path}: ${(lastError as Error)?.message ?? 'no answer'}`, {
-    details: { url, path },
-    cause: lastError,
-  });
+  throw new ClusterSshError(
+    'SCHED_SERVER_UNREACHABLE',
+    `the server at ${url} never answered ${path}: ${(lastError as Error)?.message ?? 'no answer'}`,
+    {
+      details: { url, path },
+      cause: lastError,
+    },
+  );
 }
 
 function httpStatus(url: string, signal: AbortSignal): Promise<number> {

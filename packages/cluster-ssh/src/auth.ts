@@ -124,7 +124,9 @@ export function prepareAuth(username: string, auth: SshAuth | readonly SshAuth[]
     const tried = new Set<number>();
     return (methodsLeft: AuthenticationType[] | null, _partial: boolean, next: NextAuthHandler) => {
       // The server lists what it still accepts (after a partial success, only the second factor).
-      const index = methods.findIndex((m, i) => !tried.has(i) && (methodsLeft === null || methodsLeft.includes(m.type as AuthenticationType)));
+      const index = methods.findIndex(
+        (m, i) => !tried.has(i) && (methodsLeft === null || methodsLeft.includes(m.type as AuthenticationType)),
+      );
       if (index === -1) return next(false as unknown as AuthenticationType);
       tried.add(index);
       return next(methods[index] as AnyAuthMethod);

@@ -7,7 +7,16 @@ import type { BuiltinSchedulerKind, Job, JobStatus, SchedulerKind } from './job.
 import { validateJobId } from './job-id.js';
 import { renderJobScript, validateJobSpec, type JobSpec } from './job-script.js';
 import { localRunner, type CommandRunner } from './runner.js';
-import { fileSafe, jobUmask, maxBytesOf, watchJobStatus, type ReadOutputOptions, type Scheduler, type SchedulerOptions, type WatchOptions } from './scheduler-interface.js';
+import {
+  fileSafe,
+  jobUmask,
+  maxBytesOf,
+  watchJobStatus,
+  type ReadOutputOptions,
+  type Scheduler,
+  type SchedulerOptions,
+  type WatchOptions,
+} from './scheduler-interface.js';
 import type { SshSession } from './session.js';
 import { sh, type CommandInput } from './shell.js';
 
@@ -33,9 +42,12 @@ const BUILTIN: ReadonlySet<SchedulerKind> = new Set<BuiltinSchedulerKind>(['slur
  * ```
  */
 export function createBatchScheduler(adapter: BatchAdapter, session?: SshSession, options: SchedulerOptions = {}): Scheduler {
-  if (typeof adapter?.kind !== 'string' || adapter.kind === '') throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'a batch adapter needs a kind (its scheduler name)');
+  if (typeof adapter?.kind !== 'string' || adapter.kind === '')
+    throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'a batch adapter needs a kind (its scheduler name)');
   if (adapter.jobId === undefined && !BUILTIN.has(adapter.kind)) {
-    throw new ClusterSshError('SSH_INVALID_ARGUMENT', `the batch adapter ${JSON.stringify(adapter.kind)} needs a jobId form`, { details: { kind: adapter.kind } });
+    throw new ClusterSshError('SSH_INVALID_ARGUMENT', `the batch adapter ${JSON.stringify(adapter.kind)} needs a jobId form`, {
+      details: { kind: adapter.kind },
+    });
   }
   const runner: CommandRunner = session
     ? { where: `${session.username}@${session.host}:${session.port}`, run: (command, execOptions) => session.exec(command, execOptions) }
@@ -47,7 +59,9 @@ export function createBatchScheduler(adapter: BatchAdapter, session?: SshSession
 function outputPathOf(job: Job): string {
   const path = (job as Partial<Job> | null)?.outputPath;
   if (typeof path !== 'string' || path === '' || path.includes('\0')) {
-    throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'a job needs the outputPath its scheduler returned', { details: { outputPath: typeof path } });
+    throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'a job needs the outputPath its scheduler returned', {
+      details: { outputPath: typeof path },
+    });
   }
   return path;
 }
@@ -104,9 +118,20 @@ class BatchScheduler implements Scheduler {
       id = undefined;
     }
     if (id === undefined) {
-      throw new ClusterSshError('SCHED_SUBMIT_FAILED', `${this.kind} refused the job ${JSON.stringify(spec.name)}: ${tail(result.stderr || result.stdout) || `exit ${String(result.exitCode)}`}`, {
-        details: { scheduler: this.kind, name: spec.name, partition: spec.partition, exitCode: result.exitCode, stderr: tail(result.stderr, 2000), where: this.#runner.where },
-      });
+      throw new ClusterSshError(
+        'SCHED_SUBMIT_FAILED',
+        `${this.kind} refused the job ${JSON.stringify(spec.name)}: ${tail(result.stderr || result.stdout) || `exit ${String(result.exitCode)}`}`,
+        {
+          details: {
+            scheduler: this.kind,
+            name: spec.name,
+            partition: spec.partition,
+            exitCode: result.exitCode,
+            stderr: tail(result.stderr, 2000),
+            where: this.#runner.where,
+          },
+        },
+      );
     }
     return { id, name: spec.name, scheduler: this.kind, outputPath };
   }
@@ -122,20 +147,30 @@ class BatchScheduler implements Scheduler {
     if (status) return status;
     const unknown = this.#adapter.unknownJob ? this.#adapter.unknownJob(result) : UNKNOWN_JOB.test(result.stderr);
     if (result.exitCode !== 0 && !unknown) {
-      throw new ClusterSshError('SCHED_STATUS_FAILED', `cannot read the status of ${this.kind} job ${id}: ${tail(result.stderr) || `exit ${String(result.exitCode)}`}`, {
-        details: { id, exitCode: result.exitCode, stderr: tail(result.stderr, 2000) },
-      });
+      throw new ClusterSshError(
+        'SCHED_STATUS_FAILED',
+        `cannot read the status of ${this.kind} job ${id}: ${tail(result.stderr) || `exit ${String(result.exitCode)}`}`,
+        {
+          details: { id, exitCode: result.exitCode, stderr: tail(result.stderr, 2000) },
+        },
+      );
     }
-    throw new ClusterSshError('SCHED_JOB_UNKNOWN', `${this.kind} does not know job ${id} (never submitted, or finished long ago)`, { details: { id } });
+    throw new ClusterSshError('SCHED_JOB_UNKNOWN', `${this.kind} does not know job ${id} (never submitted, or finished long ago)`, {
+      details: { id },
+    });
   }
 
   async cancel(job: Job | string, options: CallOptions = {}): Promise<void> {
     const id = this.#idOf(job);
     const result = await this.#run(this.#adapter.cancelArgv(id), options);
     if (result.exitCode === 0 || this.#adapter.alreadyEnded(result)) return;
-    throw new ClusterSshError('SCHED_CANCEL_FAILED', `cannot cancel ${this.kind} job ${id}: ${tail(result.stderr) || `exit ${String(result.exitCode)}`}`, {
-      details: { id, exitCode: result.exitCode, stderr: tail(result.stderr, 2000) },
-    });
+    throw new ClusterSshError(
+      'SCHED_CANCEL_FAILED',
+      `cannot cancel ${this.kind} job ${id}: ${tail(result.stderr) || `exit ${String(result.exitCode)}`}`,
+      {
+        details: { id, exitCode: result.exitCode, stderr: tail(result.stderr, 2000) },
+      },
+    );
   }
 
   watch(job: Job | string, options: WatchOptions = {}): AsyncIterableIterator<JobStatus> {

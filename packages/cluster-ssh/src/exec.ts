@@ -27,7 +27,12 @@ export interface ExecResult {
 }
 
 /** Opens one exec channel and collects its output; the channel is always closed on return. */
-export async function runExec(client: Client, commandLine: string, options: ExecOptions, context: Record<string, unknown>): Promise<ExecResult> {
+export async function runExec(
+  client: Client,
+  commandLine: string,
+  options: ExecOptions,
+  context: Record<string, unknown>,
+): Promise<ExecResult> {
   const scope = openCallScope('ssh exec', options);
   const limit = options.maxOutputBytes ?? 16 * 1024 * 1024;
   try {
@@ -48,7 +53,12 @@ export async function runExec(client: Client, commandLine: string, options: Exec
       client.exec(commandLine, (error, channel) => {
         if (error) {
           signal.removeEventListener('abort', onAbort);
-          reject(new ClusterSshError('SSH_CHANNEL_FAILED', `cannot open a channel for a command: ${error.message}`, { details: context, cause: error }));
+          reject(
+            new ClusterSshError('SSH_CHANNEL_FAILED', `cannot open a channel for a command: ${error.message}`, {
+              details: context,
+              cause: error,
+            }),
+          );
           return;
         }
         opened = channel;
@@ -85,7 +95,12 @@ export async function runExec(client: Client, commandLine: string, options: Exec
         });
         channel.on('error', (failure: Error) => {
           signal.removeEventListener('abort', onAbort);
-          reject(new ClusterSshError('SSH_CONNECTION_LOST', `the command's channel failed: ${failure.message}`, { details: context, cause: failure }));
+          reject(
+            new ClusterSshError('SSH_CONNECTION_LOST', `the command's channel failed: ${failure.message}`, {
+              details: context,
+              cause: failure,
+            }),
+          );
         });
         if (options.stdin !== undefined) channel.end(typeof options.stdin === 'string' ? options.stdin : Buffer.from(options.stdin));
         else channel.end();

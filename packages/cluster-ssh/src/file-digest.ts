@@ -38,7 +38,13 @@ try {
  *
  * @throws the worker's error (a file that cannot be read or that shrank), or `signal.reason` on abort.
  */
-export function digestFileSegments(path: string, algorithm: string, size: number, segmentBytes: number, signal: AbortSignal): Promise<string[]> {
+export function digestFileSegments(
+  path: string,
+  algorithm: string,
+  size: number,
+  segmentBytes: number,
+  signal: AbortSignal,
+): Promise<string[]> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<string[]>((resolve, reject) => {
     const worker = new Worker(WORKER, { eval: true, workerData: { path, algorithm, size, segmentBytes } });

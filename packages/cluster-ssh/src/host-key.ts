@@ -93,7 +93,10 @@ export async function verifyHostKey(policy: HostKeyPolicy, host: string, port: n
 }
 
 function normaliseFingerprint(value: string): string {
-  const bare = value.trim().replace(/^SHA256:/i, '').replace(/=+$/, '');
+  const bare = value
+    .trim()
+    .replace(/^SHA256:/i, '')
+    .replace(/=+$/, '');
   return `SHA256:${bare}`;
 }
 

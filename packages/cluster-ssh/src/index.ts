@@ -11,7 +11,15 @@ export { ClusterSshError } from './errors.js';
 export type { ClusterSshErrorCode } from './errors.js';
 export { connectSsh } from './session.js';
 export type { ConnectSshOptions, SshSession, ConnectThroughTarget } from './session.js';
-export type { SshAuth, KeyAuth, AgentAuth, PasswordAuth, KeyboardInteractiveAuth, KeyboardInteractiveChallenge, KeyboardInteractivePrompt } from './auth.js';
+export type {
+  SshAuth,
+  KeyAuth,
+  AgentAuth,
+  PasswordAuth,
+  KeyboardInteractiveAuth,
+  KeyboardInteractiveChallenge,
+  KeyboardInteractivePrompt,
+} from './auth.js';
 export { verifyHostKey } from './host-key.js';
 export type { HostKeyPolicy, VerifiedHostKey } from './host-key.js';
 export { fingerprintOf, formatKnownHostsLine } from './known-hosts.js';
@@ -36,6 +44,14 @@ export type { JobSpec } from './job-script.js';
 export { localRunner } from './runner.js';
 export type { CommandRunner } from './runner.js';
 export { startAiaaServerJob, renderAiaaServerScript, LISTENING_MARKER, SOCKET_MARKER } from './aiaa-job.js';
-export type { AiaaServerJob, AiaaServerJobOptions, AiaaServerCommand, AiaaServerTimings, BindMount, ServerListen, NodeAccess } from './aiaa-job.js';
+export type {
+  AiaaServerJob,
+  AiaaServerJobOptions,
+  AiaaServerCommand,
+  AiaaServerTimings,
+  BindMount,
+  ServerListen,
+  NodeAccess,
+} from './aiaa-job.js';
 export { startMonaiLabelServerJob, monaiLabelCommand } from './monai-label-job.js';
 export type { MonaiLabelServerCommand, MonaiLabelServerJobOptions } from './monai-label-job.js';

@@ -16,9 +16,15 @@ export interface JobIdForm {
  */
 const FORMS: Readonly<Record<BuiltinSchedulerKind, JobIdForm>> = {
   // 1234, an array task 1234_7, a heterogeneous job component 1234+1.
-  slurm: { pattern: /^[0-9]{1,20}(?:_[0-9]{1,10}|\+[0-9]{1,10})?$/, shape: 'digits, optionally _N (array task) or +N (heterogeneous component)' },
+  slurm: {
+    pattern: /^[0-9]{1,20}(?:_[0-9]{1,10}|\+[0-9]{1,10})?$/,
+    shape: 'digits, optionally _N (array task) or +N (heterogeneous component)',
+  },
   // 1234, 1234.server, an array job 1234[].server or one of its sub-jobs 1234[7].server.domain.
-  pbs: { pattern: /^[0-9]{1,20}(?:\[[0-9]{0,10}\])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*$/, shape: '1234, 1234.server, 1234[].server or 1234[7].server' },
+  pbs: {
+    pattern: /^[0-9]{1,20}(?:\[[0-9]{0,10}\])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*$/,
+    shape: '1234, 1234.server, 1234[].server or 1234[7].server',
+  },
   // What the local scheduler of this process numbers its jobs: local-<pid>-<n>.
   local: { pattern: /^local-[0-9]{1,10}-[0-9]{1,10}$/, shape: 'local-<pid>-<n>' },
 };
@@ -42,7 +48,11 @@ export function validateJobId(kind: SchedulerKind, id: unknown, form: JobIdForm)
 export function validateJobId(kind: SchedulerKind, id: unknown, form?: JobIdForm): string {
   const known = form ?? (Object.hasOwn(FORMS, kind) ? FORMS[kind as BuiltinSchedulerKind] : undefined);
   if (!known || !(known.pattern instanceof RegExp)) {
-    throw new ClusterSshError('SSH_INVALID_ARGUMENT', `the job id form of scheduler ${JSON.stringify(String(kind))} is not known; pass one`, { details: { scheduler: String(kind) } });
+    throw new ClusterSshError(
+      'SSH_INVALID_ARGUMENT',
+      `the job id form of scheduler ${JSON.stringify(String(kind))} is not known; pass one`,
+      { details: { scheduler: String(kind) } },
+    );
   }
   // A global or sticky pattern would carry lastIndex from one id to the next.
   known.pattern.lastIndex = 0;

@@ -82,15 +82,29 @@ export function validateJobSpec(spec: JobSpec): void {
   for (const module of spec.modules ?? []) {
     text('modules', module);
     // `module load -x` would read the name as an option.
-    if (module.startsWith('-')) throw new ClusterSshError('SCHED_INVALID_SPEC', `module name ${JSON.stringify(module)} starts with '-'`, { details: { field: 'modules', value: module } });
+    if (module.startsWith('-'))
+      throw new ClusterSshError('SCHED_INVALID_SPEC', `module name ${JSON.stringify(module)} starts with '-'`, {
+        details: { field: 'modules', value: module },
+      });
   }
-  if (spec.umask !== undefined && (typeof spec.umask !== 'number' || !Number.isInteger(spec.umask) || spec.umask < 0 || spec.umask > 0o777)) {
-    throw new ClusterSshError('SCHED_INVALID_SPEC', `job umask must be an integer from 0 to 0o777, not ${String(spec.umask)}`, { details: { field: 'umask', value: spec.umask } });
+  if (
+    spec.umask !== undefined &&
+    (typeof spec.umask !== 'number' || !Number.isInteger(spec.umask) || spec.umask < 0 || spec.umask > 0o777)
+  ) {
+    throw new ClusterSshError('SCHED_INVALID_SPEC', `job umask must be an integer from 0 to 0o777, not ${String(spec.umask)}`, {
+      details: { field: 'umask', value: spec.umask },
+    });
   }
   for (const arg of spec.extraArgs ?? []) text('extraArgs', arg, 4096);
   for (const [key, value] of Object.entries(spec.env ?? {})) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new ClusterSshError('SCHED_INVALID_SPEC', `invalid environment variable name ${JSON.stringify(key)}`, { details: { field: 'env', key } });
-    if (typeof value !== 'string' || value.includes('\0')) throw new ClusterSshError('SCHED_INVALID_SPEC', `environment variable ${key} must be a string without NUL`, { details: { field: 'env', key } });
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      throw new ClusterSshError('SCHED_INVALID_SPEC', `invalid environment variable name ${JSON.stringify(key)}`, {
+        details: { field: 'env', key },
+      });
+    if (typeof value !== 'string' || value.includes('\0'))
+      throw new ClusterSshError('SCHED_INVALID_SPEC', `environment variable ${key} must be a string without NUL`, {
+        details: { field: 'env', key },
+      });
   }
 }
 

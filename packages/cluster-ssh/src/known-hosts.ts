@@ -91,7 +91,10 @@ function parseHashed(field: string): { salt: Buffer; hash: Buffer } | undefined 
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
   return new RegExp(`^${body}$`, 'i');
 }
 
@@ -144,7 +147,12 @@ export function fingerprintOf(key: Uint8Array): string {
  * await appendFile(file, formatKnownHostsLine('login.hpc.example', 22, keyBlob) + '\n');
  * ```
  */
-export function formatKnownHostsLine(host: string, port: number, key: Uint8Array, options: { hash?: boolean; salt?: Uint8Array } = {}): string {
+export function formatKnownHostsLine(
+  host: string,
+  port: number,
+  key: Uint8Array,
+  options: { hash?: boolean; salt?: Uint8Array } = {},
+): string {
   const name = knownHostsName(host, port);
   const type = wireKeyType(key);
   if (type === undefined) throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'not an SSH wire-format public key');

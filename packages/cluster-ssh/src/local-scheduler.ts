@@ -9,7 +9,16 @@ import { ClusterSshError } from './errors.js';
 import { validateJobId } from './job-id.js';
 import { renderJobScript, type JobSpec } from './job-script.js';
 import type { Job, JobState, JobStatus } from './job.js';
-import { fileSafe, jobUmask, maxBytesOf, watchJobStatus, type ReadOutputOptions, type Scheduler, type SchedulerOptions, type WatchOptions } from './scheduler-interface.js';
+import {
+  fileSafe,
+  jobUmask,
+  maxBytesOf,
+  watchJobStatus,
+  type ReadOutputOptions,
+  type Scheduler,
+  type SchedulerOptions,
+  type WatchOptions,
+} from './scheduler-interface.js';
 
 interface LocalJob {
   readonly job: Job;
@@ -86,7 +95,10 @@ export function createLocalScheduler(options: SchedulerOptions): Scheduler {
         }
       } catch (error) {
         rmSync(scriptPath, { force: true });
-        throw new ClusterSshError('SCHED_SUBMIT_FAILED', `cannot start a local job: ${(error as Error).message}`, { details: { name: spec.name, outputPath }, cause: error });
+        throw new ClusterSshError('SCHED_SUBMIT_FAILED', `cannot start a local job: ${(error as Error).message}`, {
+          details: { name: spec.name, outputPath },
+          cause: error,
+        });
       }
       const job: Job = { id, name: spec.name, scheduler: 'local', outputPath };
       const entry: LocalJob = { job, state: 'queued', rawState: 'starting' };
@@ -146,7 +158,8 @@ export function createLocalScheduler(options: SchedulerOptions): Scheduler {
     async readOutput(job: Job, readOptions: ReadOutputOptions = {}) {
       if (readOptions.signal?.aborted) throw readOptions.signal.reason;
       const max = maxBytesOf(readOptions);
-      const handle = typeof job?.outputPath === 'string' && job.outputPath !== '' ? await open(job.outputPath, 'r').catch(() => undefined) : undefined;
+      const handle =
+        typeof job?.outputPath === 'string' && job.outputPath !== '' ? await open(job.outputPath, 'r').catch(() => undefined) : undefined;
       if (!handle) return '';
       try {
         const { size } = await handle.stat();

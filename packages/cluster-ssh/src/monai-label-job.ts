@@ -1,5 +1,11 @@
 import { ClusterSshError } from './errors.js';
-import { startAiaaServerJob, type AiaaServerCommand, type AiaaServerJob, type AiaaServerJobOptions, type ServerListen } from './aiaa-job.js';
+import {
+  startAiaaServerJob,
+  type AiaaServerCommand,
+  type AiaaServerJob,
+  type AiaaServerJobOptions,
+  type ServerListen,
+} from './aiaa-job.js';
 import type { Scheduler } from './scheduler-interface.js';
 
 /** How a MONAI Label server is started: `monailabel start_server --app ... --studies ... --host ... --port {port}`. */
@@ -33,13 +39,21 @@ export interface MonaiLabelServerCommand {
  * ```
  */
 export function monaiLabelCommand(server: MonaiLabelServerCommand, options: { readonly listen?: ServerListen } = {}): string[] {
-  for (const [field, value] of [['app', server.app], ['studies', server.studies]] as const) {
-    if (typeof value !== 'string' || value === '') throw new ClusterSshError('SCHED_INVALID_SPEC', `a MONAI Label server needs --${field}`, { details: { field } });
+  for (const [field, value] of [
+    ['app', server.app],
+    ['studies', server.studies],
+  ] as const) {
+    if (typeof value !== 'string' || value === '')
+      throw new ClusterSshError('SCHED_INVALID_SPEC', `a MONAI Label server needs --${field}`, { details: { field } });
   }
   const executable = server.executable ?? ['monailabel'];
-  if (executable.length === 0) throw new ClusterSshError('SCHED_INVALID_SPEC', 'the MONAI Label executable is empty', { details: { field: 'executable' } });
+  if (executable.length === 0)
+    throw new ClusterSshError('SCHED_INVALID_SPEC', 'the MONAI Label executable is empty', { details: { field: 'executable' } });
   const conf = Object.entries(server.conf ?? {}).flatMap(([key, value]) => {
-    if (!/^[A-Za-z_][\w.-]*$/.test(key)) throw new ClusterSshError('SCHED_INVALID_SPEC', `a --conf key must be a word, got ${JSON.stringify(key)}`, { details: { field: 'conf' } });
+    if (!/^[A-Za-z_][\w.-]*$/.test(key))
+      throw new ClusterSshError('SCHED_INVALID_SPEC', `a --conf key must be a word, got ${JSON.stringify(key)}`, {
+        details: { field: 'conf' },
+      });
     return ['--conf', key, value];
   });
   const where = options.listen === 'socket' ? ['--uds', '{socket}'] : ['--host', server.host ?? '0.0.0.0', '--port', '{port}'];
@@ -68,6 +82,14 @@ export type MonaiLabelServerJobOptions = Omit<AiaaServerJobOptions, 'server' | '
  */
 export function startMonaiLabelServerJob(scheduler: Scheduler, options: MonaiLabelServerJobOptions): Promise<AiaaServerJob> {
   const { server, ...rest } = options;
-  const command: AiaaServerCommand = { command: monaiLabelCommand(server, options.listen ? { listen: options.listen } : {}), ...(server.container ? { container: server.container } : {}) };
-  return startAiaaServerJob(scheduler, { ...rest, server: command, protocol: 'monai-label', job: { name: 'medaas-monai-label', ...rest.job } });
+  const command: AiaaServerCommand = {
+    command: monaiLabelCommand(server, options.listen ? { listen: options.listen } : {}),
+    ...(server.container ? { container: server.container } : {}),
+  };
+  return startAiaaServerJob(scheduler, {
+    ...rest,
+    server: command,
+    protocol: 'monai-label',
+    job: { name: 'medaas-monai-label', ...rest.job },
+  });
 }

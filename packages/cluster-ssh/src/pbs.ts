@@ -43,7 +43,12 @@ function toStatus(id: string, attrs: Readonly<Record<string, unknown>>): JobStat
   const exitStatus = exitRaw === undefined || exitRaw === '' ? undefined : Number(exitRaw);
   const comment = typeof attrs['comment'] === 'string' ? attrs['comment'] : '';
   const state = pbsState(letter, Number.isFinite(exitStatus) ? exitStatus : undefined, comment);
-  const status: { -readonly [K in keyof JobStatus]: JobStatus[K] } = { id, state, rawState: letter, terminal: state !== 'queued' && state !== 'running' };
+  const status: { -readonly [K in keyof JobStatus]: JobStatus[K] } = {
+    id,
+    state,
+    rawState: letter,
+    terminal: state !== 'queued' && state !== 'running',
+  };
   if (status.terminal && exitStatus !== undefined && Number.isFinite(exitStatus)) status.exitCode = exitStatus;
   // exec_host is "node/slot*ncpus+node2/slot": the first node runs the job script.
   const host = typeof attrs['exec_host'] === 'string' ? attrs['exec_host'].split('+')[0]?.split('/')[0] : undefined;
@@ -76,9 +81,11 @@ export function parseQstat(stdout: string): Map<string, JobStatus> {
     }
     const jobs = (parsed as { Jobs?: unknown }).Jobs;
     if (jobs === undefined) return out;
-    if (typeof jobs !== 'object' || jobs === null || Array.isArray(jobs)) throw new ClusterSshError('SCHED_PARSE_FAILED', 'qstat JSON has no Jobs object');
+    if (typeof jobs !== 'object' || jobs === null || Array.isArray(jobs))
+      throw new ClusterSshError('SCHED_PARSE_FAILED', 'qstat JSON has no Jobs object');
     for (const [id, attrs] of Object.entries(jobs as Record<string, unknown>)) {
-      if (typeof attrs !== 'object' || attrs === null) throw new ClusterSshError('SCHED_PARSE_FAILED', `qstat JSON job ${id} is not an object`);
+      if (typeof attrs !== 'object' || attrs === null)
+        throw new ClusterSshError('SCHED_PARSE_FAILED', `qstat JSON job ${id} is not an object`);
       out.set(id, toStatus(id, attrs as Record<string, unknown>));
     }
     return out;
@@ -105,7 +112,9 @@ export function parseQstat(stdout: string): Map<string, JobStatus> {
     } else if (/^\t/.test(line) && lastKey !== undefined) {
       attrs[lastKey] += line.trim();
     } else if (line.trim() !== '') {
-      throw new ClusterSshError('SCHED_PARSE_FAILED', `unexpected qstat line: ${JSON.stringify(line.slice(0, 200))}`, { details: { line: line.slice(0, 200) } });
+      throw new ClusterSshError('SCHED_PARSE_FAILED', `unexpected qstat line: ${JSON.stringify(line.slice(0, 200))}`, {
+        details: { line: line.slice(0, 200) },
+      });
     }
   }
   flush();
@@ -123,7 +132,8 @@ export function parseQstat(stdout: string): Map<string, JobStatus> {
  */
 export function parseQsubOutput(stdout: string): string {
   const last = stdout.trim().split('\n').pop()?.trim() ?? '';
-  if (!/^\d+(\[\d*\])?(\.[A-Za-z0-9_.-]+)?$/.test(last)) throw new ClusterSshError('SCHED_PARSE_FAILED', `qsub printed no job id: ${JSON.stringify(stdout.slice(0, 200))}`);
+  if (!/^\d+(\[\d*\])?(\.[A-Za-z0-9_.-]+)?$/.test(last))
+    throw new ClusterSshError('SCHED_PARSE_FAILED', `qsub printed no job id: ${JSON.stringify(stdout.slice(0, 200))}`);
   return last;
 }
 
@@ -138,9 +148,13 @@ export function pbsAdapter(binDir?: string): BatchAdapter {
     submitArgv(spec: JobSpec, outputPath: string) {
       // qsub reads `-o host:path`: a colon would send the output to a host named by the path's start.
       if (outputPath.includes(':')) {
-        throw new ClusterSshError('SCHED_INVALID_SPEC', `PBS reads the output path ${JSON.stringify(outputPath)} as host:path; choose one without ':'`, {
-          details: { field: 'outputPath', value: outputPath },
-        });
+        throw new ClusterSshError(
+          'SCHED_INVALID_SPEC',
+          `PBS reads the output path ${JSON.stringify(outputPath)} as host:path; choose one without ':'`,
+          {
+            details: { field: 'outputPath', value: outputPath },
+          },
+        );
       }
       const argv = [bin('qsub'), '-N', spec.name, '-o', outputPath, '-j', 'oe'];
       if (spec.umask !== undefined && spec.umask !== 0o077) argv.push('-W', `umask=${spec.umask.toString(8).padStart(3, '0')}`);

@@ -30,13 +30,22 @@ const TOOLS = ['openssl', 'b2sum', 'sha256sum', 'shasum'] as const;
 export async function probeRemoteChecksum(transport: Exec, options: CallOptions): Promise<RemoteChecksum> {
   const script = `for t in ${TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 && { echo "$t"; break; }; done; nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1`;
   const result = await transport.exec(['sh', '-c', script], { ...options });
-  const lines = result.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = result.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   const tool = TOOLS.find((name) => lines.includes(name));
   if (!tool) {
-    throw new ClusterSshError('SSH_UPLOAD_VERIFY_FAILED', `the server has none of ${TOOLS.join(', ')} to verify the upload`, { details: { stderr: result.stderr.trim() } });
+    throw new ClusterSshError('SSH_UPLOAD_VERIFY_FAILED', `the server has none of ${TOOLS.join(', ')} to verify the upload`, {
+      details: { stderr: result.stderr.trim() },
+    });
   }
   const cores = Number(lines.at(-1));
-  return { tool, algorithm: tool === 'b2sum' ? 'blake2b512' : 'sha256', jobs: Number.isInteger(cores) && cores > 0 ? Math.min(cores, 8) : 1 };
+  return {
+    tool,
+    algorithm: tool === 'b2sum' ? 'blake2b512' : 'sha256',
+    jobs: Number.isInteger(cores) && cores > 0 ? Math.min(cores, 8) : 1,
+  };
 }
 
 const MIB = 1024 * 1024;
@@ -92,9 +101,13 @@ export function parseSegmentDigests(result: ExecResult, checksum: RemoteChecksum
     if (match && Number(match[1]) < count) digests.set(Number(match[1]), match[2]!);
   }
   if (result.exitCode !== 0 || digests.size !== count) {
-    throw new ClusterSshError('SSH_UPLOAD_VERIFY_FAILED', `cannot compute a checksum on the server with ${checksum.tool}: ${result.stderr.trim() || `exit ${String(result.exitCode)}`}`, {
-      details: { path, tool: checksum.tool, exitCode: result.exitCode },
-    });
+    throw new ClusterSshError(
+      'SSH_UPLOAD_VERIFY_FAILED',
+      `cannot compute a checksum on the server with ${checksum.tool}: ${result.stderr.trim() || `exit ${String(result.exitCode)}`}`,
+      {
+        details: { path, tool: checksum.tool, exitCode: result.exitCode },
+      },
+    );
   }
   return Array.from({ length: count }, (_, i) => digests.get(i)!);
 }

@@ -39,16 +39,27 @@ export function localRunner(): CommandRunner {
           child.on('error', (error) => reject(scope.signal.aborted ? scope.signal.reason : error));
           child.on('close', (code, signal) => {
             if (scope.signal.aborted) return reject(scope.signal.reason);
-            const base = { exitCode: code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), truncated: false };
+            const base = {
+              exitCode: code,
+              stdout: Buffer.concat(out).toString('utf8'),
+              stderr: Buffer.concat(err).toString('utf8'),
+              truncated: false,
+            };
             resolve(signal ? { ...base, exitSignal: signal.replace(/^SIG/, '') } : base);
           });
           child.stdin.on('error', () => undefined);
-          child.stdin.end(options.stdin === undefined ? undefined : typeof options.stdin === 'string' ? options.stdin : Buffer.from(options.stdin));
+          child.stdin.end(
+            options.stdin === undefined ? undefined : typeof options.stdin === 'string' ? options.stdin : Buffer.from(options.stdin),
+          );
         });
         if (options.check === true && result.exitCode !== 0) {
-          throw new ClusterSshError('SSH_COMMAND_FAILED', `local command exited with ${String(result.exitCode)}: ${tail(result.stderr || result.stdout)}`, {
-            details: { exitCode: result.exitCode, stderr: tail(result.stderr, 2000) },
-          });
+          throw new ClusterSshError(
+            'SSH_COMMAND_FAILED',
+            `local command exited with ${String(result.exitCode)}: ${tail(result.stderr || result.stdout)}`,
+            {
+              details: { exitCode: result.exitCode, stderr: tail(result.stderr, 2000) },
+            },
+          );
         }
         return result;
       } finally {

@@ -78,13 +78,21 @@ export function jobUmask(spec: JobSpec): string {
 /** Checks `maxBytes` of {@link ReadOutputOptions} and returns it (default 64 KiB). */
 export function maxBytesOf(options: ReadOutputOptions): number {
   const max = options.maxBytes ?? 64 * 1024;
-  if (!Number.isSafeInteger(max) || max < 1) throw new ClusterSshError('SSH_INVALID_ARGUMENT', `maxBytes must be a positive integer, not ${String(max)}`, { details: { maxBytes: max } });
+  if (!Number.isSafeInteger(max) || max < 1)
+    throw new ClusterSshError('SSH_INVALID_ARGUMENT', `maxBytes must be a positive integer, not ${String(max)}`, {
+      details: { maxBytes: max },
+    });
   return max;
 }
 
 /** A job-name fragment safe in a file name. */
 export function fileSafe(name: string): string {
-  return name.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^\.+/, '').slice(0, 40) || 'job';
+  return (
+    name
+      .replace(/[^A-Za-z0-9_.-]+/g, '_')
+      .replace(/^\.+/, '')
+      .slice(0, 40) || 'job'
+  );
 }
 
 /**
@@ -99,7 +107,10 @@ export function fileSafe(name: string): string {
  * }
  * ```
  */
-export async function* watchJobStatus(status: (options: CallOptions) => Promise<JobStatus>, options: WatchOptions = {}): AsyncGenerator<JobStatus> {
+export async function* watchJobStatus(
+  status: (options: CallOptions) => Promise<JobStatus>,
+  options: WatchOptions = {},
+): AsyncGenerator<JobStatus> {
   const { signal } = options;
   let last: JobState | undefined;
   for (;;) {

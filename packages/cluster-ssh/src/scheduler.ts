@@ -22,6 +22,7 @@ import { slurmAdapter } from './slurm.js';
  */
 export function createScheduler(kind: BuiltinSchedulerKind, session?: SshSession, options: SchedulerOptions = {}): Scheduler {
   if (kind === 'local') return createLocalScheduler(options);
-  if (kind !== 'slurm' && kind !== 'pbs') throw new ClusterSshError('SSH_INVALID_ARGUMENT', `unknown scheduler ${String(kind)}`, { details: { kind } });
+  if (kind !== 'slurm' && kind !== 'pbs')
+    throw new ClusterSshError('SSH_INVALID_ARGUMENT', `unknown scheduler ${String(kind)}`, { details: { kind } });
   return createBatchScheduler(kind === 'slurm' ? slurmAdapter(options.binDir) : pbsAdapter(options.binDir), session, options);
 }

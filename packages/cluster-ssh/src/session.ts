@@ -127,8 +127,10 @@ function validate(options: ConnectSshOptions): void {
   if (typeof options.host !== 'string' || options.host === '' || /[\s\0]/.test(options.host)) {
     throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'host must be a non-empty name without spaces', { details: { host: options.host } });
   }
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ClusterSshError('SSH_INVALID_ARGUMENT', `invalid port ${port}`, { details: { port } });
-  if (typeof options.username !== 'string' || options.username === '') throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'username is required');
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new ClusterSshError('SSH_INVALID_ARGUMENT', `invalid port ${port}`, { details: { port } });
+  if (typeof options.username !== 'string' || options.username === '')
+    throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'username is required');
   if (typeof options.hostKey !== 'object' || options.hostKey === null) {
     throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'hostKey is required: a fingerprint, knownHostsFile or knownHosts');
   }
@@ -139,7 +141,12 @@ interface Handshake {
   readonly hostKey: VerifiedHostKey;
 }
 
-async function handshake(options: ConnectSshOptions, auth: PreparedAuth, via: SshSession | undefined, signal: AbortSignal): Promise<Handshake> {
+async function handshake(
+  options: ConnectSshOptions,
+  auth: PreparedAuth,
+  via: SshSession | undefined,
+  signal: AbortSignal,
+): Promise<Handshake> {
   const host = options.host;
   const port = options.port ?? 22;
   const log = redactingLogger(options.logger);
@@ -194,7 +201,10 @@ async function handshake(options: ConnectSshOptions, auth: PreparedAuth, via: Ss
         client.destroy();
         settle(classify(error, hostKeyError, auth.promptError(), context));
       };
-      const onClose = (): void => settle(new ClusterSshError('SSH_CONNECT_FAILED', `the connection to ${host}:${port} closed during the handshake`, { details: context }));
+      const onClose = (): void =>
+        settle(
+          new ClusterSshError('SSH_CONNECT_FAILED', `the connection to ${host}:${port} closed during the handshake`, { details: context }),
+        );
       client.on('ready', onReady).on('error', onError).on('close', onClose);
       client.connect(config);
     });
@@ -208,19 +218,32 @@ async function handshake(options: ConnectSshOptions, auth: PreparedAuth, via: Ss
   return { client, hostKey };
 }
 
-function classify(error: Error & { level?: string; code?: string }, hostKeyError: unknown, promptError: unknown, context: Record<string, unknown>): unknown {
+function classify(
+  error: Error & { level?: string; code?: string },
+  hostKeyError: unknown,
+  promptError: unknown,
+  context: Record<string, unknown>,
+): unknown {
   if (hostKeyError !== undefined) return hostKeyError;
   if (error.level === 'client-authentication') {
-    return new ClusterSshError('SSH_AUTH_FAILED', `${String(context['username'])}@${String(context['host'])}:${String(context['port'])} refused every authentication method`, {
-      details: context,
-      cause: promptError ?? error,
-    });
+    return new ClusterSshError(
+      'SSH_AUTH_FAILED',
+      `${String(context['username'])}@${String(context['host'])}:${String(context['port'])} refused every authentication method`,
+      {
+        details: context,
+        cause: promptError ?? error,
+      },
+    );
   }
   const code = error.code ? ` (${error.code})` : '';
-  return new ClusterSshError('SSH_CONNECT_FAILED', `cannot connect to ${String(context['host'])}:${String(context['port'])}${code}: ${error.message}`, {
-    details: { ...context, code: error.code, level: error.level },
-    cause: error,
-  });
+  return new ClusterSshError(
+    'SSH_CONNECT_FAILED',
+    `cannot connect to ${String(context['host'])}:${String(context['port'])}${code}: ${error.message}`,
+    {
+      details: { ...context, code: error.code, level: error.level },
+      cause: error,
+    },
+  );
 }
 
 /** Something a session closes when it closes. */
@@ -243,7 +266,14 @@ class Session implements SshSession {
   readonly #via: SshSession | undefined;
   readonly #ownsVia: boolean;
 
-  constructor(options: ConnectSshOptions, auth: PreparedAuth, client: ClientType, hostKey: VerifiedHostKey, via: SshSession | undefined, ownsVia: boolean) {
+  constructor(
+    options: ConnectSshOptions,
+    auth: PreparedAuth,
+    client: ClientType,
+    hostKey: VerifiedHostKey,
+    via: SshSession | undefined,
+    ownsVia: boolean,
+  ) {
     this.host = options.host;
     this.port = options.port ?? 22;
     this.username = options.username;
@@ -283,7 +313,8 @@ class Session implements SshSession {
   }
 
   #live(): ClientType {
-    if (this.#closed) throw new ClusterSshError('SSH_SESSION_CLOSED', `the session to ${this.host}:${this.port} is closed`, { details: this.#context });
+    if (this.#closed)
+      throw new ClusterSshError('SSH_SESSION_CLOSED', `the session to ${this.host}:${this.port} is closed`, { details: this.#context });
     if (this.#lost) {
       throw new ClusterSshError('SSH_CONNECTION_LOST', `the connection to ${this.host}:${this.port} was lost: ${this.#lost.message}`, {
         details: this.#context,
@@ -305,7 +336,11 @@ class Session implements SshSession {
   }
 
   #lostInstead(error: unknown): unknown {
-    if (this.#lost && !(error instanceof ClusterSshError && error.code === 'SSH_CONNECTION_LOST') && !(error instanceof Error && error.name === 'AbortError')) {
+    if (
+      this.#lost &&
+      !(error instanceof ClusterSshError && error.code === 'SSH_CONNECTION_LOST') &&
+      !(error instanceof Error && error.name === 'AbortError')
+    ) {
       try {
         this.#live();
       } catch (lost) {
@@ -322,7 +357,11 @@ class Session implements SshSession {
       client.sftp((error, sftp) => {
         if (error) {
           this.#sftp = undefined;
-          reject(this.#lostInstead(new ClusterSshError('SSH_CHANNEL_FAILED', `cannot start SFTP: ${error.message}`, { details: this.#context, cause: error })));
+          reject(
+            this.#lostInstead(
+              new ClusterSshError('SSH_CHANNEL_FAILED', `cannot start SFTP: ${error.message}`, { details: this.#context, cause: error }),
+            ),
+          );
         } else {
           sftp.on('close', () => {
             if (this.#client === client) this.#sftp = undefined;
@@ -353,7 +392,10 @@ class Session implements SshSession {
     this.#live();
     const tunnel = await openTunnel((signal) => this.openStream(target, { signal }), target, options);
     this.#resources.add(tunnel);
-    tunnel.closedPromise.then(() => this.#resources.delete(tunnel), () => this.#resources.delete(tunnel));
+    tunnel.closedPromise.then(
+      () => this.#resources.delete(tunnel),
+      () => this.#resources.delete(tunnel),
+    );
     return tunnel;
   }
 

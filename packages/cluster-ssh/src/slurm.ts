@@ -64,10 +64,17 @@ export function parseSqueueLine(line: string): JobStatus {
   const fields = line.trim().split('|');
   const [id, raw, nodes, reason, exit] = fields;
   if (fields.length < 5 || !id || !/^[0-9_+[\]-]+$/.test(id) || !raw || !/^[A-Z_]+$/.test(raw)) {
-    throw new ClusterSshError('SCHED_PARSE_FAILED', `unexpected squeue output: ${JSON.stringify(line.slice(0, 200))}`, { details: { line: line.slice(0, 200) } });
+    throw new ClusterSshError('SCHED_PARSE_FAILED', `unexpected squeue output: ${JSON.stringify(line.slice(0, 200))}`, {
+      details: { line: line.slice(0, 200) },
+    });
   }
   const state = slurmState(raw);
-  const status: { -readonly [K in keyof JobStatus]: JobStatus[K] } = { id, state, rawState: raw, terminal: state !== 'queued' && state !== 'running' };
+  const status: { -readonly [K in keyof JobStatus]: JobStatus[K] } = {
+    id,
+    state,
+    rawState: raw,
+    terminal: state !== 'queued' && state !== 'running',
+  };
   // squeue shows the wait status: the exit code in the high byte, a killing signal in the low bits.
   if (status.terminal && exit !== undefined && /^\d+$/.test(exit)) {
     const value = Number(exit);
@@ -116,7 +123,13 @@ export function slurmAdapter(binDir?: string): BatchAdapter {
   return {
     kind: 'slurm',
     submitArgv(spec: JobSpec, outputPath: string) {
-      const argv = [bin('sbatch'), '--parsable', `--job-name=${spec.name}`, `--output=${slurmOutputPattern(outputPath)}`, '--open-mode=append'];
+      const argv = [
+        bin('sbatch'),
+        '--parsable',
+        `--job-name=${spec.name}`,
+        `--output=${slurmOutputPattern(outputPath)}`,
+        '--open-mode=append',
+      ];
       if (spec.partition !== undefined) argv.push(`--partition=${spec.partition}`);
       if (spec.account !== undefined) argv.push(`--account=${spec.account}`);
       if (spec.walltimeSec !== undefined) argv.push(`--time=${formatWalltime(spec.walltimeSec)}`);

@@ -63,14 +63,20 @@ export interface Tunnel extends AsyncDisposable {
 }
 
 /** Opens a tunnel over `open`, which yields one stream to the target per call. */
-export async function openTunnel(open: (signal: AbortSignal) => Promise<Duplex>, target: ForwardTarget, options: ForwardOptions): Promise<Tunnel> {
+export async function openTunnel(
+  open: (signal: AbortSignal) => Promise<Duplex>,
+  target: ForwardTarget,
+  options: ForwardOptions,
+): Promise<Tunnel> {
   const localPort = options.localPort ?? 0;
   if (!Number.isInteger(localPort) || localPort < 0 || localPort > 65535) {
     throw new ClusterSshError('SSH_INVALID_ARGUMENT', `invalid local port ${localPort}`, { details: { localPort } });
   }
   if (isSocketTarget(target)) {
     if (!target.remoteSocket.startsWith('/') || /[\0\n\r]/.test(target.remoteSocket)) {
-      throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'forward needs an absolute remoteSocket path without line breaks', { details: { remoteSocket: target.remoteSocket } });
+      throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'forward needs an absolute remoteSocket path without line breaks', {
+        details: { remoteSocket: target.remoteSocket },
+      });
     }
   } else if (!Number.isInteger(target.remotePort) || target.remotePort < 1 || target.remotePort > 65535 || !target.remoteHost) {
     throw new ClusterSshError('SSH_INVALID_ARGUMENT', 'forward needs remoteHost and a remotePort in 1..65535', { details: { ...target } });
@@ -88,7 +94,12 @@ export async function openTunnel(open: (signal: AbortSignal) => Promise<Duplex>,
       scope.signal.addEventListener('abort', onAbort, { once: true });
       server.once('error', (error) => {
         scope.signal.removeEventListener('abort', onAbort);
-        reject(new ClusterSshError('SSH_INVALID_ARGUMENT', `cannot listen on 127.0.0.1:${localPort}: ${error.message}`, { details: { localPort }, cause: error }));
+        reject(
+          new ClusterSshError('SSH_INVALID_ARGUMENT', `cannot listen on 127.0.0.1:${localPort}: ${error.message}`, {
+            details: { localPort },
+            cause: error,
+          }),
+        );
       });
       server.listen({ port: localPort, host: '127.0.0.1', exclusive: true }, () => {
         scope.signal.removeEventListener('abort', onAbort);
@@ -168,7 +179,8 @@ class LocalTunnel implements Tunnel {
     } catch (error) {
       this.#lastError = error as Error;
       // Once the SSH connection is gone no connection can succeed: stop accepting new ones.
-      if (error instanceof ClusterSshError && (error.code === 'SSH_CONNECTION_LOST' || error.code === 'SSH_SESSION_CLOSED')) void this.close();
+      if (error instanceof ClusterSshError && (error.code === 'SSH_CONNECTION_LOST' || error.code === 'SSH_SESSION_CLOSED'))
+        void this.close();
       throw error;
     }
   }

@@ -54,7 +54,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
  * const free = await remoteFreeSpace(sftp, session, '/scratch/ana'); // { bytes: 1048576, inodes: 5120 }
  * ```
  */
-export async function remoteFreeSpace(sftp: SFTPWrapper, transport: FailureTransport, folder: string): Promise<RemoteFreeSpace | undefined> {
+export async function remoteFreeSpace(
+  sftp: SFTPWrapper,
+  transport: FailureTransport,
+  folder: string,
+): Promise<RemoteFreeSpace | undefined> {
   const viaStatvfs = new Promise<RemoteFreeSpace | undefined>((resolve) => {
     try {
       sftp.ext_openssh_statvfs(folder, (error, info: Record<string, number | bigint> | undefined) => {
@@ -70,7 +74,10 @@ export async function remoteFreeSpace(sftp: SFTPWrapper, transport: FailureTrans
   });
   const fromStatvfs = await withTimeout(viaStatvfs, 5000);
   if (fromStatvfs) return fromStatvfs;
-  const df = await withTimeout(transport.exec(sh`df -P -k -- ${folder}`, { timeoutMs: 5000 }).catch(() => undefined), 6000);
+  const df = await withTimeout(
+    transport.exec(sh`df -P -k -- ${folder}`, { timeoutMs: 5000 }).catch(() => undefined),
+    6000,
+  );
   const available = df?.exitCode === 0 ? df.stdout.trim().split('\n')[1]?.trim().split(/\s+/)[3] : undefined;
   return available !== undefined && /^\d+$/.test(available) ? { bytes: Number(available) * 1024 } : undefined;
 }
@@ -86,7 +93,12 @@ export async function remoteFreeSpace(sftp: SFTPWrapper, transport: FailureTrans
  * throw await describeWriteFailure(sftp, session, error, { remotePath, bytes, written, folder, action: 'cannot write' });
  * ```
  */
-export async function describeWriteFailure(sftp: SFTPWrapper, transport: FailureTransport, error: unknown, what: FailedWrite): Promise<ClusterSshError> {
+export async function describeWriteFailure(
+  sftp: SFTPWrapper,
+  transport: FailureTransport,
+  error: unknown,
+  what: FailedWrite,
+): Promise<ClusterSshError> {
   if (error instanceof ClusterSshError) return error;
   const message = (error as Error | undefined)?.message ?? String(error);
   const code = sftpCode(error);
@@ -103,8 +115,15 @@ export async function describeWriteFailure(sftp: SFTPWrapper, transport: Failure
   };
   if (free !== undefined && (free.bytes < needed || free.inodes === 0)) {
     const room = free.inodes === 0 ? 'no free inode' : `${free.bytes} bytes free, ${needed} more needed`;
-    return new ClusterSshError('SSH_REMOTE_DISK_FULL', `no space left on the remote disk for ${what.remotePath} (${room} in ${what.folder})`, { details, cause: error });
+    return new ClusterSshError(
+      'SSH_REMOTE_DISK_FULL',
+      `no space left on the remote disk for ${what.remotePath} (${room} in ${what.folder})`,
+      { details, cause: error },
+    );
   }
-  const hint = code === SFTP_FAILURE ? ` (the server gave no reason${free === undefined ? '' : `; ${free.bytes} bytes are free there, so perhaps a quota`})` : '';
+  const hint =
+    code === SFTP_FAILURE
+      ? ` (the server gave no reason${free === undefined ? '' : `; ${free.bytes} bytes are free there, so perhaps a quota`})`
+      : '';
   return new ClusterSshError('SSH_UPLOAD_FAILED', `${what.action} ${what.remotePath}: ${message}${hint}`, { details, cause: error });
 }

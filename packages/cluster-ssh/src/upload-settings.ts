@@ -18,17 +18,29 @@ export interface UploadSettings {
  *
  * @throws {ClusterSshError} `SSH_INVALID_ARGUMENT` naming the malformed option.
  */
-export function uploadSettings(options: { readonly dirMode?: unknown; readonly fileMode?: unknown; readonly retries?: unknown; readonly retryDelayMs?: unknown }): UploadSettings {
+export function uploadSettings(options: {
+  readonly dirMode?: unknown;
+  readonly fileMode?: unknown;
+  readonly retries?: unknown;
+  readonly retryDelayMs?: unknown;
+}): UploadSettings {
   return {
     modes: { dir: modeOption('dirMode', options.dirMode, 0o700), file: modeOption('fileMode', options.fileMode, 0o600) },
-    reconnect: { retries: countOption('retries', options.retries, 3, true), delayMs: countOption('retryDelayMs', options.retryDelayMs, 500) },
+    reconnect: {
+      retries: countOption('retries', options.retries, 3, true),
+      delayMs: countOption('retryDelayMs', options.retryDelayMs, 500),
+    },
   };
 }
 
 function countOption(name: string, value: unknown, fallback: number, integer = false): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
-    throw new ClusterSshError('SSH_INVALID_ARGUMENT', `${name} must be a non-negative ${integer ? 'integer' : 'number'}, not ${String(value)}`, { details: { [name]: value } });
+    throw new ClusterSshError(
+      'SSH_INVALID_ARGUMENT',
+      `${name} must be a non-negative ${integer ? 'integer' : 'number'}, not ${String(value)}`,
+      { details: { [name]: value } },
+    );
   }
   return value;
 }
@@ -36,7 +48,9 @@ function countOption(name: string, value: unknown, fallback: number, integer = f
 function modeOption(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0o7777) {
-    throw new ClusterSshError('SSH_INVALID_ARGUMENT', `${name} must be a file mode from 0 to 0o7777, not ${String(value)}`, { details: { [name]: value } });
+    throw new ClusterSshError('SSH_INVALID_ARGUMENT', `${name} must be a file mode from 0 to 0o7777, not ${String(value)}`, {
+      details: { [name]: value },
+    });
   }
   return value;
 }

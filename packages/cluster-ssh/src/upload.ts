@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
-import { createProgressReporter, redactingLogger, retry, openCallScope, type CallOptions, type Logger, type ProgressCallback } from '@medaas/core';
+import {
+  createProgressReporter,
+  redactingLogger,
+  retry,
+  openCallScope,
+  type CallOptions,
+  type Logger,
+  type ProgressCallback,
+} from '@medaas/core';
 import { ClusterSshError } from './errors.js';
 import { digestFileSegments } from './file-digest.js';
 import { parseSegmentDigests, probeRemoteChecksum, segmentBytes, segmentChecksumCommand, type RemoteChecksum } from './remote-checksum.js';
@@ -82,7 +90,12 @@ interface LocalFile {
  * reason but a dropped connection (which the next attempt resumes from) leaves no temporary file behind; a
  * full remote disk is `SSH_REMOTE_DISK_FULL`.
  */
-export async function uploadPath(transport: UploadTransport, localPath: string, remotePath: string, options: UploadOptions): Promise<UploadResult> {
+export async function uploadPath(
+  transport: UploadTransport,
+  localPath: string,
+  remotePath: string,
+  options: UploadOptions,
+): Promise<UploadResult> {
   const target = checkRemotePath(remotePath);
   const { modes, reconnect } = uploadSettings(options);
   const scope = openCallScope('ssh upload', options);
@@ -95,7 +108,9 @@ export async function uploadPath(transport: UploadTransport, localPath: string, 
       throw new ClusterSshError('SSH_UPLOAD_FAILED', `cannot read ${localPath}`, { details: { localPath }, cause: error });
     });
     const folder = info.isDirectory();
-    const files = folder ? await listLocal(localPath) : [{ path: localPath, relative: posix.basename(target), size: info.size, mtimeMs: info.mtimeMs }];
+    const files = folder
+      ? await listLocal(localPath)
+      : [{ path: localPath, relative: posix.basename(target), size: info.size, mtimeMs: info.mtimeMs }];
     const total = files.reduce((sum, file) => sum + file.size, 0);
     const progress = createProgressReporter(options.onProgress, { phase: 'upload', total });
     const rootPath = folder ? target : posix.dirname(target);
@@ -109,7 +124,17 @@ export async function uploadPath(transport: UploadTransport, localPath: string, 
         const sftp = await transport.sftp(signal);
         rootReal = await ensureDir(transport, sftp, rootPath, undefined, modes.dir, signal);
         const parent = await ensureDir(transport, sftp, posix.join(rootReal, posix.dirname(file.relative)), rootReal, modes.dir, signal);
-        return putFile(transport, sftp, checksum, file, posix.join(parent, posix.basename(file.relative)), { ...options, fileMode: modes.file }, state, signal, (loaded) => progress.update(done + loaded));
+        return putFile(
+          transport,
+          sftp,
+          checksum,
+          file,
+          posix.join(parent, posix.basename(file.relative)),
+          { ...options, fileMode: modes.file },
+          state,
+          signal,
+          (loaded) => progress.update(done + loaded),
+        );
       });
       done += file.size;
       written.push(remote);
@@ -117,7 +142,13 @@ export async function uploadPath(transport: UploadTransport, localPath: string, 
     }
     progress.done(total);
     const { tool, algorithm } = await checksum();
-    return { remotePath: folder ? rootReal : (written[0] ?? target), files: written, bytes: total, ...state, checksum: { tool, algorithm } };
+    return {
+      remotePath: folder ? rootReal : (written[0] ?? target),
+      files: written,
+      bytes: total,
+      ...state,
+      checksum: { tool, algorithm },
+    };
   } finally {
     scope.dispose();
   }
@@ -164,7 +195,13 @@ function umaskProof(mode: number): boolean {
  * other failure is final at once. Waits `delayMs`, doubled each time, before each reconnect; a failed
  * reconnect simply uses up its attempt. When the attempts run out, the error is `SSH_CONNECTION_LOST`.
  */
-async function withReconnect<T>(transport: UploadTransport, reconnect: ReconnectSettings, state: { reconnects: number }, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+async function withReconnect<T>(
+  transport: UploadTransport,
+  reconnect: ReconnectSettings,
+  state: { reconnects: number },
+  signal: AbortSignal,
+  work: () => Promise<T>,
+): Promise<T> {
   return retry(
     async (attempt) => {
       try {
@@ -178,7 +215,10 @@ async function withReconnect<T>(transport: UploadTransport, reconnect: Reconnect
         if (!connectionLost(transport, error)) throw error;
         throw error instanceof ClusterSshError && error.code === 'SSH_CONNECTION_LOST'
           ? error
-          : new ClusterSshError('SSH_CONNECTION_LOST', `the connection dropped during the upload: ${(error as Error).message}`, { details: transport.context, cause: error });
+          : new ClusterSshError('SSH_CONNECTION_LOST', `the connection dropped during the upload: ${(error as Error).message}`, {
+              details: transport.context,
+              cause: error,
+            });
       }
     },
     {
@@ -237,7 +277,11 @@ function whenGone(sftp: SFTPWrapper): Promise<never> {
   return promise;
 }
 
-function call<T>(sftp: SFTPWrapper, signal: AbortSignal, fn: (cb: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
+function call<T>(
+  sftp: SFTPWrapper,
+  signal: AbortSignal,
+  fn: (cb: (error: Error | null | undefined, value: T) => void) => void,
+): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   const request = new Promise<T>((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value))));
   request.catch(() => undefined);
@@ -255,7 +299,14 @@ const NO_SUCH_FILE = 2;
  * Creates `dir` and its parents with `mode`; each existing component must resolve inside `root` (no symlink
  * escapes). Existing folders keep their mode.
  */
-async function ensureDir(transport: UploadTransport, sftp: SFTPWrapper, dir: string, root: string | undefined, mode: number, signal: AbortSignal): Promise<string> {
+async function ensureDir(
+  transport: UploadTransport,
+  sftp: SFTPWrapper,
+  dir: string,
+  root: string | undefined,
+  mode: number,
+  signal: AbortSignal,
+): Promise<string> {
   // Inside a root, only the components below it are walked (and each checked); the root itself was resolved before.
   const below = root !== undefined && isWithin(root, dir) ? dir.slice(root.length) : dir;
   const parts = below.split('/');
@@ -265,19 +316,30 @@ async function ensureDir(transport: UploadTransport, sftp: SFTPWrapper, dir: str
     if (part === '' || part === '.') continue;
     const parent = real;
     current = posix.join(real, part);
-    const created = await call<boolean>(sftp, signal, (cb) => sftp.mkdir(current, { mode }, (error) => cb(error, true))).catch(async (error: unknown) => {
-      if (signal.aborted || connectionLost(transport, error)) throw error;
-      const exists = await call<Stats>(sftp, signal, (cb) => sftp.stat(current, cb)).catch(() => undefined);
-      if (!exists?.isDirectory()) {
-        throw await describeWriteFailure(sftp, transport, error, { remotePath: current, bytes: 0, written: 0, folder: parent, action: 'cannot create the remote folder' });
-      }
-      return false;
-    });
+    const created = await call<boolean>(sftp, signal, (cb) => sftp.mkdir(current, { mode }, (error) => cb(error, true))).catch(
+      async (error: unknown) => {
+        if (signal.aborted || connectionLost(transport, error)) throw error;
+        const exists = await call<Stats>(sftp, signal, (cb) => sftp.stat(current, cb)).catch(() => undefined);
+        if (!exists?.isDirectory()) {
+          throw await describeWriteFailure(sftp, transport, error, {
+            remotePath: current,
+            bytes: 0,
+            written: 0,
+            folder: parent,
+            action: 'cannot create the remote folder',
+          });
+        }
+        return false;
+      },
+    );
     // mkdir's mode passes through the server's umask, which may take group or other bits the caller asked for.
-    if (created && !umaskProof(mode)) await call<undefined>(sftp, signal, (cb) => sftp.chmod(current, mode, (error) => cb(error, undefined)));
+    if (created && !umaskProof(mode))
+      await call<undefined>(sftp, signal, (cb) => sftp.chmod(current, mode, (error) => cb(error, undefined)));
     real = await call<string>(sftp, signal, (cb) => sftp.realpath(current, cb));
     if (root !== undefined && !isWithin(root, real)) {
-      throw new ClusterSshError('SSH_PATH_ESCAPE', `the remote path ${current} resolves to ${real}, outside ${root}`, { details: { path: current, resolved: real, root } });
+      throw new ClusterSshError('SSH_PATH_ESCAPE', `the remote path ${current} resolves to ${real}, outside ${root}`, {
+        details: { path: current, resolved: real, root },
+      });
     }
   }
   return real;
@@ -311,16 +373,23 @@ async function putFile(
   const name = posix.basename(remote);
   const existing = await call<Stats>(sftp, signal, (cb) => sftp.lstat(remote, cb)).catch(() => undefined);
   if (existing?.isDirectory()) throw new ClusterSshError('SSH_UPLOAD_FAILED', `${remote} is a folder`, { details: { remotePath: remote } });
-  if (existing && options.overwrite === false) throw new ClusterSshError('SSH_UPLOAD_FAILED', `${remote} exists`, { details: { remotePath: remote } });
+  if (existing && options.overwrite === false)
+    throw new ClusterSshError('SSH_UPLOAD_FAILED', `${remote} exists`, { details: { remotePath: remote } });
   // The temporary name is stable for one version of the local file, so a later attempt finds and resumes it.
   // A long name is shortened (and its full form hashed into the tag) so that the temporary name stays
   // within the file system's 255 bytes.
   const long = Buffer.byteLength(name) > 200;
-  const tag = createHash('sha256').update(`${file.path}\0${file.size}\0${file.mtimeMs}${long ? `\0${name}` : ''}`).digest('hex').slice(0, 16);
+  const tag = createHash('sha256')
+    .update(`${file.path}\0${file.size}\0${file.mtimeMs}${long ? `\0${name}` : ''}`)
+    .digest('hex')
+    .slice(0, 16);
   const temp = posix.join(posix.dirname(remote), `.${long ? leadingBytes(name, 150) : name}.${tag}.medaas-part`);
   const fileMode = options.fileMode ?? 0o600;
   // The local digests, computed once per file (a resumed pass compares against the same ones), off the main thread.
-  const local = checksum().then((cs) => ({ cs, digests: digestFileSegments(file.path, cs.algorithm, file.size, segmentBytes(file.size, cs.jobs), signal) }));
+  const local = checksum().then((cs) => ({
+    cs,
+    digests: digestFileSegments(file.path, cs.algorithm, file.size, segmentBytes(file.size, cs.jobs), signal),
+  }));
   local.then((l) => l.digests).catch(() => undefined);
   // A server that cannot verify (no checksum tool) is known within a round trip: stop sending at once.
   let unverifiable: unknown;
@@ -335,7 +404,16 @@ async function putFile(
    */
   const fail = async (error: unknown, written: number): Promise<never> => {
     if (connectionLost(transport, error)) throw error;
-    const typed = signal.aborted ? signal.reason : await describeWriteFailure(sftp, transport, error, { remotePath: remote, localPath: file.path, bytes: file.size, written, folder: posix.dirname(remote), action: 'cannot write' });
+    const typed = signal.aborted
+      ? signal.reason
+      : await describeWriteFailure(sftp, transport, error, {
+          remotePath: remote,
+          localPath: file.path,
+          bytes: file.size,
+          written,
+          folder: posix.dirname(remote),
+          action: 'cannot write',
+        });
     await removeQuietly(sftp, temp);
     throw typed;
   };
@@ -355,13 +433,23 @@ async function putFile(
       const opened = await call<Buffer>(sftp, signal, (cb) => sftp.open(temp, offset > 0 ? 'r+' : 'wx', { mode: fileMode }, cb));
       handle = opened;
       // A resumed file keeps the mode it was made with, and open's mode passes through the server's umask.
-      if (offset > 0 || !umaskProof(fileMode)) await call<undefined>(sftp, signal, (cb) => sftp.fchmod(opened, fileMode, (error) => cb(error, undefined)));
+      if (offset > 0 || !umaskProof(fileMode))
+        await call<undefined>(sftp, signal, (cb) => sftp.fchmod(opened, fileMode, (error) => cb(error, undefined)));
       state.resumedBytes += offset;
       written = offset;
-      await writeFrom(sftp, opened, file, offset, options, signal, (loaded) => {
-        written = loaded;
-        onBytes(loaded);
-      }, () => unverifiable);
+      await writeFrom(
+        sftp,
+        opened,
+        file,
+        offset,
+        options,
+        signal,
+        (loaded) => {
+          written = loaded;
+          onBytes(loaded);
+        },
+        () => unverifiable,
+      );
       // The size first: the server answers SFTP requests in order, so a stat sent after the fsync would wait
       // for it.
       const info = await call<Stats>(sftp, signal, (cb) => sftp.stat(temp, cb));
@@ -389,16 +477,23 @@ async function putFile(
     await removeQuietly(sftp, temp);
     // A resumed file that does not verify is sent once more in full; a fresh one that fails is an error.
     if (offset === 0 || pass > 0) {
-      throw new ClusterSshError('SSH_UPLOAD_VERIFY_FAILED', `${remote} did not verify after upload: ${check}`, { details: { remotePath: remote, localPath: file.path, reason: check } });
+      throw new ClusterSshError('SSH_UPLOAD_VERIFY_FAILED', `${remote} did not verify after upload: ${check}`, {
+        details: { remotePath: remote, localPath: file.path, reason: check },
+      });
     }
   }
   // posix-rename replaces an existing target atomically, where SFTP's plain rename refuses to.
-  await call<undefined>(sftp, signal, (cb) => sftp.ext_openssh_rename(temp, remote, (error) => cb(error, undefined))).catch(async (error: unknown) => {
-    if (connectionLost(transport, error)) throw error;
-    await removeQuietly(sftp, temp);
-    if (signal.aborted) throw signal.reason;
-    throw new ClusterSshError('SSH_UPLOAD_FAILED', `cannot rename ${temp} to ${remote}: ${(error as Error).message}`, { details: { remotePath: remote }, cause: error });
-  });
+  await call<undefined>(sftp, signal, (cb) => sftp.ext_openssh_rename(temp, remote, (error) => cb(error, undefined))).catch(
+    async (error: unknown) => {
+      if (connectionLost(transport, error)) throw error;
+      await removeQuietly(sftp, temp);
+      if (signal.aborted) throw signal.reason;
+      throw new ClusterSshError('SSH_UPLOAD_FAILED', `cannot rename ${temp} to ${remote}: ${(error as Error).message}`, {
+        details: { remotePath: remote },
+        cause: error,
+      });
+    },
+  );
   return remote;
 }
 
@@ -431,7 +526,8 @@ async function writeFrom(
         const length = Math.min(chunkBytes, file.size - at);
         position += length;
         const { bytesRead } = await local.read(buffer, 0, length, at);
-        if (bytesRead !== length) throw new ClusterSshError('SSH_UPLOAD_FAILED', `${file.path} changed during the upload`, { details: { localPath: file.path } });
+        if (bytesRead !== length)
+          throw new ClusterSshError('SSH_UPLOAD_FAILED', `${file.path} changed during the upload`, { details: { localPath: file.path } });
         await call<undefined>(sftp, signal, (cb) => sftp.write(handle, buffer, 0, length, at, (error) => cb(error, undefined)));
         acked += length;
         onBytes(acked);
@@ -473,7 +569,14 @@ async function closeQuietly(sftp: SFTPWrapper, handle: Buffer): Promise<void> {
  * Checks the temporary file (of the right size) by the server's digests of its segments, hashed in parallel,
  * against the local file's. Returns 'ok' or what differs.
  */
-async function verify(transport: UploadTransport, temp: string, size: number, checksum: RemoteChecksum, localDigests: Promise<string[]>, signal: AbortSignal): Promise<'ok' | string> {
+async function verify(
+  transport: UploadTransport,
+  temp: string,
+  size: number,
+  checksum: RemoteChecksum,
+  localDigests: Promise<string[]>,
+  signal: AbortSignal,
+): Promise<'ok' | string> {
   const segment = segmentBytes(size, checksum.jobs);
   const result = await transport.exec(segmentChecksumCommand(temp, checksum, size, segment), { signal });
   const expected = await localDigests;

@@ -23,9 +23,15 @@ afterAll(async () => {
 describe('the AIAA job script', () => {
   it('renders the Clara container launch with quoted binds and the {port} placeholder', () => {
     const script = renderAiaaServerScript({
-      container: { image: '/shared/clara 4.sif', runtime: 'apptainer', binds: [{ host: "/scratch/ana's", container: '/workspace', readOnly: true }] },
+      container: {
+        image: '/shared/clara 4.sif',
+        runtime: 'apptainer',
+        binds: [{ host: "/scratch/ana's", container: '/workspace', readOnly: true }],
+      },
     });
-    expect(script).toContain(`apptainer exec --nv -B '/scratch/ana'\\''s:/workspace:ro' '/shared/clara 4.sif' start_aas.sh --workspace /workspace/aiaa --port "$MEDAAS_PORT" &`);
+    expect(script).toContain(
+      `apptainer exec --nv -B '/scratch/ana'\\''s:/workspace:ro' '/shared/clara 4.sif' start_aas.sh --workspace /workspace/aiaa --port "$MEDAAS_PORT" &`,
+    );
     expect(parseListening('x\nMEDAAS_AIAA_LISTENING gpu07:41234\n')).toEqual({ host: 'gpu07', port: 41234 });
     expect(parseListening('MEDAAS_AIAA_LISTENING gpu07:99999')).toBeUndefined();
   });
@@ -75,7 +81,10 @@ describe('startAiaaServerJob on the real Slurm over SSH', () => {
   });
 
   it('passes a refused job through as SCHED_SUBMIT_FAILED', async () => {
-    const error = await startAiaaServerJob(createScheduler('slurm', session), { job: { partition: 'gpu-nope' }, server: { command: SERVER } }).catch((e: unknown) => e);
+    const error = await startAiaaServerJob(createScheduler('slurm', session), {
+      job: { partition: 'gpu-nope' },
+      server: { command: SERVER },
+    }).catch((e: unknown) => e);
     expect(isMedaasError(error, 'SCHED_SUBMIT_FAILED')).toBe(true);
   });
 });

@@ -36,7 +36,10 @@ describe('segment checksums', () => {
     const local = await digestFileSegments(file, 'sha256', size, segment, new AbortController().signal);
     // The reference: sha256sum of each byte range, cut by head/tail rather than by dd.
     const reference = Array.from({ length: segmentCount(size, segment) }, (_, i) =>
-      execFileSync('sh', ['-c', `tail -c +${i * segment + 1} "$0" | head -c ${segment} | sha256sum`, file], { encoding: 'utf8' }).slice(0, 64),
+      execFileSync('sh', ['-c', `tail -c +${i * segment + 1} "$0" | head -c ${segment} | sha256sum`, file], { encoding: 'utf8' }).slice(
+        0,
+        64,
+      ),
     );
     expect(local).toEqual(reference);
     const [command, ...args] = segmentChecksumCommand(file, openssl, size, segment) as string[];

@@ -72,7 +72,16 @@ echo EXIT > "$state/$id.stat"
 echo "Job <$id> is being terminated"
 `;
 
-const LSF_STATES: Readonly<Record<string, JobState>> = { PEND: 'queued', PSUSP: 'queued', USUSP: 'queued', SSUSP: 'queued', WAIT: 'queued', RUN: 'running', DONE: 'succeeded', EXIT: 'failed' };
+const LSF_STATES: Readonly<Record<string, JobState>> = {
+  PEND: 'queued',
+  PSUSP: 'queued',
+  USUSP: 'queued',
+  SSUSP: 'queued',
+  WAIT: 'queued',
+  RUN: 'running',
+  DONE: 'succeeded',
+  EXIT: 'failed',
+};
 
 /** An LSF scheduler as a user would write it: an adapter for bsub, bjobs and bkill. */
 function lsfAdapter(binDir: string): BatchAdapter {
@@ -143,7 +152,13 @@ async function final(job: Job): Promise<{ states: string[]; last: JobStatus | un
 
 describe('a scheduler of your own (LSF stand-ins over the real sshd)', () => {
   it('runs a job to completion: the spec, the output file, the states and the exit code', async () => {
-    const job = await lsf.submit({ name: "lsf $(touch pwned) it's", script: 'echo "greeting: $GREETING"; ls -ld "$PWD"', env: { GREETING: "hello 'lsf' $(id)" }, workdir: '/tmp', walltimeSec: 120 });
+    const job = await lsf.submit({
+      name: "lsf $(touch pwned) it's",
+      script: 'echo "greeting: $GREETING"; ls -ld "$PWD"',
+      env: { GREETING: "hello 'lsf' $(id)" },
+      workdir: '/tmp',
+      walltimeSec: 120,
+    });
     expect(job.scheduler).toBe('lsf');
     expect(job.id).toMatch(/^\d+$/);
     const { states, last } = await final(job);
@@ -176,8 +191,12 @@ describe('a scheduler of your own (LSF stand-ins over the real sshd)', () => {
       expect(isMedaasError(await lsf.cancel(id).catch((e: unknown) => e), 'SCHED_INVALID_JOB_ID')).toBe(true);
     }
     expect(isMedaasError(await lsf.status('999999').catch((e: unknown) => e), 'SCHED_JOB_UNKNOWN')).toBe(true);
-    expect(isMedaasError(await lsf.submit({ name: 'x', script: 'true', partition: 'gpu-nope' }).catch((e: unknown) => e), 'SCHED_SUBMIT_FAILED')).toBe(true);
-    expect(isMedaasError(await lsf.submit({ name: 'bad\nname', script: 'true' }).catch((e: unknown) => e), 'SCHED_INVALID_SPEC')).toBe(true);
+    expect(
+      isMedaasError(await lsf.submit({ name: 'x', script: 'true', partition: 'gpu-nope' }).catch((e: unknown) => e), 'SCHED_SUBMIT_FAILED'),
+    ).toBe(true);
+    expect(isMedaasError(await lsf.submit({ name: 'bad\nname', script: 'true' }).catch((e: unknown) => e), 'SCHED_INVALID_SPEC')).toBe(
+      true,
+    );
     // A scheduler that is not built in must say what its ids look like.
     const { jobId: _form, ...formless } = lsfAdapter('/nowhere');
     expect(() => createBatchScheduler(formless, session)).toThrow(expect.objectContaining({ code: 'SSH_INVALID_ARGUMENT' }));
@@ -185,8 +204,16 @@ describe('a scheduler of your own (LSF stand-ins over the real sshd)', () => {
 
   it('serves an annotation server with startAiaaServerJob, as Slurm does; close() cancels the job', async () => {
     const marker = `lsf-aiaa-${process.pid}`;
-    const server = ['node', '-e', `/* ${marker} */ require('http').createServer((q, r) => r.end(JSON.stringify({ path: q.url }))).listen(+process.env.MEDAAS_PORT, '127.0.0.1')`];
-    const aiaa = await startAiaaServerJob(lsf, { job: { name: 'aiaa-on-lsf', walltimeSec: 600 }, server: { command: server }, timeoutMs: 60_000 });
+    const server = [
+      'node',
+      '-e',
+      `/* ${marker} */ require('http').createServer((q, r) => r.end(JSON.stringify({ path: q.url }))).listen(+process.env.MEDAAS_PORT, '127.0.0.1')`,
+    ];
+    const aiaa = await startAiaaServerJob(lsf, {
+      job: { name: 'aiaa-on-lsf', walltimeSec: 600 },
+      server: { command: server },
+      timeoutMs: 60_000,
+    });
     expect(aiaa.job.scheduler).toBe('lsf');
     expect(aiaa.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(aiaa.remote.host).toBe('localhost');
@@ -225,12 +252,16 @@ function processGroupScheduler(session: SshSession, folder: string): Scheduler {
       validateJobSpec(spec);
       const base = `${folder}/${jobs.size + 1}-${Date.now()}`;
       const run = 'bash "$1.sh" >> "$1.out" 2>&1; echo $? > "$1.exit"';
-      const result = await session.exec(sh`umask ${jobUmask(spec)} && mkdir -p -- ${folder} && cat > ${`${base}.sh`} && { setsid bash -c ${run} job ${base} </dev/null >/dev/null 2>&1 & echo $!; }`, {
-        ...options,
-        stdin: renderJobScript(spec),
-      });
+      const result = await session.exec(
+        sh`umask ${jobUmask(spec)} && mkdir -p -- ${folder} && cat > ${`${base}.sh`} && { setsid bash -c ${run} job ${base} </dev/null >/dev/null 2>&1 & echo $!; }`,
+        {
+          ...options,
+          stdin: renderJobScript(spec),
+        },
+      );
       const id = result.stdout.trim();
-      if (result.exitCode !== 0 || !form.pattern.test(id)) throw new ClusterSshError('SCHED_SUBMIT_FAILED', `cannot start ${spec.name}: ${result.stderr}`);
+      if (result.exitCode !== 0 || !form.pattern.test(id))
+        throw new ClusterSshError('SCHED_SUBMIT_FAILED', `cannot start ${spec.name}: ${result.stderr}`);
       const job: Job = { id, name: spec.name, scheduler: 'setsid', outputPath: `${base}.out` };
       jobs.set(id, job);
       return job;
@@ -238,10 +269,20 @@ function processGroupScheduler(session: SshSession, folder: string): Scheduler {
     async status(job, options = {}) {
       const { id, outputPath } = known(job);
       const exitFile = outputPath.replace(/\.out$/, '.exit');
-      const result = await session.exec(sh`cat -- ${exitFile} 2>/dev/null || { kill -0 ${id} 2>/dev/null && echo running; } || echo cancelled`, options);
+      const result = await session.exec(
+        sh`cat -- ${exitFile} 2>/dev/null || { kill -0 ${id} 2>/dev/null && echo running; } || echo cancelled`,
+        options,
+      );
       const word = result.stdout.trim();
       const state: JobState = word === 'running' || word === 'cancelled' ? word : word === '0' ? 'succeeded' : 'failed';
-      return { id, state, rawState: word, terminal: isTerminal(state), node: 'localhost', ...(/^\d+$/.test(word) ? { exitCode: Number(word) } : {}) };
+      return {
+        id,
+        state,
+        rawState: word,
+        terminal: isTerminal(state),
+        node: 'localhost',
+        ...(/^\d+$/.test(word) ? { exitCode: Number(word) } : {}),
+      };
     },
     async cancel(job, options = {}) {
       const { id } = known(job);

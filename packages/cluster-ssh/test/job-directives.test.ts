@@ -24,15 +24,40 @@ const spec: JobSpec = {
 describe('job directives', () => {
   it('Slurm: sbatch gets one option per field, GPUs as --gres=gpu:N', () => {
     expect(slurmAdapter('/opt/slurm/bin').submitArgv(spec, '/home/ana/.medaas/jobs/x.out')).toEqual([
-      '/opt/slurm/bin/sbatch', '--parsable', '--job-name=aiaa', '--output=/home/ana/.medaas/jobs/x.out', '--open-mode=append',
-      '--partition=gpu', '--account=radiology-ai', '--time=02:00:00', '--nodes=2', '--cpus-per-task=8', '--mem=32000M', '--gres=gpu:4', '--qos=high',
+      '/opt/slurm/bin/sbatch',
+      '--parsable',
+      '--job-name=aiaa',
+      '--output=/home/ana/.medaas/jobs/x.out',
+      '--open-mode=append',
+      '--partition=gpu',
+      '--account=radiology-ai',
+      '--time=02:00:00',
+      '--nodes=2',
+      '--cpus-per-task=8',
+      '--mem=32000M',
+      '--gres=gpu:4',
+      '--qos=high',
     ]);
   });
 
   it('PBS: qsub gets -q, -A, walltime and one select chunk with ncpus, ngpus and mem', () => {
     expect(pbsAdapter().submitArgv(spec, '/home/ana/.medaas/jobs/x.out')).toEqual([
-      'qsub', '-N', 'aiaa', '-o', '/home/ana/.medaas/jobs/x.out', '-j', 'oe', '-q', 'gpu', '-A', 'radiology-ai', '-l', 'walltime=02:00:00',
-      '-l', 'select=2:ncpus=8:ngpus=4:mem=32000mb', '--qos=high',
+      'qsub',
+      '-N',
+      'aiaa',
+      '-o',
+      '/home/ana/.medaas/jobs/x.out',
+      '-j',
+      'oe',
+      '-q',
+      'gpu',
+      '-A',
+      'radiology-ai',
+      '-l',
+      'walltime=02:00:00',
+      '-l',
+      'select=2:ncpus=8:ngpus=4:mem=32000mb',
+      '--qos=high',
     ]);
   });
 

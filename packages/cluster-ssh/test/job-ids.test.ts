@@ -45,10 +45,33 @@ const recorded = (): string[][] => {
       return '';
     }
   })();
-  return text.split('\n').filter(Boolean).map((line) => line.split('\0').filter(Boolean));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('\0').filter(Boolean));
 };
 
-const HOSTILE = ['--version', '-n', '-nvictim', '--name=victim', '-u', '--user=medaas', '-1', '-W force', '-x', '--', '-', '', ' 12', '12 ', '12\n13', '12;id', '$(id)', '12 -n x', '０１２'];
+const HOSTILE = [
+  '--version',
+  '-n',
+  '-nvictim',
+  '--name=victim',
+  '-u',
+  '--user=medaas',
+  '-1',
+  '-W force',
+  '-x',
+  '--',
+  '-',
+  '',
+  ' 12',
+  '12 ',
+  '12\n13',
+  '12;id',
+  '$(id)',
+  '12 -n x',
+  '０１２',
+];
 
 describe('job ids are checked before any command runs', () => {
   it('Slurm over SSH: cancel("-n<name>") does not cancel that job, it is refused with SCHED_INVALID_JOB_ID', async () => {
@@ -92,11 +115,20 @@ describe('job ids are checked before any command runs', () => {
   });
 
   it('no command runs for a hostile id, and real ids follow "--" (recording stand-ins)', async () => {
-    const local = { slurm: createScheduler('slurm', undefined, { binDir: recorder }), pbs: createScheduler('pbs', undefined, { binDir: recorder }) };
+    const local = {
+      slurm: createScheduler('slurm', undefined, { binDir: recorder }),
+      pbs: createScheduler('pbs', undefined, { binDir: recorder }),
+    };
     for (const kind of ['slurm', 'pbs'] as const) {
       for (const id of HOSTILE) {
-        expect(isMedaasError(await local[kind].cancel(id).catch((e: unknown) => e), 'SCHED_INVALID_JOB_ID'), `${kind} ${JSON.stringify(id)}`).toBe(true);
-        expect(isMedaasError(await local[kind].status(id).catch((e: unknown) => e), 'SCHED_INVALID_JOB_ID'), `${kind} ${JSON.stringify(id)}`).toBe(true);
+        expect(
+          isMedaasError(await local[kind].cancel(id).catch((e: unknown) => e), 'SCHED_INVALID_JOB_ID'),
+          `${kind} ${JSON.stringify(id)}`,
+        ).toBe(true);
+        expect(
+          isMedaasError(await local[kind].status(id).catch((e: unknown) => e), 'SCHED_INVALID_JOB_ID'),
+          `${kind} ${JSON.stringify(id)}`,
+        ).toBe(true);
         const forged = { id, name: 'x', scheduler: kind, outputPath: '/tmp/x.out' } satisfies Job;
         expect(isMedaasError(await local[kind].cancel(forged).catch((e: unknown) => e), 'SCHED_INVALID_JOB_ID')).toBe(true);
       }

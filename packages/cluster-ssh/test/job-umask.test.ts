@@ -40,10 +40,13 @@ async function run(scheduler: Scheduler, spec: JobSpec): Promise<Job> {
 }
 
 const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
-const remoteModes = (...paths: string[]): string[] => hostShell(`stat -c '%a' ${paths.map((p) => JSON.stringify(p)).join(' ')}`).trim().split('\n');
+const remoteModes = (...paths: string[]): string[] =>
+  hostShell(`stat -c '%a' ${paths.map((p) => JSON.stringify(p)).join(' ')}`)
+    .trim()
+    .split('\n');
 
 describe('jobs write private files', () => {
-  it('local: output and written files are 0600 although this process\'s umask is 022', async () => {
+  it("local: output and written files are 0600 although this process's umask is 022", async () => {
     const previous = process.umask(0o022);
     try {
       const scheduler = createScheduler('local', undefined, { jobsDir: join(local, 'jobs') });
@@ -61,16 +64,30 @@ describe('jobs write private files', () => {
   });
 
   it('Slurm: 0600 by default; a spec umask of 027 gives 0640', async () => {
-    const job = await run(slurm, { name: 'private', outputPath: `${remote}/private.out`, script: `echo out; echo x > ${remote}/private.txt` });
+    const job = await run(slurm, {
+      name: 'private',
+      outputPath: `${remote}/private.out`,
+      script: `echo out; echo x > ${remote}/private.txt`,
+    });
     expect(remoteModes(job.outputPath, `${remote}/private.txt`)).toEqual(['600', '600']);
-    const group = await run(slurm, { name: 'group', umask: 0o027, outputPath: `${remote}/group.out`, script: `echo x > ${remote}/group.txt` });
+    const group = await run(slurm, {
+      name: 'group',
+      umask: 0o027,
+      outputPath: `${remote}/group.out`,
+      script: `echo x > ${remote}/group.txt`,
+    });
     expect(remoteModes(group.outputPath, `${remote}/group.txt`)).toEqual(['640', '640']);
   });
 
-  it('PBS (stand-ins): 0600 by default (PBS\'s own default umask is 077); -W umask=027 for a spec umask of 027', async () => {
+  it("PBS (stand-ins): 0600 by default (PBS's own default umask is 077); -W umask=027 for a spec umask of 027", async () => {
     const job = await run(pbs, { name: 'private', outputPath: `${remote}/pbs-private.out`, script: `echo x > ${remote}/pbs-private.txt` });
     expect(remoteModes(job.outputPath, `${remote}/pbs-private.txt`)).toEqual(['600', '600']);
-    const group = await run(pbs, { name: 'group', umask: 0o027, outputPath: `${remote}/pbs-group.out`, script: `echo x > ${remote}/pbs-group.txt` });
+    const group = await run(pbs, {
+      name: 'group',
+      umask: 0o027,
+      outputPath: `${remote}/pbs-group.out`,
+      script: `echo x > ${remote}/pbs-group.txt`,
+    });
     expect(remoteModes(group.outputPath, `${remote}/pbs-group.txt`)).toEqual(['640', '640']);
   });
 
@@ -89,7 +106,9 @@ describe('jobs write private files', () => {
   it('local: a job that cannot start is SCHED_SUBMIT_FAILED and leaves no script behind', async () => {
     const jobsDir = join(local, 'failing-jobs');
     const scheduler = createScheduler('local', undefined, { jobsDir });
-    const error = await scheduler.submit({ name: 'nowhere', outputPath: join(local, 'no-such-folder', 'x.out'), script: 'true' }).catch((e: unknown) => e);
+    const error = await scheduler
+      .submit({ name: 'nowhere', outputPath: join(local, 'no-such-folder', 'x.out'), script: 'true' })
+      .catch((e: unknown) => e);
     expect(isMedaasError(error, 'SCHED_SUBMIT_FAILED'), String(error)).toBe(true);
     expect((error as Error).message).toContain('no-such-folder');
     expect(existsSync(jobsDir) ? readdirSync(jobsDir) : []).toEqual([]);

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMedaasError } from '@medaas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSsh, createScheduler, monaiLabelCommand, renderAiaaServerScript, startMonaiLabelServerJob, type SshSession } from '../src/index.js';
+import {
+  connectSsh,
+  createScheduler,
+  monaiLabelCommand,
+  renderAiaaServerScript,
+  startMonaiLabelServerJob,
+  type SshSession,
+} from '../src/index.js';
 import { hostShell, sshOptions, startSlurm, startSshd, type SshdInfo } from './helpers/services.js';
 
 // The MONAI Label server of these jobs is the testkit's, started with `monailabel start_server`'s own
@@ -39,13 +46,33 @@ afterAll(async () => {
 
 describe('monailabel start_server as a job', () => {
   it('renders the command line: app, studies, host, the {port} placeholder, --conf pairs, quoted in the job script', () => {
-    const argv = monaiLabelCommand({ app: '/shared/apps/radiology', studies: "/project/ana's spleen/datastore", conf: { models: 'deepedit', use_pretrained_model: 'false' } });
+    const argv = monaiLabelCommand({
+      app: '/shared/apps/radiology',
+      studies: "/project/ana's spleen/datastore",
+      conf: { models: 'deepedit', use_pretrained_model: 'false' },
+    });
     expect(argv).toEqual([
-      'monailabel', 'start_server', '--app', '/shared/apps/radiology', '--studies', "/project/ana's spleen/datastore",
-      '--host', '0.0.0.0', '--port', '{port}', '--conf', 'models', 'deepedit', '--conf', 'use_pretrained_model', 'false',
+      'monailabel',
+      'start_server',
+      '--app',
+      '/shared/apps/radiology',
+      '--studies',
+      "/project/ana's spleen/datastore",
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '{port}',
+      '--conf',
+      'models',
+      'deepedit',
+      '--conf',
+      'use_pretrained_model',
+      'false',
     ]);
     const script = renderAiaaServerScript({ command: argv, container: { image: '/shared/monailabel.sif' } });
-    expect(script).toContain(`singularity exec --nv /shared/monailabel.sif monailabel start_server --app /shared/apps/radiology --studies '/project/ana'\\''s spleen/datastore' --host 0.0.0.0 --port "$MEDAAS_PORT" --conf models deepedit`);
+    expect(script).toContain(
+      `singularity exec --nv /shared/monailabel.sif monailabel start_server --app /shared/apps/radiology --studies '/project/ana'\\''s spleen/datastore' --host 0.0.0.0 --port "$MEDAAS_PORT" --conf models deepedit`,
+    );
     expect(() => monaiLabelCommand({ app: '', studies: '/x' })).toThrow(/needs --app/);
     expect(() => monaiLabelCommand({ app: '/a', studies: '/x', conf: { 'a b': '1' } })).toThrow(/must be a word/);
   });
@@ -72,7 +99,9 @@ describe('monailabel start_server as a job', () => {
       const put = await fetch(`${ml.url}/datastore/image?image=case_from_hospital`, { method: 'PUT', body: form });
       expect(await put.json()).toEqual({ image: 'case_from_hospital' });
       // The file is in the cluster folder, written by the job's user.
-      expect(hostShell(`stat -c '%U %n' ${studies}/case_from_hospital.nii.gz`).trim()).toBe(`${sshd.user} ${studies}/case_from_hospital.nii.gz`);
+      expect(hostShell(`stat -c '%U %n' ${studies}/case_from_hospital.nii.gz`).trim()).toBe(
+        `${sshd.user} ${studies}/case_from_hospital.nii.gz`,
+      );
     } finally {
       await ml.close();
       hostShell(`rm -rf ${sshd.home}/medaas-ml-${process.pid}`);

@@ -40,7 +40,8 @@ afterAll(async () => {
 });
 
 /** Runs a command as the neighbour, over its own SSH login. */
-const asNeighbour = async (command: ReturnType<typeof sh>): Promise<{ exitCode: number | null; stdout: string; stderr: string }> => other.exec(command);
+const asNeighbour = async (command: ReturnType<typeof sh>): Promise<{ exitCode: number | null; stdout: string; stderr: string }> =>
+  other.exec(command);
 
 async function runningJob(scheduler: Scheduler, spec: Parameters<Scheduler['submit']>[0], ready: string): Promise<Job> {
   const job = await scheduler.submit(spec);
@@ -56,26 +57,39 @@ async function runningJob(scheduler: Scheduler, spec: Parameters<Scheduler['subm
 }
 
 describe('the neighbour, another user of the same cluster', () => {
-  it('logs in with its own key and is a different user in the owner\'s group, with a private home', async () => {
+  it("logs in with its own key and is a different user in the owner's group, with a private home", async () => {
     const [ownerId, otherId] = await Promise.all([owner.exec(['id', '-un']), other.exec(['id', '-Gn'])]);
     expect(ownerId.stdout.trim()).toBe(neighbour.sshd.user);
     expect(otherId.stdout.trim().split(' ')).toEqual(expect.arrayContaining([neighbour.user, neighbour.sshd.user]));
-    expect(hostShell(`stat -c '%a %U' ${neighbour.home} ${neighbour.sshd.home}`).trim().split('\n')).toEqual([`700 ${neighbour.user}`, `700 ${neighbour.sshd.user}`]);
+    expect(hostShell(`stat -c '%a %U' ${neighbour.home} ${neighbour.sshd.home}`).trim().split('\n')).toEqual([
+      `700 ${neighbour.user}`,
+      `700 ${neighbour.sshd.user}`,
+    ]);
     const peek = await asNeighbour(sh`ls -- ${neighbour.sshd.home}`);
     expect(peek.exitCode).not.toBe(0);
     expect(peek.stderr).toMatch(/permission denied/i);
   });
 
-  it('cannot read the owner\'s job output file nor what the job writes, even in a folder it can list', async () => {
+  it("cannot read the owner's job output file nor what the job writes, even in a folder it can list", async () => {
     const shared = `${scratch}/shared`;
     const job = await runningJob(
       ownerSlurm,
-      { name: 'private-output', outputPath: `${shared}/job.out`, script: `echo "secret output"; echo "secret result" > ${shared}/result.txt; echo ready; sleep 300.125` },
+      {
+        name: 'private-output',
+        outputPath: `${shared}/job.out`,
+        script: `echo "secret output"; echo "secret result" > ${shared}/result.txt; echo ready; sleep 300.125`,
+      },
       'ready',
     );
     const listing = await asNeighbour(sh`ls -l -- ${shared}`);
     expect(listing.exitCode).toBe(0);
-    const modes = Object.fromEntries(listing.stdout.split('\n').slice(1).filter(Boolean).map((line) => [line.split(/\s+/).at(-1), line.split(/\s+/)[0]]));
+    const modes = Object.fromEntries(
+      listing.stdout
+        .split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .map((line) => [line.split(/\s+/).at(-1), line.split(/\s+/)[0]]),
+    );
     expect(modes).toEqual({ 'job.out': '-rw-------', 'result.txt': '-rw-------' });
     for (const file of ['job.out', 'result.txt']) {
       const read = await asNeighbour(sh`cat -- ${`${shared}/${file}`}`);
@@ -89,17 +103,23 @@ describe('the neighbour, another user of the same cluster', () => {
     await ownerSlurm.cancel(job);
   });
 
-  it('cannot read the output file in the owner\'s default jobs folder', async () => {
+  it("cannot read the output file in the owner's default jobs folder", async () => {
     const job = await runningJob(ownerSlurm, { name: 'default-output', script: 'echo "secret default"; sleep 300.25' }, 'secret default');
     expect(job.outputPath.startsWith(`${neighbour.sshd.home}/`)).toBe(true);
     const read = await asNeighbour(sh`cat -- ${job.outputPath}`);
     expect(read.exitCode).not.toBe(0);
     expect(read.stderr).toMatch(/permission denied/i);
-    expect(hostShell(`stat -c '%a' ${JSON.stringify(job.outputPath)} ${JSON.stringify(job.outputPath.slice(0, job.outputPath.lastIndexOf('/')))}`).trim().split('\n')).toEqual(['600', '700']);
+    expect(
+      hostShell(
+        `stat -c '%a' ${JSON.stringify(job.outputPath)} ${JSON.stringify(job.outputPath.slice(0, job.outputPath.lastIndexOf('/')))}`,
+      )
+        .trim()
+        .split('\n'),
+    ).toEqual(['600', '700']);
     await ownerSlurm.cancel(job);
   });
 
-  it('cannot cancel the owner\'s job: scancel is denied and the job keeps running; the owner can', async () => {
+  it("cannot cancel the owner's job: scancel is denied and the job keeps running; the owner can", async () => {
     const job = await runningJob(ownerSlurm, { name: 'keep-running', script: 'echo started; sleep 300.375' }, 'started');
     const direct = await asNeighbour(sh`scancel -- ${job.id}`);
     expect(direct.exitCode).not.toBe(0);
@@ -130,7 +150,12 @@ describe('the neighbour, another user of the same cluster', () => {
     const result = await owner.upload(project, target);
     expect(result.files).toHaveLength(2);
     const modes = hostShell(`cd ${target} && find . -printf '%m %u %p\\n' | sort -k3`).trim().split('\n');
-    expect(modes).toEqual([`700 ${neighbour.sshd.user} .`, `600 ${neighbour.sshd.user} ./dataset.json`, `700 ${neighbour.sshd.user} ./imagesTr`, `600 ${neighbour.sshd.user} ./imagesTr/case1.nii.gz`]);
+    expect(modes).toEqual([
+      `700 ${neighbour.sshd.user} .`,
+      `600 ${neighbour.sshd.user} ./dataset.json`,
+      `700 ${neighbour.sshd.user} ./imagesTr`,
+      `600 ${neighbour.sshd.user} ./imagesTr/case1.nii.gz`,
+    ]);
     for (const command of [sh`ls -- ${target}`, sh`cat -- ${`${target}/dataset.json`}`]) {
       const attempt = await asNeighbour(command);
       expect(attempt.exitCode).not.toBe(0);
@@ -144,14 +169,23 @@ describe('the neighbour, another user of the same cluster', () => {
     // Shared on purpose with the group: the modes the caller gives, whatever the server's umask.
     const sharedProject = `${scratch}/shared/group-project`;
     await owner.upload(project, sharedProject, { dirMode: 0o750, fileMode: 0o640 });
-    expect(hostShell(`cd ${sharedProject} && find . -printf '%m %p\\n' | sort -k2`).trim().split('\n')).toEqual(['750 .', '640 ./dataset.json', '750 ./imagesTr', '640 ./imagesTr/case1.nii.gz']);
+    expect(hostShell(`cd ${sharedProject} && find . -printf '%m %p\\n' | sort -k2`).trim().split('\n')).toEqual([
+      '750 .',
+      '640 ./dataset.json',
+      '750 ./imagesTr',
+      '640 ./imagesTr/case1.nii.gz',
+    ]);
     expect((await asNeighbour(sh`cat -- ${`${sharedProject}/dataset.json`}`)).stdout).toBe('{"labels":{"1":"spleen"}}');
     // The owner's own use of the private project still works.
     expect((await owner.exec(['cat', `${target}/dataset.json`])).stdout).toBe('{"labels":{"1":"spleen"}}');
   });
 
-  it('submits and reads its own jobs; the owner cannot read the neighbour\'s output either', async () => {
-    const job = await runningJob(otherSlurm, { name: 'neighbour-job', outputPath: `${scratch}/neighbour.out`, script: 'echo "neighbour secret"; sleep 300.5' }, 'neighbour secret');
+  it("submits and reads its own jobs; the owner cannot read the neighbour's output either", async () => {
+    const job = await runningJob(
+      otherSlurm,
+      { name: 'neighbour-job', outputPath: `${scratch}/neighbour.out`, script: 'echo "neighbour secret"; sleep 300.5' },
+      'neighbour secret',
+    );
     expect((await otherSlurm.status(job)).state).toBe('running');
     const squeue = await owner.exec(['squeue', '-h', '-j', job.id, '-o', '%u']);
     expect(squeue.stdout.trim()).toBe(neighbour.user);

@@ -33,7 +33,11 @@ async function finish(scheduler: Scheduler, job: Job): Promise<JobStatus | undef
 }
 
 /** The names in a folder as root lists them (NUL-separated, so that any byte survives). */
-const listed = (dir: string): string[] => hostShell(`find ${JSON.stringify(dir)} -mindepth 1 -maxdepth 1 -printf '%f\\0'`).split('\0').filter(Boolean).sort();
+const listed = (dir: string): string[] =>
+  hostShell(`find ${JSON.stringify(dir)} -mindepth 1 -maxdepth 1 -printf '%f\\0'`)
+    .split('\0')
+    .filter(Boolean)
+    .sort();
 
 const ODD = [
   'out-%j.log',

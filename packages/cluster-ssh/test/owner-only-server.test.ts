@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMedaasError } from '@medaas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSsh, createScheduler, quoteShell, renderAiaaServerScript, sh, startAiaaServerJob, startMonaiLabelServerJob, type AiaaServerJob, type SshSession } from '../src/index.js';
+import {
+  connectSsh,
+  createScheduler,
+  quoteShell,
+  renderAiaaServerScript,
+  sh,
+  startAiaaServerJob,
+  startMonaiLabelServerJob,
+  type AiaaServerJob,
+  type SshSession,
+} from '../src/index.js';
 import { hostShell, neighbourOptions, sshOptions, startNeighbour, startSlurm, startSshd, type SshdInfo } from './helpers/services.js';
 
 // Server jobs that only their owner can reach: the server listens on a Unix socket in a folder of mode
@@ -92,7 +102,9 @@ function inspect(job: AiaaServerJob): { owner: string; folderMode: string; tcpPo
 
 /** Another user of the node trying the socket directly. */
 function strangerConnects(socket: string): string {
-  return hostShell(`runuser -u nobody -- python3 -c "import socket; s = socket.socket(socket.AF_UNIX); s.connect('${socket}'); print('connected')" 2>&1 || true`).trim();
+  return hostShell(
+    `runuser -u nobody -- python3 -c "import socket; s = socket.socket(socket.AF_UNIX); s.connect('${socket}'); print('connected')" 2>&1 || true`,
+  ).trim();
 }
 
 const node = (): { host: string; port: number } => ({ host: '127.0.0.1', port: sshd.port });
@@ -105,7 +117,9 @@ describe('server jobs only their owner can reach', () => {
     expect(script).toContain(`trap 'rm -rf -- "$medaas_dir"' EXIT`);
     expect(script).toContain('node /opt/server.mjs --socket "$MEDAAS_SOCKET"');
     expect(script).toContain('MEDAAS_AIAA_LISTENING_SOCKET $(hostname) $MEDAAS_SOCKET');
-    expect(() => renderAiaaServerScript({ command: ['start_aas.sh', '--port', '{port}'] }, { listen: 'socket' })).toThrowError(expect.objectContaining({ code: 'SCHED_INVALID_SPEC' }));
+    expect(() => renderAiaaServerScript({ command: ['start_aas.sh', '--port', '{port}'] }, { listen: 'socket' })).toThrowError(
+      expect.objectContaining({ code: 'SCHED_INVALID_SPEC' }),
+    );
   });
 
   it('AIAA on the real Slurm: served on a 0700 socket, no TCP port on the node, reached over SSH to the node; a stranger is refused', async () => {
@@ -128,7 +142,13 @@ describe('server jobs only their owner can reach', () => {
       expect(strangerConnects(socket)).toMatch(/PermissionError/);
       const project = `${sshd.home}/medaas-owner-project-${process.pid}`;
       const uploaded = await uploadProjectFile(project);
-      expect(await neighbourTries(aiaa, uploaded)).toEqual({ socketFromLogin: 'PermissionError', socketFromOwnJob: 'PermissionError', jobOutput: 'denied', uploadedFile: 'denied', cancel: 'refused' });
+      expect(await neighbourTries(aiaa, uploaded)).toEqual({
+        socketFromLogin: 'PermissionError',
+        socketFromOwnJob: 'PermissionError',
+        jobOutput: 'denied',
+        uploadedFile: 'denied',
+        cancel: 'refused',
+      });
       // The job is still running and the owner's viewer works as before.
       expect((await slurm.status(aiaa.job)).state).toBe('running');
       expect((await fetch(`${aiaa.url}/v1/models`)).status).toBe(200);
@@ -137,7 +157,8 @@ describe('server jobs only their owner can reach', () => {
       await aiaa.close();
     }
     // The job was cancelled and its folder, socket included, is gone.
-    for (let i = 0; i < 50 && hostShell(`test -e ${socket.slice(0, socket.lastIndexOf('/'))} && echo yes || true`).trim() === 'yes'; i += 1) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 50 && hostShell(`test -e ${socket.slice(0, socket.lastIndexOf('/'))} && echo yes || true`).trim() === 'yes'; i += 1)
+      await new Promise((r) => setTimeout(r, 200));
     expect(hostShell(`test -e ${socket.slice(0, socket.lastIndexOf('/'))} && echo yes || echo gone`).trim()).toBe('gone');
   });
 
@@ -156,7 +177,13 @@ describe('server jobs only their owner can reach', () => {
       expect(inspect(ml)).toEqual({ owner: sshd.user, folderMode: '700', tcpPorts: '' });
       expect(strangerConnects(ml.remote.socket ?? '')).toMatch(/PermissionError/);
       const uploaded = await uploadProjectFile(`${base}/datastore`);
-      expect(await neighbourTries(ml, uploaded)).toEqual({ socketFromLogin: 'PermissionError', socketFromOwnJob: 'PermissionError', jobOutput: 'denied', uploadedFile: 'denied', cancel: 'refused' });
+      expect(await neighbourTries(ml, uploaded)).toEqual({
+        socketFromLogin: 'PermissionError',
+        socketFromOwnJob: 'PermissionError',
+        jobOutput: 'denied',
+        uploadedFile: 'denied',
+        cancel: 'refused',
+      });
       expect((await fetch(`${ml.url}/info/`)).status).toBe(200);
     } finally {
       await ml.close();
@@ -173,7 +200,15 @@ describe('server jobs only their owner can reach', () => {
       timeoutMs: 120_000,
     });
     try {
-      const probe = await neighbour.exec(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${open.remote.port}/v1/models`]);
+      const probe = await neighbour.exec([
+        'curl',
+        '-s',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        `http://127.0.0.1:${open.remote.port}/v1/models`,
+      ]);
       expect(probe.stdout).toBe('200');
     } finally {
       await open.close();
@@ -190,7 +225,8 @@ describe('server jobs only their owner can reach', () => {
     }).catch((e: unknown) => e);
     expect(isMedaasError(error, 'SCHED_SERVER_UNREACHABLE')).toBe(true);
     expect((error as Error).message).toMatch(/cannot log in to the server's node 127\.0\.0\.1/);
-    for (let i = 0; i < 50 && hostShell(`squeue -h -n medaas-owner-unreachable -o %T`).trim() !== ''; i += 1) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 50 && hostShell(`squeue -h -n medaas-owner-unreachable -o %T`).trim() !== ''; i += 1)
+      await new Promise((r) => setTimeout(r, 200));
     expect(hostShell(`squeue -h -n medaas-owner-unreachable -o %T`).trim()).toBe('');
   });
 });

@@ -13,7 +13,10 @@ function printed(line: string): string[] {
 
 describe('shell quoting', () => {
   it('passes any string (without NUL) through /bin/sh unchanged', () => {
-    const values = fc.sample(fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\0')), 300);
+    const values = fc.sample(
+      fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\0')),
+      300,
+    );
     values.push("'", "''", '"', '$(touch /tmp/pwned)', '`id`', 'a\nb', '-n', '*', '~', '!', '\\', ' ', '', 'x=y', '${HOME}');
     expect(printed(sh`printf '%s\\0' ${values}`.text)).toEqual(values);
   });

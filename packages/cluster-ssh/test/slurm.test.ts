@@ -27,8 +27,18 @@ async function collect(iterator: AsyncIterable<JobStatus>): Promise<JobStatus[]>
 
 describe('Slurm parsers (recorded output)', () => {
   it('parses squeue lines and sbatch output', () => {
-    expect(parseSqueueLine('1|RUNNING|localhost|None|0|')).toEqual({ id: '1', state: 'running', rawState: 'RUNNING', terminal: false, node: 'localhost' });
-    expect(parseSqueueLine('7|FAILED|localhost|NonZeroExitCode|768|')).toMatchObject({ state: 'failed', exitCode: 3, reason: 'NonZeroExitCode' });
+    expect(parseSqueueLine('1|RUNNING|localhost|None|0|')).toEqual({
+      id: '1',
+      state: 'running',
+      rawState: 'RUNNING',
+      terminal: false,
+      node: 'localhost',
+    });
+    expect(parseSqueueLine('7|FAILED|localhost|NonZeroExitCode|768|')).toMatchObject({
+      state: 'failed',
+      exitCode: 3,
+      reason: 'NonZeroExitCode',
+    });
     expect(parseSqueueLine('8|CANCELLED|gpu[01-02]|None|15|')).toMatchObject({ state: 'cancelled', exitCode: 143, node: 'gpu[01-02]' });
     expect(parseSqueueLine('9|PENDING||Resources|0|')).toMatchObject({ state: 'queued', reason: 'Resources', terminal: false });
     expect(parseSqueueLine('10|TIMEOUT|n1|TimeLimit|0|').state).toBe('timed-out');
@@ -77,7 +87,16 @@ describe('Slurm over SSH (real sbatch, squeue, scancel)', () => {
       CPUs: field('CPUs/Task'),
       MinMemoryNode: field('MinMemoryNode'),
       WorkDir: field('WorkDir'),
-    }).toEqual({ JobName: 'medaas-directives', Partition: 'debug', Account: 'radiology-ai', TimeLimit: '00:13:00', NumNodes: expect.stringMatching(/^1(-1)?$/), CPUs: '2', MinMemoryNode: '123M', WorkDir: '/tmp' });
+    }).toEqual({
+      JobName: 'medaas-directives',
+      Partition: 'debug',
+      Account: 'radiology-ai',
+      TimeLimit: '00:13:00',
+      NumNodes: expect.stringMatching(/^1(-1)?$/),
+      CPUs: '2',
+      MinMemoryNode: '123M',
+      WorkDir: '/tmp',
+    });
     await slurm.cancel(job);
   });
 

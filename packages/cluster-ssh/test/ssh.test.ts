@@ -80,7 +80,9 @@ describe('connectSsh against a real OpenSSH server', () => {
   it('decrypts a key with its passphrase and says so when the passphrase is wrong', async () => {
     const session = await open(sshOptions(main, { auth: { type: 'key', privateKeyFile: main.passKeyPath, passphrase: main.passphrase } }));
     expect((await session.exec(['whoami'])).stdout.trim()).toBe('medaas');
-    const wrong = await failure(connectSsh(sshOptions(main, { auth: { type: 'key', privateKeyFile: main.passKeyPath, passphrase: 'nope' } })));
+    const wrong = await failure(
+      connectSsh(sshOptions(main, { auth: { type: 'key', privateKeyFile: main.passKeyPath, passphrase: 'nope' } })),
+    );
     expect(wrong.code).toBe('SSH_AUTH_FAILED');
     expect((wrong.error as Error).message).toMatch(/passphrase/);
     expect(JSON.stringify((wrong.error as { toJSON(): unknown }).toJSON())).not.toContain('nope');
@@ -92,7 +94,9 @@ describe('connectSsh against a real OpenSSH server', () => {
     expect((await failure(connectSsh(sshOptions(main, { auth: { type: 'password', password: 'wrong' } })))).code).toBe('SSH_AUTH_FAILED');
 
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'stranger')]);
-    expect((await failure(connectSsh(sshOptions(main, { auth: { type: 'key', privateKeyFile: join(dir, 'stranger') } })))).code).toBe('SSH_AUTH_FAILED');
+    expect((await failure(connectSsh(sshOptions(main, { auth: { type: 'key', privateKeyFile: join(dir, 'stranger') } })))).code).toBe(
+      'SSH_AUTH_FAILED',
+    );
 
     const socket = join(dir, 'agent.sock');
     const agent = execFileSync('ssh-agent', ['-a', socket, '-s'], { encoding: 'utf8' });
@@ -120,7 +124,14 @@ describe('connectSsh against a real OpenSSH server', () => {
     expect(seen.flatMap((c) => c.prompts.map((p) => p.prompt)).join()).toMatch(/password/i);
     expect(seen[0]?.prompts[0]?.echo).toBe(false);
     const wrong = await failure(
-      connectSsh(sshOptions(kbd, { auth: [{ type: 'key', privateKeyFile: kbd.keyPath }, { type: 'keyboard-interactive', respond: () => ['123456'] }] })),
+      connectSsh(
+        sshOptions(kbd, {
+          auth: [
+            { type: 'key', privateKeyFile: kbd.keyPath },
+            { type: 'keyboard-interactive', respond: () => ['123456'] },
+          ],
+        }),
+      ),
     );
     expect(wrong.code).toBe('SSH_AUTH_FAILED');
     const onlyKey = await failure(connectSsh(sshOptions(kbd)));
@@ -128,7 +139,9 @@ describe('connectSsh against a real OpenSSH server', () => {
   });
 
   it('refuses a wrong or unknown host key, and trusts on first use only when asked', async () => {
-    const mismatch = await failure(connectSsh(sshOptions(main, { hostKey: { fingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })));
+    const mismatch = await failure(
+      connectSsh(sshOptions(main, { hostKey: { fingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })),
+    );
     expect(mismatch.code).toBe('SSH_HOST_KEY_MISMATCH');
     expect((mismatch.error as { details: Record<string, unknown> }).details['fingerprint']).toBe(main.hostFingerprint);
 
@@ -138,7 +151,20 @@ describe('connectSsh against a real OpenSSH server', () => {
     const first = await open(sshOptions(main, { hostKey: { knownHostsFile, trustOnFirstUse: true } }));
     expect(first.hostKey.trustedOnFirstUse).toBe(true);
     // OpenSSH's own client accepts the line we recorded.
-    const check = spawnSync('ssh', ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-i', main.keyPath, '-p', String(main.port), `${main.user}@127.0.0.1`, 'true']);
+    const check = spawnSync('ssh', [
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `UserKnownHostsFile=${knownHostsFile}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-i',
+      main.keyPath,
+      '-p',
+      String(main.port),
+      `${main.user}@127.0.0.1`,
+      'true',
+    ]);
     expect(check.status).toBe(0);
     const again = await open(sshOptions(main, { hostKey: { knownHostsFile } }));
     expect(again.hostKey.trustedOnFirstUse).toBe(false);
@@ -164,7 +190,15 @@ describe('connectSsh against a real OpenSSH server', () => {
     expect((await failure(chained.exec(['true']))).code).toBe('SSH_SESSION_CLOSED');
 
     const jump = await open(sshOptions(main));
-    const behind = await open(sshOptions(kbd, { via: jump, auth: [{ type: 'key', privateKeyFile: kbd.keyPath }, { type: 'keyboard-interactive', respond: () => [kbd.password] }] }));
+    const behind = await open(
+      sshOptions(kbd, {
+        via: jump,
+        auth: [
+          { type: 'key', privateKeyFile: kbd.keyPath },
+          { type: 'keyboard-interactive', respond: () => [kbd.password] },
+        ],
+      }),
+    );
     expect((await behind.exec(['whoami'])).stdout.trim()).toBe('medaas');
     await jump.close();
     const lost = await failure(behind.exec(['true']));

@@ -50,7 +50,9 @@ describe('tunnels', () => {
     expect(tunnel.url).toBe(`http://127.0.0.1:${tunnel.localPort}`);
     expect(listeners(tunnel.localPort)).toEqual(['0100007F:' + tunnel.localPort.toString(16).toUpperCase().padStart(4, '0')]);
     const plain = new Agent({ connections: 8 });
-    const viaUrl = await Promise.all(Array.from({ length: 40 }, (_, i) => request(`${tunnel.url}/u${i}`, { dispatcher: plain }).then((r) => r.body.json())));
+    const viaUrl = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => request(`${tunnel.url}/u${i}`, { dispatcher: plain }).then((r) => r.body.json())),
+    );
     expect(viaUrl).toEqual(Array.from({ length: 40 }, (_, i) => ({ path: `/u${i}` })));
     const agent = new Agent({ connect: tunnel.connect, connections: 8 });
     const viaAgent = await Promise.all(

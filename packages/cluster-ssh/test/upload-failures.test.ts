@@ -67,7 +67,8 @@ describe('uploads that the server refuses', () => {
     expect(isMedaasError(error, 'SSH_REMOTE_DISK_FULL')).toBe(true);
     expect((error as Error).message).toContain(`${disk.path}/dataset/c.bin`);
     expect(onDisk()).toEqual(['./dataset', './dataset/a.bin', './dataset/b.bin']);
-    for (const name of ['a.bin', 'b.bin']) expect(hostShell(`sha256sum ${disk.path}/dataset/${name}`).slice(0, 64)).toBe(sha(contents[name]!));
+    for (const name of ['a.bin', 'b.bin'])
+      expect(hostShell(`sha256sum ${disk.path}/dataset/${name}`).slice(0, 64)).toBe(sha(contents[name]!));
   });
 
   it('a refused write elsewhere (no permission): SSH_UPLOAD_FAILED naming the path and the cause, nothing left', async () => {

@@ -29,7 +29,8 @@ afterAll(async () => {
 });
 
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-const remoteSha = async (path: string): Promise<string> => (await session.exec(sh`sha256sum -- ${path}`, { check: true })).stdout.slice(0, 64);
+const remoteSha = async (path: string): Promise<string> =>
+  (await session.exec(sh`sha256sum -- ${path}`, { check: true })).stdout.slice(0, 64);
 const remoteList = async (dir: string): Promise<string[]> =>
   (await session.exec(sh`cd -- ${dir} && find . -mindepth 1 -print0 | sort -z`, { check: true })).stdout.split('\0').filter(Boolean);
 
@@ -57,7 +58,7 @@ describe('SFTP uploads', () => {
 
   it('uploads a folder tree with hostile file names over a compressed connection', async () => {
     const root = join(local, 'dataset');
-    const names = ["imagesTr/case 1 $(touch pwned).nii.gz", "labelsTr/it's;rm -rf ~.nii.gz", 'labelsTr/deep/er/`id`.json', 'dataset.json'];
+    const names = ['imagesTr/case 1 $(touch pwned).nii.gz', "labelsTr/it's;rm -rf ~.nii.gz", 'labelsTr/deep/er/`id`.json', 'dataset.json'];
     const contents = new Map<string, Buffer>();
     for (const name of names) {
       mkdirSync(join(root, name, '..'), { recursive: true });

@@ -80,11 +80,7 @@ export function openCallScope(operation: string, options: CallOptions = {}): Cal
  * const models = await withCallScope('listModels', options, (signal) => get('/v1/models', { signal }));
  * ```
  */
-export async function withCallScope<T>(
-  operation: string,
-  options: CallOptions,
-  fn: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
+export async function withCallScope<T>(operation: string, options: CallOptions, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const scope = openCallScope(operation, options);
   try {
     throwIfAborted(scope.signal);

@@ -64,10 +64,7 @@ export class MedaasError<Code extends string = string> extends Error {
  * if (isMedaasError(error, 'AIAA_SESSION_EXPIRED')) session = await client.createSession(image);
  * ```
  */
-export function isMedaasError<Code extends string = string>(
-  value: unknown,
-  ...codes: readonly Code[]
-): value is MedaasError<Code> {
+export function isMedaasError<Code extends string = string>(value: unknown, ...codes: readonly Code[]): value is MedaasError<Code> {
   if (typeof value !== 'object' || value === null || (value as { [BRAND]?: unknown })[BRAND] !== true) return false;
   return codes.length === 0 || codes.includes((value as MedaasError).code as Code);
 }

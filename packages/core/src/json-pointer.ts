@@ -29,7 +29,9 @@ export function escapeJsonPointerToken(token: JsonPointerToken): string {
  */
 export function unescapeJsonPointerToken(token: string): string {
   if (/~(?![01])/.test(token)) {
-    throw new CoreError('CORE_INVALID_ARGUMENT', `"${token}" is not a JSON pointer token: "~" must be followed by 0 or 1`, { details: { token } });
+    throw new CoreError('CORE_INVALID_ARGUMENT', `"${token}" is not a JSON pointer token: "~" must be followed by 0 or 1`, {
+      details: { token },
+    });
   }
   return token.replaceAll('~1', '/').replaceAll('~0', '~');
 }
@@ -59,7 +61,11 @@ export function formatJsonPointer(tokens: readonly JsonPointerToken[]): string {
  */
 export function parseJsonPointer(pointer: string): string[] {
   if (typeof pointer !== 'string' || (pointer !== '' && !pointer.startsWith('/'))) {
-    throw new CoreError('CORE_INVALID_ARGUMENT', `${JSON.stringify(pointer)} is not a JSON pointer: one is '' (the whole document) or starts with "/"`, { details: { pointer } });
+    throw new CoreError(
+      'CORE_INVALID_ARGUMENT',
+      `${JSON.stringify(pointer)} is not a JSON pointer: one is '' (the whole document) or starts with "/"`,
+      { details: { pointer } },
+    );
   }
   if (pointer === '') return [];
   return pointer.slice(1).split('/').map(unescapeJsonPointerToken);

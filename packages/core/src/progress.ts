@@ -43,10 +43,7 @@ export interface ProgressReporter {
  * progress.done();
  * ```
  */
-export function createProgressReporter(
-  onProgress: ProgressCallback | undefined,
-  options: ProgressReporterOptions,
-): ProgressReporter {
+export function createProgressReporter(onProgress: ProgressCallback | undefined, options: ProgressReporterOptions): ProgressReporter {
   const { phase, total } = options;
   const every = options.every ?? (total !== undefined && total > 0 ? Math.max(1, Math.floor(total / 100)) : 1 << 20);
   let last = -Infinity;

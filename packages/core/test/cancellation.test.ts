@@ -22,9 +22,7 @@ describe('sleep', () => {
 
 describe('call scope', () => {
   it('times out with a typed CORE_TIMEOUT reason naming the operation', async () => {
-    const error = await withCallScope('listModels', { timeoutMs: 5 }, (signal) => sleep(60_000, { signal })).catch(
-      (e: unknown) => e,
-    );
+    const error = await withCallScope('listModels', { timeoutMs: 5 }, (signal) => sleep(60_000, { signal })).catch((e: unknown) => e);
     expect(isMedaasError(error, 'CORE_TIMEOUT')).toBe(true);
     expect((error as Error).message).toContain('listModels');
   });

@@ -14,9 +14,12 @@ describe('progress reporter', () => {
   });
 
   it('survives a callback that throws and works without a callback', () => {
-    const reporter = createProgressReporter(() => {
-      throw new Error('ui bug');
-    }, { phase: 'x', total: 10 });
+    const reporter = createProgressReporter(
+      () => {
+        throw new Error('ui bug');
+      },
+      { phase: 'x', total: 10 },
+    );
     expect(() => reporter.update(5)).not.toThrow();
     expect(() => createProgressReporter(undefined, { phase: 'x' }).done(3)).not.toThrow();
   });

@@ -14,12 +14,19 @@ it('the quick start runs as written', async () => {
     return ['segmentation_spleen'];
   };
 
-  const models = await retry(
-    () => withCallScope('listModels', { timeoutMs: 30_000, signal }, (s) => fetchModels({ signal: s })),
-    { retries: 2, signal, minDelayMs: 1, shouldRetry: ({ error }) => !isMedaasError(error, 'DEMO_DOWN') },
-  );
+  const models = await retry(() => withCallScope('listModels', { timeoutMs: 30_000, signal }, (s) => fetchModels({ signal: s })), {
+    retries: 2,
+    signal,
+    minDelayMs: 1,
+    shouldRetry: ({ error }) => !isMedaasError(error, 'DEMO_DOWN'),
+  });
 
   expect(models).toEqual(['segmentation_spleen']);
   expect(calls).toBe(2);
-  await expect(retry(() => Promise.reject(new DemoError('DEMO_DOWN', 'down')), { retries: 2, shouldRetry: ({ error }) => !isMedaasError(error, 'DEMO_DOWN') })).rejects.toMatchObject({ code: 'DEMO_DOWN' });
+  await expect(
+    retry(() => Promise.reject(new DemoError('DEMO_DOWN', 'down')), {
+      retries: 2,
+      shouldRetry: ({ error }) => !isMedaasError(error, 'DEMO_DOWN'),
+    }),
+  ).rejects.toMatchObject({ code: 'DEMO_DOWN' });
 });

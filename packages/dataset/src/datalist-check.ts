@@ -100,12 +100,17 @@ export function checkDatalistEntry(entry: unknown, pointer: string): DatalistEnt
       problems.push({ code: 'INVALID_IMAGE', pointer: at, message: `expected a path or a list of paths but found ${typeName(image)}` });
     }
     images.forEach((item, index) => {
-      if (typeof item === 'string' && item !== '') files.push({ pointer: Array.isArray(image) ? appendJsonPointer(at, index) : at, path: item, role: 'image' });
+      if (typeof item === 'string' && item !== '')
+        files.push({ pointer: Array.isArray(image) ? appendJsonPointer(at, index) : at, path: item, role: 'image' });
     });
     if (typeof label === 'string') {
       if (label !== '') files.push({ pointer: appendJsonPointer(pointer, 'label'), path: label, role: 'label' });
     } else if (label !== undefined && typeof label !== 'number') {
-      problems.push({ code: 'INVALID_LABEL', pointer: appendJsonPointer(pointer, 'label'), message: `expected a path or a class number but found ${typeName(label)}` });
+      problems.push({
+        code: 'INVALID_LABEL',
+        pointer: appendJsonPointer(pointer, 'label'),
+        message: `expected a path or a class number but found ${typeName(label)}`,
+      });
     }
   }
   return { pointer, problems, files };
@@ -130,9 +135,13 @@ export function checkDatalist(value: unknown, options: CheckDatalistOptions = {}
   const problems: DatalistProblem[] = [];
   const entries: DatalistEntryCheck[] = [];
   for (const list of options.required ?? []) {
-    if (!Array.isArray(value[list])) problems.push({ code: 'MISSING_LIST', pointer: appendJsonPointer('', list), list, message: `has no list "${list}"` });
+    if (!Array.isArray(value[list]))
+      problems.push({ code: 'MISSING_LIST', pointer: appendJsonPointer('', list), list, message: `has no list "${list}"` });
   }
-  const lists: [string, unknown][] = options.lists === 'every-array' ? Object.entries(value).filter(([, list]) => Array.isArray(list)) : SPLIT_PARTS.map((part) => [part, value[part] ?? []]);
+  const lists: [string, unknown][] =
+    options.lists === 'every-array'
+      ? Object.entries(value).filter(([, list]) => Array.isArray(list))
+      : SPLIT_PARTS.map((part) => [part, value[part] ?? []]);
   for (const [name, list] of lists) {
     const pointer = appendJsonPointer('', name);
     if (!Array.isArray(list)) {

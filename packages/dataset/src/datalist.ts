@@ -37,7 +37,8 @@ export interface ToDatalistOptions {
 }
 
 function entryOf(item: unknown, where: string, options: ToDatalistOptions): DatalistEntry {
-  const path = (p: string): string => resolveDataPath(p, { ...(options.dataRoot === undefined ? {} : { dataRoot: options.dataRoot }), style: options.paths ?? 'relative' });
+  const path = (p: string): string =>
+    resolveDataPath(p, { ...(options.dataRoot === undefined ? {} : { dataRoot: options.dataRoot }), style: options.paths ?? 'relative' });
   if (typeof item === 'string') return { image: path(item) };
   if (typeof item === 'object' && item !== null) {
     const { image, label, ...rest } = item as { image?: unknown; label?: unknown };
@@ -67,7 +68,8 @@ export function toDatalist(split: Partial<DatasetSplit<unknown>>, options: ToDat
   const lists = Object.fromEntries(
     SPLIT_PARTS.map((part) => [part, (split[part] ?? []).map((item, index) => entryOf(item, `${part}[${index}]`, options))]),
   ) as Record<SplitPart, DatalistEntry[]>;
-  if (SPLIT_PARTS.every((part) => lists[part].length === 0)) throw new DatasetError('DATASET_EMPTY', 'the data list would have no cases', { details: {} });
+  if (SPLIT_PARTS.every((part) => lists[part].length === 0))
+    throw new DatasetError('DATASET_EMPTY', 'the data list would have no cases', { details: {} });
   return {
     ...options.fields,
     num_training: lists.training.length,

@@ -18,7 +18,14 @@ export type { KeyOf } from './items.js';
 export { toDatalist, parseDatalist, stringifyDatalist } from './datalist.js';
 export type { Datalist, DatalistEntry, ToDatalistOptions, ParseDatalistOptions } from './datalist.js';
 export { checkDatalist, checkDatalistEntry, looksLikeDatalist } from './datalist-check.js';
-export type { CheckDatalistOptions, DatalistCheck, DatalistEntryCheck, DatalistFile, DatalistProblem, DatalistProblemCode } from './datalist-check.js';
+export type {
+  CheckDatalistOptions,
+  DatalistCheck,
+  DatalistEntryCheck,
+  DatalistFile,
+  DatalistProblem,
+  DatalistProblemCode,
+} from './datalist-check.js';
 export { parseMsdDataset, toMsdDataset } from './msd.js';
 export type { MsdDataset, MsdTaskInfo } from './msd.js';
 export { resolveDataPath, normalizePath, isAbsolutePath } from './paths.js';

@@ -17,9 +17,13 @@ export function defaultKeyOf(item: unknown): string {
     const first = Array.isArray(image) ? image[0] : image;
     if (typeof first === 'string' && first !== '') return first;
   }
-  throw new DatasetError('DATASET_INVALID_ITEM', `cannot tell which case ${JSON.stringify(item) ?? String(item)} is: give a string, an object with "image", or keyOf`, {
-    details: { item: typeof item === 'object' ? '[object]' : String(item) },
-  });
+  throw new DatasetError(
+    'DATASET_INVALID_ITEM',
+    `cannot tell which case ${JSON.stringify(item) ?? String(item)} is: give a string, an object with "image", or keyOf`,
+    {
+      details: { item: typeof item === 'object' ? '[object]' : String(item) },
+    },
+  );
 }
 
 /** A unit that is never split: a group (patient), or one item when there is no grouping. */

@@ -34,9 +34,13 @@ export function kFold<T>(items: readonly T[], k: number, options: KFoldOptions<T
   if (items.length === 0) throw new DatasetError('DATASET_EMPTY', 'there are no items to fold', { details: {} });
   const units = unitsOf(items, options.seed, options.keyOf ?? (defaultKeyOf as KeyOf<T>), options.groupBy);
   if (!Number.isInteger(k) || k < 2 || k > units.length) {
-    throw new DatasetError('DATASET_INVALID_ARGUMENT', `k must be an integer from 2 to ${units.length} (the number of ${options.groupBy ? 'groups' : 'cases'}), got ${k}`, {
-      details: { k, units: units.length },
-    });
+    throw new DatasetError(
+      'DATASET_INVALID_ARGUMENT',
+      `k must be an integer from 2 to ${units.length} (the number of ${options.groupBy ? 'groups' : 'cases'}), got ${k}`,
+      {
+        details: { k, units: units.length },
+      },
+    );
   }
   const folds: T[][] = Array.from({ length: k }, () => []);
   for (const unit of units) {

@@ -24,7 +24,8 @@ export interface MsdDataset {
 }
 
 function checkNameMap(value: unknown, file: string, key: string): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(file, formatJsonPointer([key]), `expected an object but found ${typeName(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    invalid(file, formatJsonPointer([key]), `expected an object but found ${typeName(value)}`);
   for (const [k, name] of Object.entries(value)) {
     if (typeof name !== 'string') invalid(file, formatJsonPointer([key, k]), `expected a string but found ${typeName(name)}`);
   }
@@ -44,7 +45,8 @@ function checkNameMap(value: unknown, file: string, key: string): void {
 export function parseMsdDataset(json: unknown, options: { readonly file?: string } = {}): MsdDataset {
   const file = options.file ?? 'dataset.json';
   const value = typeof json === 'string' ? parseJsonText(json, file) : json;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(file, '', `expected an object but found ${typeName(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    invalid(file, '', `expected an object but found ${typeName(value)}`);
   const record = value as Record<string, unknown>;
   if (typeof record['name'] !== 'string') invalid(file, '/name', `expected a string but found ${typeName(record['name'])}`);
   checkNameMap(record['modality'], file, 'modality');
@@ -52,19 +54,26 @@ export function parseMsdDataset(json: unknown, options: { readonly file?: string
   const training = record['training'];
   if (!Array.isArray(training)) invalid(file, '/training', `expected an array but found ${typeName(training)}`);
   training.forEach((pair, i) => {
-    if (typeof pair !== 'object' || pair === null) invalid(file, formatJsonPointer(['training', i]), `expected an object but found ${typeName(pair)}`);
+    if (typeof pair !== 'object' || pair === null)
+      invalid(file, formatJsonPointer(['training', i]), `expected an object but found ${typeName(pair)}`);
     for (const key of ['image', 'label']) {
       const path = (pair as Record<string, unknown>)[key];
-      if (typeof path !== 'string' || path === '') invalid(file, formatJsonPointer(['training', i, key]), `expected a path but found ${typeName(path)}`);
+      if (typeof path !== 'string' || path === '')
+        invalid(file, formatJsonPointer(['training', i, key]), `expected a path but found ${typeName(path)}`);
     }
   });
   const test = record['test'] ?? [];
   if (!Array.isArray(test)) invalid(file, '/test', `expected an array but found ${typeName(test)}`);
   test.forEach((path, i) => {
-    if (typeof path !== 'string' || path === '') invalid(file, formatJsonPointer(['test', i]), `expected a path but found ${typeName(path)}`);
+    if (typeof path !== 'string' || path === '')
+      invalid(file, formatJsonPointer(['test', i]), `expected a path but found ${typeName(path)}`);
   });
-  for (const [key, list] of [['numTraining', training], ['numTest', test]] as const) {
-    if (record[key] !== undefined && record[key] !== list.length) invalid(file, formatJsonPointer([key]), `says ${JSON.stringify(record[key])} but the list has ${list.length}`);
+  for (const [key, list] of [
+    ['numTraining', training],
+    ['numTest', test],
+  ] as const) {
+    if (record[key] !== undefined && record[key] !== list.length)
+      invalid(file, formatJsonPointer([key]), `says ${JSON.stringify(record[key])} but the list has ${list.length}`);
   }
   return { ...record, test, numTraining: training.length, numTest: test.length } as unknown as MsdDataset;
 }

@@ -12,7 +12,8 @@ export type CasePair = {
 };
 
 /** The literal codes of pairing findings. */
-export type PairingFindingCode = 'UNPAIRED_IMAGE' | 'UNPAIRED_LABEL' | 'DUPLICATE_IMAGE' | 'DUPLICATE_LABEL' | 'UNRECOGNISED_FILE' | 'IGNORED_FILE';
+export type PairingFindingCode =
+  'UNPAIRED_IMAGE' | 'UNPAIRED_LABEL' | 'DUPLICATE_IMAGE' | 'DUPLICATE_LABEL' | 'UNRECOGNISED_FILE' | 'IGNORED_FILE';
 
 /** Something about a file that kept it out of the pairs. */
 export interface PairingFinding {
@@ -89,7 +90,11 @@ export function pairImagesWithLabels(images: readonly string[], labels: readonly
       return false;
     });
   const unrecognised = (path: string, what: string): void => {
-    findings.push({ code: 'UNRECOGNISED_FILE', path, message: `${path} ${what}${IMAGE_EXTENSION.test(baseName(path)) ? '' : ' (unknown extension)'}` });
+    findings.push({
+      code: 'UNRECOGNISED_FILE',
+      path,
+      message: `${path} ${what}${IMAGE_EXTENSION.test(baseName(path)) ? '' : ' (unknown extension)'}`,
+    });
   };
   let imagePaths: readonly string[];
   let labelPaths: readonly string[];
@@ -122,7 +127,12 @@ export function pairImagesWithLabels(images: readonly string[], labels: readonly
       if (found.length === 1) unique.set(key, found[0] as string);
       else {
         for (const path of found.sort(compareKeys)) {
-          findings.push({ code: kind === 'image' ? 'DUPLICATE_IMAGE' : 'DUPLICATE_LABEL', path, case: key, message: `case ${key} has ${found.length} ${kind}s: ${found.join(', ')}` });
+          findings.push({
+            code: kind === 'image' ? 'DUPLICATE_IMAGE' : 'DUPLICATE_LABEL',
+            path,
+            case: key,
+            message: `case ${key} has ${found.length} ${kind}s: ${found.join(', ')}`,
+          });
         }
       }
     }
@@ -133,11 +143,13 @@ export function pairImagesWithLabels(images: readonly string[], labels: readonly
   const pairs: CasePair[] = [];
   for (const [key, image] of imageByCase) {
     const label = labelByCase.get(key);
-    if (label === undefined) findings.push({ code: 'UNPAIRED_IMAGE', path: image, case: key, message: `${image} has no label (case ${key})` });
+    if (label === undefined)
+      findings.push({ code: 'UNPAIRED_IMAGE', path: image, case: key, message: `${image} has no label (case ${key})` });
     else pairs.push({ case: key, image, label });
   }
   for (const [key, label] of labelByCase) {
-    if (!imageByCase.has(key)) findings.push({ code: 'UNPAIRED_LABEL', path: label, case: key, message: `${label} has no image (case ${key})` });
+    if (!imageByCase.has(key))
+      findings.push({ code: 'UNPAIRED_LABEL', path: label, case: key, message: `${label} has no image (case ${key})` });
   }
   pairs.sort((a, b) => compareKeys(a.case, b.case));
   findings.sort((a, b) => compareKeys(a.path, b.path) || compareKeys(a.code, b.code));

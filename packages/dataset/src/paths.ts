@@ -63,7 +63,9 @@ export function resolveDataPath(path: string, options: { readonly dataRoot?: str
   if (isAbsolutePath(path)) {
     if (root === undefined) {
       if (style === 'absolute') return normalizePath(path);
-      throw new DatasetError('DATASET_INVALID_ARGUMENT', `${path} is absolute; give dataRoot to write it relative to DATA_ROOT`, { details: { path } });
+      throw new DatasetError('DATASET_INVALID_ARGUMENT', `${path} is absolute; give dataRoot to write it relative to DATA_ROOT`, {
+        details: { path },
+      });
     }
     const normalized = normalizePath(path);
     const prefix = root.endsWith('/') ? root : `${root}/`;
@@ -74,10 +76,13 @@ export function resolveDataPath(path: string, options: { readonly dataRoot?: str
   } else {
     relative = normalizePath(path);
     if (relative === '..' || relative.startsWith('../')) {
-      throw new DatasetError('DATASET_PATH_ESCAPES_ROOT', `${path} leaves DATA_ROOT${dataRoot === undefined ? '' : ` ${dataRoot}`}`, { details: { path, dataRoot } });
+      throw new DatasetError('DATASET_PATH_ESCAPES_ROOT', `${path} leaves DATA_ROOT${dataRoot === undefined ? '' : ` ${dataRoot}`}`, {
+        details: { path, dataRoot },
+      });
     }
   }
-  if (relative === '') throw new DatasetError('DATASET_INVALID_ARGUMENT', `${path} is DATA_ROOT itself, not a file under it`, { details: { path, dataRoot } });
+  if (relative === '')
+    throw new DatasetError('DATASET_INVALID_ARGUMENT', `${path} is DATA_ROOT itself, not a file under it`, { details: { path, dataRoot } });
   if (style === 'relative') return relative;
   if (root === undefined) throw new DatasetError('DATASET_INVALID_ARGUMENT', 'absolute paths need dataRoot', { details: { path } });
   return `${root.replace(/\/$/, '')}/${relative}`;

@@ -58,9 +58,13 @@ export function toFractions(fractions: SplitFractions | readonly [number, number
   const values = [training, validation, testing];
   const sum = values.reduce<number>((a, b) => a + (b ?? Number.NaN), 0);
   if (values.some((v) => typeof v !== 'number' || !Number.isFinite(v) || v < 0) || Math.abs(sum - 1) > 1e-9) {
-    throw new DatasetError('DATASET_INVALID_FRACTIONS', `fractions must be three non-negative numbers that sum to 1, got ${values.join(' + ')} = ${sum}`, {
-      details: { fractions: values },
-    });
+    throw new DatasetError(
+      'DATASET_INVALID_FRACTIONS',
+      `fractions must be three non-negative numbers that sum to 1, got ${values.join(' + ')} = ${sum}`,
+      {
+        details: { fractions: values },
+      },
+    );
   }
   return { training: training as number, validation: validation as number, testing: testing as number };
 }
@@ -97,14 +101,19 @@ export function splitDataset<T>(items: readonly T[], options: SplitDatasetOption
     for (const old of options.existing?.[part] ?? []) {
       const key = keyOf(old);
       const previous = placed.get(key);
-      if (previous) throw new DatasetError('DATASET_DUPLICATE_ITEM', `${key} is in the existing ${previous} and ${part} parts`, { details: { key, parts: [previous, part] } });
+      if (previous)
+        throw new DatasetError('DATASET_DUPLICATE_ITEM', `${key} is in the existing ${previous} and ${part} parts`, {
+          details: { key, parts: [previous, part] },
+        });
       placed.set(key, part);
       parts[part].push(fresh.get(key) ?? old);
       if (groupBy) {
         const group = groupBy(old);
         const other = groupPart.get(group);
         if (other && other !== part) {
-          throw new DatasetError('DATASET_GROUP_SPANS_PARTS', `group ${group} is in both the existing ${other} and ${part} parts`, { details: { group, parts: [other, part] } });
+          throw new DatasetError('DATASET_GROUP_SPANS_PARTS', `group ${group} is in both the existing ${other} and ${part} parts`, {
+            details: { group, parts: [other, part] },
+          });
         }
         groupPart.set(group, part);
       }
@@ -113,7 +122,11 @@ export function splitDataset<T>(items: readonly T[], options: SplitDatasetOption
   const newcomers = items.filter((item) => !placed.has(keyOf(item)));
   if (newcomers.length === 0 && placed.size === 0) throw new DatasetError('DATASET_EMPTY', 'there are no items to split', { details: {} });
   const units = unitsOf(newcomers, options.seed, keyOf, groupBy);
-  const counts: Record<SplitPart, number> = { training: parts.training.length, validation: parts.validation.length, testing: parts.testing.length };
+  const counts: Record<SplitPart, number> = {
+    training: parts.training.length,
+    validation: parts.validation.length,
+    testing: parts.testing.length,
+  };
   let total = placed.size;
   const place = (part: SplitPart, members: readonly T[]): void => {
     parts[part].push(...members);

@@ -23,11 +23,19 @@ describe('checkDatalist', () => {
       thrown = error;
     }
     expect(isMedaasError(thrown, 'DATASET_INVALID_DATALIST')).toBe(true);
-    expect((thrown as Error).message).toBe('config/dataset_0.json: /training/0/image: expected a path or a list of paths but found nothing');
+    expect((thrown as Error).message).toBe(
+      'config/dataset_0.json: /training/0/image: expected a path or a list of paths but found nothing',
+    );
   });
 
   it('lists the data files of every entry with their pointers, including entries with problems', () => {
-    const { entries, problems } = checkDatalist({ training: ['imagesTr/a.nii.gz', { image: ['t1.nii.gz', 3, 't2.nii.gz'], label: 'labelsTr/b.nii.gz' }, { image: 'c.nii.gz', label: 1 }] });
+    const { entries, problems } = checkDatalist({
+      training: [
+        'imagesTr/a.nii.gz',
+        { image: ['t1.nii.gz', 3, 't2.nii.gz'], label: 'labelsTr/b.nii.gz' },
+        { image: 'c.nii.gz', label: 1 },
+      ],
+    });
     expect(problems.map((p) => p.pointer)).toEqual(['/training/1/image']);
     expect(entries.flatMap((e) => e.files.map((f) => `${f.role} ${f.pointer} ${f.path}`))).toEqual([
       'image /training/0 imagesTr/a.nii.gz',

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isMedaasError } from '@medaas/core';
-import { DatasetError, parseDatalist, parseMsdDataset, resolveDataPath, splitDataset, stringifyDatalist, toDatalist, toMsdDataset } from '@medaas/dataset';
+import {
+  DatasetError,
+  parseDatalist,
+  parseMsdDataset,
+  resolveDataPath,
+  splitDataset,
+  stringifyDatalist,
+  toDatalist,
+  toMsdDataset,
+} from '@medaas/dataset';
 
 function failure(fn: () => unknown): DatasetError {
   try {
@@ -13,21 +22,43 @@ function failure(fn: () => unknown): DatasetError {
   throw new Error('expected a DatasetError');
 }
 
-const pairs = Array.from({ length: 10 }, (_, i) => ({ image: `/data/spleen/imagesTr/spleen_${i}.nii.gz`, label: `/data/spleen/labelsTr/spleen_${i}.nii.gz` }));
+const pairs = Array.from({ length: 10 }, (_, i) => ({
+  image: `/data/spleen/imagesTr/spleen_${i}.nii.gz`,
+  label: `/data/spleen/labelsTr/spleen_${i}.nii.gz`,
+}));
 
 describe('toDatalist / parseDatalist', () => {
   it('writes counts and parts with paths relative to DATA_ROOT, and reads them back', () => {
     const split = splitDataset(pairs, { seed: 5 });
-    const datalist = toDatalist(split, { dataRoot: '/data/spleen/', fields: { description: 'Spleen', labels: { 0: 'background', 1: 'spleen' } } });
-    expect(Object.keys(datalist)).toEqual(['description', 'labels', 'num_training', 'num_validation', 'num_testing', 'training', 'validation', 'testing']);
+    const datalist = toDatalist(split, {
+      dataRoot: '/data/spleen/',
+      fields: { description: 'Spleen', labels: { 0: 'background', 1: 'spleen' } },
+    });
+    expect(Object.keys(datalist)).toEqual([
+      'description',
+      'labels',
+      'num_training',
+      'num_validation',
+      'num_testing',
+      'training',
+      'validation',
+      'testing',
+    ]);
     expect([datalist.num_training, datalist.num_validation, datalist.num_testing]).toEqual([7, 2, 1]);
-    expect(datalist.training.every((e) => typeof e.image === 'string' && e.image.startsWith('imagesTr/') && String(e.label).startsWith('labelsTr/'))).toBe(true);
+    expect(
+      datalist.training.every(
+        (e) => typeof e.image === 'string' && e.image.startsWith('imagesTr/') && String(e.label).startsWith('labelsTr/'),
+      ),
+    ).toBe(true);
     expect(parseDatalist(stringifyDatalist(datalist))).toEqual(datalist);
     expect(stringifyDatalist(datalist)).toMatch(/^\{\n {4}"description": "Spleen",/);
   });
 
   it('writes absolute paths under DATA_ROOT on request', () => {
-    const datalist = toDatalist({ training: [{ image: 'imagesTr/a.nii.gz', label: './labelsTr/a.nii.gz', patient: 'P1' }] }, { dataRoot: '/data/x', paths: 'absolute' });
+    const datalist = toDatalist(
+      { training: [{ image: 'imagesTr/a.nii.gz', label: './labelsTr/a.nii.gz', patient: 'P1' }] },
+      { dataRoot: '/data/x', paths: 'absolute' },
+    );
     expect(datalist.training).toEqual([{ image: '/data/x/imagesTr/a.nii.gz', label: '/data/x/labelsTr/a.nii.gz', patient: 'P1' }]);
   });
 
@@ -35,13 +66,18 @@ describe('toDatalist / parseDatalist', () => {
     expect(failure(() => toDatalist({ training: [{ image: '../other/a.nii.gz' }] })).code).toBe('DATASET_PATH_ESCAPES_ROOT');
     expect(failure(() => toDatalist({ training: ['imagesTr/../../a.nii.gz'] })).code).toBe('DATASET_PATH_ESCAPES_ROOT');
     expect(failure(() => toDatalist({ training: ['/etc/passwd'] }, { dataRoot: '/data/spleen' })).code).toBe('DATASET_PATH_ESCAPES_ROOT');
-    expect(failure(() => toDatalist({ training: ['/data/spleen2/a.nii.gz'] }, { dataRoot: '/data/spleen' })).details).toMatchObject({ path: '/data/spleen2/a.nii.gz', dataRoot: '/data/spleen' });
+    expect(failure(() => toDatalist({ training: ['/data/spleen2/a.nii.gz'] }, { dataRoot: '/data/spleen' })).details).toMatchObject({
+      path: '/data/spleen2/a.nii.gz',
+      dataRoot: '/data/spleen',
+    });
     expect(failure(() => toDatalist({ training: ['/data/a.nii.gz'] })).code).toBe('DATASET_INVALID_ARGUMENT');
     expect(failure(() => toDatalist({})).code).toBe('DATASET_EMPTY');
   });
 
   it('reads Clara data lists without counts, and string entries', () => {
-    const datalist = parseDatalist('{"training": [{"image": "a.nii.gz", "label": "la.nii.gz"}], "testing": ["t.nii.gz"], "labels": {"0": "bg"}}');
+    const datalist = parseDatalist(
+      '{"training": [{"image": "a.nii.gz", "label": "la.nii.gz"}], "testing": ["t.nii.gz"], "labels": {"0": "bg"}}',
+    );
     expect(datalist).toEqual({
       training: [{ image: 'a.nii.gz', label: 'la.nii.gz' }],
       validation: [],
@@ -91,13 +127,19 @@ describe('toDatalist / parseDatalist', () => {
 
   it('never throws anything but typed errors on arbitrary input', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
-        try {
-          parseDatalist(text);
-        } catch (error) {
-          expect(isMedaasError(error)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          try {
+            parseDatalist(text);
+          } catch (error) {
+            expect(isMedaasError(error)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -123,7 +165,13 @@ describe('MSD dataset.json', () => {
     expect(parseMsdDataset(JSON.stringify(task))).toEqual(task);
     const written = toMsdDataset(
       { training: task.training.map((p) => ({ image: p.image.slice(2), label: p.label.slice(2) })), test: ['imagesTs/spleen_15.nii.gz'] },
-      { name: 'Spleen', description: 'Spleen Segmentation', tensorImageSize: '3D', modality: { '0': 'CT' }, labels: { '0': 'background', '1': 'spleen' } },
+      {
+        name: 'Spleen',
+        description: 'Spleen Segmentation',
+        tensorImageSize: '3D',
+        modality: { '0': 'CT' },
+        labels: { '0': 'background', '1': 'spleen' },
+      },
     );
     expect(written).toEqual(task);
     expect(Object.keys(written)).toEqual(Object.keys(task));
@@ -132,7 +180,9 @@ describe('MSD dataset.json', () => {
   it('reports wrong types and counts with pointers', () => {
     expect(failure(() => parseMsdDataset(JSON.stringify({ ...task, numTraining: 3 }))).details).toMatchObject({ pointer: '/numTraining' });
     expect(failure(() => parseMsdDataset(JSON.stringify({ ...task, labels: { '0': 1 } }))).details).toMatchObject({ pointer: '/labels/0' });
-    expect(failure(() => parseMsdDataset(JSON.stringify({ ...task, training: [{ image: './a' }] }))).details).toMatchObject({ pointer: '/training/0/label' });
+    expect(failure(() => parseMsdDataset(JSON.stringify({ ...task, training: [{ image: './a' }] }))).details).toMatchObject({
+      pointer: '/training/0/label',
+    });
     expect(failure(() => parseMsdDataset('{"name": ')).code).toBe('DATASET_INVALID_JSON');
     expect(failure(() => toMsdDataset({ training: [] }, task)).code).toBe('DATASET_EMPTY');
   });

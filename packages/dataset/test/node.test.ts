@@ -41,7 +41,9 @@ describe('scanDataset, writeDatalist, readDatalist', () => {
   it('refuses an inconsistent data list and leaves no file behind on a failed write', async () => {
     const root = await tempDir();
     const datalist = toDatalist({ training: ['a.nii.gz'] });
-    await expect(writeDatalist(join(root, 'x.json'), { ...datalist, num_training: 5 })).rejects.toMatchObject({ code: 'DATASET_INVALID_DATALIST' });
+    await expect(writeDatalist(join(root, 'x.json'), { ...datalist, num_training: 5 })).rejects.toMatchObject({
+      code: 'DATASET_INVALID_DATALIST',
+    });
     await mkdir(join(root, 'taken.json'));
     await expect(writeDatalist(join(root, 'taken.json'), datalist)).rejects.toMatchObject({ code: 'DATASET_IO' });
     expect(await readdir(root)).toEqual(['taken.json']);
@@ -52,7 +54,10 @@ describe('scanDataset, writeDatalist, readDatalist', () => {
     await expect(scanDataset(root)).rejects.toMatchObject({ code: 'DATASET_IO' });
     await expect(readDatalist(join(root, 'none.json'))).rejects.toMatchObject({ code: 'DATASET_IO' });
     await writeFile(join(root, 'bad.json'), '{\n  "training": [,]\n}');
-    await expect(readDatalist(join(root, 'bad.json'))).rejects.toMatchObject({ code: 'DATASET_INVALID_JSON', details: { line: 2, column: 16 } });
+    await expect(readDatalist(join(root, 'bad.json'))).rejects.toMatchObject({
+      code: 'DATASET_INVALID_JSON',
+      details: { line: 2, column: 16 },
+    });
   });
 
   it('scans one folder holding images and labels with a naming rule, and honours the signal', async () => {

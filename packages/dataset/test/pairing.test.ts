@@ -3,7 +3,13 @@ import { pairImagesWithLabels } from '@medaas/dataset';
 
 describe('pairImagesWithLabels', () => {
   it('pairs the MSD layout by file name and reports what it could not pair', () => {
-    const images = ['imagesTr/spleen_2.nii.gz', 'imagesTr/spleen_10.nii.gz', 'imagesTr/spleen_3.nii.gz', 'imagesTr/._spleen_2.nii.gz', 'imagesTr/notes.txt'];
+    const images = [
+      'imagesTr/spleen_2.nii.gz',
+      'imagesTr/spleen_10.nii.gz',
+      'imagesTr/spleen_3.nii.gz',
+      'imagesTr/._spleen_2.nii.gz',
+      'imagesTr/notes.txt',
+    ];
     const labels = ['labelsTr/spleen_2.nii.gz', 'labelsTr/spleen_10.nii.gz', 'labelsTr/spleen_99.nii.gz'];
     const { pairs, findings } = pairImagesWithLabels(images, labels);
     expect(pairs).toEqual([
@@ -20,7 +26,10 @@ describe('pairImagesWithLabels', () => {
   });
 
   it('reports two images for one case as duplicates and pairs neither', () => {
-    const { pairs, findings } = pairImagesWithLabels(['imagesTr/a.nii.gz', 'imagesTr/a.nii', 'imagesTr/b_0000.nii.gz'], ['labelsTr/a.nii.gz', 'labelsTr/b.nii.gz']);
+    const { pairs, findings } = pairImagesWithLabels(
+      ['imagesTr/a.nii.gz', 'imagesTr/a.nii', 'imagesTr/b_0000.nii.gz'],
+      ['labelsTr/a.nii.gz', 'labelsTr/b.nii.gz'],
+    );
     expect(pairs).toEqual([{ case: 'b', image: 'imagesTr/b_0000.nii.gz', label: 'labelsTr/b.nii.gz' }]);
     expect(findings.map((f) => [f.code, f.path, f.case])).toEqual([
       ['DUPLICATE_IMAGE', 'imagesTr/a.nii', 'a'],
@@ -30,7 +39,14 @@ describe('pairImagesWithLabels', () => {
   });
 
   it('pairs by a naming rule, also when images and labels share a folder', () => {
-    const files = ['cases/p01_ct.nii.gz', 'cases/p01_seg.nii.gz', 'cases/p02_ct.nii.gz', 'cases/p02_seg.nii.gz', 'cases/p03_seg.nii.gz', 'cases/p04_pet.nii.gz'];
+    const files = [
+      'cases/p01_ct.nii.gz',
+      'cases/p01_seg.nii.gz',
+      'cases/p02_ct.nii.gz',
+      'cases/p02_seg.nii.gz',
+      'cases/p03_seg.nii.gz',
+      'cases/p04_pet.nii.gz',
+    ];
     const rule = { image: /^(?<case>p\d+)_ct\.nii\.gz$/, label: /^(p\d+)_seg\.nii\.gz$/ };
     const { pairs, findings } = pairImagesWithLabels(files, files, { rule });
     expect(pairs.map((p) => [p.case, p.image, p.label])).toEqual([

@@ -35,5 +35,6 @@ it('the README quick start: scan, split by patient, write, then grow without mov
   const after = splitAssignments(await readDatalist(datalistPath));
   for (const [key, part] of before) expect(after.get(key)).toBe(part);
   expect(after.size).toBe(45);
-  for (let p = 1; p <= 20; p++) expect(after.get(`imagesTr/patient${p}_scan2.nii.gz`)).toBe(before.get(`imagesTr/patient${p}_scan1.nii.gz`));
+  for (let p = 1; p <= 20; p++)
+    expect(after.get(`imagesTr/patient${p}_scan2.nii.gz`)).toBe(before.get(`imagesTr/patient${p}_scan1.nii.gz`));
 });

@@ -34,23 +34,34 @@ describe('splitDataset', () => {
   });
 
   it('refuses fractions that do not sum to 1, negative ones, empty datasets and duplicates', () => {
-    for (const fractions of [{ training: 0.8, validation: 0.3, testing: 0 }, [0.5, 0.5, 0.5], [1.2, -0.2, 0], [Number.NaN, 0.5, 0.5]] as const) {
-      expect(() => splitDataset(['a'], { seed: 1, fractions: fractions as SplitFractions })).toThrowError(expect.objectContaining({ code: 'DATASET_INVALID_FRACTIONS' }));
+    for (const fractions of [
+      { training: 0.8, validation: 0.3, testing: 0 },
+      [0.5, 0.5, 0.5],
+      [1.2, -0.2, 0],
+      [Number.NaN, 0.5, 0.5],
+    ] as const) {
+      expect(() => splitDataset(['a'], { seed: 1, fractions: fractions as SplitFractions })).toThrowError(
+        expect.objectContaining({ code: 'DATASET_INVALID_FRACTIONS' }),
+      );
     }
     expect(toFractions([0.7, 0.2, 0.1])).toEqual({ training: 0.7, validation: 0.2, testing: 0.1 });
     expect(() => splitDataset([], { seed: 1 })).toThrowError(expect.objectContaining({ code: 'DATASET_EMPTY' }));
     expect(() => splitDataset(['a', 'a'], { seed: 1 })).toThrowError(expect.objectContaining({ code: 'DATASET_DUPLICATE_ITEM' }));
     expect(() => splitDataset([{ label: 'x' }], { seed: 1 })).toThrowError(expect.objectContaining({ code: 'DATASET_INVALID_ITEM' }));
-    expect(() => splitDataset(['b'], { seed: 1, existing: { training: ['a'], testing: ['a'] } })).toThrowError(expect.objectContaining({ code: 'DATASET_DUPLICATE_ITEM' }));
-    expect(() => splitDataset(['c'], { seed: 1, groupBy: (k) => k[0] as string, existing: { training: ['p1'], testing: ['p2'] } })).toThrowError(
-      expect.objectContaining({ code: 'DATASET_GROUP_SPANS_PARTS' }),
+    expect(() => splitDataset(['b'], { seed: 1, existing: { training: ['a'], testing: ['a'] } })).toThrowError(
+      expect.objectContaining({ code: 'DATASET_DUPLICATE_ITEM' }),
     );
+    expect(() =>
+      splitDataset(['c'], { seed: 1, groupBy: (k) => k[0] as string, existing: { training: ['p1'], testing: ['p2'] } }),
+    ).toThrowError(expect.objectContaining({ code: 'DATASET_GROUP_SPANS_PARTS' }));
   });
 
   it('property: deterministic for a seed, whatever the input order', () => {
     fc.assert(
       fc.property(caseNames, seedArb, fractionsArb, fc.nat(), (cases, seed, fractions, shuffleSeed) => {
-        const shuffled = [...cases].sort((a, b) => ((a.length * 31 + shuffleSeed) % 7) - ((b.length * 31 + shuffleSeed) % 7) || (a < b ? 1 : -1));
+        const shuffled = [...cases].sort(
+          (a, b) => ((a.length * 31 + shuffleSeed) % 7) - ((b.length * 31 + shuffleSeed) % 7) || (a < b ? 1 : -1),
+        );
         const one = splitDataset(cases, { seed, fractions });
         const two = splitDataset(shuffled, { seed, fractions });
         expect(two).toEqual(one);
@@ -137,19 +148,24 @@ describe('splitDataset', () => {
 describe('kFold', () => {
   it('property: every case is validated exactly once, folds differ by at most one, deterministic', () => {
     fc.assert(
-      fc.property(caseNames.filter((c) => c.length >= 2), fc.integer({ min: 2, max: 10 }), seedArb, (cases, kWanted, seed) => {
-        const k = Math.min(kWanted, cases.length);
-        const folds = kFold(cases, k, { seed });
-        expect(folds).toHaveLength(k);
-        const validated = folds.flatMap((f) => [...f.validation]);
-        expect(validated.sort()).toEqual([...cases].sort());
-        const lengths = folds.map((f) => f.validation.length);
-        expect(Math.max(...lengths) - Math.min(...lengths)).toBeLessThanOrEqual(1);
-        for (const fold of folds) {
-          expect([...fold.training, ...fold.validation].sort()).toEqual([...cases].sort());
-        }
-        expect(kFold([...cases].reverse(), k, { seed })).toEqual(folds);
-      }),
+      fc.property(
+        caseNames.filter((c) => c.length >= 2),
+        fc.integer({ min: 2, max: 10 }),
+        seedArb,
+        (cases, kWanted, seed) => {
+          const k = Math.min(kWanted, cases.length);
+          const folds = kFold(cases, k, { seed });
+          expect(folds).toHaveLength(k);
+          const validated = folds.flatMap((f) => [...f.validation]);
+          expect(validated.sort()).toEqual([...cases].sort());
+          const lengths = folds.map((f) => f.validation.length);
+          expect(Math.max(...lengths) - Math.min(...lengths)).toBeLessThanOrEqual(1);
+          for (const fold of folds) {
+            expect([...fold.training, ...fold.validation].sort()).toEqual([...cases].sort());
+          }
+          expect(kFold([...cases].reverse(), k, { seed })).toEqual(folds);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -160,7 +176,9 @@ describe('kFold', () => {
     for (const group of ['a', 'b', 'c', 'd']) {
       expect(folds.filter((f) => f.validation.some((k) => k.startsWith(group))).length).toBe(1);
     }
-    expect(() => kFold(cases, 5, { seed: 1, groupBy: (k) => k[0] as string })).toThrowError(expect.objectContaining({ code: 'DATASET_INVALID_ARGUMENT' }));
+    expect(() => kFold(cases, 5, { seed: 1, groupBy: (k) => k[0] as string })).toThrowError(
+      expect.objectContaining({ code: 'DATASET_INVALID_ARGUMENT' }),
+    );
     expect(() => kFold(cases, 1, { seed: 1 })).toThrowError(expect.objectContaining({ code: 'DATASET_INVALID_ARGUMENT' }));
     expect(() => kFold([], 2, { seed: 1 })).toThrowError(expect.objectContaining({ code: 'DATASET_EMPTY' }));
   });

@@ -27,10 +27,14 @@ async function time(fn) {
 const series = join(cache, 'dicom-ct-300-valid-uids');
 if (!existsSync(join(series, 'done'))) {
   rmSync(series, { recursive: true, force: true });
-  execFileSync('/usr/bin/python3', [join(here, '../test/reference/make_ct_series.py'), series, '300', '--seed', 'bench'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('/usr/bin/python3', [join(here, '../test/reference/make_ct_series.py'), series, '300', '--seed', 'bench'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   writeFileSync(join(series, 'done'), '');
 }
-const names = readdirSync(series).filter((n) => n.endsWith('.dcm')).sort();
+const names = readdirSync(series)
+  .filter((n) => n.endsWith('.dcm'))
+  .sort();
 const read = () => names.map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(series, name))) }));
 const out = join(cache, 'dicom-bench-out');
 mkdirSync(out, { recursive: true });
@@ -61,5 +65,19 @@ console.log(`  dcm2niix read + convert + write .nii:             ${dcm2niix.toFi
 console.log(`  => de-identify + convert / dcm2niix = ${ratio(deidConvert, dcm2niix)} (target <= 1.0)`);
 console.log(`  => convert / dcm2niix = ${ratio(convertOnly, dcm2niix)}\n`);
 mkdirSync(join(root, 'bench-results'), { recursive: true });
-writeFileSync(join(root, 'bench-results/dicom-convert.json'), JSON.stringify({ date: new Date().toISOString(), instances: names.length, deidentifyConvertMs: deidConvert, convertMs: convertOnly, deidentifyMs: deidOnly, dcm2niixMs: dcm2niix }, null, 2));
+writeFileSync(
+  join(root, 'bench-results/dicom-convert.json'),
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      instances: names.length,
+      deidentifyConvertMs: deidConvert,
+      convertMs: convertOnly,
+      deidentifyMs: deidOnly,
+      dcm2niixMs: dcm2niix,
+    },
+    null,
+    2,
+  ),
+);
 rmSync(out, { recursive: true, force: true });

@@ -33,11 +33,17 @@ const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
 try {
   const made = JSON.parse(execFileSync('/usr/bin/python3', [generator, join(dir, 'ct'), String(instances)], { encoding: 'utf8' }));
   const facts = JSON.parse(
-    execFileSync('bash', [orthancScript, 'start', '--name', name, '--port', 'auto', '--dicom-port', 'auto', '--owner', String(process.pid), '--json'], {
-      encoding: 'utf8',
-    }).trim(),
+    execFileSync(
+      'bash',
+      [orthancScript, 'start', '--name', name, '--port', 'auto', '--dicom-port', 'auto', '--owner', String(process.pid), '--json'],
+      {
+        encoding: 'utf8',
+      },
+    ).trim(),
   );
-  const files = readdirSync(join(dir, 'ct')).sort().map((f) => join(dir, 'ct', f));
+  const files = readdirSync(join(dir, 'ct'))
+    .sort()
+    .map((f) => join(dir, 'ct', f));
   // Stored through Orthanc's REST API, four at a time (the upload is not what is measured).
   let next = 0;
   await Promise.all(
@@ -107,7 +113,8 @@ try {
     if (!first) times.disk.push(await toDisk(run));
   }
   const mib = made.bytes / 2 ** 20;
-  const row = (label, values) => `${label.padEnd(46)} ${median(values).toFixed(0).padStart(6)} ms  ${(mib / (median(values) / 1000)).toFixed(0).padStart(5)} MiB/s`;
+  const row = (label, values) =>
+    `${label.padEnd(46)} ${median(values).toFixed(0).padStart(6)} ms  ${(mib / (median(values) / 1000)).toFixed(0).padStart(5)} MiB/s`;
   console.log(`WADO-RS series retrieve: ${instances} CT instances, ${mib.toFixed(1)} MiB, Orthanc on loopback, median of ${runs} runs`);
   console.log(row('client retrieveSeries (count bytes)', times.stream));
   console.log(row('curl -o /dev/null', times.curlNull));
@@ -115,7 +122,9 @@ try {
   console.log(row('client retrieveSeriesToFolder (one file each)', times.disk));
   console.log(row('curl -o file (one multipart file)', times.curlFile));
   console.log(`ratio streamed / curl:  ${(median(times.stream) / median(times.curlNull)).toFixed(2)}x (target <= 1.1x)`);
-  console.log(`ratio node:http alone / curl: ${(median(times.rawNode) / median(times.curlNull)).toFixed(2)}x (what Node's HTTP stack costs before any client code)`);
+  console.log(
+    `ratio node:http alone / curl: ${(median(times.rawNode) / median(times.curlNull)).toFixed(2)}x (what Node's HTTP stack costs before any client code)`,
+  );
   console.log(`ratio to disk / curl:   ${(median(times.disk) / median(times.curlFile)).toFixed(2)}x (target <= 1.1x)`);
 } finally {
   spawnSync('bash', [orthancScript, 'stop', '--name', name, '--purge'], { stdio: 'inherit' });

@@ -78,7 +78,11 @@ export interface InternalConvertOptions extends ConvertDicomOptions {
 export async function convertSeriesWith(files: readonly DicomInput[], options: InternalConvertOptions = {}): Promise<DicomVolume> {
   const groups = await parseAll(files, options);
   const chosen = pickSeries(groups, options.seriesInstanceUid);
-  return assembleSeries(chosen, { ...(options.rejectGaps ? { rejectGaps: true } : {}), maxBytes: options.maxBytes, onProgress: options.onProgress });
+  return assembleSeries(chosen, {
+    ...(options.rejectGaps ? { rejectGaps: true } : {}),
+    maxBytes: options.maxBytes,
+    onProgress: options.onProgress,
+  });
 }
 
 /**
@@ -90,14 +94,19 @@ export async function convertSeriesWith(files: readonly DicomInput[], options: I
  * for (const s of await listDicomSeries(files)) console.log(s.seriesNumber, s.modality, s.sliceCount);
  * ```
  */
-export async function listDicomSeries(files: readonly DicomInput[], options: Pick<ConvertDicomOptions, 'signal'> = {}): Promise<DicomSeriesSummary[]> {
+export async function listDicomSeries(
+  files: readonly DicomInput[],
+  options: Pick<ConvertDicomOptions, 'signal'> = {},
+): Promise<DicomSeriesSummary[]> {
   return [...(await parseAll(files, options)).values()].map(summarise);
 }
 
 /** Groups the planes of all files by Series Instance UID. */
 export async function parseAll(
   files: readonly DicomInput[],
-  options: Pick<InternalConvertOptions, 'signal' | 'onProgress' | 'maxBytes' | 'reader'> & { readonly onBadFile?: ((bad: BadDicomFile) => void) | undefined },
+  options: Pick<InternalConvertOptions, 'signal' | 'onProgress' | 'maxBytes' | 'reader'> & {
+    readonly onBadFile?: ((bad: BadDicomFile) => void) | undefined;
+  },
 ): Promise<Map<string, DicomSlice[]>> {
   const maxBytes = checkedMaxBytes(options.maxBytes);
   const groups = new Map<string, DicomSlice[]>();
@@ -105,7 +114,10 @@ export async function parseAll(
   for (const input of files) {
     throwIfAborted(options.signal);
     const name = input.name;
-    const bytes = typeof Blob !== 'undefined' && input instanceof Blob ? new Uint8Array(await input.arrayBuffer()) : (input as { readonly bytes: Uint8Array }).bytes;
+    const bytes =
+      typeof Blob !== 'undefined' && input instanceof Blob
+        ? new Uint8Array(await input.arrayBuffer())
+        : (input as { readonly bytes: Uint8Array }).bytes;
     let slices: DicomSlice[];
     try {
       slices = parseDicomSlices(name, bytes, { maxBytes, reader: options.reader });
@@ -142,7 +154,9 @@ const SKIPPABLE = new Set(['DICOM_INVALID_FILE', 'DICOM_UNSUPPORTED', 'DICOM_TOO
 function checkedMaxBytes(value: number | undefined): number {
   if (value === undefined) return DEFAULT_MAX_BYTES;
   if (typeof value !== 'number' || !(value > 0)) {
-    throw new DicomError('DICOM_INVALID_ARGUMENT', `maxBytes must be a positive number, got ${String(value)}`, { details: { option: 'maxBytes', value } });
+    throw new DicomError('DICOM_INVALID_ARGUMENT', `maxBytes must be a positive number, got ${String(value)}`, {
+      details: { option: 'maxBytes', value },
+    });
   }
   return value;
 }

@@ -60,9 +60,13 @@ export function assembleSeries(slices: readonly DicomSlice[], options: AssembleO
   const steps = distances.slice(1).map((d, i) => d - distances[i]!);
   steps.forEach((step, i) => {
     if (step < SPACING_TOLERANCE) {
-      throw new DicomError('DICOM_DUPLICATE_SLICE', `${sorted[i + 1]!.file} and ${sorted[i]!.file} are at the same position (${step.toFixed(4)} mm apart along the slice normal)`, {
-        details: { files: [sorted[i]!.file, sorted[i + 1]!.file], stepMm: step },
-      });
+      throw new DicomError(
+        'DICOM_DUPLICATE_SLICE',
+        `${sorted[i + 1]!.file} and ${sorted[i]!.file} are at the same position (${step.toFixed(4)} mm apart along the slice normal)`,
+        {
+          details: { files: [sorted[i]!.file, sorted[i + 1]!.file], stepMm: step },
+        },
+      );
     }
   });
   const warnings: DicomWarning[] = [];
@@ -122,9 +126,13 @@ function pixelsOf(sorted: readonly DicomSlice[], options: AssembleOptions): Pick
   const declared = plane * sorted.length * (sameScaling ? first.bytesPerPixel : 4);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (declared > maxBytes) {
-    throw new DicomError('DICOM_TOO_LARGE', `the series of ${sorted.length} ${first.rows}x${first.columns} slices needs ${declared} bytes, more than maxBytes (${maxBytes})`, {
-      details: { option: 'maxBytes', declared, limit: maxBytes },
-    });
+    throw new DicomError(
+      'DICOM_TOO_LARGE',
+      `the series of ${sorted.length} ${first.rows}x${first.columns} slices needs ${declared} bytes, more than maxBytes (${maxBytes})`,
+      {
+        details: { option: 'maxBytes', declared, limit: maxBytes },
+      },
+    );
   }
   const progress = createProgressReporter(options.onProgress, { phase: 'dicom-pixels', total: sorted.length });
   const planes = sorted.map((slice, k) => {
@@ -135,7 +143,8 @@ function pixelsOf(sorted: readonly DicomSlice[], options: AssembleOptions): Pick
   progress.done();
   if (sameScaling) {
     const sample = planes[0]!;
-    const datatype = sample instanceof Int16Array ? 'int16' : sample instanceof Uint16Array ? 'uint16' : sample instanceof Int8Array ? 'int8' : 'uint8';
+    const datatype =
+      sample instanceof Int16Array ? 'int16' : sample instanceof Uint16Array ? 'uint16' : sample instanceof Int8Array ? 'int8' : 'uint8';
     const Ctor = sample.constructor as Int16ArrayConstructor;
     const data = new Ctor(plane * sorted.length);
     planes.forEach((pixels, k) => data.set(pixels as Int16Array, k * plane));
@@ -152,13 +161,19 @@ function pixelsOf(sorted: readonly DicomSlice[], options: AssembleOptions): Pick
 
 function checkConsistent(first: DicomSlice, slice: DicomSlice): void {
   const fail = (what: string, details: Record<string, unknown>): never => {
-    throw new DicomError('DICOM_INCONSISTENT_SERIES', `${slice.file}: ${what} differs from ${first.file}, so the slices cannot form one volume`, {
-      details: { file: slice.file, reference: first.file, ...details },
-    });
+    throw new DicomError(
+      'DICOM_INCONSISTENT_SERIES',
+      `${slice.file}: ${what} differs from ${first.file}, so the slices cannot form one volume`,
+      {
+        details: { file: slice.file, reference: first.file, ...details },
+      },
+    );
   };
-  if (slice.rows !== first.rows || slice.columns !== first.columns) fail('the image size', { size: [slice.rows, slice.columns], expected: [first.rows, first.columns] });
+  if (slice.rows !== first.rows || slice.columns !== first.columns)
+    fail('the image size', { size: [slice.rows, slice.columns], expected: [first.rows, first.columns] });
   if (slice.orientation.some((v, i) => Math.abs(v - first.orientation[i]!) > ORIENTATION_TOLERANCE)) fail('the orientation', {});
-  if (slice.pixelSpacing.some((v, i) => Math.abs(v - first.pixelSpacing[i]!) > SPACING_TOLERANCE)) fail('the pixel spacing', { spacing: slice.pixelSpacing, expected: first.pixelSpacing });
+  if (slice.pixelSpacing.some((v, i) => Math.abs(v - first.pixelSpacing[i]!) > SPACING_TOLERANCE))
+    fail('the pixel spacing', { spacing: slice.pixelSpacing, expected: first.pixelSpacing });
 }
 
 function dot(a: Vec3, b: Vec3): number {

@@ -42,10 +42,47 @@ const MAX_DEPTH = 32;
 
 // daikon's own tables (parser.js): the VRs it knows, and the ones it reads with a 4-byte length and parses as
 // item lists. OD is left out on purpose: daikon reads it with a 2-byte length, unlike the standard.
-const KNOWN_VRS = new Set(['AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FL', 'FD', 'IS', 'LO', 'LT', 'OB', 'OF', 'OW', 'PN', 'SH', 'SL', 'SS', 'ST', 'TM', 'UI', 'UL', 'UN', 'US', 'UT', 'UC', 'SQ']);
+const KNOWN_VRS = new Set([
+  'AE',
+  'AS',
+  'AT',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'FL',
+  'FD',
+  'IS',
+  'LO',
+  'LT',
+  'OB',
+  'OF',
+  'OW',
+  'PN',
+  'SH',
+  'SL',
+  'SS',
+  'ST',
+  'TM',
+  'UI',
+  'UL',
+  'UN',
+  'US',
+  'UT',
+  'UC',
+  'SQ',
+]);
 const DATA_VRS = new Set(['OB', 'OW', 'OF', 'SQ', 'UT', 'UN', 'UC']);
 /** Binary VRs whose values daikon reads in a loop that throws unless the length is a multiple of the size. */
-const BINARY_SIZE = new Map([['AT', 2], ['US', 2], ['SS', 2], ['UL', 4], ['SL', 4], ['FL', 4], ['FD', 8]]);
+const BINARY_SIZE = new Map([
+  ['AT', 2],
+  ['US', 2],
+  ['SS', 2],
+  ['UL', 4],
+  ['SL', 4],
+  ['FL', 4],
+  ['FD', 8],
+]);
 
 /** The attributes conversion reads, with the VR the fast reader decodes them as. */
 const WANTED = new Map<number, string>([

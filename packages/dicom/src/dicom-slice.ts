@@ -80,9 +80,13 @@ export function parseDicomSlices(file: string, bytes: Uint8Array, options: Parse
   const samples = image.getNumberOfSamplesPerPixel() ?? 1;
   const bits = image.getBitsAllocated() ?? 16;
   if (samples !== 1 || (bits !== 8 && bits !== 16)) {
-    throw new DicomError('DICOM_UNSUPPORTED', `${file}: ${samples} samples of ${bits} bits per pixel; the converter takes greyscale 8- or 16-bit images`, {
-      details: { file, samplesPerPixel: samples, bitsAllocated: bits },
-    });
+    throw new DicomError(
+      'DICOM_UNSUPPORTED',
+      `${file}: ${samples} samples of ${bits} bits per pixel; the converter takes greyscale 8- or 16-bit images`,
+      {
+        details: { file, samplesPerPixel: samples, bitsAllocated: bits },
+      },
+    );
   }
   const frames = Math.max(1, image.getNumberOfFrames() || 1);
   checkPixelSize(file, image, frames, bytes.length, maxBytes);
@@ -104,7 +108,16 @@ export function parseDicomSlices(file: string, bytes: Uint8Array, options: Parse
   const decode = framePixels(file, image, frames);
   if (frames === 1) {
     const geometry = planeGeometry(file, image.getImageDirections(), image.getImagePosition(), image.getPixelSpacing());
-    return [{ ...base, ...geometry, frame: 0, slope: image.getDataScaleSlope() || 1, intercept: image.getDataScaleIntercept() || 0, pixels: () => decode(0) }];
+    return [
+      {
+        ...base,
+        ...geometry,
+        frame: 0,
+        slope: image.getDataScaleSlope() || 1,
+        intercept: image.getDataScaleIntercept() || 0,
+        pixels: () => decode(0),
+      },
+    ];
   }
   return multiFrameSlices(image, file, frames).map((geometry, frame) => ({ ...base, ...geometry, frame, pixels: () => decode(frame) }));
 }
@@ -148,9 +161,13 @@ function checkPixelSize(file: string, image: SliceImage, frames: number, fileByt
     });
   }
   if (declared > COMPRESSED_PIXEL_FLOOR_BYTES && image.isCompressed() && declared > MAX_PIXEL_COMPRESSION_RATIO * fileBytes) {
-    throw new DicomError('DICOM_TOO_LARGE', `${file}: the file announces ${described} from ${fileBytes} bytes of compressed data, more than ${MAX_PIXEL_COMPRESSION_RATIO}:1`, {
-      details: { file, option: 'compressionRatio', declared: Math.round(declared / fileBytes), limit: MAX_PIXEL_COMPRESSION_RATIO },
-    });
+    throw new DicomError(
+      'DICOM_TOO_LARGE',
+      `${file}: the file announces ${described} from ${fileBytes} bytes of compressed data, more than ${MAX_PIXEL_COMPRESSION_RATIO}:1`,
+      {
+        details: { file, option: 'compressionRatio', declared: Math.round(declared / fileBytes), limit: MAX_PIXEL_COMPRESSION_RATIO },
+      },
+    );
   }
 }
 
@@ -173,9 +190,13 @@ function planeGeometry(
   const ok = (values: number[] | null | undefined, n: number): values is number[] =>
     Array.isArray(values) && values.length >= n && values.slice(0, n).every((v) => Number.isFinite(v));
   if (!ok(orientation, 6) || !ok(position, 3) || !ok(spacing, 2) || !(spacing[0]! > 0 && spacing[1]! > 0)) {
-    throw new DicomError('DICOM_UNSUPPORTED', `${file}: the image has no complete geometry (Image Orientation, Image Position and Pixel Spacing are all needed)`, {
-      details: { file },
-    });
+    throw new DicomError(
+      'DICOM_UNSUPPORTED',
+      `${file}: the image has no complete geometry (Image Orientation, Image Position and Pixel Spacing are all needed)`,
+      {
+        details: { file },
+      },
+    );
   }
   return {
     orientation: orientation.slice(0, 6) as unknown as DicomSlice['orientation'],
@@ -185,13 +206,21 @@ function planeGeometry(
 }
 
 /** Per-frame geometry of an enhanced multi-frame image: per-frame groups, falling back to shared ones. */
-function multiFrameSlices(image: SliceImage, file: string, frames: number): Array<Pick<DicomSlice, 'orientation' | 'position' | 'pixelSpacing' | 'slope' | 'intercept'>> {
+function multiFrameSlices(
+  image: SliceImage,
+  file: string,
+  frames: number,
+): Array<Pick<DicomSlice, 'orientation' | 'position' | 'pixelSpacing' | 'slope' | 'intercept'>> {
   const perFrame = items(image.getTag(...PER_FRAME));
   const shared = items(image.getTag(...SHARED))[0] ?? [];
   if (perFrame.length !== frames) {
-    throw new DicomError('DICOM_UNSUPPORTED', `${file}: a multi-frame image with ${frames} frames needs a Per-frame Functional Groups Sequence with one item per frame (found ${perFrame.length})`, {
-      details: { file, frames, perFrameItems: perFrame.length },
-    });
+    throw new DicomError(
+      'DICOM_UNSUPPORTED',
+      `${file}: a multi-frame image with ${frames} frames needs a Per-frame Functional Groups Sequence with one item per frame (found ${perFrame.length})`,
+      {
+        details: { file, frames, perFrameItems: perFrame.length },
+      },
+    );
   }
   const find = (groups: Tag[][], macro: readonly [number, number], attribute: readonly [number, number]): number[] | undefined => {
     for (const group of groups) {
@@ -236,13 +265,21 @@ function numbers(value: unknown): number[] | undefined {
 function checkPixelLength(file: string, image: SliceImage, byteLength: number, frames: number): void {
   const need = image.getRows()! * image.getCols()! * ((image.getBitsAllocated() ?? 16) / 8) * frames;
   if (byteLength < need) {
-    throw new DicomError('DICOM_INVALID_FILE', `${file}: the pixel data holds ${byteLength} bytes, fewer than ${frames} frame(s) of ${image.getRows()}x${image.getCols()} need (a truncated file?)`, {
-      details: { file, bytes: byteLength, frames },
-    });
+    throw new DicomError(
+      'DICOM_INVALID_FILE',
+      `${file}: the pixel data holds ${byteLength} bytes, fewer than ${frames} frame(s) of ${image.getRows()}x${image.getCols()} need (a truncated file?)`,
+      {
+        details: { file, bytes: byteLength, frames },
+      },
+    );
   }
 }
 
-function framePixels(file: string, image: SliceImage, frames: number): (frame: number) => Int16Array | Uint16Array | Int8Array | Uint8Array {
+function framePixels(
+  file: string,
+  image: SliceImage,
+  frames: number,
+): (frame: number) => Int16Array | Uint16Array | Int8Array | Uint8Array {
   let all: DataView | undefined;
   const bits = image.getBitsAllocated() ?? 16;
   const stored = image.getBitsStored() ?? bits;
@@ -253,11 +290,16 @@ function framePixels(file: string, image: SliceImage, frames: number): (frame: n
       try {
         image.getPixelDataBytes(); // decompresses encapsulated pixel data in place
       } catch (error) {
-        throw new DicomError('DICOM_INVALID_FILE', `${file}: the pixel data cannot be decoded (${error instanceof Error ? error.message : String(error)})`, { details: { file }, cause: error });
+        throw new DicomError(
+          'DICOM_INVALID_FILE',
+          `${file}: the pixel data cannot be decoded (${error instanceof Error ? error.message : String(error)})`,
+          { details: { file }, cause: error },
+        );
       }
       // The tag's own view: its buffer may be the whole file, so offsets matter.
       const tag = image.getTag(0x7fe0, 0x0010)?.value;
-      if (!(tag instanceof DataView)) throw new DicomError('DICOM_INVALID_FILE', `${file}: the pixel data is missing or unreadable`, { details: { file } });
+      if (!(tag instanceof DataView))
+        throw new DicomError('DICOM_INVALID_FILE', `${file}: the pixel data is missing or unreadable`, { details: { file } });
       all = tag;
     }
     const bytesPer = bits / 8;
@@ -285,7 +327,15 @@ function framePixels(file: string, image: SliceImage, frames: number): (frame: n
  * data where it can be one (native byte order, aligned) unless `fresh` asks for a copy to modify. The series
  * copies every plane into its volume anyway, so a second copy here only cost time and garbage.
  */
-function storedValues(buffer: ArrayBuffer, offset: number, count: number, bits: number, signed: boolean, littleEndian: boolean, fresh: boolean): Int16Array | Uint16Array | Int8Array | Uint8Array {
+function storedValues(
+  buffer: ArrayBuffer,
+  offset: number,
+  count: number,
+  bits: number,
+  signed: boolean,
+  littleEndian: boolean,
+  fresh: boolean,
+): Int16Array | Uint16Array | Int8Array | Uint8Array {
   if (bits === 8) {
     const bytes = fresh ? new Uint8Array(buffer.slice(offset, offset + count)) : new Uint8Array(buffer, offset, count);
     return signed ? new Int8Array(bytes.buffer, bytes.byteOffset, count) : bytes;

@@ -10,7 +10,15 @@ export type { DicomVolume, DicomWarning } from './dicom-series.js';
 export { DicomError } from './dicom-error.js';
 export type { DicomErrorCode } from './dicom-error.js';
 export { writeDicomSeg, readDicomSeg, TISSUE, ORGAN, MAX_SEG_LABEL, GRID_TOLERANCE_MM, PLANE_TOLERANCE } from './seg/index.js';
-export type { WriteDicomSegOptions, ReadDicomSegOptions, DicomSegResult, Code, SegmentAlgorithm, SegmentDescription, SegmentInfo } from './seg/index.js';
+export type {
+  WriteDicomSegOptions,
+  ReadDicomSegOptions,
+  DicomSegResult,
+  Code,
+  SegmentAlgorithm,
+  SegmentDescription,
+  SegmentInfo,
+} from './seg/index.js';
 export { deidentifyDicom } from './deidentify/deidentify-dicom.js';
 export type { DeidentifyDicomOptions, DeidentifiedSeries, DeidentifiedInstance } from './deidentify/deidentify-dicom.js';
 export type { DeidentificationReport, DeidentifiedAttribute } from './deidentify/deidentification-report.js';

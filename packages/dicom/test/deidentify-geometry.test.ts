@@ -26,7 +26,11 @@ describe('geometry and pixels survive de-identification', () => {
     expect(converted.dims).toEqual(original.dims);
     expect(converted.affine).toEqual(original.affine);
     expect(converted.datatype).toBe(original.datatype);
-    expect(Buffer.from(converted.data.buffer, converted.data.byteOffset, converted.data.byteLength).equals(Buffer.from(original.data.buffer, original.data.byteOffset, original.data.byteLength))).toBe(true);
+    expect(
+      Buffer.from(converted.data.buffer, converted.data.byteOffset, converted.data.byteLength).equals(
+        Buffer.from(original.data.buffer, original.data.byteOffset, original.data.byteLength),
+      ),
+    ).toBe(true);
   });
 
   it('keeps CT and MR single files convertible with the same voxels and affine', async () => {
@@ -95,6 +99,8 @@ describe('deidentifyDicomFolder', () => {
   it('rejects with signal.reason when aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('stop'));
-    expect(await deidentifyDicomFolder(join(dir, 'in'), join(dir, 'out-aborted'), { signal: controller.signal }).catch((e: unknown) => e)).toBe(controller.signal.reason);
+    expect(
+      await deidentifyDicomFolder(join(dir, 'in'), join(dir, 'out-aborted'), { signal: controller.signal }).catch((e: unknown) => e),
+    ).toBe(controller.signal.reason);
   });
 });

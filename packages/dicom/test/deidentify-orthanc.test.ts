@@ -35,7 +35,10 @@ async function qido(path: string): Promise<Qido> {
 describe('Orthanc accepts the de-identified series', () => {
   it('stores the 20 instances under the new study; QIDO-RS shows no planted identifier; the map restores the original study', async () => {
     const uidMap = new UidMap();
-    const { instances } = await deidentifyDicom(await filesOf(join(planted.dir, 'planted', 'series')), { uidMap, pseudonym: { patientId: 'TRIAL-7', patientName: 'SUBJECT^7' } });
+    const { instances } = await deidentifyDicom(await filesOf(join(planted.dir, 'planted', 'series')), {
+      uidMap,
+      pseudonym: { patientId: 'TRIAL-7', patientName: 'SUBJECT^7' },
+    });
     const paths = [];
     for (const instance of instances) {
       const path = join(dir, instance.name);
@@ -56,7 +59,9 @@ describe('Orthanc accepts the de-identified series', () => {
     const seriesUid = String(series[0]!['0020000E']?.Value?.[0]);
     const stored = await qido(`/studies/${studyUid}/series/${seriesUid}/instances`);
     expect(stored).toHaveLength(20);
-    expect(new Set(stored.map((i) => String(i['00080018']?.Value?.[0])))).toEqual(new Set(instances.map((i) => i.name.replace(/\.dcm$/, ''))));
+    expect(new Set(stored.map((i) => String(i['00080018']?.Value?.[0])))).toEqual(
+      new Set(instances.map((i) => i.name.replace(/\.dcm$/, ''))),
+    );
     expect(await qido('/studies?StudyInstanceUID=1.2.826.0.1.3680043.9.7777.1.1')).toEqual([]);
   }, 120_000);
 });

@@ -23,12 +23,26 @@ interface Variant {
 const VARIANTS: Variant[] = [
   { name: 'basic profile', options: {}, checker: { dates: 'off' }, datesKept: false },
   { name: 'retain longitudinal, full dates', options: { retainLongitudinalDates: true }, checker: { dates: 'full' }, datesKept: true },
-  { name: 'retain longitudinal, modified dates', options: { retainLongitudinalDates: { shiftDays: 1000 } }, checker: { dates: 'modified', shiftDays: 1000 }, datesKept: false },
+  {
+    name: 'retain longitudinal, modified dates',
+    options: { retainLongitudinalDates: { shiftDays: 1000 } },
+    checker: { dates: 'modified', shiftDays: 1000 },
+    datesKept: false,
+  },
   { name: 'clean descriptors', options: { cleanDescriptors: true }, checker: { dates: 'off', cleanDescriptors: true }, datesKept: false },
   {
     name: 'pseudonym, modified dates and clean descriptors together',
-    options: { pseudonym: { patientId: 'SUBJ-0042', patientName: 'SUBJECT^0042' }, retainLongitudinalDates: { shiftDays: -400 }, cleanDescriptors: true },
-    checker: { dates: 'modified', shiftDays: -400, cleanDescriptors: true, pseudonym: { patientId: 'SUBJ-0042', patientName: 'SUBJECT^0042' } },
+    options: {
+      pseudonym: { patientId: 'SUBJ-0042', patientName: 'SUBJECT^0042' },
+      retainLongitudinalDates: { shiftDays: -400 },
+      cleanDescriptors: true,
+    },
+    checker: {
+      dates: 'modified',
+      shiftDays: -400,
+      cleanDescriptors: true,
+      pseudonym: { patientId: 'SUBJ-0042', patientName: 'SUBJECT^0042' },
+    },
     datesKept: false,
   },
 ];
@@ -47,7 +61,8 @@ describe.each(VARIANTS)('deidentifyDicom: $name', (variant) => {
         for (const needle of needles) expect(findAscii(instance.bytes, needle), `${needle} in ${instance.source}`).toBe(-1);
       }
       const reportJson = JSON.stringify(result.report);
-      for (const needle of [...planted.tokens, ...planted.dates, 'ZQXFAMILY']) expect(reportJson.toUpperCase()).not.toContain(needle.toUpperCase());
+      for (const needle of [...planted.tokens, ...planted.dates, 'ZQXFAMILY'])
+        expect(reportJson.toUpperCase()).not.toContain(needle.toUpperCase());
     }
     const mapPath = join(out, 'map.json');
     await writeFile(mapPath, JSON.stringify(uidMap.toJSON()));
@@ -80,7 +95,11 @@ describe('the option differences', () => {
     expect(await action({ cleanDescriptors: true }, 'SeriesDescription')).toBe('C');
     expect(await action({}, 'ContentDate')).toBe('D');
     expect(await action({}, 'ReferencedImageSequence')).toBe('U');
-    expect((await deidentifyDicom(files, { retainLongitudinalDates: true, cleanDescriptors: true })).report.methodCodes).toEqual(['113100', '113106', '113105']);
+    expect((await deidentifyDicom(files, { retainLongitudinalDates: true, cleanDescriptors: true })).report.methodCodes).toEqual([
+      '113100',
+      '113106',
+      '113105',
+    ]);
     expect((await deidentifyDicom(files, { retainLongitudinalDates: { shiftDays: 3 } })).report.methodCodes).toEqual(['113100', '113107']);
   });
 

@@ -73,7 +73,20 @@ describe('UidMap', () => {
   });
 
   it('rejects data that is not a map with DICOM_INVALID_ARGUMENT, quoting no UID', () => {
-    for (const bad of [null, 3, {}, { format: 'medaas-dicom-uid-map', version: 1, entries: [['1.2', '1.2'], ['1.2', '1.3']] }, { format: 'medaas-dicom-uid-map', version: 1, entries: [[1, 2]] }]) {
+    for (const bad of [
+      null,
+      3,
+      {},
+      {
+        format: 'medaas-dicom-uid-map',
+        version: 1,
+        entries: [
+          ['1.2', '1.2'],
+          ['1.2', '1.3'],
+        ],
+      },
+      { format: 'medaas-dicom-uid-map', version: 1, entries: [[1, 2]] },
+    ]) {
       expect(() => UidMap.fromJSON(bad)).toThrow(expect.objectContaining({ code: 'DICOM_INVALID_ARGUMENT' }));
     }
   });
@@ -82,7 +95,14 @@ describe('UidMap', () => {
 describe('options and cancellation', () => {
   it('rejects bad options with DICOM_INVALID_ARGUMENT', async () => {
     const file = { name: 'ct.dcm', bytes: ct };
-    const bad: unknown[] = [{ retainLongitudinalDates: { shiftDays: 0 } }, { retainLongitudinalDates: { shiftDays: 1.5 } }, { retainLongitudinalDates: 'yes' }, { pseudonym: { patientId: 'A\\B', patientName: 'X' } }, { pseudonym: { patientId: '', patientName: 'X' } }, { uidMap: {} }];
+    const bad: unknown[] = [
+      { retainLongitudinalDates: { shiftDays: 0 } },
+      { retainLongitudinalDates: { shiftDays: 1.5 } },
+      { retainLongitudinalDates: 'yes' },
+      { pseudonym: { patientId: 'A\\B', patientName: 'X' } },
+      { pseudonym: { patientId: '', patientName: 'X' } },
+      { uidMap: {} },
+    ];
     for (const options of bad) {
       const error = await rejection(deidentifyDicom([file], options as never));
       expect((error as DicomError).code).toBe('DICOM_INVALID_ARGUMENT');
@@ -124,7 +144,9 @@ describe('a bare data set (no preamble, no file meta)', () => {
       'b.file_meta = pydicom.dataset.FileMetaDataset(); b.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian',
       "print(a.file_meta.TransferSyntaxUID, a.file_meta.MediaStorageSOPInstanceUID == a.SOPInstanceUID, a.SOPInstanceUID.startswith('2.25.'), numpy.array_equal(a.pixel_array, b.pixel_array), 'PatientName' in a and a.PatientName == '')",
     ].join('\n');
-    expect(execFileSync(PYTHON, ['-c', script, out, join(planted.dir, 'planted', 'ct_implicit', 'CT_small.dcm')], { encoding: 'utf8' }).trim()).toBe('1.2.840.10008.1.2 True True True True');
+    expect(
+      execFileSync(PYTHON, ['-c', script, out, join(planted.dir, 'planted', 'ct_implicit', 'CT_small.dcm')], { encoding: 'utf8' }).trim(),
+    ).toBe('1.2.840.10008.1.2 True True True True');
     expect(findAscii(instances[0]!.bytes, 'ZQX')).toBe(-1);
   });
 });
@@ -136,8 +158,16 @@ describe('hostile input', () => {
         fc.constantFrom('explicit', 'implicit'),
         fc.oneof(
           fc.record({ kind: fc.constant('truncate' as const), at: fc.integer({ min: 0, max: 70_000 }) }),
-          fc.record({ kind: fc.constant('bytes' as const), at: fc.integer({ min: 128, max: 70_000 }), values: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
-          fc.record({ kind: fc.constant('length' as const), at: fc.integer({ min: 132, max: 20_000 }), value: fc.constantFrom(0xffffffff, 0xfffffffe, 0x7fffffff, 1, 0) }),
+          fc.record({
+            kind: fc.constant('bytes' as const),
+            at: fc.integer({ min: 128, max: 70_000 }),
+            values: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+          }),
+          fc.record({
+            kind: fc.constant('length' as const),
+            at: fc.integer({ min: 132, max: 20_000 }),
+            value: fc.constantFrom(0xffffffff, 0xfffffffe, 0x7fffffff, 1, 0),
+          }),
         ),
         async (which, mutation) => {
           const base = which === 'explicit' ? ct : ctImplicit;
@@ -165,14 +195,18 @@ describe('hostile input', () => {
 
   it('takes browser File objects like { name, bytes }', async () => {
     const progress: string[] = [];
-    const { instances } = await deidentifyDicom([new File([ct.slice()], 'ct.dcm')], { onProgress: (p) => progress.push(`${p.phase} ${p.loaded}/${p.total ?? '?'}`) });
+    const { instances } = await deidentifyDicom([new File([ct.slice()], 'ct.dcm')], {
+      onProgress: (p) => progress.push(`${p.phase} ${p.loaded}/${p.total ?? '?'}`),
+    });
     expect(instances[0]!.source).toBe('ct.dcm');
     expect(findAscii(instances[0]!.bytes, 'ZQX')).toBe(-1);
     expect(progress).toEqual(['deidentify 1/1']);
   });
 
   it('refuses files that are not DICOM with DICOM_INVALID_FILE naming the file', async () => {
-    const error = await rejection(deidentifyDicom([{ name: 'notes.txt', bytes: new TextEncoder().encode('hello, this is not DICOM at all') }]));
+    const error = await rejection(
+      deidentifyDicom([{ name: 'notes.txt', bytes: new TextEncoder().encode('hello, this is not DICOM at all') }]),
+    );
     expect((error as DicomError).code).toBe('DICOM_INVALID_FILE');
     expect((error as DicomError).message).toContain('notes.txt');
   });

@@ -10,7 +10,9 @@ describe('DICOM pixel limits, checked from the header before decoding', () => {
     const bytes = new Uint8Array(await readFile(RLE));
     const view = new DataView(bytes.buffer);
     for (const element of [0x10, 0x11]) {
-      const at = bytes.findIndex((b, i) => b === 0x28 && bytes[i + 1] === 0 && bytes[i + 2] === element && bytes[i + 3] === 0 && bytes[i + 4] === 0x55);
+      const at = bytes.findIndex(
+        (b, i) => b === 0x28 && bytes[i + 1] === 0 && bytes[i + 2] === element && bytes[i + 3] === 0 && bytes[i + 4] === 0x55,
+      );
       view.setUint16(at + 8, n, true);
     }
     return bytes;
@@ -22,7 +24,10 @@ describe('DICOM pixel limits, checked from the header before decoding', () => {
       () => new Error('converted'),
       (e: unknown) => e,
     );
-    expect(error).toMatchObject({ code: 'DICOM_TOO_LARGE', details: { option: 'maxBytes', declared: 65535 * 65535 * 2, limit: DEFAULT_MAX_BYTES } });
+    expect(error).toMatchObject({
+      code: 'DICOM_TOO_LARGE',
+      details: { option: 'maxBytes', declared: 65535 * 65535 * 2, limit: DEFAULT_MAX_BYTES },
+    });
   });
 
   it('compressed pixels may not expand more than 500:1 beyond 64 MiB (20000x20000 from 7 KB took 6 s)', async () => {
@@ -39,6 +44,8 @@ describe('DICOM pixel limits, checked from the header before decoding', () => {
       code: 'DICOM_TOO_LARGE',
       details: { option: 'maxBytes', declared: 1024 * 1024 * 2, limit: 1 << 20 },
     });
-    await expect(convertDicomSeries([{ name: 'x.dcm', bytes }], { maxBytes: -1 })).rejects.toMatchObject({ code: 'DICOM_INVALID_ARGUMENT' });
+    await expect(convertDicomSeries([{ name: 'x.dcm', bytes }], { maxBytes: -1 })).rejects.toMatchObject({
+      code: 'DICOM_INVALID_ARGUMENT',
+    });
   });
 });

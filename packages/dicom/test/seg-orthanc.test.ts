@@ -38,7 +38,13 @@ describe('Orthanc accepts the SEG', () => {
     const volume = await convertDicomSeries(files);
     const mask = twoSpheres(volume, { radiusMm: 25 });
     const path = join(dir, 'seg.dcm');
-    await writeDicomSegFile(path, mask, files, { segments: [{ label: 1, name: 'Left' }, { label: 2, name: 'Right' }], seriesDescription: 'Spheres' });
+    await writeDicomSegFile(path, mask, files, {
+      segments: [
+        { label: 1, name: 'Left' },
+        { label: 2, name: 'Right' },
+      ],
+      seriesDescription: 'Spheres',
+    });
     await orthanc.upload([...mr.files, path]);
     const series = await qido(`/studies/${mr.studyUid}/series`);
     const modalities = series.map((s) => s['00080060']?.Value?.[0]).sort();
@@ -52,7 +58,10 @@ describe('Orthanc accepts the SEG', () => {
 
     // The stored file, fetched back through Orthanc's REST API, reads to the same mask.
     const sopUid = String(instances[0]!['00080018']?.Value?.[0]);
-    const found = (await (await fetch(`${orthanc.url}/tools/lookup`, { method: 'POST', body: sopUid })).json()) as { ID: string; Type: string }[];
+    const found = (await (await fetch(`${orthanc.url}/tools/lookup`, { method: 'POST', body: sopUid })).json()) as {
+      ID: string;
+      Type: string;
+    }[];
     const id = found.find((f) => f.Type === 'Instance')!.ID;
     const stored = new Uint8Array(await (await fetch(`${orthanc.url}/instances/${id}/file`)).arrayBuffer());
     await writeFile(join(dir, 'stored.dcm'), stored);

@@ -36,7 +36,10 @@ afterAll(async () => {
 });
 
 async function refusal(pending: Promise<unknown>, code: DicomErrorCode): Promise<DicomError> {
-  const error = await pending.then(() => undefined, (e: unknown) => e);
+  const error = await pending.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DicomError);
   expect((error as DicomError).code).toBe(code);
   return error as DicomError;
@@ -87,16 +90,36 @@ describe('writeDicomSeg refuses, before writing anything', () => {
     const negative = new Int16Array(n);
     negative[7] = -1;
     await refusal(writeDicomSeg({ ...mrMask, datatype: 'int16', data: negative }, mr), 'DICOM_SEG_INVALID_LABEL');
-    await refusal(writeDicomSeg({ ...mrMask, datatype: 'float32', data: Float32Array.from(mrMask.data as Uint8Array) }, mr), 'DICOM_SEG_INVALID_LABEL');
+    await refusal(
+      writeDicomSeg({ ...mrMask, datatype: 'float32', data: Float32Array.from(mrMask.data as Uint8Array) }, mr),
+      'DICOM_SEG_INVALID_LABEL',
+    );
     await refusal(writeDicomSeg({ ...mrMask, scaling: { slope: 2, inter: 0 } }, mr), 'DICOM_SEG_INVALID_LABEL');
   });
 
   it('segments that disagree with the labels present', async () => {
     const e1 = await refusal(writeDicomSeg(mrMask, mr, { segments: [{ label: 1, name: 'One' }] }), 'DICOM_SEG_INVALID_LABEL');
     expect(e1.details['undescribed']).toEqual([2]);
-    const e2 = await refusal(writeDicomSeg(mrMask, mr, { segments: [{ label: 1, name: 'One' }, { label: 2, name: 'Two' }, { label: 3, name: 'Three' }] }), 'DICOM_SEG_INVALID_LABEL');
+    const e2 = await refusal(
+      writeDicomSeg(mrMask, mr, {
+        segments: [
+          { label: 1, name: 'One' },
+          { label: 2, name: 'Two' },
+          { label: 3, name: 'Three' },
+        ],
+      }),
+      'DICOM_SEG_INVALID_LABEL',
+    );
     expect(e2.details['absent']).toEqual([3]);
-    await refusal(writeDicomSeg(mrMask, mr, { segments: [{ label: 1, name: 'a\\b' }, { label: 2, name: 'Two' }] }), 'DICOM_INVALID_ARGUMENT');
+    await refusal(
+      writeDicomSeg(mrMask, mr, {
+        segments: [
+          { label: 1, name: 'a\\b' },
+          { label: 2, name: 'Two' },
+        ],
+      }),
+      'DICOM_INVALID_ARGUMENT',
+    );
     await refusal(writeDicomSeg(mrMask, mr, { contentLabel: 'lower case' }), 'DICOM_INVALID_ARGUMENT');
   });
 
@@ -108,7 +131,9 @@ describe('writeDicomSeg refuses, before writing anything', () => {
     expect(await readdir(out)).toEqual([]);
     await writeDicomSegFile(join(out, 'seg.dcm'), mrMask, mr);
     expect(await readdir(out)).toEqual(['seg.dcm']);
-    expect((await readDicomSeg({ name: 'seg.dcm', bytes: new Uint8Array(await readFile(join(out, 'seg.dcm'))) }, mr)).segments).toHaveLength(2);
+    expect(
+      (await readDicomSeg({ name: 'seg.dcm', bytes: new Uint8Array(await readFile(join(out, 'seg.dcm'))) }, mr)).segments,
+    ).toHaveLength(2);
   });
 
   it('an aborted call rejects with the signal reason', async () => {
@@ -170,24 +195,40 @@ describe('readDicomSeg', () => {
 
   it('never crashes on a truncated or corrupted SEG: a DicomError every time (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 132, max: mrSeg.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.boolean(), async (at, byte, truncate) => {
-        const bytes = truncate ? mrSeg.slice(0, at) : Uint8Array.from(mrSeg, (v, i) => (i === at ? byte : v));
-        const outcome = await readDicomSeg(bytes, ct5).then(() => 'read', (e: unknown) => e);
-        // Read against the CT series, the MR SEG must never be accepted.
-        expect(outcome).toBeInstanceOf(DicomError);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 132, max: mrSeg.length - 1 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.boolean(),
+        async (at, byte, truncate) => {
+          const bytes = truncate ? mrSeg.slice(0, at) : Uint8Array.from(mrSeg, (v, i) => (i === at ? byte : v));
+          const outcome = await readDicomSeg(bytes, ct5).then(
+            () => 'read',
+            (e: unknown) => e,
+          );
+          // Read against the CT series, the MR SEG must never be accepted.
+          expect(outcome).toBeInstanceOf(DicomError);
+        },
+      ),
       { numRuns: 40 },
     );
   });
 
   it('a truncated or corrupted SEG read against its own series: a DicomError or a mask on the grid, never a crash (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 132, max: mrSeg.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.boolean(), async (at, byte, truncate) => {
-        const bytes = truncate ? mrSeg.slice(0, at) : Uint8Array.from(mrSeg, (v, i) => (i === at ? byte : v));
-        const outcome = await readDicomSeg(bytes, mr).then((r) => r, (e: unknown) => e);
-        if (outcome instanceof DicomError) return;
-        expect(outcome).toMatchObject({ mask: { dims: mrVolume.dims, affine: mrVolume.affine } });
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 132, max: mrSeg.length - 1 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.boolean(),
+        async (at, byte, truncate) => {
+          const bytes = truncate ? mrSeg.slice(0, at) : Uint8Array.from(mrSeg, (v, i) => (i === at ? byte : v));
+          const outcome = await readDicomSeg(bytes, mr).then(
+            (r) => r,
+            (e: unknown) => e,
+          );
+          if (outcome instanceof DicomError) return;
+          expect(outcome).toMatchObject({ mask: { dims: mrVolume.dims, affine: mrVolume.affine } });
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -197,18 +238,22 @@ describe('round trip (property)', () => {
   it('any labels 1..255 on the CT grid read back as written, voxel for voxel', async () => {
     const n = ct5Volume.dims.reduce((a, b) => a * b, 1);
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: 255 }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (labels, seed) => {
-        let state = seed || 1;
-        const random = (): number => ((state = (state * 48271) % 2147483647) / 2147483647);
-        const data = new Uint8Array(n).map(() => (random() < 0.3 ? labels[Math.floor(random() * labels.length)]! : 0));
-        data[Math.floor(random() * n)] = labels[0]!;
-        const mask: Volume = { dims: ct5Volume.dims, datatype: 'uint8', data, affine: ct5Volume.affine };
-        const { mask: read, segments } = await readDicomSeg(await writeDicomSeg(mask, ct5), ct5);
-        expect(Buffer.from(read.data as Uint8Array).equals(Buffer.from(data))).toBe(true);
-        const present = [...new Set(data)].filter((v) => v > 0).sort((a, b) => a - b);
-        expect(segments.map((s) => s.label)).toEqual(present);
-        expect(segments.map((s) => s.segmentNumber)).toEqual(present.map((_, i) => i + 1));
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: 255 }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        async (labels, seed) => {
+          let state = seed || 1;
+          const random = (): number => (state = (state * 48271) % 2147483647) / 2147483647;
+          const data = new Uint8Array(n).map(() => (random() < 0.3 ? labels[Math.floor(random() * labels.length)]! : 0));
+          data[Math.floor(random() * n)] = labels[0]!;
+          const mask: Volume = { dims: ct5Volume.dims, datatype: 'uint8', data, affine: ct5Volume.affine };
+          const { mask: read, segments } = await readDicomSeg(await writeDicomSeg(mask, ct5), ct5);
+          expect(Buffer.from(read.data as Uint8Array).equals(Buffer.from(data))).toBe(true);
+          const present = [...new Set(data)].filter((v) => v > 0).sort((a, b) => a - b);
+          expect(segments.map((s) => s.label)).toEqual(present);
+          expect(segments.map((s) => s.segmentNumber)).toEqual(present.map((_, i) => i + 1));
+        },
+      ),
       { numRuns: 25 },
     );
   });

@@ -21,7 +21,13 @@ afterAll(async () => {
 });
 
 const SEGMENTS: SegmentDescription[] = [
-  { label: 1, name: 'Left sphere', category: { value: '49755003', scheme: 'SCT', meaning: 'Morphologically Altered Structure' }, type: { value: '4147007', scheme: 'SCT', meaning: 'Mass' }, color: [255, 0, 0] },
+  {
+    label: 1,
+    name: 'Left sphere',
+    category: { value: '49755003', scheme: 'SCT', meaning: 'Morphologically Altered Structure' },
+    type: { value: '4147007', scheme: 'SCT', meaning: 'Mass' },
+    color: [255, 0, 0],
+  },
   { label: 2, name: 'Right sphere', algorithm: { type: 'MANUAL' }, color: [0, 128, 255] },
 ];
 
@@ -50,19 +56,43 @@ function dciodvfy(path: string): { errors: string[]; warnings: string[]; iod: st
   return JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'dciodvfy-parse', path], { encoding: 'utf8' }));
 }
 
-function pydicomCheck(written: Written, series: Series): { problems: string[]; frames: number; framesPerSegment: Record<string, number>; segments: unknown[]; seriesDescription: string; contentCreatorName: string; patientName: string; patientId: string } {
+function pydicomCheck(
+  written: Written,
+  series: Series,
+): {
+  problems: string[];
+  frames: number;
+  framesPerSegment: Record<string, number>;
+  segments: unknown[];
+  seriesDescription: string;
+  contentCreatorName: string;
+  patientName: string;
+  patientId: string;
+} {
   const expected = {
     studyUid: uids[series].studyUid,
     seriesUid: uids[series].seriesUid,
     segments: [
-      { number: 1, label: 1, name: 'Left sphere', category: ['49755003', 'SCT', 'Morphologically Altered Structure'], type: ['4147007', 'SCT', 'Mass'] },
+      {
+        number: 1,
+        label: 1,
+        name: 'Left sphere',
+        category: ['49755003', 'SCT', 'Morphologically Altered Structure'],
+        type: ['4147007', 'SCT', 'Mass'],
+      },
       { number: 2, label: 2, name: 'Right sphere', category: ['85756007', 'SCT', 'Tissue'], type: ['113343008', 'SCT', 'Organ'] },
     ],
   };
   const expectedPath = `${written.path}.expected.json`;
   execFileSync('tee', [expectedPath], { input: JSON.stringify(expected), stdio: ['pipe', 'ignore', 'inherit'] });
   const [nx, ny, nz] = written.mask.dims.map(String) as [string, string, string];
-  return JSON.parse(execFileSync(PYTHON, [SEG_CHECK, 'check', written.path, `${written.path}.mask.raw`, nx, ny, nz, join(dir, 'fx', series), expectedPath], { encoding: 'utf8' }));
+  return JSON.parse(
+    execFileSync(
+      PYTHON,
+      [SEG_CHECK, 'check', written.path, `${written.path}.mask.raw`, nx, ny, nz, join(dir, 'fx', series), expectedPath],
+      { encoding: 'utf8' },
+    ),
+  );
 }
 
 /** Slices of a mask that hold a label: the frames a SEG of it must have. */
@@ -86,7 +116,9 @@ describe.each([
   it('passes dciodvfy with no error', () => {
     const report = dciodvfy(written.path);
     // The warnings are listed in the package README; errors fail the test.
-    console.info(`dciodvfy on the ${series} SEG: ${report.errors.length} error(s), ${report.warnings.length} warning(s)\n${report.warnings.join('\n')}`);
+    console.info(
+      `dciodvfy on the ${series} SEG: ${report.errors.length} error(s), ${report.warnings.length} warning(s)\n${report.warnings.join('\n')}`,
+    );
     expect(report.iod).toBe('Segmentation');
     expect(report.errors).toEqual([]);
   });
@@ -133,7 +165,8 @@ describe.each([
     expect(segments[0]!.category).toEqual(SEGMENTS[0]!.category);
     expect(segments[1]!.type).toEqual({ value: '113343008', scheme: 'SCT', meaning: 'Organ' });
     // CIELab and back: within one step of 255 per channel.
-    for (const [i, s] of segments.entries()) s.color!.forEach((c, n) => expect(Math.abs(c - SEGMENTS[i]!.color![n]!)).toBeLessThanOrEqual(1));
+    for (const [i, s] of segments.entries())
+      s.color!.forEach((c, n) => expect(Math.abs(c - SEGMENTS[i]!.color![n]!)).toBeLessThanOrEqual(1));
     const counts = [1, 2].map((label) => (written.mask.data as Uint8Array).reduce((n, v) => n + (v === label ? 1 : 0), 0));
     expect(segments.map((s) => s.voxels)).toEqual(counts);
   });
@@ -169,7 +202,9 @@ describe('browser-style inputs and progress', () => {
     const mask = twoSpheres(volume, { radiusMm: 6 });
     const events: { phase: string; loaded: number; total: number | undefined }[] = [];
     const asFiles = files.map((f) => new File([f.bytes], f.name));
-    const seg = await writeDicomSeg(mask, asFiles, { onProgress: (p) => events.push({ phase: p.phase, loaded: p.loaded, total: p.total }) });
+    const seg = await writeDicomSeg(mask, asFiles, {
+      onProgress: (p) => events.push({ phase: p.phase, loaded: p.loaded, total: p.total }),
+    });
     const phases = [...new Set(events.map((e) => e.phase))];
     expect(phases).toEqual(['dicom-parse', 'dicom-pixels', 'seg-frames']);
     const last = events.filter((e) => e.phase === 'seg-frames').at(-1)!;
@@ -184,11 +219,25 @@ describe('text beyond ASCII', () => {
     const files = await filesOf(join(dir, 'fx', 'ct5'));
     const volume = await convertDicomSeries(files);
     const mask = twoSpheres(volume, { radiusMm: 6 });
-    const seg = await writeDicomSeg(mask, files, { segments: [{ label: 1, name: 'Läsion' }, { label: 2, name: '肝臓' }], contentCreatorName: 'Müller^Jürgen' });
+    const seg = await writeDicomSeg(mask, files, {
+      segments: [
+        { label: 1, name: 'Läsion' },
+        { label: 2, name: '肝臓' },
+      ],
+      contentCreatorName: 'Müller^Jürgen',
+    });
     const path = join(dir, 'utf8.dcm');
     await writeFile(path, seg);
     const read = JSON.parse(
-      execFileSync(PYTHON, ['-c', 'import json, sys, pydicom; d = pydicom.dcmread(sys.argv[1]); print(json.dumps([d.SpecificCharacterSet, str(d.ContentCreatorName)] + [s.SegmentLabel for s in d.SegmentSequence]))', path], { encoding: 'utf8' }),
+      execFileSync(
+        PYTHON,
+        [
+          '-c',
+          'import json, sys, pydicom; d = pydicom.dcmread(sys.argv[1]); print(json.dumps([d.SpecificCharacterSet, str(d.ContentCreatorName)] + [s.SegmentLabel for s in d.SegmentSequence]))',
+          path,
+        ],
+        { encoding: 'utf8' },
+      ),
     ) as string[];
     expect(read).toEqual(['ISO_IR 192', 'Müller^Jürgen', 'Läsion', '肝臓']);
     expect((await readDicomSeg(seg, files)).segments.map((s) => s.name)).toEqual(['Läsion', '肝臓']);

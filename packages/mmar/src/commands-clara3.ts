@@ -4,7 +4,8 @@ import { MMAR_PATHS, type MmarFiles } from './mmar-files.js';
 
 /** The TensorFlow graph's input and output node names, from config_aiaa.json's `tf` block when it has them. */
 function nodeNames(files: MmarFiles): { input: string; output: string } {
-  const inference = jsonEntry(files, MMAR_PATHS.aiaa, 'inference') as { tf?: { input_nodes?: Record<string, unknown>; output_nodes?: Record<string, unknown> } } | undefined;
+  const inference = jsonEntry(files, MMAR_PATHS.aiaa, 'inference') as
+    { tf?: { input_nodes?: Record<string, unknown>; output_nodes?: Record<string, unknown> } } | undefined;
   const first = (nodes: Record<string, unknown> | undefined): string | undefined => {
     const value = nodes ? Object.values(nodes)[0] : undefined;
     return typeof value === 'string' ? value : undefined;
@@ -30,15 +31,27 @@ export function renderClara3Commands(files: MmarFiles, options: ResolvedCommandO
     set_env: SET_ENV,
     train: scriptText({ config: trainConfig, command: [app('train')], settings: trainSettings(false) }),
     train_multi_gpu: scriptText({ config: trainConfig, command: [mpirun, app('train')], settings: trainSettings(true) }),
-    finetune: scriptText({ config: trainConfig, command: [app('train')], settings: [...trainSettings(false), `MMAR_CKPT=${shellWord(checkpoint)}`] }),
-    validate: Object.hasOwn(files, MMAR_PATHS.validation) ? scriptText({ config: MMAR_PATHS.validation, command: [app('evaluate')], settings: ['multi_gpu=false'] }) : undefined,
+    finetune: scriptText({
+      config: trainConfig,
+      command: [app('train')],
+      settings: [...trainSettings(false), `MMAR_CKPT=${shellWord(checkpoint)}`],
+    }),
+    validate: Object.hasOwn(files, MMAR_PATHS.validation)
+      ? scriptText({ config: MMAR_PATHS.validation, command: [app('evaluate')], settings: ['multi_gpu=false'] })
+      : undefined,
     infer: Object.hasOwn(files, MMAR_PATHS.inference)
       ? scriptText({ config: MMAR_PATHS.inference, command: [app('evaluate')], settings: ['multi_gpu=false', 'output_infer_result=true'] })
       : undefined,
     export: scriptText({
       config: trainConfig,
       command: [app('export')],
-      flags: ['--model_file_format CKPT', `--model_file_path "$MMAR_ROOT"/${shellWord(ckptDir)}`, '--model_name model', `--input_node_names ${shellWord(nodes.input)}`, `--output_node_names ${shellWord(nodes.output)}`],
+      flags: [
+        '--model_file_format CKPT',
+        `--model_file_path "$MMAR_ROOT"/${shellWord(ckptDir)}`,
+        '--model_name model',
+        `--input_node_names ${shellWord(nodes.input)}`,
+        `--output_node_names ${shellWord(nodes.output)}`,
+      ],
       settings: [],
     }),
   };

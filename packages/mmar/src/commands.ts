@@ -44,7 +44,9 @@ export function commandFile(command: MmarCommand, generation: MmarGeneration): s
 
 function positiveInteger(value: number | undefined, name: string): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-    throw new MmarError('MMAR_INVALID_ARGUMENT', `${name} must be a positive integer, got ${String(value)}`, { details: { [name]: value } });
+    throw new MmarError('MMAR_INVALID_ARGUMENT', `${name} must be a positive integer, got ${String(value)}`, {
+      details: { [name]: value },
+    });
   }
 }
 
@@ -75,7 +77,12 @@ function renderClara4Commands(files: MmarFiles, options: ResolvedCommandOptions)
   return {
     set_env: SET_ENV,
     train: scriptText({ config: trainConfig, command: [app('train')], flags: stats, settings: trainSettings(false, false) }),
-    train_multi_gpu: scriptText({ config: trainConfig, command: [launcher, '-m medl.apps.train'], flags: stats, settings: trainSettings(true, false) }),
+    train_multi_gpu: scriptText({
+      config: trainConfig,
+      command: [launcher, '-m medl.apps.train'],
+      flags: stats,
+      settings: trainSettings(true, false),
+    }),
     finetune: scriptText({
       config: finetuneConfig,
       command: [app('train')],
@@ -83,12 +90,31 @@ function renderClara4Commands(files: MmarFiles, options: ResolvedCommandOptions)
       settings: [...trainSettings(false, true), ...(checkpoint === undefined ? [] : [`MMAR_CKPT=${shellWord(checkpoint)}`])],
     }),
     validate: Object.hasOwn(files, MMAR_PATHS.validation)
-      ? scriptText({ config: MMAR_PATHS.validation, command: [app('evaluate')], settings: ['print_conf=True', 'multi_gpu=False', 'dont_load_ts_model=False', 'dont_load_ckpt_model=True'] })
+      ? scriptText({
+          config: MMAR_PATHS.validation,
+          command: [app('evaluate')],
+          settings: ['print_conf=True', 'multi_gpu=False', 'dont_load_ts_model=False', 'dont_load_ckpt_model=True'],
+        })
       : undefined,
     infer: Object.hasOwn(files, MMAR_PATHS.inference)
-      ? scriptText({ config: MMAR_PATHS.inference, command: [app('evaluate')], settings: ['print_conf=True', 'multi_gpu=False', 'dont_load_ts_model=False', 'dont_load_ckpt_model=True', 'output_infer_result=True'] })
+      ? scriptText({
+          config: MMAR_PATHS.inference,
+          command: [app('evaluate')],
+          settings: [
+            'print_conf=True',
+            'multi_gpu=False',
+            'dont_load_ts_model=False',
+            'dont_load_ckpt_model=True',
+            'output_infer_result=True',
+          ],
+        })
       : undefined,
-    export: scriptText({ config: trainConfig, command: [app('export')], flags: [`--model_path "$MMAR_ROOT"/${shellWord(ckpt)}`, `--output_path "$MMAR_ROOT"/${shellWord(torchscript)}`], settings: [] }),
+    export: scriptText({
+      config: trainConfig,
+      command: [app('export')],
+      flags: [`--model_path "$MMAR_ROOT"/${shellWord(ckpt)}`, `--output_path "$MMAR_ROOT"/${shellWord(torchscript)}`],
+      settings: [],
+    }),
   };
 }
 
@@ -122,7 +148,9 @@ export function renderCommands(mmar: MmarInput, options: RenderCommandsOptions =
   positiveInteger(options.epochs, 'epochs');
   positiveInteger(options.masterPort, 'masterPort');
   if (options.learningRate !== undefined && !(Number.isFinite(options.learningRate) && options.learningRate > 0)) {
-    throw new MmarError('MMAR_INVALID_ARGUMENT', `learningRate must be a positive number, got ${String(options.learningRate)}`, { details: { learningRate: options.learningRate } });
+    throw new MmarError('MMAR_INVALID_ARGUMENT', `learningRate must be a positive number, got ${String(options.learningRate)}`, {
+      details: { learningRate: options.learningRate },
+    });
   }
   if (options.checkpoint !== undefined) assertMmarPath(options.checkpoint);
   const resolved: ResolvedCommandOptions = {
@@ -130,7 +158,10 @@ export function renderCommands(mmar: MmarInput, options: RenderCommandsOptions =
     python: options.python ?? 'python3',
     gpus: options.gpus ?? 2,
     masterPort: options.masterPort ?? 1234,
-    overrides: [...(options.epochs === undefined ? [] : [`epochs=${options.epochs}`]), ...(options.learningRate === undefined ? [] : [`learning_rate=${options.learningRate}`])],
+    overrides: [
+      ...(options.epochs === undefined ? [] : [`epochs=${options.epochs}`]),
+      ...(options.learningRate === undefined ? [] : [`learning_rate=${options.learningRate}`]),
+    ],
     checkpoint: options.checkpoint,
   };
   const generation = generationOf(files, trainConfig);

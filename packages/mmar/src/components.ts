@@ -59,7 +59,10 @@ export function checkComponent(check: ShapeChecker, value: unknown, pointer: str
   // `name` with `path` is one class (the path is imported, the name is how the archive calls it).
   const present = classKeys.filter((key) => Object.hasOwn(value, key) && !(key === 'name' && Object.hasOwn(value, 'path')));
   if (present.length === 0) {
-    check.report(pointer, `a component needs "name" (a built-in class), "path" (a BYOC Python class) or "ref"${keys === 'model' ? ', "ts_path" or "ckpt_path"' : ''}`);
+    check.report(
+      pointer,
+      `a component needs "name" (a built-in class), "path" (a BYOC Python class) or "ref"${keys === 'model' ? ', "ts_path" or "ckpt_path"' : ''}`,
+    );
   } else if (present.length > 1) {
     check.report(pointer, `a component has one of ${present.map((k) => `"${k}"`).join(' and ')}, not several`);
   }
@@ -119,5 +122,10 @@ export function componentClass(component: unknown): string | undefined {
 
 /** Whether a `disabled` attribute is literally true (references are decided by Clara at run time). */
 export function isDisabled(component: unknown): boolean {
-  return typeof component === 'object' && component !== null && (component as { disabled?: unknown }).disabled === true && !isVariableReference((component as { disabled?: unknown }).disabled);
+  return (
+    typeof component === 'object' &&
+    component !== null &&
+    (component as { disabled?: unknown }).disabled === true &&
+    !isVariableReference((component as { disabled?: unknown }).disabled)
+  );
 }

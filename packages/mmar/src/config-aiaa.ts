@@ -37,7 +37,12 @@ export interface ConfigAiaa {
 /** The shape rules of `config_aiaa.json` (Clara 3 and 4). */
 export function checkConfigAiaa(check: ShapeChecker, value: unknown): void {
   if (!check.object(value, '')) return;
-  check.field(value, 'version', '', (v, p) => typeof v === 'number' || typeof v === 'string' || check.report(p, 'expected a number or a string'));
+  check.field(
+    value,
+    'version',
+    '',
+    (v, p) => typeof v === 'number' || typeof v === 'string' || check.report(p, 'expected a number or a string'),
+  );
   check.field(value, 'type', '', (v, p) => check.string(v, p), 'the AIAA server needs the model type');
   const segments = value['type'] === 'segmentation' || value['type'] === 'annotation';
   check.field(

@@ -70,7 +70,14 @@ function positionOf(text: string, root: ReturnType<typeof parseJsonSyntax>, poin
  * @throws {MmarError} `MMAR_INVALID_JSON` (with line and column); with `strict`, `MMAR_INVALID_CONFIG`
  *   (with a JSON pointer) for the findings of severity `error`.
  */
-export function createDocument<T>(kind: ConfigKind, text: string, file: string, rules: ConfigCheck, what: string, options: CreateDocumentOptions = {}): ConfigDocument<T> {
+export function createDocument<T>(
+  kind: ConfigKind,
+  text: string,
+  file: string,
+  rules: ConfigCheck,
+  what: string,
+  options: CreateDocumentOptions = {},
+): ConfigDocument<T> {
   const root = parseJsonSyntax(text, file);
   const value = toJsonValue(root);
   const check = new ShapeChecker();
@@ -78,7 +85,14 @@ export function createDocument<T>(kind: ConfigKind, text: string, file: string, 
   if (options.strict) check.throwIfErrors(file, what);
   const findings = check.issues.map((issue): ConfigFinding => ({ ...issue, ...positionOf(text, root, issue.pointer) }));
   findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-  const document: ConfigDocument<T> = Object.freeze({ kind, file, text, value: value as T, generation: detectGeneration(kind, value), findings: Object.freeze(findings) });
+  const document: ConfigDocument<T> = Object.freeze({
+    kind,
+    file,
+    text,
+    value: value as T,
+    generation: detectGeneration(kind, value),
+    findings: Object.freeze(findings),
+  });
   documents.add(document);
   return document;
 }

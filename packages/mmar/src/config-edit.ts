@@ -56,7 +56,8 @@ export function editConfig<T>(config: ConfigDocument<T>, edits: ConfigEdits): Co
   for (const [pointer, value] of Object.entries(edits)) {
     if (value === undefined) text = removeJsonValue(text, pointer, { file: config.file });
     else {
-      const topLevelInsert = config.kind === 'train' && /^\/[^/]+$/.test(pointer) && resolveJsonPointer(config.value, pointer) === undefined;
+      const topLevelInsert =
+        config.kind === 'train' && /^\/[^/]+$/.test(pointer) && resolveJsonPointer(config.value, pointer) === undefined;
       text = setJsonValue(text, pointer, value, { file: config.file, ...(topLevelInsert ? { before: 'train' } : {}) });
     }
   }

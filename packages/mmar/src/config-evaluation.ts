@@ -23,9 +23,20 @@ export function checkConfigEvaluation(check: ShapeChecker, value: unknown): void
   if (!check.object(value, '')) return;
   checkTrainGlobals(check, value);
   const generation = detectGeneration('validation', value);
-  check.field(value, 'model', '', (v, p) => checkModel(check, v, p), generation === 'clara4' ? 'Clara 4 evaluation configurations name the model to load' : undefined);
-  if (generation === 'clara3' && !Object.hasOwn(value, 'model_loader')) check.unknown('', 'no "model_loader" (Clara 3 evaluation configurations load the model with one); kept as it is');
-  if (generation === 'unknown') check.unknown('', 'the layout matches neither a Clara 4 (model, evaluator) nor a Clara 3 (model_loader) evaluation configuration; kept as it is');
+  check.field(
+    value,
+    'model',
+    '',
+    (v, p) => checkModel(check, v, p),
+    generation === 'clara4' ? 'Clara 4 evaluation configurations name the model to load' : undefined,
+  );
+  if (generation === 'clara3' && !Object.hasOwn(value, 'model_loader'))
+    check.unknown('', 'no "model_loader" (Clara 3 evaluation configurations load the model with one); kept as it is');
+  if (generation === 'unknown')
+    check.unknown(
+      '',
+      'the layout matches neither a Clara 4 (model, evaluator) nor a Clara 3 (model_loader) evaluation configuration; kept as it is',
+    );
   checkEvaluationBody(check, value, '', generation);
 }
 
@@ -43,7 +54,14 @@ export function checkConfigEvaluation(check: ShapeChecker, value: unknown): void
  * ```
  */
 export function parseConfigValidation(json: string, options: ParseConfigOptions = {}): ConfigDocument<ConfigEvaluation> {
-  return createDocument('validation', json, options.file ?? 'config/config_validation.json', checkConfigEvaluation, 'validation configuration', options);
+  return createDocument(
+    'validation',
+    json,
+    options.file ?? 'config/config_validation.json',
+    checkConfigEvaluation,
+    'validation configuration',
+    options,
+  );
 }
 
 /**
@@ -59,5 +77,12 @@ export function parseConfigValidation(json: string, options: ParseConfigOptions 
  * ```
  */
 export function parseConfigInference(json: string, options: ParseConfigOptions = {}): ConfigDocument<ConfigEvaluation> {
-  return createDocument('inference', json, options.file ?? 'config/config_inference.json', checkConfigEvaluation, 'inference configuration', options);
+  return createDocument(
+    'inference',
+    json,
+    options.file ?? 'config/config_inference.json',
+    checkConfigEvaluation,
+    'inference configuration',
+    options,
+  );
 }

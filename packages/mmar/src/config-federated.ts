@@ -77,8 +77,10 @@ function checkTaskEntries(check: ShapeChecker, value: unknown, pointer: string, 
 function checkCommon(check: ShapeChecker, value: JsonRecord): void {
   check.field(value, 'format_version', '', (v, p) => check.numberOrReference(v, p));
   check.field(value, 'servers', '', (v, p) => checkServers(check, v, p));
-  for (const key of ['components', 'workflows', 'pre_processors', 'post_processors']) check.field(value, key, '', (v, p) => checkComponentList(check, v, p));
-  for (const key of ['task_data_filters', 'task_result_filters']) check.field(value, key, '', (v, p) => checkTaskEntries(check, v, p, 'filters'));
+  for (const key of ['components', 'workflows', 'pre_processors', 'post_processors'])
+    check.field(value, key, '', (v, p) => checkComponentList(check, v, p));
+  for (const key of ['task_data_filters', 'task_result_filters'])
+    check.field(value, key, '', (v, p) => checkTaskEntries(check, v, p, 'filters'));
 }
 
 /** The shape rules of a federated client configuration. */
@@ -91,20 +93,32 @@ export function checkConfigFedClient(check: ShapeChecker, value: unknown): void 
     for (const key of CLIENT_NUMBERS) check.field(client, key, pointer, (v, p) => check.numberOrReference(v, p));
   });
   const generation = detectGeneration('fed-client', value);
-  if (generation === 'clara4' && !Object.hasOwn(value, 'executors')) check.unknown('', 'no "executors" (Clara 4 clients run their tasks with them); kept as it is');
-  if (generation === 'clara3') for (const key of ['servers', 'client']) if (!Object.hasOwn(value, key)) check.unknown('', `no "${key}" (Clara 3 clients have it); kept as it is`);
-  if (generation === 'unknown') check.unknown('', 'the layout matches neither a Clara 3 (servers, client) nor a Clara 4 (executors) federated client; kept as it is');
+  if (generation === 'clara4' && !Object.hasOwn(value, 'executors'))
+    check.unknown('', 'no "executors" (Clara 4 clients run their tasks with them); kept as it is');
+  if (generation === 'clara3')
+    for (const key of ['servers', 'client'])
+      if (!Object.hasOwn(value, key)) check.unknown('', `no "${key}" (Clara 3 clients have it); kept as it is`);
+  if (generation === 'unknown')
+    check.unknown('', 'the layout matches neither a Clara 3 (servers, client) nor a Clara 4 (executors) federated client; kept as it is');
 }
 
 /** The shape rules of a federated server configuration. */
 export function checkConfigFedServer(check: ShapeChecker, value: unknown): void {
   if (!check.object(value, '')) return;
   checkCommon(check, value);
-  for (const key of ['aggregator', 'model_saver', 'model_persistor', 'shareable_generator']) check.field(value, key, '', (v, p) => checkComponent(check, v, p));
+  for (const key of ['aggregator', 'model_saver', 'model_persistor', 'shareable_generator'])
+    check.field(value, key, '', (v, p) => checkComponent(check, v, p));
   const generation = detectGeneration('fed-server', value);
-  if (generation === 'clara4' && !Object.hasOwn(value, 'workflows')) check.unknown('', 'no "workflows" (Clara 4 servers run them); kept as it is');
-  if (generation === 'clara3') for (const key of ['servers', 'aggregator']) if (!Object.hasOwn(value, key)) check.unknown('', `no "${key}" (Clara 3 servers have it); kept as it is`);
-  if (generation === 'unknown') check.unknown('', 'the layout matches neither a Clara 3 (servers, aggregator) nor a Clara 4 (workflows) federated server; kept as it is');
+  if (generation === 'clara4' && !Object.hasOwn(value, 'workflows'))
+    check.unknown('', 'no "workflows" (Clara 4 servers run them); kept as it is');
+  if (generation === 'clara3')
+    for (const key of ['servers', 'aggregator'])
+      if (!Object.hasOwn(value, key)) check.unknown('', `no "${key}" (Clara 3 servers have it); kept as it is`);
+  if (generation === 'unknown')
+    check.unknown(
+      '',
+      'the layout matches neither a Clara 3 (servers, aggregator) nor a Clara 4 (workflows) federated server; kept as it is',
+    );
 }
 
 /**
@@ -118,7 +132,14 @@ export function checkConfigFedServer(check: ShapeChecker, value: unknown): void 
  * ```
  */
 export function parseConfigFedClient(json: string, options: ParseConfigOptions = {}): ConfigDocument<ConfigFedClient> {
-  return createDocument('fed-client', json, options.file ?? 'config/config_fed_client.json', checkConfigFedClient, 'federated client configuration', options);
+  return createDocument(
+    'fed-client',
+    json,
+    options.file ?? 'config/config_fed_client.json',
+    checkConfigFedClient,
+    'federated client configuration',
+    options,
+  );
 }
 
 /**
@@ -132,5 +153,12 @@ export function parseConfigFedClient(json: string, options: ParseConfigOptions =
  * ```
  */
 export function parseConfigFedServer(json: string, options: ParseConfigOptions = {}): ConfigDocument<ConfigFedServer> {
-  return createDocument('fed-server', json, options.file ?? 'config/config_fed_server.json', checkConfigFedServer, 'federated server configuration', options);
+  return createDocument(
+    'fed-server',
+    json,
+    options.file ?? 'config/config_fed_server.json',
+    checkConfigFedServer,
+    'federated server configuration',
+    options,
+  );
 }

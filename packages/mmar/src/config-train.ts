@@ -97,8 +97,42 @@ export interface ConfigTrain {
 
 const SECTION_KEYS: Readonly<Record<'train' | 'validation' | 'inference', readonly string[]>> = {
   train: ['train', 'validate'],
-  validation: ['model', 'pre_transforms', 'dataset', 'dataloader', 'inferer', 'handlers', 'post_transforms', 'metrics', 'key_metric', 'additional_metrics', 'evaluator', 'model_loader', 'image_pipeline', 'label_transforms', 'val_metrics', 'writers'],
-  inference: ['model', 'pre_transforms', 'dataset', 'dataloader', 'inferer', 'handlers', 'post_transforms', 'metrics', 'key_metric', 'additional_metrics', 'evaluator', 'model_loader', 'image_pipeline', 'label_transforms', 'val_metrics', 'writers'],
+  validation: [
+    'model',
+    'pre_transforms',
+    'dataset',
+    'dataloader',
+    'inferer',
+    'handlers',
+    'post_transforms',
+    'metrics',
+    'key_metric',
+    'additional_metrics',
+    'evaluator',
+    'model_loader',
+    'image_pipeline',
+    'label_transforms',
+    'val_metrics',
+    'writers',
+  ],
+  inference: [
+    'model',
+    'pre_transforms',
+    'dataset',
+    'dataloader',
+    'inferer',
+    'handlers',
+    'post_transforms',
+    'metrics',
+    'key_metric',
+    'additional_metrics',
+    'evaluator',
+    'model_loader',
+    'image_pipeline',
+    'label_transforms',
+    'val_metrics',
+    'writers',
+  ],
 };
 
 /**
@@ -138,7 +172,10 @@ function checkTrainSection(check: ShapeChecker, train: unknown, pointer: string,
     if (!Object.hasOwn(train, key)) check.unknown(pointer, `no "${key}" (${GENERATION_NAMES[generation]}); kept as it is`);
   }
   if (generation === 'unknown') {
-    check.unknown(pointer, 'the train section matches neither Clara 4 (dataset, dataloader, trainer) nor Clara 3 (image_pipeline) nor a trainer of its own (BYOT); kept as it is');
+    check.unknown(
+      pointer,
+      'the train section matches neither Clara 4 (dataset, dataloader, trainer) nor Clara 3 (image_pipeline) nor a trainer of its own (BYOT); kept as it is',
+    );
   }
 }
 
@@ -147,7 +184,13 @@ export function checkConfigTrain(check: ShapeChecker, value: unknown): void {
   if (!check.object(value, '')) return;
   checkTrainGlobals(check, value);
   const generation = detectGeneration('train', value);
-  check.field(value, 'train', '', (train, pointer) => checkTrainSection(check, train, pointer, generation), 'every Clara training configuration has one');
+  check.field(
+    value,
+    'train',
+    '',
+    (train, pointer) => checkTrainSection(check, train, pointer, generation),
+    'every Clara training configuration has one',
+  );
   check.field(value, 'validate', '', (validate, pointer) => {
     if (check.object(validate, pointer)) checkEvaluationBody(check, validate, pointer, generation);
   });

@@ -59,7 +59,13 @@ export function checkReferencedDatalist(
   const file = inMmar ? normaliseMmarPath(reference.path) : reference.path;
   if (text === undefined) {
     if (inMmar || access.fileExists?.(reference.path) === false || access.readText) {
-      findings.add({ severity: 'error', code: 'MMAR_DATASET_JSON_MISSING', file: reference.file, pointer: reference.pointer, message: `the data list ${reference.path} does not exist` });
+      findings.add({
+        severity: 'error',
+        code: 'MMAR_DATASET_JSON_MISSING',
+        file: reference.file,
+        pointer: reference.pointer,
+        message: `the data list ${reference.path} does not exist`,
+      });
     }
     return undefined;
   }
@@ -88,7 +94,13 @@ export function checkReferencedDatalist(
   const missing = new Set(check.problems.filter((p) => p.code === 'MISSING_LIST').map((p) => p.list));
   for (const use of reference.keys) {
     if (missing.has(use.key)) {
-      findings.add({ severity: 'error', code: 'MMAR_INVALID_DATALIST', file: use.file, pointer: use.pointer, message: `the data list ${file} has no list "${use.key}"` });
+      findings.add({
+        severity: 'error',
+        code: 'MMAR_INVALID_DATALIST',
+        file: use.file,
+        pointer: use.pointer,
+        message: `the data list ${file} has no list "${use.key}"`,
+      });
     }
   }
   for (const entry of check.entries) {
@@ -97,7 +109,13 @@ export function checkReferencedDatalist(
     for (const { pointer, path } of entry.files) {
       const full = joinPosix(dataRoot ?? '', path);
       if (!access.fileExists(full)) {
-        findings.add({ severity: 'error', code: 'MMAR_DATA_FILE_MISSING', file, pointer, message: `${path} does not exist (looked for ${full})` });
+        findings.add({
+          severity: 'error',
+          code: 'MMAR_DATA_FILE_MISSING',
+          file,
+          pointer,
+          message: `${path} does not exist (looked for ${full})`,
+        });
       }
     }
   }

@@ -27,23 +27,36 @@ export interface Environment {
 }
 
 const USUAL = ['DATA_ROOT', 'DATASET_JSON', 'MMAR_CKPT_DIR'] as const;
-const STRINGS = ['DATA_ROOT', 'DATASET_JSON', 'MMAR_CKPT_DIR', 'PROCESSING_TASK', 'MMAR_EVAL_OUTPUT_PATH', 'MMAR_CKPT', 'MMAR_TORCHSCRIPT'] as const;
+const STRINGS = [
+  'DATA_ROOT',
+  'DATASET_JSON',
+  'MMAR_CKPT_DIR',
+  'PROCESSING_TASK',
+  'MMAR_EVAL_OUTPUT_PATH',
+  'MMAR_CKPT',
+  'MMAR_TORCHSCRIPT',
+] as const;
 
 /** The shape rules of `environment.json`. */
 export function checkEnvironment(check: ShapeChecker, value: unknown): void {
   if (!check.object(value, '')) return;
   for (const [key, item] of Object.entries(value)) {
     if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') {
-      check.report(appendJsonPointer('', key), `expected a string, number or boolean but found ${item === null ? 'null' : Array.isArray(item) ? 'an array' : 'an object'}`);
+      check.report(
+        appendJsonPointer('', key),
+        `expected a string, number or boolean but found ${item === null ? 'null' : Array.isArray(item) ? 'an array' : 'an object'}`,
+      );
     }
   }
   for (const key of STRINGS) {
     check.field(value, key, '', (v, p) => {
       if (typeof v !== 'string') check.report(p, `expected a string but found ${v === null ? 'null' : typeof v}`);
-      else if (v.trim() === '' && (USUAL as readonly string[]).includes(key)) check.unknown(p, `${key} is empty; Clara resolves paths against it`);
+      else if (v.trim() === '' && (USUAL as readonly string[]).includes(key))
+        check.unknown(p, `${key} is empty; Clara resolves paths against it`);
     });
   }
-  for (const key of USUAL) if (!Object.hasOwn(value, key)) check.unknown('', `no "${key}" (Clara's environment.json sets it); kept as it is`);
+  for (const key of USUAL)
+    if (!Object.hasOwn(value, key)) check.unknown('', `no "${key}" (Clara's environment.json sets it); kept as it is`);
 }
 
 /** Options of the `parse*` functions. */

@@ -18,6 +18,10 @@ const EXPECTED: Readonly<Record<MmarGeneration, readonly string[]>> = {
 export function checkEvaluationBody(check: ShapeChecker, value: JsonRecord, pointer: string, generation: MmarGeneration): void {
   checkComponentKeys(check, value, pointer);
   for (const key of EXPECTED[generation]) {
-    if (!Object.hasOwn(value, key)) check.unknown(pointer, `no "${key}" (${generation === 'clara4' ? 'Clara 4' : 'Clara 3'} evaluation pipelines have it); kept as it is`);
+    if (!Object.hasOwn(value, key))
+      check.unknown(
+        pointer,
+        `no "${key}" (${generation === 'clara4' ? 'Clara 4' : 'Clara 3'} evaluation pipelines have it); kept as it is`,
+      );
   }
 }

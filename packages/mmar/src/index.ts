@@ -24,7 +24,15 @@ export type { MmarArchive, MmarInput } from './mmar-archive.js';
 export { parseConfigAiaa } from './config-aiaa.js';
 export type { ConfigAiaa, AiaaInference } from './config-aiaa.js';
 export { isByocComponent, componentClass } from './components.js';
-export type { ComponentConfig, NamedComponent, ByocComponent, ComponentReference, ComponentBase, SavedModelReference, ModelConfig } from './components.js';
+export type {
+  ComponentConfig,
+  NamedComponent,
+  ByocComponent,
+  ComponentReference,
+  ComponentBase,
+  SavedModelReference,
+  ModelConfig,
+} from './components.js';
 export { stringifyConfig, isConfigDocument } from './config-document.js';
 export type { ConfigDocument, ConfigKind, ConfigFinding, StringifyConfigOptions } from './config-document.js';
 export { parseConfig, editConfig } from './config-edit.js';

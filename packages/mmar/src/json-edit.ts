@@ -53,9 +53,13 @@ export function setJsonValue(text: string, pointer: string, value: JsonValue, op
   const parentPointer = formatJsonPointer(segments);
   const parent = nodeAt(root, parentPointer);
   if (last === undefined || !parent || (parent.kind !== 'object' && parent.kind !== 'array')) {
-    throw new MmarError('MMAR_POINTER_NOT_FOUND', `${file}: cannot set ${pointer}: ${parentPointer || 'the root'} is not an object or array`, {
-      details: { file, pointer },
-    });
+    throw new MmarError(
+      'MMAR_POINTER_NOT_FOUND',
+      `${file}: cannot set ${pointer}: ${parentPointer || 'the root'} is not an object or array`,
+      {
+        details: { file, pointer },
+      },
+    );
   }
   if (parent.kind === 'array') {
     const index = last === '-' ? parent.items.length : jsonPointerIndex(last);
@@ -69,12 +73,15 @@ export function setJsonValue(text: string, pointer: string, value: JsonValue, op
     const rendered = render(value, indent, layout, { inline });
     return parent.kind === 'object' ? `${JSON.stringify(last)}: ${rendered}` : rendered;
   };
-  const beforeIndex = parent.kind === 'object' && options.before !== undefined ? parent.members.findIndex((m) => m.key === options.before) : -1;
+  const beforeIndex =
+    parent.kind === 'object' && options.before !== undefined ? parent.members.findIndex((m) => m.key === options.before) : -1;
   const beforeStart = starts[beforeIndex];
   if (beforeStart !== undefined) {
     const separator = siblingSeparator(text, starts, ends, beforeIndex, parent.start);
     const inline = !separator.includes('\n');
-    return text.slice(0, beforeStart) + `${entry(inline ? '' : lineIndent(text, beforeStart), inline)},${separator}` + text.slice(beforeStart);
+    return (
+      text.slice(0, beforeStart) + `${entry(inline ? '' : lineIndent(text, beforeStart), inline)},${separator}` + text.slice(beforeStart)
+    );
   }
   const lastStart = starts.at(-1);
   const lastEnd = ends.at(-1);
@@ -82,7 +89,9 @@ export function setJsonValue(text: string, pointer: string, value: JsonValue, op
     const inner = text.slice(parent.start + 1, parent.end - 1);
     const indent = lineIndent(text, parent.start);
     const multiline = text.includes('\n');
-    const body = multiline ? `${layout.eol}${indent}${layout.unit}${entry(indent + layout.unit, false)}${layout.eol}${indent}` : entry('', true);
+    const body = multiline
+      ? `${layout.eol}${indent}${layout.unit}${entry(indent + layout.unit, false)}${layout.eol}${indent}`
+      : entry('', true);
     return text.slice(0, parent.start + 1) + (inner.trim() === '' ? body : inner + body) + text.slice(parent.end - 1);
   }
   const separator = siblingSeparator(text, starts, ends, starts.length - 1, parent.start);
@@ -106,11 +115,14 @@ export function removeJsonValue(text: string, pointer: string, options: { readon
   const root = parseJsonSyntax(text, file);
   const segments = parseJsonPointer(pointer);
   const last = segments.pop();
-  if (last === undefined) throw new MmarError('MMAR_INVALID_ARGUMENT', `${file}: the document root cannot be removed`, { details: { file } });
+  if (last === undefined)
+    throw new MmarError('MMAR_INVALID_ARGUMENT', `${file}: the document root cannot be removed`, { details: { file } });
   const parent = nodeAt(root, formatJsonPointer(segments));
   if (!parent || (parent.kind !== 'object' && parent.kind !== 'array')) return text;
   const spans =
-    parent.kind === 'object' ? parent.members.map((m) => ({ start: m.keyStart, end: m.value.end })) : parent.items.map((i) => ({ start: i.start, end: i.end }));
+    parent.kind === 'object'
+      ? parent.members.map((m) => ({ start: m.keyStart, end: m.value.end }))
+      : parent.items.map((i) => ({ start: i.start, end: i.end }));
   const index = parent.kind === 'object' ? parent.members.findLastIndex((m) => m.key === last) : (jsonPointerIndex(last) ?? -1);
   const target = spans[index];
   if (!target) return text;
@@ -206,7 +218,13 @@ export function insertJsonItem(text: string, pointer: string, value: JsonValue, 
   }
   const item = parent.items[index];
   if (index === -1 || !item) return setJsonValue(text, formatJsonPointer([...segments, parent.items.length]), value, options);
-  const separator = siblingSeparator(text, parent.items.map((i) => i.start), parent.items.map((i) => i.end), index, parent.start);
+  const separator = siblingSeparator(
+    text,
+    parent.items.map((i) => i.start),
+    parent.items.map((i) => i.end),
+    index,
+    parent.start,
+  );
   const inline = !separator.includes('\n');
   const rendered = render(value, inline ? '' : lineIndent(text, item.start), detectLayout(text), { inline });
   return `${text.slice(0, item.start)}${rendered},${separator}${text.slice(item.start)}`;

@@ -239,7 +239,8 @@ class Parser {
     if (!match) this.fail(`invalid number starting with ${this.describe()}`);
     this.pos = start + match[0].length;
     const after = this.text[this.pos];
-    if (after !== undefined && /[0-9A-Za-z.+-]/.test(after)) this.fail(`invalid number ${JSON.stringify(this.text.slice(start, this.pos + 1))}`);
+    if (after !== undefined && /[0-9A-Za-z.+-]/.test(after))
+      this.fail(`invalid number ${JSON.stringify(this.text.slice(start, this.pos + 1))}`);
     return { kind: 'number', value: Number(match[0]), start, end: this.pos };
   }
 

@@ -87,10 +87,17 @@ export function mainTrainConfigPath(mmar: MmarInput): string {
   if (Object.hasOwn(files, MMAR_PATHS.train)) return MMAR_PATHS.train;
   const candidates = trainConfigPaths(files);
   if (candidates.length === 1) return candidates[0] as string;
-  if (candidates.length === 0) throw new MmarError('MMAR_MISSING_FILE', `the MMAR has no training configuration (${MMAR_PATHS.train})`, { details: { file: MMAR_PATHS.train } });
-  throw new MmarError('MMAR_AMBIGUOUS_CONFIG', `the MMAR has ${candidates.length} training configurations and no ${MMAR_PATHS.train}; name the one to use`, {
-    details: { candidates },
-  });
+  if (candidates.length === 0)
+    throw new MmarError('MMAR_MISSING_FILE', `the MMAR has no training configuration (${MMAR_PATHS.train})`, {
+      details: { file: MMAR_PATHS.train },
+    });
+  throw new MmarError(
+    'MMAR_AMBIGUOUS_CONFIG',
+    `the MMAR has ${candidates.length} training configurations and no ${MMAR_PATHS.train}; name the one to use`,
+    {
+      details: { candidates },
+    },
+  );
 }
 
 function firstTelling(configs: ReadonlyMap<string, ConfigDocument<unknown>>, train: ConfigDocument<unknown> | undefined): MmarGeneration {
@@ -169,7 +176,9 @@ export function withMmarFiles(archive: MmarArchive, changes: Readonly<Record<str
  */
 export function withConfig(archive: MmarArchive, document: ConfigDocument<unknown>): MmarArchive {
   if (!document.file.startsWith('config/') || configKindOf(document.file) !== document.kind) {
-    throw new MmarError('MMAR_INVALID_ARGUMENT', `${document.file} is not where a ${document.kind} configuration of an MMAR lives`, { details: { file: document.file, kind: document.kind } });
+    throw new MmarError('MMAR_INVALID_ARGUMENT', `${document.file} is not where a ${document.kind} configuration of an MMAR lives`, {
+      details: { file: document.file, kind: document.kind },
+    });
   }
   return withMmarFiles(archive, { [document.file]: document.text });
 }

@@ -101,9 +101,13 @@ export function setLabels<M extends MmarInput>(mmar: M, labels: readonly string[
     }
   }
   if (result === files) {
-    throw new MmarError('MMAR_NO_EDIT_SITE', 'no configuration of the MMAR states its labels or number of classes (no AIAA labels, out_channels, num_classes, n_classes or data list labels)', {
-      details: { configs: configs.map((c) => c.path) },
-    });
+    throw new MmarError(
+      'MMAR_NO_EDIT_SITE',
+      'no configuration of the MMAR states its labels or number of classes (no AIAA labels, out_channels, num_classes, n_classes or data list labels)',
+      {
+        details: { configs: configs.map((c) => c.path) },
+      },
+    );
   }
   return sameShape(mmar, result);
 }
@@ -130,7 +134,8 @@ export interface SetMultiGpuOptions {
  */
 export function setMultiGpu<M extends MmarInput>(mmar: M, options: SetMultiGpuOptions): M {
   const { gpus } = options;
-  if (!Number.isInteger(gpus) || gpus < 1) throw new MmarError('MMAR_INVALID_ARGUMENT', `gpus must be a positive integer, got ${String(gpus)}`, { details: { gpus } });
+  if (!Number.isInteger(gpus) || gpus < 1)
+    throw new MmarError('MMAR_INVALID_ARGUMENT', `gpus must be a positive integer, got ${String(gpus)}`, { details: { gpus } });
   const files = mmarFilesOf(mmar);
   const config = options.config ?? mainTrainConfigPath(files);
   const edited = editFiles(files, config, { '/multi_gpu': gpus > 1 });
@@ -165,7 +170,9 @@ export function enableFineTuning<M extends MmarInput>(mmar: M, options: EnableFi
   const generation = detectGeneration('train', toJsonValue(parseJsonSyntax(requireText(files, config), config)));
   const env = toJsonValue(parseJsonSyntax(requireText(files, MMAR_PATHS.environment), MMAR_PATHS.environment));
   const current = resolveJsonPointer(env, '/MMAR_CKPT');
-  const checkpoint = options.checkpoint ?? (typeof current === 'string' && current !== '' ? current : generation === 'clara3' ? 'models/model.ckpt' : 'models/model.pt');
+  const checkpoint =
+    options.checkpoint ??
+    (typeof current === 'string' && current !== '' ? current : generation === 'clara3' ? 'models/model.ckpt' : 'models/model.pt');
   assertMmarPath(checkpoint);
   let result = current === checkpoint ? files : editFiles(files, MMAR_PATHS.environment, { '/MMAR_CKPT': checkpoint });
   if (generation === 'clara4') result = addCheckpointLoader(result, config);

@@ -77,7 +77,12 @@ export function configKindOf(path: string): ConfigKind | undefined {
 export function assertMmarPath(path: string): void {
   const segments = path.split('/');
   const unsafe =
-    path === '' || path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\') || path.includes('\0') || segments.some((s) => s === '' || s === '.' || s === '..');
+    path === '' ||
+    path.startsWith('/') ||
+    /^[A-Za-z]:/.test(path) ||
+    path.includes('\\') ||
+    path.includes('\0') ||
+    segments.some((s) => s === '' || s === '.' || s === '..');
   if (unsafe) {
     throw new MmarError('MMAR_UNSAFE_PATH', `"${path}" is not a relative path inside the MMAR`, { details: { path } });
   }

@@ -47,7 +47,8 @@ export function classCountSites(configs: readonly LoadedConfig[], environment?: 
       if (typeof raw === 'number') sites.push({ file: config.path, pointer, target: { file: config.path, pointer }, value: raw });
       else if (isVariableReference(raw)) {
         const name = raw.slice(1, -1);
-        const inEnvironment = environment !== undefined && typeof envValue === 'object' && envValue !== null && Object.hasOwn(envValue, name);
+        const inEnvironment =
+          environment !== undefined && typeof envValue === 'object' && envValue !== null && Object.hasOwn(envValue, name);
         const owner = inEnvironment ? environment : config;
         const resolved = resolveJsonPointer(owner.value, `/${name}`);
         const target = { file: owner.path, pointer: appendJsonPointer('', name) };
@@ -57,7 +58,9 @@ export function classCountSites(configs: readonly LoadedConfig[], environment?: 
     for (const modelPointer of roots.model) {
       const model = resolveJsonPointer(config.value, modelPointer);
       const entries = Array.isArray(model) ? model.map((_, i) => appendJsonPointer(modelPointer, i)) : [modelPointer];
-      for (const entry of entries) for (const key of MODEL_KEYS) if (resolveJsonPointer(config.value, `${entry}/args/${key}`) !== undefined) add(`${entry}/args/${key}`);
+      for (const entry of entries)
+        for (const key of MODEL_KEYS)
+          if (resolveJsonPointer(config.value, `${entry}/args/${key}`) !== undefined) add(`${entry}/args/${key}`);
     }
     for (const postPointer of roots.post) {
       const transforms = resolveJsonPointer(config.value, postPointer);
@@ -89,15 +92,25 @@ export interface ExpectedClasses {
  * How many output channels the labels call for: the AIAA labels (foreground classes, plus background
  * unless the loss uses sigmoid), else the data list's `labels` map (which includes background).
  */
-export function expectedClassCount(aiaa: LoadedConfig | undefined, datalistLabels: { readonly file: string; readonly count: number } | undefined, sigmoid: boolean): ExpectedClasses | undefined {
+export function expectedClassCount(
+  aiaa: LoadedConfig | undefined,
+  datalistLabels: { readonly file: string; readonly count: number } | undefined,
+  sigmoid: boolean,
+): ExpectedClasses | undefined {
   const type = resolveJsonPointer(aiaa?.value, '/type');
   const labels = resolveJsonPointer(aiaa?.value, '/labels');
   if (aiaa && (type === 'segmentation' || type === 'annotation') && Array.isArray(labels) && labels.length > 0) {
     const background = sigmoid ? '' : ' + background';
-    return { count: labels.length + (sigmoid ? 0 : 1), source: `${aiaa.path} lists ${labels.length} label${labels.length === 1 ? '' : 's'}${background}` };
+    return {
+      count: labels.length + (sigmoid ? 0 : 1),
+      source: `${aiaa.path} lists ${labels.length} label${labels.length === 1 ? '' : 's'}${background}`,
+    };
   }
   if (datalistLabels && datalistLabels.count > 0) {
-    return { count: datalistLabels.count - (sigmoid ? 1 : 0), source: `the labels of ${datalistLabels.file} (${datalistLabels.count} including background)` };
+    return {
+      count: datalistLabels.count - (sigmoid ? 1 : 0),
+      source: `the labels of ${datalistLabels.file} (${datalistLabels.count} including background)`,
+    };
   }
   return undefined;
 }

@@ -3,7 +3,18 @@ import { checkComponent, checkComponentList } from './components.js';
 import { type JsonRecord, type ShapeChecker } from './shape.js';
 
 /** Keys that hold one component, in any generation's sections. */
-const COMPONENT_KEYS = ['loss', 'optimizer', 'lr_scheduler', 'lr_policy', 'inferer', 'trainer', 'image_pipeline', 'evaluator', 'model_loader', 'dataloader'];
+const COMPONENT_KEYS = [
+  'loss',
+  'optimizer',
+  'lr_scheduler',
+  'lr_policy',
+  'inferer',
+  'trainer',
+  'image_pipeline',
+  'evaluator',
+  'model_loader',
+  'dataloader',
+];
 /** Keys that hold a list of components. */
 const LIST_KEYS = ['pre_transforms', 'handlers', 'post_transforms', 'aux_ops', 'label_transforms', 'writers'];
 /** Keys that hold metrics: lists (`metrics`, `additional_metrics`, Clara 3's `val_metrics`) or one (`key_metric`). */
@@ -14,7 +25,8 @@ const BOOLEAN_GLOBALS = ['multi_gpu', 'amp', 'use_amp', 'dont_load_ckpt_model', 
 
 function checkDataset(check: ShapeChecker, value: unknown, pointer: string): void {
   if (!checkComponent(check, value, pointer)) return;
-  for (const key of ['data_list_file_path', 'data_file_base_dir', 'data_list_key']) check.field(value, key, pointer, (v, p) => check.string(v, p));
+  for (const key of ['data_list_file_path', 'data_file_base_dir', 'data_list_key'])
+    check.field(value, key, pointer, (v, p) => check.string(v, p));
 }
 
 function checkMetric(check: ShapeChecker, item: unknown, pointer: string): void {

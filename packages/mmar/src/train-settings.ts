@@ -55,9 +55,13 @@ function setSetting(config: ConfigDocument<ConfigTrain>, sites: SettingSites, va
   if (Object.hasOwn(config.value, sites.global)) edits[`/${sites.global}`] = value;
   if (Object.keys(edits).length === 0) {
     if (config.generation !== 'clara3' && config.generation !== 'clara4') {
-      throw new MmarError('MMAR_NO_EDIT_SITE', `${config.file}: no global "${sites.global}" and no trainer or optimizer argument holds ${sites.what}`, {
-        details: { file: config.file, generation: config.generation, looked: [`/${sites.global}`, ...sites.literals] },
-      });
+      throw new MmarError(
+        'MMAR_NO_EDIT_SITE',
+        `${config.file}: no global "${sites.global}" and no trainer or optimizer argument holds ${sites.what}`,
+        {
+          details: { file: config.file, generation: config.generation, looked: [`/${sites.global}`, ...sites.literals] },
+        },
+      );
     }
     edits[`/${sites.global}`] = value;
   }

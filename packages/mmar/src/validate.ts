@@ -34,11 +34,23 @@ export function validateMmar(mmar: MmarInput, options: ValidateMmarOptions = {})
   const findings = new FindingList();
   const files = mmarFilesOf(mmar);
   if (!Object.hasOwn(files, MMAR_PATHS.environment)) {
-    findings.add({ severity: 'error', code: 'MMAR_MISSING_FILE', file: MMAR_PATHS.environment, pointer: '', message: `${MMAR_PATHS.environment} is missing` });
+    findings.add({
+      severity: 'error',
+      code: 'MMAR_MISSING_FILE',
+      file: MMAR_PATHS.environment,
+      pointer: '',
+      message: `${MMAR_PATHS.environment} is missing`,
+    });
   }
   const trainPaths = trainConfigPaths(files);
   if (trainPaths.length === 0) {
-    findings.add({ severity: 'warning', code: 'MMAR_MISSING_FILE', file: MMAR_PATHS.train, pointer: '', message: `${MMAR_PATHS.train} is missing: the MMAR can serve its model but not train it` });
+    findings.add({
+      severity: 'warning',
+      code: 'MMAR_MISSING_FILE',
+      file: MMAR_PATHS.train,
+      pointer: '',
+      message: `${MMAR_PATHS.train} is missing: the MMAR can serve its model but not train it`,
+    });
   }
   checkScripts(files, findings, trainPaths.length > 0);
   const configs = loadConfigs(mmar, findings);
@@ -67,9 +79,16 @@ export function validateMmar(mmar: MmarInput, options: ValidateMmarOptions = {})
   }
   const train = configs.find((c) => c.path === MMAR_PATHS.train) ?? configs.find((c) => c.path === trainPaths[0]);
   const aiaa = configs.find((c) => c.kind === 'aiaa');
-  const sites = classCountSites(configs.filter((c) => c.kind === 'train' || c.kind === 'validation' || c.kind === 'inference'), environment);
+  const sites = classCountSites(
+    configs.filter((c) => c.kind === 'train' || c.kind === 'validation' || c.kind === 'inference'),
+    environment,
+  );
   const expected = expectedClassCount(aiaa, datalistLabels, usesSigmoid(train));
-  const reference = expected ?? (sites[0]?.value === undefined ? undefined : { count: sites[0].value, source: `${sites[0].file} sets ${sites[0].pointer} to ${sites[0].value}` });
+  const reference =
+    expected ??
+    (sites[0]?.value === undefined
+      ? undefined
+      : { count: sites[0].value, source: `${sites[0].file} sets ${sites[0].pointer} to ${sites[0].value}` });
   const reported = new Set<string>();
   for (const site of sites) {
     const key = `${site.target.file}#${site.target.pointer}`;
@@ -121,13 +140,17 @@ function datalistReferences(configs: readonly LoadedConfig[], environment: Loade
   const byPath = new Map<string, { file: string; pointer: string; keys: DatalistReference['keys'][number][] }>();
   const envValue = isRecord(environment?.value) ? environment.value : {};
   const datasetJson = envValue['DATASET_JSON'];
-  if (environment && typeof datasetJson === 'string' && datasetJson !== '') byPath.set(datasetJson, { file: environment.path, pointer: '/DATASET_JSON', keys: [] });
+  if (environment && typeof datasetJson === 'string' && datasetJson !== '')
+    byPath.set(datasetJson, { file: environment.path, pointer: '/DATASET_JSON', keys: [] });
   for (const config of configs) {
     if (config.kind !== 'train' && config.kind !== 'validation' && config.kind !== 'inference') continue;
     if (!isRecord(config.value)) continue;
     const scope = variableScope(globalVariables(config.value, config.kind), envValue);
     // Clara 4 datasets, and Clara 3 image pipelines, which take the data list in their args.
-    const datasets = config.kind === 'train' ? ['/train/dataset', '/validate/dataset', '/train/image_pipeline/args', '/validate/image_pipeline/args'] : ['/dataset', '/image_pipeline/args'];
+    const datasets =
+      config.kind === 'train'
+        ? ['/train/dataset', '/validate/dataset', '/train/image_pipeline/args', '/validate/image_pipeline/args']
+        : ['/dataset', '/image_pipeline/args'];
     for (const pointer of datasets) {
       const raw = resolveJsonPointer(config.value, `${pointer}/data_list_file_path`);
       if (typeof raw !== 'string') continue;
@@ -140,7 +163,8 @@ function datalistReferences(configs: readonly LoadedConfig[], environment: Loade
       if (typeof path !== 'string') continue;
       const entry = byPath.get(path) ?? { file: config.path, pointer: `${pointer}/data_list_file_path`, keys: [] };
       const key = resolveJsonPointer(config.value, `${pointer}/data_list_key`);
-      if (typeof key === 'string' && !isVariableReference(key)) entry.keys.push({ key, file: config.path, pointer: `${pointer}/data_list_key` });
+      if (typeof key === 'string' && !isVariableReference(key))
+        entry.keys.push({ key, file: config.path, pointer: `${pointer}/data_list_key` });
       byPath.set(path, entry);
     }
   }
@@ -157,11 +181,23 @@ function checkScripts(files: MmarFiles, findings: FindingList, trains: boolean):
     for (const match of text.matchAll(SCRIPT_FILE_VARIABLE)) {
       const named = match[1] as string;
       if (!Object.hasOwn(files, named)) {
-        findings.add({ severity: 'error', code: 'MMAR_MISSING_FILE', file: path, pointer: '', message: `${path} runs ${named}, which is missing` });
+        findings.add({
+          severity: 'error',
+          code: 'MMAR_MISSING_FILE',
+          file: path,
+          pointer: '',
+          message: `${path} runs ${named}, which is missing`,
+        });
       }
     }
   }
   if (trains && !Object.hasOwn(files, 'commands/train.sh')) {
-    findings.add({ severity: 'warning', code: 'MMAR_MISSING_FILE', file: 'commands/train.sh', pointer: '', message: 'commands/train.sh is missing (renderCommands can write it)' });
+    findings.add({
+      severity: 'warning',
+      code: 'MMAR_MISSING_FILE',
+      file: 'commands/train.sh',
+      pointer: '',
+      message: 'commands/train.sh is missing (renderCommands can write it)',
+    });
   }
 }

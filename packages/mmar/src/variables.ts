@@ -32,7 +32,8 @@ export function findVariableReferences(value: unknown, pointer = ''): VariableRe
     if (typeof item === 'string') {
       for (const match of item.matchAll(REFERENCE)) out.push({ pointer: at, name: match[1] as string });
     } else if (Array.isArray(item)) item.forEach((child, index) => visit(child, appendJsonPointer(at, index)));
-    else if (typeof item === 'object' && item !== null) for (const [key, child] of Object.entries(item)) visit(child, appendJsonPointer(at, key));
+    else if (typeof item === 'object' && item !== null)
+      for (const [key, child] of Object.entries(item)) visit(child, appendJsonPointer(at, key));
   };
   visit(value, pointer);
   return out;
@@ -74,7 +75,8 @@ export function resolveVariables(value: unknown, variables: VariableScope, optio
   const file = options.file ?? '<config>';
   const lookup = (name: string, pointer: string, depth: number): unknown => {
     if (!Object.hasOwn(variables, name) || depth > MAX_DEPTH) {
-      const reason = depth > MAX_DEPTH ? 'refers to itself through other variables' : 'is not defined by the global variables or environment.json';
+      const reason =
+        depth > MAX_DEPTH ? 'refers to itself through other variables' : 'is not defined by the global variables or environment.json';
       throw new MmarError('MMAR_UNDEFINED_VARIABLE', `${file}${pointer ? ` at ${pointer}` : ''}: variable {${name}} ${reason}`, {
         details: { file, pointer, name },
       });
@@ -94,7 +96,12 @@ export function resolveVariables(value: unknown, variables: VariableScope, optio
     if (typeof item === 'object' && item !== null) {
       const out: Record<string, unknown> = {};
       for (const [key, child] of Object.entries(item)) {
-        Object.defineProperty(out, key, { value: substitute(child, appendJsonPointer(pointer, key), depth), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, key, {
+          value: substitute(child, appendJsonPointer(pointer, key), depth),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }

@@ -18,7 +18,8 @@ import { bundleFixture, lineDiff } from './bundle-helpers.js';
 function changes(before: Bundle, after: Bundle): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const path of Object.keys(after.files)) {
-    if (after.files[path] !== before.files[path]) out[path] = lineDiff((before.files[path] as string | undefined) ?? '', after.files[path] as string);
+    if (after.files[path] !== before.files[path])
+      out[path] = lineDiff((before.files[path] as string | undefined) ?? '', after.files[path] as string);
   }
   return out;
 }
@@ -30,8 +31,12 @@ const classification = (): Bundle => parseBundle(bundleFixture('endoscopic_inbod
 describe('epochs and learning rate', () => {
   it('JSON: the literal max_epochs and lr lines, nothing else', () => {
     const bundle = spleen();
-    expect(changes(bundle, setBundleEpochs(bundle, 20))).toEqual({ 'configs/train.json': ['-            "max_epochs": 100,', '+            "max_epochs": 20,'] });
-    expect(changes(bundle, setBundleLearningRate(bundle, 2e-5))).toEqual({ 'configs/train.json': ['-        "lr": 1e-4', '+        "lr": 2e-5'] });
+    expect(changes(bundle, setBundleEpochs(bundle, 20))).toEqual({
+      'configs/train.json': ['-            "max_epochs": 100,', '+            "max_epochs": 20,'],
+    });
+    expect(changes(bundle, setBundleLearningRate(bundle, 2e-5))).toEqual({
+      'configs/train.json': ['-        "lr": 1e-4', '+        "lr": 2e-5'],
+    });
   });
 
   it('DeepEdit: follows "@epochs" and "@learning_rate" to where the numbers are written', () => {
@@ -39,22 +44,34 @@ describe('epochs and learning rate', () => {
     const edited = setBundleEpochs(bundle, 5);
     expect(changes(bundle, edited)).toEqual({ 'configs/train.json': ['-  "epochs": 80,', '+  "epochs": 5,'] });
     expect(resolveBundle(edited).resolve('train#trainer#max_epochs')).toBe(5);
-    expect(changes(bundle, setBundleLearningRate(bundle, 0.0005))).toEqual({ 'configs/train.json': ['-  "learning_rate": 0.0001,', '+  "learning_rate": 0.0005,'] });
+    expect(changes(bundle, setBundleLearningRate(bundle, 0.0005))).toEqual({
+      'configs/train.json': ['-  "learning_rate": 0.0001,', '+  "learning_rate": 0.0005,'],
+    });
   });
 
   it('YAML: only the scalar changes, its comment stays, and the float reads back as a float in PyYAML', () => {
     const bundle = classification();
-    expect(changes(bundle, setBundleEpochs(bundle, 3))).toEqual({ 'configs/train.yaml': ['-    max_epochs: 25  # about 2 hours on one GPU', '+    max_epochs: 3  # about 2 hours on one GPU'] });
+    expect(changes(bundle, setBundleEpochs(bundle, 3))).toEqual({
+      'configs/train.yaml': ['-    max_epochs: 25  # about 2 hours on one GPU', '+    max_epochs: 3  # about 2 hours on one GPU'],
+    });
     const edited = setBundleLearningRate(bundle, 5e-5);
-    expect(changes(bundle, edited)).toEqual({ 'configs/train.yaml': ['-learning_rate: 1.0e-03   # Adam, as in the paper', '+learning_rate: 5.0e-5   # Adam, as in the paper'] });
+    expect(changes(bundle, edited)).toEqual({
+      'configs/train.yaml': ['-learning_rate: 1.0e-03   # Adam, as in the paper', '+learning_rate: 5.0e-5   # Adam, as in the paper'],
+    });
     expect(resolveBundle(edited).resolve('learning_rate')).toBe(5e-5);
   });
 
   it('refuses nonsense values and settings it cannot edit', () => {
     const bundle = spleen();
-    for (const epochs of [0, -1, 1.5, Number.NaN]) expect(() => setBundleEpochs(bundle, epochs)).toThrowError(expect.objectContaining({ code: 'MMAR_INVALID_ARGUMENT' }));
-    expect(() => setBundleLearningRate(bundle, Number.POSITIVE_INFINITY)).toThrowError(expect.objectContaining({ code: 'MMAR_INVALID_ARGUMENT' }));
-    const expression = parseBundle({ ...bundle.files, 'configs/train.json': (bundle.files['configs/train.json'] as string).replace('"lr": 1e-4', '"lr": "$1e-4 * 2"') });
+    for (const epochs of [0, -1, 1.5, Number.NaN])
+      expect(() => setBundleEpochs(bundle, epochs)).toThrowError(expect.objectContaining({ code: 'MMAR_INVALID_ARGUMENT' }));
+    expect(() => setBundleLearningRate(bundle, Number.POSITIVE_INFINITY)).toThrowError(
+      expect.objectContaining({ code: 'MMAR_INVALID_ARGUMENT' }),
+    );
+    const expression = parseBundle({
+      ...bundle.files,
+      'configs/train.json': (bundle.files['configs/train.json'] as string).replace('"lr": 1e-4', '"lr": "$1e-4 * 2"'),
+    });
     expect(() => setBundleLearningRate(expression, 1e-3)).toThrowError(expect.objectContaining({ code: 'MMAR_INVALID_CONFIG' }));
   });
 });
@@ -66,8 +83,19 @@ describe('labels', () => {
     expect(changes(bundle, edited)).toEqual({
       'configs/evaluate.json': ['-                "to_onehot": 2', '+                "to_onehot": 3'],
       'configs/inference.json': ['-    "num_classes": 2,', '+    "num_classes": 3,'],
-      'configs/metadata.json': ['-                "num_channels": 2,', '+                "num_channels": 3,', '-                    "1": "spleen"', '+                    "1": "spleen",', '+                    "2": "accessory spleen"'],
-      'configs/train.json': ['-    "num_classes": 2,', '+    "num_classes": 3,', '-                    "to_onehot": 2', '+                    "to_onehot": 3'],
+      'configs/metadata.json': [
+        '-                "num_channels": 2,',
+        '+                "num_channels": 3,',
+        '-                    "1": "spleen"',
+        '+                    "1": "spleen",',
+        '+                    "2": "accessory spleen"',
+      ],
+      'configs/train.json': [
+        '-    "num_classes": 2,',
+        '+    "num_classes": 3,',
+        '-                    "to_onehot": 2',
+        '+                    "to_onehot": 3',
+      ],
     });
     expect(edited.labels).toEqual(['spleen', 'accessory spleen']);
     expect(validateBundle(edited)).toEqual([]);
@@ -91,7 +119,13 @@ describe('labels', () => {
     const bundle = classification();
     const edited = setBundleLabels(bundle, ['in body', 'out body', 'unclear']);
     expect(changes(bundle, edited)).toEqual({
-      'configs/metadata.json': ['-                "num_channels": 2,', '+                "num_channels": 3,', '-                    "1": "out body"', '+                    "1": "out body",', '+                    "2": "unclear"'],
+      'configs/metadata.json': [
+        '-                "num_channels": 2,',
+        '+                "num_channels": 3,',
+        '-                    "1": "out body"',
+        '+                    "1": "out body",',
+        '+                    "2": "unclear"',
+      ],
       'configs/train.yaml': ['-  num_classes: 2', '+  num_classes: 3', '-      to_onehot: 2', '+      to_onehot: 3'],
     });
     expect(validateBundle(edited)).toEqual([]);
@@ -119,13 +153,24 @@ describe('fine-tuning', () => {
       ],
     });
     const run = resolveBundle(edited);
-    expect(run.resolve('train#handlers#0')).toMatchObject({ _target_: 'CheckpointLoader', load_path: "$@bundle_root + '/models/model.pt'", strict_shape: false });
+    expect(run.resolve('train#handlers#0')).toMatchObject({
+      _target_: 'CheckpointLoader',
+      load_path: "$@bundle_root + '/models/model.pt'",
+      strict_shape: false,
+    });
     expect(run.resolve('train#handlers#1#_target_')).toBe('ValidationHandler');
     expect(validateBundle(edited)).toEqual([]);
     // Again with another checkpoint: the loader's load_path changes, no second loader.
     const again = enableBundleFineTuning(edited, { checkpoint: '/scratch/pretrained/spleen.pt' });
-    expect(changes(edited, again)).toEqual({ 'configs/train.json': [`-                "load_path": "$@bundle_root + '/models/model.pt'",`, '+                "load_path": "/scratch/pretrained/spleen.pt",'] });
-    expect(() => enableBundleFineTuning(bundle, { checkpoint: "../x'.pt" })).toThrowError(expect.objectContaining({ code: 'MMAR_INVALID_ARGUMENT' }));
+    expect(changes(edited, again)).toEqual({
+      'configs/train.json': [
+        `-                "load_path": "$@bundle_root + '/models/model.pt'",`,
+        '+                "load_path": "/scratch/pretrained/spleen.pt",',
+      ],
+    });
+    expect(() => enableBundleFineTuning(bundle, { checkpoint: "../x'.pt" })).toThrowError(
+      expect.objectContaining({ code: 'MMAR_INVALID_ARGUMENT' }),
+    );
   });
 
   it('YAML: the loader goes in as a block item before the first handler', () => {
@@ -165,26 +210,39 @@ describe('multi-GPU', () => {
       run: ['$@train#trainer.run()'],
       finalize: ['$dist.is_initialized() and dist.destroy_process_group()'],
     });
-    expect(overlay.initialize).toEqual(["$import torch.distributed as dist", "$dist.is_initialized() or dist.init_process_group(backend='nccl')", '$torch.cuda.set_device(@device)', '$monai.utils.set_determinism(seed=123)']);
+    expect(overlay.initialize).toEqual([
+      '$import torch.distributed as dist',
+      "$dist.is_initialized() or dist.init_process_group(backend='nccl')",
+      '$torch.cuda.set_device(@device)',
+      '$monai.utils.set_determinism(seed=123)',
+    ]);
     expect(edited.files['configs/multi_gpu_train.json']).toContain('\n        "device_ids": ["@device"]\n');
     expect(command.line).toBe(
       `cd /scratch/spleen && torchrun --standalone --nnodes=1 --nproc_per_node=4 -m monai.bundle run --meta_file configs/metadata.json --config_file "['configs/train.json','configs/multi_gpu_train.json']" --logging_file configs/logging.conf`,
     );
     expect(validateBundle(edited)).toEqual([]);
     const run = resolveBundle(edited, { configFiles: ['configs/train.json', 'configs/multi_gpu_train.json'] });
-    expect(run.resolve('train#trainer#train_data_loader')).toMatchObject({ shuffle: false, sampler: { _target_: 'DistributedSampler', dataset: { _target_: 'CacheDataset' } } });
+    expect(run.resolve('train#trainer#train_data_loader')).toMatchObject({
+      shuffle: false,
+      sampler: { _target_: 'DistributedSampler', dataset: { _target_: 'CacheDataset' } },
+    });
   });
 
   it('keeps an existing overlay, writes a YAML one for a YAML bundle, and does nothing for one GPU', () => {
     const bundle = spleen();
     const kept = setBundleMultiGpu(bundle, { gpus: 2 });
     expect(kept.bundle.files).toBe(bundle.files);
-    expect(setBundleMultiGpu(bundle, { gpus: 1 }).command.command).toBe('python -m monai.bundle run --meta_file configs/metadata.json --config_file configs/train.json --logging_file configs/logging.conf');
+    expect(setBundleMultiGpu(bundle, { gpus: 1 }).command.command).toBe(
+      'python -m monai.bundle run --meta_file configs/metadata.json --config_file configs/train.json --logging_file configs/logging.conf',
+    );
     const yaml = classification();
     const { bundle: edited } = setBundleMultiGpu(yaml, { gpus: 2 });
     const overlay = edited.configs.get('configs/multi_gpu_train.yaml');
     expect(overlay?.format).toBe('yaml');
-    expect(overlay?.value).toMatchObject({ 'train#dataloader#sampler': '@train#sampler', 'validate#dataloader#sampler': '@validate#sampler' });
+    expect(overlay?.value).toMatchObject({
+      'train#dataloader#sampler': '@train#sampler',
+      'validate#dataloader#sampler': '@validate#sampler',
+    });
     expect(validateBundle(edited)).toEqual([]);
     expect(() => setBundleMultiGpu(bundle, { gpus: 0 })).toThrowError(expect.objectContaining({ code: 'MMAR_INVALID_ARGUMENT' }));
   });

@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MedaasError } from '@medaas/core';
-import { editBundleConfig, parseBundle, parseBundleConfig, resolveBundle, setBundleEpochs, setBundleLabels, validateBundle } from '@medaas/mmar/bundle';
+import {
+  editBundleConfig,
+  parseBundle,
+  parseBundleConfig,
+  resolveBundle,
+  setBundleEpochs,
+  setBundleLabels,
+  validateBundle,
+} from '@medaas/mmar/bundle';
 import { bundleFixture } from './bundle-helpers.js';
 
 /** Runs `work`; anything thrown must be a typed MedaasError. */
@@ -13,7 +21,39 @@ function typedOrNothing(work: () => unknown): void {
   }
 }
 
-const yamlish = fc.array(fc.constantFrom('a', ':', ' ', '\n', '\t', '-', '[', ']', '{', '}', '"', "'", '&x', '*x', '#', '@', '$', '%', '0', '1.5', '<<', '---', '!!str', '|', '>', ','), { maxLength: 60 }).map((parts) => parts.join(''));
+const yamlish = fc
+  .array(
+    fc.constantFrom(
+      'a',
+      ':',
+      ' ',
+      '\n',
+      '\t',
+      '-',
+      '[',
+      ']',
+      '{',
+      '}',
+      '"',
+      "'",
+      '&x',
+      '*x',
+      '#',
+      '@',
+      '$',
+      '%',
+      '0',
+      '1.5',
+      '<<',
+      '---',
+      '!!str',
+      '|',
+      '>',
+      ',',
+    ),
+    { maxLength: 60 },
+  )
+  .map((parts) => parts.join(''));
 
 describe('hostile inputs never throw untyped errors and never hang', () => {
   it('random YAML-ish and JSON-ish texts', () => {
@@ -32,7 +72,18 @@ describe('hostile inputs never throw untyped errors and never hang', () => {
     const value: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
       v: fc.oneof(
         { depthSize: 'small' },
-        fc.constantFrom(...ids.map((id) => `@${id}`), ...ids.map((id) => `%${id}`), '$@a + @b', '@#x', '@##y', '%configs/train.json#a', '%configs/nope.json#a', 1, null, '_target_'),
+        fc.constantFrom(
+          ...ids.map((id) => `@${id}`),
+          ...ids.map((id) => `%${id}`),
+          '$@a + @b',
+          '@#x',
+          '@##y',
+          '%configs/train.json#a',
+          '%configs/nope.json#a',
+          1,
+          null,
+          '_target_',
+        ),
         fc.array(tie('v'), { maxLength: 3 }),
         fc.dictionary(fc.constantFrom('x', 'y', '_target_', '_disabled_', 'transforms'), tie('v'), { maxKeys: 3 }),
       ),
@@ -62,17 +113,41 @@ describe('hostile inputs never throw untyped errors and never hang', () => {
     const chain = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`k${i}`, i === 2999 ? 1 : `@k${i + 1}`]));
     const run = resolveBundle(parseBundle({ 'configs/train.json': JSON.stringify(chain) }));
     expect(() => run.resolve('k0')).toThrowError(expect.objectContaining({ code: 'MMAR_REFERENCE_CYCLE' }));
-    expect(validateBundle({ 'configs/train.json': JSON.stringify(chain) })).toEqual([expect.objectContaining({ code: 'MMAR_MISSING_FILE', file: 'configs/metadata.json' })]);
-    expect(() => parseBundleConfig(`${'['.repeat(5000)}${']'.repeat(5000)}`, { file: 'x.yaml' })).toThrowError(expect.objectContaining({ code: 'MMAR_INVALID_YAML' }));
+    expect(validateBundle({ 'configs/train.json': JSON.stringify(chain) })).toEqual([
+      expect.objectContaining({ code: 'MMAR_MISSING_FILE', file: 'configs/metadata.json' }),
+    ]);
+    expect(() => parseBundleConfig(`${'['.repeat(5000)}${']'.repeat(5000)}`, { file: 'x.yaml' })).toThrowError(
+      expect.objectContaining({ code: 'MMAR_INVALID_YAML' }),
+    );
     expect(() => parseBundleConfig(`${'- '.repeat(3000)}x`, { file: 'x.yaml' })).toThrowError(MedaasError);
   });
 
   it('random edits of a YAML configuration change what they say or fail typed, and keep every other value', () => {
     const text = bundleFixture('endoscopic_inbody_classification')['configs/train.yaml'] as string;
     const document = parseBundleConfig(text, { file: 'configs/train.yaml' });
-    const pointers = ['/learning_rate', '/train/trainer/max_epochs', '/network_def/num_classes', '/train/handlers/1/tag_name', '/imports/0', '/train/dataloader/new_key', '/nope/x', '/train/preprocessing/transforms/2/spatial_size'];
-    const scalar = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.string({ maxLength: 12 }), fc.constantFrom('yes', '1e-4', '@x', '$@a + 1', "it's", 'a: b', '# c', '- x', '010'));
-    const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), scalar, { maxKeys: 2 }));
+    const pointers = [
+      '/learning_rate',
+      '/train/trainer/max_epochs',
+      '/network_def/num_classes',
+      '/train/handlers/1/tag_name',
+      '/imports/0',
+      '/train/dataloader/new_key',
+      '/nope/x',
+      '/train/preprocessing/transforms/2/spatial_size',
+    ];
+    const scalar = fc.oneof(
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('yes', '1e-4', '@x', '$@a + 1', "it's", 'a: b', '# c', '- x', '010'),
+    );
+    const value = fc.oneof(
+      scalar,
+      fc.array(scalar, { maxLength: 3 }),
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), scalar, { maxKeys: 2 }),
+    );
     fc.assert(
       fc.property(fc.constantFrom(...pointers), value, (pointer, next) => {
         try {
@@ -94,7 +169,9 @@ describe('hostile inputs never throw untyped errors and never hang', () => {
     const files = bundleFixture('spleen_ct_segmentation');
     typedOrNothing(() => setBundleEpochs(parseBundle({ 'configs/train.json': '{}' }), 3));
     typedOrNothing(() => setBundleLabels(parseBundle({ 'configs/train.json': '{}' }), ['x']));
-    expect(() => parseBundle({ ...files, 'configs/train.json': 42 as unknown as string })).toThrowError(expect.objectContaining({ code: 'MMAR_INVALID_ARGUMENT' }));
+    expect(() => parseBundle({ ...files, 'configs/train.json': 42 as unknown as string })).toThrowError(
+      expect.objectContaining({ code: 'MMAR_INVALID_ARGUMENT' }),
+    );
     expect(validateBundle({ ...files, 'configs/train.json': 42 as unknown as string }).map((i) => i.code)).toContain('MMAR_INVALID_CONFIG');
   });
 });

@@ -3,7 +3,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleConfigPosition, parseBundle, parseBundleConfig, resolveBundle, stringifyBundleConfig, validateBundle } from '@medaas/mmar/bundle';
+import {
+  bundleConfigPosition,
+  parseBundle,
+  parseBundleConfig,
+  resolveBundle,
+  stringifyBundleConfig,
+  validateBundle,
+} from '@medaas/mmar/bundle';
 import { readBundle, readBundleFiles, writeBundle } from '@medaas/mmar/bundle/node';
 import { BUNDLES, BUNDLE_FIXTURES, bundleFixture } from './bundle-helpers.js';
 
@@ -13,9 +20,21 @@ afterAll(async () => Promise.all(temporary.map((dir) => rm(dir, { recursive: tru
 describe('typed read of the fixture bundles', () => {
   it('spleen (JSON): metadata, labels, spacing, out_channels through @num_classes and a macro from another file', () => {
     const bundle = parseBundle(bundleFixture('spleen_ct_segmentation'));
-    expect(bundle.metadata).toMatchObject({ version: '0.5.9', monaiVersion: '1.3.0', pytorchVersion: '2.1.0', numpyVersion: '1.26.2', name: 'Spleen CT segmentation' });
+    expect(bundle.metadata).toMatchObject({
+      version: '0.5.9',
+      monaiVersion: '1.3.0',
+      pytorchVersion: '2.1.0',
+      numpyVersion: '1.26.2',
+      name: 'Spleen CT segmentation',
+    });
     expect(bundle.metadata?.optionalPackagesVersion).toEqual({ nibabel: '5.2.0', 'pytorch-ignite': '0.4.11', tensorboard: '2.15.1' });
-    expect(bundle.metadata?.inputs.image).toMatchObject({ type: 'image', modality: 'CT', numChannels: 1, spatialShape: [96, 96, 96], isPatchData: true });
+    expect(bundle.metadata?.inputs.image).toMatchObject({
+      type: 'image',
+      modality: 'CT',
+      numChannels: 1,
+      spatialShape: [96, 96, 96],
+      isPatchData: true,
+    });
     expect(bundle.metadata?.channels).toEqual(['background', 'spleen']);
     expect(bundle.labels).toEqual(['spleen']);
     expect(bundle.spacingMm).toEqual([1.5, 1.5, 2.0]);
@@ -39,13 +58,20 @@ describe('typed read of the fixture bundles', () => {
 
     const inference = resolveBundle(bundle, { configFiles: ['configs/inference.json'] });
     expect(inference.resolve('network_def')).toMatchObject({ _target_: 'UNet', out_channels: 2, channels: [16, 32, 64, 128, 256] });
-    expect(inference.locate('network_def#out_channels')).toMatchObject({ file: 'configs/train.json', pointer: '/network_def/out_channels', via: { file: 'configs/inference.json', pointer: '/network_def' } });
+    expect(inference.locate('network_def#out_channels')).toMatchObject({
+      file: 'configs/train.json',
+      pointer: '/network_def/out_channels',
+      via: { file: 'configs/inference.json', pointer: '/network_def' },
+    });
 
     const multi = resolveBundle(bundle, { configFiles: ['configs/train.json', 'configs/multi_gpu_train.json'] });
     expect(multi.resolve('train#dataloader#sampler')).toMatchObject({ _target_: 'DistributedSampler', shuffle: true });
     expect(multi.raw('train#dataloader#shuffle')).toBe(false);
     expect(multi.raw('train#dataloader#batch_size')).toBe(2);
-    expect(multi.locate('train#dataloader#sampler')).toEqual({ file: 'configs/multi_gpu_train.json', pointer: '/train#dataloader#sampler' });
+    expect(multi.locate('train#dataloader#sampler')).toEqual({
+      file: 'configs/multi_gpu_train.json',
+      pointer: '/train#dataloader#sampler',
+    });
   });
 
   it('DeepEdit (JSON): label_names, out_channels as $len(@label_names), pixdim through @spacing', () => {
@@ -57,7 +83,10 @@ describe('typed read of the fixture bundles', () => {
     expect(train.resolve('label_names')).toEqual({ spleen: 1, background: 0 });
     const guidance = train.components.filter((c) => c.target === 'AddGuidanceSignalDeepEditd').map((c) => c.id);
     expect(guidance).toEqual(['train#click_transforms#transforms#5', 'train#preprocessing#transforms#9']);
-    expect(train.expressions.find((e) => e.id === 'network_def#in_channels')).toMatchObject({ expression: 'len(@label_names) + @number_intensity_ch', references: ['label_names', 'number_intensity_ch'] });
+    expect(train.expressions.find((e) => e.id === 'network_def#in_channels')).toMatchObject({
+      expression: 'len(@label_names) + @number_intensity_ch',
+      references: ['label_names', 'number_intensity_ch'],
+    });
     expect(train.resolve('train#trainer#max_epochs')).toBe(80);
     expect(validateBundle(bundle)).toEqual([]);
   });
@@ -97,7 +126,8 @@ describe('Node folder helpers', () => {
     const bundle = await readBundle(join(BUNDLE_FIXTURES, name));
     const model = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0xff, 0x00, 0x80]);
     await writeBundle(target, { ...bundle.files, 'models/model.pt': model });
-    for (const path of Object.keys(bundle.files)) expect(await readFile(join(target, path))).toEqual(await readFile(join(BUNDLE_FIXTURES, name, path)));
+    for (const path of Object.keys(bundle.files))
+      expect(await readFile(join(target, path))).toEqual(await readFile(join(BUNDLE_FIXTURES, name, path)));
     const again = await readBundleFiles(target);
     expect(again['models/model.pt']).toEqual(model);
     expect(Object.keys(again).sort()).toEqual([...Object.keys(bundle.files), 'models/model.pt'].sort());
@@ -106,7 +136,9 @@ describe('Node folder helpers', () => {
   it('writeBundle refuses a path outside the folder before writing anything', async () => {
     const target = await mkdtemp(join(tmpdir(), 'medaas-bundle-'));
     temporary.push(target);
-    await expect(writeBundle(target, { 'configs/a.json': '{}', '../escape.json': '{}' })).rejects.toMatchObject({ code: 'MMAR_UNSAFE_PATH' });
+    await expect(writeBundle(target, { 'configs/a.json': '{}', '../escape.json': '{}' })).rejects.toMatchObject({
+      code: 'MMAR_UNSAFE_PATH',
+    });
     await expect(readBundleFiles(target)).resolves.toEqual({});
   });
 
@@ -126,18 +158,49 @@ const pyyaml = ((): boolean => {
 
 describe.runIf(pyyaml || process.env.CI)('YAML reads exactly as PyYAML reads it (MONAI uses yaml.safe_load)', () => {
   const dump = (text: string): unknown =>
-    JSON.parse(execFileSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))'], { input: text, encoding: 'utf8' }));
+    JSON.parse(
+      execFileSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))'], {
+        input: text,
+        encoding: 'utf8',
+      }),
+    );
 
   it('the YAML fixtures', () => {
     const files = bundleFixture('endoscopic_inbody_classification');
-    for (const path of ['configs/train.yaml', 'configs/inference.yaml']) expect(parseBundleConfig(files[path] as string, { file: path }).value).toEqual(dump(files[path] as string));
+    for (const path of ['configs/train.yaml', 'configs/inference.yaml'])
+      expect(parseBundleConfig(files[path] as string, { file: path }).value).toEqual(dump(files[path] as string));
   });
 
   it('the scalars where YAML 1.1, YAML 1.2 and PyYAML disagree', () => {
     const text = [
-      'a: 1e-4', 'b: 1.0e-4', 'c: 1.0e4', 'd: yes', 'e: y', 'f: off', 'g: 010', 'h: 0o7', 'i: 0x1F', 'j: 1_000', 'k: 1:30', 'l: -.5', 'm: ~', 'n: Null',
-      'o: 0b101', 'p: +12', 'q: .5', 'r: 3.', 's: 09', 't: "1.5"', "u: '@x'", 'v: $@a + 1', 'w: [1, 2.50, true]', 'x: &anchor {k: 1}', 'y: *anchor', 'z: {<<: *anchor, j: 2}',
-      '', ].join('\n');
+      'a: 1e-4',
+      'b: 1.0e-4',
+      'c: 1.0e4',
+      'd: yes',
+      'e: y',
+      'f: off',
+      'g: 010',
+      'h: 0o7',
+      'i: 0x1F',
+      'j: 1_000',
+      'k: 1:30',
+      'l: -.5',
+      'm: ~',
+      'n: Null',
+      'o: 0b101',
+      'p: +12',
+      'q: .5',
+      'r: 3.',
+      's: 09',
+      't: "1.5"',
+      "u: '@x'",
+      'v: $@a + 1',
+      'w: [1, 2.50, true]',
+      'x: &anchor {k: 1}',
+      'y: *anchor',
+      'z: {<<: *anchor, j: 2}',
+      '',
+    ].join('\n');
     expect(parseBundleConfig(text, { file: 'x.yaml' }).value).toEqual(dump(text));
   });
 });

@@ -2,7 +2,15 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { resolveBundle, validateBundle, setBundleEpochs, setBundleLabels, enableBundleFineTuning, setBundleMultiGpu, renderBundleCommand } from '@medaas/mmar/bundle';
+import {
+  resolveBundle,
+  validateBundle,
+  setBundleEpochs,
+  setBundleLabels,
+  enableBundleFineTuning,
+  setBundleMultiGpu,
+  renderBundleCommand,
+} from '@medaas/mmar/bundle';
 import { readBundle, writeBundle } from '@medaas/mmar/bundle/node';
 import { BUNDLE_FIXTURES } from './bundle-helpers.js';
 

@@ -30,14 +30,18 @@ describe('validateBundle findings with file, pointer, line and column', () => {
     const files = classification();
     const train = (files['configs/train.yaml'] as string).replace('params: $@network.parameters()', 'params: $@net.parameters()');
     const at = where(train, '$@net.parameters()');
-    expect(brief(validateBundle({ ...files, 'configs/train.yaml': train }))).toEqual([`error MMAR_DANGLING_REFERENCE configs/train.yaml/optimizer/params ${at.line}:${at.column}`]);
+    expect(brief(validateBundle({ ...files, 'configs/train.yaml': train }))).toEqual([
+      `error MMAR_DANGLING_REFERENCE configs/train.yaml/optimizer/params ${at.line}:${at.column}`,
+    ]);
   });
 
   it('an overlay checked together with its base: evaluate.json may use what train.json defines, not what nobody does', () => {
     const files = spleen();
     const evaluate = (files['configs/evaluate.json'] as string).replace('"save_dir": "@output_dir"', '"save_dir": "@metrics_dir"');
     const issues = validateBundle({ ...files, 'configs/evaluate.json': evaluate });
-    expect(brief(issues)).toEqual([`error MMAR_DANGLING_REFERENCE configs/evaluate.json/validate#handlers/2/save_dir ${where(evaluate, '"@metrics_dir"').line}:${where(evaluate, '"@metrics_dir"').column}`]);
+    expect(brief(issues)).toEqual([
+      `error MMAR_DANGLING_REFERENCE configs/evaluate.json/validate#handlers/2/save_dir ${where(evaluate, '"@metrics_dir"').line}:${where(evaluate, '"@metrics_dir"').column}`,
+    ]);
   });
 
   it('reference cycles, directly and through a macro, are findings and never a hang', () => {
@@ -55,13 +59,17 @@ describe('validateBundle findings with file, pointer, line and column', () => {
     const run = resolveBundle(parseBundle(files));
     // `a` only names itself inside an expression, which resolve() keeps as text; `e#f` is `e` itself.
     expect(run.resolve('a')).toEqual({ x: '$@a + 1' });
-    expect(() => run.resolve('e')).toThrowError(expect.objectContaining({ code: 'MMAR_REFERENCE_CYCLE', message: 'references form a cycle: e -> e' }));
+    expect(() => run.resolve('e')).toThrowError(
+      expect.objectContaining({ code: 'MMAR_REFERENCE_CYCLE', message: 'references form a cycle: e -> e' }),
+    );
     expect(() => run.resolve('nope')).toThrowError(expect.objectContaining({ code: 'MMAR_DANGLING_REFERENCE' }));
   });
 
   it('a macro to a file that is not in the bundle, and to an id that file lacks', () => {
     const files = spleen();
-    const inference = (files['configs/inference.json'] as string).replace('"%configs/train.json#network_def"', '"%configs/training.json#network_def"').replace('"transform": "@preprocessing"', '"transform": "%configs/train.json#train#preprocess"');
+    const inference = (files['configs/inference.json'] as string)
+      .replace('"%configs/train.json#network_def"', '"%configs/training.json#network_def"')
+      .replace('"transform": "@preprocessing"', '"transform": "%configs/train.json#train#preprocess"');
     const issues = validateBundle({ ...files, 'configs/inference.json': inference });
     expect(brief(issues)).toEqual([
       `error MMAR_MISSING_FILE configs/inference.json/network_def ${where(inference, '"%configs/training').line}:${where(inference, '"%configs/training').column}`,
@@ -71,7 +79,9 @@ describe('validateBundle findings with file, pointer, line and column', () => {
 
   it('components without a _target_, or with an empty one', () => {
     const files = spleen();
-    const train = (files['configs/train.json'] as string).replace('"_target_": "SimpleInferer"', '"_target_": ""').replace('"_target_": "DiceCELoss",', '"_disabled_": false,');
+    const train = (files['configs/train.json'] as string)
+      .replace('"_target_": "SimpleInferer"', '"_target_": ""')
+      .replace('"_target_": "DiceCELoss",', '"_disabled_": false,');
     const issues = validateBundle({ ...files, 'configs/train.json': train });
     expect(brief(issues)).toEqual([
       `error MMAR_MISSING_TARGET configs/train.json/loss ${where(train, '{', '"loss"').line}:${where(train, '{', '"loss"').column}`,
@@ -82,9 +92,14 @@ describe('validateBundle findings with file, pointer, line and column', () => {
 
   it('a handler or transform list item that is no component', () => {
     const files = classification();
-    const train = (files['configs/train.yaml'] as string).replace('  - _target_: ScaleIntensityd\n      keys: image\n    - _target_: RandRotated', '  - keys: image\n    - _target_: RandRotated');
+    const train = (files['configs/train.yaml'] as string).replace(
+      '  - _target_: ScaleIntensityd\n      keys: image\n    - _target_: RandRotated',
+      '  - keys: image\n    - _target_: RandRotated',
+    );
     const issues = validateBundle({ ...files, 'configs/train.yaml': train });
-    expect(issues.map((i) => [i.code, i.pointer, i.line])).toEqual([['MMAR_MISSING_TARGET', '/train/preprocessing/transforms/3', where(train, 'keys: image\n    - _target_: RandRotated').line]]);
+    expect(issues.map((i) => [i.code, i.pointer, i.line])).toEqual([
+      ['MMAR_MISSING_TARGET', '/train/preprocessing/transforms/3', where(train, 'keys: image\n    - _target_: RandRotated').line],
+    ]);
   });
 
   it('data paths that do not exist, given fileExists; overrides as the command will pass them', () => {
@@ -108,20 +123,28 @@ describe('validateBundle findings with file, pointer, line and column', () => {
     const train = (files['configs/train.json'] as string).replace('"num_classes": 2', '"num_classes": 3');
     const issues = validateBundle({ ...files, 'configs/train.json': train });
     const network = where(train, '"@num_classes"');
-    expect(brief(issues)).toEqual([`error MMAR_OUT_CLASSES_MISMATCH configs/train.json/network_def/out_channels ${network.line}:${network.column}`]);
-    expect(issues[0]?.message).toBe('"network_def#out_channels" is 3, but metadata.json\'s pred channel_def names 2 channels (background, spleen)');
+    expect(brief(issues)).toEqual([
+      `error MMAR_OUT_CLASSES_MISMATCH configs/train.json/network_def/out_channels ${network.line}:${network.column}`,
+    ]);
+    expect(issues[0]?.message).toBe(
+      '"network_def#out_channels" is 3, but metadata.json\'s pred channel_def names 2 channels (background, spleen)',
+    );
 
     const yaml = classification();
     const trainYaml = (yaml['configs/train.yaml'] as string).replace('  num_classes: 2', '  num_classes: 4');
     // inference.yaml copies network_def from train.yaml: one finding, where the number is written.
     const yamlIssues = validateBundle({ ...yaml, 'configs/train.yaml': trainYaml });
-    expect(brief(yamlIssues)).toEqual([`error MMAR_OUT_CLASSES_MISMATCH configs/train.yaml/network_def/num_classes ${where(trainYaml, '4', 'num_classes: 4').line}:16`]);
+    expect(brief(yamlIssues)).toEqual([
+      `error MMAR_OUT_CLASSES_MISMATCH configs/train.yaml/network_def/num_classes ${where(trainYaml, '4', 'num_classes: 4').line}:16`,
+    ]);
   });
 
   it('missing metadata.json, and metadata without required keys', () => {
     const files: Record<string, string> = spleen();
     const { 'configs/metadata.json': metadata, ...rest } = files;
-    expect(brief(validateBundle(rest)).filter((i) => !i.includes('DANGLING'))).toEqual(['error MMAR_MISSING_FILE configs/metadata.json undefined:undefined']);
+    expect(brief(validateBundle(rest)).filter((i) => !i.includes('DANGLING'))).toEqual([
+      'error MMAR_MISSING_FILE configs/metadata.json undefined:undefined',
+    ]);
     const broken = (metadata as string).replace('    "monai_version": "1.3.0",\n', '').replace('"version": "0.5.9"', '"version": 59');
     const issues = validateBundle({ ...files, 'configs/metadata.json': broken });
     expect(brief(issues)).toEqual([
@@ -132,7 +155,11 @@ describe('validateBundle findings with file, pointer, line and column', () => {
 
   it('a JSON and a YAML file that do not parse are findings with line and column', () => {
     const files = classification();
-    const issues = validateBundle({ ...files, 'configs/train.yaml': 'train:\n  trainer:\n\t  max_epochs: 3\n', 'configs/metadata.json': '{\n  "version": "1",\n}\n' });
+    const issues = validateBundle({
+      ...files,
+      'configs/train.yaml': 'train:\n  trainer:\n\t  max_epochs: 3\n',
+      'configs/metadata.json': '{\n  "version": "1",\n}\n',
+    });
     expect(brief(issues)).toEqual(['error MMAR_INVALID_JSON configs/metadata.json 3:1', 'error MMAR_INVALID_YAML configs/train.yaml 3:1']);
   });
 });
@@ -160,7 +187,11 @@ describe('YAML errors are typed, with file, line and column', () => {
   });
 
   it('JSON errors keep the MMAR_INVALID_JSON shape', () => {
-    expect(() => parseBundleConfig('{"a": 1,}', { file: 'configs/train.json' })).toThrowError(expect.objectContaining({ code: 'MMAR_INVALID_JSON', details: expect.objectContaining({ line: 1, column: 9 }) }));
-    expect(() => parseBundleConfig('{}', { file: 'configs/train.txt' })).toThrowError(expect.objectContaining({ code: 'MMAR_INVALID_ARGUMENT' }));
+    expect(() => parseBundleConfig('{"a": 1,}', { file: 'configs/train.json' })).toThrowError(
+      expect.objectContaining({ code: 'MMAR_INVALID_JSON', details: expect.objectContaining({ line: 1, column: 9 }) }),
+    );
+    expect(() => parseBundleConfig('{}', { file: 'configs/train.txt' })).toThrowError(
+      expect.objectContaining({ code: 'MMAR_INVALID_ARGUMENT' }),
+    );
   });
 });

@@ -21,12 +21,21 @@ function stage(files: Record<string, string>): { root: string; run: (script: str
   }
   const bin = join(base, 'bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'python3'), '#!/usr/bin/env bash\necho "PWD=$PWD"\necho "MMAR_ROOT=$MMAR_ROOT"\necho "PYTHONPATH=$PYTHONPATH"\nfor a in "$@"; do echo "ARG=$a"; done\n');
+  writeFileSync(
+    join(bin, 'python3'),
+    '#!/usr/bin/env bash\necho "PWD=$PWD"\necho "MMAR_ROOT=$MMAR_ROOT"\necho "PYTHONPATH=$PYTHONPATH"\nfor a in "$@"; do echo "ARG=$a"; done\n',
+  );
   chmodSync(join(bin, 'python3'), 0o755);
   return {
     root,
     run: (script, ...args) =>
-      execFileSync('bash', [join(root, 'commands', script), ...args], { cwd: root, env: { PATH: `${bin}:/usr/bin:/bin`, PYTHONPATH: '' }, encoding: 'utf8' }).trim().split('\n'),
+      execFileSync('bash', [join(root, 'commands', script), ...args], {
+        cwd: root,
+        env: { PATH: `${bin}:/usr/bin:/bin`, PYTHONPATH: '' },
+        encoding: 'utf8',
+      })
+        .trim()
+        .split('\n'),
   };
 }
 
@@ -46,27 +55,69 @@ describe('renderCommands', () => {
     expect(out).toContain(`MMAR_ROOT=${root}`);
     expect(out).toContain(`PYTHONPATH=/opt/nvidia:${root}/custom`);
     expect(out.filter((l) => l.startsWith('ARG='))).toEqual(
-      ['-u', '-m', 'medl.apps.train', '-m', root, '-c', 'config/config_train.json', '-e', 'config/environment.json', '--write_train_stats', '--set', 'print_conf=True', 'epochs=5', 'learning_rate=0.0001', 'multi_gpu=False', 'dont_load_ckpt_model=True', 'amp=False'].map((a) => `ARG=${a}`),
+      [
+        '-u',
+        '-m',
+        'medl.apps.train',
+        '-m',
+        root,
+        '-c',
+        'config/config_train.json',
+        '-e',
+        'config/environment.json',
+        '--write_train_stats',
+        '--set',
+        'print_conf=True',
+        'epochs=5',
+        'learning_rate=0.0001',
+        'multi_gpu=False',
+        'dont_load_ckpt_model=True',
+        'amp=False',
+      ].map((a) => `ARG=${a}`),
     );
   });
 
   it('train_multi_gpu.sh launches one process per GPU; finetune.sh loads the checkpoint', () => {
     const files = fixtureFiles('clara_pt_liver_and_tumor_ct_segmentation');
     const { root, run } = stage({ ...files, ...renderCommands(files, { gpus: 8, checkpoint: 'models/pre trained.pt' }) });
-    const multi = run('train_multi_gpu.sh').filter((l) => l.startsWith('ARG=')).map((l) => l.slice(4));
-    expect(multi.slice(0, 10)).toEqual(['-u', '-m', 'torch.distributed.launch', '--nproc_per_node=8', '--nnodes=1', '--node_rank=0', '--master_addr=localhost', '--master_port=1234', '-m', 'medl.apps.train']);
+    const multi = run('train_multi_gpu.sh')
+      .filter((l) => l.startsWith('ARG='))
+      .map((l) => l.slice(4));
+    expect(multi.slice(0, 10)).toEqual([
+      '-u',
+      '-m',
+      'torch.distributed.launch',
+      '--nproc_per_node=8',
+      '--nnodes=1',
+      '--node_rank=0',
+      '--master_addr=localhost',
+      '--master_port=1234',
+      '-m',
+      'medl.apps.train',
+    ]);
     expect(multi).toContain('multi_gpu=True');
-    const finetune = run('finetune.sh').filter((l) => l.startsWith('ARG=')).map((l) => l.slice(4));
+    const finetune = run('finetune.sh')
+      .filter((l) => l.startsWith('ARG='))
+      .map((l) => l.slice(4));
     expect(finetune).toEqual(expect.arrayContaining(['dont_load_ckpt_model=False', 'MMAR_CKPT=models/pre trained.pt', root]));
   });
 
   it('validate.sh, infer.sh and export.sh run the evaluation and export apps', () => {
     const files = { ...fixtureFiles('clara_pt_spleen_ct_segmentation'), 'config/config_inference.json': '{}' };
     const { root, run } = stage({ ...files, ...renderCommands(files) });
-    const args = (script: string): string[] => run(script).filter((l) => l.startsWith('ARG=')).map((l) => l.slice(4));
-    expect(args('validate.sh')).toEqual(expect.arrayContaining(['medl.apps.evaluate', 'config/config_validation.json', 'dont_load_ts_model=False']));
-    expect(args('infer.sh')).toEqual(expect.arrayContaining(['medl.apps.evaluate', 'config/config_inference.json', 'output_infer_result=True']));
-    expect(args('export.sh')).toEqual(expect.arrayContaining(['medl.apps.export', '--model_path', `${root}/models/model.pt`, '--output_path', `${root}/models/model.ts`]));
+    const args = (script: string): string[] =>
+      run(script)
+        .filter((l) => l.startsWith('ARG='))
+        .map((l) => l.slice(4));
+    expect(args('validate.sh')).toEqual(
+      expect.arrayContaining(['medl.apps.evaluate', 'config/config_validation.json', 'dont_load_ts_model=False']),
+    );
+    expect(args('infer.sh')).toEqual(
+      expect.arrayContaining(['medl.apps.evaluate', 'config/config_inference.json', 'output_infer_result=True']),
+    );
+    expect(args('export.sh')).toEqual(
+      expect.arrayContaining(['medl.apps.export', '--model_path', `${root}/models/model.pt`, '--output_path', `${root}/models/model.ts`]),
+    );
   });
 
   it('the rendered scripts pass bash -n and validateMmar', () => {

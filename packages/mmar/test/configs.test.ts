@@ -49,14 +49,31 @@ describe('MMARs in the published layouts', () => {
     expect(config.value.learning_rate).toBe(0.0002);
     expect(config.value.train?.model).toEqual({
       name: 'UNet',
-      args: { dimensions: 3, in_channels: 1, out_channels: 2, channels: [16, 32, 64, 128, 256], strides: [2, 2, 2, 2], num_res_units: 2, norm: 'batch' },
+      args: {
+        dimensions: 3,
+        in_channels: 1,
+        out_channels: 2,
+        channels: [16, 32, 64, 128, 256],
+        strides: [2, 2, 2, 2],
+        num_res_units: 2,
+        norm: 'batch',
+      },
     });
     expect(config.value.train?.pre_transforms?.map((t) => ('name' in t ? t.name : undefined))).toContain('RandCropByPosNegLabeld');
     expect(config.value.train?.dataset?.data_list_key).toBe('training');
     expect(config.generation).toBe('clara4');
     expect(config.findings).toEqual([]);
     expect(config.value.validate?.metrics?.[0]?.log_label).toBe('val_mean_dice');
-    expect(Object.keys(globalVariables(config.value))).toEqual(['epochs', 'num_interval_per_valid', 'learning_rate', 'multi_gpu', 'amp', 'determinism', 'cudnn_benchmark', 'dont_load_ckpt_model']);
+    expect(Object.keys(globalVariables(config.value))).toEqual([
+      'epochs',
+      'num_interval_per_valid',
+      'learning_rate',
+      'multi_gpu',
+      'amp',
+      'determinism',
+      'cudnn_benchmark',
+      'dont_load_ckpt_model',
+    ]);
   });
 
   it('reads the validation config whose model is a TorchScript file or a checkpoint', () => {
@@ -76,16 +93,38 @@ describe('MMARs in the published layouts', () => {
     ]);
     expect(inference.value.metrics).toBeUndefined();
     expect(inference.value['dataset']).toMatchObject({ data_list_key: 'validation' });
-    expect(inference.value.inferer).toEqual({ name: 'SlidingWindowInferer', args: { roi_size: [160, 160, 160], sw_batch_size: 4, overlap: 0.5 } });
+    expect(inference.value.inferer).toEqual({
+      name: 'SlidingWindowInferer',
+      args: { roi_size: [160, 160, 160], sw_batch_size: 4, overlap: 0.5 },
+    });
     // The same text without its model is kept, and the missing model is a finding at the top.
-    const broken = JSON.stringify({ ...JSON.parse(fixtureText('clara_pt_spleen_ct_segmentation', 'config/config_inference.json')), model: undefined });
-    expect(parseConfigInference(broken).findings).toEqual([expect.objectContaining({ severity: 'warning', code: 'MMAR_UNKNOWN_SHAPE', pointer: '', line: 1, column: 1, message: expect.stringMatching(/no "model"/) })]);
+    const broken = JSON.stringify({
+      ...JSON.parse(fixtureText('clara_pt_spleen_ct_segmentation', 'config/config_inference.json')),
+      model: undefined,
+    });
+    expect(parseConfigInference(broken).findings).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'MMAR_UNKNOWN_SHAPE',
+        pointer: '',
+        line: 1,
+        column: 1,
+        message: expect.stringMatching(/no "model"/),
+      }),
+    ]);
   });
 
   it('reads the environment and the AIAA configs', () => {
     const env = parseEnvironment(fixtureText('clara_pt_spleen_ct_segmentation', 'config/environment.json'));
-    expect(env.value).toMatchObject({ DATA_ROOT: '/workspace/data/Task09_Spleen', DATASET_JSON: 'config/dataset_0.json', MMAR_CKPT_DIR: 'models' });
-    expect(parseConfigAiaa(fixtureText('clara_pt_liver_and_tumor_ct_segmentation', 'config/config_aiaa.json')).value.labels).toEqual(['liver', 'tumor']);
+    expect(env.value).toMatchObject({
+      DATA_ROOT: '/workspace/data/Task09_Spleen',
+      DATASET_JSON: 'config/dataset_0.json',
+      MMAR_CKPT_DIR: 'models',
+    });
+    expect(parseConfigAiaa(fixtureText('clara_pt_liver_and_tumor_ct_segmentation', 'config/config_aiaa.json')).value.labels).toEqual([
+      'liver',
+      'tumor',
+    ]);
     expect(parseConfigAiaa(fixtureText('clara_pt_deepgrow_3d_annotation', 'config/config_aiaa.json')).value.type).toBe('deepgrow');
   });
 
@@ -125,13 +164,42 @@ describe('bad configurations', () => {
 
   const wrongTypes: [unknown, string, RegExp][] = [
     [{ ...minimal, epochs: 'many' }, '/epochs', /expected a number or a \{variable\} reference but found a string/],
-    [{ ...minimal, train: { ...minimal.train, optimizer: { name: 'Adam', args: [0.001] } } }, '/train/optimizer/args', /expected an object but found an array/],
-    [{ ...minimal, train: { ...minimal.train, pre_transforms: [{ name: 'LoadImaged' }, { args: {} }] } }, '/train/pre_transforms/1', /needs "name".*"path"/],
+    [
+      { ...minimal, train: { ...minimal.train, optimizer: { name: 'Adam', args: [0.001] } } },
+      '/train/optimizer/args',
+      /expected an object but found an array/,
+    ],
+    [
+      { ...minimal, train: { ...minimal.train, pre_transforms: [{ name: 'LoadImaged' }, { args: {} }] } },
+      '/train/pre_transforms/1',
+      /needs "name".*"path"/,
+    ],
     [{ ...minimal, train: { ...minimal.train, loss: { name: 'DiceLoss', ref: 'DiceLoss' } } }, '/train/loss', /not several/],
     [{ ...minimal, train: { ...minimal.train, loss: { path: 'no_dots' } } }, '/train/loss/path', /dotted Python class path/],
-    [{ ...minimal, train: { ...minimal.train, dataset: { name: 'Dataset', data_list_key: 3 } } }, '/train/dataset/data_list_key', /expected a string but found a number/],
-    [{ ...minimal, train: { ...minimal.train, handlers: [{ name: 'X', disabled: 'yes' }] } }, '/train/handlers/0/disabled', /boolean or a \{variable\}/],
-    [{ ...minimal, validate: { pre_transforms: [{ ref: 'Nope' }], dataset: { name: 'D' }, dataloader: { name: 'L' }, inferer: { name: 'I' }, evaluator: { name: 'E' } } }, '/validate/pre_transforms/0/ref', /names no component/],
+    [
+      { ...minimal, train: { ...minimal.train, dataset: { name: 'Dataset', data_list_key: 3 } } },
+      '/train/dataset/data_list_key',
+      /expected a string but found a number/,
+    ],
+    [
+      { ...minimal, train: { ...minimal.train, handlers: [{ name: 'X', disabled: 'yes' }] } },
+      '/train/handlers/0/disabled',
+      /boolean or a \{variable\}/,
+    ],
+    [
+      {
+        ...minimal,
+        validate: {
+          pre_transforms: [{ ref: 'Nope' }],
+          dataset: { name: 'D' },
+          dataloader: { name: 'L' },
+          inferer: { name: 'I' },
+          evaluator: { name: 'E' },
+        },
+      },
+      '/validate/pre_transforms/0/ref',
+      /names no component/,
+    ],
     [[1, 2], '', /expected an object but found an array/],
   ];
 
@@ -145,7 +213,10 @@ describe('bad configurations', () => {
       // The line and column are those of the value the pointer names (or of its closest existing parent).
       const line = errors[0]?.line ?? 0;
       expect(line).toBeGreaterThan(0);
-      const segment = pointer.split('/').filter((p) => p !== '' && !/^\d+$/.test(p)).at(-1);
+      const segment = pointer
+        .split('/')
+        .filter((p) => p !== '' && !/^\d+$/.test(p))
+        .at(-1);
       if (segment && pointer !== '/train/pre_transforms/1') expect(text.split('\n')[line - 1]).toContain(`"${segment}"`);
     }
   });
@@ -162,11 +233,20 @@ describe('bad configurations', () => {
   it('a missing section is a warning about the shape, never a rejection, even with strict', () => {
     const text = JSON.stringify({ ...minimal, train: { ...minimal.train, trainer: undefined } });
     const document = parseConfigTrain(text, { strict: true });
-    expect(document.findings).toEqual([expect.objectContaining({ severity: 'warning', code: 'MMAR_UNKNOWN_SHAPE', pointer: '/train', message: expect.stringMatching(/no "trainer"/) })]);
+    expect(document.findings).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'MMAR_UNKNOWN_SHAPE',
+        pointer: '/train',
+        message: expect.stringMatching(/no "trainer"/),
+      }),
+    ]);
   });
 
   it('with strict, lists every error in details, not only the first', () => {
-    const error = configError(() => parseConfigTrain(JSON.stringify({ train: { loss: 1, optimizer: 2, dataset: { name: 'D' } } }), { strict: true }));
+    const error = configError(() =>
+      parseConfigTrain(JSON.stringify({ train: { loss: 1, optimizer: 2, dataset: { name: 'D' } } }), { strict: true }),
+    );
     const issues = error.details['issues'] as { pointer: string }[];
     expect(issues.map((i) => i.pointer)).toEqual(['/train/loss', '/train/optimizer']);
     expect(error.message).toMatch(/and 1 more/);
@@ -180,14 +260,25 @@ describe('bad configurations', () => {
   });
 
   it('checks the environment, evaluation and AIAA shapes', () => {
-    const errors = (document: { findings: readonly { severity: string; pointer: string }[] }): string[] => document.findings.filter((f) => f.severity === 'error').map((f) => f.pointer);
-    const warnings = (document: { findings: readonly { severity: string; message: string }[] }): string[] => document.findings.filter((f) => f.severity === 'warning').map((f) => f.message);
-    expect(warnings(parseEnvironment('{"DATA_ROOT": "/d", "DATASET_JSON": "x.json"}'))).toEqual([expect.stringMatching(/no "MMAR_CKPT_DIR"/)]);
+    const errors = (document: { findings: readonly { severity: string; pointer: string }[] }): string[] =>
+      document.findings.filter((f) => f.severity === 'error').map((f) => f.pointer);
+    const warnings = (document: { findings: readonly { severity: string; message: string }[] }): string[] =>
+      document.findings.filter((f) => f.severity === 'warning').map((f) => f.message);
+    expect(warnings(parseEnvironment('{"DATA_ROOT": "/d", "DATASET_JSON": "x.json"}'))).toEqual([
+      expect.stringMatching(/no "MMAR_CKPT_DIR"/),
+    ]);
     expect(errors(parseEnvironment('{"DATA_ROOT": "/d", "DATASET_JSON": "x", "MMAR_CKPT_DIR": "m", "X": [1]}'))).toEqual(['/X']);
     expect(errors(parseEnvironment('{"DATA_ROOT": 3, "DATASET_JSON": "x", "MMAR_CKPT_DIR": "m"}'))).toEqual(['/DATA_ROOT']);
     expect(errors(parseConfigAiaa('{"version": 3, "type": "segmentation", "labels": ["a", 2]}'))).toEqual(['/labels/1']);
-    expect(warnings(parseConfigInference('{"model": {"ts_path": "m.ts"}, "pre_transforms": []}'))).toEqual(expect.arrayContaining([expect.stringMatching(/no "dataset"/)]));
+    expect(warnings(parseConfigInference('{"model": {"ts_path": "m.ts"}, "pre_transforms": []}'))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/no "dataset"/)]),
+    );
     expect(warnings(parseConfigValidation('{}'))).toEqual([expect.stringMatching(/matches neither/)]);
-    expect(isMedaasError(configError(() => parseConfigAiaa('{"type": "segmentation", "labels": [1]}', { strict: true })), 'MMAR_INVALID_CONFIG')).toBe(true);
+    expect(
+      isMedaasError(
+        configError(() => parseConfigAiaa('{"type": "segmentation", "labels": [1]}', { strict: true })),
+        'MMAR_INVALID_CONFIG',
+      ),
+    ).toBe(true);
   });
 });

@@ -36,7 +36,9 @@ afterAll(() => temporary.forEach((dir) => rmSync(dir, { recursive: true, force: 
 function changedPointers(a: unknown, b: unknown, at = ''): string[] {
   if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && Array.isArray(a) === Array.isArray(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].flatMap((key) => changedPointers((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${at}/${key}`));
+    return [...keys].flatMap((key) =>
+      changedPointers((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${at}/${key}`),
+    );
   }
   return Object.is(a, b) ? [] : [at];
 }
@@ -70,11 +72,18 @@ describe('archives of every generation, read into the typed model', () => {
   it('Clara 4.1: training variants, key_metric with additional_metrics, NVFlare federated configs', async () => {
     const archive = await readMmar(join(FIXTURES, 'clara_pt_prostate_mri_segmentation'));
     expect(archive.generation).toBe('clara4');
-    expect(trainConfigPaths(archive)).toEqual(['config/config_train.json', 'config/config_train_perf.json', 'config/config_train_smartcache.json']);
+    expect(trainConfigPaths(archive)).toEqual([
+      'config/config_train.json',
+      'config/config_train_perf.json',
+      'config/config_train_smartcache.json',
+    ]);
     expect(configKindOf('config/config_validation_ckpt.json')).toBe('validation');
     const smart = archive.configs.get('config/config_train_smartcache.json') as ConfigDocument<ConfigTrain>;
     expect(componentClass(smart.value.train?.dataset)).toBe('SmartCacheDataset');
-    const validation = archive.configs.get('config/config_validation.json')?.value as { key_metric?: { log_label?: string }; additional_metrics?: { log_label?: string }[] };
+    const validation = archive.configs.get('config/config_validation.json')?.value as {
+      key_metric?: { log_label?: string };
+      additional_metrics?: { log_label?: string }[];
+    };
     expect(validation.key_metric?.log_label).toBe('val_mean_dice');
     expect(validation.additional_metrics?.map((m) => m.log_label)).toEqual(['val_acc']);
     const server = parseConfigFedServer(archive.files['config/config_fed_server.json'] as string);
@@ -87,7 +96,9 @@ describe('archives of every generation, read into the typed model', () => {
     const archive = await readMmar(join(FIXTURES, 'clara_pt_deepgrow_2d_annotation'));
     const pre = archive.train?.value.train?.pre_transforms ?? [];
     expect(pre.map(componentClass)).toContain('monai.apps.deepgrow.transforms.FindAllValidSlicesd');
-    expect(pre.find((t) => componentClass(t) === 'monai.apps.deepgrow.transforms.AddGuidanceSignald')).toMatchObject({ name: 'AddGuidanceSignald' });
+    expect(pre.find((t) => componentClass(t) === 'monai.apps.deepgrow.transforms.AddGuidanceSignald')).toMatchObject({
+      name: 'AddGuidanceSignald',
+    });
     expect(archive.train?.findings).toEqual([]);
     expect(archive.aiaa?.value.type).toBe('deepgrow');
     expect(validateMmar(archive)).toEqual([]);
@@ -109,17 +120,32 @@ describe('archives of every generation, read into the typed model', () => {
 
   it('a layout of no known generation is kept verbatim and reported with file, pointer, line and column', () => {
     const text = '{\n  "epochs": 3,\n  "train": {\n    "stages": [{"kind": "warmup"}, {"kind": "main"}]\n  }\n}\n';
-    const files = { 'config/environment.json': '{"DATA_ROOT": "/d", "DATASET_JSON": "d.json", "MMAR_CKPT_DIR": "models"}', 'config/config_train.json': text, 'commands/train.sh': '', 'd.json': '{"training": []}' };
+    const files = {
+      'config/environment.json': '{"DATA_ROOT": "/d", "DATASET_JSON": "d.json", "MMAR_CKPT_DIR": "models"}',
+      'config/config_train.json': text,
+      'commands/train.sh': '',
+      'd.json': '{"training": []}',
+    };
     const archive = parseMmar(files);
     expect(archive.generation).toBe('unknown');
     expect(stringifyConfig(archive.train as ConfigDocument<unknown>)).toBe(text);
     expect(archive.train?.value.train?.['stages']).toEqual([{ kind: 'warmup' }, { kind: 'main' }]);
     expect(validateMmar(archive)).toEqual([
-      expect.objectContaining({ severity: 'warning', code: 'MMAR_UNKNOWN_SHAPE', file: 'config/config_train.json', pointer: '/train', line: 3, column: 12, message: expect.stringMatching(/matches neither/) }),
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'MMAR_UNKNOWN_SHAPE',
+        file: 'config/config_train.json',
+        pointer: '/train',
+        line: 3,
+        column: 12,
+        message: expect.stringMatching(/matches neither/),
+      }),
     ]);
     // The global it has can still be edited; a setting it does not have is refused with a typed error.
     expect(setEpochs(archive.train as ConfigDocument<ConfigTrain>, 9).text).toBe(text.replace('"epochs": 3', '"epochs": 9'));
-    expect(() => setLearningRate(archive.train as ConfigDocument<ConfigTrain>, 1e-3)).toThrowError(expect.objectContaining({ code: 'MMAR_NO_EDIT_SITE' }));
+    expect(() => setLearningRate(archive.train as ConfigDocument<ConfigTrain>, 1e-3)).toThrowError(
+      expect.objectContaining({ code: 'MMAR_NO_EDIT_SITE' }),
+    );
   });
 });
 
@@ -136,7 +162,10 @@ const SETTING_SITES: Record<string, { epochs: string[]; learningRate: string[] }
   'clara_ct_seg_spleen_amp/config/trn_autoML.json': { epochs: ['/epochs'], learningRate: ['/learning_rate'] },
   'byoc_segmentation/config/config_train.json': { epochs: ['/epochs'], learningRate: ['/learning_rate'] },
   'byot_spleen_segmentation/config/config_train.json': { epochs: ['/epochs'], learningRate: ['/learning_rate'] },
-  'nnunet_spleen_segmentation/config/config_train.json': { epochs: ['/train/trainer/args/max_num_epochs'], learningRate: ['/train/trainer/args/initial_lr'] },
+  'nnunet_spleen_segmentation/config/config_train.json': {
+    epochs: ['/train/trainer/args/max_num_epochs'],
+    learningRate: ['/train/trainer/args/initial_lr'],
+  },
 };
 
 describe('edits on every training configuration of every generation', () => {
@@ -153,7 +182,13 @@ describe('edits on every training configuration of every generation', () => {
       const sites = SETTING_SITES[`${mmar}/${path}`];
       const epochs = setEpochs(document, 7);
       expect(changedPointers(document.value, epochs.value)).toEqual(sites?.epochs);
-      for (const pointer of sites?.epochs ?? []) expect(pointer.split('/').slice(1).reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], epochs.value)).toBe(7);
+      for (const pointer of sites?.epochs ?? [])
+        expect(
+          pointer
+            .split('/')
+            .slice(1)
+            .reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], epochs.value),
+        ).toBe(7);
       expect(changedLines(document.text, epochs.text)).toHaveLength(sites?.epochs.length ?? -1);
       const rate = setLearningRate(document, 3e-5);
       expect(changedPointers(document.value, rate.value)).toEqual(sites?.learningRate);
@@ -168,8 +203,12 @@ describe('MMAR-wide edits in every generation', () => {
     const files = fixtureFiles('clara_ct_seg_spleen_amp');
     const edited = setLabels(parseMmar(files), ['spleen', 'pancreas']);
     expect(edited.aiaa?.value.labels).toEqual(['spleen', 'pancreas']);
-    expect(changedLines(files['config/config_train.json'] as string, edited.files['config/config_train.json'] as string)).toEqual([['                "num_classes": 2,', '                "num_classes": 3,']]);
-    expect(changedPointers(JSON.parse(files['config/trn_autoML.json'] as string), JSON.parse(edited.files['config/trn_autoML.json'] as string))).toEqual(['/train/model/args/num_classes']);
+    expect(changedLines(files['config/config_train.json'] as string, edited.files['config/config_train.json'] as string)).toEqual([
+      ['                "num_classes": 2,', '                "num_classes": 3,'],
+    ]);
+    expect(
+      changedPointers(JSON.parse(files['config/trn_autoML.json'] as string), JSON.parse(edited.files['config/trn_autoML.json'] as string)),
+    ).toEqual(['/train/model/args/num_classes']);
     expect(JSON.parse(edited.files['config/dataset_0.json'] as string).labels).toEqual({ 0: 'background', 1: 'spleen', 2: 'pancreas' });
     expect(validateMmar(edited)).toEqual([]);
   });
@@ -179,13 +218,22 @@ describe('MMAR-wide edits in every generation', () => {
     expect(byot.train?.value.train?.trainer?.args?.['num_classes']).toBe(3);
     const nnunet = setLabels(fixtureFiles('nnunet_spleen_segmentation'), ['spleen', 'liver']);
     expect(JSON.parse(nnunet['config/dataset.json'] as string).labels).toEqual({ 0: 'background', 1: 'spleen', 2: 'liver' });
-    const bare = { 'config/environment.json': '{"DATA_ROOT": "/d", "DATASET_JSON": "x.json", "MMAR_CKPT_DIR": "m"}', 'config/config_train.json': '{"train": {"trainer": {"path": "a.B"}}}' };
+    const bare = {
+      'config/environment.json': '{"DATA_ROOT": "/d", "DATASET_JSON": "x.json", "MMAR_CKPT_DIR": "m"}',
+      'config/config_train.json': '{"train": {"trainer": {"path": "a.B"}}}',
+    };
     expect(() => setLabels(bare, ['x'])).toThrowError(expect.objectContaining({ code: 'MMAR_NO_EDIT_SITE' }));
   });
 
   it('several training configurations without config_train.json: the edit names the one to use', () => {
-    const files: MmarFiles = { 'config/environment.json': '{"DATA_ROOT": "/d", "DATASET_JSON": "x.json", "MMAR_CKPT_DIR": "m"}', 'config/trn_a.json': '{"multi_gpu": false, "train": {"trainer": {"path": "a.B"}}}', 'config/trn_b.json': '{"train": {"trainer": {"path": "a.B"}}}' };
-    expect(() => mainTrainConfigPath(files)).toThrowError(expect.objectContaining({ code: 'MMAR_AMBIGUOUS_CONFIG', details: { candidates: ['config/trn_a.json', 'config/trn_b.json'] } }));
+    const files: MmarFiles = {
+      'config/environment.json': '{"DATA_ROOT": "/d", "DATASET_JSON": "x.json", "MMAR_CKPT_DIR": "m"}',
+      'config/trn_a.json': '{"multi_gpu": false, "train": {"trainer": {"path": "a.B"}}}',
+      'config/trn_b.json': '{"train": {"trainer": {"path": "a.B"}}}',
+    };
+    expect(() => mainTrainConfigPath(files)).toThrowError(
+      expect.objectContaining({ code: 'MMAR_AMBIGUOUS_CONFIG', details: { candidates: ['config/trn_a.json', 'config/trn_b.json'] } }),
+    );
     const edited = setMultiGpu(files, { gpus: 2, config: 'config/trn_a.json' });
     expect(edited['config/trn_a.json']).toBe('{"multi_gpu": true, "train": {"trainer": {"path": "a.B"}}}');
     expect(edited['commands/train_multi_gpu.sh']).toContain('-c "$CONFIG_FILE"');
@@ -217,14 +265,19 @@ function stage(files: Record<string, string>): (script: string) => string[] {
   writeFileSync(join(bin, 'mpirun'), '#!/usr/bin/env bash\nfor a in "$@"; do echo "MPI=$a"; done\n');
   chmodSync(join(bin, 'python3'), 0o755);
   chmodSync(join(bin, 'mpirun'), 0o755);
-  return (script) => execFileSync('bash', [join(root, 'commands', script)], { cwd: root, env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' }).trim().split('\n');
+  return (script) =>
+    execFileSync('bash', [join(root, 'commands', script)], { cwd: root, env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' })
+      .trim()
+      .split('\n');
 }
 
 describe('Clara 3 command scripts', () => {
   it('run nvmidl.apps.train, Horovod through mpirun for several GPUs, and train_finetune.sh from MMAR_CKPT', () => {
     const files = fixtureFiles('clara_ct_seg_spleen_amp');
     const multi = setMultiGpu(files, { gpus: 4 });
-    expect(changedLines(files['config/config_train.json'] as string, multi['config/config_train.json'] as string)).toEqual([['    "multi_gpu": false,', '    "multi_gpu": true,']]);
+    expect(changedLines(files['config/config_train.json'] as string, multi['config/config_train.json'] as string)).toEqual([
+      ['    "multi_gpu": false,', '    "multi_gpu": true,'],
+    ]);
     const finetune = enableFineTuning(multi);
     expect(Object.keys(finetune).filter((p) => !(p in files))).toEqual(['commands/train_multi_gpu.sh']);
     expect(finetune['commands/train_finetune.sh']).not.toBe(files['commands/train_finetune.sh']);
@@ -232,11 +285,26 @@ describe('Clara 3 command scripts', () => {
     const mpi = run('train_multi_gpu.sh');
     expect(mpi.filter((l) => l.startsWith('MPI=')).slice(0, 4)).toEqual(['MPI=-np', 'MPI=4', 'MPI=-H', 'MPI=localhost:4']);
     expect(mpi).toEqual(expect.arrayContaining(['MPI=python3', 'MPI=nvmidl.apps.train', 'MPI=multi_gpu=true']));
-    const args = (script: string): string[] => run(script).filter((l) => l.startsWith('ARG=')).map((l) => l.slice(4));
+    const args = (script: string): string[] =>
+      run(script)
+        .filter((l) => l.startsWith('ARG='))
+        .map((l) => l.slice(4));
     expect(args('train.sh').slice(0, 3)).toEqual(['-u', '-m', 'nvmidl.apps.train']);
     expect(args('train.sh')).toContain('multi_gpu=false');
-    expect(args('train_finetune.sh')).toEqual(expect.arrayContaining(['nvmidl.apps.train', 'config/config_train.json', 'MMAR_CKPT=models/model.ckpt']));
-    expect(args('export.sh')).toEqual(expect.arrayContaining(['nvmidl.apps.export', '--model_file_format', 'CKPT', '--input_node_names', 'NV_MODEL_INPUT', '--output_node_names', 'NV_MODEL_OUTPUT']));
+    expect(args('train_finetune.sh')).toEqual(
+      expect.arrayContaining(['nvmidl.apps.train', 'config/config_train.json', 'MMAR_CKPT=models/model.ckpt']),
+    );
+    expect(args('export.sh')).toEqual(
+      expect.arrayContaining([
+        'nvmidl.apps.export',
+        '--model_file_format',
+        'CKPT',
+        '--input_node_names',
+        'NV_MODEL_INPUT',
+        '--output_node_names',
+        'NV_MODEL_OUTPUT',
+      ]),
+    );
     expect(validateMmar(finetune)).toEqual([]);
   });
 });
@@ -251,7 +319,11 @@ describe('hostile configurations', () => {
         expect(stringifyConfig(document)).toBe(text);
         const lines = text.split('\n').length;
         for (const finding of document.findings) expect(finding.line ?? 1).toBeLessThanOrEqual(lines);
-        const files = { 'config/environment.json': kind === 'environment' ? text : '{}', 'config/config_train.json': kind === 'train' ? text : '{"train": {}}', [`config/config_${kind === 'fed-client' ? 'fed_client' : 'aiaa'}.json`]: text };
+        const files = {
+          'config/environment.json': kind === 'environment' ? text : '{}',
+          'config/config_train.json': kind === 'train' ? text : '{"train": {}}',
+          [`config/config_${kind === 'fed-client' ? 'fed_client' : 'aiaa'}.json`]: text,
+        };
         validateMmar(files);
         validateMmar(parseMmar(files));
       }),
@@ -261,19 +333,25 @@ describe('hostile configurations', () => {
 
   it('component-shaped garbage inside a real archive gives errors at the right pointers, and edits keep them', () => {
     fc.assert(
-      fc.property(fc.constantFrom('loss', 'optimizer', 'lr_policy', 'image_pipeline', 'model'), fc.oneof(fc.string(), fc.integer(), fc.array(fc.integer()), fc.constant(null)), (key, junk) => {
-        const files = fixtureFiles('clara_ct_seg_spleen_amp');
-        const value = JSON.parse(files['config/config_train.json'] as string) as { train: Record<string, unknown> };
-        value.train[key] = junk;
-        const document = parseConfig('train', JSON.stringify(value, null, 4), { file: 'config/config_train.json' }) as ConfigDocument<ConfigTrain>;
-        const errors = document.findings.filter((f) => f.severity === 'error').map((f) => f.pointer);
-        // A model may be a list of alternatives: an empty list has nothing wrong in it, items are reported one by one.
-        if (!(key === 'model' && Array.isArray(junk) && junk.length === 0)) expect(errors.length).toBeGreaterThan(0);
-        for (const pointer of errors) expect(pointer.startsWith(`/train/${key}`)).toBe(true);
-        const edited = withConfig(parseMmar({ ...files, 'config/config_train.json': document.text }), setEpochs(document, 12));
-        expect(edited.train?.value.epochs).toBe(12);
-        expect(edited.train?.findings.map((f) => f.pointer)).toEqual(document.findings.map((f) => f.pointer));
-      }),
+      fc.property(
+        fc.constantFrom('loss', 'optimizer', 'lr_policy', 'image_pipeline', 'model'),
+        fc.oneof(fc.string(), fc.integer(), fc.array(fc.integer()), fc.constant(null)),
+        (key, junk) => {
+          const files = fixtureFiles('clara_ct_seg_spleen_amp');
+          const value = JSON.parse(files['config/config_train.json'] as string) as { train: Record<string, unknown> };
+          value.train[key] = junk;
+          const document = parseConfig('train', JSON.stringify(value, null, 4), {
+            file: 'config/config_train.json',
+          }) as ConfigDocument<ConfigTrain>;
+          const errors = document.findings.filter((f) => f.severity === 'error').map((f) => f.pointer);
+          // A model may be a list of alternatives: an empty list has nothing wrong in it, items are reported one by one.
+          if (!(key === 'model' && Array.isArray(junk) && junk.length === 0)) expect(errors.length).toBeGreaterThan(0);
+          for (const pointer of errors) expect(pointer.startsWith(`/train/${key}`)).toBe(true);
+          const edited = withConfig(parseMmar({ ...files, 'config/config_train.json': document.text }), setEpochs(document, 12));
+          expect(edited.train?.value.epochs).toBe(12);
+          expect(edited.train?.findings.map((f) => f.pointer)).toEqual(document.findings.map((f) => f.pointer));
+        },
+      ),
       { numRuns: 60 },
     );
   });

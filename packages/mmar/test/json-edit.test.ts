@@ -22,7 +22,9 @@ describe('setJsonValue', () => {
   });
 
   it('inserts a missing member after its siblings, formatted like them', () => {
-    expect(setJsonValue('{\n    "a": 1,\n    "b": 2\n}', '/c', { d: [1, 2] })).toBe('{\n    "a": 1,\n    "b": 2,\n    "c": {\n        "d": [1, 2]\n    }\n}');
+    expect(setJsonValue('{\n    "a": 1,\n    "b": 2\n}', '/c', { d: [1, 2] })).toBe(
+      '{\n    "a": 1,\n    "b": 2,\n    "c": {\n        "d": [1, 2]\n    }\n}',
+    );
     expect(setJsonValue('{ "a": 1 }', '/b', true)).toBe('{ "a": 1, "b": true }');
     expect(setJsonValue('{\r\n\t"a": 1\r\n}', '/b', { c: 1 })).toBe('{\r\n\t"a": 1,\r\n\t"b": {\r\n\t\t"c": 1\r\n\t}\r\n}');
   });
@@ -30,7 +32,9 @@ describe('setJsonValue', () => {
   it('inserts into empty objects and arrays, and before a named sibling', () => {
     expect(setJsonValue('{\n  "args": {}\n}', '/args/lr', 1)).toBe('{\n  "args": {\n    "lr": 1\n  }\n}');
     expect(setJsonValue('{"a": []}', '/a/0', 'x')).toBe('{"a": ["x"]}');
-    expect(setJsonValue('{\n  "a": 1,\n  "train": {}\n}', '/epochs', 5, { before: 'train' })).toBe('{\n  "a": 1,\n  "epochs": 5,\n  "train": {}\n}');
+    expect(setJsonValue('{\n  "a": 1,\n  "train": {}\n}', '/epochs', 5, { before: 'train' })).toBe(
+      '{\n  "a": 1,\n  "epochs": 5,\n  "train": {}\n}',
+    );
     expect(setJsonValue('{"a": [1, 2]}', '/a/-', 3)).toBe('{"a": [1, 2, 3]}');
   });
 

@@ -85,7 +85,11 @@ describe('parseJsonSyntax', () => {
   });
 
   it('accepts exactly the texts JSON.parse accepts, and fails only with a typed error', () => {
-    const jsonish = fc.array(fc.constantFrom('{', '}', '[', ']', '"', ':', ',', ' ', '\n', '1', '-', '.', 'e', 'a', 't', 'true', 'null', '\\', 'u'), { maxLength: 30 }).map((parts) => parts.join(''));
+    const jsonish = fc
+      .array(fc.constantFrom('{', '}', '[', ']', '"', ':', ',', ' ', '\n', '1', '-', '.', 'e', 'a', 't', 'true', 'null', '\\', 'u'), {
+        maxLength: 30,
+      })
+      .map((parts) => parts.join(''));
     fc.assert(
       fc.property(jsonish, (text) => {
         let expected: unknown;

@@ -43,7 +43,13 @@ describe('readMmar / writeMmar', () => {
     expect(archive.train?.value.epochs).toBe(1260);
     expect(archive.environment?.value.DATASET_JSON).toBe('config/dataset_0.json');
     expect(archive.aiaa?.value.labels).toEqual(['spleen']);
-    expect([...archive.configs.keys()]).toEqual(['config/config_aiaa.json', 'config/config_inference.json', 'config/config_train.json', 'config/config_validation.json', 'config/environment.json']);
+    expect([...archive.configs.keys()]).toEqual([
+      'config/config_aiaa.json',
+      'config/config_inference.json',
+      'config/config_train.json',
+      'config/config_validation.json',
+      'config/environment.json',
+    ]);
     expect(typeof archive.files['config/config_train.json']).toBe('string');
     expect(archive.files['models/model.pt']).toBeInstanceOf(Uint8Array);
     const without = await readMmarFiles(join(FIXTURES, 'clara_pt_spleen_ct_segmentation'), { include: (p) => !p.startsWith('models/') });
@@ -54,8 +60,13 @@ describe('readMmar / writeMmar', () => {
     const source = await tempDir();
     await mkdir(join(source, 'config'));
     await writeFile(join(source, 'config/environment.json'), '{"DATA_ROOT": "/d",\n  "DATASET_JSON": }');
-    await expect(readMmar(source)).rejects.toMatchObject({ code: 'MMAR_INVALID_JSON', details: { file: 'config/environment.json', line: 2, column: 19 } });
-    expect(await validateMmarFolder(source)).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'MMAR_INVALID_JSON', line: 2, column: 19 })]));
+    await expect(readMmar(source)).rejects.toMatchObject({
+      code: 'MMAR_INVALID_JSON',
+      details: { file: 'config/environment.json', line: 2, column: 19 },
+    });
+    expect(await validateMmarFolder(source)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ code: 'MMAR_INVALID_JSON', line: 2, column: 19 })]),
+    );
   });
 
   it('an edit changes only the edited bytes on disk', async () => {
@@ -94,7 +105,10 @@ describe('readMmar / writeMmar', () => {
   it('leaves no partial or temporary file when a write fails', async () => {
     const target = await tempDir();
     await mkdir(join(target, 'config', 'config_train.json'), { recursive: true });
-    await expect(writeMmar(target, { 'config/config_train.json': '{}' })).rejects.toMatchObject({ code: 'MMAR_IO', details: { file: 'config/config_train.json' } });
+    await expect(writeMmar(target, { 'config/config_train.json': '{}' })).rejects.toMatchObject({
+      code: 'MMAR_IO',
+      details: { file: 'config/config_train.json' },
+    });
     expect(await readdir(join(target, 'config'))).toEqual(['config_train.json']);
   });
 
@@ -109,7 +123,10 @@ describe('readMmar / writeMmar', () => {
 describe('validateMmarFolder', () => {
   it('checks the data list against the files on disk', async () => {
     const dataRoot = await tempDir();
-    const datalist = JSON.parse(await readFile(join(FIXTURES, 'clara_pt_spleen_ct_segmentation/config/dataset_0.json'), 'utf8')) as Record<string, { image: string; label: string }[]>;
+    const datalist = JSON.parse(await readFile(join(FIXTURES, 'clara_pt_spleen_ct_segmentation/config/dataset_0.json'), 'utf8')) as Record<
+      string,
+      { image: string; label: string }[]
+    >;
     await mkdir(join(dataRoot, 'imagesTr'));
     await mkdir(join(dataRoot, 'labelsTr'));
     for (const entry of [...(datalist['training'] ?? []), ...(datalist['validation'] ?? [])]) {
@@ -117,7 +134,9 @@ describe('validateMmarFolder', () => {
       if (entry.label !== 'labelsTr/spleen_31.nii.gz') await writeFile(join(dataRoot, entry.label), 'x');
     }
     const issues = await validateMmarFolder(join(FIXTURES, 'clara_pt_spleen_ct_segmentation'), { dataRoot });
-    expect(issues.map((i) => [i.code, i.file, i.pointer])).toEqual([['MMAR_DATA_FILE_MISSING', 'config/dataset_0.json', '/validation/1/label']]);
+    expect(issues.map((i) => [i.code, i.file, i.pointer])).toEqual([
+      ['MMAR_DATA_FILE_MISSING', 'config/dataset_0.json', '/validation/1/label'],
+    ]);
     expect(await validateMmarFolder(join(FIXTURES, 'clara_pt_spleen_ct_segmentation'), { dataRoot, checkDataFiles: false })).toEqual([]);
   });
 });

@@ -9,13 +9,21 @@ describe('{variable} references', () => {
     const resolved = resolveVariables(train.value, variableScope(globalVariables(train.value), env.value)) as typeof train.value;
     expect(resolved.train?.optimizer?.args).toEqual({ lr: 0.0002 });
     expect(resolved.train?.trainer?.args).toEqual({ max_epochs: 1260 });
-    expect(resolved.train?.dataset).toMatchObject({ data_list_file_path: 'config/dataset_0.json', data_file_base_dir: '/workspace/data/Task09_Spleen' });
+    expect(resolved.train?.dataset).toMatchObject({
+      data_list_file_path: 'config/dataset_0.json',
+      data_file_base_dir: '/workspace/data/Task09_Spleen',
+    });
     expect(resolved.train?.handlers?.[0]).toMatchObject({ disabled: true, args: { load_path: 'models/model.pt' } });
     expect(JSON.stringify(resolved)).not.toMatch(/\{[A-Za-z_]\w*\}/);
   });
 
   it('substitutes inside longer strings and lets environment.json override globals', () => {
-    expect(resolveVariables({ dir: '{MMAR_CKPT_DIR}/best_{epochs}', n: '{epochs}' }, variableScope({ epochs: 5, MMAR_CKPT_DIR: 'a' }, { MMAR_CKPT_DIR: 'models' }))).toEqual({
+    expect(
+      resolveVariables(
+        { dir: '{MMAR_CKPT_DIR}/best_{epochs}', n: '{epochs}' },
+        variableScope({ epochs: 5, MMAR_CKPT_DIR: 'a' }, { MMAR_CKPT_DIR: 'models' }),
+      ),
+    ).toEqual({
       dir: 'models/best_5',
       n: 5,
     });
@@ -24,10 +32,21 @@ describe('{variable} references', () => {
   });
 
   it('fails with MMAR_UNDEFINED_VARIABLE naming the variable and its pointer', () => {
-    expect(() => resolveVariables({ train: { optimizer: { args: { lr: '{learning_rte}' } } } }, { learning_rate: 1 }, { file: 'config/config_train.json' })).toThrowError(
-      expect.objectContaining({ code: 'MMAR_UNDEFINED_VARIABLE', details: { file: 'config/config_train.json', pointer: '/train/optimizer/args/lr', name: 'learning_rte' } }),
+    expect(() =>
+      resolveVariables(
+        { train: { optimizer: { args: { lr: '{learning_rte}' } } } },
+        { learning_rate: 1 },
+        { file: 'config/config_train.json' },
+      ),
+    ).toThrowError(
+      expect.objectContaining({
+        code: 'MMAR_UNDEFINED_VARIABLE',
+        details: { file: 'config/config_train.json', pointer: '/train/optimizer/args/lr', name: 'learning_rte' },
+      }),
     );
-    expect(() => resolveVariables('{a}', { a: '{a}' })).toThrowError(expect.objectContaining({ code: 'MMAR_UNDEFINED_VARIABLE', message: expect.stringMatching(/refers to itself/) }));
+    expect(() => resolveVariables('{a}', { a: '{a}' })).toThrowError(
+      expect.objectContaining({ code: 'MMAR_UNDEFINED_VARIABLE', message: expect.stringMatching(/refers to itself/) }),
+    );
   });
 
   it('finds every reference with its pointer', () => {

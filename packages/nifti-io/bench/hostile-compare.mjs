@@ -8,7 +8,12 @@ const base = await writeNifti({
   dims: [6, 5, 4],
   datatype: 'int16',
   data: new Int16Array(120).map((_, i) => i),
-  affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+  affine: [
+    [1, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+  ],
 });
 let state = 12345;
 const rand = (n) => {
@@ -48,5 +53,9 @@ for (let t = 0; t < N; t += 1) {
   }
 }
 console.log(`\nHOSTILE INPUT: ${N} mutated/truncated files (seeded), same inputs to both readers`);
-console.log(`  medaas:          ${ours.typedError} typed NiftiError, ${ours.read} read consistently, ${ours.untypedException} untyped exceptions, ${ours.silentlyWrongSize} silently wrong sizes`);
-console.log(`  nifti-reader-js: ${theirs.rejectedOrRead} rejected (isNIFTI false) or read consistently, ${theirs.untypedException} untyped exceptions, ${theirs.silentlyWrongSize} silently wrong sizes (image shorter or longer than its header says)`);
+console.log(
+  `  medaas:          ${ours.typedError} typed NiftiError, ${ours.read} read consistently, ${ours.untypedException} untyped exceptions, ${ours.silentlyWrongSize} silently wrong sizes`,
+);
+console.log(
+  `  nifti-reader-js: ${theirs.rejectedOrRead} rejected (isNIFTI false) or read consistently, ${theirs.untypedException} untyped exceptions, ${theirs.silentlyWrongSize} silently wrong sizes (image shorter or longer than its header says)`,
+);

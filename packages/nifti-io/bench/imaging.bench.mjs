@@ -59,11 +59,23 @@ if (!existsSync(ctPath)) {
 const ct = await readNiftiFile(ctPath);
 console.log(`RESAMPLE ${ct.dims.join('x')} int16 at 0.7 x 0.7 x 2.5 mm to 1 mm:`);
 const results = {};
-for (const [interpolation, order] of [['linear', 1], ['nearest', 0]]) {
-  const ours = await time(() => resample(ct, { spacingMm: 1 }, { interpolation, datatype: interpolation === 'linear' ? 'float32' : undefined }));
-  const theirs = JSON.parse(execFileSync(PYTHON, [join(here, 'scipy_resample_bench.py'), ctPath, String(order), String(REPEATS)], { encoding: 'utf8' })).medianMs;
-  console.log(`  ${interpolation.padEnd(8)} medaas ${ours.toFixed(0)} ms, scipy.ndimage order ${order} ${theirs.toFixed(0)} ms => medaas / scipy = ${(ours / theirs).toFixed(2)} (target <= 1.5)`);
+for (const [interpolation, order] of [
+  ['linear', 1],
+  ['nearest', 0],
+]) {
+  const ours = await time(() =>
+    resample(ct, { spacingMm: 1 }, { interpolation, datatype: interpolation === 'linear' ? 'float32' : undefined }),
+  );
+  const theirs = JSON.parse(
+    execFileSync(PYTHON, [join(here, 'scipy_resample_bench.py'), ctPath, String(order), String(REPEATS)], { encoding: 'utf8' }),
+  ).medianMs;
+  console.log(
+    `  ${interpolation.padEnd(8)} medaas ${ours.toFixed(0)} ms, scipy.ndimage order ${order} ${theirs.toFixed(0)} ms => medaas / scipy = ${(ours / theirs).toFixed(2)} (target <= 1.5)`,
+  );
   results[interpolation] = { medaasMs: ours, scipyMs: theirs };
 }
 mkdirSync(join(root, 'bench-results'), { recursive: true });
-writeFileSync(join(root, 'bench-results/nifti-io-imaging.json'), JSON.stringify({ date: new Date().toISOString(), dicom: { medaasMs: oursDicom, dcm2niixMs: theirsDicom }, resample: results }, null, 2));
+writeFileSync(
+  join(root, 'bench-results/nifti-io-imaging.json'),
+  JSON.stringify({ date: new Date().toISOString(), dicom: { medaasMs: oursDicom, dcm2niixMs: theirsDicom }, resample: results }, null, 2),
+);

@@ -31,7 +31,10 @@ function child(caseName, file, out) {
 }
 
 function nibabel(mode, file, out) {
-  const args = mode === 'read' ? [join(here, 'nibabel_bench.py'), 'read', file, String(REPEATS)] : [join(here, 'nibabel_bench.py'), 'write', file, out, String(REPEATS)];
+  const args =
+    mode === 'read'
+      ? [join(here, 'nibabel_bench.py'), 'read', file, String(REPEATS)]
+      : [join(here, 'nibabel_bench.py'), 'write', file, out, String(REPEATS)];
   return JSON.parse(execFileSync(PYTHON, args, { encoding: 'utf8' }));
 }
 
@@ -50,7 +53,17 @@ async function ctVolume() {
         const bone = Math.hypot((i - 256) / 30, (j - 300) / 30) < 1;
         data[i + nx * (j + ny * k)] = (bone ? 700 : body ? 40 : -1000) + (state >>> 27);
       }
-  await writeNiftiFile(path, { dims: [nx, ny, nz], datatype: 'int16', data, affine: [[-0.7, 0, 0, 180], [0, -0.7, 0, 180], [0, 0, 1, -150], [0, 0, 0, 1]] });
+  await writeNiftiFile(path, {
+    dims: [nx, ny, nz],
+    datatype: 'int16',
+    data,
+    affine: [
+      [-0.7, 0, 0, 180],
+      [0, -0.7, 0, 180],
+      [0, 0, 1, -150],
+      [0, 0, 0, 1],
+    ],
+  });
   return path;
 }
 
@@ -83,10 +96,15 @@ for (const { name, path } of files) {
   for (const [label, r] of Object.entries(rows)) {
     const ms = median(r.ms);
     const peak = (r.peakBytes - r.baselineBytes) / decoded;
-    console.log(`  ${label.padEnd(26)} ${ms.toFixed(0).padStart(6)} ms   x${(ms / ours).toFixed(2)} of medaas   peak +${peak.toFixed(2)}x decoded`);
+    console.log(
+      `  ${label.padEnd(26)} ${ms.toFixed(0).padStart(6)} ms   x${(ms / ours).toFixed(2)} of medaas   peak +${peak.toFixed(2)}x decoded`,
+    );
     results.read.push({ file: name, reader: label, medianMs: ms, peakOverDecoded: peak });
   }
-  if (gz) console.log(`  => medaas / zlib gunzip = ${(ours / median(rows['zlib gunzip (limit)'].ms)).toFixed(2)} (target <= 1.2), medaas / nibabel = ${(ours / median(rows.nibabel.ms)).toFixed(2)} (target < 1)`);
+  if (gz)
+    console.log(
+      `  => medaas / zlib gunzip = ${(ours / median(rows['zlib gunzip (limit)'].ms)).toFixed(2)} (target <= 1.2), medaas / nibabel = ${(ours / median(rows.nibabel.ms)).toFixed(2)} (target < 1)`,
+    );
   console.log('');
 }
 
@@ -98,7 +116,9 @@ for (const { name, path } of [files[1]]) {
     const decoded = ours.decodedBytes;
     const a = median(ours.ms);
     const b = median(theirs.ms);
-    console.log(`WRITE ${name} as ${gz ? '.nii.gz (default level; nibabel uses 1)' : '.nii'}: medaas ${a.toFixed(0)} ms (peak +${((ours.peakBytes - ours.baselineBytes) / decoded).toFixed(2)}x), nibabel ${b.toFixed(0)} ms (peak +${((theirs.peakBytes - theirs.baselineBytes) / decoded).toFixed(2)}x): medaas / nibabel = ${(a / b).toFixed(2)}`);
+    console.log(
+      `WRITE ${name} as ${gz ? '.nii.gz (default level; nibabel uses 1)' : '.nii'}: medaas ${a.toFixed(0)} ms (peak +${((ours.peakBytes - ours.baselineBytes) / decoded).toFixed(2)}x), nibabel ${b.toFixed(0)} ms (peak +${((theirs.peakBytes - theirs.baselineBytes) / decoded).toFixed(2)}x): medaas / nibabel = ${(a / b).toFixed(2)}`,
+    );
     results.write.push({ file: name, gzip: gz, medaasMs: a, nibabelMs: b });
   }
 }
@@ -114,7 +134,11 @@ const levelCases = [
   { kind: 'image', name: 'CT 512x512x300 int16', volume: ct },
   { kind: 'mask', name: 'ch2bet > 0 (brain mask, 181x217x181)', volume: { ...brain, data: brain.data.map((v) => (v > 0 ? 1 : 0)) } },
   { kind: 'mask', name: 'aal (116 labels, 181x217x181)', volume: aal },
-  { kind: 'mask', name: 'CT body > -500 (512x512x300)', volume: { dims: ct.dims, affine: ct.affine, datatype: 'uint8', data: Uint8Array.from(ct.data, (v) => (v > -500 ? 1 : 0)) } },
+  {
+    kind: 'mask',
+    name: 'CT body > -500 (512x512x300)',
+    volume: { dims: ct.dims, affine: ct.affine, datatype: 'uint8', data: Uint8Array.from(ct.data, (v) => (v > -500 ? 1 : 0)) },
+  },
 ];
 for (const { kind, name, volume } of levelCases) {
   const line = [];
@@ -131,7 +155,9 @@ for (const { kind, name, volume } of levelCases) {
   const base = line.find((l) => l.level === 6);
   console.log(`  ${kind}: ${name}, ${(volume.data.byteLength / 2 ** 20).toFixed(1)} MiB raw`);
   for (const l of line) {
-    console.log(`    level ${l.level}: ${(l.bytes / 1024).toFixed(0).padStart(7)} KiB (${(l.bytes / base.bytes).toFixed(2)}x level 6)  ${l.ms.toFixed(0).padStart(5)} ms (${(l.ms / base.ms).toFixed(2)}x level 6)`);
+    console.log(
+      `    level ${l.level}: ${(l.bytes / 1024).toFixed(0).padStart(7)} KiB (${(l.bytes / base.bytes).toFixed(2)}x level 6)  ${l.ms.toFixed(0).padStart(5)} ms (${(l.ms / base.ms).toFixed(2)}x level 6)`,
+    );
   }
   results.levels = [...(results.levels ?? []), { kind, name, levels: line }];
 }

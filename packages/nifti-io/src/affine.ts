@@ -30,9 +30,7 @@ export interface Geometry {
  */
 export function geometryFromAffine(affine: Mat4): Geometry {
   const spacing = ([0, 1, 2] as const).map((c) => Math.hypot(affine[0][c], affine[1][c], affine[2][c])) as unknown as Vec3;
-  const direction = [0, 1, 2].map((r) =>
-    [0, 1, 2].map((c) => (spacing[c] === 0 ? 0 : affine[r]![c]! / spacing[c]!)),
-  ) as unknown as Mat3;
+  const direction = [0, 1, 2].map((r) => [0, 1, 2].map((c) => (spacing[c] === 0 ? 0 : affine[r]![c]! / spacing[c]!))) as unknown as Mat3;
   return { spacingMm: spacing, originMm: [affine[0][3], affine[1][3], affine[2][3]], direction };
 }
 
@@ -99,8 +97,7 @@ export function invertAffine(affine: Mat4): Mat4 {
     // Cofactor expansion: clearer than a general inverse and exact enough for 3x3.
     const rows = [0, 1, 2].filter((x) => x !== c);
     const cols = [0, 1, 2].filter((x) => x !== r);
-    const minor =
-      m[rows[0]!]![cols[0]!]! * m[rows[1]!]![cols[1]!]! - m[rows[0]!]![cols[1]!]! * m[rows[1]!]![cols[0]!]!;
+    const minor = m[rows[0]!]![cols[0]!]! * m[rows[1]!]![cols[1]!]! - m[rows[0]!]![cols[1]!]! * m[rows[1]!]![cols[0]!]!;
     return ((r + c) % 2 === 0 ? minor : -minor) / det;
   };
   const lin = [0, 1, 2].map((r) => [0, 1, 2].map((c) => inv(r, c)));

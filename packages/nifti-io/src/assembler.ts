@@ -79,9 +79,13 @@ export class VolumeAssembler {
     const data = this.#data;
     if (!data || !Number.isInteger(bytes) || bytes < 0 || this.#filled + bytes > data.length) {
       // A reader's bug, not a bad file: say so with the numbers rather than write past the buffer.
-      throw new NiftiError('NIFTI_INVALID_ARGUMENT', `cannot commit ${bytes} bytes: ${this.#filled} of ${data?.length ?? 0} voxel bytes are filled`, {
-        details: { bytes, filled: this.#filled, length: data?.length ?? 0 },
-      });
+      throw new NiftiError(
+        'NIFTI_INVALID_ARGUMENT',
+        `cannot commit ${bytes} bytes: ${this.#filled} of ${data?.length ?? 0} voxel bytes are filled`,
+        {
+          details: { bytes, filled: this.#filled, length: data?.length ?? 0 },
+        },
+      );
     }
     this.#filled += bytes;
     this.#progress.update(this.#filled);
@@ -99,7 +103,9 @@ export class VolumeAssembler {
     const data = this.#data;
     if (!header || !meaning || !data) {
       // The input ended inside the header and decoding what there is did not already say why.
-      throw new NiftiError('NIFTI_TRUNCATED', `the file ends after ${this.#prefixLength} bytes, before its header is complete`, { details: { actualBytes: this.#prefixLength } });
+      throw new NiftiError('NIFTI_TRUNCATED', `the file ends after ${this.#prefixLength} bytes, before its header is complete`, {
+        details: { actualBytes: this.#prefixLength },
+      });
     }
     if (this.#filled < data.length) {
       throw new NiftiError(
@@ -142,9 +148,13 @@ export class VolumeAssembler {
   #interpret(fixedBytes: Uint8Array): HeaderMeaning {
     const preliminary = decodeHeader(fixedBytes);
     if (preliminary.magic === 'ni1' || preliminary.magic === 'ni2') {
-      throw new NiftiError('NIFTI_INVALID_HEADER', `this is a header-only NIfTI (magic "${preliminary.magic}"): its voxels are in a separate .img file`, {
-        details: { field: 'magic', value: preliminary.magic },
-      });
+      throw new NiftiError(
+        'NIFTI_INVALID_HEADER',
+        `this is a header-only NIfTI (magic "${preliminary.magic}"): its voxels are in a separate .img file`,
+        {
+          details: { field: 'magic', value: preliminary.magic },
+        },
+      );
     }
     const meaning = interpretHeader(preliminary);
     checkExtensionArea('vox_offset', meaning.voxOffset, preliminary.sizeofHdr, this.#input.limits);
@@ -155,7 +165,11 @@ export class VolumeAssembler {
 
   #checkSize(meaning: HeaderMeaning): void {
     const { size, gzip, limits } = this.#input;
-    checkDeclaredSize({ dims: meaning.dims, datatypeName: meaning.datatype.name, voxOffset: meaning.voxOffset, dataBytes: meaning.dataBytes }, { gzip, size }, limits);
+    checkDeclaredSize(
+      { dims: meaning.dims, datatypeName: meaning.datatype.name, voxOffset: meaning.voxOffset, dataBytes: meaning.dataBytes },
+      { gzip, size },
+      limits,
+    );
     if (size === undefined) return;
     // Refuse before allocating: an uncompressed file must hold every byte; a gzip file cannot expand more than deflate allows.
     const needed = meaning.voxOffset + meaning.dataBytes;
@@ -197,9 +211,13 @@ function allocate(meaning: HeaderMeaning): Uint8Array {
   try {
     return new Uint8Array(meaning.dataBytes);
   } catch (error) {
-    throw new NiftiError('NIFTI_TOO_LARGE', `cannot allocate ${meaning.dataBytes} bytes for ${meaning.dims.join('x')} ${meaning.datatype.name} voxels on this platform (${error instanceof Error ? error.message : String(error)})`, {
-      details: { option: 'maxBytes', declared: meaning.dataBytes, dims: meaning.dims },
-      cause: error,
-    });
+    throw new NiftiError(
+      'NIFTI_TOO_LARGE',
+      `cannot allocate ${meaning.dataBytes} bytes for ${meaning.dims.join('x')} ${meaning.datatype.name} voxels on this platform (${error instanceof Error ? error.message : String(error)})`,
+      {
+        details: { option: 'maxBytes', declared: meaning.dataBytes, dims: meaning.dims },
+        cause: error,
+      },
+    );
   }
 }

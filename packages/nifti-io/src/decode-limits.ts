@@ -50,7 +50,9 @@ export function resolveLimits(options: DecodeLimits): ResolvedLimits {
     const value = options[name];
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || !(value > 0)) {
-      throw new NiftiError('NIFTI_INVALID_ARGUMENT', `${name} must be a positive number, got ${String(value)}`, { details: { option: name, value } });
+      throw new NiftiError('NIFTI_INVALID_ARGUMENT', `${name} must be a positive number, got ${String(value)}`, {
+        details: { option: name, value },
+      });
     }
     return value;
   };
@@ -72,7 +74,10 @@ export function checkExtensionArea(field: 'vox_offset' | 'extensions', end: numb
   const declared = end - sizeofHdr;
   const limit = limits.maxExtensionBytes;
   if (declared <= limit) return;
-  const what = field === 'vox_offset' ? `vox_offset is ${end}: the data would start ${declared} bytes after the ${sizeofHdr}-byte header` : `the header-only file's extensions run past ${limit} bytes`;
+  const what =
+    field === 'vox_offset'
+      ? `vox_offset is ${end}: the data would start ${declared} bytes after the ${sizeofHdr}-byte header`
+      : `the header-only file's extensions run past ${limit} bytes`;
   throw new NiftiError('NIFTI_INVALID_HEADER', `${what}, more than maxExtensionBytes (${limit}) allows`, {
     details: { field, value: end, option: 'maxExtensionBytes', declared, limit },
   });
@@ -92,11 +97,22 @@ export interface DeclaredSize {
  *
  * @throws {NiftiError} `NIFTI_TOO_LARGE` with `details: { option, declared, limit }`.
  */
-export function checkDeclaredSize(size: DeclaredSize, input: { readonly gzip: boolean; readonly size: number | undefined }, limits: ResolvedLimits): void {
+export function checkDeclaredSize(
+  size: DeclaredSize,
+  input: { readonly gzip: boolean; readonly size: number | undefined },
+  limits: ResolvedLimits,
+): void {
   const described = `${size.dims.join('x')} ${size.datatypeName} voxels (${size.dataBytes} bytes)`;
   if (size.dataBytes > limits.maxBytes) {
     throw new NiftiError('NIFTI_TOO_LARGE', `the header announces ${described}, more than the ${limits.maxBytes}-byte limit (maxBytes)`, {
-      details: { option: 'maxBytes', declared: size.dataBytes, limit: limits.maxBytes, dims: size.dims, dataBytes: size.dataBytes, maxBytes: limits.maxBytes },
+      details: {
+        option: 'maxBytes',
+        declared: size.dataBytes,
+        limit: limits.maxBytes,
+        dims: size.dims,
+        dataBytes: size.dataBytes,
+        maxBytes: limits.maxBytes,
+      },
     });
   }
   if (!input.gzip || input.size === undefined || input.size === 0 || size.dataBytes <= limits.gzipRatioFloorBytes) return;
@@ -105,7 +121,15 @@ export function checkDeclaredSize(size: DeclaredSize, input: { readonly gzip: bo
     throw new NiftiError(
       'NIFTI_TOO_LARGE',
       `the header announces ${described} from ${input.size} compressed bytes, a ${Math.round(ratio)}:1 expansion; beyond ${limits.gzipRatioFloorBytes} bytes the limit is ${limits.maxGzipRatio}:1 (maxGzipRatio)`,
-      { details: { option: 'maxGzipRatio', declared: Math.round(ratio), limit: limits.maxGzipRatio, compressedBytes: input.size, dataBytes: size.dataBytes } },
+      {
+        details: {
+          option: 'maxGzipRatio',
+          declared: Math.round(ratio),
+          limit: limits.maxGzipRatio,
+          compressedBytes: input.size,
+          dataBytes: size.dataBytes,
+        },
+      },
     );
   }
 }
@@ -139,7 +163,15 @@ export class InflateBudget {
     throw new NiftiError(
       'NIFTI_TOO_LARGE',
       `the gzip stream inflated to ${this.#inflated} bytes from ${compressed} compressed bytes (${ratio}:1) and goes on; beyond ${gzipRatioFloorBytes} bytes the limit is ${maxGzipRatio}:1 (maxGzipRatio)`,
-      { details: { option: 'maxGzipRatio', declared: ratio, limit: maxGzipRatio, compressedBytes: compressed, inflatedBytes: this.#inflated } },
+      {
+        details: {
+          option: 'maxGzipRatio',
+          declared: ratio,
+          limit: maxGzipRatio,
+          compressedBytes: compressed,
+          inflatedBytes: this.#inflated,
+        },
+      },
     );
   }
 }

@@ -25,7 +25,9 @@ const GRID_TOLERANCE_OF_VOXEL = 0.01;
 function selector(label: number | undefined): (value: number | bigint | undefined) => boolean {
   if (label === undefined) return (value) => value !== undefined && value > 0;
   if (!Number.isFinite(label)) {
-    throw new NiftiError('NIFTI_INVALID_ARGUMENT', `dice: label must be a finite number, got ${String(label)}`, { details: { option: 'label', value: String(label) } });
+    throw new NiftiError('NIFTI_INVALID_ARGUMENT', `dice: label must be a finite number, got ${String(label)}`, {
+      details: { option: 'label', value: String(label) },
+    });
   }
   // A bigint voxel can only equal an integer label.
   const big = Number.isInteger(label) ? BigInt(label) : undefined;
@@ -45,7 +47,9 @@ function selector(label: number | undefined): (value: number | bigint | undefine
  */
 export function labelDice(a: LabelValues, b: LabelValues, options: DiceOptions = {}): number {
   if (a.length !== b.length) {
-    throw new NiftiError('NIFTI_INVALID_ARGUMENT', `dice: the label arrays differ in length (${a.length} vs ${b.length} voxels)`, { details: { lengths: [a.length, b.length] } });
+    throw new NiftiError('NIFTI_INVALID_ARGUMENT', `dice: the label arrays differ in length (${a.length} vs ${b.length} voxels)`, {
+      details: { lengths: [a.length, b.length] },
+    });
   }
   const inside = selector(options.label);
   let both = 0;
@@ -92,9 +96,13 @@ function checkSameGrid(a: { dims: readonly number[]; affine: Mat4 }, b: { dims: 
     offsetMm = Math.max(offsetMm, Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]));
   }
   if (!(offsetMm <= tolerance)) {
-    throw new NiftiError('NIFTI_INVALID_ARGUMENT', `dice: the masks are not on the same grid: their affines place a voxel ${offsetMm.toPrecision(3)} mm apart (resample one onto the other first)`, {
-      details: { reason: 'affine', offsetMm, toleranceMm: tolerance },
-    });
+    throw new NiftiError(
+      'NIFTI_INVALID_ARGUMENT',
+      `dice: the masks are not on the same grid: their affines place a voxel ${offsetMm.toPrecision(3)} mm apart (resample one onto the other first)`,
+      {
+        details: { reason: 'affine', offsetMm, toleranceMm: tolerance },
+      },
+    );
   }
 }
 

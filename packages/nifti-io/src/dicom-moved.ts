@@ -3,13 +3,7 @@
 // `@medaas/dicom` is an optional peer dependency, loaded only when one of them is called.
 import { isMedaasError } from '@medaas/core';
 import type * as DicomPackage from '@medaas/dicom';
-import type {
-  ConvertDicomOptions,
-  DicomError as MovedDicomError,
-  DicomInput,
-  DicomSeriesSummary,
-  DicomVolume,
-} from '@medaas/dicom';
+import type { ConvertDicomOptions, DicomError as MovedDicomError, DicomInput, DicomSeriesSummary, DicomVolume } from '@medaas/dicom';
 
 export type { ConvertDicomOptions, DicomInput, DicomSeriesSummary, DicomVolume, DicomWarning, DicomErrorCode } from '@medaas/dicom';
 
@@ -43,7 +37,10 @@ export function loadDicomPackage(name: string): Promise<DicomModule> {
  * import { listDicomSeries } from '@medaas/dicom';
  * ```
  */
-export async function listDicomSeries(files: readonly DicomInput[], options?: Pick<ConvertDicomOptions, 'signal'>): Promise<DicomSeriesSummary[]> {
+export async function listDicomSeries(
+  files: readonly DicomInput[],
+  options?: Pick<ConvertDicomOptions, 'signal'>,
+): Promise<DicomSeriesSummary[]> {
   return (await loadDicomPackage('listDicomSeries')).listDicomSeries(files, options);
 }
 

@@ -23,9 +23,13 @@ export function buildHeader(volume: Volume, version?: 1 | 2): NiftiHeader {
   const needs2 = volume.dims.some((n) => n > NIFTI1_MAX_DIM);
   const v: 1 | 2 = version ?? (needs2 ? 2 : 1);
   if (v === 1 && needs2) {
-    throw new NiftiError('NIFTI_INVALID_VOLUME', `dims ${volume.dims.join('x')} exceed NIfTI-1's limit of ${NIFTI1_MAX_DIM}: write NIfTI-2`, {
-      details: { dims: volume.dims },
-    });
+    throw new NiftiError(
+      'NIFTI_INVALID_VOLUME',
+      `dims ${volume.dims.join('x')} exceed NIfTI-1's limit of ${NIFTI1_MAX_DIM}: write NIfTI-2`,
+      {
+        details: { dims: volume.dims },
+      },
+    );
   }
   const { affine } = volume;
   const spacing = ([0, 1, 2] as const).map((c) => Math.hypot(affine[0][c], affine[1][c], affine[2][c]));
@@ -96,14 +100,21 @@ export function validateVolume(volume: Volume): void {
     throw new NiftiError('NIFTI_INVALID_VOLUME', message, { details });
   };
   if (!Array.isArray(dims) || dims.length < 1 || dims.length > 7) fail(`dims must list 1 to 7 sizes, got ${String(dims)}`, { dims });
-  for (const n of dims) if (!Number.isSafeInteger(n) || n < 1) fail(`every dim must be a positive integer, got ${dims.join('x')}`, { dims });
+  for (const n of dims)
+    if (!Number.isSafeInteger(n) || n < 1) fail(`every dim must be a positive integer, got ${dims.join('x')}`, { dims });
   const info = datatypeByName(volume.datatype);
   if (!ArrayBuffer.isView(data) || !matchesDatatype(data, volume.datatype)) {
-    fail(`datatype ${volume.datatype} needs a ${info.view(new ArrayBuffer(8), 0, 0).constructor.name} of voxel data`, { datatype: volume.datatype });
+    fail(`datatype ${volume.datatype} needs a ${info.view(new ArrayBuffer(8), 0, 0).constructor.name} of voxel data`, {
+      datatype: volume.datatype,
+    });
   }
   const expected = dims.reduce((a, b) => a * b, 1) * info.components;
   if (data.length !== expected) {
-    fail(`dims ${dims.join('x')} of ${volume.datatype} need ${expected} values, the data has ${data.length}`, { dims, expected, actual: data.length });
+    fail(`dims ${dims.join('x')} of ${volume.datatype} need ${expected} values, the data has ${data.length}`, {
+      dims,
+      expected,
+      actual: data.length,
+    });
   }
   if (!isAffine(affine)) fail('affine must be a 4x4 matrix of finite numbers with last row [0, 0, 0, 1]', { affine });
   if (determinant3(affine) === 0) fail('affine is singular: it maps the grid onto a plane', { affine });
@@ -114,7 +125,8 @@ export function validateVolume(volume: Volume): void {
 
 function isAffine(affine: unknown): affine is Mat4 {
   if (!Array.isArray(affine) || affine.length !== 4) return false;
-  if (!affine.every((row) => Array.isArray(row) && row.length === 4 && row.every((x) => typeof x === 'number' && Number.isFinite(x)))) return false;
+  if (!affine.every((row) => Array.isArray(row) && row.length === 4 && row.every((x) => typeof x === 'number' && Number.isFinite(x))))
+    return false;
   const last = affine[3] as number[];
   return last[0] === 0 && last[1] === 0 && last[2] === 0 && last[3] === 1;
 }

@@ -109,9 +109,13 @@ function decode2(bytes: Uint8Array, v: DataView, le: boolean): FixedHeader {
   const magic = text(bytes, 4, 4);
   const tail = [...bytes.subarray(8, 12)];
   if ((magic !== 'n+2' && magic !== 'ni2') || tail.join() !== '13,10,26,10') {
-    throw new NiftiError('NIFTI_NOT_NIFTI', `not a NIfTI-2 file: magic is ${JSON.stringify(magic)}, expected "n+2" or "ni2" and \\r\\n\\x1a\\n`, {
-      details: { field: 'magic', value: magic },
-    });
+    throw new NiftiError(
+      'NIFTI_NOT_NIFTI',
+      `not a NIfTI-2 file: magic is ${JSON.stringify(magic)}, expected "n+2" or "ni2" and \\r\\n\\x1a\\n`,
+      {
+        details: { field: 'magic', value: magic },
+      },
+    );
   }
   const f64 = (o: number): number => v.getFloat64(o, le);
   const i64 = (o: number, field: string): number => {
@@ -199,9 +203,13 @@ function decodeExtensions(
     const size = view.getInt32(offset, le);
     const code = view.getInt32(offset + 4, le);
     if (size < 16 || size % 16 !== 0 || offset + size > end) {
-      throw new NiftiError('NIFTI_INVALID_EXTENSION', `extension at byte ${offset} has size ${size}: it must be a multiple of 16 and end by byte ${end}`, {
-        details: { offset, size, end },
-      });
+      throw new NiftiError(
+        'NIFTI_INVALID_EXTENSION',
+        `extension at byte ${offset} has size ${size}: it must be a multiple of 16 and end by byte ${end}`,
+        {
+          details: { offset, size, end },
+        },
+      );
     }
     if (offset + size > bytes.length) throw truncatedExtension(offset + size, bytes.length);
     if (extensions.length === MAX_EXTENSIONS) {

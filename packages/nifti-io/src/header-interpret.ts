@@ -65,7 +65,11 @@ function validVoxOffset(header: NiftiHeader): number {
     invalid('vox_offset', voxOffset, `vox_offset is ${voxOffset}: it must be a whole, non-negative byte offset`);
   }
   if ((magic === 'n+1' || magic === 'n+2') && voxOffset < sizeofHdr) {
-    invalid('vox_offset', voxOffset, `vox_offset is ${voxOffset}: in a single-file NIfTI the data cannot start inside the ${sizeofHdr}-byte header`);
+    invalid(
+      'vox_offset',
+      voxOffset,
+      `vox_offset is ${voxOffset}: in a single-file NIfTI the data cannot start inside the ${sizeofHdr}-byte header`,
+    );
   }
   return voxOffset;
 }
@@ -99,7 +103,10 @@ function chooseAffine(header: NiftiHeader, rank: number): { affine: Mat4; affine
     });
     return { affine: scale(affine, toMm), affineSource: 'qform' };
   }
-  return { affine: scale(affineFromGeometry({ spacingMm: pixdim, originMm: [0, 0, 0], direction: IDENTITY3 }), toMm), affineSource: 'pixdim' };
+  return {
+    affine: scale(affineFromGeometry({ spacingMm: pixdim, originMm: [0, 0, 0], direction: IDENTITY3 }), toMm),
+    affineSource: 'pixdim',
+  };
 }
 
 /** Every pixdim of a used dimension must be a finite, non-negative number, whichever affine is used. */

@@ -36,12 +36,7 @@ export type { Mat4, Mat3, Row4, Vec3, Geometry } from './affine.js';
 export { qformToAffine, affineToQform } from './quaternion.js';
 export type { Qform } from './quaternion.js';
 export { isGzip } from './codec/gzip-codec.js';
-export {
-  DEFAULT_MAX_BYTES,
-  DEFAULT_MAX_EXTENSION_BYTES,
-  DEFAULT_MAX_GZIP_RATIO,
-  DEFAULT_GZIP_RATIO_FLOOR_BYTES,
-} from './decode-limits.js';
+export { DEFAULT_MAX_BYTES, DEFAULT_MAX_EXTENSION_BYTES, DEFAULT_MAX_GZIP_RATIO, DEFAULT_GZIP_RATIO_FLOOR_BYTES } from './decode-limits.js';
 export type { DecodeLimits } from './decode-limits.js';
 export { MAX_EXTENSIONS } from './header-decode.js';
 export { resample, setItkPipelinesBaseUrl, setResampleEngine, WASM_MEMORY_LIMIT_BYTES } from './resample.js';

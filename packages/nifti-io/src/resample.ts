@@ -91,9 +91,13 @@ export async function resample(volume: Volume, target: ResampleTarget, options: 
   throwIfAborted(signal);
   const interpolator = INTERPOLATORS[options?.interpolation];
   if (!interpolator) {
-    throw new NiftiError('NIFTI_INVALID_VOLUME', `resample needs interpolation 'linear', 'nearest' or 'label', got ${String(options?.interpolation)}`, {
-      details: { interpolation: options?.interpolation },
-    });
+    throw new NiftiError(
+      'NIFTI_INVALID_VOLUME',
+      `resample needs interpolation 'linear', 'nearest' or 'label', got ${String(options?.interpolation)}`,
+      {
+        details: { interpolation: options?.interpolation },
+      },
+    );
   }
   if (options.engine !== undefined) checkedResampleEngine(options.engine, 'resample');
   validateVolume(volume);
@@ -102,7 +106,9 @@ export async function resample(volume: Volume, target: ResampleTarget, options: 
   const grid = outputGrid(dims, input, target);
   const info = datatypeByName(volume.datatype);
   const linearOnIntegers = options.interpolation === 'linear' && info.integer;
-  const workType: ItkComponentType = linearOnIntegers ? (options.datatype ?? (info.componentBytes >= 4 ? 'float64' : 'float32')) : (volume.datatype as ItkComponentType);
+  const workType: ItkComponentType = linearOnIntegers
+    ? (options.datatype ?? (info.componentBytes >= 4 ? 'float64' : 'float32'))
+    : (volume.datatype as ItkComponentType);
   const outVoxels = grid.size[0] * grid.size[1] * grid.size[2];
   const workBytes = datatypeByName(workType).componentBytes;
   const needed = volume.data.length * workBytes + outVoxels * workBytes;
@@ -126,7 +132,9 @@ export async function resample(volume: Volume, target: ResampleTarget, options: 
     );
   } catch (error) {
     if (error instanceof NiftiError) throw error;
-    throw new NiftiError('NIFTI_ITK_FAILED', `ITK resampling failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new NiftiError('NIFTI_ITK_FAILED', `ITK resampling failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   throwIfAborted(signal);
   progress.done(1);
@@ -148,9 +156,13 @@ function itkGeometry(affine: Mat4, role: string): { spacingMm: Vec3; originMm: V
   const d = g.direction;
   const dot = (a: 0 | 1 | 2, b: 0 | 1 | 2): number => d[0][a] * d[0][b] + d[1][a] * d[1][b] + d[2][a] * d[2][b];
   if (Math.abs(dot(0, 1)) > 1e-4 || Math.abs(dot(0, 2)) > 1e-4 || Math.abs(dot(1, 2)) > 1e-4) {
-    throw new NiftiError('NIFTI_INVALID_VOLUME', `the ${role} grid is sheared (its axes are not perpendicular): resampling needs an affine without shear`, {
-      details: { affine },
-    });
+    throw new NiftiError(
+      'NIFTI_INVALID_VOLUME',
+      `the ${role} grid is sheared (its axes are not perpendicular): resampling needs an affine without shear`,
+      {
+        details: { affine },
+      },
+    );
   }
   return g;
 }
@@ -162,26 +174,40 @@ function spatialDims(volume: Volume): [number, number, number] {
   }
   const info = datatypeByName(volume.datatype);
   if (info.components !== 1) {
-    throw new NiftiError('NIFTI_INVALID_VOLUME', `resample takes scalar volumes, not ${volume.datatype}`, { details: { datatype: volume.datatype } });
+    throw new NiftiError('NIFTI_INVALID_VOLUME', `resample takes scalar volumes, not ${volume.datatype}`, {
+      details: { datatype: volume.datatype },
+    });
   }
   return [dims[0] ?? 1, dims[1] ?? 1, dims[2] ?? 1];
 }
 
-function outputGrid(dims: readonly [number, number, number], input: { spacingMm: Vec3; originMm: Vec3; direction: Mat3 }, target: ResampleTarget): ItkGrid {
+function outputGrid(
+  dims: readonly [number, number, number],
+  input: { spacingMm: Vec3; originMm: Vec3; direction: Mat3 },
+  target: ResampleTarget,
+): ItkGrid {
   if ('like' in target) {
     const g = itkGeometry(target.like.affine, 'target');
     const size = [0, 1, 2].map((i) => target.like.dims[i] ?? 1) as unknown as [number, number, number];
     if (size.some((n) => !Number.isSafeInteger(n) || n < 1)) {
-      throw new NiftiError('NIFTI_INVALID_VOLUME', `the target grid's dims ${target.like.dims.join('x')} are not positive integers`, { details: { dims: target.like.dims } });
+      throw new NiftiError('NIFTI_INVALID_VOLUME', `the target grid's dims ${target.like.dims.join('x')} are not positive integers`, {
+        details: { dims: target.like.dims },
+      });
     }
     return { size, spacing: g.spacingMm, origin: g.originMm, direction: g.direction };
   }
   const raw = target.spacingMm;
   const spacing = (typeof raw === 'number' ? [raw, raw, raw] : raw) as Vec3;
   if (!Array.isArray(spacing) || spacing.length !== 3 || spacing.some((s) => !(s > 0) || !Number.isFinite(s))) {
-    throw new NiftiError('NIFTI_INVALID_VOLUME', `spacingMm must be a positive number or three, got ${JSON.stringify(raw)}`, { details: { spacingMm: raw } });
+    throw new NiftiError('NIFTI_INVALID_VOLUME', `spacingMm must be a positive number or three, got ${JSON.stringify(raw)}`, {
+      details: { spacingMm: raw },
+    });
   }
-  const size = [0, 1, 2].map((i) => Math.max(1, Math.round((dims[i]! * input.spacingMm[i]!) / spacing[i]!))) as unknown as [number, number, number];
+  const size = [0, 1, 2].map((i) => Math.max(1, Math.round((dims[i]! * input.spacingMm[i]!) / spacing[i]!))) as unknown as [
+    number,
+    number,
+    number,
+  ];
   return { size, spacing, origin: input.originMm, direction: input.direction };
 }
 

@@ -32,7 +32,9 @@ async function serve(script: string): Promise<{ url: string; close(): Promise<vo
   const server: Server = createServer(async (request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === '/') {
-      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>medaas</title><script type="module" src="/bundle.js"></script>');
+      response
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<!doctype html><title>medaas</title><script type="module" src="/bundle.js"></script>');
     } else if (path === '/bundle.js') {
       response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
     } else if (files[path]) {
@@ -68,7 +70,8 @@ it('resamples in Chromium through the handed-over engine, as in Node, with no re
   const page = await browser.newPage();
   const foreign: string[] = [];
   page.on('request', (request) => {
-    if (!request.url().startsWith(site.url) && !request.url().startsWith('blob:') && !request.url().startsWith('data:')) foreign.push(request.url());
+    if (!request.url().startsWith(site.url) && !request.url().startsWith('blob:') && !request.url().startsWith('data:'))
+      foreign.push(request.url());
   });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -76,7 +79,8 @@ it('resamples in Chromium through the handed-over engine, as in Node, with no re
     await page.goto(site.url);
     await page.waitForFunction(() => 'medaasResample' in globalThis);
     const result = (await page.evaluate(
-      ([v, pipelines]) => (globalThis as unknown as { medaasResample(v: unknown, p: string): Promise<unknown> }).medaasResample(v, pipelines),
+      ([v, pipelines]) =>
+        (globalThis as unknown as { medaasResample(v: unknown, p: string): Promise<unknown> }).medaasResample(v, pipelines),
       [{ ...volume, data: Array.from(data) }, `${site.url}/itk/pipelines`] as const,
     )) as { dims: number[]; data: number[] };
     expect(result.dims).toEqual(expected.dims);

@@ -31,7 +31,10 @@ it('the browser build reads, writes and compresses real volumes in Chromium, and
   try {
     await page.goto(site.url);
     await page.waitForFunction(() => 'medaasRun' in globalThis);
-    const result = (await page.evaluate((url) => (globalThis as unknown as { medaasRun(u: string): Promise<unknown> }).medaasRun(url), `${site.url}/ch2.nii.gz`)) as Record<string, unknown>;
+    const result = (await page.evaluate(
+      (url) => (globalThis as unknown as { medaasRun(u: string): Promise<unknown> }).medaasRun(url),
+      `${site.url}/ch2.nii.gz`,
+    )) as Record<string, unknown>;
     const reference = await readNiftiFile(join(MRICRON, 'ch2.nii.gz'));
     let checksum = 0;
     for (let i = 0; i < reference.data.length; i += 1) checksum = (checksum + Number(reference.data[i]) * ((i % 7) + 1)) % 1_000_000_007;

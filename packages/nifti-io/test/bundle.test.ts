@@ -19,7 +19,9 @@ const workspaceModules = fileURLToPath(new URL('../../../node_modules', import.m
  * `platform`, so a change to that map is tested too.
  */
 async function importMapPlugin(platform: 'browser' | 'node'): Promise<Plugin> {
-  const manifest = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8')) as { imports: Record<string, Record<string, string>> };
+  const manifest = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8')) as {
+    imports: Record<string, Record<string, string>>;
+  };
   return {
     name: 'nifti-io-import-map',
     setup(b) {
@@ -50,7 +52,8 @@ async function bundle(source: string, platform: 'browser' | 'node'): Promise<{ t
 }
 
 const inputsMatching = (metafile: Metafile, pattern: RegExp): string[] => Object.keys(metafile.inputs).filter((path) => pattern.test(path));
-const externalImports = (metafile: Metafile): string[] => Object.values(metafile.outputs).flatMap((output) => output.imports.map((i) => i.path));
+const externalImports = (metafile: Metafile): string[] =>
+  Object.values(metafile.outputs).flatMap((output) => output.imports.map((i) => i.path));
 
 describe('the browser bundle of an application', () => {
   it('that only reads NIfTI holds no DICOM parser, no itk-wasm and no node: import', async () => {

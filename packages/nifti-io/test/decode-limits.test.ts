@@ -46,7 +46,12 @@ describe('vox_offset far past the header', () => {
       const error = await rejection(read());
       expect(error.code).toBe('NIFTI_INVALID_HEADER');
       expect(error.message).toMatch(/vox_offset is 134217728.*maxExtensionBytes/);
-      expect(error.details).toMatchObject({ field: 'vox_offset', value: 2 ** 27, option: 'maxExtensionBytes', limit: DEFAULT_MAX_EXTENSION_BYTES });
+      expect(error.details).toMatchObject({
+        field: 'vox_offset',
+        value: 2 ** 27,
+        option: 'maxExtensionBytes',
+        limit: DEFAULT_MAX_EXTENSION_BYTES,
+      });
     }
   });
 
@@ -127,7 +132,12 @@ describe('decoded size and gzip expansion limits, checked from the header before
   });
 
   it('legitimate masks that compress 1000:1 still read with the defaults', async () => {
-    const empty = { dims: [512, 512, 300], datatype: 'uint8' as const, data: new Uint8Array(512 * 512 * 300), affine: sphereMask([1, 1, 1], 1).affine };
+    const empty = {
+      dims: [512, 512, 300],
+      datatype: 'uint8' as const,
+      data: new Uint8Array(512 * 512 * 300),
+      affine: sphereMask([1, 1, 1], 1).affine,
+    };
     for (const level of [3, 9]) {
       const bytes = await writeNifti(empty, { gzip: true, level });
       const volume = await readNifti(bytes);

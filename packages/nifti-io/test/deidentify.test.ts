@@ -36,7 +36,11 @@ describe('deidentify', () => {
     expect(findIdentifyingFields(safe)).toEqual([]);
     for (const gzip of [false, true]) {
       const bytes = await writeNifti(safe, { gzip });
-      const text = latin1(gzip ? new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer()) : bytes);
+      const text = latin1(
+        gzip
+          ? new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer())
+          : bytes,
+      );
       for (const planted of PLANTED) expect(text).not.toContain(planted);
       const back = await readNifti(bytes);
       expect(findIdentifyingFields(back)).toEqual([]);

@@ -107,7 +107,9 @@ describe('masks that are not on the same grid', () => {
   });
 
   it('refuses label arrays of different lengths and a label that is not a number', () => {
-    expect(() => labelDice([1, 0], [1])).toThrow(expect.objectContaining({ code: 'NIFTI_INVALID_ARGUMENT', message: expect.stringContaining('2 vs 1 voxels') }));
+    expect(() => labelDice([1, 0], [1])).toThrow(
+      expect.objectContaining({ code: 'NIFTI_INVALID_ARGUMENT', message: expect.stringContaining('2 vs 1 voxels') }),
+    );
     expect(() => labelDice([1], [1], { label: Number.NaN })).toThrow(expect.objectContaining({ code: 'NIFTI_INVALID_ARGUMENT' }));
   });
 });

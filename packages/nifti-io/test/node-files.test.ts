@@ -52,7 +52,10 @@ describe('writeNiftiFile / readNiftiFile', () => {
     await expect(writeNiftiFile(target, invalid)).rejects.toMatchObject({ code: 'NIFTI_INVALID_VOLUME' });
     const controller = new AbortController();
     const big = ctPhantom([256, 256, 64]);
-    const aborted = writeNiftiFile(target, big, { signal: controller.signal, onProgress: (p) => p.loaded > 0 && controller.abort('user cancelled') });
+    const aborted = writeNiftiFile(target, big, {
+      signal: controller.signal,
+      onProgress: (p) => p.loaded > 0 && controller.abort('user cancelled'),
+    });
     await expect(aborted).rejects.toBe('user cancelled');
     expect(await readdir(join(dir, 'atomic'))).toEqual([]);
     // An existing good file survives a failed overwrite untouched.
@@ -80,14 +83,17 @@ describe('writeNiftiFile / readNiftiFile', () => {
   });
 
   it('writeMaskFile writes the smallest label type, gzip, label intent', async () => {
-    const mask = { ...sphereMask([30, 30, 30], 10), datatype: 'float32' as const, data: Float32Array.from(sphereMask([30, 30, 30], 10).data as Uint8Array) };
+    const mask = {
+      ...sphereMask([30, 30, 30], 10),
+      datatype: 'float32' as const,
+      data: Float32Array.from(sphereMask([30, 30, 30], 10).data as Uint8Array),
+    };
     await writeMaskFile(join(dir, 'mask.nii.gz'), mask);
     const back = await readNiftiFile(join(dir, 'mask.nii.gz'));
     expect(back.datatype).toBe('uint8');
     expect(back.intent?.code).toBe(1002);
     expect([...new Set(back.data as Uint8Array)].sort()).toEqual([0, 1, 2]);
   });
-
 });
 
 describe('readNifti and the file reader agree', () => {

@@ -22,7 +22,9 @@ describe('resample({ engine })', () => {
     const engine: ResampleEngine = {
       resampleNode: (...args: Parameters<NonNullable<ResampleEngine['resampleNode']>>) => {
         calls += 1;
-        return downsample.resampleNode(...(args as Parameters<typeof downsample.resampleNode>)) as ReturnType<NonNullable<ResampleEngine['resampleNode']>>;
+        return downsample.resampleNode(...(args as Parameters<typeof downsample.resampleNode>)) as ReturnType<
+          NonNullable<ResampleEngine['resampleNode']>
+        >;
       },
     };
     const given = await resample(cube, { spacingMm: 2 }, { interpolation: 'nearest', engine });

@@ -118,7 +118,9 @@ describe('resample refuses what it cannot do, before doing anything', () => {
   const volume = sphereMask([8, 8, 8], 3);
   it('has no default interpolation', async () => {
     await expect(resample(volume, { spacingMm: 1 }, {} as never)).rejects.toMatchObject({ code: 'NIFTI_INVALID_VOLUME' });
-    await expect(resample(volume, { spacingMm: 1 }, { interpolation: 'cubic' as never })).rejects.toThrowError(/linear', 'nearest' or 'label'/);
+    await expect(resample(volume, { spacingMm: 1 }, { interpolation: 'cubic' as never })).rejects.toThrowError(
+      /linear', 'nearest' or 'label'/,
+    );
   });
 
   it('bad spacing, 4-D, colour and sheared volumes', async () => {
@@ -128,7 +130,15 @@ describe('resample refuses what it cannot do, before doing anything', () => {
     await expect(resample(fourD, { spacingMm: 1 }, { interpolation: 'nearest' })).rejects.toThrowError(/3-D/);
     const rgb: Volume = { dims: [2, 2, 2], datatype: 'rgb24', data: new Uint8Array(24), affine: OBLIQUE };
     await expect(resample(rgb, { spacingMm: 1 }, { interpolation: 'nearest' })).rejects.toThrowError(/scalar/);
-    const sheared: Volume = { ...volume, affine: [[1, 0.5, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] };
+    const sheared: Volume = {
+      ...volume,
+      affine: [
+        [1, 0.5, 0, 0],
+        [0, 1, 0, 0],
+        [0, 0, 1, 0],
+        [0, 0, 0, 1],
+      ],
+    };
     await expect(resample(sheared, { spacingMm: 1 }, { interpolation: 'nearest' })).rejects.toThrowError(/sheared/);
   });
 

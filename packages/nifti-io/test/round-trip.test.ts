@@ -14,7 +14,22 @@ import {
 import { OBLIQUE, ctPhantom } from './helpers/phantoms.js';
 import { bytesOf, sameBytes } from './helpers/reference.js';
 
-const ALL: NiftiDatatype[] = ['uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64', 'complex64', 'complex128', 'rgb24', 'rgba32'];
+const ALL: NiftiDatatype[] = [
+  'uint8',
+  'int8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'float32',
+  'float64',
+  'complex64',
+  'complex128',
+  'rgb24',
+  'rgba32',
+];
 
 function volumeOf(datatype: NiftiDatatype, dims: number[], fill: (i: number) => number): Volume {
   const info = datatypeByName(datatype);
@@ -100,7 +115,15 @@ describe('writeNifti -> readNifti is exact', () => {
   });
 
   it('writes a sheared affine as sform only, never a wrong qform', async () => {
-    const sheared: Volume = { ...volumeOf('uint8', [2, 2, 2], () => 1), affine: [[1, 0.5, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] };
+    const sheared: Volume = {
+      ...volumeOf('uint8', [2, 2, 2], () => 1),
+      affine: [
+        [1, 0.5, 0, 0],
+        [0, 1, 0, 0],
+        [0, 0, 1, 0],
+        [0, 0, 0, 1],
+      ],
+    };
     const header = await readNiftiHeader(await writeNifti(sheared));
     expect(header.qformCode).toBe(0);
     expect(header.sformCode).toBe(1);
@@ -112,14 +135,27 @@ describe('writeNifti -> readNifti is exact', () => {
       fc.asyncProperty(
         fc.constantFrom<NiftiDatatype>('uint8', 'int16', 'float32', 'float64', 'uint16', 'int32'),
         fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 })),
-        fc.tuple(fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -3, max: 3, noNaN: true })),
-        fc.tuple(fc.double({ min: 0.1, max: 5, noNaN: true }), fc.double({ min: 0.1, max: 5, noNaN: true }), fc.double({ min: 0.1, max: 5, noNaN: true })),
+        fc.tuple(
+          fc.double({ min: -3, max: 3, noNaN: true }),
+          fc.double({ min: -3, max: 3, noNaN: true }),
+          fc.double({ min: -3, max: 3, noNaN: true }),
+        ),
+        fc.tuple(
+          fc.double({ min: 0.1, max: 5, noNaN: true }),
+          fc.double({ min: 0.1, max: 5, noNaN: true }),
+          fc.double({ min: 0.1, max: 5, noNaN: true }),
+        ),
         fc.boolean(),
         fc.boolean(),
         async (datatype, dims, angles, spacing, flip, gzip) => {
           const [a, b, c] = angles;
           // Rotation from three Euler angles, optionally mirrored (left-handed grid).
-          const ca = Math.cos(a), sa = Math.sin(a), cb = Math.cos(b), sb = Math.sin(b), cc = Math.cos(c), sc = Math.sin(c);
+          const ca = Math.cos(a),
+            sa = Math.sin(a),
+            cb = Math.cos(b),
+            sb = Math.sin(b),
+            cc = Math.cos(c),
+            sc = Math.sin(c);
           const r = [
             [ca * cb, ca * sb * sc - sa * cc, ca * sb * cc + sa * sc],
             [sa * cb, sa * sb * sc + ca * cc, sa * sb * cc - ca * sc],
@@ -127,16 +163,21 @@ describe('writeNifti -> readNifti is exact', () => {
           ];
           const s = [spacing[0], spacing[1], flip ? -spacing[2] : spacing[2]];
           const affine = [0, 1, 2].map((i) => [r[i]![0]! * s[0]!, r[i]![1]! * s[1]!, r[i]![2]! * s[2]!, 10 * i - 7]);
-          const volume: Volume = { ...volumeOf(datatype, dims, (i) => (i * 7) % 100), affine: [...affine, [0, 0, 0, 1]] as unknown as Volume['affine'] };
+          const volume: Volume = {
+            ...volumeOf(datatype, dims, (i) => (i * 7) % 100),
+            affine: [...affine, [0, 0, 0, 1]] as unknown as Volume['affine'],
+          };
           const bytes = await writeNifti(volume, { gzip });
           const back = await readNifti(bytes);
           expect(sameBytes(bytesOf(back.data), bytesOf(volume.data))).toBe(true);
-          for (let i = 0; i < 3; i += 1) for (let j = 0; j < 4; j += 1) expect(Math.abs(back.affine[i]![j]! - volume.affine[i]![j]!)).toBeLessThan(1e-4);
+          for (let i = 0; i < 3; i += 1)
+            for (let j = 0; j < 4; j += 1) expect(Math.abs(back.affine[i]![j]! - volume.affine[i]![j]!)).toBeLessThan(1e-4);
           // The qform we wrote must describe the same grid as the sform.
           const qformOnly = await writeNifti(volume);
           new DataView(qformOnly.buffer).setInt16(254, 0, true);
           const viaQform = await readNifti(qformOnly);
-          for (let i = 0; i < 3; i += 1) for (let j = 0; j < 4; j += 1) expect(Math.abs(viaQform.affine[i]![j]! - volume.affine[i]![j]!)).toBeLessThan(1e-4);
+          for (let i = 0; i < 3; i += 1)
+            for (let j = 0; j < 4; j += 1) expect(Math.abs(viaQform.affine[i]![j]! - volume.affine[i]![j]!)).toBeLessThan(1e-4);
         },
       ),
       { numRuns: 150, seed: 7 },

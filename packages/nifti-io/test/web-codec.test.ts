@@ -22,7 +22,9 @@ describe('the browser codec', () => {
 
   it('reports corrupt and truncated gzip as typed errors', async () => {
     const gz = await writeNifti(ctPhantom([16, 16, 8]), { gzip: true });
-    await expect(readNifti(gz.subarray(0, gz.length - 9))).rejects.toMatchObject({ code: expect.stringMatching(/NIFTI_(TRUNCATED|CORRUPT_GZIP)/) });
+    await expect(readNifti(gz.subarray(0, gz.length - 9))).rejects.toMatchObject({
+      code: expect.stringMatching(/NIFTI_(TRUNCATED|CORRUPT_GZIP)/),
+    });
     const bad = new Uint8Array(gz);
     bad[bad.length - 6] = bad[bad.length - 6]! ^ 0xff;
     await expect(readNifti(bad)).rejects.toMatchObject({ code: 'NIFTI_CORRUPT_GZIP' });
@@ -30,7 +32,10 @@ describe('the browser codec', () => {
 
   it('a far vox_offset is refused from the header, and read in linear time when allowed (16 KiB chunks: it took 7 minutes)', async () => {
     const gz = gzipSync(await farVoxOffset(2 ** 27), { level: 9 });
-    await expect(readNifti(gz)).rejects.toMatchObject({ code: 'NIFTI_INVALID_HEADER', details: { field: 'vox_offset', option: 'maxExtensionBytes' } });
+    await expect(readNifti(gz)).rejects.toMatchObject({
+      code: 'NIFTI_INVALID_HEADER',
+      details: { field: 'vox_offset', option: 'maxExtensionBytes' },
+    });
     const start = performance.now();
     const volume = await readNifti(gz, { maxExtensionBytes: 2 ** 27 });
     expect(Array.from(volume.data as Uint8Array)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);

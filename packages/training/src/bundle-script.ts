@@ -64,14 +64,22 @@ function loadsCheckpoint(value: unknown): boolean {
  */
 export function checkBundleOptions(options: BundleScriptOptions, mode: TrainingMode): void {
   if (!Array.isArray(options.command) || options.command.length === 0) {
-    throw new TrainingError('TRAINING_INVALID_OPTIONS', "a bundle job needs its command: MONAI's command line from renderBundleCommand of @medaas/mmar/bundle (its argv), or another command", {
-      details: { mode, bundleDir: options.bundleDir },
-    });
+    throw new TrainingError(
+      'TRAINING_INVALID_OPTIONS',
+      "a bundle job needs its command: MONAI's command line from renderBundleCommand of @medaas/mmar/bundle (its argv), or another command",
+      {
+        details: { mode, bundleDir: options.bundleDir },
+      },
+    );
   }
   const bundle = options.bundle;
   if (mode === 'finetune' && bundle && !(bundle.trainConfig && loadsCheckpoint(bundle.configs.get(bundle.trainConfig)?.value))) {
-    throw new TrainingError('TRAINING_INVALID_OPTIONS', `the bundle's ${bundle.trainConfig ?? 'training configuration'} loads no checkpoint: call enableBundleFineTuning before fine-tuning`, {
-      details: { mode, trainConfig: bundle.trainConfig },
-    });
+    throw new TrainingError(
+      'TRAINING_INVALID_OPTIONS',
+      `the bundle's ${bundle.trainConfig ?? 'training configuration'} loads no checkpoint: call enableBundleFineTuning before fine-tuning`,
+      {
+        details: { mode, trainConfig: bundle.trainConfig },
+      },
+    );
   }
 }

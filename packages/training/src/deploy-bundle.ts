@@ -70,7 +70,9 @@ echo "sha256=$sha"`;
 
 function checkPath(value: string, what: string): void {
   if (typeof value !== 'string' || !value.startsWith('/') || /[\n\r\0]/.test(value)) {
-    throw new TrainingError('TRAINING_INVALID_OPTIONS', `${what} must be an absolute path on the cluster without line breaks`, { details: { [what]: value } });
+    throw new TrainingError('TRAINING_INVALID_OPTIONS', `${what} must be an absolute path on the cluster without line breaks`, {
+      details: { [what]: value },
+    });
   }
 }
 
@@ -93,18 +95,29 @@ function checkPath(value: string, what: string): void {
  */
 export async function deployBundle(session: SshSession, name: string, options: DeployBundleOptions): Promise<DeployedBundle> {
   if (typeof name !== 'string' || !/^[A-Za-z0-9][\w.-]*$/.test(name) || name.length > 128) {
-    throw new TrainingError('TRAINING_INVALID_OPTIONS', `model name must be letters, digits, "_", "-" or ".", got ${JSON.stringify(name)}`, { details: { name } });
+    throw new TrainingError(
+      'TRAINING_INVALID_OPTIONS',
+      `model name must be letters, digits, "_", "-" or ".", got ${JSON.stringify(name)}`,
+      { details: { name } },
+    );
   }
   checkPath(options.bundleDir, 'bundleDir');
   checkPath(options.appDir, 'appDir');
   throwIfAborted(options.signal);
   const call = { signal: options.signal, timeoutMs: options.timeoutMs };
-  const result = await session.exec(remoteScript([], DEPLOY_SCRIPT, [options.bundleDir.replace(/\/+$/, ''), options.appDir.replace(/\/+$/, ''), name]), call);
+  const result = await session.exec(
+    remoteScript([], DEPLOY_SCRIPT, [options.bundleDir.replace(/\/+$/, ''), options.appDir.replace(/\/+$/, ''), name]),
+    call,
+  );
   if (result.exitCode !== 0) {
     const stderr = result.stderr.trim().split('\n').slice(-10).join('\n');
-    throw new TrainingError('TRAINING_DEPLOY_FAILED', `deploying ${options.bundleDir} as "${name}" failed (exit ${String(result.exitCode)}): ${stderr}`, {
-      details: { name, bundleDir: options.bundleDir, appDir: options.appDir, exitCode: result.exitCode, stderr },
-    });
+    throw new TrainingError(
+      'TRAINING_DEPLOY_FAILED',
+      `deploying ${options.bundleDir} as "${name}" failed (exit ${String(result.exitCode)}): ${stderr}`,
+      {
+        details: { name, bundleDir: options.bundleDir, appDir: options.appDir, exitCode: result.exitCode, stderr },
+      },
+    );
   }
   const sha256 = /^sha256=([0-9a-f]{64})$/m.exec(result.stdout)?.[1] ?? '';
   const replaced = /^replaced=1$/m.test(result.stdout);
@@ -114,9 +127,13 @@ export async function deployBundle(session: SshSession, name: string, options: D
   if (!Object.hasOwn(info.models, name)) return { dir, sha256, replaced, serving: false, restartRequired: true };
   const weights = await options.server.modelInfo(name, call);
   if (weights.checksum.toLowerCase() !== `sha256:${sha256}`) {
-    throw new TrainingError('TRAINING_DEPLOY_FAILED', `the server at ${options.server.baseUrl} serves "${name}" with other weights (${weights.checksum}) than deployed to ${dir} (SHA256:${sha256}): is it running another app folder?`, {
-      details: { name, dir, deployed: sha256, served: weights.checksum, server: options.server.baseUrl },
-    });
+    throw new TrainingError(
+      'TRAINING_DEPLOY_FAILED',
+      `the server at ${options.server.baseUrl} serves "${name}" with other weights (${weights.checksum}) than deployed to ${dir} (SHA256:${sha256}): is it running another app folder?`,
+      {
+        details: { name, dir, deployed: sha256, served: weights.checksum, server: options.server.baseUrl },
+      },
+    );
   }
   return { dir, sha256, replaced, serving: true, restartRequired: false };
 }

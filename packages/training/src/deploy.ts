@@ -15,7 +15,11 @@ export interface AiaaDeployClient<Model extends { readonly name: string } = { re
   /** The server's address, for error messages. */
   readonly baseUrl: string;
   /** `PUT /admin/model/{name}`: the model's config and weights. */
-  putModel(name: string, input: { readonly config: AiaaModelConfigInput; readonly weights: Uint8Array | Blob; readonly weightsFileName?: string }, options?: CallOptions): Promise<unknown>;
+  putModel(
+    name: string,
+    input: { readonly config: AiaaModelConfigInput; readonly weights: Uint8Array | Blob; readonly weightsFileName?: string },
+    options?: CallOptions,
+  ): Promise<unknown>;
   /** The models the server serves. */
   listModels(options?: CallOptions): Promise<readonly Model[]>;
 }
@@ -43,7 +47,11 @@ export interface DeployModelOptions extends CallOptions {
  * const model = await deployModel(client, 'spleen_finetuned', { config: configAiaaText, weights: modelBytes });
  * ```
  */
-export function deployModel<Model extends { readonly name: string }>(client: AiaaDeployClient<Model>, name: string, options: DeployModelOptions): Promise<Model>;
+export function deployModel<Model extends { readonly name: string }>(
+  client: AiaaDeployClient<Model>,
+  name: string,
+  options: DeployModelOptions,
+): Promise<Model>;
 /**
  * Places a MONAI bundle where a MONAI Label server loads it (`<appDir>/model/<name>/` on the cluster),
  * the same as {@link deployBundle}.
@@ -55,23 +63,46 @@ export function deployModel<Model extends { readonly name: string }>(client: Aia
  * ```
  */
 export function deployModel(session: SshSession, name: string, options: DeployBundleOptions): Promise<DeployedBundle>;
-export function deployModel<Model extends { readonly name: string }>(target: AiaaDeployClient<Model> | SshSession, name: string, options: DeployModelOptions | DeployBundleOptions): Promise<Model | DeployedBundle> {
+export function deployModel<Model extends { readonly name: string }>(
+  target: AiaaDeployClient<Model> | SshSession,
+  name: string,
+  options: DeployModelOptions | DeployBundleOptions,
+): Promise<Model | DeployedBundle> {
   if ('bundleDir' in options) return deployBundle(target as SshSession, name, options);
   return deployAiaaModel(target as AiaaDeployClient<Model>, name, options);
 }
 
-async function deployAiaaModel<Model extends { readonly name: string }>(client: AiaaDeployClient<Model>, name: string, options: DeployModelOptions): Promise<Model> {
+async function deployAiaaModel<Model extends { readonly name: string }>(
+  client: AiaaDeployClient<Model>,
+  name: string,
+  options: DeployModelOptions,
+): Promise<Model> {
   const call = { signal: options.signal, timeoutMs: options.timeoutMs };
   try {
-    await client.putModel(name, { config: options.config, weights: options.weights, ...(options.weightsFileName ? { weightsFileName: options.weightsFileName } : {}) }, call);
+    await client.putModel(
+      name,
+      {
+        config: options.config,
+        weights: options.weights,
+        ...(options.weightsFileName ? { weightsFileName: options.weightsFileName } : {}),
+      },
+      call,
+    );
   } catch (error) {
     if (options.signal?.aborted && error === options.signal.reason) throw error;
     const server = error instanceof Error ? error.message : String(error);
-    throw new TrainingError('TRAINING_DEPLOY_FAILED', `the AIAA server at ${client.baseUrl} refused model "${name}": ${server}`, { details: { model: name, server: client.baseUrl }, cause: error });
+    throw new TrainingError('TRAINING_DEPLOY_FAILED', `the AIAA server at ${client.baseUrl} refused model "${name}": ${server}`, {
+      details: { model: name, server: client.baseUrl },
+      cause: error,
+    });
   }
   const listed = (await client.listModels(call)).find((m) => m.name === name);
   if (!listed) {
-    throw new TrainingError('TRAINING_DEPLOY_FAILED', `the AIAA server at ${client.baseUrl} accepted model "${name}" but does not list it`, { details: { model: name, server: client.baseUrl } });
+    throw new TrainingError(
+      'TRAINING_DEPLOY_FAILED',
+      `the AIAA server at ${client.baseUrl} accepted model "${name}" but does not list it`,
+      { details: { model: name, server: client.baseUrl } },
+    );
   }
   return listed;
 }

@@ -14,7 +14,12 @@ import { MedaasError } from '@medaas/core';
  * - `TRAINING_CHECKSUM_MISMATCH`: a downloaded file's digest is not the expected one (`details.file`, `details.algorithm`, `details.expected`, `details.actual`).
  * - `TRAINING_DESTINATION_EXISTS`: the final folder exists but holds no download of this model and version (`details.dir`, `details.found`).
  */
-export type TrainingErrorCode = 'TRAINING_INVALID_OPTIONS' | 'TRAINING_RESULTS_MISSING' | 'TRAINING_READ_FAILED' | 'TRAINING_JOB_FAILED' | 'TRAINING_DEPLOY_FAILED'
+export type TrainingErrorCode =
+  | 'TRAINING_INVALID_OPTIONS'
+  | 'TRAINING_RESULTS_MISSING'
+  | 'TRAINING_READ_FAILED'
+  | 'TRAINING_JOB_FAILED'
+  | 'TRAINING_DEPLOY_FAILED'
   | 'TRAINING_CATALOG_TOOL_MISSING'
   | 'TRAINING_CATALOG_CREDENTIALS_MISSING'
   | 'TRAINING_DOWNLOAD_FAILED'

@@ -14,11 +14,24 @@ export type { TrainingErrorCode } from './errors.js';
 export { parseTrainingLine, parseTrainingLog, createTrainingLogParser, diagnoseTrainingLog } from './log-events.js';
 export type { TrainingLogEvent, TrainingLogParser, TrainingFailure, TrainingFailureReason } from './log-events.js';
 export { renderTrainingScript, trainingJobSpec, checkTrainingOptions, isBundleTraining, archiveDirOf } from './training-script.js';
-export type { TrainingMode, TrainingContainer, TrainingScriptOptions, CommonTrainingScriptOptions, MmarTrainingScriptOptions } from './training-script.js';
+export type {
+  TrainingMode,
+  TrainingContainer,
+  TrainingScriptOptions,
+  CommonTrainingScriptOptions,
+  MmarTrainingScriptOptions,
+} from './training-script.js';
 export { BUNDLE_COMMAND_MODES } from './bundle-script.js';
 export type { BundleScriptOptions, BundleTrainingConfig } from './bundle-script.js';
 export { submitTraining, watchTraining, collectResults, failureOf } from './training-job.js';
-export type { SubmitTrainingOptions, SubmitTrainingExtras, TrainingJob, TrainingEvent, WatchTrainingOptions, TrainingResults } from './training-job.js';
+export type {
+  SubmitTrainingOptions,
+  SubmitTrainingExtras,
+  TrainingJob,
+  TrainingEvent,
+  WatchTrainingOptions,
+  TrainingResults,
+} from './training-job.js';
 export { jobFiles } from './job-files.js';
 export type { JobFiles } from './job-files.js';
 export { deployModel } from './deploy.js';

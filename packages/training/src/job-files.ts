@@ -32,7 +32,10 @@ export function jobFiles(session: SshSession | undefined): JobFiles {
 }
 
 function readFailed(path: string, where: string, cause: unknown, stderr = ''): TrainingError {
-  return new TrainingError('TRAINING_READ_FAILED', `cannot read ${path} on ${where}${stderr ? `: ${stderr.trim().slice(0, 200)}` : ''}`, { details: { path, where }, cause });
+  return new TrainingError('TRAINING_READ_FAILED', `cannot read ${path} on ${where}${stderr ? `: ${stderr.trim().slice(0, 200)}` : ''}`, {
+    details: { path, where },
+    cause,
+  });
 }
 
 function remoteFiles(session: SshSession): JobFiles {
@@ -52,7 +55,10 @@ function remoteFiles(session: SshSession): JobFiles {
     async list(dir, options = {}) {
       const result = await session.exec(sh`test -d ${dir} && find ${dir} -maxdepth 2 -type f -print`, options);
       if (result.exitCode !== 0) return [];
-      return result.stdout.split('\n').filter((l) => l !== '').sort();
+      return result.stdout
+        .split('\n')
+        .filter((l) => l !== '')
+        .sort();
     },
   };
 }

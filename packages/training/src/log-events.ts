@@ -211,7 +211,10 @@ export function createTrainingLogParser(): TrainingLogParser {
 }
 
 const FAILURES: readonly (readonly [TrainingFailureReason, RegExp])[] = [
-  ['out-of-memory', /CUDA out of memory|CUDA error: out of memory|OutOfMemoryError|OOM when allocating|Out of memory|oom[-_ ]kill|MemoryError|Killed\b/i],
+  [
+    'out-of-memory',
+    /CUDA out of memory|CUDA error: out of memory|OutOfMemoryError|OOM when allocating|Out of memory|oom[-_ ]kill|MemoryError|Killed\b/i,
+  ],
   ['missing-file', /FileNotFoundError|No such file or directory|does not exist/i],
   ['bad-config', /invalid config|JSONDecodeError|json\.decoder|KeyError|ConfigError|config.*(?:invalid|error)|unrecognized arguments/i],
 ];
@@ -227,12 +230,16 @@ const FAILURES: readonly (readonly [TrainingFailureReason, RegExp])[] = [
  * ```
  */
 export function diagnoseTrainingLog(log: string): TrainingFailure | undefined {
-  const lines = log.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = log
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   for (const [reason, pattern] of FAILURES) {
     for (let i = lines.length - 1; i >= 0; i -= 1) if (pattern.test(lines[i]!)) return { reason, message: lines[i]!.slice(0, 500) };
   }
   for (let i = lines.length - 1; i >= 0; i -= 1) {
-    if (/(?:error|exception)\b|\bfatal\b/i.test(lines[i]!) && !/^Traceback/.test(lines[i]!)) return { reason: 'error', message: lines[i]!.slice(0, 500) };
+    if (/(?:error|exception)\b|\bfatal\b/i.test(lines[i]!) && !/^Traceback/.test(lines[i]!))
+      return { reason: 'error', message: lines[i]!.slice(0, 500) };
   }
   return undefined;
 }

@@ -82,7 +82,11 @@ export async function submitTraining(scheduler: Scheduler, options: SubmitTraini
 }
 
 function tailLines(text: string, count = 20): string {
-  return text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(-count).join('\n');
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(-count)
+    .join('\n');
 }
 
 /**
@@ -98,7 +102,12 @@ export function failureOf(status: JobStatus, log: string): TrainingFailure | und
   if (status.state === 'succeeded') return undefined;
   if (status.state === 'cancelled') return { reason: 'cancelled', message: status.reason ?? 'the job was cancelled' };
   if (status.state === 'timed-out') return { reason: 'timed-out', message: status.reason ?? 'the job reached its walltime' };
-  return diagnoseTrainingLog(log) ?? { reason: 'unknown', message: `the job ended ${status.rawState}${status.exitCode === undefined ? '' : ` with exit status ${status.exitCode}`}` };
+  return (
+    diagnoseTrainingLog(log) ?? {
+      reason: 'unknown',
+      message: `the job ended ${status.rawState}${status.exitCode === undefined ? '' : ` with exit status ${status.exitCode}`}`,
+    }
+  );
 }
 
 /**
@@ -115,7 +124,11 @@ export function failureOf(status: JobStatus, log: string): TrainingFailure | und
  * }
  * ```
  */
-export async function* watchTraining(scheduler: Scheduler, training: TrainingJob, options: WatchTrainingOptions = {}): AsyncGenerator<TrainingEvent> {
+export async function* watchTraining(
+  scheduler: Scheduler,
+  training: TrainingJob,
+  options: WatchTrainingOptions = {},
+): AsyncGenerator<TrainingEvent> {
   const { signal } = options;
   const files = jobFiles(scheduler.session);
   const parser = createTrainingLogParser();

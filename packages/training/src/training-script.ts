@@ -94,14 +94,17 @@ export function checkTrainingOptions(options: TrainingScriptOptions, scheduler: 
   const dir = archiveDirOf(options);
   const key = bundle ? 'bundleDir' : 'mmarDir';
   if (typeof dir !== 'string' || !dir.startsWith('/')) fail(`${key} must be an absolute path where the job runs`, { [key]: dir });
-  if (bundle && (options.nodes ?? 1) > 1) fail('a bundle trains on one node here (torchrun --standalone); use several GPUs on it', { nodes: options.nodes });
+  if (bundle && (options.nodes ?? 1) > 1)
+    fail('a bundle trains on one node here (torchrun --standalone); use several GPUs on it', { nodes: options.nodes });
   const gpus = options.gpus ?? 1;
   const nodes = options.nodes ?? 1;
   if (!Number.isInteger(gpus) || gpus < 0) fail('gpus must be a whole number >= 0', { gpus });
   if (!Number.isInteger(nodes) || nodes < 1) fail('nodes must be a whole number >= 1', { nodes });
-  if (nodes > 1 && scheduler !== 'slurm') fail(`training on ${nodes} nodes needs Slurm; ${scheduler} runs one node per job here`, { nodes, scheduler });
+  if (nodes > 1 && scheduler !== 'slurm')
+    fail(`training on ${nodes} nodes needs Slurm; ${scheduler} runs one node per job here`, { nodes, scheduler });
   if (mode === 'train-multi-gpu' && gpus * nodes < 2) fail('train-multi-gpu needs 2 or more GPUs in all', { gpus, nodes });
-  if (options.command !== undefined && (!Array.isArray(options.command) || options.command.length === 0)) fail('command must be a non-empty list of arguments', {});
+  if (options.command !== undefined && (!Array.isArray(options.command) || options.command.length === 0))
+    fail('command must be a non-empty list of arguments', {});
   if (bundle) checkBundleOptions(options, mode);
 }
 
@@ -152,7 +155,16 @@ export function renderTrainingScript(options: TrainingScriptOptions, scheduler: 
     const runtime = container.runtime ?? 'singularity';
     const binds = (container.binds ?? []).map((b) => `-B ${quoteShell(`${b.host}:${b.container}${b.readOnly ? ':ro' : ''}`)}`);
     const inner = `cd ${quoteShell(bundle ? inside : `${inside}/commands`)} && ${command}`;
-    command = [runtime, 'exec', ...(container.nv ?? true ? ['--nv'] : []), ...binds, quoteShell(container.image), 'bash', '-c', quoteShell(inner)].join(' ');
+    command = [
+      runtime,
+      'exec',
+      ...((container.nv ?? true) ? ['--nv'] : []),
+      ...binds,
+      quoteShell(container.image),
+      'bash',
+      '-c',
+      quoteShell(inner),
+    ].join(' ');
   }
   const lines = [
     'set -o pipefail',
@@ -161,7 +173,9 @@ export function renderTrainingScript(options: TrainingScriptOptions, scheduler: 
     `export MEDAAS_GPUS_PER_NODE=${gpus}`,
     `printf 'medaas training: mode %s, %s node(s) x %s GPU(s), ${bundle ? 'bundle' : 'MMAR'} %s\\n' ${mode} ${nodes} ${gpus} ${quoteShell(inside)}`,
     // MONAI bundles resolve their paths from the bundle folder ("bundle_root": "."); Clara's scripts from commands/.
-    bundle ? `cd -- ${quoteShell(hostDir)} || exit 1` : `cd -- ${quoteShell(`${hostDir}/commands`)} 2>/dev/null || cd -- ${quoteShell(hostDir)} || exit 1`,
+    bundle
+      ? `cd -- ${quoteShell(hostDir)} || exit 1`
+      : `cd -- ${quoteShell(`${hostDir}/commands`)} 2>/dev/null || cd -- ${quoteShell(hostDir)} || exit 1`,
   ];
   if (nodes > 1) {
     // One launcher per node; PyTorch's distributed launcher meets at the first node of the allocation.
@@ -187,7 +201,11 @@ export function renderTrainingScript(options: TrainingScriptOptions, scheduler: 
  * const spec = trainingJobSpec({ mmarDir: '/scratch/mmar', gpus: 2, mode: 'train-multi-gpu' }, 'slurm', { partition: 'gpu' });
  * ```
  */
-export function trainingJobSpec(options: TrainingScriptOptions, scheduler: SchedulerKind, job: Omit<JobSpec, 'script' | 'name'> & { readonly name?: string } = {}): JobSpec {
+export function trainingJobSpec(
+  options: TrainingScriptOptions,
+  scheduler: SchedulerKind,
+  job: Omit<JobSpec, 'script' | 'name'> & { readonly name?: string } = {},
+): JobSpec {
   const script = renderTrainingScript(options, scheduler);
   const gpus = gpusOf(options);
   const nodes = options.nodes ?? 1;

@@ -71,8 +71,17 @@ describe('deployModel of a bundle into a MONAI Label app on the cluster', () => 
     {
       await using server = await startTestServer({ protocol: 'monai-label', app });
       await using client = createMonaiLabelClient({ baseUrl: server.url });
-      const deployed: DeployedBundle = await deployModel(session, 'spleen_ct_segmentation', { bundleDir: first, appDir: app, server: client });
-      expect(deployed).toMatchObject({ dir: `${app}/model/spleen_ct_segmentation`, replaced: false, serving: false, restartRequired: true });
+      const deployed: DeployedBundle = await deployModel(session, 'spleen_ct_segmentation', {
+        bundleDir: first,
+        appDir: app,
+        server: client,
+      });
+      expect(deployed).toMatchObject({
+        dir: `${app}/model/spleen_ct_segmentation`,
+        replaced: false,
+        serving: false,
+        restartRequired: true,
+      });
       expect(deployed.sha256).toMatch(/^[0-9a-f]{64}$/);
       deployedFirst = deployed.sha256;
       const listing = (await session.exec(sh`cd ${deployed.dir} && find . -type f | sort`)).stdout.trim().split('\n');
@@ -97,15 +106,21 @@ describe('deployModel of a bundle into a MONAI Label app on the cluster', () => 
 
   it('refuses a folder that is no bundle, one without weights, and hostile names, leaving nothing behind', async () => {
     const app = `${remote}/app-refusals`;
-    await session.exec(sh`mkdir -p ${`${remote}/not-a-bundle/configs`} ${`${remote}/no-weights/configs`} && echo '{}' > ${`${remote}/no-weights/configs/metadata.json`}`);
+    await session.exec(
+      sh`mkdir -p ${`${remote}/not-a-bundle/configs`} ${`${remote}/no-weights/configs`} && echo '{}' > ${`${remote}/no-weights/configs/metadata.json`}`,
+    );
     const notBundle = await deployModel(session, 'x', { bundleDir: `${remote}/not-a-bundle`, appDir: app }).catch((e: unknown) => e);
     expect(isMedaasError(notBundle, 'TRAINING_DEPLOY_FAILED') && /not a MONAI bundle/.test((notBundle as Error).message)).toBe(true);
     const noWeights = await deployModel(session, 'x', { bundleDir: `${remote}/no-weights`, appDir: app }).catch((e: unknown) => e);
     expect(isMedaasError(noWeights, 'TRAINING_DEPLOY_FAILED') && /no models\/model\.pt/.test((noWeights as Error).message)).toBe(true);
     for (const name of ['../escape', 'a b', '$(id)', '', '.hidden']) {
-      await expect(deployModel(session, name, { bundleDir: `${remote}/no-weights`, appDir: app })).rejects.toSatisfy((e: unknown) => isMedaasError(e, 'TRAINING_INVALID_OPTIONS'));
+      await expect(deployModel(session, name, { bundleDir: `${remote}/no-weights`, appDir: app })).rejects.toSatisfy((e: unknown) =>
+        isMedaasError(e, 'TRAINING_INVALID_OPTIONS'),
+      );
     }
-    await expect(deployModel(session, 'ok', { bundleDir: 'relative', appDir: app })).rejects.toSatisfy((e: unknown) => isMedaasError(e, 'TRAINING_INVALID_OPTIONS'));
+    await expect(deployModel(session, 'ok', { bundleDir: 'relative', appDir: app })).rejects.toSatisfy((e: unknown) =>
+      isMedaasError(e, 'TRAINING_INVALID_OPTIONS'),
+    );
     expect((await session.exec(sh`ls -A ${`${app}/model`} 2>/dev/null || true`)).stdout.trim()).toBe('');
   });
 });

@@ -24,12 +24,15 @@ afterAll(async () => {
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 });
 
-describe('training jobs with the local scheduler, deployed through the caller\'s client', () => {
+describe("training jobs with the local scheduler, deployed through the caller's client", () => {
   it('trains with the fit job, then deploys through a client whose dispatcher and headers carry every call', async () => {
     const project = writeProject();
     cleanup.push(project.root);
     const scheduler = createScheduler('local');
-    const training = await submitTraining(scheduler, { mmarDir: project.mmar, command: [process.execPath, bundles.fit, '--mmar', '{mmar}'] });
+    const training = await submitTraining(scheduler, {
+      mmarDir: project.mmar,
+      command: [process.execPath, bundles.fit, '--mmar', '{mmar}'],
+    });
     const events = await collect(watchTraining(scheduler, training, { intervalMs: 200 }));
     expect(events.filter((e) => e.type === 'iteration').map((e) => e.type === 'iteration' && e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(events.at(-1)).toMatchObject({ type: 'end', status: { state: 'succeeded' } });
@@ -69,18 +72,29 @@ describe('training jobs with the local scheduler, deployed through the caller\'s
 
     const oom = await submitTraining(scheduler, {
       mmarDir: project.mmar,
-      command: ['bash', '-c', 'echo "Epoch: 1/10, Iter: 1/4 -- train_loss: 0.9000"; echo "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB" >&2; exit 1'],
+      command: [
+        'bash',
+        '-c',
+        'echo "Epoch: 1/10, Iter: 1/4 -- train_loss: 0.9000"; echo "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB" >&2; exit 1',
+      ],
     });
     const events = await collect(watchTraining(scheduler, oom, { intervalMs: 100 }));
     expect(events.filter((e) => e.type === 'iteration')).toMatchObject([{ epoch: 1, totalEpochs: 10, loss: 0.9 }]);
-    expect(events.at(-1)).toMatchObject({ type: 'end', status: { state: 'failed', exitCode: 1 }, failure: { reason: 'out-of-memory', message: expect.stringContaining('CUDA out of memory') } });
+    expect(events.at(-1)).toMatchObject({
+      type: 'end',
+      status: { state: 'failed', exitCode: 1 },
+      failure: { reason: 'out-of-memory', message: expect.stringContaining('CUDA out of memory') },
+    });
   });
 
   it('cancels a running training job cleanly and says so', async () => {
     const project = writeProject();
     cleanup.push(project.root);
     const scheduler = createScheduler('local');
-    const training = await submitTraining(scheduler, { mmarDir: project.mmar, command: ['bash', '-c', 'echo "Epoch: 1/100, Iter: 1/1 -- train_loss: 0.5"; sleep 60'] });
+    const training = await submitTraining(scheduler, {
+      mmarDir: project.mmar,
+      command: ['bash', '-c', 'echo "Epoch: 1/100, Iter: 1/1 -- train_loss: 0.5"; sleep 60'],
+    });
     const events: TrainingEvent[] = [];
     for await (const event of watchTraining(scheduler, training, { intervalMs: 100 })) {
       events.push(event);

@@ -31,7 +31,13 @@ describe('parsing training logs', () => {
 
   it('reads Clara Train 3 progress bars, scientific notation and nan, and ignores timings', () => {
     expect(parseTrainingLine('Epoch: 2/1250, Iter: 3/16 [=====>....] train_accuracy: 0.5612 train_loss: 1.2e-3 time: 0.85s')).toEqual({
-      type: 'iteration', epoch: 2, totalEpochs: 1250, iteration: 3, totalIterations: 16, loss: 0.0012, values: { train_accuracy: 0.5612, train_loss: 0.0012 },
+      type: 'iteration',
+      epoch: 2,
+      totalEpochs: 1250,
+      iteration: 3,
+      totalIterations: 16,
+      loss: 0.0012,
+      values: { train_accuracy: 0.5612, train_loss: 0.0012 },
     });
     const nan = parseTrainingLine('Epoch: 5/10, Iter: 1/1 -- train_loss: nan');
     expect(nan?.type === 'iteration' && Number.isNaN(nan.loss)).toBe(true);
@@ -78,7 +84,31 @@ describe('parsing training logs', () => {
   });
 
   it('never throws on hostile text and only yields well-formed events (property)', () => {
-    const piece = fc.constantFrom('Engine run resuming from iteration 0, epoch ', ' until ', ' epochs', '] Complete. Time taken: ', 'Engine run complete. Time taken: ', '00:', 'Epoch: ', 'Epoch[', '] Metrics -- ', ', Iter: ', '/', ': ', 'Key metric: ', ' best value: ', ' at epoch: ', 'loss', 'nan', 'inf', '1e309', '\n', '\r', '-', '9'.repeat(30));
+    const piece = fc.constantFrom(
+      'Engine run resuming from iteration 0, epoch ',
+      ' until ',
+      ' epochs',
+      '] Complete. Time taken: ',
+      'Engine run complete. Time taken: ',
+      '00:',
+      'Epoch: ',
+      'Epoch[',
+      '] Metrics -- ',
+      ', Iter: ',
+      '/',
+      ': ',
+      'Key metric: ',
+      ' best value: ',
+      ' at epoch: ',
+      'loss',
+      'nan',
+      'inf',
+      '1e309',
+      '\n',
+      '\r',
+      '-',
+      '9'.repeat(30),
+    );
     const line = fc.array(fc.oneof(piece, fc.string(), fc.integer().map(String)), { maxLength: 30 }).map((p) => p.join(''));
     fc.assert(
       fc.property(line, (text) => {
@@ -95,14 +125,23 @@ describe('parsing training logs', () => {
 
 describe('diagnosing failed jobs', () => {
   it('names out of memory, missing data, bad config and other errors from the log', () => {
-    expect(diagnoseTrainingLog('Epoch: 1/5, Iter: 1/4 -- train_loss: 0.9\nRuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 15.78 GiB total capacity)')).toEqual({
+    expect(
+      diagnoseTrainingLog(
+        'Epoch: 1/5, Iter: 1/4 -- train_loss: 0.9\nRuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 15.78 GiB total capacity)',
+      ),
+    ).toEqual({
       reason: 'out-of-memory',
       message: 'RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 15.78 GiB total capacity)',
     });
     expect(diagnoseTrainingLog('slurmstepd: error: Detected 1 oom-kill event(s) in StepId=123.batch')?.reason).toBe('out-of-memory');
-    expect(diagnoseTrainingLog("FileNotFoundError: [Errno 2] No such file or directory: '/data/imagesTr/spleen_2.nii.gz'")?.reason).toBe('missing-file');
+    expect(diagnoseTrainingLog("FileNotFoundError: [Errno 2] No such file or directory: '/data/imagesTr/spleen_2.nii.gz'")?.reason).toBe(
+      'missing-file',
+    );
     expect(diagnoseTrainingLog('json.decoder.JSONDecodeError: Expecting value: line 3 column 5 (char 40)')?.reason).toBe('bad-config');
-    expect(diagnoseTrainingLog('Traceback (most recent call last):\n  File "x.py"\nValueError: bad shape')).toEqual({ reason: 'error', message: 'ValueError: bad shape' });
+    expect(diagnoseTrainingLog('Traceback (most recent call last):\n  File "x.py"\nValueError: bad shape')).toEqual({
+      reason: 'error',
+      message: 'ValueError: bad shape',
+    });
     expect(diagnoseTrainingLog('all fine\n')).toBeUndefined();
   });
 });

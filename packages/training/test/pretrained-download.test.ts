@@ -28,7 +28,9 @@ const MMAR = 'share/ngc/clara_pt_spleen_ct_segmentation';
 const BUNDLE = 'bundle/spleen_ct_segmentation';
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown>; error: unknown }> {
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code: string; message: string; details: Record<string, unknown>; error: unknown }> {
   try {
     await promise;
   } catch (error) {
@@ -40,11 +42,27 @@ async function failure(promise: Promise<unknown>): Promise<{ code: string; messa
 
 /** NGC options with the stand-ins on PATH and a key in the environment, as a login profile would set it. */
 function ngc(destDir: string, extra: Partial<DownloadPretrainedOptions> = {}): DownloadPretrainedOptions {
-  return { catalog: 'ngc', name: SPLEEN, version: '1', destDir, env: { PATH: standIns.path, NGC_API_KEY: 'nvapi-test-profile-key' }, pollIntervalMs: 50, ...extra };
+  return {
+    catalog: 'ngc',
+    name: SPLEEN,
+    version: '1',
+    destDir,
+    env: { PATH: standIns.path, NGC_API_KEY: 'nvapi-test-profile-key' },
+    pollIntervalMs: 50,
+    ...extra,
+  };
 }
 
 function zoo(destDir: string, extra: Partial<DownloadPretrainedOptions> = {}): DownloadPretrainedOptions {
-  return { catalog: 'monai-zoo', name: 'spleen_ct_segmentation', version: '0.5.4', destDir, env: { PATH: standIns.path }, pollIntervalMs: 50, ...extra };
+  return {
+    catalog: 'monai-zoo',
+    name: 'spleen_ct_segmentation',
+    version: '0.5.4',
+    destDir,
+    env: { PATH: standIns.path },
+    pollIntervalMs: 50,
+    ...extra,
+  };
 }
 
 describe('NGC MMARs with `ngc registry model download-version` on the login node', () => {
@@ -57,9 +75,22 @@ describe('NGC MMARs with `ngc registry model download-version` on the login node
     dest = await standIns.folder('ngc-models');
     const before = (await standIns.calls()).length;
     first = await downloadPretrained(session, ngc(dest, { onProgress: (p) => progress.push(p), onOutput: (line) => output.push(line) }));
-    expect(first).toMatchObject({ catalog: 'ngc', name: SPLEEN, version: '1', dir: `${dest}/clara_pt_spleen_ct_segmentation_v1`, kind: 'mmar', downloaded: true });
+    expect(first).toMatchObject({
+      catalog: 'ngc',
+      name: SPLEEN,
+      version: '1',
+      dir: `${dest}/clara_pt_spleen_ct_segmentation_v1`,
+      kind: 'mmar',
+      downloaded: true,
+    });
     expect(Object.keys(first.files).sort()).toEqual([
-      'commands/set_env.sh', 'commands/train.sh', 'config/config_aiaa.json', 'config/config_train.json', 'config/environment.json', 'docs/Readme.md', 'docs/license.txt',
+      'commands/set_env.sh',
+      'commands/train.sh',
+      'config/config_aiaa.json',
+      'config/config_train.json',
+      'config/environment.json',
+      'docs/Readme.md',
+      'docs/license.txt',
     ]);
     expect(first.files['config/config_train.json']).toBe(fixtureText(standIns, `${MMAR}/config/config_train.json`));
     expect(first.files['commands/train.sh']).toBe(fixtureText(standIns, `${MMAR}/commands/train.sh`));
@@ -75,7 +106,11 @@ describe('NGC MMARs with `ngc registry model download-version` on the login node
     // The tool was run once, with the real CLI's argv, the key from the environment.
     const calls = (await standIns.calls()).slice(before);
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatch(new RegExp(`^ngc registry model download-version ${SPLEEN}:1 --dest ${dest}/\\.clara_pt_spleen_ct_segmentation_v1\\.medaas-\\w+/dl key=set$`));
+    expect(calls[0]).toMatch(
+      new RegExp(
+        `^ngc registry model download-version ${SPLEEN}:1 --dest ${dest}/\\.clara_pt_spleen_ct_segmentation_v1\\.medaas-\\w+/dl key=set$`,
+      ),
+    );
     // Nothing but the final folder is left: the temporary sibling is gone, the marker is in the folder.
     expect(await standIns.list(dest)).toEqual(['clara_pt_spleen_ct_segmentation_v1']);
     expect(await standIns.list(first.dir)).toEqual(['.medaas-pretrained.json', 'commands', 'config', 'docs', 'models']);
@@ -85,7 +120,9 @@ describe('NGC MMARs with `ngc registry model download-version` on the login node
     const download = progress.filter((p) => p.phase === 'download');
     expect(download.length).toBeGreaterThanOrEqual(4);
     expect(download.map((p) => p.loaded)).toEqual([...download.map((p) => p.loaded)].sort((a, b) => a - b));
-    const total = standIns.mmarWeights.length + Object.keys(first.files).reduce((sum, path) => sum + Buffer.byteLength(fixtureText(standIns, `${MMAR}/${path}`)), 0);
+    const total =
+      standIns.mmarWeights.length +
+      Object.keys(first.files).reduce((sum, path) => sum + Buffer.byteLength(fixtureText(standIns, `${MMAR}/${path}`)), 0);
     expect(Math.abs((download.at(-1)?.loaded ?? 0) - total)).toBeLessThan(10);
     expect(progress.map((p) => p.phase).filter((p, i, all) => all.indexOf(p) === i)).toEqual(['download', 'verify', 'read']);
     expect(output).toContain('Transfer id: clara_pt_spleen_ct_segmentation_v1 Download status: Completed.');
@@ -103,21 +140,35 @@ describe('NGC MMARs with `ngc registry model download-version` on the login node
 
   it('another version goes into its own folder, verified against a file checksum, weights read back as bytes', async () => {
     const before = (await standIns.calls()).length;
-    const v2 = await downloadPretrained(session, ngc(dest, { version: '2', read: 'all', checksum: { file: 'models/model.pt', algorithm: 'sha256', value: sha256(standIns.mmarWeights).toUpperCase() } }));
+    const v2 = await downloadPretrained(
+      session,
+      ngc(dest, {
+        version: '2',
+        read: 'all',
+        checksum: { file: 'models/model.pt', algorithm: 'sha256', value: sha256(standIns.mmarWeights).toUpperCase() },
+      }),
+    );
     expect(v2).toMatchObject({ version: '2', dir: `${dest}/clara_pt_spleen_ct_segmentation_v2`, downloaded: true });
     expect(v2.verified).toEqual([{ file: 'models/model.pt', algorithm: 'sha256', value: sha256(standIns.mmarWeights) }]);
     expect(v2.files['models/model.pt']).toEqual(standIns.mmarWeights);
     expect((await standIns.calls()).slice(before)).toHaveLength(1);
     expect(await standIns.list(dest)).toEqual(['clara_pt_spleen_ct_segmentation_v1', 'clara_pt_spleen_ct_segmentation_v2']);
     // A checksum that contradicts the one verified at download time is refused, without running anything.
-    const wrong = await failure(downloadPretrained(session, ngc(dest, { version: '2', checksum: { file: 'models/model.pt', algorithm: 'sha256', value: '0'.repeat(64) } })));
+    const wrong = await failure(
+      downloadPretrained(
+        session,
+        ngc(dest, { version: '2', checksum: { file: 'models/model.pt', algorithm: 'sha256', value: '0'.repeat(64) } }),
+      ),
+    );
     expect(wrong.code).toBe('TRAINING_CHECKSUM_MISMATCH');
     expect(wrong.details['actual']).toBe(sha256(standIns.mmarWeights));
   });
 
   it('without ngc on PATH: TRAINING_CATALOG_TOOL_MISSING naming the tool and the host', async () => {
     const dir = await standIns.folder('ngc-missing-tool');
-    const { code, message, details } = await failure(downloadPretrained(session, ngc(dir, { env: { PATH: SYSTEM_PATH, NGC_API_KEY: 'x' } })));
+    const { code, message, details } = await failure(
+      downloadPretrained(session, ngc(dir, { env: { PATH: SYSTEM_PATH, NGC_API_KEY: 'x' } })),
+    );
     expect(code).toBe('TRAINING_CATALOG_TOOL_MISSING');
     expect(details).toMatchObject({ tool: 'ngc', host: `${sshd.user}@${sshd.host}:${sshd.port}` });
     expect(message).toContain(`ngc is not on the PATH of ${sshd.user}@${sshd.host}:${sshd.port}`);
@@ -134,7 +185,10 @@ describe('NGC MMARs with `ngc registry model download-version` on the login node
     expect(message).toContain('~/.ngc/config');
     expect(details['looked']).toEqual(['NGC_API_KEY', 'NGC_CLI_API_KEY', '~/.ngc/config']);
     expect(await standIns.calls()).toEqual(before);
-    await session.exec(sh`mkdir -p ${home}/.ngc && printf '[CURRENT]\napikey = nvapi-in-config\nformat_type = ascii\norg = nvidia\n' > ${home}/.ngc/config`, { check: true });
+    await session.exec(
+      sh`mkdir -p ${home}/.ngc && printf '[CURRENT]\napikey = nvapi-in-config\nformat_type = ascii\norg = nvidia\n' > ${home}/.ngc/config`,
+      { check: true },
+    );
     const model = await downloadPretrained(session, ngc(dir, { env: { PATH: standIns.path, HOME: home } }));
     expect(model.downloaded).toBe(true);
   });
@@ -144,7 +198,10 @@ describe('NGC MMARs with `ngc registry model download-version` on the login node
     const key = 'nvapi-SECRET-0123456789abcdef';
     const before = (await standIns.calls()).length;
     const { code, message, details, error } = await failure(
-      downloadPretrained(session, ngc(dir, { name: 'nvidia/med/clara_pt_broken', env: { PATH: standIns.path, HOME: dir }, ngcApiKey: key })),
+      downloadPretrained(
+        session,
+        ngc(dir, { name: 'nvidia/med/clara_pt_broken', env: { PATH: standIns.path, HOME: dir }, ngcApiKey: key }),
+      ),
     );
     // The stand-in failed midway: files written, then exit 1 with its error on stderr.
     expect(code).toBe('TRAINING_DOWNLOAD_FAILED');
@@ -165,13 +222,16 @@ describe('NGC MMARs with `ngc registry model download-version` on the login node
     const dir = await standIns.folder('ngc-abort');
     const controller = new AbortController();
     const reason = new Error('user pressed cancel');
-    const error = await downloadPretrained(session, ngc(dir, {
-      env: { PATH: standIns.path, NGC_API_KEY: 'k', STANDIN_DELAY: '2' },
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (p.phase === 'download') controller.abort(reason);
-      },
-    })).catch((e: unknown) => e);
+    const error = await downloadPretrained(
+      session,
+      ngc(dir, {
+        env: { PATH: standIns.path, NGC_API_KEY: 'k', STANDIN_DELAY: '2' },
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.phase === 'download') controller.abort(reason);
+        },
+      }),
+    ).catch((e: unknown) => e);
     expect(error).toBe(reason);
     expect(await standIns.list(dir)).toEqual([]);
     // The stand-in was killed with the channel, not left running on the login node.
@@ -211,7 +271,10 @@ describe('NGC MMARs with `ngc registry model download-version` on the login node
 
   it('a final folder that holds something else is never overwritten: TRAINING_DESTINATION_EXISTS', async () => {
     const dir = await standIns.folder('ngc-occupied');
-    await session.exec(sh`mkdir -p ${dir}/clara_pt_spleen_ct_segmentation_v1 && echo mine > ${dir}/clara_pt_spleen_ct_segmentation_v1/notes.txt`, { check: true });
+    await session.exec(
+      sh`mkdir -p ${dir}/clara_pt_spleen_ct_segmentation_v1 && echo mine > ${dir}/clara_pt_spleen_ct_segmentation_v1/notes.txt`,
+      { check: true },
+    );
     const { code, details } = await failure(downloadPretrained(session, ngc(dir)));
     expect(code).toBe('TRAINING_DESTINATION_EXISTS');
     expect(details['dir']).toBe(`${dir}/clara_pt_spleen_ct_segmentation_v1`);
@@ -220,7 +283,7 @@ describe('NGC MMARs with `ngc registry model download-version` on the login node
 });
 
 describe('MONAI zoo bundles with `python -m monai.bundle download` on the login node', () => {
-  it('downloads, verifies the zip against the zoo\'s model_info.json digest, and returns the bundle', async () => {
+  it("downloads, verifies the zip against the zoo's model_info.json digest, and returns the bundle", async () => {
     const dest = await standIns.folder('zoo-models');
     const progress: Progress[] = [];
     const modelInfo = { 'spleen_ct_segmentation_v0.5.4': { version: '0.5.4', hash_val: standIns.zipSha256, hash_type: 'sha256' } };
@@ -229,7 +292,13 @@ describe('MONAI zoo bundles with `python -m monai.bundle download` on the login 
     const model = await downloadPretrained(session, zoo(dest, { ...(checksum ? { checksum } : {}), onProgress: (p) => progress.push(p) }));
     expect(model).toMatchObject({ catalog: 'monai-zoo', dir: `${dest}/spleen_ct_segmentation_v0.5.4`, kind: 'bundle', downloaded: true });
     expect(model.verified).toEqual([{ algorithm: 'sha256', value: standIns.zipSha256 }]);
-    expect(Object.keys(model.files).sort()).toEqual(['configs/inference.json', 'configs/logging.conf', 'configs/metadata.json', 'configs/train.json', 'docs/README.md']);
+    expect(Object.keys(model.files).sort()).toEqual([
+      'configs/inference.json',
+      'configs/logging.conf',
+      'configs/metadata.json',
+      'configs/train.json',
+      'docs/README.md',
+    ]);
     expect(model.files['configs/metadata.json']).toBe(fixtureText(standIns, `${BUNDLE}/configs/metadata.json`));
     expect(model.sha256['models/model.pt']).toBe(sha256(standIns.bundleWeights));
     // Read back as the typed bundle, ready for fine-tuning with new labels.
@@ -243,7 +312,11 @@ describe('MONAI zoo bundles with `python -m monai.bundle download` on the login 
     expect(await standIns.list(dest)).toEqual(['spleen_ct_segmentation_v0.5.4']);
     const calls = (await standIns.calls()).slice(before);
     expect(calls.filter((c) => c.startsWith('python -m'))).toEqual([
-      expect.stringMatching(new RegExp(`^python -m monai\\.bundle download --name spleen_ct_segmentation --version 0\\.5\\.4 --bundle_dir ${dest}/\\.spleen_ct_segmentation_v0\\.5\\.4\\.medaas-\\w+/dl$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^python -m monai\\.bundle download --name spleen_ct_segmentation --version 0\\.5\\.4 --bundle_dir ${dest}/\\.spleen_ct_segmentation_v0\\.5\\.4\\.medaas-\\w+/dl$`,
+        ),
+      ),
     ]);
     // tqdm's carriage-return redraws were progress too: 25 %, 50 %, 75 %, 100 % of the zip.
     const download = progress.filter((p) => p.phase === 'download');
@@ -257,13 +330,20 @@ describe('MONAI zoo bundles with `python -m monai.bundle download` on the login 
   it('a zip whose digest is not the expected one: TRAINING_CHECKSUM_MISMATCH and no final folder', async () => {
     const dest = await standIns.folder('zoo-mismatch');
     const expected = 'ab'.repeat(20);
-    const { code, details } = await failure(downloadPretrained(session, zoo(dest, { checksum: zooChecksum({ 'spleen_ct_segmentation_v0.5.4': { checksum: expected } }, 'spleen_ct_segmentation', '0.5.4')! })));
+    const { code, details } = await failure(
+      downloadPretrained(
+        session,
+        zoo(dest, {
+          checksum: zooChecksum({ 'spleen_ct_segmentation_v0.5.4': { checksum: expected } }, 'spleen_ct_segmentation', '0.5.4')!,
+        }),
+      ),
+    );
     expect(code).toBe('TRAINING_CHECKSUM_MISMATCH');
     expect(details).toMatchObject({ algorithm: 'sha1', expected, actual: standIns.zipSha1, file: 'spleen_ct_segmentation_v0.5.4.zip' });
     expect(await standIns.list(dest)).toEqual([]);
   });
 
-  it('an unknown version fails with the tool\'s exit status and stderr tail', async () => {
+  it("an unknown version fails with the tool's exit status and stderr tail", async () => {
     const dest = await standIns.folder('zoo-unknown');
     const { code, details } = await failure(downloadPretrained(session, zoo(dest, { version: '9.9.9' })));
     expect(code).toBe('TRAINING_DOWNLOAD_FAILED');

@@ -55,7 +55,11 @@ it('the README pretrained example: an NGC MMAR and a zoo bundle downloaded on th
     expect(environment).toMatchObject({ MMAR_CKPT: 'models/model.pt' });
     expect(lines.at(-1)).toBe(`mmar downloaded to ${home}/pretrained/clara_pt_spleen_ct_segmentation_v1`);
     expect(lines.some((line) => /^download: \d+ of \d+ bytes$/.test(line))).toBe(true);
-    expect(bundle).toMatchObject({ kind: 'bundle', dir: `${home}/bundles/spleen_ct_segmentation_v0.5.4`, verified: [{ algorithm: 'sha256', value: standIns.zipSha256 }] });
+    expect(bundle).toMatchObject({
+      kind: 'bundle',
+      dir: `${home}/bundles/spleen_ct_segmentation_v0.5.4`,
+      verified: [{ algorithm: 'sha256', value: standIns.zipSha256 }],
+    });
   } finally {
     if (previousKey === undefined) delete process.env['NGC_API_KEY'];
     else process.env['NGC_API_KEY'] = previousKey;

@@ -8,11 +8,19 @@ import { renderTrainingScript, trainingJobSpec } from '../src/index.js';
 
 describe('rendering training jobs', () => {
   it('runs Clara train.sh, finetune.sh (with the checkpoint) and train_multi_gpu.sh from the MMAR', () => {
-    expect(renderTrainingScript({ mmarDir: '/scratch/mmar' }, 'slurm')).toContain("\nbash /scratch/mmar/commands/train.sh");
-    expect(trainingJobSpec({ mmarDir: '/scratch/mmar', mode: 'export' }, 'pbs').script).toContain('\nbash /scratch/mmar/commands/export.sh');
-    const finetune = renderTrainingScript({ mmarDir: '/scratch/mmar', mode: 'finetune', checkpoint: '/scratch/base/model.pt', args: ['epochs=50'] }, 'pbs');
+    expect(renderTrainingScript({ mmarDir: '/scratch/mmar' }, 'slurm')).toContain('\nbash /scratch/mmar/commands/train.sh');
+    expect(trainingJobSpec({ mmarDir: '/scratch/mmar', mode: 'export' }, 'pbs').script).toContain(
+      '\nbash /scratch/mmar/commands/export.sh',
+    );
+    const finetune = renderTrainingScript(
+      { mmarDir: '/scratch/mmar', mode: 'finetune', checkpoint: '/scratch/base/model.pt', args: ['epochs=50'] },
+      'pbs',
+    );
     expect(finetune).toContain("bash /scratch/mmar/commands/finetune.sh 'epochs=50' 'MMAR_CKPT=/scratch/base/model.pt'");
-    const multi = trainingJobSpec({ mmarDir: '/scratch/mmar', mode: 'train-multi-gpu', gpus: 4 }, 'slurm', { partition: 'gpu', walltimeSec: 3600 });
+    const multi = trainingJobSpec({ mmarDir: '/scratch/mmar', mode: 'train-multi-gpu', gpus: 4 }, 'slurm', {
+      partition: 'gpu',
+      walltimeSec: 3600,
+    });
     expect(multi).toMatchObject({ name: 'medaas-train-multi-gpu', gpus: 4, partition: 'gpu', walltimeSec: 3600 });
     expect(multi.script).toContain('export MEDAAS_GPUS_PER_NODE=4');
     expect(multi.script).toContain('bash /scratch/mmar/commands/train_multi_gpu.sh');
@@ -22,11 +30,18 @@ describe('rendering training jobs', () => {
     const script = renderTrainingScript(
       {
         mmarDir: "/home/ana's/mmar",
-        container: { image: '/shared/clara 4.sif', runtime: 'apptainer', binds: [{ host: "/home/ana's", container: '/workspace' }], mmarDir: '/workspace/mmar' },
+        container: {
+          image: '/shared/clara 4.sif',
+          runtime: 'apptainer',
+          binds: [{ host: "/home/ana's", container: '/workspace' }],
+          mmarDir: '/workspace/mmar',
+        },
       },
       'slurm',
     );
-    expect(script).toContain(`apptainer exec --nv -B '/home/ana'\\''s:/workspace' '/shared/clara 4.sif' bash -c 'cd /workspace/mmar/commands && bash /workspace/mmar/commands/train.sh'`);
+    expect(script).toContain(
+      `apptainer exec --nv -B '/home/ana'\\''s:/workspace' '/shared/clara 4.sif' bash -c 'cd /workspace/mmar/commands && bash /workspace/mmar/commands/train.sh'`,
+    );
   });
 
   it('spreads multi-node training with srun on Slurm and refuses it elsewhere', () => {

@@ -1,7 +1,12 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAiaaClient } from '@medaas/aiaa-client';
-import { connectAnnotationServer, type AnnotationImage, type AnnotationLabel, type AnnotationServer } from '@medaas/aiaa-client/interactive';
+import {
+  connectAnnotationServer,
+  type AnnotationImage,
+  type AnnotationLabel,
+  type AnnotationServer,
+} from '@medaas/aiaa-client/interactive';
 import { openImageFile } from '@medaas/aiaa-client/node';
 import type { ProgressCallback } from '@medaas/core';
 import { readNifti, type Volume } from '@medaas/nifti-io';
@@ -29,7 +34,14 @@ export interface AnnotationResult {
  * and, on MONAI Label, save the validated mask as the image's `final` label. On AIAA the segmentation's six
  * extreme points also drive DEXTR3D, a model type only AIAA servers have.
  */
-export async function annotateStep(url: string, protocol: DemoProtocol, imagePath: string, caseId: string, outDir: string, progressFor: (call: string) => ProgressCallback): Promise<AnnotationResult> {
+export async function annotateStep(
+  url: string,
+  protocol: DemoProtocol,
+  imagePath: string,
+  caseId: string,
+  outDir: string,
+  progressFor: (call: string) => ProgressCallback,
+): Promise<AnnotationResult> {
   await using server = await connectAnnotationServer({ baseUrl: url, protocol });
   const models = await server.listModels();
   const pick = (kind: 'segmentation' | 'interactive'): string => {
@@ -44,23 +56,41 @@ export async function annotateStep(url: string, protocol: DemoProtocol, imagePat
   const results: [string, Uint8Array][] = [['auto_segmentation', auto.mask]];
   if (protocol === 'aiaa') results.push(['dextr3d', await dextr3d(url, opened.id, auto.params)]);
   const centre = centroid(await readNifti(auto.mask));
-  const grown = await server.click(pick('interactive'), opened, { foreground: [centre], background: [[1, 1, 1]] }, { onProgress: progressFor(`click ${pick('interactive')}`) });
+  const grown = await server.click(
+    pick('interactive'),
+    opened,
+    { foreground: [centre], background: [[1, 1, 1]] },
+    { onProgress: progressFor(`click ${pick('interactive')}`) },
+  );
   results.push(['deepgrow', grown.mask]);
   const savedOnServer = await saveValidated(server, opened, grown.mask, grown.labels);
   const masks: AnnotationResult['masks'] = [];
   await mkdir(outDir, { recursive: true });
   for (const [name, bytes] of results) {
     const mask = await readNifti(bytes);
-    if (mask.dims.join('x') !== image.dims.join('x')) throw new Error(`the ${name} mask is ${mask.dims.join('x')}, not on the image's ${image.dims.join('x')} grid`);
+    if (mask.dims.join('x') !== image.dims.join('x'))
+      throw new Error(`the ${name} mask is ${mask.dims.join('x')}, not on the image's ${image.dims.join('x')} grid`);
     const path = join(outDir, `${name}.nii.gz`);
     await writeMaskFile(path, mask);
     masks.push({ name, path, voxels: countLabelled(mask), bytes: (await stat(path)).size });
   }
-  return { models: models.map((m) => m.name), masks, validatedMask: join(outDir, 'deepgrow.nii.gz'), segmentationModel, savedOnServer, uploads: opened.uploads };
+  return {
+    models: models.map((m) => m.name),
+    masks,
+    validatedMask: join(outDir, 'deepgrow.nii.gz'),
+    segmentationModel,
+    savedOnServer,
+    uploads: opened.uploads,
+  };
 }
 
 /** MONAI Label keeps the validated mask as the image's final label; an AIAA server keeps none (step 4 does). */
-async function saveValidated(server: AnnotationServer, opened: AnnotationImage, mask: Uint8Array, labels: readonly AnnotationLabel[]): Promise<string | undefined> {
+async function saveValidated(
+  server: AnnotationServer,
+  opened: AnnotationImage,
+  mask: Uint8Array,
+  labels: readonly AnnotationLabel[],
+): Promise<string | undefined> {
   if (!server.capabilities.saveLabel) return undefined;
   const saved = await server.saveLabel(opened, mask, { tag: 'final', labels });
   return `${saved.image} (${saved.tag})`;

@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { connectSsh, createScheduler, startAiaaServerJob, startMonaiLabelServerJob, type AiaaServerJob, type Scheduler, type SshSession } from '@medaas/cluster-ssh';
+import {
+  connectSsh,
+  createScheduler,
+  startAiaaServerJob,
+  startMonaiLabelServerJob,
+  type AiaaServerJob,
+  type Scheduler,
+  type SshSession,
+} from '@medaas/cluster-ssh';
 import type { ProgressCallback } from '@medaas/core';
 import type { ClusterConfig, DemoProtocol } from '../config.js';
 import { standaloneScript } from '../standalone.js';
@@ -48,7 +56,14 @@ export async function startServerStep(
 ): Promise<AiaaServerJob> {
   const job = { walltimeSec: 3600, ...(config.kind === 'local' ? {} : config.job) };
   if (config.kind !== 'local' && config.serverCommand) {
-    return startAiaaServerJob(cluster.scheduler, { protocol, server: { command: config.serverCommand }, ...(config.node ? { node: config.node } : {}), job: { name: `medaas-${protocol}-server`, ...job }, timeoutMs: 120_000, onProgress });
+    return startAiaaServerJob(cluster.scheduler, {
+      protocol,
+      server: { command: config.serverCommand },
+      ...(config.node ? { node: config.node } : {}),
+      job: { name: `medaas-${protocol}-server`, ...job },
+      timeoutMs: 120_000,
+      onProgress,
+    });
   }
   let script = await standaloneScript('server', workDir);
   if (config.kind !== 'local' && cluster.session) {
@@ -59,7 +74,7 @@ export async function startServerStep(
   const node = config.kind === 'local' ? process.execPath : 'node';
   // The embedded server listens on a Unix socket in a folder only the job's owner can open, reached over
   // SSH to its node: nobody else on the cluster can connect to it (docs/adr/0302-owner-only-server-jobs.md).
-  const listen = config.kind === 'local' ? 'socket' : config.serverListen ?? 'socket';
+  const listen = config.kind === 'local' ? 'socket' : (config.serverListen ?? 'socket');
   const access = config.kind === 'local' || listen === 'port' ? {} : { node: config.node ?? {} };
   if (protocol === 'monai-label') {
     const { studies, app } = monaiLabelFolders(config, workDir);

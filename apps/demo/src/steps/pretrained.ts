@@ -1,8 +1,25 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProgressCallback } from '@medaas/core';
-import { commandFile, editConfig, enableFineTuning, parseMmar, setLabels, validateMmar, withConfig, type MmarArchive, type MmarIssue } from '@medaas/mmar';
-import { enableBundleFineTuning, parseBundle, renderBundleCommand, setBundleLabels, validateBundle, type Bundle } from '@medaas/mmar/bundle';
+import {
+  commandFile,
+  editConfig,
+  enableFineTuning,
+  parseMmar,
+  setLabels,
+  validateMmar,
+  withConfig,
+  type MmarArchive,
+  type MmarIssue,
+} from '@medaas/mmar';
+import {
+  enableBundleFineTuning,
+  parseBundle,
+  renderBundleCommand,
+  setBundleLabels,
+  validateBundle,
+  type Bundle,
+} from '@medaas/mmar/bundle';
 import { writeBundle } from '@medaas/mmar/bundle/node';
 import { writeMmar } from '@medaas/mmar/node';
 import { downloadPretrained, type PretrainedModel } from '@medaas/training';
@@ -10,7 +27,8 @@ import { quoteShell, type SshSession } from '@medaas/cluster-ssh';
 import type { PretrainedChoice } from '../config.js';
 
 /** A downloaded model read into the typed model of `@medaas/mmar`. */
-export type PretrainedArchive = { readonly kind: 'mmar'; readonly mmar: MmarArchive } | { readonly kind: 'bundle'; readonly bundle: Bundle };
+export type PretrainedArchive =
+  { readonly kind: 'mmar'; readonly mmar: MmarArchive } | { readonly kind: 'bundle'; readonly bundle: Bundle };
 
 /** What the pretrained step fetched and prepared. */
 export interface PretrainedResult {
@@ -50,7 +68,8 @@ export async function pretrainedStep(
     onProgress,
   });
   // The catalog's files, read as the archive they are (a broken config is an MmarError naming file, line and column).
-  const archive: PretrainedArchive = model.kind === 'mmar' ? { kind: 'mmar', mmar: parseMmar(model.files) } : { kind: 'bundle', bundle: parseBundle(model.files) };
+  const archive: PretrainedArchive =
+    model.kind === 'mmar' ? { kind: 'mmar', mmar: parseMmar(model.files) } : { kind: 'bundle', bundle: parseBundle(model.files) };
   const finetuneDir = `${model.dir}-finetune`;
   const staging = await mkdtemp(join(workDir, 'pretrained-'));
   try {
@@ -61,7 +80,10 @@ export async function pretrainedStep(
       let mmar = setLabels(enableFineTuning(archive.mmar), project.labels);
       const environment = mmar.environment;
       if (environment) {
-        mmar = withConfig(mmar, editConfig(environment, { '/DATA_ROOT': project.remoteFolder, '/DATASET_JSON': `${project.remoteFolder}/dataset_0.json` }));
+        mmar = withConfig(
+          mmar,
+          editConfig(environment, { '/DATA_ROOT': project.remoteFolder, '/DATASET_JSON': `${project.remoteFolder}/dataset_0.json` }),
+        );
       }
       findings = validateMmar(mmar);
       await writeMmar(staging, mmar);
@@ -72,10 +94,22 @@ export async function pretrainedStep(
       findings = validateBundle(bundle);
       await writeBundle(staging, bundle);
       files = Object.keys(bundle.files);
-      finetuneCommand = renderBundleCommand({ bundleDir: finetuneDir, bundle, mode: 'training', overrides: { dataset_dir: project.remoteFolder } }).line;
+      finetuneCommand = renderBundleCommand({
+        bundleDir: finetuneDir,
+        bundle,
+        mode: 'training',
+        overrides: { dataset_dir: project.remoteFolder },
+      }).line;
     }
     // The weights stay where they were downloaded; the copy names them (models/ is not read back as text).
-    await session.exec(['sh', '-c', 'mkdir -p -- "$1/models" && cp -p -- "$2"/models/* "$1/models/" 2>/dev/null; true', 'sh', finetuneDir, model.dir]);
+    await session.exec([
+      'sh',
+      '-c',
+      'mkdir -p -- "$1/models" && cp -p -- "$2"/models/* "$1/models/" 2>/dev/null; true',
+      'sh',
+      finetuneDir,
+      model.dir,
+    ]);
     for (const path of files) await session.upload(join(staging, path), `${finetuneDir}/${path}`);
     return { model, archive, finetuneDir, findings, finetuneCommand };
   } finally {

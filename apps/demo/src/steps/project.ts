@@ -64,13 +64,26 @@ export async function projectStep(
 async function uploadProject(
   folder: string,
   fresh: readonly string[],
-  split: { readonly training: readonly DatalistEntry[]; readonly validation: readonly DatalistEntry[]; readonly testing: readonly DatalistEntry[] },
+  split: {
+    readonly training: readonly DatalistEntry[];
+    readonly validation: readonly DatalistEntry[];
+    readonly testing: readonly DatalistEntry[];
+  },
   remote: { readonly session: SshSession; readonly folder: string },
 ): Promise<string[]> {
-  const listed = [...split.training, ...split.validation, ...split.testing].flatMap((entry) => [...[entry.image].flat(), ...(typeof entry.label === 'string' ? [entry.label] : [])]);
+  const listed = [...split.training, ...split.validation, ...split.testing].flatMap((entry) => [
+    ...[entry.image].flat(),
+    ...(typeof entry.label === 'string' ? [entry.label] : []),
+  ]);
   const others = [...new Set(listed)].filter((path) => !fresh.includes(path));
   // One round trip: the shell prints the paths that do not exist (argv words, quoted by the session).
-  const check = await remote.session.exec(['sh', '-c', 'for f in "$@"; do [ -e "$f" ] || printf "%s\\n" "$f"; done', 'sh', ...others.map((path) => `${remote.folder}/${path}`)]);
+  const check = await remote.session.exec([
+    'sh',
+    '-c',
+    'for f in "$@"; do [ -e "$f" ] || printf "%s\\n" "$f"; done',
+    'sh',
+    ...others.map((path) => `${remote.folder}/${path}`),
+  ]);
   if (check.exitCode !== 0) throw new Error(`could not list the project files on the cluster: ${check.stderr.trim()}`);
   const missing = new Set(check.stdout.split('\n').filter(Boolean));
   const uploaded: string[] = [];

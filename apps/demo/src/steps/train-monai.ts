@@ -34,13 +34,19 @@ export interface MonaiLabelTrainOptions {
  * are then uploaded to the server (`PUT /model/{model}`); the validated case and the held-out testing cases
  * are segmented before and after, and scored against their masks.
  */
-export async function trainMonaiLabelStep(cluster: ClusterHandle, config: ClusterConfig, options: MonaiLabelTrainOptions): Promise<TrainResult> {
+export async function trainMonaiLabelStep(
+  cluster: ClusterHandle,
+  config: ClusterConfig,
+  options: MonaiLabelTrainOptions,
+): Promise<TrainResult> {
   await using client = createMonaiLabelClient({ baseUrl: options.url });
   const reference = new Uint8Array(await readFile(options.validatedMask));
   const testing = await testingCases(options.projectFolder);
   const score = async (): Promise<{ validated: number; heldOut: number[] }> => ({
     validated: await maskDice((await client.segment(options.model, options.caseId)).mask, reference),
-    heldOut: await Promise.all(testing.map(async (c) => maskDice((await client.segment(options.model, await openAsBlob(c.image))).mask, await openAsBlob(c.label)))),
+    heldOut: await Promise.all(
+      testing.map(async (c) => maskDice((await client.segment(options.model, await openAsBlob(c.image))).mask, await openAsBlob(c.label))),
+    ),
   });
   const before = await score();
   const run = options.mode === 'server' ? await trainInServer(options) : await trainAsJob(cluster, config, client, options);
@@ -74,12 +80,26 @@ async function trainInServer(options: MonaiLabelTrainOptions): Promise<RunFigure
   const best = /best val_mean_dice (\d+\.\d+)/.exec(outcome.logTail.join('\n'))?.[1];
   await using client = createMonaiLabelClient({ baseUrl: options.url });
   const weights = await client.modelInfo(options.model);
-  return { jobId: 'server task', epochs, bestModel: `the server's ${options.model} weights, ${weights.checksum.slice(0, 19)}…`, ...(best ? { bestMetric: Number(best) } : {}) };
+  return {
+    jobId: 'server task',
+    epochs,
+    bestModel: `the server's ${options.model} weights, ${weights.checksum.slice(0, 19)}…`,
+    ...(best ? { bestMetric: Number(best) } : {}),
+  };
 }
 
-async function trainAsJob(cluster: ClusterHandle, config: ClusterConfig, client: MonaiLabelClient, options: MonaiLabelTrainOptions): Promise<RunFigures> {
+async function trainAsJob(
+  cluster: ClusterHandle,
+  config: ClusterConfig,
+  client: MonaiLabelClient,
+  options: MonaiLabelTrainOptions,
+): Promise<RunFigures> {
   const command = await trainerCommand(cluster, config, options.workDir);
-  const training = await submitTraining(cluster.scheduler, { command, mmarDir: options.mmarDir, job: { name: 'medaas-train', walltimeSec: 3600, ...(config.kind === 'local' ? {} : config.job) } });
+  const training = await submitTraining(cluster.scheduler, {
+    command,
+    mmarDir: options.mmarDir,
+    job: { name: 'medaas-train', walltimeSec: 3600, ...(config.kind === 'local' ? {} : config.job) },
+  });
   let epochs = 0;
   let bestMetric: number | undefined;
   let state: string | undefined;

@@ -94,7 +94,11 @@ async function scoreHeldOut(client: AiaaClient, folder: string, baseModel: strin
     const label = new Uint8Array(await readFile(join(folder, entry.label)));
     const before = await client.segmentation(baseModel, image);
     const after = await client.segmentation(trainedModel, image);
-    scores.push({ caseId: basename(entry.image).replace(/\.nii(\.gz)?$/, ''), diceBefore: await maskDice(before.mask, label), diceAfter: await maskDice(after.mask, label) });
+    scores.push({
+      caseId: basename(entry.image).replace(/\.nii(\.gz)?$/, ''),
+      diceBefore: await maskDice(before.mask, label),
+      diceAfter: await maskDice(after.mask, label),
+    });
   }
   return scores;
 }

@@ -83,7 +83,10 @@ export async function runTrainingLoop(client: AiaaClient, options: TrainingLoopO
   const { signal } = scope;
   try {
     const baseModel = options.baseModel ?? (await client.listModels({ type: 'segmentation', signal }))[0]?.name;
-    if (!baseModel) throw new TrainingError('TRAINING_INVALID_OPTIONS', `the AIAA server at ${client.baseUrl} has no segmentation model to start from`, { details: { server: client.baseUrl } });
+    if (!baseModel)
+      throw new TrainingError('TRAINING_INVALID_OPTIONS', `the AIAA server at ${client.baseUrl} has no segmentation model to start from`, {
+        details: { server: client.baseUrl },
+      });
     const before = await client.segmentation(baseModel, options.image, { signal });
     const diceBefore = await maskDice(before.mask, options.reference, { signal });
 
@@ -94,20 +97,37 @@ export async function runTrainingLoop(client: AiaaClient, options: TrainingLoopO
     const exportOptions = exportStep(options);
     let exportJob: TrainingJob | undefined;
     if (exportOptions) {
-      exportJob = await submitTraining(options.scheduler, { ...exportOptions, mode: 'export', mmarDir: options.mmarDir, job: { ...job, name: `${job.name ?? 'medaas-train'}-export` }, signal });
+      exportJob = await submitTraining(options.scheduler, {
+        ...exportOptions,
+        mode: 'export',
+        mmarDir: options.mmarDir,
+        job: { ...job, name: `${job.name ?? 'medaas-train'}-export` },
+        signal,
+      });
       await followJob(options, exportJob, signal);
       results = await collectResults(options.scheduler, exportJob, { signal });
       if (!results.bestModel?.endsWith('/model.ts')) {
-        throw new TrainingError('TRAINING_RESULTS_MISSING', `export job ${exportJob.job.id} succeeded but left no models/model.ts in ${exportJob.modelsDir}`, {
-          details: { jobId: exportJob.job.id, modelsDir: exportJob.modelsDir, files: results.files.slice(0, 50) },
-        });
+        throw new TrainingError(
+          'TRAINING_RESULTS_MISSING',
+          `export job ${exportJob.job.id} succeeded but left no models/model.ts in ${exportJob.modelsDir}`,
+          {
+            details: { jobId: exportJob.job.id, modelsDir: exportJob.modelsDir, files: results.files.slice(0, 50) },
+          },
+        );
       }
     }
     const files = jobFiles(options.scheduler.session);
     const weights = await files.readBytes(results.bestModel!, { signal });
-    const config = options.config ?? new TextDecoder().decode(await files.readBytes(`${options.mmarDir.replace(/\/+$/, '')}/config/config_aiaa.json`, { signal }));
+    const config =
+      options.config ??
+      new TextDecoder().decode(await files.readBytes(`${options.mmarDir.replace(/\/+$/, '')}/config/config_aiaa.json`, { signal }));
     const modelName = options.modelName ?? 'segmentation_trained';
-    const model = await deployModel(client, modelName, { config, weights, weightsFileName: results.bestModel!.slice(results.bestModel!.lastIndexOf('/') + 1), signal });
+    const model = await deployModel(client, modelName, {
+      config,
+      weights,
+      weightsFileName: results.bestModel!.slice(results.bestModel!.lastIndexOf('/') + 1),
+      signal,
+    });
     const after = await client.segmentation(modelName, options.image, { signal });
     const diceAfter = await maskDice(after.mask, options.reference, { signal });
     return {
@@ -141,7 +161,11 @@ function exportStep(options: TrainingLoopOptions): Omit<MmarTrainingScriptOption
  *
  * @throws {TrainingError} `TRAINING_JOB_FAILED` when it did not succeed.
  */
-async function followJob(options: TrainingLoopOptions, job: TrainingJob, signal: AbortSignal): Promise<{ epochs: number; bestMetric?: number }> {
+async function followJob(
+  options: TrainingLoopOptions,
+  job: TrainingJob,
+  signal: AbortSignal,
+): Promise<{ epochs: number; bestMetric?: number }> {
   let epochs = 0;
   let bestMetric: number | undefined;
   let ended: Extract<TrainingEvent, { type: 'end' }> | undefined;
@@ -157,9 +181,13 @@ async function followJob(options: TrainingLoopOptions, job: TrainingJob, signal:
     throw error;
   }
   if (!ended || ended.status.state !== 'succeeded') {
-    throw new TrainingError('TRAINING_JOB_FAILED', `${job.mode} job ${job.job.id} ${ended?.status.state ?? 'ended'}: ${ended?.failure?.message ?? 'no reason in the log'}`, {
-      details: { jobId: job.job.id, mode: job.mode, state: ended?.status.state, failure: ended?.failure, logTail: ended?.logTail },
-    });
+    throw new TrainingError(
+      'TRAINING_JOB_FAILED',
+      `${job.mode} job ${job.job.id} ${ended?.status.state ?? 'ended'}: ${ended?.failure?.message ?? 'no reason in the log'}`,
+      {
+        details: { jobId: job.job.id, mode: job.mode, state: ended?.status.state, failure: ended?.failure, logTail: ended?.logTail },
+      },
+    );
   }
   return { epochs, ...(bestMetric === undefined ? {} : { bestMetric }) };
 }

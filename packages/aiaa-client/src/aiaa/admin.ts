@@ -20,9 +20,13 @@ type Send = (spec: Omit<RequestSpec, 'kind'>, metadata: boolean) => Promise<Repl
 export function checkModelName(name: string, operation: string): void {
   // eslint-disable-next-line no-control-regex
   if (typeof name !== 'string' || name === '' || name.length > 200 || /[/\\\0-\x1f\x7f]/.test(name) || name === '.' || name === '..') {
-    throw new AiaaError('AIAA_INVALID_ARGUMENT', `${operation}: a model name must be 1..200 characters without slashes or control characters`, {
-      details: { operation },
-    });
+    throw new AiaaError(
+      'AIAA_INVALID_ARGUMENT',
+      `${operation}: a model name must be 1..200 characters without slashes or control characters`,
+      {
+        details: { operation },
+      },
+    );
   }
 }
 
@@ -32,7 +36,10 @@ function configText(config: AiaaModelConfig, operation: string): string {
       const parsed: unknown = JSON.parse(config);
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return config;
     } catch (error) {
-      throw new AiaaError('AIAA_INVALID_ARGUMENT', `${operation}: the model config is not valid JSON`, { details: { operation }, cause: error });
+      throw new AiaaError('AIAA_INVALID_ARGUMENT', `${operation}: the model config is not valid JSON`, {
+        details: { operation },
+        cause: error,
+      });
     }
   } else if (config && typeof config === 'object' && !Array.isArray(config)) {
     return JSON.stringify(config);
@@ -41,7 +48,8 @@ function configText(config: AiaaModelConfig, operation: string): string {
 }
 
 function objectOf(reply: Reply, operation: string): Record<string, unknown> {
-  if (reply.kind === 'json' && reply.value && typeof reply.value === 'object' && !Array.isArray(reply.value)) return reply.value as Record<string, unknown>;
+  if (reply.kind === 'json' && reply.value && typeof reply.value === 'object' && !Array.isArray(reply.value))
+    return reply.value as Record<string, unknown>;
   if (reply.kind === 'json') return { value: reply.value };
   throw new AiaaError('AIAA_INVALID_RESPONSE', `${operation}: expected a JSON reply`, { details: { operation, kind: reply.kind } });
 }
@@ -49,10 +57,16 @@ function objectOf(reply: Reply, operation: string): Record<string, unknown> {
 /** The admin model calls (`PUT`/`GET`/`DELETE /admin/model/{name}`), bound to a client's transport. */
 export function adminCalls(send: Send) {
   return {
-    async putModel(name: string, input: PutModelInput, call: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {}): Promise<Record<string, unknown>> {
+    async putModel(
+      name: string,
+      input: PutModelInput,
+      call: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {},
+    ): Promise<Record<string, unknown>> {
       checkModelName(name, 'putModel');
       if (!input || !(input.weights instanceof Uint8Array || input.weights instanceof Blob)) {
-        throw new AiaaError('AIAA_INVALID_ARGUMENT', 'putModel: weights must be a Uint8Array or a Blob', { details: { operation: 'putModel' } });
+        throw new AiaaError('AIAA_INVALID_ARGUMENT', 'putModel: weights must be a Uint8Array or a Blob', {
+          details: { operation: 'putModel' },
+        });
       }
       const body = buildMultipart([{ name: 'config', value: configText(input.config, 'putModel') }], {
         name: 'data',
@@ -62,17 +76,29 @@ export function adminCalls(send: Send) {
       });
       // Loading a model replaces the previous one; a retry after a lost reply would do the same, but a
       // half-sent upload must not be repeated silently, so it is not marked idempotent.
-      const reply = await send({ operation: 'putModel', method: 'PUT', path: `/admin/model/${encodeURIComponent(name)}`, body, idempotent: false, ...call }, false);
+      const reply = await send(
+        { operation: 'putModel', method: 'PUT', path: `/admin/model/${encodeURIComponent(name)}`, body, idempotent: false, ...call },
+        false,
+      );
       return objectOf(reply, 'putModel');
     },
-    async getModelConfig(name: string, call: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {}): Promise<Record<string, unknown>> {
+    async getModelConfig(
+      name: string,
+      call: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {},
+    ): Promise<Record<string, unknown>> {
       checkModelName(name, 'getModelConfig');
-      const reply = await send({ operation: 'getModelConfig', method: 'GET', path: `/admin/model/${encodeURIComponent(name)}`, idempotent: true, ...call }, true);
+      const reply = await send(
+        { operation: 'getModelConfig', method: 'GET', path: `/admin/model/${encodeURIComponent(name)}`, idempotent: true, ...call },
+        true,
+      );
       return objectOf(reply, 'getModelConfig');
     },
     async deleteModel(name: string, call: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {}): Promise<void> {
       checkModelName(name, 'deleteModel');
-      await send({ operation: 'deleteModel', method: 'DELETE', path: `/admin/model/${encodeURIComponent(name)}`, idempotent: true, ...call }, true);
+      await send(
+        { operation: 'deleteModel', method: 'DELETE', path: `/admin/model/${encodeURIComponent(name)}`, idempotent: true, ...call },
+        true,
+      );
     },
   };
 }

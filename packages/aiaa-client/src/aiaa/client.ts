@@ -297,17 +297,28 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
       return await connection.send({ ...spec, kind: metadata ? 'metadata' : 'model' });
     } catch (error) {
       // A 404 from the model list is what a MONAI Label server answers: name the protocol instead.
-      if (spec.path === '/v1/models' && spec.query?.['model'] === undefined && spec.signal?.aborted !== true) throw await wrongProtocolOr(error, connection, 'aiaa', { signal: spec.signal, timeoutMs: spec.timeoutMs });
+      if (spec.path === '/v1/models' && spec.query?.['model'] === undefined && spec.signal?.aborted !== true)
+        throw await wrongProtocolOr(error, connection, 'aiaa', { signal: spec.signal, timeoutMs: spec.timeoutMs });
       throw error;
     }
   };
 
   const removeSession = async (id: string, call: CallOptions): Promise<void> => {
-    await send({ operation: 'closeSession', method: 'DELETE', path: `/session/${encodeURIComponent(id)}`, idempotent: true, ...call }, true);
+    await send(
+      { operation: 'closeSession', method: 'DELETE', path: `/session/${encodeURIComponent(id)}`, idempotent: true, ...call },
+      true,
+    );
   };
 
   /** Runs a model endpoint: `params` plus the image, or only `params` and `session_id` with a session. */
-  const runModel = async (operation: string, path: string, model: string, input: AiaaInput, params: Record<string, unknown>, call: AiaaCallOptions): Promise<Reply> => {
+  const runModel = async (
+    operation: string,
+    path: string,
+    model: string,
+    input: AiaaInput,
+    params: Record<string, unknown>,
+    call: AiaaCallOptions,
+  ): Promise<Reply> => {
     checkName(model, operation);
     const session = isAiaaSession(input) ? input : undefined;
     const fields: TextField[] = [{ name: 'params', value: JSON.stringify(params) }];
@@ -335,34 +346,57 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
 
     async listModels(call = {}) {
       const { label, type, ...rest } = call;
-      const reply = await send({ operation: 'listModels', method: 'GET', path: '/v1/models', query: { label, type }, idempotent: true, ...rest }, true);
+      const reply = await send(
+        { operation: 'listModels', method: 'GET', path: '/v1/models', query: { label, type }, idempotent: true, ...rest },
+        true,
+      );
       return parseModelList(jsonOf(reply, 'listModels'), 'listModels');
     },
 
     async model(name, call = {}) {
       checkName(name, 'model');
-      const reply = await send({ operation: 'model', method: 'GET', path: '/v1/models', query: { model: name }, idempotent: true, ...call }, true);
+      const reply = await send(
+        { operation: 'model', method: 'GET', path: '/v1/models', query: { model: name }, idempotent: true, ...call },
+        true,
+      );
       const models = parseModelList(jsonOf(reply, 'model'), 'model');
       const found = models.find((m) => m.name === name) ?? (models.length === 1 ? models[0] : undefined);
       // The server answered (200) without this model: not an HTTP failure, so no status is made up for it.
-      if (!found) throw new AiaaError('AIAA_MODEL_NOT_FOUND', `model: the server has no model "${name}" (it listed ${models.map((m) => m.name).join(', ') || 'none'})`, { details: { model: name } });
+      if (!found)
+        throw new AiaaError(
+          'AIAA_MODEL_NOT_FOUND',
+          `model: the server has no model "${name}" (it listed ${models.map((m) => m.name).join(', ') || 'none'})`,
+          { details: { model: name } },
+        );
       return found;
     },
 
     async createSession(image, call = {}) {
       const { expirySec = 0, ...rest } = call;
       if (!Number.isSafeInteger(expirySec) || expirySec < 0) {
-        throw new AiaaError('AIAA_INVALID_ARGUMENT', `expirySec must be a non-negative whole number, got ${expirySec}`, { details: { expirySec } });
+        throw new AiaaError('AIAA_INVALID_ARGUMENT', `expirySec must be a non-negative whole number, got ${expirySec}`, {
+          details: { expirySec },
+        });
       }
       const file = await imageFileField('image', image, 'image', 'createSession');
       const reply = await send(
-        { operation: 'createSession', method: 'PUT', path: '/session/', query: { expiry: String(expirySec) }, body: buildMultipart([], file), idempotent: false, ...rest },
+        {
+          operation: 'createSession',
+          method: 'PUT',
+          path: '/session/',
+          query: { expiry: String(expirySec) },
+          body: buildMultipart([], file),
+          idempotent: false,
+          ...rest,
+        },
         false,
       );
       const info = jsonOf(reply, 'createSession');
       const id = info && typeof info === 'object' ? (info as Record<string, unknown>)['session_id'] : undefined;
       if (typeof id !== 'string' || id === '') {
-        throw new AiaaError('AIAA_INVALID_RESPONSE', 'createSession: the reply has no session_id', { details: { operation: 'createSession' } });
+        throw new AiaaError('AIAA_INVALID_RESPONSE', 'createSession: the reply has no session_id', {
+          details: { operation: 'createSession' },
+        });
       }
       return makeSession(id, info as Record<string, unknown>, removeSession);
     },
@@ -375,7 +409,10 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
     async getSession(session, call = {}) {
       const id = typeof session === 'string' ? session : session.id;
       checkName(id, 'getSession');
-      const reply = await send({ operation: 'getSession', method: 'GET', path: `/session/${encodeURIComponent(id)}`, idempotent: true, ...call }, true);
+      const reply = await send(
+        { operation: 'getSession', method: 'GET', path: `/session/${encodeURIComponent(id)}`, idempotent: true, ...call },
+        true,
+      );
       const value = jsonOf(reply, 'getSession');
       if (!value || typeof value !== 'object' || Array.isArray(value)) {
         throw new AiaaError('AIAA_INVALID_RESPONSE', 'getSession: expected a JSON object', { details: { operation: 'getSession' } });
@@ -404,7 +441,9 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
       if (currentPoint !== undefined) body['current_point'] = checkPoint(currentPoint, 'currentPoint');
       if (spatialSize !== undefined) {
         if (!Array.isArray(spatialSize) || !spatialSize.every((n) => Number.isSafeInteger(n) && n > 0)) {
-          throw new AiaaError('AIAA_INVALID_ARGUMENT', 'spatialSize must be positive whole numbers', { details: { argument: 'spatialSize' } });
+          throw new AiaaError('AIAA_INVALID_ARGUMENT', 'spatialSize must be positive whole numbers', {
+            details: { argument: 'spatialSize' },
+          });
         }
         body['spatial_size'] = [...spatialSize];
       }
@@ -421,7 +460,9 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
     async maskToPolygons(mask, call = {}) {
       const { pointRatio = 1, ...rest } = call;
       if (!Number.isSafeInteger(pointRatio) || pointRatio < 1) {
-        throw new AiaaError('AIAA_INVALID_ARGUMENT', `pointRatio must be a whole number >= 1, got ${pointRatio}`, { details: { pointRatio } });
+        throw new AiaaError('AIAA_INVALID_ARGUMENT', `pointRatio must be a whole number >= 1, got ${pointRatio}`, {
+          details: { pointRatio },
+        });
       }
       const file = await imageFileField('datapoint', mask, 'mask', 'maskToPolygons');
       const reply = await send(
@@ -436,7 +477,10 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
         false,
       );
       const polygons = asVolumePolygons(jsonOf(reply, 'maskToPolygons'));
-      if (!polygons) throw new AiaaError('AIAA_INVALID_RESPONSE', 'maskToPolygons: expected per-slice polygon lists', { details: { operation: 'maskToPolygons' } });
+      if (!polygons)
+        throw new AiaaError('AIAA_INVALID_RESPONSE', 'maskToPolygons: expected per-slice polygon lists', {
+          details: { operation: 'maskToPolygons' },
+        });
       return polygons;
     },
 
@@ -454,10 +498,17 @@ export function createAiaaClient(options: AiaaClientOptions): AiaaClient {
         params['slice_index'] = call.sliceIndex;
         params['propagate_neighbor_3d'] = call.propagateNeighbor3d ?? 0;
       }
-      for (const key of ['polygon_index', 'vertex_index', 'propagate_neighbor', ...(call.dimension === 3 ? ['slice_index', 'propagate_neighbor_3d'] : [])]) {
+      for (const key of [
+        'polygon_index',
+        'vertex_index',
+        'propagate_neighbor',
+        ...(call.dimension === 3 ? ['slice_index', 'propagate_neighbor_3d'] : []),
+      ]) {
         const n = params[key];
         if (!Number.isSafeInteger(n) || (n as number) < 0) {
-          throw new AiaaError('AIAA_INVALID_ARGUMENT', `fixPolygon: ${key} must be a non-negative whole number`, { details: { argument: key } });
+          throw new AiaaError('AIAA_INVALID_ARGUMENT', `fixPolygon: ${key} must be a non-negative whole number`, {
+            details: { argument: key },
+          });
         }
       }
       const file = await imageFileField('datapoint', image, 'image', 'fixPolygon');
@@ -500,4 +551,3 @@ function checkName(value: string, operation: string): void {
     throw new AiaaError('AIAA_INVALID_ARGUMENT', `${operation}: a non-empty name is required`, { details: { operation } });
   }
 }
-

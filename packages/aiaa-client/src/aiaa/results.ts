@@ -27,9 +27,7 @@ export interface DeepgrowResult extends MaskResult {
 }
 
 /** The reply of `inference`: a mask, or plain JSON for non-image results such as classification. */
-export type InferenceResult =
-  | ({ readonly kind: 'mask' } & MaskResult)
-  | { readonly kind: 'json'; readonly value: unknown };
+export type InferenceResult = ({ readonly kind: 'mask' } & MaskResult) | { readonly kind: 'json'; readonly value: unknown };
 
 /** The reply of `fixPolygon`: the updated polygons and mask. */
 export interface FixPolygonResult extends MaskResult {
@@ -106,7 +104,10 @@ function paramsOf(parts: readonly MultipartPart[], operation: string): Record<st
     try {
       value = JSON.parse(params);
     } catch (error) {
-      throw new AiaaError('AIAA_INVALID_RESPONSE', `${operation}: the params part is not valid JSON`, { details: { operation }, cause: error });
+      throw new AiaaError('AIAA_INVALID_RESPONSE', `${operation}: the params part is not valid JSON`, {
+        details: { operation },
+        cause: error,
+      });
     }
     if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
     throw new AiaaError('AIAA_INVALID_RESPONSE', `${operation}: the params part is not a JSON object`, { details: { operation } });

@@ -45,5 +45,12 @@ export function makeSession(
   remove: (id: string, options: CallOptions) => Promise<void>,
 ): AiaaSession {
   // Already expired or unknown on the server: nothing is left to delete.
-  return sessionHandle(SESSION, id, info, remove, (error) => isMedaasError(error, 'AIAA_SESSION_EXPIRED') || (isMedaasError(error, 'AIAA_HTTP_STATUS') && error.details['status'] === 404));
+  return sessionHandle(
+    SESSION,
+    id,
+    info,
+    remove,
+    (error) =>
+      isMedaasError(error, 'AIAA_SESSION_EXPIRED') || (isMedaasError(error, 'AIAA_HTTP_STATUS') && error.details['status'] === 404),
+  );
 }

@@ -144,7 +144,8 @@ export function openConnection(options: ConnectionOptions, protocol: string): Co
   const logger = redactingLogger(options.logger);
   const inferenceTimeoutMs = options.timeoutMs ?? DEFAULT_INFERENCE_TIMEOUT_MS;
   const metadataTimeoutMs = options.metadataTimeoutMs ?? DEFAULT_METADATA_TIMEOUT_MS;
-  if (options.tls?.rejectUnauthorized === false) logger.warn(`${protocol}: TLS certificate verification is off`, { origin: baseUrl.origin });
+  if (options.tls?.rejectUnauthorized === false)
+    logger.warn(`${protocol}: TLS certificate verification is off`, { origin: baseUrl.origin });
   const headers = checkHeaders(options.headers);
   const limits = checkLimits(options);
   const headerValues = Object.values(headers).flatMap(headerSecrets);
@@ -177,10 +178,15 @@ export function openConnection(options: ConnectionOptions, protocol: string): Co
   };
 
   const sendOnce = async (spec: RequestSpec): Promise<Reply> => {
-    if (closed) throw new AiaaError('AIAA_CLIENT_CLOSED', `${spec.operation}: the client is closed`, { details: { operation: spec.operation } });
+    if (closed)
+      throw new AiaaError('AIAA_CLIENT_CLOSED', `${spec.operation}: the client is closed`, { details: { operation: spec.operation } });
     const { kind, anonymous, fileDownload, ...rest } = spec;
     const replyKind = kind === 'metadata' ? 'metadata' : fileDownload ? 'file' : 'volume';
-    const call = { ...rest, replyKind, timeoutMs: spec.timeoutMs ?? (kind === 'metadata' ? metadataTimeoutMs : inferenceTimeoutMs) } as const;
+    const call = {
+      ...rest,
+      replyKind,
+      timeoutMs: spec.timeoutMs ?? (kind === 'metadata' ? metadataTimeoutMs : inferenceTimeoutMs),
+    } as const;
     const auth = anonymous ? undefined : authorizer;
     if (!auth) return exchange(config, call);
     const callOptions = { signal: spec.signal, timeoutMs: call.timeoutMs };
@@ -220,14 +226,23 @@ function parseBaseUrl(value: string | URL): URL {
   try {
     url = new URL(String(value));
   } catch (error) {
-    throw new AiaaError('AIAA_INVALID_ARGUMENT', `baseUrl is not a URL: "${String(value).slice(0, 200)}"`, { details: { argument: 'baseUrl' }, cause: error });
+    throw new AiaaError('AIAA_INVALID_ARGUMENT', `baseUrl is not a URL: "${String(value).slice(0, 200)}"`, {
+      details: { argument: 'baseUrl' },
+      cause: error,
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new AiaaError('AIAA_INVALID_ARGUMENT', `baseUrl must be http: or https:, got ${url.protocol}`, { details: { argument: 'baseUrl', protocol: url.protocol } });
+    throw new AiaaError('AIAA_INVALID_ARGUMENT', `baseUrl must be http: or https:, got ${url.protocol}`, {
+      details: { argument: 'baseUrl', protocol: url.protocol },
+    });
   }
   if (url.username || url.password) {
     // Credentials in a URL end up in logs and error messages; they go in `headers` or `auth`.
-    throw new AiaaError('AIAA_INVALID_ARGUMENT', 'baseUrl must not carry credentials: pass them as headers (or, for MONAI Label, as auth)', { details: { argument: 'baseUrl' } });
+    throw new AiaaError(
+      'AIAA_INVALID_ARGUMENT',
+      'baseUrl must not carry credentials: pass them as headers (or, for MONAI Label, as auth)',
+      { details: { argument: 'baseUrl' } },
+    );
   }
   return url;
 }
@@ -238,7 +253,9 @@ function checkLimits(options: ConnectionOptions): ReplyLimits {
     const value = options[name];
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
-      throw new AiaaError('AIAA_INVALID_ARGUMENT', `${name} must be a whole number of bytes from 1 to ${max}, got ${String(value)}`, { details: { argument: name, value, max } });
+      throw new AiaaError('AIAA_INVALID_ARGUMENT', `${name} must be a whole number of bytes from 1 to ${max}, got ${String(value)}`, {
+        details: { argument: name, value, max },
+      });
     }
     return value;
   };
@@ -255,11 +272,17 @@ function checkHeaders(headers: Readonly<Record<string, string>> | undefined): Re
   for (const [name, value] of Object.entries(headers ?? {})) {
     const lower = name.toLowerCase();
     if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(lower) || OWN_HEADERS.has(lower)) {
-      throw new AiaaError('AIAA_INVALID_ARGUMENT', `the header "${name.slice(0, 60)}" cannot be set (not a header name, or one the client sets itself)`, { details: { header: name.slice(0, 60) } });
+      throw new AiaaError(
+        'AIAA_INVALID_ARGUMENT',
+        `the header "${name.slice(0, 60)}" cannot be set (not a header name, or one the client sets itself)`,
+        { details: { header: name.slice(0, 60) } },
+      );
     }
     // The value is not quoted in the message: it is likely a secret.
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
-      throw new AiaaError('AIAA_INVALID_ARGUMENT', `the value of header "${lower}" must be a string without line breaks`, { details: { header: lower } });
+      throw new AiaaError('AIAA_INVALID_ARGUMENT', `the value of header "${lower}" must be a string without line breaks`, {
+        details: { header: lower },
+      });
     }
     out[lower] = value;
   }

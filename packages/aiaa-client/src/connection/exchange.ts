@@ -105,7 +105,8 @@ export async function exchange(config: TransportConfig, spec: ExchangeSpec): Pro
       shouldRetry: ({ error }) =>
         isMedaasError(error, 'AIAA_CONNECTION') ||
         (isMedaasError(error, 'AIAA_HTTP_STATUS') && RETRYABLE_STATUS.has(Number(error.details['status']))),
-      onRetry: ({ attempt, delayMs }) => config.logger.warn(`${config.protocol}: retrying`, { operation: spec.operation, attempt, delayMs }),
+      onRetry: ({ attempt, delayMs }) =>
+        config.logger.warn(`${config.protocol}: retrying`, { operation: spec.operation, attempt, delayMs }),
     });
   });
 }
@@ -127,7 +128,14 @@ async function once(config: TransportConfig, spec: ExchangeSpec, signal: AbortSi
   try {
     upload.update(0);
     const headers = spec.headers ? { ...config.headers, ...spec.headers } : config.headers;
-    response = await config.http.send({ url, method: spec.method, headers, body: spec.body, signal, onUploaded: (sent) => upload.update(sent) });
+    response = await config.http.send({
+      url,
+      method: spec.method,
+      headers,
+      body: spec.body,
+      signal,
+      onUploaded: (sent) => upload.update(sent),
+    });
     if (spec.body) upload.done(spec.body.length);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
@@ -141,7 +149,10 @@ async function once(config: TransportConfig, spec: ExchangeSpec, signal: AbortSi
     if (status < 200 || status >= 300) {
       const message = await serverMessage(body, contentType, signal, scrubberFor(config.secrets()));
       const code = STATUS_CODES[status] ?? 'AIAA_HTTP_STATUS';
-      const what = code === 'AIAA_SESSION_EXPIRED' ? 'the session has expired (HTTP 440)' : `${spec.method} ${url.pathname} failed with HTTP ${status}`;
+      const what =
+        code === 'AIAA_SESSION_EXPIRED'
+          ? 'the session has expired (HTTP 440)'
+          : `${spec.method} ${url.pathname} failed with HTTP ${status}`;
       throw new AiaaError(code, `${spec.operation}: ${what}${message ? `: ${message}` : ''}`, {
         details: { status, operation: spec.operation, path: url.pathname, serverMessage: message, contentType: contentType.slice(0, 100) },
       });
@@ -154,7 +165,8 @@ async function once(config: TransportConfig, spec: ExchangeSpec, signal: AbortSi
     const limit = replyLimit(config.limits, spec.replyKind, json ? 'json' : multipart ? 'multipart' : 'other');
     if (total !== undefined && total > limit.max) tooLarge(spec, limit, { declared: total });
     const chunks = downloadStream(body, { spec, signal, limit, total });
-    if (multipart) return { kind: 'multipart', status, parts: await collectParts(chunks, boundaryOf(contentType), spec, config.limits, limit) };
+    if (multipart)
+      return { kind: 'multipart', status, parts: await collectParts(chunks, boundaryOf(contentType), spec, config.limits, limit) };
     const bytes = await collect(chunks, total);
     if (!spec.raw && (json || (contentType === '' && bytes.byteLength === 0))) {
       return { kind: 'json', status, value: bytes.byteLength === 0 ? null : parseJson(bytes, spec, limit) };
@@ -184,7 +196,13 @@ function replyLimit(limits: ReplyLimits, kind: ReplyKind, content: 'json' | 'mul
 }
 
 /** Parses a multipart reply, each file part held to the volume limit and each text part to the JSON limit. */
-async function collectParts(chunks: AsyncIterable<Uint8Array>, boundary: string, spec: ExchangeSpec, limits: ReplyLimits, whole: Limit): Promise<MultipartPart[]> {
+async function collectParts(
+  chunks: AsyncIterable<Uint8Array>,
+  boundary: string,
+  spec: ExchangeSpec,
+  limits: ReplyLimits,
+  whole: Limit,
+): Promise<MultipartPart[]> {
   const parts: MultipartPart[] = [];
   const maxFileBytes = Math.min(limits.volume, whole.max);
   const maxFieldBytes = Math.min(limits.json, whole.max);
@@ -222,10 +240,14 @@ async function* downloadStream(body: AsyncIterable<Uint8Array>, options: Downloa
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     if (error instanceof AiaaError) throw error;
-    throw new AiaaError('AIAA_CONNECTION', `${spec.operation}: the connection closed before the reply was complete (${received} bytes received)`, {
-      details: { operation: spec.operation, received, expected: total, reason: codeOf(error) },
-      cause: error,
-    });
+    throw new AiaaError(
+      'AIAA_CONNECTION',
+      `${spec.operation}: the connection closed before the reply was complete (${received} bytes received)`,
+      {
+        details: { operation: spec.operation, received, expected: total, reason: codeOf(error) },
+        cause: error,
+      },
+    );
   }
   progress.done(received);
 }
@@ -255,7 +277,12 @@ async function collect(chunks: AsyncIterable<Uint8Array>, declared: number | und
   return list.length === 0 ? new Uint8Array(0) : concatBytes(list);
 }
 
-async function serverMessage(body: AsyncIterable<Uint8Array>, contentType: string, signal: AbortSignal, scrubber: Scrubber): Promise<string> {
+async function serverMessage(
+  body: AsyncIterable<Uint8Array>,
+  contentType: string,
+  signal: AbortSignal,
+  scrubber: Scrubber,
+): Promise<string> {
   // Error bodies are read only up to a small limit: an HTML error page or a hostile server cannot exhaust memory.
   const limit = 64 * 1024;
   const list: Uint8Array[] = [];
@@ -293,7 +320,8 @@ async function serverMessage(body: AsyncIterable<Uint8Array>, contentType: strin
       // Not JSON after all: fall through to the text form.
     }
   }
-  const plain = /html/i.test(contentType) || /^\s*</.test(text) ? text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ') : text;
+  const plain =
+    /html/i.test(contentType) || /^\s*</.test(text) ? text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ') : text;
   return short(plain.replace(/\s+/g, ' ').trim());
 }
 
@@ -317,12 +345,21 @@ function parseJson(bytes: Uint8Array, spec: ExchangeSpec, limit: Limit): unknown
   }
 }
 
-function tooLarge(spec: ExchangeSpec, limit: Limit, facts: { declared?: number; received?: number; part?: unknown }, cause?: unknown): never {
+function tooLarge(
+  spec: ExchangeSpec,
+  limit: Limit,
+  facts: { declared?: number; received?: number; part?: unknown },
+  cause?: unknown,
+): never {
   const size = facts.declared !== undefined ? ` (it announces ${facts.declared} bytes)` : '';
-  throw new AiaaError('AIAA_RESPONSE_TOO_LARGE', `${spec.operation}: the reply is larger than ${limit.option} (${limit.max} bytes)${size}`, {
-    details: { operation: spec.operation, option: limit.option, limit: limit.max, ...facts },
-    cause,
-  });
+  throw new AiaaError(
+    'AIAA_RESPONSE_TOO_LARGE',
+    `${spec.operation}: the reply is larger than ${limit.option} (${limit.max} bytes)${size}`,
+    {
+      details: { operation: spec.operation, option: limit.option, limit: limit.max, ...facts },
+      cause,
+    },
+  );
 }
 
 /** A redirect is refused as the Node build refuses it: following it would send the image and credentials elsewhere. */

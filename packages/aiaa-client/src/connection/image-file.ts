@@ -7,9 +7,20 @@ import type { AiaaImage, FileField } from './multipart-writer.js';
  *
  * @throws {AiaaError} `AIAA_INVALID_ARGUMENT` when the image is not a `Uint8Array` or a `Blob`.
  */
-export async function imageFileField(name: string, data: AiaaImage, stem: string, operation: string, fileName?: string): Promise<FileField> {
+export async function imageFileField(
+  name: string,
+  data: AiaaImage,
+  stem: string,
+  operation: string,
+  fileName?: string,
+): Promise<FileField> {
   checkImage(data, operation);
-  return { name, fileName: fileName ?? `${stem}${(await isGzipImage(data)) ? '.nii.gz' : '.nii'}`, contentType: 'application/octet-stream', data };
+  return {
+    name,
+    fileName: fileName ?? `${stem}${(await isGzipImage(data)) ? '.nii.gz' : '.nii'}`,
+    contentType: 'application/octet-stream',
+    data,
+  };
 }
 
 /** Checks that an upload is bytes or a `Blob`. */

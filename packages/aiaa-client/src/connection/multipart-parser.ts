@@ -55,9 +55,13 @@ export function boundaryOf(contentType: string): string {
     }
   }
   if (!boundary || boundary.length > 200 || /[\r\n]/.test(boundary)) {
-    throw new AiaaError('AIAA_INVALID_RESPONSE', `multipart reply without a usable boundary (content type "${contentType.slice(0, 200)}")`, {
-      details: { contentType: contentType.slice(0, 200) },
-    });
+    throw new AiaaError(
+      'AIAA_INVALID_RESPONSE',
+      `multipart reply without a usable boundary (content type "${contentType.slice(0, 200)}")`,
+      {
+        details: { contentType: contentType.slice(0, 200) },
+      },
+    );
   }
   return boundary;
 }
@@ -106,9 +110,13 @@ export async function* parseMultipart(
     if (bodyBytes > partLimit + 1) {
       const file = partLimit === maxFileBytes;
       const name = parseDisposition(headers['content-disposition'] ?? '').name;
-      throw new AiaaError('AIAA_RESPONSE_TOO_LARGE', `multipart reply: the ${file ? 'file' : 'text'} part ${JSON.stringify(name ?? '')} is larger than ${partLimit} bytes`, {
-        details: { option: file ? 'maxFileBytes' : 'maxFieldBytes', limit: partLimit, part: name },
-      });
+      throw new AiaaError(
+        'AIAA_RESPONSE_TOO_LARGE',
+        `multipart reply: the ${file ? 'file' : 'text'} part ${JSON.stringify(name ?? '')} is larger than ${partLimit} bytes`,
+        {
+          details: { option: file ? 'maxFileBytes' : 'maxFieldBytes', limit: partLimit, part: name },
+        },
+      );
     }
     body.push(bytes);
   };
@@ -137,7 +145,8 @@ export async function* parseMultipart(
         }
         let i = 0;
         while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x09)) i += 1;
-        if (i < buf.length && buf[i] !== CR && buf[i] !== LF) fail('a delimiter is followed by text (the boundary occurs inside the body?)');
+        if (i < buf.length && buf[i] !== CR && buf[i] !== LF)
+          fail('a delimiter is followed by text (the boundary occurs inside the body?)');
         if (i >= buf.length - 1 && buf[i] !== LF) {
           if (i > 256) fail('a delimiter is followed by too much padding');
           return 'more';

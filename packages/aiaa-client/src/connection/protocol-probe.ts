@@ -18,7 +18,15 @@ export type AnnotationProtocol = 'aiaa' | 'monai-label';
 export async function probeProtocol(connection: Connection, options: CallOptions = {}): Promise<AnnotationProtocol | undefined> {
   const ask = async (path: string): Promise<unknown> => {
     try {
-      const reply = await connection.send({ operation: 'probeProtocol', method: 'GET', path, idempotent: true, kind: 'metadata', signal: options.signal, timeoutMs: options.timeoutMs });
+      const reply = await connection.send({
+        operation: 'probeProtocol',
+        method: 'GET',
+        path,
+        idempotent: true,
+        kind: 'metadata',
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+      });
       return reply.kind === 'json' ? reply.value : undefined;
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
@@ -29,7 +37,8 @@ export async function probeProtocol(connection: Connection, options: CallOptions
     }
   };
   const info = await ask('/info/');
-  if (info && typeof info === 'object' && !Array.isArray(info) && typeof (info as Record<string, unknown>)['models'] === 'object') return 'monai-label';
+  if (info && typeof info === 'object' && !Array.isArray(info) && typeof (info as Record<string, unknown>)['models'] === 'object')
+    return 'monai-label';
   const models = await ask('/v1/models');
   if (Array.isArray(models)) return 'aiaa';
   return undefined;
@@ -38,9 +47,15 @@ export async function probeProtocol(connection: Connection, options: CallOptions
 /**
  * The error for a server of the other protocol, when the probe says so; otherwise `error` itself.
  */
-export async function wrongProtocolOr(error: unknown, connection: Connection, expected: AnnotationProtocol, options: CallOptions): Promise<unknown> {
+export async function wrongProtocolOr(
+  error: unknown,
+  connection: Connection,
+  expected: AnnotationProtocol,
+  options: CallOptions,
+): Promise<unknown> {
   const status = isMedaasError(error) ? error.details['status'] : undefined;
-  if (!isMedaasError(error, 'AIAA_INVALID_RESPONSE') && !(isMedaasError(error, 'AIAA_HTTP_STATUS') && (status === 404 || status === 405))) return error;
+  if (!isMedaasError(error, 'AIAA_INVALID_RESPONSE') && !(isMedaasError(error, 'AIAA_HTTP_STATUS') && (status === 404 || status === 405)))
+    return error;
   let actual: AnnotationProtocol | undefined;
   try {
     actual = await probeProtocol(connection, options);
@@ -48,7 +63,10 @@ export async function wrongProtocolOr(error: unknown, connection: Connection, ex
     return error;
   }
   if (actual === undefined || actual === expected) return error;
-  const hint = actual === 'aiaa' ? 'an AIAA v1 server: use createAiaaClient' : 'a MONAI Label server: use createMonaiLabelClient from @medaas/aiaa-client/monai-label';
+  const hint =
+    actual === 'aiaa'
+      ? 'an AIAA v1 server: use createAiaaClient'
+      : 'a MONAI Label server: use createMonaiLabelClient from @medaas/aiaa-client/monai-label';
   return new AiaaError('AIAA_WRONG_PROTOCOL', `the server at ${connection.baseUrl.origin} is ${hint}`, {
     details: { expected, actual, origin: connection.baseUrl.origin },
     cause: error,

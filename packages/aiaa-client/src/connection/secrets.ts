@@ -52,7 +52,9 @@ export interface Scrubber {
 
 /** Builds a {@link Scrubber} for `secrets` (duplicates and short values are ignored). */
 export function scrubberFor(secrets: readonly string[]): Scrubber {
-  const forms = [...new Set(secrets.filter((s) => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH).flatMap(secretForms))].sort((a, b) => b.length - a.length);
+  const forms = [...new Set(secrets.filter((s) => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH).flatMap(secretForms))].sort(
+    (a, b) => b.length - a.length,
+  );
   if (forms.length === 0) return { text: (text) => text };
   const pattern = new RegExp(forms.map(escapeRegExp).join('|'), 'gi');
   return {

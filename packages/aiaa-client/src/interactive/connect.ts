@@ -37,13 +37,22 @@ export async function connectAnnotationServer(options: ConnectAnnotationServerOp
   if (chosen === 'auto') {
     chosen = (await detectProtocol({ ...connection, ...(signal ? { signal } : {}) })) ?? 'auto';
     if (chosen === 'auto') {
-      throw new AiaaError('AIAA_WRONG_PROTOCOL', `the server at ${String(connection.baseUrl)} answers neither as MONAI Label (/info/) nor as AIAA v1 (/v1/models)`, {
-        details: { baseUrl: String(connection.baseUrl) },
-      });
+      throw new AiaaError(
+        'AIAA_WRONG_PROTOCOL',
+        `the server at ${String(connection.baseUrl)} answers neither as MONAI Label (/info/) nor as AIAA v1 (/v1/models)`,
+        {
+          details: { baseUrl: String(connection.baseUrl) },
+        },
+      );
     }
   }
   if (chosen === 'aiaa') {
-    if (connection.auth) throw new AiaaError('AIAA_INVALID_ARGUMENT', 'auth is for MONAI Label servers: AIAA v1 has no authentication (use headers for a proxy)', { details: { argument: 'auth' } });
+    if (connection.auth)
+      throw new AiaaError(
+        'AIAA_INVALID_ARGUMENT',
+        'auth is for MONAI Label servers: AIAA v1 has no authentication (use headers for a proxy)',
+        { details: { argument: 'auth' } },
+      );
     return annotationServerFromAiaa(createAiaaClient(connection), { ownsClient: true, ...(saveLabel ? { saveLabel } : {}) });
   }
   return annotationServerFromMonaiLabel(createMonaiLabelClient(connection), { ownsClient: true, ...(storage ? { storage } : {}) });
@@ -59,7 +68,9 @@ export async function connectAnnotationServer(options: ConnectAnnotationServerOp
  * await detectProtocol({ baseUrl: tunnel.url }); // 'aiaa'
  * ```
  */
-export async function detectProtocol(options: ConnectionOptions & { readonly signal?: AbortSignal }): Promise<AnnotationProtocol | undefined> {
+export async function detectProtocol(
+  options: ConnectionOptions & { readonly signal?: AbortSignal },
+): Promise<AnnotationProtocol | undefined> {
   const { signal, ...connection } = options;
   const probe = openConnection(connection, 'probe');
   try {

@@ -3,7 +3,14 @@ import type { AiaaClient } from '../aiaa/client.js';
 import type { AiaaModel } from '../aiaa/models.js';
 import type { AiaaImage } from '../connection/multipart-writer.js';
 import { AiaaError } from '../errors.js';
-import { kindOfType, type AnnotationLabel, type AnnotationModel, type AnnotationServer, type SaveAnnotationOptions, type SavedAnnotation } from './annotation-server.js';
+import {
+  kindOfType,
+  type AnnotationLabel,
+  type AnnotationModel,
+  type AnnotationServer,
+  type SaveAnnotationOptions,
+  type SavedAnnotation,
+} from './annotation-server.js';
 import { openImageHandle, openedImage } from './opened-image.js';
 import { guardSecrets, scrubOf } from '../connection/secret-guard.js';
 
@@ -33,7 +40,8 @@ export function annotationServerFromAiaa(client: AiaaClient, options: AiaaAnnota
     if (!models?.has(name)) models = new Map((await client.listModels(call)).map((m) => [m.name, m]));
     return models.get(name);
   };
-  const labelsOf = (model: AiaaModel | undefined): AnnotationLabel[] => (model?.labels ?? []).map((name, index) => ({ name, value: index + 1 }));
+  const labelsOf = (model: AiaaModel | undefined): AnnotationLabel[] =>
+    (model?.labels ?? []).map((name, index) => ({ name, value: index + 1 }));
   const expired = (error: unknown): boolean => isMedaasError(error, 'AIAA_SESSION_EXPIRED');
 
   const server: AnnotationServer = {
@@ -44,25 +52,30 @@ export function annotationServerFromAiaa(client: AiaaClient, options: AiaaAnnota
     async listModels(call = {}) {
       const list = await client.listModels(call);
       models = new Map(list.map((m) => [m.name, m]));
-      return list.map(
-        (m): AnnotationModel => ({
-          name: m.name,
-          kind: kindOfType(m.type),
-          type: m.type,
-          labels: labelsOf(m),
-          dimension: m.deepgrow === '2D' ? 2 : m.deepgrow === '3D' ? 3 : undefined,
-          description: m.description,
-        }),
-      );
+      return list.map((m): AnnotationModel => ({
+        name: m.name,
+        kind: kindOfType(m.type),
+        type: m.type,
+        labels: labelsOf(m),
+        dimension: m.deepgrow === '2D' ? 2 : m.deepgrow === '3D' ? 3 : undefined,
+        description: m.description,
+      }));
     },
 
     async openImage(image, call = {}) {
-      if (call.storage === 'datastore') throw new AiaaError('AIAA_UNSUPPORTED', 'openImage: AIAA servers have no datastore; use a session', { details: { storage: 'datastore' } });
+      if (call.storage === 'datastore')
+        throw new AiaaError('AIAA_UNSUPPORTED', 'openImage: AIAA servers have no datastore; use a session', {
+          details: { storage: 'datastore' },
+        });
       return openImageHandle(
         image,
         'session',
         async (placeCall) => {
-          const session = await client.createSession(image, { ...placeCall, ...(call.expirySec === undefined ? {} : { expirySec: call.expirySec }), ...(call.onProgress ? { onProgress: call.onProgress } : {}) });
+          const session = await client.createSession(image, {
+            ...placeCall,
+            ...(call.expirySec === undefined ? {} : { expirySec: call.expirySec }),
+            ...(call.onProgress ? { onProgress: call.onProgress } : {}),
+          });
           return { id: session.id, uploaded: true, close: (closeCall) => session.close(closeCall) };
         },
         call,
@@ -78,7 +91,8 @@ export function annotationServerFromAiaa(client: AiaaClient, options: AiaaAnnota
     async click(model, image, clicks, call = {}) {
       const opened = openedImage(image, 'click');
       const result = await opened.use(
-        (id) => client.deepgrow(model, client.attachSession(id), { ...call, foreground: clicks.foreground, background: clicks.background ?? [] }),
+        (id) =>
+          client.deepgrow(model, client.attachSession(id), { ...call, foreground: clicks.foreground, background: clicks.background ?? [] }),
         expired,
         call,
       );
@@ -88,14 +102,22 @@ export function annotationServerFromAiaa(client: AiaaClient, options: AiaaAnnota
     async saveLabel(image, mask, call = {}): Promise<SavedAnnotation> {
       const opened = openedImage(image, 'saveLabel');
       if (!options.saveLabel) {
-        throw new AiaaError('AIAA_UNSUPPORTED', 'saveLabel: an AIAA server keeps no labels; give annotationServerFromAiaa a saveLabel handler (e.g. a project folder)', { details: { protocol: 'aiaa' } });
+        throw new AiaaError(
+          'AIAA_UNSUPPORTED',
+          'saveLabel: an AIAA server keeps no labels; give annotationServerFromAiaa a saveLabel handler (e.g. a project folder)',
+          { details: { protocol: 'aiaa' } },
+        );
       }
       const raw = await options.saveLabel(opened.source, mask, call);
       return { image: opened.id, tag: call.tag ?? 'final', raw };
     },
 
     async train() {
-      throw new AiaaError('AIAA_UNSUPPORTED', 'train: AIAA servers do not train; run a training job (@medaas/training) and deploy the model', { details: { protocol: 'aiaa' } });
+      throw new AiaaError(
+        'AIAA_UNSUPPORTED',
+        'train: AIAA servers do not train; run a training job (@medaas/training) and deploy the model',
+        { details: { protocol: 'aiaa' } },
+      );
     },
 
     async close() {

@@ -4,7 +4,14 @@ import type { MonaiLabelClient } from '../monai-label/client.js';
 import type { MonaiLabelInferOptions, MonaiLabelInferResult } from '../monai-label/infer.js';
 import type { MonaiLabelInfo, MonaiLabelLabel, MonaiLabelModel } from '../monai-label/info.js';
 import { asRecord } from '../monai-label/json.js';
-import { kindOfType, type AnnotationLabel, type AnnotationMask, type AnnotationModel, type AnnotationServer, type AnnotationStorage } from './annotation-server.js';
+import {
+  kindOfType,
+  type AnnotationLabel,
+  type AnnotationMask,
+  type AnnotationModel,
+  type AnnotationServer,
+  type AnnotationStorage,
+} from './annotation-server.js';
 import { openImageHandle, openedImage, type OpenedImage } from './opened-image.js';
 import { guardSecrets, scrubOf } from '../connection/secret-guard.js';
 
@@ -35,10 +42,19 @@ export function annotationServerFromMonaiLabel(client: MonaiLabelClient, options
   // A session that expired, or an image someone removed from the datastore: place it again and repeat.
   const gone = (error: unknown): boolean => isMedaasError(error, 'AIAA_SESSION_EXPIRED', 'AIAA_IMAGE_NOT_FOUND');
   const run = (image: OpenedImage, model: string, call: MonaiLabelInferOptions): Promise<MonaiLabelInferResult> =>
-    image.use((id) => (image.storage === 'session' ? client.infer(model, client.attachSession(id), call) : client.infer(model, id, call)), gone, call);
+    image.use(
+      (id) => (image.storage === 'session' ? client.infer(model, client.attachSession(id), call) : client.infer(model, id, call)),
+      gone,
+      call,
+    );
   const maskOf = async (result: MonaiLabelInferResult, model: string, call: CallOptions): Promise<AnnotationMask> => {
-    if (result.kind !== 'mask') throw new AiaaError('AIAA_RESULT_NOT_FOUND', `model "${model}" answered without a mask`, { details: { model } });
-    return { mask: result.mask, labels: resultLabels(result.params) ?? foregroundLabels((await modelOf(model, call))?.labels ?? []), params: result.params };
+    if (result.kind !== 'mask')
+      throw new AiaaError('AIAA_RESULT_NOT_FOUND', `model "${model}" answered without a mask`, { details: { model } });
+    return {
+      mask: result.mask,
+      labels: resultLabels(result.params) ?? foregroundLabels((await modelOf(model, call))?.labels ?? []),
+      params: result.params,
+    };
   };
 
   const server: AnnotationServer = {
@@ -48,16 +64,14 @@ export function annotationServerFromMonaiLabel(client: MonaiLabelClient, options
 
     async listModels(call = {}) {
       info = await client.info(call);
-      return Object.values(info.models).map(
-        (m): AnnotationModel => ({
-          name: m.name,
-          kind: kindOfType(m.type),
-          type: m.type,
-          labels: m.labels,
-          dimension: m.dimension === 2 || m.dimension === 3 ? m.dimension : undefined,
-          description: m.description,
-        }),
-      );
+      return Object.values(info.models).map((m): AnnotationModel => ({
+        name: m.name,
+        kind: kindOfType(m.type),
+        type: m.type,
+        labels: m.labels,
+        dimension: m.dimension === 2 || m.dimension === 3 ? m.dimension : undefined,
+        description: m.description,
+      }));
     },
 
     async openImage(image, call = {}) {
@@ -69,7 +83,11 @@ export function annotationServerFromMonaiLabel(client: MonaiLabelClient, options
         storage,
         async (placeCall) => {
           if (storage === 'session') {
-            const session = await client.createSession(image, { ...placeCall, ...transfer, ...(call.expirySec === undefined ? {} : { expirySec: call.expirySec }) });
+            const session = await client.createSession(image, {
+              ...placeCall,
+              ...transfer,
+              ...(call.expirySec === undefined ? {} : { expirySec: call.expirySec }),
+            });
             return { id: session.id, uploaded: true, close: (closeCall) => session.close(closeCall) };
           }
           const placed = await client.ensureImage(image, { ...placeCall, ...transfer, ...(call.id === undefined ? {} : { id: call.id }) });
@@ -94,7 +112,11 @@ export function annotationServerFromMonaiLabel(client: MonaiLabelClient, options
         const labels = foregroundLabels(described.labels);
         const label = clicks.label ?? labels[0]?.name;
         if (!label || !labels.some((l) => l.name === label)) {
-          throw new AiaaError('AIAA_INVALID_ARGUMENT', `click: model "${model}" has no label "${String(label)}" (it has ${labels.map((l) => l.name).join(', ')})`, { details: { model, label } });
+          throw new AiaaError(
+            'AIAA_INVALID_ARGUMENT',
+            `click: model "${model}" has no label "${String(label)}" (it has ${labels.map((l) => l.name).join(', ')})`,
+            { details: { model, label } },
+          );
         }
         const perLabel = Object.fromEntries(labels.map((l) => [l.name, l.name === label ? clicks.foreground : []]));
         params = { ...call, clicks: { ...perLabel, background }, params: { label } };
@@ -108,7 +130,10 @@ export function annotationServerFromMonaiLabel(client: MonaiLabelClient, options
       const opened = openedImage(image, 'saveLabel');
       const tag = call.tag ?? 'final';
       // Labels belong to datastore images: an image opened as a session is put into the datastore first.
-      const imageId = opened.storage === 'datastore' ? opened.id : (await client.ensureImage(opened.source, { signal: call.signal, timeoutMs: call.timeoutMs })).id;
+      const imageId =
+        opened.storage === 'datastore'
+          ? opened.id
+          : (await client.ensureImage(opened.source, { signal: call.signal, timeoutMs: call.timeoutMs })).id;
       const labelInfo = call.labels?.map((l) => ({ name: l.name, idx: l.value }));
       const saved = await client.saveLabel(imageId, mask, { ...call, tag, ...(labelInfo ? { labelInfo } : {}) });
       return { image: saved.image, tag, raw: saved.raw };
@@ -117,8 +142,13 @@ export function annotationServerFromMonaiLabel(client: MonaiLabelClient, options
     async train(call = {}) {
       const current = await client.info(call);
       const model = call.model ?? Object.keys(current.trainers)[0];
-      if (!model) throw new AiaaError('AIAA_UNSUPPORTED', 'train: the MONAI Label app has no trainers', { details: { protocol: 'monai-label' } });
-      const started = await client.startTraining(model, { ...(call.params ? { params: call.params } : {}), signal: call.signal, timeoutMs: call.timeoutMs });
+      if (!model)
+        throw new AiaaError('AIAA_UNSUPPORTED', 'train: the MONAI Label app has no trainers', { details: { protocol: 'monai-label' } });
+      const started = await client.startTraining(model, {
+        ...(call.params ? { params: call.params } : {}),
+        signal: call.signal,
+        timeoutMs: call.timeoutMs,
+      });
       const final = await client.waitForTraining({
         signal: call.signal,
         timeoutMs: call.timeoutMs,

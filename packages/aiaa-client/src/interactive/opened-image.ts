@@ -23,7 +23,12 @@ export interface OpenedImage extends AnnotationImage {
 }
 
 /** Makes an image handle over `place`, which uploads (or finds) the image on the server. */
-export async function openImageHandle(source: AiaaImage, storage: AnnotationStorage, place: (options: CallOptions) => Promise<Placement>, options: CallOptions): Promise<OpenedImage> {
+export async function openImageHandle(
+  source: AiaaImage,
+  storage: AnnotationStorage,
+  place: (options: CallOptions) => Promise<Placement>,
+  options: CallOptions,
+): Promise<OpenedImage> {
   let placement = await place(options);
   let uploads = placement.uploaded ? 1 : 0;
   let closed = false;
@@ -63,7 +68,9 @@ export async function openImageHandle(source: AiaaImage, storage: AnnotationStor
 /** The internals of an image handle made by this package. */
 export function openedImage(image: AnnotationImage, operation: string): OpenedImage {
   if (typeof image !== 'object' || image === null || (image as { [IMAGE]?: unknown })[IMAGE] !== true) {
-    throw new AiaaError('AIAA_INVALID_ARGUMENT', `${operation}: pass an image opened with openImage() of this server`, { details: { operation } });
+    throw new AiaaError('AIAA_INVALID_ARGUMENT', `${operation}: pass an image opened with openImage() of this server`, {
+      details: { operation },
+    });
   }
   return image as OpenedImage;
 }

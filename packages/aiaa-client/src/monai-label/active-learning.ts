@@ -23,10 +23,17 @@ export interface MonaiLabelSample {
  * Asks an active-learning strategy for the next image to annotate (`POST /activelearning/{strategy}`), or
  * `undefined` when there is none left (the server's `{}`).
  */
-export async function nextSample(context: MonaiLabelContext, strategy: string, options: CallOptions & { readonly params?: Readonly<Record<string, unknown>> } = {}): Promise<MonaiLabelSample | undefined> {
+export async function nextSample(
+  context: MonaiLabelContext,
+  strategy: string,
+  options: CallOptions & { readonly params?: Readonly<Record<string, unknown>> } = {},
+): Promise<MonaiLabelSample | undefined> {
   const { params, ...call } = options;
   const path = `/activelearning/${encodeURIComponent(checkId(strategy, 'strategy', 'nextSample'))}`;
-  const reply = await context.send({ operation: 'nextSample', method: 'POST', path, body: jsonBody(withClientId(context, params)), idempotent: false, ...call }, 'metadata');
+  const reply = await context.send(
+    { operation: 'nextSample', method: 'POST', path, body: jsonBody(withClientId(context, params)), idempotent: false, ...call },
+    'metadata',
+  );
   const raw = asRecord(jsonOf(reply, 'nextSample')) ?? {};
   if (typeof raw['id'] !== 'string' || raw['id'] === '') return undefined;
   return {
@@ -44,7 +51,14 @@ export async function nextSample(context: MonaiLabelContext, strategy: string, o
 export async function serverLogs(context: MonaiLabelContext, options: CallOptions & { readonly lines?: number } = {}): Promise<string> {
   const { lines = 300, ...call } = options;
   const reply = await context.send(
-    { operation: 'logs', method: 'GET', path: '/logs/', query: { lines: String(Math.max(1, Math.floor(lines))), text: 'true', html: 'false' }, idempotent: true, ...call },
+    {
+      operation: 'logs',
+      method: 'GET',
+      path: '/logs/',
+      query: { lines: String(Math.max(1, Math.floor(lines))), text: 'true', html: 'false' },
+      idempotent: true,
+      ...call,
+    },
     'metadata',
   );
   if (reply.kind === 'other') return new TextDecoder().decode(reply.bytes);

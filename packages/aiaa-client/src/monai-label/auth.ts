@@ -56,7 +56,8 @@ export function tokenAuthorizer(connection: Connection, auth: MonaiLabelAuth, no
       token = auth.token;
     } else if ('getToken' in auth) {
       token = await auth.getToken({ ...options, renew });
-      if (typeof token !== 'string' || token === '') throw new AiaaError('AIAA_AUTH_FAILED', 'getToken returned no token', { details: { operation: 'auth' } });
+      if (typeof token !== 'string' || token === '')
+        throw new AiaaError('AIAA_AUTH_FAILED', 'getToken returned no token', { details: { operation: 'auth' } });
     } else {
       ({ token, expiresInSec } = await passwordGrant(connection, auth, options));
     }
@@ -95,7 +96,11 @@ export function tokenAuthorizer(connection: Connection, auth: MonaiLabelAuth, no
   };
 }
 
-async function passwordGrant(connection: Connection, auth: { username: string; password: string }, options: CallOptions): Promise<{ token: string; expiresInSec: number | undefined }> {
+async function passwordGrant(
+  connection: Connection,
+  auth: { username: string; password: string },
+  options: CallOptions,
+): Promise<{ token: string; expiresInSec: number | undefined }> {
   let value: unknown;
   try {
     const reply = await connection.send({
@@ -114,17 +119,23 @@ async function passwordGrant(connection: Connection, auth: { username: string; p
     if (options.signal?.aborted) throw options.signal.reason;
     // MONAI Label proxies the grant to Keycloak and answers a refused password with a bare 500 (or 401).
     if (isMedaasError(error, 'AIAA_HTTP_STATUS', 'AIAA_UNAUTHORIZED', 'AIAA_FORBIDDEN')) {
-      throw new AiaaError('AIAA_AUTH_FAILED', `the server refused the credentials of user "${auth.username.slice(0, 80)}" (HTTP ${String(error.details['status'])})`, {
-        details: { status: error.details['status'], user: auth.username.slice(0, 80) },
-        cause: error,
-      });
+      throw new AiaaError(
+        'AIAA_AUTH_FAILED',
+        `the server refused the credentials of user "${auth.username.slice(0, 80)}" (HTTP ${String(error.details['status'])})`,
+        {
+          details: { status: error.details['status'], user: auth.username.slice(0, 80) },
+          cause: error,
+        },
+      );
     }
     throw error;
   }
   const record = asRecord(value) ?? {};
   const token = record['access_token'];
   if (typeof token !== 'string' || token === '') {
-    throw new AiaaError('AIAA_AUTH_FAILED', 'the server issued no access token (is authentication enabled on it? see authInfo())', { details: { operation: 'auth token' } });
+    throw new AiaaError('AIAA_AUTH_FAILED', 'the server issued no access token (is authentication enabled on it? see authInfo())', {
+      details: { operation: 'auth token' },
+    });
   }
   return { token, expiresInSec: numberOr(record['expires_in'], undefined) };
 }
@@ -134,7 +145,10 @@ export function jwtExpiryMs(token: string): number | undefined {
   const payload = token.split('.')[1];
   if (!payload || token.split('.').length !== 3) return undefined;
   try {
-    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '=');
+    const base64 = payload
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(payload.length / 4) * 4, '=');
     const json = new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
     const exp = asRecord(JSON.parse(json))?.['exp'];
     return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
@@ -150,5 +164,8 @@ function checkAuth(auth: MonaiLabelAuth): void {
     (('token' in auth && typeof auth.token === 'string' && auth.token !== '' && !/[\r\n]/.test(auth.token)) ||
       ('getToken' in auth && typeof auth.getToken === 'function') ||
       ('username' in auth && typeof auth.username === 'string' && auth.username !== '' && typeof auth.password === 'string'));
-  if (!ok) throw new AiaaError('AIAA_INVALID_ARGUMENT', 'auth must be { username, password }, { token } or { getToken }', { details: { argument: 'auth' } });
+  if (!ok)
+    throw new AiaaError('AIAA_INVALID_ARGUMENT', 'auth must be { username, password }, { token } or { getToken }', {
+      details: { argument: 'auth' },
+    });
 }

@@ -32,7 +32,8 @@ export interface StartBatchInferenceOptions extends StartTaskOptions {
  * A client of one MONAI Label server: the whole REST API, typed. It holds a connection pool: close it when
  * done (idempotent; `await using` works too).
  */
-export interface MonaiLabelClient extends MonaiLabelInferCalls, MonaiLabelSessionCalls, MonaiLabelDatastoreCalls, MonaiLabelModelFileCalls, AsyncDisposable {
+export interface MonaiLabelClient
+  extends MonaiLabelInferCalls, MonaiLabelSessionCalls, MonaiLabelDatastoreCalls, MonaiLabelModelFileCalls, AsyncDisposable {
   /** The server's base URL. */
   readonly baseUrl: string;
   /**
@@ -78,7 +79,10 @@ export interface MonaiLabelClient extends MonaiLabelInferCalls, MonaiLabelSessio
    * }
    * ```
    */
-  nextSample(strategy: string, options?: CallOptions & { readonly params?: Readonly<Record<string, unknown>> }): Promise<MonaiLabelSample | undefined>;
+  nextSample(
+    strategy: string,
+    options?: CallOptions & { readonly params?: Readonly<Record<string, unknown>> },
+  ): Promise<MonaiLabelSample | undefined>;
   /**
    * Starts training a model (`POST /train/{model}`, `params` override the trainer's config). @throws {AiaaError} `AIAA_BUSY` when training runs and `enqueue` is not set.
    *
@@ -257,10 +261,18 @@ export function createMonaiLabelClient(options: MonaiLabelClientOptions): MonaiL
     ...modelFileCalls(context),
     info: (call = {}) => context.info(call, true),
     async authInfo(call = {}) {
-      return parseAuthInfo(objectOf(await context.send({ operation: 'authInfo', method: 'GET', path: '/auth/', idempotent: true, ...call }, 'metadata'), 'authInfo'));
+      return parseAuthInfo(
+        objectOf(
+          await context.send({ operation: 'authInfo', method: 'GET', path: '/auth/', idempotent: true, ...call }, 'metadata'),
+          'authInfo',
+        ),
+      );
     },
     async currentUser(call = {}) {
-      return objectOf(await context.send({ operation: 'currentUser', method: 'GET', path: '/auth/token/valid', idempotent: true, ...call }, 'metadata'), 'currentUser');
+      return objectOf(
+        await context.send({ operation: 'currentUser', method: 'GET', path: '/auth/token/valid', idempotent: true, ...call }, 'metadata'),
+        'currentUser',
+      );
     },
     nextSample: (strategy, call) => nextSample(context, strategy, call),
     startTraining: (model, call) => train.start(model, call),

@@ -38,9 +38,13 @@ export function withClientId(context: MonaiLabelContext, params: Readonly<Record
 /** The JSON value of a reply. */
 export function jsonOf(reply: Reply, operation: string): unknown {
   if (reply.kind === 'json') return reply.value;
-  throw new AiaaError('AIAA_INVALID_RESPONSE', `${operation}: expected a JSON reply, got ${reply.kind === 'other' ? `"${reply.contentType.slice(0, 80)}"` : 'multipart'}`, {
-    details: { operation, kind: reply.kind },
-  });
+  throw new AiaaError(
+    'AIAA_INVALID_RESPONSE',
+    `${operation}: expected a JSON reply, got ${reply.kind === 'other' ? `"${reply.contentType.slice(0, 80)}"` : 'multipart'}`,
+    {
+      details: { operation, kind: reply.kind },
+    },
+  );
 }
 
 /** The JSON object of a reply. */
@@ -53,14 +57,18 @@ export function objectOf(reply: Reply, operation: string): Record<string, unknow
 /** The file of a download reply (any non-JSON, non-multipart content). */
 export function fileOf(reply: Reply, operation: string): DownloadedFile {
   if (reply.kind === 'other') return { data: reply.bytes, fileName: reply.fileName, contentType: reply.contentType };
-  throw new AiaaError('AIAA_INVALID_RESPONSE', `${operation}: expected a file, got ${reply.kind}`, { details: { operation, kind: reply.kind } });
+  throw new AiaaError('AIAA_INVALID_RESPONSE', `${operation}: expected a file, got ${reply.kind}`, {
+    details: { operation, kind: reply.kind },
+  });
 }
 
 /** Checks a name that goes into a path or query (model, strategy, image id, tag). */
 export function checkId(value: unknown, what: string, operation: string): string {
   // eslint-disable-next-line no-control-regex
   if (typeof value !== 'string' || value === '' || value.length > 512 || /[\0-\x1f\x7f]/.test(value)) {
-    throw new AiaaError('AIAA_INVALID_ARGUMENT', `${operation}: ${what} must be 1..512 characters without control characters`, { details: { operation, argument: what } });
+    throw new AiaaError('AIAA_INVALID_ARGUMENT', `${operation}: ${what} must be 1..512 characters without control characters`, {
+      details: { operation, argument: what },
+    });
   }
   return value;
 }

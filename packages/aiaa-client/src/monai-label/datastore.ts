@@ -4,7 +4,16 @@ import { formBody } from '../connection/body.js';
 import { imageFileField } from '../connection/image-file.js';
 import { buildMultipart, type AiaaImage } from '../connection/multipart-writer.js';
 import { AiaaError } from '../errors.js';
-import { checkId, fileOf, jsonOf, objectOf, withClientId, type DownloadedFile, type MonaiLabelCallOptions, type MonaiLabelContext } from './context.js';
+import {
+  checkId,
+  fileOf,
+  jsonOf,
+  objectOf,
+  withClientId,
+  type DownloadedFile,
+  type MonaiLabelCallOptions,
+  type MonaiLabelContext,
+} from './context.js';
 import { diagnoseFailure } from './diagnose.js';
 import { parseDatastoreStats, type MonaiLabelDatastoreStats } from './info.js';
 import type { MonaiLabelLabelInfo } from './infer.js';
@@ -100,7 +109,10 @@ export interface MonaiLabelDatastoreCalls {
    * const { id } = await client.uploadImage(await openImageFile('case01.nii.gz'), { id: 'case01' });
    * ```
    */
-  uploadImage(image: AiaaImage, options?: MonaiLabelCallOptions & { readonly id?: string; readonly params?: Readonly<Record<string, unknown>> }): Promise<{ readonly id: string }>;
+  uploadImage(
+    image: AiaaImage,
+    options?: MonaiLabelCallOptions & { readonly id?: string; readonly params?: Readonly<Record<string, unknown>> },
+  ): Promise<{ readonly id: string }>;
   /**
    * Whether the datastore has an image (`HEAD /datastore/image`), and with `checksum` (`SHA256:<hex>`) whether it is that exact image.
    *
@@ -129,7 +141,10 @@ export interface MonaiLabelDatastoreCalls {
    * console.log(id, uploaded ? 'uploaded' : 'already in the datastore');
    * ```
    */
-  ensureImage(image: AiaaImage, options?: MonaiLabelCallOptions & { readonly id?: string; readonly params?: Readonly<Record<string, unknown>> }): Promise<EnsuredImage>;
+  ensureImage(
+    image: AiaaImage,
+    options?: MonaiLabelCallOptions & { readonly id?: string; readonly params?: Readonly<Record<string, unknown>> },
+  ): Promise<EnsuredImage>;
   /**
    * Downloads an image (`GET /datastore/image`).
    *
@@ -226,7 +241,11 @@ export interface MonaiLabelDatastoreCalls {
    * await client.updateLabelInfo('case01', { reviewed: true }, { tag: 'final' });
    * ```
    */
-  updateLabelInfo(labelId: string, info: Readonly<Record<string, unknown>>, options: CallOptions & { readonly tag: string }): Promise<Record<string, unknown>>;
+  updateLabelInfo(
+    labelId: string,
+    info: Readonly<Record<string, unknown>>,
+    options: CallOptions & { readonly tag: string },
+  ): Promise<Record<string, unknown>>;
   /**
    * The datastore as a zip archive (`GET /datastore/dataset`), optionally only the first `limitCases` labelled cases.
    *
@@ -241,9 +260,19 @@ export interface MonaiLabelDatastoreCalls {
 
 /** The datastore calls bound to a client's context. */
 export function datastoreCalls(context: MonaiLabelContext): MonaiLabelDatastoreCalls {
-  const get = async (operation: string, query: Record<string, string | undefined>, options: CallOptions, path = '/datastore/'): Promise<unknown> =>
+  const get = async (
+    operation: string,
+    query: Record<string, string | undefined>,
+    options: CallOptions,
+    path = '/datastore/',
+  ): Promise<unknown> =>
     jsonOf(await context.send({ operation, method: 'GET', path, query, idempotent: true, ...options }, 'metadata'), operation);
-  const exists = async (operation: string, path: string, query: Record<string, string | undefined>, options: CallOptions): Promise<boolean> => {
+  const exists = async (
+    operation: string,
+    path: string,
+    query: Record<string, string | undefined>,
+    options: CallOptions,
+  ): Promise<boolean> => {
     try {
       await context.send({ operation, method: 'HEAD', path, query, idempotent: true, ...options }, 'metadata');
       return true;
@@ -265,7 +294,10 @@ export function datastoreCalls(context: MonaiLabelContext): MonaiLabelDatastoreC
 
     async datastoreContents(options = {}) {
       const raw = asRecord(await get('datastoreContents', { output: 'all' }, options));
-      if (!raw) throw new AiaaError('AIAA_INVALID_RESPONSE', 'datastoreContents: expected a JSON object', { details: { operation: 'datastoreContents' } });
+      if (!raw)
+        throw new AiaaError('AIAA_INVALID_RESPONSE', 'datastoreContents: expected a JSON object', {
+          details: { operation: 'datastoreContents' },
+        });
       const objects = Object.entries(asRecord(raw['objects']) ?? {}).map(([id, value]): MonaiLabelDatastoreObject => {
         const entry = asRecord(value) ?? {};
         const image = asRecord(entry['image']) ?? {};
@@ -287,7 +319,10 @@ export function datastoreCalls(context: MonaiLabelContext): MonaiLabelDatastoreC
 
     async trainingDatalist(options = {}) {
       const value = await get('trainingDatalist', { output: 'train' }, options);
-      if (!Array.isArray(value)) throw new AiaaError('AIAA_INVALID_RESPONSE', 'trainingDatalist: expected a JSON array', { details: { operation: 'trainingDatalist' } });
+      if (!Array.isArray(value))
+        throw new AiaaError('AIAA_INVALID_RESPONSE', 'trainingDatalist: expected a JSON array', {
+          details: { operation: 'trainingDatalist' },
+        });
       return value
         .map((item) => asRecord(item) ?? {})
         .filter((item) => typeof item['image'] === 'string' && typeof item['label'] === 'string')
@@ -302,14 +337,18 @@ export function datastoreCalls(context: MonaiLabelContext): MonaiLabelDatastoreC
           method: 'PUT',
           path: '/datastore/image',
           query: { image: id === undefined ? undefined : checkId(id, 'image id', 'uploadImage') },
-          body: buildMultipart([{ name: 'params', value: JSON.stringify(withClientId(context, params)) }], await imageFileField('file', image, id ?? 'image', 'uploadImage')),
+          body: buildMultipart(
+            [{ name: 'params', value: JSON.stringify(withClientId(context, params)) }],
+            await imageFileField('file', image, id ?? 'image', 'uploadImage'),
+          ),
           idempotent: false,
           ...call,
         },
         'model',
       );
       const stored = objectOf(reply, 'uploadImage')['image'];
-      if (typeof stored !== 'string') throw new AiaaError('AIAA_INVALID_RESPONSE', 'uploadImage: the reply names no image', { details: { operation: 'uploadImage' } });
+      if (typeof stored !== 'string')
+        throw new AiaaError('AIAA_INVALID_RESPONSE', 'uploadImage: the reply names no image', { details: { operation: 'uploadImage' } });
       return { id: stored };
     },
 
@@ -335,14 +374,38 @@ export function datastoreCalls(context: MonaiLabelContext): MonaiLabelDatastoreC
 
     async downloadImage(id, options = {}) {
       try {
-        return fileOf(await context.send({ operation: 'downloadImage', method: 'GET', raw: true, path: '/datastore/image', query: { image: checkId(id, 'image id', 'downloadImage') }, idempotent: true, ...options }, 'model'), 'downloadImage');
+        return fileOf(
+          await context.send(
+            {
+              operation: 'downloadImage',
+              method: 'GET',
+              raw: true,
+              path: '/datastore/image',
+              query: { image: checkId(id, 'image id', 'downloadImage') },
+              idempotent: true,
+              ...options,
+            },
+            'model',
+          ),
+          'downloadImage',
+        );
       } catch (error) {
         throw imageMissing(error, id);
       }
     },
 
     async deleteImage(id, options = {}) {
-      await context.send({ operation: 'deleteImage', method: 'DELETE', path: '/datastore/image', query: { id: checkId(id, 'image id', 'deleteImage') }, idempotent: true, ...options }, 'metadata');
+      await context.send(
+        {
+          operation: 'deleteImage',
+          method: 'DELETE',
+          path: '/datastore/image',
+          query: { id: checkId(id, 'image id', 'deleteImage') },
+          idempotent: true,
+          ...options,
+        },
+        'metadata',
+      );
     },
 
     async imageInfo(id, options = {}) {
@@ -355,7 +418,15 @@ export function datastoreCalls(context: MonaiLabelContext): MonaiLabelDatastoreC
 
     async updateImageInfo(id, info, options = {}) {
       const reply = await context.send(
-        { operation: 'updateImageInfo', method: 'PUT', path: '/datastore/image/info', query: { image: checkId(id, 'image id', 'updateImageInfo') }, body: formBody({ info: JSON.stringify(info) }), idempotent: true, ...options },
+        {
+          operation: 'updateImageInfo',
+          method: 'PUT',
+          path: '/datastore/image/info',
+          query: { image: checkId(id, 'image id', 'updateImageInfo') },
+          body: formBody({ info: JSON.stringify(info) }),
+          idempotent: true,
+          ...options,
+        },
         'metadata',
       );
       return asRecord(jsonOf(reply, 'updateImageInfo')) ?? {};
@@ -375,7 +446,10 @@ export function datastoreCalls(context: MonaiLabelContext): MonaiLabelDatastoreC
             method: 'PUT',
             path: '/datastore/label',
             query: { image: imageId, tag: tagOf(tag, 'saveLabel') },
-            body: buildMultipart([{ name: 'params', value: JSON.stringify(body) }], await imageFileField('label', label, imageId, 'saveLabel')),
+            body: buildMultipart(
+              [{ name: 'params', value: JSON.stringify(body) }],
+              await imageFileField('label', label, imageId, 'saveLabel'),
+            ),
             idempotent: false,
             ...call,
           },
@@ -396,25 +470,51 @@ export function datastoreCalls(context: MonaiLabelContext): MonaiLabelDatastoreC
     async downloadLabel(labelId, options) {
       const { tag, ...call } = options;
       const query = { label: checkId(labelId, 'label id', 'downloadLabel'), tag: tagOf(tag, 'downloadLabel') };
-      return fileOf(await context.send({ operation: 'downloadLabel', method: 'GET', raw: true, path: '/datastore/label', query, idempotent: true, ...call }, 'model'), 'downloadLabel');
+      return fileOf(
+        await context.send(
+          { operation: 'downloadLabel', method: 'GET', raw: true, path: '/datastore/label', query, idempotent: true, ...call },
+          'model',
+        ),
+        'downloadLabel',
+      );
     },
 
     async deleteLabel(labelId, options) {
       const { tag, ...call } = options;
       const query = { id: checkId(labelId, 'label id', 'deleteLabel'), tag: tagOf(tag, 'deleteLabel') };
-      await context.send({ operation: 'deleteLabel', method: 'DELETE', path: '/datastore/label', query, idempotent: true, ...call }, 'metadata');
+      await context.send(
+        { operation: 'deleteLabel', method: 'DELETE', path: '/datastore/label', query, idempotent: true, ...call },
+        'metadata',
+      );
     },
 
     async labelInfo(labelId, options) {
       const { tag, ...call } = options;
-      return asRecord(await get('labelInfo', { label: checkId(labelId, 'label id', 'labelInfo'), tag: tagOf(tag, 'labelInfo') }, call, '/datastore/label/info')) ?? {};
+      return (
+        asRecord(
+          await get(
+            'labelInfo',
+            { label: checkId(labelId, 'label id', 'labelInfo'), tag: tagOf(tag, 'labelInfo') },
+            call,
+            '/datastore/label/info',
+          ),
+        ) ?? {}
+      );
     },
 
     async updateLabelInfo(labelId, info, options) {
       const { tag, ...call } = options;
       const query = { label: checkId(labelId, 'label id', 'updateLabelInfo'), tag: tagOf(tag, 'updateLabelInfo') };
       const reply = await context.send(
-        { operation: 'updateLabelInfo', method: 'PUT', path: '/datastore/label/info', query, body: formBody({ info: JSON.stringify(info) }), idempotent: true, ...call },
+        {
+          operation: 'updateLabelInfo',
+          method: 'PUT',
+          path: '/datastore/label/info',
+          query,
+          body: formBody({ info: JSON.stringify(info) }),
+          idempotent: true,
+          ...call,
+        },
         'metadata',
       );
       return asRecord(jsonOf(reply, 'updateLabelInfo')) ?? {};
@@ -423,10 +523,27 @@ export function datastoreCalls(context: MonaiLabelContext): MonaiLabelDatastoreC
     async downloadDataset(options = {}) {
       const { limitCases, ...call } = options;
       if (limitCases !== undefined && (!Number.isSafeInteger(limitCases) || limitCases < 1)) {
-        throw new AiaaError('AIAA_INVALID_ARGUMENT', `downloadDataset: limitCases must be a whole number >= 1, got ${limitCases}`, { details: { limitCases } });
+        throw new AiaaError('AIAA_INVALID_ARGUMENT', `downloadDataset: limitCases must be a whole number >= 1, got ${limitCases}`, {
+          details: { limitCases },
+        });
       }
       const query = { limit_cases: limitCases === undefined ? undefined : String(limitCases) };
-      return fileOf(await context.send({ operation: 'downloadDataset', method: 'GET', raw: true, fileDownload: true, path: '/datastore/dataset', query, idempotent: true, ...call }, 'model'), 'downloadDataset');
+      return fileOf(
+        await context.send(
+          {
+            operation: 'downloadDataset',
+            method: 'GET',
+            raw: true,
+            fileDownload: true,
+            path: '/datastore/dataset',
+            query,
+            idempotent: true,
+            ...call,
+          },
+          'model',
+        ),
+        'downloadDataset',
+      );
     },
   };
   return calls;

@@ -16,7 +16,12 @@ export interface FailureSubject {
  * stays `AIAA_HTTP_STATUS`, with a pointer to the server's log. A diagnosis that itself fails leaves the
  * original error as it was.
  */
-export async function diagnoseFailure(error: unknown, context: MonaiLabelContext, subject: FailureSubject, options: CallOptions): Promise<unknown> {
+export async function diagnoseFailure(
+  error: unknown,
+  context: MonaiLabelContext,
+  subject: FailureSubject,
+  options: CallOptions,
+): Promise<unknown> {
   if (!isMedaasError(error, 'AIAA_HTTP_STATUS') || error.details['status'] !== 500) return error;
   const probe = async <T>(check: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -30,10 +35,14 @@ export async function diagnoseFailure(error: unknown, context: MonaiLabelContext
     const info = await probe(() => context.info(options, true));
     if (info && !(subject.model in info.models)) {
       const available = Object.keys(info.models);
-      return new AiaaError('AIAA_MODEL_NOT_FOUND', `the server has no model "${subject.model}" (it has ${available.join(', ') || 'none'})`, {
-        details: { model: subject.model, available, status: 500 },
-        cause: error,
-      });
+      return new AiaaError(
+        'AIAA_MODEL_NOT_FOUND',
+        `the server has no model "${subject.model}" (it has ${available.join(', ') || 'none'})`,
+        {
+          details: { model: subject.model, available, status: 500 },
+          cause: error,
+        },
+      );
     }
   }
   if (subject.sessionId !== undefined) {
@@ -58,9 +67,18 @@ export async function diagnoseFailure(error: unknown, context: MonaiLabelContext
 }
 
 /** The status of a request: 2xx, or the status of the error it failed with. */
-async function status(context: MonaiLabelContext, path: string, query: Record<string, string | undefined>, method: 'GET' | 'HEAD', options: CallOptions): Promise<number> {
+async function status(
+  context: MonaiLabelContext,
+  path: string,
+  query: Record<string, string | undefined>,
+  method: 'GET' | 'HEAD',
+  options: CallOptions,
+): Promise<number> {
   try {
-    const reply = await context.send({ operation: 'diagnose', method, path, query, idempotent: true, signal: options.signal, timeoutMs: options.timeoutMs }, 'metadata');
+    const reply = await context.send(
+      { operation: 'diagnose', method, path, query, idempotent: true, signal: options.signal, timeoutMs: options.timeoutMs },
+      'metadata',
+    );
     return reply.status;
   } catch (error) {
     if (isMedaasError(error) && typeof error.details['status'] === 'number') return error.details['status'];

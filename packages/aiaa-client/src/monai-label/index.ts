@@ -12,10 +12,30 @@ export { createMonaiLabelClient } from './client.js';
 export type { MonaiLabelClient, MonaiLabelClientOptions, StartBatchInferenceOptions } from './client.js';
 export type { MonaiLabelCallOptions, DownloadedFile } from './context.js';
 export { parseInfo, parseModel, parseDatastoreStats, labelsOf } from './info.js';
-export type { MonaiLabelInfo, MonaiLabelModel, MonaiLabelModelType, MonaiLabelLabel, MonaiLabelTask, MonaiLabelDatastoreStats } from './info.js';
-export type { MonaiLabelInput, MonaiLabelOutput, MonaiLabelInferOptions, MonaiLabelInferResult, MonaiLabelLabelInfo, MonaiLabelInferCalls } from './infer.js';
+export type {
+  MonaiLabelInfo,
+  MonaiLabelModel,
+  MonaiLabelModelType,
+  MonaiLabelLabel,
+  MonaiLabelTask,
+  MonaiLabelDatastoreStats,
+} from './info.js';
+export type {
+  MonaiLabelInput,
+  MonaiLabelOutput,
+  MonaiLabelInferOptions,
+  MonaiLabelInferResult,
+  MonaiLabelLabelInfo,
+  MonaiLabelInferCalls,
+} from './infer.js';
 export { isMonaiLabelSession, parseSessionInfo } from './sessions.js';
-export type { MonaiLabelSession, MonaiLabelSessionInfo, SessionFile, CreateMonaiLabelSessionOptions, MonaiLabelSessionCalls } from './sessions.js';
+export type {
+  MonaiLabelSession,
+  MonaiLabelSessionInfo,
+  SessionFile,
+  CreateMonaiLabelSessionOptions,
+  MonaiLabelSessionCalls,
+} from './sessions.js';
 export type {
   MonaiLabelDatastoreCalls,
   MonaiLabelDatastoreContents,

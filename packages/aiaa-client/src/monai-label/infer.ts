@@ -87,7 +87,11 @@ export interface MonaiLabelInferCalls {
    * console.log(params['label_names']);
    * ```
    */
-  segment(model: string, input: MonaiLabelInput, options?: Omit<MonaiLabelInferOptions, 'output'>): Promise<Extract<MonaiLabelInferResult, { kind: 'mask' }>>;
+  segment(
+    model: string,
+    input: MonaiLabelInput,
+    options?: Omit<MonaiLabelInferOptions, 'output'>,
+  ): Promise<Extract<MonaiLabelInferResult, { kind: 'mask' }>>;
 }
 
 /** The infer calls bound to a client's context. */
@@ -121,7 +125,12 @@ export function inferCalls(context: MonaiLabelContext): MonaiLabelInferCalls {
           'model',
         );
       } catch (error) {
-        throw await diagnoseFailure(error, context, { model, ...(imageId === undefined ? {} : { imageId }), ...(session ? { sessionId: session.id } : {}) }, { signal: scope });
+        throw await diagnoseFailure(
+          error,
+          context,
+          { model, ...(imageId === undefined ? {} : { imageId }), ...(session ? { sessionId: session.id } : {}) },
+          { signal: scope },
+        );
       }
       return inferResult(reply, output);
     });
@@ -131,7 +140,9 @@ export function inferCalls(context: MonaiLabelContext): MonaiLabelInferCalls {
     async segment(model, input, options = {}) {
       const result = await infer(model, input, { ...options, output: 'all' });
       if (result.kind !== 'mask') {
-        throw new AiaaError('AIAA_RESULT_NOT_FOUND', `segment: model "${model}" answered without a mask`, { details: { operation: 'segment', model } });
+        throw new AiaaError('AIAA_RESULT_NOT_FOUND', `segment: model "${model}" answered without a mask`, {
+          details: { operation: 'segment', model },
+        });
       }
       return result;
     },
@@ -155,11 +166,13 @@ function inferParams(context: MonaiLabelContext, options: MonaiLabelInferOptions
 export function inferResult(reply: Reply, output: MonaiLabelOutput): MonaiLabelInferResult {
   if (reply.kind === 'json') {
     const params = asRecord(reply.value);
-    if (!params) throw new AiaaError('AIAA_INVALID_RESPONSE', 'infer: the JSON reply is not an object', { details: { operation: 'infer' } });
+    if (!params)
+      throw new AiaaError('AIAA_INVALID_RESPONSE', 'infer: the JSON reply is not an object', { details: { operation: 'infer' } });
     return { kind: 'json', params };
   }
   if (reply.kind === 'other') {
-    if (output === 'dicom_seg' || /application\/dicom/i.test(reply.contentType)) return { kind: 'dicom-seg', dicom: reply.bytes, fileName: reply.fileName };
+    if (output === 'dicom_seg' || /application\/dicom/i.test(reply.contentType))
+      return { kind: 'dicom-seg', dicom: reply.bytes, fileName: reply.fileName };
     return { kind: 'mask', mask: reply.bytes, fileName: reply.fileName ?? '', params: {} };
   }
   // As MONAI Label's own client does: the part with a file name is the result, `params` the JSON.
@@ -172,14 +185,20 @@ export function inferResult(reply: Reply, output: MonaiLabelOutput): MonaiLabelI
       value = JSON.parse(utf8(paramsPart.data));
       if (typeof value === 'string') value = JSON.parse(value);
     } catch (error) {
-      throw new AiaaError('AIAA_INVALID_RESPONSE', 'infer: the params part is not valid JSON', { details: { operation: 'infer' }, cause: error });
+      throw new AiaaError('AIAA_INVALID_RESPONSE', 'infer: the params part is not valid JSON', {
+        details: { operation: 'infer' },
+        cause: error,
+      });
     }
     const record = asRecord(value);
-    if (!record) throw new AiaaError('AIAA_INVALID_RESPONSE', 'infer: the params part is not a JSON object', { details: { operation: 'infer' } });
+    if (!record)
+      throw new AiaaError('AIAA_INVALID_RESPONSE', 'infer: the params part is not a JSON object', { details: { operation: 'infer' } });
     params = record;
   }
   if (!file) {
-    throw new AiaaError('AIAA_RESULT_NOT_FOUND', 'infer: the multipart reply has no file part', { details: { operation: 'infer', parts: reply.parts.map((p) => p.name ?? '') } });
+    throw new AiaaError('AIAA_RESULT_NOT_FOUND', 'infer: the multipart reply has no file part', {
+      details: { operation: 'infer', parts: reply.parts.map((p) => p.name ?? '') },
+    });
   }
   return { kind: 'mask', mask: file.data, fileName: file.fileName ?? '', params };
 }

@@ -3,14 +3,7 @@ import { asRecord, numberOr, stringOr } from './json.js';
 
 /** The model types MONAI Label apps declare (`InferType`); an unknown type from a newer server is kept as sent. */
 export type MonaiLabelModelType =
-  | 'segmentation'
-  | 'annotation'
-  | 'classification'
-  | 'deepgrow'
-  | 'deepedit'
-  | 'scribbles'
-  | 'detection'
-  | 'others';
+  'segmentation' | 'annotation' | 'classification' | 'deepgrow' | 'deepedit' | 'scribbles' | 'detection' | 'others';
 
 /** A label a model produces: its name and the voxel value it is written with. */
 export interface MonaiLabelLabel {

@@ -43,7 +43,11 @@ export interface MonaiLabelModelFileCalls {
    * const { checksum } = await client.uploadModel('segmentation_spleen', await readFile('model.pt'), { fileName: 'model.pt' });
    * ```
    */
-  uploadModel(model: string, weights: AiaaImage, options?: MonaiLabelCallOptions & { readonly fileName?: string }): Promise<{ readonly checksum: string; readonly modifiedTime: number | undefined }>;
+  uploadModel(
+    model: string,
+    weights: AiaaImage,
+    options?: MonaiLabelCallOptions & { readonly fileName?: string },
+  ): Promise<{ readonly checksum: string; readonly modifiedTime: number | undefined }>;
   /**
    * Retires a model's weights file (`DELETE /model/{model}`; the server renames it `*.deleted`).
    *
@@ -58,28 +62,67 @@ export interface MonaiLabelModelFileCalls {
 /** Decodes `GET /model/info/{model}`. */
 export function parseModelFileInfo(value: unknown): MonaiLabelModelFileInfo {
   const raw = asRecord(value) ?? {};
-  return { checksum: stringOr(raw['checksum'], ''), modifiedTime: numberOr(raw['modified_time'], undefined), trainStats: asRecord(raw['train_stats']) ?? {}, raw };
+  return {
+    checksum: stringOr(raw['checksum'], ''),
+    modifiedTime: numberOr(raw['modified_time'], undefined),
+    trainStats: asRecord(raw['train_stats']) ?? {},
+    raw,
+  };
 }
 
 /** The model-file calls bound to a client's context. */
 export function modelFileCalls(context: MonaiLabelContext): MonaiLabelModelFileCalls {
-  const path = (model: string, operation: string, prefix = '/model/'): string => `${prefix}${encodeURIComponent(checkId(model, 'model', operation))}`;
+  const path = (model: string, operation: string, prefix = '/model/'): string =>
+    `${prefix}${encodeURIComponent(checkId(model, 'model', operation))}`;
   return {
     async downloadModel(model, options = {}) {
-      return fileOf(await context.send({ operation: 'downloadModel', method: 'GET', raw: true, fileDownload: true, path: path(model, 'downloadModel'), idempotent: true, ...options }, 'model'), 'downloadModel');
+      return fileOf(
+        await context.send(
+          {
+            operation: 'downloadModel',
+            method: 'GET',
+            raw: true,
+            fileDownload: true,
+            path: path(model, 'downloadModel'),
+            idempotent: true,
+            ...options,
+          },
+          'model',
+        ),
+        'downloadModel',
+      );
     },
     async modelInfo(model, options = {}) {
-      return parseModelFileInfo(objectOf(await context.send({ operation: 'modelInfo', method: 'GET', path: path(model, 'modelInfo', '/model/info/'), idempotent: true, ...options }, 'metadata'), 'modelInfo'));
+      return parseModelFileInfo(
+        objectOf(
+          await context.send(
+            { operation: 'modelInfo', method: 'GET', path: path(model, 'modelInfo', '/model/info/'), idempotent: true, ...options },
+            'metadata',
+          ),
+          'modelInfo',
+        ),
+      );
     },
     async uploadModel(model, weights, options = {}) {
       const { fileName = 'model.pt', ...call } = options;
-      const body = buildMultipart([], { name: 'file', fileName: fileName.replace(/[/\\]/g, '_'), contentType: 'application/octet-stream', data: weights });
-      const reply = await context.send({ operation: 'uploadModel', method: 'PUT', path: path(model, 'uploadModel'), body, idempotent: false, ...call }, 'model');
+      const body = buildMultipart([], {
+        name: 'file',
+        fileName: fileName.replace(/[/\\]/g, '_'),
+        contentType: 'application/octet-stream',
+        data: weights,
+      });
+      const reply = await context.send(
+        { operation: 'uploadModel', method: 'PUT', path: path(model, 'uploadModel'), body, idempotent: false, ...call },
+        'model',
+      );
       const info = parseModelFileInfo(objectOf(reply, 'uploadModel'));
       return { checksum: info.checksum, modifiedTime: info.modifiedTime };
     },
     async deleteModel(model, options = {}) {
-      await context.send({ operation: 'deleteModel', method: 'DELETE', path: path(model, 'deleteModel'), idempotent: true, ...options }, 'metadata');
+      await context.send(
+        { operation: 'deleteModel', method: 'DELETE', path: path(model, 'deleteModel'), idempotent: true, ...options },
+        'metadata',
+      );
     },
   };
 }

@@ -85,7 +85,10 @@ export interface MonaiLabelSessionCalls {
    * const { mask } = await client.segment('segmentation_spleen', session);
    * ```
    */
-  createSession(files: AiaaImage | SessionFile | readonly (AiaaImage | SessionFile)[], options?: CreateMonaiLabelSessionOptions): Promise<MonaiLabelSession>;
+  createSession(
+    files: AiaaImage | SessionFile | readonly (AiaaImage | SessionFile)[],
+    options?: CreateMonaiLabelSessionOptions,
+  ): Promise<MonaiLabelSession>;
   /**
    * A handle for a session created earlier (e.g. an id a viewer kept).
    *
@@ -143,13 +146,20 @@ export function parseSessionInfo(value: unknown, fallbackId = ''): MonaiLabelSes
 
 /** The session calls bound to a client's context. */
 export function sessionCalls(context: MonaiLabelContext): MonaiLabelSessionCalls {
-  const idOf = (session: MonaiLabelSession | string, operation: string): string => checkId(typeof session === 'string' ? session : session.id, 'session id', operation);
+  const idOf = (session: MonaiLabelSession | string, operation: string): string =>
+    checkId(typeof session === 'string' ? session : session.id, 'session id', operation);
   const notFound = (error: unknown, id: string): unknown =>
     isMedaasError(error, 'AIAA_HTTP_STATUS') && error.details['status'] === 404
-      ? new AiaaError('AIAA_SESSION_EXPIRED', `the session ${id} has expired or was removed: create a new one`, { details: { sessionId: id, status: 404 }, cause: error })
+      ? new AiaaError('AIAA_SESSION_EXPIRED', `the session ${id} has expired or was removed: create a new one`, {
+          details: { sessionId: id, status: 404 },
+          cause: error,
+        })
       : disabled(error);
   const remove = async (id: string, options: CallOptions): Promise<void> => {
-    await context.send({ operation: 'closeSession', method: 'DELETE', path: `/session/${encodeURIComponent(id)}`, idempotent: true, ...options }, 'metadata');
+    await context.send(
+      { operation: 'closeSession', method: 'DELETE', path: `/session/${encodeURIComponent(id)}`, idempotent: true, ...options },
+      'metadata',
+    );
   };
   const handle = (id: string, info: MonaiLabelSessionInfo | undefined): MonaiLabelSession =>
     sessionHandle(SESSION, id, info, remove, (error) => isMedaasError(error, 'AIAA_HTTP_STATUS') && error.details['status'] === 404);
@@ -158,14 +168,24 @@ export function sessionCalls(context: MonaiLabelContext): MonaiLabelSessionCalls
     async createSession(files, options = {}) {
       const { expirySec = 0, uncompress = false, ...call } = options;
       if (!Number.isSafeInteger(expirySec) || expirySec < 0) {
-        throw new AiaaError('AIAA_INVALID_ARGUMENT', `expirySec must be a non-negative whole number, got ${expirySec}`, { details: { expirySec } });
+        throw new AiaaError('AIAA_INVALID_ARGUMENT', `expirySec must be a non-negative whole number, got ${expirySec}`, {
+          details: { expirySec },
+        });
       }
       const list = (Array.isArray(files) ? files : [files]) as readonly (AiaaImage | SessionFile)[];
-      if (list.length === 0) throw new AiaaError('AIAA_INVALID_ARGUMENT', 'createSession: at least one file is needed', { details: { operation: 'createSession' } });
+      if (list.length === 0)
+        throw new AiaaError('AIAA_INVALID_ARGUMENT', 'createSession: at least one file is needed', {
+          details: { operation: 'createSession' },
+        });
       const fields = await Promise.all(
         list.map((item, index) => {
           const file = item instanceof Uint8Array || item instanceof Blob ? { data: item } : item;
-          const name = file.fileName === undefined ? (list.length > 1 ? `file${String(index + 1).padStart(4, '0')}` : undefined) : checkFileName(file.fileName);
+          const name =
+            file.fileName === undefined
+              ? list.length > 1
+                ? `file${String(index + 1).padStart(4, '0')}`
+                : undefined
+              : checkFileName(file.fileName);
           return imageFileField('files', file.data, 'image', 'createSession', name);
         }),
       );
@@ -184,7 +204,10 @@ export function sessionCalls(context: MonaiLabelContext): MonaiLabelSessionCalls
         );
         const value = objectOf(reply, 'createSession');
         const id = value['session_id'];
-        if (typeof id !== 'string' || id === '') throw new AiaaError('AIAA_INVALID_RESPONSE', 'createSession: the reply has no session_id', { details: { operation: 'createSession' } });
+        if (typeof id !== 'string' || id === '')
+          throw new AiaaError('AIAA_INVALID_RESPONSE', 'createSession: the reply has no session_id', {
+            details: { operation: 'createSession' },
+          });
         return handle(id, parseSessionInfo(value['session_info'], id));
       } catch (error) {
         throw disabled(error);
@@ -200,7 +223,14 @@ export function sessionCalls(context: MonaiLabelContext): MonaiLabelSessionCalls
       const { touch, ...call } = options;
       try {
         const reply = await context.send(
-          { operation: 'getSession', method: 'GET', path: `/session/${encodeURIComponent(id)}`, query: { update_ts: touch ? 'true' : undefined }, idempotent: true, ...call },
+          {
+            operation: 'getSession',
+            method: 'GET',
+            path: `/session/${encodeURIComponent(id)}`,
+            query: { update_ts: touch ? 'true' : undefined },
+            idempotent: true,
+            ...call,
+          },
           'metadata',
         );
         return parseSessionInfo(objectOf(reply, 'getSession'), id);
@@ -212,7 +242,18 @@ export function sessionCalls(context: MonaiLabelContext): MonaiLabelSessionCalls
     async downloadSessionImage(session, options = {}) {
       const id = idOf(session, 'downloadSessionImage');
       try {
-        const reply = await context.send({ operation: 'downloadSessionImage', method: 'GET', raw: true, path: `/session/${encodeURIComponent(id)}`, query: { image: 'true' }, idempotent: true, ...options }, 'model');
+        const reply = await context.send(
+          {
+            operation: 'downloadSessionImage',
+            method: 'GET',
+            raw: true,
+            path: `/session/${encodeURIComponent(id)}`,
+            query: { image: 'true' },
+            idempotent: true,
+            ...options,
+          },
+          'model',
+        );
         return fileOf(reply, 'downloadSessionImage');
       } catch (error) {
         throw notFound(error, id);
@@ -223,7 +264,10 @@ export function sessionCalls(context: MonaiLabelContext): MonaiLabelSessionCalls
 
 function disabled(error: unknown): unknown {
   if (isMedaasError(error, 'AIAA_HTTP_STATUS') && error.details['status'] === 406) {
-    return new AiaaError('AIAA_UNSUPPORTED', 'the server has sessions disabled (HTTP 406): upload the image to the datastore instead', { details: { status: 406 }, cause: error });
+    return new AiaaError('AIAA_UNSUPPORTED', 'the server has sessions disabled (HTTP 406): upload the image to the datastore instead', {
+      details: { status: 406 },
+      cause: error,
+    });
   }
   return error;
 }
@@ -232,7 +276,11 @@ function checkFileName(name: string): string {
   // The server stores the part under its base name: a path would only leak the caller's folders.
   // eslint-disable-next-line no-control-regex
   if (typeof name !== 'string' || name === '' || name.length > 255 || /[/\\\0-\x1f\x7f]/.test(name) || name === '.' || name === '..') {
-    throw new AiaaError('AIAA_INVALID_ARGUMENT', 'createSession: a file name must be 1..255 characters without slashes or control characters', { details: { operation: 'createSession' } });
+    throw new AiaaError(
+      'AIAA_INVALID_ARGUMENT',
+      'createSession: a file name must be 1..255 characters without slashes or control characters',
+      { details: { operation: 'createSession' } },
+    );
   }
   return name;
 }

@@ -70,7 +70,11 @@ export function parseTaskStatus(value: unknown, operation: string): MonaiLabelTa
   if (!raw || typeof raw['id'] !== 'string' || typeof raw['status'] !== 'string') {
     throw new AiaaError('AIAA_INVALID_RESPONSE', `${operation}: expected a task status with "id" and "status"`, { details: { operation } });
   }
-  const details = Array.isArray(raw['details']) ? raw['details'].map((line) => String(line)) : typeof raw['details'] === 'string' ? [raw['details']] : [];
+  const details = Array.isArray(raw['details'])
+    ? raw['details'].map((line) => String(line))
+    : typeof raw['details'] === 'string'
+      ? [raw['details']]
+      : [];
   return {
     id: raw['id'],
     status: raw['status'],
@@ -117,10 +121,14 @@ export function taskCalls(context: MonaiLabelContext, kind: 'train' | 'scoring' 
         return parseTaskStatus(jsonOf(reply, operation), operation);
       } catch (error) {
         if (isMedaasError(error, 'AIAA_BUSY')) {
-          throw new AiaaError('AIAA_BUSY', `${operation}: a ${label} task is already running on the server (HTTP 429); wait for it, stop it, or pass enqueue`, {
-            details: { ...error.details },
-            cause: error,
-          });
+          throw new AiaaError(
+            'AIAA_BUSY',
+            `${operation}: a ${label} task is already running on the server (HTTP 429); wait for it, stop it, or pass enqueue`,
+            {
+              details: { ...error.details },
+              cause: error,
+            },
+          );
         }
         throw error;
       }
@@ -138,7 +146,10 @@ export function taskCalls(context: MonaiLabelContext, kind: 'train' | 'scoring' 
     async all(options = {}) {
       try {
         const value = await get(`${label} tasks`, { all: 'true' }, options);
-        if (!Array.isArray(value)) throw new AiaaError('AIAA_INVALID_RESPONSE', `${label} tasks: expected a JSON array`, { details: { operation: `${label} tasks` } });
+        if (!Array.isArray(value))
+          throw new AiaaError('AIAA_INVALID_RESPONSE', `${label} tasks: expected a JSON array`, {
+            details: { operation: `${label} tasks` },
+          });
         return value.map((item) => parseTaskStatus(item, `${label} tasks`));
       } catch (error) {
         if (notFound(error)) return [];
@@ -158,8 +169,13 @@ export function taskCalls(context: MonaiLabelContext, kind: 'train' | 'scoring' 
 
     async stop(options = {}) {
       const operation = `stop ${label}`;
-      const value = jsonOf(await context.send({ operation, method: 'DELETE', path: base, idempotent: true, ...options }, 'metadata'), operation);
-      return value === null || (asRecord(value) && Object.keys(value as object).length === 0) ? undefined : parseTaskStatus(value, operation);
+      const value = jsonOf(
+        await context.send({ operation, method: 'DELETE', path: base, idempotent: true, ...options }, 'metadata'),
+        operation,
+      );
+      return value === null || (asRecord(value) && Object.keys(value as object).length === 0)
+        ? undefined
+        : parseTaskStatus(value, operation);
     },
 
     wait(options = {}) {
@@ -167,7 +183,8 @@ export function taskCalls(context: MonaiLabelContext, kind: 'train' | 'scoring' 
       return withCallScope(`wait for ${label}`, { signal: call.signal, timeoutMs: call.timeoutMs ?? Infinity }, async (signal) => {
         for (;;) {
           const task = await calls.status({ signal });
-          if (!task) throw new AiaaError('AIAA_HTTP_STATUS', `wait for ${label}: the server has no ${label} task`, { details: { status: 404 } });
+          if (!task)
+            throw new AiaaError('AIAA_HTTP_STATUS', `wait for ${label}: the server has no ${label} task`, { details: { status: 404 } });
           onStatus?.(task);
           if (isTaskFinished(task)) return task;
           await sleep(pollIntervalMs, { signal });

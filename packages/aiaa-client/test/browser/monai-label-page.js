@@ -2,7 +2,11 @@
 // browser by monai-label-browser.test.ts.
 import { createMonaiLabelClient } from '@medaas/aiaa-client/monai-label';
 import { connectAnnotationServer } from '@medaas/aiaa-client/interactive';
-const b64 = (bytes) => { let s = ''; for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000)); return btoa(s); };
+const b64 = (bytes) => {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+};
 window.runMonaiLabel = async (baseUrl, imageB64, credentials) => {
   const image = new Blob([Uint8Array.from(atob(imageB64), (c) => c.charCodeAt(0))], { type: 'application/gzip' });
   const client = createMonaiLabelClient({ baseUrl, auth: credentials, clientId: 'browser' });
@@ -22,7 +26,10 @@ window.runMonaiLabel = async (baseUrl, imageB64, credentials) => {
   const reason = new Error('the user closed the viewer');
   const pending = client.segment('segmentation', image, { signal: controller.signal });
   controller.abort(reason);
-  const aborted = await pending.then(() => 'not aborted', (e) => (e === reason ? 'signal.reason' : String(e)));
+  const aborted = await pending.then(
+    () => 'not aborted',
+    (e) => (e === reason ? 'signal.reason' : String(e)),
+  );
   // The rest of the API, endpoint by endpoint, from the page.
   const rest = {};
   rest.auth = (await client.authInfo()).enabled;

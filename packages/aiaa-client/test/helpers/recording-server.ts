@@ -54,7 +54,13 @@ export async function startRecordingServer(responder: Responder = (_r, res) => r
 /** Everything an error shows anyone who logs or prints it: message, stack, details, and its causes, recursively. */
 export function everythingIn(error: unknown, depth = 0): string {
   if (depth > 5 || error === null || error === undefined) return '';
-  if (!(error instanceof Error)) return typeof error === 'string' ? error : JSON.stringify(error) ?? '';
+  if (!(error instanceof Error)) return typeof error === 'string' ? error : (JSON.stringify(error) ?? '');
   const details = (error as { details?: unknown }).details;
-  return [error.message, error.stack ?? '', JSON.stringify(details ?? {}), JSON.stringify(error), everythingIn(error.cause, depth + 1)].join('\n');
+  return [
+    error.message,
+    error.stack ?? '',
+    JSON.stringify(details ?? {}),
+    JSON.stringify(error),
+    everythingIn(error.cause, depth + 1),
+  ].join('\n');
 }

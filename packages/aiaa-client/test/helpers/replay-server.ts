@@ -27,7 +27,9 @@ export interface SeenRequest {
  * recorded headers, status line included, then the body), and closes the connection: what the client
  * parses is what a real MONAI Label server sent.
  */
-export async function startReplayServer(pick: (request: SeenRequest) => string): Promise<{ url: string; seen: SeenRequest[]; close(): Promise<void> }> {
+export async function startReplayServer(
+  pick: (request: SeenRequest) => string,
+): Promise<{ url: string; seen: SeenRequest[]; close(): Promise<void> }> {
   const seen: SeenRequest[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {

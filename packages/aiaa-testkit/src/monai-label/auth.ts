@@ -46,7 +46,11 @@ export class TokenIssuer {
 
   /** What `GET /auth/` answers. */
   describe(): Record<string, unknown> {
-    return { enabled: true, client_id: this.options.clientId ?? 'monailabel-app', realm: this.options.realm ?? 'http://127.0.0.1:8080/realms/monailabel' };
+    return {
+      enabled: true,
+      client_id: this.options.clientId ?? 'monailabel-app',
+      realm: this.options.realm ?? 'http://127.0.0.1:8080/realms/monailabel',
+    };
   }
 
   /** The password grant; `undefined` for a wrong user or password (the real server then fails with a bare 500). */
@@ -54,7 +58,14 @@ export class TokenIssuer {
     const user = Object.hasOwn(this.options.users, username) ? this.options.users[username] : undefined;
     if (!user || !safeEqual(user.password, password)) return undefined;
     const iat = Math.floor(this.now() / 1000);
-    const payload = { exp: iat + (this.options.tokenTtlSec ?? 300), iat, preferred_username: username, email: `${username}@monailabel.test`, name: username, realm_access: { roles: [...(user.roles ?? ALL_ROLES)] } };
+    const payload = {
+      exp: iat + (this.options.tokenTtlSec ?? 300),
+      iat,
+      preferred_username: username,
+      email: `${username}@monailabel.test`,
+      name: username,
+      realm_access: { roles: [...(user.roles ?? ALL_ROLES)] },
+    };
     const header = base64url(Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })));
     const body = base64url(Buffer.from(JSON.stringify(payload)));
     const signature = base64url(createHmac('sha256', this.key).update(`${header}.${body}`).digest());
@@ -82,7 +93,11 @@ export class TokenIssuer {
     const expected = base64url(createHmac('sha256', this.key).update(`${header}.${body}`).digest());
     if (!safeEqual(expected, signature)) return undefined;
     try {
-      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { exp?: number; preferred_username?: string; realm_access?: { roles?: string[] } };
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as {
+        exp?: number;
+        preferred_username?: string;
+        realm_access?: { roles?: string[] };
+      };
       if (typeof claims.exp !== 'number' || this.now() / 1000 >= claims.exp) return undefined;
       return { username: String(claims.preferred_username ?? ''), roles: claims.realm_access?.roles ?? [] };
     } catch {

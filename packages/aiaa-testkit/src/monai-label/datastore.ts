@@ -46,7 +46,11 @@ export class LocalDatastore {
   ) {}
 
   /** Opens (and creates) the datastore in `dir`. */
-  static async open(dir: string, now: () => number, bounds: DatastoreBounds = { maxImages: Infinity, maxInfoBytes: Infinity }): Promise<LocalDatastore> {
+  static async open(
+    dir: string,
+    now: () => number,
+    bounds: DatastoreBounds = { maxImages: Infinity, maxInfoBytes: Infinity },
+  ): Promise<LocalDatastore> {
     const store = new LocalDatastore(resolve(dir), now, bounds);
     await mkdir(join(store.dir, 'labels'), { recursive: true });
     await store.load();
@@ -66,7 +70,13 @@ export class LocalDatastore {
 
   /** `output=all`: the whole index. */
   json(): Record<string, unknown> {
-    return { name: 'new-dataset', description: 'New Dataset', images_dir: '.', labels_dir: 'labels', objects: Object.fromEntries(this.objects) };
+    return {
+      name: 'new-dataset',
+      description: 'New Dataset',
+      images_dir: '.',
+      labels_dir: 'labels',
+      objects: Object.fromEntries(this.objects),
+    };
   }
 
   /** `output=train`: server paths of images with a `final` label and the label. */
@@ -116,7 +126,10 @@ export class LocalDatastore {
     this.checkInfo(info);
     if (previous && previous.image.ext !== extension) await rm(join(this.dir, `${id}${previous.image.ext}`), { force: true });
     await writeAtomic(join(this.dir, `${id}${extension}`), data);
-    this.objects.set(id, { image: { ext: extension, info: { ...info, ts: this.seconds(), name: `${id}${extension}` } }, labels: previous?.labels ?? {} });
+    this.objects.set(id, {
+      image: { ext: extension, info: { ...info, ts: this.seconds(), name: `${id}${extension}` } },
+      labels: previous?.labels ?? {},
+    });
     this.checksums.delete(id);
     await this.save();
     return id;
@@ -136,7 +149,9 @@ export class LocalDatastore {
     const { mtimeMs } = await stat(path);
     const cached = this.checksums.get(id);
     if (cached?.mtimeMs === mtimeMs) return cached.checksum;
-    const checksum = `SHA256:${createHash('sha256').update(await readFile(path)).digest('hex')}`;
+    const checksum = `SHA256:${createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex')}`;
     this.checksums.set(id, { mtimeMs, checksum });
     return checksum;
   }
@@ -209,7 +224,11 @@ export class LocalDatastore {
   /** Refuses info larger than the bounds allow, before it joins the index. */
   private checkInfo(info: Record<string, unknown>): void {
     const bytes = Buffer.byteLength(JSON.stringify(info));
-    if (bytes > this.bounds.maxInfoBytes) throw new HttpProblem(413, `the info would have ${bytes} bytes as JSON, more than ${this.bounds.maxInfoBytes} (limits.maxJsonBodyBytes)`);
+    if (bytes > this.bounds.maxInfoBytes)
+      throw new HttpProblem(
+        413,
+        `the info would have ${bytes} bytes as JSON, more than ${this.bounds.maxInfoBytes} (limits.maxJsonBodyBytes)`,
+      );
   }
 
   private seconds(): number {
@@ -268,7 +287,13 @@ function checkId(id: string): void {
   // testkit refuses such an id as the request error it is.
   // eslint-disable-next-line no-control-regex
   if (!id || id.length > 255 || /[/\\\0-\x1f\x7f]/.test(id) || id === '.' || id === '..' || id.startsWith('.')) {
-    throw new MonaiProblem(422, [{ loc: ['query', 'image'], msg: `invalid id "${id.slice(0, 60)}": no path separators, control characters or leading dot`, type: 'value_error.id' }]);
+    throw new MonaiProblem(422, [
+      {
+        loc: ['query', 'image'],
+        msg: `invalid id "${id.slice(0, 60)}": no path separators, control characters or leading dot`,
+        type: 'value_error.id',
+      },
+    ]);
   }
 }
 

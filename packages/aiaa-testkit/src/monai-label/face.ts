@@ -40,7 +40,11 @@ export interface MonaiLabelFaceOptions {
  * Replies have the shapes a real server sends (FastAPI's `{"detail": ...}`, uvicorn's bare 500 for what
  * MONAI Label does not catch, the multipart `params` + `image` reply of `/infer`).
  */
-export async function createMonaiLabelFace(context: FaceContext, models: Map<string, TestModel>, options: MonaiLabelFaceOptions): Promise<Face> {
+export async function createMonaiLabelFace(
+  context: FaceContext,
+  models: Map<string, TestModel>,
+  options: MonaiLabelFaceOptions,
+): Promise<Face> {
   const temporary: string[] = [];
   const folder = async (given: string | undefined, prefix: string): Promise<string> => {
     if (given) return given;
@@ -50,7 +54,10 @@ export async function createMonaiLabelFace(context: FaceContext, models: Map<str
   };
   const studies = await folder(options.studies, 'medaas-monai-studies-');
   const app = await folder(options.app, 'medaas-monai-app-');
-  const datastore = await LocalDatastore.open(studies, context.clock, { maxImages: context.limits.maxDatastoreImages, maxInfoBytes: context.limits.maxJsonBodyBytes });
+  const datastore = await LocalDatastore.open(studies, context.clock, {
+    maxImages: context.limits.maxDatastoreImages,
+    maxInfoBytes: context.limits.maxJsonBodyBytes,
+  });
   const log = new ServerLog();
   const modelStore = await ModelStore.open(models, join(app, 'model'), (line) => log.info(line));
   const deps = { datastore, models: modelStore, limits: context.limits };

@@ -50,7 +50,9 @@ export class ImageDecoder {
   private async seriesDecodedBytes(files: readonly SessionFile[]): Promise<number> {
     let series;
     try {
-      series = await listDicomSeries(files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength) })));
+      series = await listDicomSeries(
+        files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength) })),
+      );
     } catch {
       return 0;
     }
@@ -58,19 +60,32 @@ export class ImageDecoder {
     for (const s of series) {
       const voxels = s.rows * s.columns * s.sliceCount;
       const shape = `${s.columns}x${s.rows}x${s.sliceCount}`;
-      if (voxels > this.limits.maxVoxels) throw new HttpProblem(413, `the DICOM series has ${shape} voxels, more than the ${this.limits.maxVoxels} this server decodes (limits.maxVoxels)`);
-      if (voxels * 4 > this.limits.maxDecodedBytes) throw new HttpProblem(413, `the DICOM series has ${shape} voxels (up to ${voxels * 4} bytes decoded), more than the ${this.limits.maxDecodedBytes} this server decodes (limits.maxDecodedBytes)`);
+      if (voxels > this.limits.maxVoxels)
+        throw new HttpProblem(
+          413,
+          `the DICOM series has ${shape} voxels, more than the ${this.limits.maxVoxels} this server decodes (limits.maxVoxels)`,
+        );
+      if (voxels * 4 > this.limits.maxDecodedBytes)
+        throw new HttpProblem(
+          413,
+          `the DICOM series has ${shape} voxels (up to ${voxels * 4} bytes decoded), more than the ${this.limits.maxDecodedBytes} this server decodes (limits.maxDecodedBytes)`,
+        );
       most = Math.max(most, voxels * 4);
     }
     return most;
   }
 
   async decodeSession(session: MonaiSession): Promise<Volume> {
-    session.decoded ??= session.files.length === 1 && !/\.dcm$/i.test(session.files[0]!.name)
-      ? decodeNifti(session.files[0]!.data, 'the session image', this.limits)
-      : convertDicomSeries(session.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength) }))).catch((error: unknown) => {
-          throw new InternalFailure(`the session files are not a readable DICOM series: ${error instanceof Error ? error.message : String(error)}`);
-        });
+    session.decoded ??=
+      session.files.length === 1 && !/\.dcm$/i.test(session.files[0]!.name)
+        ? decodeNifti(session.files[0]!.data, 'the session image', this.limits)
+        : convertDicomSeries(
+            session.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength) })),
+          ).catch((error: unknown) => {
+            throw new InternalFailure(
+              `the session files are not a readable DICOM series: ${error instanceof Error ? error.message : String(error)}`,
+            );
+          });
     const pending = session.decoded as Promise<Volume>;
     pending.catch(() => {
       if (session.decoded === pending) delete session.decoded;

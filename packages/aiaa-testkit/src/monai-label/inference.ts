@@ -15,7 +15,13 @@ export type InferenceResult =
  * grid, and params with `label_names` (the model's labels without the background), `latencies` (seconds per
  * stage) and `centroids`.
  */
-export async function runInference(model: TestModel, volume: Volume, params: Record<string, unknown>, limits: Pick<ResolvedLimits, 'maxPoints'>, extras: ModelExtras = {}): Promise<InferenceResult> {
+export async function runInference(
+  model: TestModel,
+  volume: Volume,
+  params: Record<string, unknown>,
+  limits: Pick<ResolvedLimits, 'maxPoints'>,
+  extras: ModelExtras = {},
+): Promise<InferenceResult> {
   const t0 = performance.now();
   const outcome = await segmentVolume(model, volume, params, limits, extras);
   const t1 = performance.now();

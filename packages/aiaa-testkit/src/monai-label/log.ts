@@ -24,7 +24,8 @@ export class ServerLog {
   private push(level: string, message: string): void {
     const stamp = new Date().toISOString().replace('T', ' ').slice(0, 23);
     // Lines carry request paths and messages: each is cut at a length that keeps the kept log small.
-    for (const line of message.split('\n', 100)) this.lines.push(`[${stamp}] [${level}] (medaas-testkit) - ${line.slice(0, MAX_LINE_CHARS)}`);
+    for (const line of message.split('\n', 100))
+      this.lines.push(`[${stamp}] [${level}] (medaas-testkit) - ${line.slice(0, MAX_LINE_CHARS)}`);
     if (this.lines.length > this.keep) this.lines.splice(0, this.lines.length - this.keep);
   }
 }

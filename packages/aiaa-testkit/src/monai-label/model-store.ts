@@ -38,7 +38,11 @@ export class ModelStore {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       if (!entry.isDirectory() || !existsSync(join(dir, entry.name, 'configs', 'metadata.json'))) continue;
       try {
-        const model = bundleModel(entry.name, await readFile(join(dir, entry.name, 'configs', 'metadata.json'), 'utf8'), models.get(entry.name));
+        const model = bundleModel(
+          entry.name,
+          await readFile(join(dir, entry.name, 'configs', 'metadata.json'), 'utf8'),
+          models.get(entry.name),
+        );
         models.set(entry.name, model);
         store.bundles.add(entry.name);
         log(`Loaded bundle ${entry.name} (${model.labels?.join(', ') ?? ''})`);

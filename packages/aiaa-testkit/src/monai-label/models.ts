@@ -6,11 +6,45 @@ import type { TestModel } from '../models.js';
  * `background` clicks), DeepEdit (clicks under the label's name) and scribbles (strokes in a label file).
  */
 export const DEFAULT_MONAI_LABEL_MODELS: readonly TestModel[] = Object.freeze([
-  { name: 'segmentation', type: 'segmentation', algorithm: 'window', labels: ['object'], trainable: true, description: 'Learned intensity window and largest component (Otsu until trained)' },
-  { name: 'deepgrow_3d', type: 'deepgrow', algorithm: 'deepgrow', deepgrow: '3D', labels: ['object'], description: 'Region growing from foreground clicks, stopped by background clicks' },
-  { name: 'deepgrow_2d', type: 'deepgrow', algorithm: 'deepgrow', deepgrow: '2D', dimension: 2, labels: ['object'], description: 'Region growing within the clicked slice' },
-  { name: 'deepedit', type: 'deepedit', algorithm: 'deepedit', labels: ['object'], description: 'Region growing per label from clicks under the label name' },
-  { name: 'scribbles', type: 'scribbles', algorithm: 'scribbles', labels: ['object'], description: 'Region growing from foreground scribbles (3), stopped by background scribbles (2)' },
+  {
+    name: 'segmentation',
+    type: 'segmentation',
+    algorithm: 'window',
+    labels: ['object'],
+    trainable: true,
+    description: 'Learned intensity window and largest component (Otsu until trained)',
+  },
+  {
+    name: 'deepgrow_3d',
+    type: 'deepgrow',
+    algorithm: 'deepgrow',
+    deepgrow: '3D',
+    labels: ['object'],
+    description: 'Region growing from foreground clicks, stopped by background clicks',
+  },
+  {
+    name: 'deepgrow_2d',
+    type: 'deepgrow',
+    algorithm: 'deepgrow',
+    deepgrow: '2D',
+    dimension: 2,
+    labels: ['object'],
+    description: 'Region growing within the clicked slice',
+  },
+  {
+    name: 'deepedit',
+    type: 'deepedit',
+    algorithm: 'deepedit',
+    labels: ['object'],
+    description: 'Region growing per label from clicks under the label name',
+  },
+  {
+    name: 'scribbles',
+    type: 'scribbles',
+    algorithm: 'scribbles',
+    labels: ['object'],
+    description: 'Region growing from foreground scribbles (3), stopped by background scribbles (2)',
+  },
 ] satisfies TestModel[]);
 
 /** The `labels` of a model in `/info/`: `{ name: value }`, with `background: 0` for the types whose clicks use it. */
@@ -28,7 +62,10 @@ export function describeMonaiModel(model: TestModel): Record<string, unknown> {
     labels: labelMap(model),
     dimension: model.dimension ?? (model.deepgrow === '2D' ? 2 : 3),
     description: model.description ?? '',
-    config: { device: ['cpu'], ...(model.algorithm === 'threshold' && model.threshold !== undefined ? { threshold: model.threshold } : {}) },
+    config: {
+      device: ['cpu'],
+      ...(model.algorithm === 'threshold' && model.threshold !== undefined ? { threshold: model.threshold } : {}),
+    },
   };
 }
 

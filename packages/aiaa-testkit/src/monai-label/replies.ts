@@ -71,19 +71,29 @@ export function sendFile(res: ServerResponse, data: Uint8Array, fileName: string
 export function sendInferMultipart(res: ServerResponse, params: unknown, image: Uint8Array, fileName: string): void {
   const boundary = randomUUID().replace(/-/g, '');
   const body = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="params"\r\nContent-Type: application/json\r\n\r\n${pythonJson(params)}\r\n`),
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="${fileName}"\r\nContent-Type: ${mimeOf(fileName)}\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="params"\r\nContent-Type: application/json\r\n\r\n${pythonJson(params)}\r\n`,
+    ),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="${fileName}"\r\nContent-Type: ${mimeOf(fileName)}\r\n\r\n`,
+    ),
     Buffer.from(image.buffer, image.byteOffset, image.byteLength),
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
-  res.writeHead(200, { ...baseHeaders(), 'content-length': String(body.length), 'content-type': `multipart/form-data; boundary=${boundary}` });
+  res.writeHead(200, {
+    ...baseHeaders(),
+    'content-length': String(body.length),
+    'content-type': `multipart/form-data; boundary=${boundary}`,
+  });
   res.end(body);
 }
 
 /** JSON as Python's `json.dumps` writes it by default (`", "` and `": "` separators), as the params part is. */
 export function pythonJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => v)
-    .replace(/("(?:[^"\\]|\\.)*")|([,:])/g, (match, str: string | undefined, sep: string | undefined) => (str !== undefined ? str : sep === ',' ? ', ' : ': '));
+  return JSON.stringify(value, (_key, v: unknown) => v).replace(
+    /("(?:[^"\\]|\\.)*")|([,:])/g,
+    (match, str: string | undefined, sep: string | undefined) => (str !== undefined ? str : sep === ',' ? ', ' : ': '),
+  );
 }
 
 /** A temporary file name as Python's `tempfile` makes them, e.g. `tmpkjvogc86.nii.gz`. */

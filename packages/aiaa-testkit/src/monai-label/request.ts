@@ -8,7 +8,11 @@ import { InternalFailure, MonaiProblem } from './replies.js';
 import type { FaceState } from './route.js';
 
 /** The parts of a multipart request, within the server's upload limit (`maxBytes`: a smaller one, e.g. for model files). */
-export function multipart(state: FaceState, req: IncomingMessage, maxBytes: number = state.context.limits.maxUploadBytes): Promise<RequestPart[]> {
+export function multipart(
+  state: FaceState,
+  req: IncomingMessage,
+  maxBytes: number = state.context.limits.maxUploadBytes,
+): Promise<RequestPart[]> {
   return readMultipart(req, { maxBytes, idleTimeoutMs: state.context.limits.bodyIdleTimeoutMs }, state.context.counters);
 }
 
@@ -21,7 +25,9 @@ function smallBody(state: FaceState, req: IncomingMessage): Promise<Buffer> {
 /** FastAPI's 422 for a body nested deeper than the server walks (`limits.maxJsonDepth`). */
 function tooDeep(state: FaceState, loc: string): MonaiProblem {
   const depth = state.context.limits.maxJsonDepth;
-  return new MonaiProblem(422, [{ loc: ['body', loc], msg: `nested more than ${depth} deep (limits.maxJsonDepth)`, type: 'value_error.depth' }]);
+  return new MonaiProblem(422, [
+    { loc: ['body', loc], msg: `nested more than ${depth} deep (limits.maxJsonDepth)`, type: 'value_error.depth' },
+  ]);
 }
 
 /** A JSON object body (FastAPI's `Optional[dict]`): empty is `{}`, anything but an object is 422, as is one nested too deep. */

@@ -13,7 +13,14 @@ export function appRoutes(state: FaceState): Route[] {
       methods: ['GET'],
       path: /^\/auth\/?$/,
       role: undefined,
-      handler: async (_req, res) => sendJson(res, 200, state.auth ? state.auth.describe() : { enabled: false, client_id: 'monailabel-app', realm: 'http://localhost:8080/realms/monailabel' }),
+      handler: async (_req, res) =>
+        sendJson(
+          res,
+          200,
+          state.auth
+            ? state.auth.describe()
+            : { enabled: false, client_id: 'monailabel-app', realm: 'http://localhost:8080/realms/monailabel' },
+        ),
     },
     {
       methods: ['POST'],
@@ -37,7 +44,12 @@ export function appRoutes(state: FaceState): Route[] {
       role: 'user',
       handler: async (req, res, _match, query) => {
         const user = state.auth?.check(req, query, 'user') ?? { username: 'admin', roles: ['admin', 'reviewer', 'annotator', 'user'] };
-        return sendJson(res, 200, { username: user.username, email: `${user.username}@monailabel.test`, name: user.username, roles: user.roles });
+        return sendJson(res, 200, {
+          username: user.username,
+          email: `${user.username}@monailabel.test`,
+          name: user.username,
+          roles: user.roles,
+        });
       },
     },
     {
@@ -80,10 +92,19 @@ export function appRoutes(state: FaceState): Route[] {
       handler: async (_req, res, _match, query) => {
         const lines = state.log.tail(Number(query.get('lines') ?? 300) || 300).join('\n');
         if (flag(query, 'text') || query.get('html') === 'false') return sendText(res, lines);
-        return sendText(res, `<html><body><pre>${lines.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`)}</pre></body></html>`, 'text/html; charset=utf-8');
+        return sendText(
+          res,
+          `<html><body><pre>${lines.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`)}</pre></body></html>`,
+          'text/html; charset=utf-8',
+        );
       },
     },
-    { methods: ['GET'], path: /^\/logs\/gpu\/?$/, role: 'admin', handler: async (_req, res) => sendText(res, 'NVIDIA-SMI has failed: this test server has no GPU') },
+    {
+      methods: ['GET'],
+      path: /^\/logs\/gpu\/?$/,
+      role: 'admin',
+      handler: async (_req, res) => sendText(res, 'NVIDIA-SMI has failed: this test server has no GPU'),
+    },
   ];
 }
 
@@ -95,7 +116,11 @@ function appInfo(state: FaceState): Record<string, unknown> {
     models[model.name] = describeMonaiModel(model);
     for (const name of model.labels ?? ['object']) labels.add(name);
   }
-  const trainers = Object.fromEntries(state.models.trainers().map((name) => [name, { description: `Train ${name} on the datastore's final labels`, config: { ...TRAINER_CONFIG } }]));
+  const trainers = Object.fromEntries(
+    state.models
+      .trainers()
+      .map((name) => [name, { description: `Train ${name} on the datastore's final labels`, config: { ...TRAINER_CONFIG } }]),
+  );
   return {
     name: 'medaas-testkit',
     description: 'GPU-free MONAI Label app of @medaas/aiaa-testkit (classical and learnable models)',

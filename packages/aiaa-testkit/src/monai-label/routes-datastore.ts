@@ -20,7 +20,13 @@ export function datastoreRoutes(state: FaceState): Route[] {
         if (output === 'all') return sendJson(res, 200, datastore.json());
         if (output === 'train') return sendJson(res, 200, datastore.datalist());
         if (output === 'stats') return sendJson(res, 200, datastore.stats());
-        throw new MonaiProblem(422, [{ loc: ['query', 'output'], msg: "value is not a valid enumeration member; permitted: 'train', 'stats', 'all'", type: 'type_error.enum' }]);
+        throw new MonaiProblem(422, [
+          {
+            loc: ['query', 'output'],
+            msg: "value is not a valid enumeration member; permitted: 'train', 'stats', 'all'",
+            type: 'type_error.enum',
+          },
+        ]);
       },
     },
     {
@@ -61,7 +67,8 @@ export function datastoreRoutes(state: FaceState): Route[] {
           const expected = query.get('check_sum');
           if (expected) {
             const digest = expected.includes(':') ? expected.slice(expected.indexOf(':') + 1) : expected;
-            if (`SHA256:${digest.toLowerCase()}` !== (await datastore.checksum(id))) throw new MonaiProblem(404, 'Image NOT Found (checksum failed)');
+            if (`SHA256:${digest.toLowerCase()}` !== (await datastore.checksum(id)))
+              throw new MonaiProblem(404, 'Image NOT Found (checksum failed)');
           }
           return sendJson(res, 200, {});
         }
@@ -139,14 +146,18 @@ export function datastoreRoutes(state: FaceState): Route[] {
       handler: async (_req, res, _match, query) => {
         const limit = query.get('limit_cases');
         const count = limit === null ? Infinity : Number(limit);
-        if (limit !== null && !Number.isInteger(count)) throw new MonaiProblem(422, [{ loc: ['query', 'limit_cases'], msg: 'value is not a valid integer', type: 'type_error.integer' }]);
+        if (limit !== null && !Number.isInteger(count))
+          throw new MonaiProblem(422, [{ loc: ['query', 'limit_cases'], msg: 'value is not a valid integer', type: 'type_error.integer' }]);
         const pairs = datastore.datalist().slice(0, count);
         // The zip is built in memory: its size is known from the files' sizes before any is read.
         let total = 0;
         for (const pair of pairs) total += (await stat(pair.image)).size + (await stat(pair.label)).size;
         const { maxDatasetBytes } = state.context.limits;
         if (total > maxDatasetBytes) {
-          throw new HttpProblem(413, `the dataset has ${total} bytes, more than the ${maxDatasetBytes} this server zips at once (limits.maxDatasetBytes); ask for fewer with limit_cases`);
+          throw new HttpProblem(
+            413,
+            `the dataset has ${total} bytes, more than the ${maxDatasetBytes} this server zips at once (limits.maxDatasetBytes); ask for fewer with limit_cases`,
+          );
         }
         const files: Record<string, Uint8Array> = {};
         for (const pair of pairs) {
@@ -170,9 +181,18 @@ export function datastoreRoutes(state: FaceState): Route[] {
         const id = strategy === 'first' ? [...candidates].sort()[0]! : candidates[Math.floor(Math.random() * candidates.length)]!;
         const imageInfo = datastore.imageInfo(id) ?? {};
         const previous = (imageInfo['strategy'] ?? {}) as Record<string, unknown>;
-        const strategyInfo = { ...previous, [strategy]: { ts: Math.floor(state.context.clock() / 1000), client_id: body['client_id'] ?? 'user-xyz' } };
+        const strategyInfo = {
+          ...previous,
+          [strategy]: { ts: Math.floor(state.context.clock() / 1000), client_id: body['client_id'] ?? 'user-xyz' },
+        };
         await datastore.updateImageInfo(id, { strategy: strategyInfo });
-        return sendJson(res, 200, { id, path: datastore.imagePath(id), ts: imageInfo['ts'], name: imageInfo['name'], strategy: strategyInfo });
+        return sendJson(res, 200, {
+          id,
+          path: datastore.imagePath(id),
+          ts: imageInfo['ts'],
+          name: imageInfo['name'],
+          strategy: strategyInfo,
+        });
       },
     },
   ];

@@ -15,7 +15,12 @@ export function taskRoutes(state: FaceState): Route[] {
   ];
 }
 
-function kindRoutes(state: FaceState, kind: TaskKind, base: string, roles: { readonly read: MonaiRole; readonly write: MonaiRole }): Route[] {
+function kindRoutes(
+  state: FaceState,
+  kind: TaskKind,
+  base: string,
+  roles: { readonly read: MonaiRole; readonly write: MonaiRole },
+): Route[] {
   const label = capitalize(kind.name);
   return [
     {
@@ -53,18 +58,37 @@ function kindRoutes(state: FaceState, kind: TaskKind, base: string, roles: { rea
           const epochs = body['max_epochs'];
           const maxEpochs = state.context.limits.maxEpochs;
           if (epochs !== undefined && !(typeof epochs === 'number' && Number.isInteger(epochs) && epochs >= 1 && epochs <= maxEpochs)) {
-            throw new MonaiProblem(422, [{ loc: ['body', 'max_epochs'], msg: `max_epochs must be a whole number from 1 to ${maxEpochs} (limits.maxEpochs)`, type: 'value_error.number' }]);
+            throw new MonaiProblem(422, [
+              {
+                loc: ['body', 'max_epochs'],
+                msg: `max_epochs must be a whole number from 1 to ${maxEpochs} (limits.maxEpochs)`,
+                type: 'value_error.number',
+              },
+            ]);
           }
           request = { model: name, ...TRAINER_CONFIG, ...body };
         } else if (kind === state.tasks.scoring) {
           request = { method: name, ...body };
         } else {
           // The server's own defaults, which a CPU-only server cannot run (multi_gpu).
-          request = { model: name, images: query.get('images') ?? 'all', device: 'cuda', multi_gpu: true, gpus: 'all', save_label: true, label_tag: 'original', ...body };
+          request = {
+            model: name,
+            images: query.get('images') ?? 'all',
+            device: 'cuda',
+            multi_gpu: true,
+            gpus: 'all',
+            save_label: true,
+            label_tag: 'original',
+            ...body,
+          };
         }
         const record = kind.submit(request, flag(query, 'enqueue'));
         if (record === 'busy') throw new MonaiProblem(429, `++++++++++ ${label} Task is Already Running`);
-        if (record === 'full') throw new MonaiProblem(429, `++++++++++ ${label} Task queue is full (${state.context.limits.maxQueuedTasks} waiting, limits.maxQueuedTasks)`);
+        if (record === 'full')
+          throw new MonaiProblem(
+            429,
+            `++++++++++ ${label} Task queue is full (${state.context.limits.maxQueuedTasks} waiting, limits.maxQueuedTasks)`,
+          );
         if (flag(query, 'run_sync')) await kind.idle();
         return sendJson(res, 200, record);
       },

@@ -35,7 +35,8 @@ export function trainBody(deps: TaskDeps): TaskBody {
       const pair = { image: await readVolume(image, deps.limits), label: await readVolume(label, deps.limits) };
       // A run holds every pair at once: their decoded size is bounded as a whole.
       held += pair.image.data.byteLength + pair.label.data.byteLength;
-      if (held > deps.limits.maxTrainingBytes) throw new Error(`the training pairs need more than ${deps.limits.maxTrainingBytes} bytes decoded (limits.maxTrainingBytes)`);
+      if (held > deps.limits.maxTrainingBytes)
+        throw new Error(`the training pairs need more than ${deps.limits.maxTrainingBytes} bytes decoded (limits.maxTrainingBytes)`);
       pairs.push(pair);
     }
     if (pairs.length === 0) throw new Error('no training data: the datastore has no images with a final label');
@@ -69,8 +70,18 @@ export function trainBody(deps: TaskDeps): TaskBody {
       start_ts: Math.floor(started / 1000),
       total_time: `${Math.floor(seconds / 3600)}:${String(Math.floor(seconds / 60) % 60).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`,
       best_metric: result.bestMetric,
-      train: { metrics: { train_mean_dice: 1 - last.loss }, key_metric_name: 'train_mean_dice', best_metric: 1 - last.loss, best_metric_epoch: last.epoch },
-      eval: { metrics: { val_mean_dice: last.metric }, key_metric_name: 'val_mean_dice', best_metric: result.bestMetric, best_metric_epoch: result.bestEpoch },
+      train: {
+        metrics: { train_mean_dice: 1 - last.loss },
+        key_metric_name: 'train_mean_dice',
+        best_metric: 1 - last.loss,
+        best_metric_epoch: last.epoch,
+      },
+      eval: {
+        metrics: { val_mean_dice: last.metric },
+        key_metric_name: 'val_mean_dice',
+        best_metric: result.bestMetric,
+        best_metric_epoch: result.bestEpoch,
+      },
     });
     run.log(`Training finished: best val_mean_dice ${result.bestMetric.toFixed(4)} at epoch ${result.bestEpoch}; model ${name} updated`);
   };
@@ -110,7 +121,8 @@ export function batchInferBody(deps: TaskDeps): TaskBody {
     const name = String(request['model'] ?? '');
     const model = deps.models.get(name);
     if (!model) throw new Error(`model "${name}" is not initialized`);
-    if (request['multi_gpu'] !== false) throw new Error('RuntimeError: multi_gpu batch inference needs CUDA devices; this server has none (send "multi_gpu": false)');
+    if (request['multi_gpu'] !== false)
+      throw new Error('RuntimeError: multi_gpu batch inference needs CUDA devices; this server has none (send "multi_gpu": false)');
     const which = String(request['images'] ?? 'all');
     const labelled = new Set(deps.datastore.datalist('final').map((pair) => pair.image));
     const ids = deps.datastore.ids().filter((id) => {

@@ -5,10 +5,26 @@ import { writeNifti } from '@medaas/nifti-io';
  * An uncompressed NIfTI-1 header (348 bytes + 4 of extension flag) of a uint8 volume of `dims`, written by
  * nifti-io for a one-voxel volume and then given other dims: what a hostile client would send.
  */
-export async function niftiHeader(dims: readonly [number, number, number], patch: { readonly voxOffset?: number; readonly datatype?: 'uint8' | 'float32' } = {}): Promise<Buffer> {
+export async function niftiHeader(
+  dims: readonly [number, number, number],
+  patch: { readonly voxOffset?: number; readonly datatype?: 'uint8' | 'float32' } = {},
+): Promise<Buffer> {
   const float = patch.datatype === 'float32';
   const one = Buffer.from(
-    await writeNifti({ dims: [1, 1, 1], datatype: float ? 'float32' : 'uint8', data: float ? new Float32Array(1) : new Uint8Array(1), affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }, { gzip: false }),
+    await writeNifti(
+      {
+        dims: [1, 1, 1],
+        datatype: float ? 'float32' : 'uint8',
+        data: float ? new Float32Array(1) : new Uint8Array(1),
+        affine: [
+          [1, 0, 0, 0],
+          [0, 1, 0, 0],
+          [0, 0, 1, 0],
+          [0, 0, 0, 1],
+        ],
+      },
+      { gzip: false },
+    ),
   );
   const header = Buffer.from(one.subarray(0, 352));
   dims.forEach((n, i) => header.writeInt16LE(n, 42 + 2 * i));

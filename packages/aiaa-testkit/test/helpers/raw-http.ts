@@ -55,10 +55,14 @@ function sendRequest(
   reject: (error: Error) => void,
 ): { release: () => void; abort: () => void } {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const extra = Object.entries(options.headers ?? {}).map(([key, value]) => `${key}: ${value}\r\n`).join('');
+  const extra = Object.entries(options.headers ?? {})
+    .map(([key, value]) => `${key}: ${value}\r\n`)
+    .join('');
   const head =
     `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n${extra}` +
-    (options.body ? `Content-Type: ${options.contentType ?? `multipart/form-data; boundary=${PYTHON_CLIENT_BOUNDARY}`}\r\nContent-Length: ${options.body.length}\r\n` : '') +
+    (options.body
+      ? `Content-Type: ${options.contentType ?? `multipart/form-data; boundary=${PYTHON_CLIENT_BOUNDARY}`}\r\nContent-Length: ${options.body.length}\r\n`
+      : '') +
     '\r\n';
   {
     const socket = connect(port, '127.0.0.1');
@@ -79,7 +83,12 @@ function sendRequest(
       const headers: Record<string, string> = {};
       for (const line of lines.slice(1)) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
       const body = all.subarray(split + 4);
-      resolve({ status: Number(lines[0]!.split(' ')[1]), headers, body, json: () => JSON.parse(body.toString('utf8')) as Record<string, unknown> });
+      resolve({
+        status: Number(lines[0]!.split(' ')[1]),
+        headers,
+        body,
+        json: () => JSON.parse(body.toString('utf8')) as Record<string, unknown>,
+      });
     });
     socket.write(head);
     const abort = (): void => {
@@ -108,13 +117,20 @@ function sendRequest(
 }
 
 /** A multipart body as the official Python client builds it: text fields first, then files, each part followed by CRLF. */
-export function multipart(fields: Readonly<Record<string, string>>, files: Readonly<Record<string, readonly [string, Uint8Array]>> = {}): Buffer {
+export function multipart(
+  fields: Readonly<Record<string, string>>,
+  files: Readonly<Record<string, readonly [string, Uint8Array]>> = {},
+): Buffer {
   const parts: Buffer[] = [];
   for (const [key, value] of Object.entries(fields)) {
     parts.push(Buffer.from(`--${PYTHON_CLIENT_BOUNDARY}\r\nContent-Disposition: form-data; name="${key}"\r\n\r\n${value}\r\n`));
   }
   for (const [key, [fileName, data]] of Object.entries(files)) {
-    parts.push(Buffer.from(`--${PYTHON_CLIENT_BOUNDARY}\r\nContent-Disposition: form-data; name="${key}"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+    parts.push(
+      Buffer.from(
+        `--${PYTHON_CLIENT_BOUNDARY}\r\nContent-Disposition: form-data; name="${key}"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+    );
     parts.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength), Buffer.from('\r\n'));
   }
   parts.push(Buffer.from(`--${PYTHON_CLIENT_BOUNDARY}--\r\n`));
@@ -125,7 +141,11 @@ export function multipart(fields: Readonly<Record<string, string>>, files: Reado
 export function multipartFiles(field: string, files: readonly (readonly [string, Uint8Array])[]): Buffer {
   const parts: Buffer[] = [];
   for (const [fileName, data] of files) {
-    parts.push(Buffer.from(`--${PYTHON_CLIENT_BOUNDARY}\r\nContent-Disposition: form-data; name="${field}"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+    parts.push(
+      Buffer.from(
+        `--${PYTHON_CLIENT_BOUNDARY}\r\nContent-Disposition: form-data; name="${field}"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+    );
     parts.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength), Buffer.from('\r\n'));
   }
   parts.push(Buffer.from(`--${PYTHON_CLIENT_BOUNDARY}--\r\n`));

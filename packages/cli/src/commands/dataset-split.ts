@@ -20,7 +20,11 @@ export const datasetSplit = defineCommand({
   options: {
     out: { type: 'string', short: 'o', placeholder: 'FILE', env: false, description: 'the data list to write (required)' },
     seed: { type: 'string', placeholder: 'N', description: 'seed of the split (default 2026)' },
-    fractions: { type: 'string', placeholder: 'T:V:T', description: 'training:validation:testing shares (default 70:20:10; any positive numbers)' },
+    fractions: {
+      type: 'string',
+      placeholder: 'T:V:T',
+      description: 'training:validation:testing shares (default 70:20:10; any positive numbers)',
+    },
     images: { type: 'string', placeholder: 'DIR', description: 'images folder under the root (default imagesTr)' },
     labels: { type: 'string', placeholder: 'DIR', description: 'labels folder under the root (default labelsTr)' },
     existing: { type: 'string', placeholder: 'FILE', description: 'a data list whose split to keep (default: --out when it exists)' },
@@ -36,7 +40,9 @@ export const datasetSplit = defineCommand({
     const root = await existingInput(context, context.args[0]!, 'folder');
     const scanned = await scanDataset(root, { signal: context.signal, ...(images ? { images } : {}), ...(labels ? { labels } : {}) });
     if (!context.json) for (const finding of scanned.findings) context.note(`${finding.code}: ${finding.message}`);
-    const existingPath = flagOption(context, 'reshuffle') ? undefined : stringOption(context, 'existing') ?? (existsSync(out) ? out : undefined);
+    const existingPath = flagOption(context, 'reshuffle')
+      ? undefined
+      : (stringOption(context, 'existing') ?? (existsSync(out) ? out : undefined));
     const existing = existingPath ? await readDatalist(resolvePath(context, existingPath), { signal: context.signal }) : undefined;
     const items: DatalistEntry[] = scanned.pairs.map((pair) => ({ image: pair.image, label: pair.label }));
     const split = splitDataset<DatalistEntry>(items, { seed, fractions, ...(existing ? { existing } : {}) });
@@ -45,7 +51,9 @@ export const datasetSplit = defineCommand({
     const counts = { training: datalist.num_training, validation: datalist.num_validation, testing: datalist.num_testing };
     return {
       data: { datalist: out, seed, ...counts, kept: existingPath ?? null, findings: scanned.findings },
-      lines: [`wrote ${out}: ${counts.training} training, ${counts.validation} validation, ${counts.testing} testing cases (seed ${seed}${existingPath ? `, keeping the split of ${existingPath}` : ''})`],
+      lines: [
+        `wrote ${out}: ${counts.training} training, ${counts.validation} validation, ${counts.testing} testing cases (seed ${seed}${existingPath ? `, keeping the split of ${existingPath}` : ''})`,
+      ],
     };
   },
 });

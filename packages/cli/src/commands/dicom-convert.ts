@@ -17,8 +17,19 @@ export const dicomConvert = defineCommand({
   ].join('\n'),
   positionals: { min: 1, max: 1 },
   options: {
-    out: { type: 'string', short: 'o', placeholder: 'FOLDER', env: false, description: 'where to write the NIfTI files (created if needed; required)' },
-    series: { type: 'string', multiple: true, placeholder: 'UID|NUMBER', description: 'convert only this series, by Series Instance UID or Series Number' },
+    out: {
+      type: 'string',
+      short: 'o',
+      placeholder: 'FOLDER',
+      env: false,
+      description: 'where to write the NIfTI files (created if needed; required)',
+    },
+    series: {
+      type: 'string',
+      multiple: true,
+      placeholder: 'UID|NUMBER',
+      description: 'convert only this series, by Series Instance UID or Series Number',
+    },
     modality: { type: 'string', placeholder: 'CODE', description: 'convert only series of this modality (CT, MR, ...)' },
     spacing: { type: 'string', placeholder: 'MM', description: 'resample every series to this isotropic voxel size in mm (e.g. 1)' },
     labels: { type: 'boolean', description: 'the series are label maps: resample with nearest neighbour' },
@@ -26,7 +37,10 @@ export const dicomConvert = defineCommand({
     uncompressed: { type: 'boolean', description: 'write .nii instead of .nii.gz' },
     suffix: { type: 'string', placeholder: 'EXT', description: 'only files whose names end with this (e.g. .dcm)' },
   },
-  examples: ['medaas dicom convert /import/case_17 --out /outbox/case_17 --spacing 1', 'medaas dicom convert ./study --out ./nifti --series 3 --skip-bad --json'],
+  examples: [
+    'medaas dicom convert /import/case_17 --out /outbox/case_17 --spacing 1',
+    'medaas dicom convert ./study --out ./nifti --series 3 --skip-bad --json',
+  ],
   async run(context) {
     const out = resolvePath(context, requiredString(context, 'out'));
     const spacing = numberOption(context, 'spacing', { positive: true });
@@ -66,8 +80,13 @@ export const dicomConvert = defineCommand({
     return {
       data: { series, skipped },
       lines: [
-        ...series.map((s) => `wrote ${s.output}: series ${s.seriesNumber ?? '?'} ${s.modality}, ${s.dims.join(' x ')}${s.warnings.length ? ` (${s.warnings.length} warning${s.warnings.length === 1 ? '' : 's'}: ${s.warnings.map((w) => w.message).join('; ')})` : ''}`),
-        ...(skipped.length ? [`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} that could not be converted (named above)`] : []),
+        ...series.map(
+          (s) =>
+            `wrote ${s.output}: series ${s.seriesNumber ?? '?'} ${s.modality}, ${s.dims.join(' x ')}${s.warnings.length ? ` (${s.warnings.length} warning${s.warnings.length === 1 ? '' : 's'}: ${s.warnings.map((w) => w.message).join('; ')})` : ''}`,
+        ),
+        ...(skipped.length
+          ? [`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} that could not be converted (named above)`]
+          : []),
       ],
     };
   },

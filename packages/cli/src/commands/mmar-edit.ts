@@ -1,5 +1,23 @@
-import { editMmarConfig, enableFineTuning, mainTrainConfigPath, setEpochs, setLabels, setLearningRate, setMultiGpu, withConfig, type JsonValue, type MmarArchive } from '@medaas/mmar';
-import { enableBundleFineTuning, setBundleEpochs, setBundleLabels, setBundleLearningRate, setBundleMultiGpu, type Bundle } from '@medaas/mmar/bundle';
+import {
+  editMmarConfig,
+  enableFineTuning,
+  mainTrainConfigPath,
+  setEpochs,
+  setLabels,
+  setLearningRate,
+  setMultiGpu,
+  withConfig,
+  type JsonValue,
+  type MmarArchive,
+} from '@medaas/mmar';
+import {
+  enableBundleFineTuning,
+  setBundleEpochs,
+  setBundleLabels,
+  setBundleLearningRate,
+  setBundleMultiGpu,
+  type Bundle,
+} from '@medaas/mmar/bundle';
 import { readBundle, writeBundle } from '@medaas/mmar/bundle/node';
 import { readMmar, writeMmar } from '@medaas/mmar/node';
 import { defineCommand } from '../command.js';
@@ -13,7 +31,7 @@ export const mmarEdit = defineCommand({
   summary: 'edit a Clara MMAR or a MONAI bundle: epochs, learning rate, labels, GPUs, fine-tuning, any value',
   usage: '<folder> [--epochs N] [--learning-rate X] [--labels A,B] [--gpus N] [--fine-tune [--checkpoint PATH]] [--set POINTER=JSON]',
   description: [
-    'Edits are made the way the archive\'s generation expects them (Clara 3 or 4, or a MONAI bundle\'s JSON or YAML),',
+    "Edits are made the way the archive's generation expects them (Clara 3 or 4, or a MONAI bundle's JSON or YAML),",
     'changing only the values edited: comments, key order and formatting stay. The folder is rewritten file by',
     'file atomically, or the edited copy goes to --out. --set (MMAR only) takes an RFC 6901 pointer into the training',
     'configuration and a JSON value, e.g. --set /train/dataloader/args/batch_size=4.',
@@ -25,11 +43,14 @@ export const mmarEdit = defineCommand({
     labels: { type: 'string', placeholder: 'A,B', description: 'the foreground labels, comma-separated (output channels follow)' },
     gpus: { type: 'string', placeholder: 'N', description: 'train on N GPUs of one node (1: single GPU)' },
     'fine-tune': { type: 'boolean', description: 'start training from a checkpoint' },
-    checkpoint: { type: 'string', placeholder: 'PATH', description: 'with --fine-tune: the checkpoint (default: the generation\'s)' },
+    checkpoint: { type: 'string', placeholder: 'PATH', description: "with --fine-tune: the checkpoint (default: the generation's)" },
     set: { type: 'string', multiple: true, placeholder: 'POINTER=JSON', description: 'set a value of the training configuration (MMAR)' },
     out: { type: 'string', short: 'o', placeholder: 'DIR', env: false, description: 'write the edited archive here instead of in place' },
   },
-  examples: ['medaas mmar edit /mmars/spleen --epochs 20 --learning-rate 1e-4 --fine-tune', 'medaas mmar edit ./bundle --labels liver,tumor --gpus 4 --out ./bundle-4gpu'],
+  examples: [
+    'medaas mmar edit /mmars/spleen --epochs 20 --learning-rate 1e-4 --fine-tune',
+    'medaas mmar edit ./bundle --labels liver,tumor --gpus 4 --out ./bundle-4gpu',
+  ],
   async run(context) {
     const epochs = numberOption(context, 'epochs', { integer: true, positive: true });
     const learningRate = numberOption(context, 'learning-rate', { positive: true });
@@ -48,12 +69,16 @@ export const mmarEdit = defineCommand({
     if (gpus !== undefined) edits.push(`${gpus} GPU${gpus === 1 ? '' : 's'}`);
     if (fineTune) edits.push(`fine-tuning${checkpoint ? ` from ${checkpoint}` : ''}`);
     for (const [pointer] of sets) edits.push(`${pointer} set`);
-    if (edits.length === 0) throw new CliError('CLI_USAGE', 'nothing to edit: give --epochs, --learning-rate, --labels, --gpus, --fine-tune or --set (see --help)');
+    if (edits.length === 0)
+      throw new CliError(
+        'CLI_USAGE',
+        'nothing to edit: give --epochs, --learning-rate, --labels, --gpus, --fine-tune or --set (see --help)',
+      );
     const dir = await existingInput(context, context.args[0]!, 'folder');
     const out = resolvePath(context, stringOption(context, 'out') ?? dir);
     const kind = archiveKind(dir);
     if (kind === 'bundle') {
-      if (sets.length > 0) throw new CliError('CLI_USAGE', '--set edits MMAR configurations; for a bundle use the bundle\'s own overrides');
+      if (sets.length > 0) throw new CliError('CLI_USAGE', "--set edits MMAR configurations; for a bundle use the bundle's own overrides");
       let bundle: Bundle = await readBundle(dir, { signal: context.signal });
       if (epochs !== undefined) bundle = setBundleEpochs(bundle, epochs);
       if (learningRate !== undefined) bundle = setBundleLearningRate(bundle, learningRate);
@@ -83,7 +108,8 @@ export const mmarEdit = defineCommand({
 function parseSet(text: string): [string, JsonValue] {
   const at = text.indexOf('=');
   const pointer = at < 0 ? '' : text.slice(0, at);
-  if (at < 0 || !pointer.startsWith('/')) throw new CliError('CLI_USAGE', `--set takes POINTER=JSON with a pointer like /train/epochs, not "${text}"`);
+  if (at < 0 || !pointer.startsWith('/'))
+    throw new CliError('CLI_USAGE', `--set takes POINTER=JSON with a pointer like /train/epochs, not "${text}"`);
   const raw = text.slice(at + 1);
   try {
     return [pointer, JSON.parse(raw) as JsonValue];

@@ -19,7 +19,7 @@ export const mmarValidate = defineCommand({
   positionals: { min: 1, max: 1 },
   options: {
     'data-root': { type: 'string', placeholder: 'DIR', description: 'where the data is on this machine, instead of DATA_ROOT' },
-    'no-data-files': { type: 'boolean', description: 'do not check that the data list\'s images and labels exist' },
+    'no-data-files': { type: 'boolean', description: "do not check that the data list's images and labels exist" },
   },
   examples: ['medaas mmar validate /mmars/spleen --data-root /data/Task09_Spleen', 'medaas mmar validate ./spleen_ct_segmentation --json'],
   async run(context) {
@@ -30,7 +30,11 @@ export const mmarValidate = defineCommand({
     const issues: MmarIssue[] =
       kind === 'bundle'
         ? await validateBundleFolder(dir, { signal: context.signal, checkDataPaths: checkFiles })
-        : await validateMmarFolder(dir, { signal: context.signal, checkDataFiles: checkFiles, ...(dataRoot ? { dataRoot: resolvePath(context, dataRoot) } : {}) });
+        : await validateMmarFolder(dir, {
+            signal: context.signal,
+            checkDataFiles: checkFiles,
+            ...(dataRoot ? { dataRoot: resolvePath(context, dataRoot) } : {}),
+          });
     const errors = issues.filter((i) => i.severity === 'error').length;
     const where = (i: MmarIssue): string => `${i.file}${i.line ? `:${i.line}${i.column ? `:${i.column}` : ''}` : ''}`;
     return {

@@ -19,7 +19,11 @@ export const niftiConvert = defineCommand({
     labels: { type: 'boolean', description: 'the volume is a label map: resample with nearest neighbour, write as a uint8/uint16 mask' },
     'nifti-version': { type: 'string', placeholder: '1|2', description: 'write NIfTI-1 (default) or NIfTI-2' },
   },
-  examples: ['medaas nifti convert ct.nii --out ct.nii.gz', 'medaas nifti convert ct.nii.gz --out ct_1mm.nii.gz --spacing 1', 'medaas nifti convert seg.nii.gz --out seg_1mm.nii.gz --spacing 1 --labels'],
+  examples: [
+    'medaas nifti convert ct.nii --out ct.nii.gz',
+    'medaas nifti convert ct.nii.gz --out ct_1mm.nii.gz --spacing 1',
+    'medaas nifti convert seg.nii.gz --out seg_1mm.nii.gz --spacing 1 --labels',
+  ],
   async run(context) {
     const output = resolvePath(context, requiredString(context, 'out'));
     const spacing = numberOption(context, 'spacing', { positive: true });
@@ -29,12 +33,24 @@ export const niftiConvert = defineCommand({
     if (output === input) throw new CliError('CLI_USAGE', '--out names the input file: write to another file');
     let volume: Volume = await readNiftiFile(input, { signal: context.signal, onProgress: context.progress(`read ${basename(input)}`) });
     if (spacing !== undefined) {
-      volume = await resample(volume, { spacingMm: spacing }, { interpolation: labels ? 'nearest' : 'linear', signal: context.signal, onProgress: context.progress(`resample to ${spacing} mm`) });
+      volume = await resample(
+        volume,
+        { spacingMm: spacing },
+        { interpolation: labels ? 'nearest' : 'linear', signal: context.signal, onProgress: context.progress(`resample to ${spacing} mm`) },
+      );
     }
     const write = labels ? writeMaskFile : writeNiftiFile;
-    await write(output, volume, { gzip: output.endsWith('.gz'), signal: context.signal, onProgress: context.progress(`write ${basename(output)}`), ...(version ? { version } : {}) });
+    await write(output, volume, {
+      gzip: output.endsWith('.gz'),
+      signal: context.signal,
+      onProgress: context.progress(`write ${basename(output)}`),
+      ...(version ? { version } : {}),
+    });
     const { spacingMm } = geometryFromAffine(volume.affine);
     const data = { input, output, dims: volume.dims, datatype: labels ? 'label mask' : volume.datatype, spacingMm };
-    return { data, lines: [`wrote ${output}: ${volume.dims.join(' x ')} voxels of ${spacingMm.map((s) => Math.round(s * 1e4) / 1e4).join(' x ')} mm`] };
+    return {
+      data,
+      lines: [`wrote ${output}: ${volume.dims.join(' x ')} voxels of ${spacingMm.map((s) => Math.round(s * 1e4) / 1e4).join(' x ')} mm`],
+    };
   },
 });

@@ -10,7 +10,8 @@ export const niftiInfo = defineCommand({
   name: ['nifti', 'info'],
   summary: 'show a NIfTI file: dimensions, datatype, voxel size, orientation, value range',
   usage: '<file.nii[.gz]>',
-  description: 'Reads the whole file (gzip recognised by content), within the SDK\'s decode limits. Orientation is given as\naxis codes of the voxel axes in RAS+ world space, as nibabel\'s aff2axcodes gives them.',
+  description:
+    "Reads the whole file (gzip recognised by content), within the SDK's decode limits. Orientation is given as\naxis codes of the voxel axes in RAS+ world space, as nibabel's aff2axcodes gives them.",
   positionals: { min: 1, max: 1 },
   options: {},
   examples: ['medaas nifti info ct.nii.gz', 'medaas nifti info ct.nii.gz --json | jq .spacingMm'],

@@ -21,9 +21,16 @@ export const serverStart = defineCommand({
   positionals: { min: 0, max: 0 },
   options: {
     protocol: { type: 'string', placeholder: 'aiaa|monai-label', description: 'what the server speaks (default aiaa)' },
-    testkit: { type: 'boolean', description: "the testkit server (the default without --command); with --scheduler local it runs as a local job" },
-    command: { type: 'string', placeholder: 'JSON', description: 'the server command on the cluster as a JSON array, "{port}" marks the port' },
-    port: { type: 'string', placeholder: 'N', description: 'the testkit\'s port here, or a fixed port for the job (default: a free one)' },
+    testkit: {
+      type: 'boolean',
+      description: 'the testkit server (the default without --command); with --scheduler local it runs as a local job',
+    },
+    command: {
+      type: 'string',
+      placeholder: 'JSON',
+      description: 'the server command on the cluster as a JSON array, "{port}" marks the port',
+    },
+    port: { type: 'string', placeholder: 'N', description: "the testkit's port here, or a fixed port for the job (default: a free one)" },
     ...SSH_OPTIONS,
     ...JOB_OPTIONS,
   },
@@ -33,10 +40,12 @@ export const serverStart = defineCommand({
   ],
   async run(context) {
     const protocol = stringOption(context, 'protocol') ?? 'aiaa';
-    if (protocol !== 'aiaa' && protocol !== 'monai-label') throw new CliError('CLI_USAGE', `--protocol must be aiaa or monai-label, not "${protocol}"`);
+    if (protocol !== 'aiaa' && protocol !== 'monai-label')
+      throw new CliError('CLI_USAGE', `--protocol must be aiaa or monai-label, not "${protocol}"`);
     const port = numberOption(context, 'port', { integer: true, min: 0, max: 65535 });
     const commandText = stringOption(context, 'command');
-    const asJob = commandText !== undefined || stringOption(context, 'scheduler') !== undefined || stringOption(context, 'ssh') !== undefined;
+    const asJob =
+      commandText !== undefined || stringOption(context, 'scheduler') !== undefined || stringOption(context, 'ssh') !== undefined;
     if (!asJob) {
       const server = await startTestServer({ protocol, host: '127.0.0.1', port: port ?? 0 });
       try {
@@ -50,10 +59,19 @@ export const serverStart = defineCommand({
     if (flagOption(context, 'testkit') && commandText) throw new CliError('CLI_USAGE', '--testkit and --command exclude each other');
     const command = commandText ? jsonCommand(commandText, '--command', '["monailabel","start_server","--port","{port}"]') : undefined;
     await using cluster = await openCluster(context);
-    if (!command && cluster.session) throw new CliError('CLI_USAGE', 'on a cluster, name the server with --command (the testkit runs on this machine only)');
+    if (!command && cluster.session)
+      throw new CliError('CLI_USAGE', 'on a cluster, name the server with --command (the testkit runs on this machine only)');
     const job: AiaaServerJob = await startAiaaServerJob(cluster.scheduler, {
       protocol,
-      server: { command: command ?? [process.execPath, testkitBin('server'), ...(protocol === 'aiaa' ? ['--protocol', 'aiaa'] : ['--protocol', 'monai-label']), '--port', '{port}'] },
+      server: {
+        command: command ?? [
+          process.execPath,
+          testkitBin('server'),
+          ...(protocol === 'aiaa' ? ['--protocol', 'aiaa'] : ['--protocol', 'monai-label']),
+          '--port',
+          '{port}',
+        ],
+      },
       ...(port ? { port } : {}),
       job: { name: `medaas-${protocol}-server`, ...jobOptions(context) },
       timeoutMs: 600_000,
@@ -73,7 +91,8 @@ export const serverStart = defineCommand({
 /** The URL goes out at once (a script reads the first line), not when the command ends. */
 function announce(context: CommandContext, what: { url: string; protocol: string; job: { id: string; node: string } | null }): void {
   context.io.stdout.write(context.json ? `${JSON.stringify(what)}\n` : `${what.url}\n`);
-  if (!context.json) context.note(`serving ${what.protocol} at ${what.url}${what.job ? ` (job ${what.job.id} on ${what.job.node})` : ''}; Ctrl-C stops it`);
+  if (!context.json)
+    context.note(`serving ${what.protocol} at ${what.url}${what.job ? ` (job ${what.job.id} on ${what.job.node})` : ''}; Ctrl-C stops it`);
 }
 
 function untilAborted(signal: AbortSignal): Promise<void> {

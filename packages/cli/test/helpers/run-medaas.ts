@@ -21,7 +21,10 @@ export interface MedaasRun {
 }
 
 /** Runs the built `medaas` with these arguments, as a user's shell would (stdout and stderr piped). */
-export async function medaas(args: readonly string[], options: { env?: Readonly<Record<string, string | undefined>>; cwd?: string; timeoutMs?: number } = {}): Promise<MedaasRun> {
+export async function medaas(
+  args: readonly string[],
+  options: { env?: Readonly<Record<string, string | undefined>>; cwd?: string; timeoutMs?: number } = {},
+): Promise<MedaasRun> {
   try {
     const { stdout, stderr } = await run(process.execPath, [MEDAAS, ...args], {
       cwd: options.cwd ?? ROOT,
@@ -38,13 +41,20 @@ export async function medaas(args: readonly string[], options: { env?: Readonly<
 }
 
 /** Starts `medaas` in the background; `lines` collects its stdout and stderr as they come. */
-export function startMedaas(args: readonly string[], options: { env?: Readonly<Record<string, string | undefined>>; cwd?: string } = {}): {
+export function startMedaas(
+  args: readonly string[],
+  options: { env?: Readonly<Record<string, string | undefined>>; cwd?: string } = {},
+): {
   readonly child: ChildProcess;
   readonly output: { stdout: string; stderr: string };
   waitFor(pattern: RegExp, stream?: 'stdout' | 'stderr', timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, [MEDAAS, ...args], { cwd: options.cwd ?? ROOT, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MEDAAS, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: cleanEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
@@ -58,7 +68,10 @@ export function startMedaas(args: readonly string[], options: { env?: Readonly<R
       for (;;) {
         const match = output[stream].match(pattern);
         if (match) return match;
-        if (child.exitCode !== null || Date.now() > until) throw new Error(`medaas ${args.join(' ')} never printed ${pattern} (exit ${child.exitCode}):\n${output.stdout}\n${output.stderr}`);
+        if (child.exitCode !== null || Date.now() > until)
+          throw new Error(
+            `medaas ${args.join(' ')} never printed ${pattern} (exit ${child.exitCode}):\n${output.stdout}\n${output.stderr}`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },

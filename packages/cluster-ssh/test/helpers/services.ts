@@ -52,7 +52,11 @@ export interface SlurmInfo {
 
 function runScript(script: string, args: readonly string[]): string {
   // No try/catch: a service that cannot start must fail the suite loudly, never skip it.
-  const out = execFileSync('bash', [`${servicesDir}${script}`, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 280_000 });
+  const out = execFileSync('bash', [`${servicesDir}${script}`, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 280_000,
+  });
   return out.trim().split('\n').pop() ?? '';
 }
 

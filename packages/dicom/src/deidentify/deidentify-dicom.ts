@@ -89,7 +89,10 @@ export async function deidentifyDicom(instances: readonly DicomInput[], options:
   let lastYield = Date.now();
   for (const [index, input] of instances.entries()) {
     throwIfAborted(signal);
-    const bytes = typeof Blob !== 'undefined' && input instanceof Blob ? new Uint8Array(await input.arrayBuffer()) : (input as { readonly bytes: Uint8Array }).bytes;
+    const bytes =
+      typeof Blob !== 'undefined' && input instanceof Blob
+        ? new Uint8Array(await input.arrayBuffer())
+        : (input as { readonly bytes: Uint8Array }).bytes;
     throwIfAborted(signal);
     const outcome = deidentifyInstance(input.name, bytes, settings);
     let name = `${outcome.sopInstanceUid}.dcm`;
@@ -145,7 +148,8 @@ function settle(options: DeidentifyDicomOptions): InstanceSettings {
     for (const key of ['patientId', 'patientName'] as const) {
       const value: unknown = pseudonym[key];
       // LO and PN hold at most 64 characters; a backslash would split the value in two.
-      if (typeof value !== 'string' || !/^[\x20-\x5b\x5d-\x7e]{1,64}$/.test(value)) invalid(`pseudonym.${key}`, 'must be 1 to 64 printable ASCII characters without a backslash');
+      if (typeof value !== 'string' || !/^[\x20-\x5b\x5d-\x7e]{1,64}$/.test(value))
+        invalid(`pseudonym.${key}`, 'must be 1 to 64 printable ASCII characters without a backslash');
     }
   }
   if (options.uidMap !== undefined && !(options.uidMap instanceof UidMap)) invalid('uidMap', 'must be a UidMap');

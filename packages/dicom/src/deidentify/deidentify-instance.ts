@@ -72,10 +72,17 @@ function checkBurnedIn(file: string, parsed: ParsedDicom, allowed: boolean): voi
   const secondaryCapture = (value(SOP_CLASS_UID) ?? '').startsWith(SECONDARY_CAPTURE_PREFIX);
   const usual = BURNED_IN_MODALITIES.includes(modality) || secondaryCapture;
   if (burnedIn === 'YES' || (burnedIn === undefined && usual)) {
-    const why = burnedIn === 'YES' ? 'declares Burned In Annotation YES' : `has no Burned In Annotation attribute and is ${secondaryCapture ? 'a secondary capture' : `modality ${modality}`}, whose pixels usually carry burned-in text`;
-    throw new DicomError('DICOM_BURNED_IN_ANNOTATION', `${file} ${why}: its pixels may show patient identifiers, which attribute de-identification cannot remove; pass allowBurnedInAnnotation: true after checking the pixels`, {
-      details: { file, burnedInAnnotation: burnedIn ?? null, modality: modality || null },
-    });
+    const why =
+      burnedIn === 'YES'
+        ? 'declares Burned In Annotation YES'
+        : `has no Burned In Annotation attribute and is ${secondaryCapture ? 'a secondary capture' : `modality ${modality}`}, whose pixels usually carry burned-in text`;
+    throw new DicomError(
+      'DICOM_BURNED_IN_ANNOTATION',
+      `${file} ${why}: its pixels may show patient identifiers, which attribute de-identification cannot remove; pass allowBurnedInAnnotation: true after checking the pixels`,
+      {
+        details: { file, burnedInAnnotation: burnedIn ?? null, modality: modality || null },
+      },
+    );
   }
 }
 
@@ -84,7 +91,15 @@ function metaGroup(parsed: ParsedDicom, sopInstanceUid: string): ByteSink {
   const sink = new ByteSink();
   for (const el of parsed.meta) {
     // Group length is recomputed; AE titles and private information of the sender are dropped.
-    if (el.tag === 0x00020000 || el.tag === 0x00020016 || el.tag === 0x00020017 || el.tag === 0x00020018 || el.tag === 0x00020100 || el.tag === 0x00020102) continue;
+    if (
+      el.tag === 0x00020000 ||
+      el.tag === 0x00020016 ||
+      el.tag === 0x00020017 ||
+      el.tag === 0x00020018 ||
+      el.tag === 0x00020100 ||
+      el.tag === 0x00020102
+    )
+      continue;
     if (el.tag === 0x00020003) {
       const value = encodeText('UI', sopInstanceUid);
       sink.push(elementHeader(el.tag, 'UI', value.length, true));
@@ -197,7 +212,13 @@ class InstanceRun {
       case 'zero':
         if (this.settings.pseudonym && (el.tag === PATIENT_NAME || el.tag === PATIENT_ID)) {
           note('D');
-          this.value(sink, el.tag, vr, encodeText(vr, el.tag === PATIENT_NAME ? this.settings.pseudonym.patientName : this.settings.pseudonym.patientId), explicit);
+          this.value(
+            sink,
+            el.tag,
+            vr,
+            encodeText(vr, el.tag === PATIENT_NAME ? this.settings.pseudonym.patientName : this.settings.pseudonym.patientId),
+            explicit,
+          );
           return;
         }
         note('Z');

@@ -79,13 +79,19 @@ export function parseDicom(bytes: Uint8Array, options: ParseDicomOptions): Parse
     offset = el.end;
   }
   if (!hasPreamble && meta.length === 0 && !(bytes.length >= 8 && (reader.u16(0) === 0x0008 || reader.u16(0) === 0x0002))) {
-    throw new DicomError('DICOM_INVALID_FILE', `${options.file} is not a DICOM file (no DICM marker and no data set start)`, { details: { file: options.file } });
+    throw new DicomError('DICOM_INVALID_FILE', `${options.file} is not a DICOM file (no DICM marker and no data set start)`, {
+      details: { file: options.file },
+    });
   }
   const tsElement = meta.find((e) => e.tag === 0x00020010);
   const ts = tsElement ? textOf(bytes, tsElement) : meta.length === 0 ? IMPLICIT_LE : '1.2.840.10008.1.2.1';
   const unsupported = UNSUPPORTED_TS.get(ts);
   if (unsupported) {
-    throw new DicomError('DICOM_UNSUPPORTED', `${options.file} uses the ${unsupported} transfer syntax, which the de-identifier does not rewrite`, { details: { file: options.file, transferSyntax: ts } });
+    throw new DicomError(
+      'DICOM_UNSUPPORTED',
+      `${options.file} uses the ${unsupported} transfer syntax, which the de-identifier does not rewrite`,
+      { details: { file: options.file, transferSyntax: ts } },
+    );
   }
   let explicit = ts !== IMPLICIT_LE;
   // The VR style is read from the first element, as readers do: files without meta information, without a
@@ -127,7 +133,9 @@ class Reader {
   }
 
   fail(at: number, problem: string): never {
-    throw new DicomError('DICOM_INVALID_FILE', `${this.options.file} is malformed at byte ${at}: ${problem}`, { details: { file: this.options.file, offset: at } });
+    throw new DicomError('DICOM_INVALID_FILE', `${this.options.file} is malformed at byte ${at}: ${problem}`, {
+      details: { file: this.options.file, offset: at },
+    });
   }
 
   zeroTo(at: number, end: number): boolean {
@@ -163,7 +171,7 @@ class Reader {
     let vr: string;
     let length: number;
     let valueStart: number;
-    if ((tag >>> 16) === 0xfffe) this.fail(at, 'an item tag where an element was expected');
+    if (tag >>> 16 === 0xfffe) this.fail(at, 'an item tag where an element was expected');
     if (explicit) {
       if (!isVr(this.bytes, at + 4)) this.fail(at, 'no valid VR in explicit VR data');
       vr = String.fromCharCode(this.bytes[at + 4]!, this.bytes[at + 5]!);
@@ -192,13 +200,22 @@ class Reader {
     }
     if (valueStart + length > limit) this.fail(at, `a value of ${length} bytes runs past the end`);
     const looksLikeItems = length >= 8 && this.tagAt(valueStart) === ITEM;
-    if (vr === 'SQ' || ((vr === 'UN') && looksLikeItems)) {
+    if (vr === 'SQ' || (vr === 'UN' && looksLikeItems)) {
       return this.sequence(tag, 'SQ', at, valueStart, length, explicit && vr === 'SQ', depth, limit);
     }
     return { tag, vr, start: at, end: valueStart + length, valueStart, valueEnd: valueStart + length, undefinedLength };
   }
 
-  sequence(tag: number, vr: string, at: number, valueStart: number, length: number, explicit: boolean, depth: number, limit: number): DicomElement {
+  sequence(
+    tag: number,
+    vr: string,
+    at: number,
+    valueStart: number,
+    length: number,
+    explicit: boolean,
+    depth: number,
+    limit: number,
+  ): DicomElement {
     if (depth >= MAX_DEPTH) this.fail(at, `sequences nested deeper than ${MAX_DEPTH}`);
     const undefinedLength = length < 0;
     const stop = undefinedLength ? limit : valueStart + length;

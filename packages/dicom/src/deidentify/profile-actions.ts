@@ -31,7 +31,9 @@ export interface ResolvedAction {
   readonly action: AppliedAction;
 }
 
-const BY_TAG = new Map<number, ProfileRow>(PROFILE_TABLE.filter((r) => !r[0].includes('x')).map((r) => [Number.parseInt(r[0], 16) >>> 0, r]));
+const BY_TAG = new Map<number, ProfileRow>(
+  PROFILE_TABLE.filter((r) => !r[0].includes('x')).map((r) => [Number.parseInt(r[0], 16) >>> 0, r]),
+);
 const CURVE = PROFILE_TABLE.find((r) => r[0] === '50xxxxxx')!;
 const OVERLAY_DATA = PROFILE_TABLE.find((r) => r[0] === '60xx3000')!;
 const OVERLAY_COMMENTS = PROFILE_TABLE.find((r) => r[0] === '60xx4000')!;
@@ -66,7 +68,8 @@ export function resolveAction(tag: number, vr: string, options: ActionOptions): 
   if (!row) return undefined;
   const [, , , basic, full, modified, clean] = row;
   if (options.dates === 'full' && full === 'K') return { row, treatment: 'keep', action: 'K' };
-  if (options.dates === 'modified' && modified === 'C') return { row, treatment: vr === 'DA' || vr === 'DT' ? 'shift' : 'keep', action: vr === 'DA' || vr === 'DT' ? 'C' : 'K' };
+  if (options.dates === 'modified' && modified === 'C')
+    return { row, treatment: vr === 'DA' || vr === 'DT' ? 'shift' : 'keep', action: vr === 'DA' || vr === 'DT' ? 'C' : 'K' };
   if (options.cleanDescriptors && clean === 'C') return { row, treatment: vr === 'SQ' ? 'recurse' : 'clean', action: 'C' };
   const isSequence = vr === 'SQ';
   switch (basic) {

@@ -14,7 +14,15 @@
 export type ProfileActionCode = 'D' | 'Z' | 'X' | 'K' | 'C' | 'U' | 'X/Z' | 'X/D' | 'Z/D' | 'X/Z/D' | 'X/Z/U*';
 
 /** One row of Table E.1-1. */
-export type ProfileRow = readonly [tag: string, keyword: string, vr: string, basic: ProfileActionCode, retainFullDates: '' | 'K', retainModifiedDates: '' | 'C', cleanDescriptors: '' | 'C'];
+export type ProfileRow = readonly [
+  tag: string,
+  keyword: string,
+  vr: string,
+  basic: ProfileActionCode,
+  retainFullDates: '' | 'K',
+  retainModifiedDates: '' | 'C',
+  cleanDescriptors: '' | 'C',
+];
 
 /**
  * The transcribed rows of Table E.1-1, by tag.

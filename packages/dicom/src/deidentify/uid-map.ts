@@ -71,7 +71,8 @@ export class UidMap {
     if (!Array.isArray(data.entries)) return bad('no entries');
     const map = new UidMap();
     for (const [index, pair] of data.entries.entries()) {
-      if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((u) => typeof u === 'string' && UID_TEXT.test(u))) return bad(`entry ${index} is not a pair of UIDs`);
+      if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((u) => typeof u === 'string' && UID_TEXT.test(u)))
+        return bad(`entry ${index} is not a pair of UIDs`);
       const [original, deidentified] = pair as [string, string];
       if (map.#forward.has(original) || map.#backward.has(deidentified)) return bad(`entry ${index} repeats a UID`);
       map.#forward.set(original, deidentified);

@@ -100,7 +100,9 @@ export function dicomTag(keywordOrTag: DicomKeyword | string): string {
   const known = (DICOM_TAGS as Readonly<Record<string, string>>)[keywordOrTag];
   if (known) return known;
   if (HEX_TAG.test(keywordOrTag)) return keywordOrTag.toUpperCase();
-  throw new DicomwebError('DICOMWEB_INVALID_ARGUMENT', `unknown DICOM keyword ${keywordOrTag}: use its 8-digit hex tag`, { details: { keyword: keywordOrTag } });
+  throw new DicomwebError('DICOMWEB_INVALID_ARGUMENT', `unknown DICOM keyword ${keywordOrTag}: use its 8-digit hex tag`, {
+    details: { keyword: keywordOrTag },
+  });
 }
 
 /**

@@ -119,7 +119,8 @@ function settingsOf(options: DicomwebClientOptions): HttpSettings {
   } catch (error) {
     throw new DicomwebError('DICOMWEB_INVALID_ARGUMENT', 'baseUrl is not a URL', { details: { argument: 'baseUrl' }, cause: error });
   }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw invalidArgument(`baseUrl must be http or https, not ${base.protocol}`, 'baseUrl');
+  if (base.protocol !== 'http:' && base.protocol !== 'https:')
+    throw invalidArgument(`baseUrl must be http or https, not ${base.protocol}`, 'baseUrl');
   if (base.username || base.password) throw invalidArgument('baseUrl must not hold credentials: pass them as auth', 'baseUrl');
   base.search = '';
   base.hash = '';
@@ -133,7 +134,8 @@ function settingsOf(options: DicomwebClientOptions): HttpSettings {
     headers['authorization'] = `Basic ${base64(`${auth.username}:${auth.password}`)}`;
   }
   const timeoutMs = options.timeoutMs ?? 60_000;
-  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) throw invalidArgument('timeoutMs must be a non-negative number', 'timeoutMs');
+  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0)
+    throw invalidArgument('timeoutMs must be a non-negative number', 'timeoutMs');
   // A caller's fetch, or the global fetch when a dispatcher is to be used; else the platform's own (see #fetch).
   const fetchImpl = options.fetch ?? (options.dispatcher ? globalThis.fetch : platformFetch);
   if (typeof fetchImpl !== 'function') throw invalidArgument('no fetch: pass options.fetch', 'fetch');
@@ -171,9 +173,12 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
 
   const scopeFor = (context: CallContext, request: HttpRequest, call: DicomwebCallOptions | undefined): CallScope => {
     const timeoutMs = call?.timeoutMs ?? settings.timeoutMs;
-    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) throw invalidArgument('timeoutMs must be a non-negative number', 'timeoutMs');
+    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0)
+      throw invalidArgument('timeoutMs must be a non-negative number', 'timeoutMs');
     return new CallScope(call?.signal, timeoutMs, () =>
-      callError('DICOMWEB_TIMEOUT', `no answer within ${timeoutMs} ms`, context, requestPath(settings, request), { details: { timeoutMs } }),
+      callError('DICOMWEB_TIMEOUT', `no answer within ${timeoutMs} ms`, context, requestPath(settings, request), {
+        details: { timeoutMs },
+      }),
     );
   };
 
@@ -188,10 +193,19 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
     }
   };
 
-  const datasets = async (context: CallContext, request: HttpRequest, call: DicomwebCallOptions | undefined): Promise<DicomJsonDataset[]> => {
+  const datasets = async (
+    context: CallContext,
+    request: HttpRequest,
+    call: DicomwebCallOptions | undefined,
+  ): Promise<DicomJsonDataset[]> => {
     const value = (await json(context, request, call)) ?? [];
     if (!Array.isArray(value) || !value.every((item) => typeof item === 'object' && item !== null && !Array.isArray(item))) {
-      throw callError('DICOMWEB_INVALID_RESPONSE', 'the answer is not an array of DICOM JSON datasets', context, requestPath(settings, request));
+      throw callError(
+        'DICOMWEB_INVALID_RESPONSE',
+        'the answer is not an array of DICOM JSON datasets',
+        context,
+        requestPath(settings, request),
+      );
     }
     return value as DicomJsonDataset[];
   };
@@ -205,7 +219,11 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
   const seriesPath = (studyUid: string | undefined, operation: string): string =>
     studyUid === undefined ? 'series' : `studies/${checkUid(studyUid, 'studyUid', operation)}/series`;
 
-  const instancesSearch = (studyUid: string | undefined, seriesUid: string | undefined, call: SearchOptions | undefined): [string, SearchOptions | undefined] => {
+  const instancesSearch = (
+    studyUid: string | undefined,
+    seriesUid: string | undefined,
+    call: SearchOptions | undefined,
+  ): [string, SearchOptions | undefined] => {
     const operation = 'QIDO-RS instance search';
     if (studyUid !== undefined && seriesUid !== undefined) {
       return [`studies/${checkUid(studyUid, 'studyUid', operation)}/series/${checkUid(seriesUid, 'seriesUid', operation)}/instances`, call];
@@ -219,7 +237,11 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
     return ['instances', call];
   };
 
-  async function* multipart(context: CallContext, request: HttpRequest, call: RetrieveOptions | undefined): AsyncGenerator<Uint8Array, void, undefined> {
+  async function* multipart(
+    context: CallContext,
+    request: HttpRequest,
+    call: RetrieveOptions | undefined,
+  ): AsyncGenerator<Uint8Array, void, undefined> {
     throwIfAborted(call?.signal);
     const scope = scopeFor(context, request, call);
     const path = requestPath(settings, request);
@@ -229,10 +251,18 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
       const boundary = multipartBoundary(contentType);
       if (!/^multipart\/related/i.test(contentType) || boundary === undefined) {
         await response.body?.cancel().catch(() => undefined);
-        throw callError('DICOMWEB_INVALID_RESPONSE', `expected multipart/related with a boundary, got ${JSON.stringify(contentType.slice(0, 100))}`, context, path);
+        throw callError(
+          'DICOMWEB_INVALID_RESPONSE',
+          `expected multipart/related with a boundary, got ${JSON.stringify(contentType.slice(0, 100))}`,
+          context,
+          path,
+        );
       }
       const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-      const progress = createProgressReporter(call?.onProgress, { phase: 'retrieve', ...(Number.isFinite(declared) ? { total: declared } : {}) });
+      const progress = createProgressReporter(call?.onProgress, {
+        phase: 'retrieve',
+        ...(Number.isFinite(declared) ? { total: declared } : {}),
+      });
       let loaded = 0;
       const chunks = bodyChunks(response, scope, context, path, (bytes) => {
         loaded += bytes;
@@ -264,16 +294,20 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
   const client: DicomwebClient = {
     baseUrl,
     searchStudies: (call) => search({ operation: 'QIDO-RS study search' }, () => 'studies', call),
-    searchSeries: (studyUid, call) => search({ operation: 'QIDO-RS series search', studyUid }, () => seriesPath(studyUid, 'QIDO-RS series search'), call),
+    searchSeries: (studyUid, call) =>
+      search({ operation: 'QIDO-RS series search', studyUid }, () => seriesPath(studyUid, 'QIDO-RS series search'), call),
     async searchInstances(studyUid, seriesUid, call) {
       const [path, effective] = instancesSearch(studyUid, seriesUid, call);
       return search({ operation: 'QIDO-RS instance search', studyUid, seriesUid }, () => path, effective);
     },
-    searchAllStudies: (call) => paginate(call?.pageSize, 'QIDO-RS study search', (limit, offset) => client.searchStudies({ ...call, limit, offset })),
+    searchAllStudies: (call) =>
+      paginate(call?.pageSize, 'QIDO-RS study search', (limit, offset) => client.searchStudies({ ...call, limit, offset })),
     searchAllSeries: (studyUid, call) =>
       paginate(call?.pageSize, 'QIDO-RS series search', (limit, offset) => client.searchSeries(studyUid, { ...call, limit, offset })),
     searchAllInstances: (studyUid, seriesUid, call) =>
-      paginate(call?.pageSize, 'QIDO-RS instance search', (limit, offset) => client.searchInstances(studyUid, seriesUid, { ...call, limit, offset })),
+      paginate(call?.pageSize, 'QIDO-RS instance search', (limit, offset) =>
+        client.searchInstances(studyUid, seriesUid, { ...call, limit, offset }),
+      ),
 
     async *retrieveSeries(studyUid, seriesUid, call) {
       const operation = 'WADO-RS series retrieve';
@@ -290,7 +324,8 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
       const context = { operation, ...instance };
       const path = instancePath(instance, operation);
       const parts: Uint8Array[] = [];
-      for await (const part of multipart(context, { method: 'GET', path, accept: accept('application/dicom', call) }, call)) parts.push(part);
+      for await (const part of multipart(context, { method: 'GET', path, accept: accept('application/dicom', call) }, call))
+        parts.push(part);
       const [first] = parts;
       if (parts.length !== 1 || first === undefined) {
         throw callError('DICOMWEB_INVALID_RESPONSE', `expected one part, got ${parts.length}`, context, `${settings.base.pathname}${path}`);
@@ -306,15 +341,25 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
       const operation = 'WADO-RS frame retrieve';
       const context = { operation, ...instance };
       if (!Array.isArray(frameNumbers) || frameNumbers.length === 0 || !frameNumbers.every((n) => Number.isSafeInteger(n) && n >= 1)) {
-        throw new DicomwebError('DICOMWEB_INVALID_ARGUMENT', `${operation}: frameNumbers must be a non-empty list of 1-based frame numbers`, {
-          details: { operation, argument: 'frameNumbers' },
-        });
+        throw new DicomwebError(
+          'DICOMWEB_INVALID_ARGUMENT',
+          `${operation}: frameNumbers must be a non-empty list of 1-based frame numbers`,
+          {
+            details: { operation, argument: 'frameNumbers' },
+          },
+        );
       }
       const path = `${instancePath(instance, operation)}/frames/${frameNumbers.join(',')}`;
       const frames: Uint8Array[] = [];
-      for await (const part of multipart(context, { method: 'GET', path, accept: accept('application/octet-stream', call) }, call)) frames.push(part);
+      for await (const part of multipart(context, { method: 'GET', path, accept: accept('application/octet-stream', call) }, call))
+        frames.push(part);
       if (frames.length !== frameNumbers.length) {
-        throw callError('DICOMWEB_INVALID_RESPONSE', `asked for ${frameNumbers.length} frames, got ${frames.length}`, context, `${settings.base.pathname}${path}`);
+        throw callError(
+          'DICOMWEB_INVALID_RESPONSE',
+          `asked for ${frameNumbers.length} frames, got ${frames.length}`,
+          context,
+          `${settings.base.pathname}${path}`,
+        );
       }
       return frames;
     },
@@ -331,7 +376,9 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
     const path = studyUid === undefined ? 'studies' : `studies/${checkUid(studyUid, 'studyUid', operation)}`;
     const batchBytes = limitOption(call?.batchBytes, 64 * 2 ** 20, 'batchBytes');
     const context: CallContext = { operation, studyUid };
-    const total = Array.isArray(instances) ? (instances as readonly Uint8Array[]).reduce((sum, item) => sum + item.byteLength, 0) : undefined;
+    const total = Array.isArray(instances)
+      ? (instances as readonly Uint8Array[]).reduce((sum, item) => sum + item.byteLength, 0)
+      : undefined;
     const progress = createProgressReporter(call?.onProgress, { phase: 'store', ...(total === undefined ? {} : { total }) });
     const stored: StoredInstance[] = [];
     const failed: FailedInstance[] = [];
@@ -358,9 +405,15 @@ export function createDicomwebClient(options: DicomwebClientOptions): DicomwebCl
         const answer = await readJson(response, scope, context, requestPath(settings, request), settings.maxJsonBytes);
         if (!isStowResponse(answer)) {
           const what = response.ok ? 'the answer is not a STOW-RS response dataset' : `HTTP ${response.status}`;
-          throw callError(response.ok ? 'DICOMWEB_INVALID_RESPONSE' : 'DICOMWEB_HTTP_STATUS', what, context, requestPath(settings, request), {
-            details: { status: response.status },
-          });
+          throw callError(
+            response.ok ? 'DICOMWEB_INVALID_RESPONSE' : 'DICOMWEB_HTTP_STATUS',
+            what,
+            context,
+            requestPath(settings, request),
+            {
+              details: { status: response.status },
+            },
+          );
         }
         const result = readStowResponse(answer);
         stored.push(...result.stored);

@@ -198,7 +198,10 @@ export async function send(
     if ((response.status >= 200 && response.status < 300) || acceptStatus.includes(response.status)) return response;
     // The error body is dropped: servers may quote the request (and with it patient names of a query).
     await response.body?.cancel().catch(() => undefined);
-    const what = response.status === 0 || (response.status >= 300 && response.status < 400) ? `redirect (HTTP ${response.status}), not followed` : `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    const what =
+      response.status === 0 || (response.status >= 300 && response.status < 400)
+        ? `redirect (HTTP ${response.status}), not followed`
+        : `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
     throw callError(statusCode(response.status), what, context, path, { details: { method: request.method, status: response.status } });
   };
   if (request.method !== 'GET' || settings.retry === false) return once();
@@ -241,7 +244,9 @@ export function bodyChunks(
     finished = true;
     const reason = scope.abortReason();
     if (reason !== undefined) throw reason;
-    throw callError('DICOMWEB_STREAM_INTERRUPTED', 'the connection broke off while the answer was streaming', context, path, { cause: error });
+    throw callError('DICOMWEB_STREAM_INTERRUPTED', 'the connection broke off while the answer was streaming', context, path, {
+      cause: error,
+    });
   };
   const iterator: AsyncIterableIterator<Uint8Array> = {
     [Symbol.asyncIterator]: () => iterator,
@@ -262,7 +267,13 @@ export function bodyChunks(
 }
 
 /** Reads a whole body of at most `limit` bytes (checked against Content-Length first, then while reading). */
-export async function readBody(response: Response, scope: CallScope, context: CallContext, path: string, limit: number): Promise<Uint8Array> {
+export async function readBody(
+  response: Response,
+  scope: CallScope,
+  context: CallContext,
+  path: string,
+  limit: number,
+): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   const tooLarge = (): DicomwebError =>
     callError('DICOMWEB_RESPONSE_TOO_LARGE', `the answer is over maxJsonBytes (${limit} bytes)`, context, path, {

@@ -175,7 +175,8 @@ export async function* parseMultipartRelated(
     if (first === -1) {
       if (queue.size === 2) throw interrupted('the multipart body is empty');
       // A body that ends inside its first delimiter was cut off; one that never starts one is not multipart.
-      if (endsInPrefix(queue.bytes.subarray(queue.start, queue.end), delimiter)) throw interrupted('the body ended inside the first delimiter');
+      if (endsInPrefix(queue.bytes.subarray(queue.start, queue.end), delimiter))
+        throw interrupted('the body ended inside the first delimiter');
       throw invalid('no multipart delimiter in the body');
     }
     if (first === -2) throw invalid(`no multipart delimiter in the first ${maxHeaderBytes} bytes`);

@@ -29,9 +29,13 @@ const KEY = /^[A-Za-z][A-Za-z0-9]{0,63}$|^[0-9A-Fa-f]{8}(\.[0-9A-Fa-f]{8})*$/;
 function count(value: number | undefined, name: string, operation: string, min: number): void {
   if (value === undefined) return;
   if (!Number.isSafeInteger(value) || value < min) {
-    throw new DicomwebError('DICOMWEB_INVALID_ARGUMENT', `${operation}: ${name} must be an integer of at least ${min}, got ${String(value)}`, {
-      details: { operation, argument: name, value },
-    });
+    throw new DicomwebError(
+      'DICOMWEB_INVALID_ARGUMENT',
+      `${operation}: ${name} must be an integer of at least ${min}, got ${String(value)}`,
+      {
+        details: { operation, argument: name, value },
+      },
+    );
   }
 }
 
@@ -45,9 +49,13 @@ export function searchQuery(options: SearchOptions, operation: string): URLSearc
   for (const [key, value] of Object.entries(options.filters ?? {})) {
     // Keys are checked (they are parameter names); values are the caller's and are never shown in errors.
     if (!KEY.test(key)) {
-      throw new DicomwebError('DICOMWEB_INVALID_ARGUMENT', `${operation}: filter key ${JSON.stringify(key.slice(0, 70))} is not a DICOM keyword or tag`, {
-        details: { operation, argument: 'filters' },
-      });
+      throw new DicomwebError(
+        'DICOMWEB_INVALID_ARGUMENT',
+        `${operation}: filter key ${JSON.stringify(key.slice(0, 70))} is not a DICOM keyword or tag`,
+        {
+          details: { operation, argument: 'filters' },
+        },
+      );
     }
     query.append(key, value);
   }

@@ -51,7 +51,11 @@ export function readStowResponse(dataset: DicomJsonDataset): { stored: StoredIns
   for (const item of items(dataset, 'ReferencedSOPSequence')) {
     const sopInstanceUid = dicomJsonString(item, 'ReferencedSOPInstanceUID');
     if (sopInstanceUid === undefined) continue;
-    stored.push({ sopClassUid: dicomJsonString(item, 'ReferencedSOPClassUID'), sopInstanceUid, retrieveUrl: dicomJsonString(item, 'RetrieveURL') });
+    stored.push({
+      sopClassUid: dicomJsonString(item, 'ReferencedSOPClassUID'),
+      sopInstanceUid,
+      retrieveUrl: dicomJsonString(item, 'RetrieveURL'),
+    });
   }
   const failed: FailedInstance[] = [];
   for (const item of items(dataset, 'FailedSOPSequence')) {

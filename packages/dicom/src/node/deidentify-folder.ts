@@ -36,7 +36,11 @@ export interface DeidentifiedFolder {
  * await writeFile('/secure/case_17.uidmap.json', JSON.stringify(uidMap.toJSON()));
  * ```
  */
-export async function deidentifyDicomFolder(inDir: string, outDir: string, options: DeidentifyDicomFolderOptions = {}): Promise<DeidentifiedFolder> {
+export async function deidentifyDicomFolder(
+  inDir: string,
+  outDir: string,
+  options: DeidentifyDicomFolderOptions = {},
+): Promise<DeidentifiedFolder> {
   const { signal } = options;
   throwIfAborted(signal);
   const paths = await listFiles(inDir, options.recursive ?? true);
@@ -51,7 +55,10 @@ export async function deidentifyDicomFolder(inDir: string, outDir: string, optio
     );
     if (looksLikeDicom(bytes)) inputs.push({ name: relative(inDir, path), bytes });
   }
-  if (inputs.length === 0) throw new DicomError('DICOM_NO_IMAGES', `no DICOM files in ${inDir} (${paths.length} files looked at)`, { details: { dir: inDir, files: paths.length } });
+  if (inputs.length === 0)
+    throw new DicomError('DICOM_NO_IMAGES', `no DICOM files in ${inDir} (${paths.length} files looked at)`, {
+      details: { dir: inDir, files: paths.length },
+    });
   await checkOutDir(outDir);
   const result = await deidentifyDicom(inputs, options);
   const temp = join(dirname(outDir), `.${basename(outDir)}.partial-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`);
@@ -82,7 +89,8 @@ function ioError(message: string, cause: unknown, details: Record<string, unknow
 async function checkOutDir(outDir: string): Promise<void> {
   try {
     const entries = await readdir(outDir);
-    if (entries.length > 0) throw new DicomError('DICOM_IO', `${outDir} is not empty: de-identified files go to a new or empty folder`, { details: { outDir } });
+    if (entries.length > 0)
+      throw new DicomError('DICOM_IO', `${outDir} is not empty: de-identified files go to a new or empty folder`, { details: { outDir } });
   } catch (error) {
     if (error instanceof DicomError) throw error;
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(`cannot read ${outDir}`, error, { outDir });

@@ -67,13 +67,18 @@ export async function convertDicomFolder(dir: string, outDir: string, options: C
   const inputs = [];
   for (const path of paths) {
     throwIfAborted(signal);
-    const bytes = new Uint8Array(await readFile(path).catch((error: unknown) => {
-      throw new DicomError('DICOM_IO', `cannot read ${path}: ${(error as Error).message}`, { details: { path }, cause: error });
-    }));
+    const bytes = new Uint8Array(
+      await readFile(path).catch((error: unknown) => {
+        throw new DicomError('DICOM_IO', `cannot read ${path}: ${(error as Error).message}`, { details: { path }, cause: error });
+      }),
+    );
     if (looksLikeDicom(bytes)) inputs.push({ name: relative(dir, path) || path, bytes });
   }
   const groups = await parseAll(inputs, options);
-  if (groups.size === 0) throw new DicomError('DICOM_NO_IMAGES', `no DICOM images in ${dir} (${paths.length} files looked at)`, { details: { dir, files: paths.length } });
+  if (groups.size === 0)
+    throw new DicomError('DICOM_NO_IMAGES', `no DICOM images in ${dir} (${paths.length} files looked at)`, {
+      details: { dir, files: paths.length },
+    });
   const results: ConvertedSeries[] = [];
   const usedNames = new Set<string>();
   const sorted = [...groups.values()].sort((a, b) => (a[0]!.seriesNumber ?? 0) - (b[0]!.seriesNumber ?? 0));
@@ -81,9 +86,16 @@ export async function convertDicomFolder(dir: string, outDir: string, options: C
   const ordered = select ? sorted.filter((slices) => select(withoutFiles(summarise(slices)))) : sorted;
   if (ordered.length === 0) {
     const found = sorted.map((slices) => withoutFiles(summarise(slices)));
-    throw new DicomError('DICOM_SERIES_NOT_FOUND', `none of the ${found.length} series in ${dir} was selected (${found.map((s) => `#${s.seriesNumber ?? '?'} ${s.modality}`).join(', ')})`, {
-      details: { dir, series: found.map((s) => ({ seriesInstanceUid: s.seriesInstanceUid, seriesNumber: s.seriesNumber, modality: s.modality })) },
-    });
+    throw new DicomError(
+      'DICOM_SERIES_NOT_FOUND',
+      `none of the ${found.length} series in ${dir} was selected (${found.map((s) => `#${s.seriesNumber ?? '?'} ${s.modality}`).join(', ')})`,
+      {
+        details: {
+          dir,
+          series: found.map((s) => ({ seriesInstanceUid: s.seriesInstanceUid, seriesNumber: s.seriesNumber, modality: s.modality })),
+        },
+      },
+    );
   }
   // Created only once something will be written into it: a refused run leaves no empty folder behind.
   await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
@@ -95,7 +107,11 @@ export async function convertDicomFolder(dir: string, outDir: string, options: C
     const assembled = assembleSeries(slices, { maxBytes: options.maxBytes, onProgress: options.onProgress });
     let volume: Volume = deidentify(assembled);
     if (options.resampleMm !== undefined) {
-      volume = await resample(volume, { spacingMm: options.resampleMm }, { interpolation: options.labels ? 'nearest' : 'linear', signal, onProgress: options.onProgress });
+      volume = await resample(
+        volume,
+        { spacingMm: options.resampleMm },
+        { interpolation: options.labels ? 'nearest' : 'linear', signal, onProgress: options.onProgress },
+      );
     }
     const output = join(outDir, outputName(summary.seriesNumber ?? index + 1, summary.modality, options.extension ?? '.nii.gz', usedNames));
     await writeNiftiFile(output, volume, { signal, onProgress: options.onProgress });
@@ -111,7 +127,11 @@ function withoutFiles(summary: DicomSeriesSummary): Omit<DicomSeriesSummary, 'fi
 
 /** `series_007_MR.nii.gz`: a number and a modality code, nothing a person could be identified by. */
 function outputName(number: number, modality: string, extension: string, used: Set<string>): string {
-  const code = modality.replace(/[^A-Za-z0-9]/g, '').slice(0, 8).toUpperCase() || 'OT';
+  const code =
+    modality
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 8)
+      .toUpperCase() || 'OT';
   let name = `series_${String(number).padStart(3, '0')}_${code}`;
   for (let n = 2; used.has(name); n += 1) name = `series_${String(number).padStart(3, '0')}_${code}_${n}`;
   used.add(name);
@@ -136,7 +156,8 @@ async function listFiles(dir: string, recursive: boolean, suffix: string | undef
     top.next += 1;
     const path = join(top.folder, entry.name);
     if (entry.isDirectory() && recursive) stack.push({ folder: path, entries: await listing(path), next: 0 });
-    else if ((entry.isFile() || (entry.isSymbolicLink() && (await linksToFile(path)))) && (!suffix || entry.name.endsWith(suffix))) out.push(path);
+    else if ((entry.isFile() || (entry.isSymbolicLink() && (await linksToFile(path)))) && (!suffix || entry.name.endsWith(suffix)))
+      out.push(path);
   }
   return out;
 }
@@ -155,6 +176,9 @@ async function listing(folder: string): Promise<Dirent[]> {
     const entries = await readdir(folder, { withFileTypes: true });
     return entries.sort((a, b) => a.name.localeCompare(b.name));
   } catch (error) {
-    throw new DicomError('DICOM_IO', `cannot read folder ${folder}: ${(error as Error).message}`, { details: { dir: folder }, cause: error });
+    throw new DicomError('DICOM_IO', `cannot read folder ${folder}: ${(error as Error).message}`, {
+      details: { dir: folder },
+      cause: error,
+    });
   }
 }

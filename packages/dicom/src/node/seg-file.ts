@@ -20,7 +20,12 @@ import { writeDicomSeg, type WriteDicomSegOptions } from '../seg/seg-write.js';
  * await writeDicomSegFile('/data/out/seg.dcm', mask, files, { segments: [{ label: 1, name: 'Liver' }] });
  * ```
  */
-export async function writeDicomSegFile(path: string, mask: Volume, source: readonly DicomInput[], options: WriteDicomSegOptions = {}): Promise<void> {
+export async function writeDicomSegFile(
+  path: string,
+  mask: Volume,
+  source: readonly DicomInput[],
+  options: WriteDicomSegOptions = {},
+): Promise<void> {
   const bytes = await writeDicomSeg(mask, source, options);
   throwIfAborted(options.signal);
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);

@@ -34,7 +34,9 @@ export function declaredCharacterSet(bytes: Uint8Array): string | undefined {
     const length = explicit ? view.getUint16(at + 6, true) : view.getUint32(at + 4, true);
     const offset = at + 8;
     if (offset + length > bytes.length || length > 256) return undefined;
-    return String.fromCharCode(...bytes.subarray(offset, offset + length)).split('\\')[0]!.trim();
+    return String.fromCharCode(...bytes.subarray(offset, offset + length))
+      .split('\\')[0]!
+      .trim();
   }
   return undefined;
 }

@@ -32,14 +32,17 @@ export function codeOf(item: Record<string, unknown> | undefined): Code | undefi
  * @throws {DicomError} `DICOM_INVALID_ARGUMENT` naming the segment and the field.
  */
 export function checkCode(code: Code, where: string): void {
-  const bad = (field: string, limit: number, value: unknown): boolean => typeof value !== 'string' || value.trim() === '' || value.length > limit || value.includes('\\') || field === '';
+  const bad = (field: string, limit: number, value: unknown): boolean =>
+    typeof value !== 'string' || value.trim() === '' || value.length > limit || value.includes('\\') || field === '';
   for (const [field, limit, value] of [
     ['value', 16, code.value],
     ['scheme', 16, code.scheme],
     ['meaning', 64, code.meaning],
   ] as const) {
     if (bad(field, limit, value)) {
-      throw new DicomError('DICOM_INVALID_ARGUMENT', `${where}: the code's ${field} must be 1 to ${limit} characters without a backslash`, { details: { option: where, field } });
+      throw new DicomError('DICOM_INVALID_ARGUMENT', `${where}: the code's ${field} must be 1 to ${limit} characters without a backslash`, {
+        details: { option: where, field },
+      });
     }
   }
 }

@@ -12,7 +12,11 @@ export function rgbToDicomLab(rgb: readonly [number, number, number]): [number, 
     const v = Math.min(255, Math.max(0, c)) / 255;
     return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
   }) as [number, number, number];
-  const xyz = [0.4124564 * r + 0.3575761 * g + 0.1804375 * b, 0.2126729 * r + 0.7151522 * g + 0.072175 * b, 0.0193339 * r + 0.119192 * g + 0.9503041 * b];
+  const xyz = [
+    0.4124564 * r + 0.3575761 * g + 0.1804375 * b,
+    0.2126729 * r + 0.7151522 * g + 0.072175 * b,
+    0.0193339 * r + 0.119192 * g + 0.9503041 * b,
+  ];
   const [fx, fy, fz] = xyz.map((v, i) => {
     const t = v / WHITE[i]!;
     return t > EPSILON ? Math.cbrt(t) : (KAPPA * t + 16) / 116;
@@ -35,7 +39,11 @@ export function dicomLabToRgb(lab: readonly [number, number, number]): [number, 
     const t = v ** 3 > EPSILON ? v ** 3 : (116 * v - 16) / KAPPA;
     return t * WHITE[i]!;
   }) as [number, number, number];
-  const linear = [3.2404542 * x - 1.5371385 * y - 0.4985314 * z, -0.969266 * x + 1.8760108 * y + 0.041556 * z, 0.0556434 * x - 0.2040259 * y + 1.0572252 * z];
+  const linear = [
+    3.2404542 * x - 1.5371385 * y - 0.4985314 * z,
+    -0.969266 * x + 1.8760108 * y + 0.041556 * z,
+    0.0556434 * x - 0.2040259 * y + 1.0572252 * z,
+  ];
   return linear.map((v) => {
     const c = v <= 0.0031308 ? 12.92 * v : 1.055 * Math.max(0, v) ** (1 / 2.4) - 0.055;
     return Math.round(Math.min(1, Math.max(0, c)) * 255);

@@ -31,9 +31,17 @@ export function parseDataset(name: string, bytes: Uint8Array, headerOnly: boolea
   try {
     const dict = DicomMessage.readFile(buffer as ArrayBuffer, headerOnly ? { untilTag: '7FE00010', includeUntilTagValue: false } : {});
     const syntax = dict.meta['00020010']?.Value?.[0];
-    return { natural: DicomMetaDictionary.naturalizeDataset(dict.dict), tags: dict.dict, transferSyntax: typeof syntax === 'string' ? syntax : EXPLICIT_VR_LITTLE_ENDIAN };
+    return {
+      natural: DicomMetaDictionary.naturalizeDataset(dict.dict),
+      tags: dict.dict,
+      transferSyntax: typeof syntax === 'string' ? syntax : EXPLICIT_VR_LITTLE_ENDIAN,
+    };
   } catch (error) {
-    throw new DicomError('DICOM_INVALID_FILE', `${name}: not a readable DICOM file (${error instanceof Error ? error.message : String(error)})`, { details: { file: name }, cause: error });
+    throw new DicomError(
+      'DICOM_INVALID_FILE',
+      `${name}: not a readable DICOM file (${error instanceof Error ? error.message : String(error)})`,
+      { details: { file: name }, cause: error },
+    );
   }
 }
 
@@ -48,7 +56,10 @@ export interface PrivateElement {
  * Serialises a keyword-keyed dataset as a Part 10 file in Explicit VR Little Endian. `patch` may add
  * private elements to the tag-keyed dataset before writing.
  */
-export function writeDataset(natural: DcmjsNaturalDataset, options: { readonly implementationClassUid: string; readonly patch?: (tags: DcmjsTagDataset) => void }): Uint8Array<ArrayBuffer> {
+export function writeDataset(
+  natural: DcmjsNaturalDataset,
+  options: { readonly implementationClassUid: string; readonly patch?: (tags: DcmjsTagDataset) => void },
+): Uint8Array<ArrayBuffer> {
   const version = new Uint8Array([0, 1]);
   const meta = DicomMetaDictionary.denaturalizeDataset({
     FileMetaInformationVersion: version.buffer,
@@ -68,7 +79,11 @@ export function writeDataset(natural: DcmjsNaturalDataset, options: { readonly i
 export function text(dataset: DcmjsNaturalDataset | undefined, keyword: string): string {
   const value = dataset?.[keyword];
   const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first === null ? '' : typeof first === 'object' ? String((first as { Alphabetic?: unknown }).Alphabetic ?? '') : String(first);
+  return first === undefined || first === null
+    ? ''
+    : typeof first === 'object'
+      ? String((first as { Alphabetic?: unknown }).Alphabetic ?? '')
+      : String(first);
 }
 
 /** The values of a numeric multi-valued attribute, or undefined when absent or not all finite. */

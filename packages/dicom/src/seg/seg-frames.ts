@@ -31,7 +31,9 @@ export function frameGeometry(name: string, natural: DcmjsNaturalDataset, series
   const shared = itemsOf(natural, 'SharedFunctionalGroupsSequence')[0];
   const perFrame = itemsOf(natural, 'PerFrameFunctionalGroupsSequence');
   if (perFrame.length !== frames) {
-    throw new DicomError('DICOM_SEG_INVALID', `${name}: ${frames} frame(s) but ${perFrame.length} Per-frame Functional Groups item(s)`, { details: { file: name, frames, perFrameItems: perFrame.length } });
+    throw new DicomError('DICOM_SEG_INVALID', `${name}: ${frames} frame(s) but ${perFrame.length} Per-frame Functional Groups item(s)`, {
+      details: { file: name, frames, perFrameItems: perFrame.length },
+    });
   }
   const o = series.orientation;
   const row: Vec3 = [o[0], o[1], o[2]];
@@ -42,26 +44,39 @@ export function frameGeometry(name: string, natural: DcmjsNaturalDataset, series
   const [rowSpacing, columnSpacing] = series.pixelSpacing;
   return perFrame.map((group, f) => {
     const groups = [group, shared];
-    const macro = (sequence: string): DcmjsNaturalDataset | undefined => groups.map((g) => itemsOf(g, sequence)[0]).find((item) => item !== undefined);
+    const macro = (sequence: string): DcmjsNaturalDataset | undefined =>
+      groups.map((g) => itemsOf(g, sequence)[0]).find((item) => item !== undefined);
     const orientation = numbers(macro('PlaneOrientationSequence'), 'ImageOrientationPatient');
     if (orientation && (orientation.length < 6 || orientation.slice(0, 6).some((v, i) => Math.abs(v - o[i]!) > ORIENTATION_TOLERANCE))) {
       throw offGrid(name, f, 'its orientation differs from the source images');
     }
     const spacing = numbers(macro('PixelMeasuresSequence'), 'PixelSpacing');
-    if (spacing && (spacing.length < 2 || Math.abs(spacing[0]! - rowSpacing) > ORIENTATION_TOLERANCE * rowSpacing || Math.abs(spacing[1]! - columnSpacing) > ORIENTATION_TOLERANCE * columnSpacing)) {
+    if (
+      spacing &&
+      (spacing.length < 2 ||
+        Math.abs(spacing[0]! - rowSpacing) > ORIENTATION_TOLERANCE * rowSpacing ||
+        Math.abs(spacing[1]! - columnSpacing) > ORIENTATION_TOLERANCE * columnSpacing)
+    ) {
       throw offGrid(name, f, `its pixel spacing [${spacing.join(', ')}] differs from the source's [${rowSpacing}, ${columnSpacing}]`);
     }
     const segmentNumber = numbers(macro('SegmentIdentificationSequence'), 'ReferencedSegmentNumber')?.[0];
-    if (segmentNumber === undefined) throw new DicomError('DICOM_SEG_INVALID', `${name}: frame ${f + 1} names no segment (Segment Identification)`, { details: { file: name, frame: f + 1 } });
+    if (segmentNumber === undefined)
+      throw new DicomError('DICOM_SEG_INVALID', `${name}: frame ${f + 1} names no segment (Segment Identification)`, {
+        details: { file: name, frame: f + 1 },
+      });
     const position = numbers(macro('PlanePositionSequence'), 'ImagePositionPatient');
     if (position && position.length >= 3) return { k: nearestPlane(name, f, [position[0]!, position[1]!, position[2]!]), segmentNumber };
     const reference = itemsOf(macro('DerivationImageSequence'), 'SourceImageSequence')[0];
     const uid = text(reference, 'ReferencedSOPInstanceUID');
     const k = uid ? byReference.get(`${uid}#${numbers(reference, 'ReferencedFrameNumber')?.[0] ?? 1}`) : undefined;
     if (k === undefined) {
-      throw new DicomError(uid ? 'DICOM_SEG_WRONG_SERIES' : 'DICOM_SEG_INVALID', `${name}: frame ${f + 1} has no Plane Position, and ${uid ? 'the image it derives from is not in the source series' : 'no Source Image reference'}`, {
-        details: { file: name, frame: f + 1 },
-      });
+      throw new DicomError(
+        uid ? 'DICOM_SEG_WRONG_SERIES' : 'DICOM_SEG_INVALID',
+        `${name}: frame ${f + 1} has no Plane Position, and ${uid ? 'the image it derives from is not in the source series' : 'no Source Image reference'}`,
+        {
+          details: { file: name, frame: f + 1 },
+        },
+      );
     }
     return { k, segmentNumber };
   });
@@ -76,15 +91,25 @@ export function frameGeometry(name: string, natural: DcmjsNaturalDataset, series
     const offset = sub(position, origins[best]!);
     const inRow = Math.abs(dot(offset, row));
     const inColumn = Math.abs(dot(offset, column));
-    if (bestDistance > PLANE_TOLERANCE * series.sliceStepMm || inRow > PLANE_TOLERANCE * columnSpacing || inColumn > PLANE_TOLERANCE * rowSpacing) {
-      throw offGrid(file, f, `its position is ${bestDistance.toFixed(3)} mm from the nearest source slice along the normal and (${inRow.toFixed(3)}, ${inColumn.toFixed(3)}) mm off in-plane`);
+    if (
+      bestDistance > PLANE_TOLERANCE * series.sliceStepMm ||
+      inRow > PLANE_TOLERANCE * columnSpacing ||
+      inColumn > PLANE_TOLERANCE * rowSpacing
+    ) {
+      throw offGrid(
+        file,
+        f,
+        `its position is ${bestDistance.toFixed(3)} mm from the nearest source slice along the normal and (${inRow.toFixed(3)}, ${inColumn.toFixed(3)}) mm off in-plane`,
+      );
     }
     return best;
   }
 }
 
 function offGrid(name: string, f: number, why: string): DicomError {
-  return new DicomError('DICOM_SEG_OFF_GRID', `${name}: frame ${f + 1} is not on the source series' grid: ${why}`, { details: { file: name, frame: f + 1 } });
+  return new DicomError('DICOM_SEG_OFF_GRID', `${name}: frame ${f + 1} is not on the source series' grid: ${why}`, {
+    details: { file: name, frame: f + 1 },
+  });
 }
 
 function sub(a: Vec3, b: Vec3): Vec3 {

@@ -63,7 +63,10 @@ export async function readSourceSeries(source: readonly DicomInput[], options: S
   const images: { name: string; bytes: Uint8Array }[] = [];
   for (const input of source) {
     throwIfAborted(options.signal);
-    const bytes = typeof Blob !== 'undefined' && input instanceof Blob ? new Uint8Array(await input.arrayBuffer()) : (input as { readonly bytes: Uint8Array }).bytes;
+    const bytes =
+      typeof Blob !== 'undefined' && input instanceof Blob
+        ? new Uint8Array(await input.arrayBuffer())
+        : (input as { readonly bytes: Uint8Array }).bytes;
     const { natural } = parseDataset(input.name, bytes, true);
     // A Segmentation among the source files (a study folder holds its SEGs too) is not a plane of the series.
     if (text(natural, 'SOPClassUID') === SEGMENTATION_SOP_CLASS) continue;
@@ -90,16 +93,27 @@ export async function readSourceSeries(source: readonly DicomInput[], options: S
   frames.sort((a, b) => dot(a.position, normal) - dot(b.position, normal));
   const dims: [number, number, number] = [volume.dims[0]!, volume.dims[1]!, volume.dims[2] ?? 1];
   if (frames.length !== dims[2]) {
-    throw new DicomError('DICOM_INCONSISTENT_SERIES', `the source headers hold ${frames.length} planes, the converted series ${dims[2]} slices`, { details: { planes: frames.length, slices: dims[2] } });
+    throw new DicomError(
+      'DICOM_INCONSISTENT_SERIES',
+      `the source headers hold ${frames.length} planes, the converted series ${dims[2]} slices`,
+      { details: { planes: frames.length, slices: dims[2] } },
+    );
   }
   const frameOfReferenceUid = text(first.natural, 'FrameOfReferenceUID');
-  if (!frameOfReferenceUid) throw new DicomError('DICOM_INVALID_FILE', `${first.name}: the source image has no Frame of Reference UID, which a Segmentation must share`, { details: { file: first.name } });
+  if (!frameOfReferenceUid)
+    throw new DicomError(
+      'DICOM_INVALID_FILE',
+      `${first.name}: the source image has no Frame of Reference UID, which a Segmentation must share`,
+      { details: { file: first.name } },
+    );
   const spacing = numbers(first.natural, 'PixelSpacing') ?? pixelMeasure(first.natural, 'PixelSpacing') ?? [1, 1];
   const lps = flipRasLps(volume.affine);
   const stepVector: Vec3 = [lps[0][2], lps[1][2], lps[2][2]];
   const sliceStepMm = Math.abs(dot(stepVector, normal)) || 1;
   const thickness = numbers(first.natural, 'SliceThickness')?.[0] ?? pixelMeasure(first.natural, 'SliceThickness')?.[0];
-  const instances = [...new Map(frames.map((f) => [f.sopInstanceUid, { sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid }])).values()];
+  const instances = [
+    ...new Map(frames.map((f) => [f.sopInstanceUid, { sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid }])).values(),
+  ];
   return {
     seriesInstanceUid,
     seriesNumber: numbers(first.natural, 'SeriesNumber')?.[0],
@@ -121,20 +135,32 @@ export async function readSourceSeries(source: readonly DicomInput[], options: S
 function framesOf(name: string, natural: DcmjsNaturalDataset): SourceFrame[] {
   const sopInstanceUid = text(natural, 'SOPInstanceUID');
   const sopClassUid = text(natural, 'SOPClassUID');
-  if (!sopInstanceUid || !sopClassUid) throw new DicomError('DICOM_INVALID_FILE', `${name}: the source image has no SOP Class or SOP Instance UID to reference`, { details: { file: name } });
+  if (!sopInstanceUid || !sopClassUid)
+    throw new DicomError('DICOM_INVALID_FILE', `${name}: the source image has no SOP Class or SOP Instance UID to reference`, {
+      details: { file: name },
+    });
   const perFrame = itemsOf(natural, 'PerFrameFunctionalGroupsSequence');
   const count = numbers(natural, 'NumberOfFrames')?.[0] ?? 1;
   if (perFrame.length === 0) {
     const position = numbers(natural, 'ImagePositionPatient');
     if (count > 1 || !position || position.length < 3) {
-      throw new DicomError('DICOM_UNSUPPORTED', `${name}: the source image has no Image Position (Patient) for each of its ${count} frame(s)`, { details: { file: name, frames: count } });
+      throw new DicomError(
+        'DICOM_UNSUPPORTED',
+        `${name}: the source image has no Image Position (Patient) for each of its ${count} frame(s)`,
+        { details: { file: name, frames: count } },
+      );
     }
     return [{ sopClassUid, sopInstanceUid, frameNumber: undefined, position: [position[0]!, position[1]!, position[2]!] }];
   }
   const shared = itemsOf(natural, 'SharedFunctionalGroupsSequence')[0];
   return perFrame.map((group, i) => {
-    const position = numbers(itemsOf(group, 'PlanePositionSequence')[0], 'ImagePositionPatient') ?? numbers(itemsOf(shared, 'PlanePositionSequence')[0], 'ImagePositionPatient');
-    if (!position || position.length < 3) throw new DicomError('DICOM_UNSUPPORTED', `${name}: frame ${i + 1} has no Image Position (Patient)`, { details: { file: name, frame: i + 1 } });
+    const position =
+      numbers(itemsOf(group, 'PlanePositionSequence')[0], 'ImagePositionPatient') ??
+      numbers(itemsOf(shared, 'PlanePositionSequence')[0], 'ImagePositionPatient');
+    if (!position || position.length < 3)
+      throw new DicomError('DICOM_UNSUPPORTED', `${name}: frame ${i + 1} has no Image Position (Patient)`, {
+        details: { file: name, frame: i + 1 },
+      });
     return { sopClassUid, sopInstanceUid, frameNumber: i + 1, position: [position[0]!, position[1]!, position[2]!] };
   });
 }
@@ -143,8 +169,12 @@ function volumeOrientation(name: string, natural: DcmjsNaturalDataset): SourceSe
   const direct = numbers(natural, 'ImageOrientationPatient');
   const shared = itemsOf(natural, 'SharedFunctionalGroupsSequence')[0];
   const perFrame = itemsOf(natural, 'PerFrameFunctionalGroupsSequence')[0];
-  const value = direct ?? numbers(itemsOf(shared, 'PlaneOrientationSequence')[0], 'ImageOrientationPatient') ?? numbers(itemsOf(perFrame, 'PlaneOrientationSequence')[0], 'ImageOrientationPatient');
-  if (!value || value.length < 6) throw new DicomError('DICOM_UNSUPPORTED', `${name}: the source image has no Image Orientation (Patient)`, { details: { file: name } });
+  const value =
+    direct ??
+    numbers(itemsOf(shared, 'PlaneOrientationSequence')[0], 'ImageOrientationPatient') ??
+    numbers(itemsOf(perFrame, 'PlaneOrientationSequence')[0], 'ImageOrientationPatient');
+  if (!value || value.length < 6)
+    throw new DicomError('DICOM_UNSUPPORTED', `${name}: the source image has no Image Orientation (Patient)`, { details: { file: name } });
   return value.slice(0, 6) as unknown as SourceSeries['orientation'];
 }
 

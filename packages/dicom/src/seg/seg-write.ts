@@ -63,13 +63,23 @@ const IMPLEMENTATION_CLASS_UID = '2.25.207941307460123826530383470862357620551';
  * const seg = await writeDicomSeg(mask, files, { segments: [{ label: 1, name: 'Liver' }], contentCreatorName: 'Doe^Jane' });
  * ```
  */
-export async function writeDicomSeg(mask: Volume, source: readonly DicomInput[], options: WriteDicomSegOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+export async function writeDicomSeg(
+  mask: Volume,
+  source: readonly DicomInput[],
+  options: WriteDicomSegOptions = {},
+): Promise<Uint8Array<ArrayBuffer>> {
   throwIfAborted(options.signal);
   const labels = labelsOf(mask);
   const texts = checkedTexts(options);
-  const series = await readSourceSeries(source, { seriesInstanceUid: options.seriesInstanceUid, maxBytes: options.maxBytes, signal: options.signal, onProgress: options.onProgress });
+  const series = await readSourceSeries(source, {
+    seriesInstanceUid: options.seriesInstanceUid,
+    maxBytes: options.maxBytes,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
   checkGrid(mask, series);
-  if (labels.length === 0) throw new DicomError('DICOM_SEG_EMPTY', 'the mask has no labelled voxel: a Segmentation needs at least one segment', { details: {} });
+  if (labels.length === 0)
+    throw new DicomError('DICOM_SEG_EMPTY', 'the mask has no labelled voxel: a Segmentation needs at least one segment', { details: {} });
   const segments = planSegments(labels, options.segments);
   const frames = framesToWrite(mask, series, segments);
   const [nx, ny] = series.dims;
@@ -126,16 +136,29 @@ function checkedTexts(options: WriteDicomSegOptions): Texts {
   const lo = (option: string, value: string | undefined, fallback: string, max = 64): string => {
     if (value === undefined) return fallback;
     if (typeof value !== 'string' || value.length > max || value.includes('\\') || /[\r\n]/.test(value)) {
-      throw new DicomError('DICOM_INVALID_ARGUMENT', `${option} must be a string of at most ${max} characters without a backslash or line break`, { details: { option } });
+      throw new DicomError(
+        'DICOM_INVALID_ARGUMENT',
+        `${option} must be a string of at most ${max} characters without a backslash or line break`,
+        { details: { option } },
+      );
     }
     return value;
   };
   const contentLabel = options.contentLabel ?? 'SEGMENTATION';
   if (!/^[A-Z0-9_ ]{1,16}$/.test(contentLabel)) {
-    throw new DicomError('DICOM_INVALID_ARGUMENT', 'contentLabel must be 1 to 16 upper-case letters, digits, spaces or underscores (DICOM CS)', { details: { option: 'contentLabel' } });
+    throw new DicomError(
+      'DICOM_INVALID_ARGUMENT',
+      'contentLabel must be 1 to 16 upper-case letters, digits, spaces or underscores (DICOM CS)',
+      { details: { option: 'contentLabel' } },
+    );
   }
-  if (options.seriesNumber !== undefined && (!Number.isInteger(options.seriesNumber) || options.seriesNumber < 0 || options.seriesNumber > 2 ** 31 - 1)) {
-    throw new DicomError('DICOM_INVALID_ARGUMENT', 'seriesNumber must be a whole number from 0 to 2^31 - 1', { details: { option: 'seriesNumber' } });
+  if (
+    options.seriesNumber !== undefined &&
+    (!Number.isInteger(options.seriesNumber) || options.seriesNumber < 0 || options.seriesNumber > 2 ** 31 - 1)
+  ) {
+    throw new DicomError('DICOM_INVALID_ARGUMENT', 'seriesNumber must be a whole number from 0 to 2^31 - 1', {
+      details: { option: 'seriesNumber' },
+    });
   }
   return {
     seriesDescription: lo('seriesDescription', options.seriesDescription, 'Segmentation'),
@@ -167,9 +190,26 @@ const COPIED = [
   'StudyDescription',
 ] as const;
 /** Type 2 attributes among {@link COPIED}: present, empty when the source lacks them. */
-const TYPE2 = new Set(['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber']);
+const TYPE2 = new Set([
+  'PatientName',
+  'PatientID',
+  'PatientBirthDate',
+  'PatientSex',
+  'StudyDate',
+  'StudyTime',
+  'ReferringPhysicianName',
+  'StudyID',
+  'AccessionNumber',
+]);
 
-function segDataset(series: SourceSeries, segments: readonly PlannedSegment[], frames: readonly Frame[], packed: Uint8Array, texts: Texts, date: Date): DcmjsNaturalDataset {
+function segDataset(
+  series: SourceSeries,
+  segments: readonly PlannedSegment[],
+  frames: readonly Frame[],
+  packed: Uint8Array,
+  texts: Texts,
+  date: Date,
+): DcmjsNaturalDataset {
   const header = series.header;
   const copied: DcmjsNaturalDataset = {};
   for (const keyword of COPIED) {
@@ -179,8 +219,10 @@ function segDataset(series: SourceSeries, segments: readonly PlannedSegment[], f
   }
   // dcmjs writes every string as UTF-8 (and decodes a source's character set on reading, reporting it as
   // ISO_IR 192): text beyond ASCII that the caller added needs that declared, or readers take it for Latin-1.
-  if (!copied['SpecificCharacterSet'] && [...JSON.stringify([texts, segments.map((s) => s.item)])].some((c) => c.charCodeAt(0) > 0x7f)) copied['SpecificCharacterSet'] = 'ISO_IR 192';
-  if (!copied['StudyInstanceUID']) throw new DicomError('DICOM_INVALID_FILE', 'the source series has no Study Instance UID for the Segmentation to join', { details: {} });
+  if (!copied['SpecificCharacterSet'] && [...JSON.stringify([texts, segments.map((s) => s.item)])].some((c) => c.charCodeAt(0) > 0x7f))
+    copied['SpecificCharacterSet'] = 'ISO_IR 192';
+  if (!copied['StudyInstanceUID'])
+    throw new DicomError('DICOM_INVALID_FILE', 'the source series has no Study Instance UID for the Segmentation to join', { details: {} });
   const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
   const day = `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}`;
   const time = `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`;
@@ -229,13 +271,25 @@ function segDataset(series: SourceSeries, segments: readonly PlannedSegment[], f
     DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimensionOrganizationUid }],
     DimensionOrganizationType: '3D',
     DimensionIndexSequence: [
-      { DimensionOrganizationUID: dimensionOrganizationUid, DimensionIndexPointer: 0x0062000b, FunctionalGroupPointer: 0x0062000a, DimensionDescriptionLabel: 'ReferencedSegmentNumber' },
-      { DimensionOrganizationUID: dimensionOrganizationUid, DimensionIndexPointer: 0x00200032, FunctionalGroupPointer: 0x00209113, DimensionDescriptionLabel: 'ImagePositionPatient' },
+      {
+        DimensionOrganizationUID: dimensionOrganizationUid,
+        DimensionIndexPointer: 0x0062000b,
+        FunctionalGroupPointer: 0x0062000a,
+        DimensionDescriptionLabel: 'ReferencedSegmentNumber',
+      },
+      {
+        DimensionOrganizationUID: dimensionOrganizationUid,
+        DimensionIndexPointer: 0x00200032,
+        FunctionalGroupPointer: 0x00209113,
+        DimensionDescriptionLabel: 'ImagePositionPatient',
+      },
     ],
     SharedFunctionalGroupsSequence: [
       {
         PlaneOrientationSequence: [{ ImageOrientationPatient: [...series.orientation] }],
-        PixelMeasuresSequence: [{ PixelSpacing: [spacing[0], spacing[1]], SliceThickness: series.sliceThicknessMm, SpacingBetweenSlices: series.sliceStepMm }],
+        PixelMeasuresSequence: [
+          { PixelSpacing: [spacing[0], spacing[1]], SliceThickness: series.sliceThicknessMm, SpacingBetweenSlices: series.sliceStepMm },
+        ],
       },
     ],
     PerFrameFunctionalGroupsSequence: frames.map(({ segment, k }) => {
@@ -257,7 +311,10 @@ function segDataset(series: SourceSeries, segments: readonly PlannedSegment[], f
     ReferencedSeriesSequence: [
       {
         SeriesInstanceUID: series.seriesInstanceUid,
-        ReferencedInstanceSequence: series.instances.map((i) => ({ ReferencedSOPClassUID: i.sopClassUid, ReferencedSOPInstanceUID: i.sopInstanceUid })),
+        ReferencedInstanceSequence: series.instances.map((i) => ({
+          ReferencedSOPClassUID: i.sopClassUid,
+          ReferencedSOPInstanceUID: i.sopInstanceUid,
+        })),
       },
     ],
     PixelData: [packed.buffer],

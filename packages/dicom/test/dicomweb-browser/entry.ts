@@ -22,7 +22,16 @@ async function run(baseUrl: string, studyUid: string): Promise<Record<string, un
     (result) => `sent ${result.sent}`,
     (error: unknown) => (error instanceof DicomwebError ? error.code : String(error)),
   );
-  return { seriesUid, instances, bytes, metadata: metadata.length, modality: dicomJsonString(metadata[0]!, 'Modality'), progressed: progress.length > 0, missing, stored };
+  return {
+    seriesUid,
+    instances,
+    bytes,
+    metadata: metadata.length,
+    modality: dicomJsonString(metadata[0]!, 'Modality'),
+    progressed: progress.length > 0,
+    missing,
+    stored,
+  };
 }
 
 (globalThis as unknown as { medaasRun: typeof run }).medaasRun = run;

@@ -59,11 +59,19 @@ export async function preparePacsStudy(dir: string, options: { seed?: string } =
       const out = files[i] as string;
       await tool('dcmconv', ['-q', join(daikonVolume, names[i] as string), out]);
       await tool('dcmodify', [
-        '-q', '-nb', '-imt', '-e', '(0000,0000)',
-        '-m', `(0020,000d)=${studyUid}`,
-        '-m', `(0020,000e)=${seriesUid}`,
-        '-m', `(0008,0018)=${sopUids[i] as string}`,
-        '-m', `(0020,0052)=${frameOfReferenceUid}`,
+        '-q',
+        '-nb',
+        '-imt',
+        '-e',
+        '(0000,0000)',
+        '-m',
+        `(0020,000d)=${studyUid}`,
+        '-m',
+        `(0020,000e)=${seriesUid}`,
+        '-m',
+        `(0008,0018)=${sopUids[i] as string}`,
+        '-m',
+        `(0020,0052)=${frameOfReferenceUid}`,
         out,
       ]);
     }

@@ -65,7 +65,9 @@ export function bundleConfigFormat(path: string): BundleConfigFormat | undefined
 export function parseBundleConfig(text: string, options: ParseBundleConfigOptions): BundleConfigDocument {
   const format = options.format ?? bundleConfigFormat(options.file);
   if (format === undefined) {
-    throw new MmarError('MMAR_INVALID_ARGUMENT', `${options.file}: not a .json, .yaml or .yml file; pass the format`, { details: { file: options.file } });
+    throw new MmarError('MMAR_INVALID_ARGUMENT', `${options.file}: not a .json, .yaml or .yml file; pass the format`, {
+      details: { file: options.file },
+    });
   }
   let syntax: Syntax;
   let value: unknown;
@@ -129,7 +131,8 @@ export function editBundleConfig(document: BundleConfigDocument, edits: BundleCo
   let text = document.text;
   const options = { file: document.file };
   for (const [pointer, value] of Object.entries(edits)) {
-    if (document.format === 'json') text = value === undefined ? removeJsonValue(text, pointer, options) : setJsonValue(text, pointer, value, options);
+    if (document.format === 'json')
+      text = value === undefined ? removeJsonValue(text, pointer, options) : setJsonValue(text, pointer, value, options);
     else text = value === undefined ? removeYamlValue(text, pointer, options) : setYamlValue(text, pointer, value, options);
   }
   return text === document.text ? document : parseBundleConfig(text, document);
@@ -147,6 +150,9 @@ export function editBundleConfig(document: BundleConfigDocument, edits: BundleCo
  */
 export function insertBundleConfigItem(document: BundleConfigDocument, pointer: string, value: JsonValue): BundleConfigDocument {
   const options = { file: document.file };
-  const text = document.format === 'json' ? insertJsonItem(document.text, pointer, value, options) : insertYamlItem(document.text, pointer, value, options);
+  const text =
+    document.format === 'json'
+      ? insertJsonItem(document.text, pointer, value, options)
+      : insertYamlItem(document.text, pointer, value, options);
   return parseBundleConfig(text, document);
 }

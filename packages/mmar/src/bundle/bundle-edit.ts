@@ -30,8 +30,11 @@ export function editBundle(bundle: Bundle, edits: readonly BundleEdit[]): Bundle
   const files: Record<string, string | Uint8Array> = { ...bundle.files };
   for (const edit of edits) {
     const document = configs.get(edit.file);
-    if (!document) throw new MmarError('MMAR_MISSING_FILE', `${edit.file} is not a configuration of the bundle`, { details: { file: edit.file } });
-    const next: BundleConfigDocument = edit.insert ? insertBundleConfigItem(document, edit.pointer, edit.value as JsonValue) : editBundleConfig(document, { [edit.pointer]: edit.value });
+    if (!document)
+      throw new MmarError('MMAR_MISSING_FILE', `${edit.file} is not a configuration of the bundle`, { details: { file: edit.file } });
+    const next: BundleConfigDocument = edit.insert
+      ? insertBundleConfigItem(document, edit.pointer, edit.value as JsonValue)
+      : editBundleConfig(document, { [edit.pointer]: edit.value });
     configs.set(edit.file, next);
     files[edit.file] = next.text;
   }
@@ -67,6 +70,8 @@ export function distinctEdits(edits: readonly BundleEdit[]): BundleEdit[] {
 /** Refuses a count or rate that MONAI cannot use. */
 export function requirePositive(value: number, what: string, integer: boolean): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new MmarError('MMAR_INVALID_ARGUMENT', `${what} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`, { details: { [what]: value } });
+    throw new MmarError('MMAR_INVALID_ARGUMENT', `${what} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`, {
+      details: { [what]: value },
+    });
   }
 }

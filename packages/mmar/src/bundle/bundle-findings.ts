@@ -21,7 +21,11 @@ export interface BundleIssueDraft {
 }
 
 /** Turns drafts into findings with line and column, one per distinct finding, ordered by file and position. */
-export function toIssues(drafts: readonly BundleIssueDraft[], configs: ReadonlyMap<string, BundleConfigDocument>, fallbackFile: string): MmarIssue[] {
+export function toIssues(
+  drafts: readonly BundleIssueDraft[],
+  configs: ReadonlyMap<string, BundleConfigDocument>,
+  fallbackFile: string,
+): MmarIssue[] {
   const seen = new Set<string>();
   const out: MmarIssue[] = [];
   for (const draft of drafts) {
@@ -35,7 +39,9 @@ export function toIssues(drafts: readonly BundleIssueDraft[], configs: ReadonlyM
     seen.add(key);
     const document = configs.get(file);
     // A finding about a missing key has no position of its own: it is shown at its parent.
-    const position = document ? (bundleConfigPosition(document, pointer) ?? bundleConfigPosition(document, parentJsonPointer(pointer))) : undefined;
+    const position = document
+      ? (bundleConfigPosition(document, pointer) ?? bundleConfigPosition(document, parentJsonPointer(pointer)))
+      : undefined;
     out.push({ severity: draft.severity, code: draft.code, file, pointer, message, ...(position ?? {}) });
   }
   const order = (i: MmarIssue): [string, number, number] => [i.file, i.line ?? 0, i.column ?? 0];

@@ -54,7 +54,8 @@ export function parseBundle(files: BundleFiles): Bundle {
   for (const path of Object.keys(files).sort()) {
     if (!path.startsWith('configs/') || bundleConfigFormat(path) === undefined) continue;
     const text = bundleText(files, path);
-    if (text === undefined) throw new MmarError('MMAR_INVALID_ARGUMENT', `${path}: the content is neither text nor bytes`, { details: { file: path } });
+    if (text === undefined)
+      throw new MmarError('MMAR_INVALID_ARGUMENT', `${path}: the content is neither text nor bytes`, { details: { file: path } });
     configs.set(path, parseBundleConfig(text, { file: path }));
   }
   return assembleBundle(files, configs);
@@ -116,7 +117,10 @@ function findSpacing(bundle: BundleBase): readonly number[] | undefined {
  * run.components.map((c) => c.target); // ['UNet', 'SupervisedTrainer', ...]
  * ```
  */
-export function resolveBundle(bundle: Pick<Bundle, 'configs' | 'trainConfig' | 'inferenceConfig'>, options: ResolveBundleOptions = {}): BundleResolution {
+export function resolveBundle(
+  bundle: Pick<Bundle, 'configs' | 'trainConfig' | 'inferenceConfig'>,
+  options: ResolveBundleOptions = {},
+): BundleResolution {
   const main = bundle.trainConfig ?? bundle.inferenceConfig;
   const configFiles = options.configFiles ?? (main === undefined ? [] : bundleConfigStack(bundle.configs, main));
   const files = configFiles.map((path) => {
@@ -125,5 +129,10 @@ export function resolveBundle(bundle: Pick<Bundle, 'configs' | 'trainConfig' | '
     return document;
   });
   const metadata = bundle.configs.get(BUNDLE_PATHS.metadata);
-  return buildResolution({ files, configs: bundle.configs, ...(metadata ? { metadata } : {}), ...(options.overrides ? { overrides: options.overrides } : {}) });
+  return buildResolution({
+    files,
+    configs: bundle.configs,
+    ...(metadata ? { metadata } : {}),
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+  });
 }

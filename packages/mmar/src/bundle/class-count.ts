@@ -24,7 +24,9 @@ function isNetwork(resolution: BundleResolution, component: BundleComponent): bo
   if (/(^|#)network_def$/.test(component.id) || component.id === 'network') return true;
   // `network: $@my_net.to(@device)` names the definition another way.
   const network = resolution.raw('network');
-  return typeof network === 'string' && network.startsWith('$') && new RegExp(`@${component.id.replaceAll('#', '(?:#|::)')}\\b`).test(network);
+  return (
+    typeof network === 'string' && network.startsWith('$') && new RegExp(`@${component.id.replaceAll('#', '(?:#|::)')}\\b`).test(network)
+  );
 }
 
 /**
@@ -42,7 +44,14 @@ export function classCountSites(resolution: BundleResolution): ClassCountSite[] 
       const value = staticValue(resolution, id);
       // `to_onehot: true` (older MONAI) carries no count; `null`/`false` turns it off.
       if (role === 'postprocessing' && typeof value !== 'number' && !(typeof resolution.raw(id) === 'string')) continue;
-      sites.push({ id, component, key, count: typeof value === 'number' ? value : undefined, definition: definitionSite(resolution, id), role });
+      sites.push({
+        id,
+        component,
+        key,
+        count: typeof value === 'number' ? value : undefined,
+        definition: definitionSite(resolution, id),
+        role,
+      });
     }
   }
   return sites;

@@ -7,7 +7,8 @@ import { findConfig } from './stacks.js';
 export type BundleCommandMode = 'training' | 'evaluating' | 'inference' | 'export';
 
 /** A command-line override value: `--key value`. Lists and objects are written as Python literals. */
-export type BundleOverrideValue = string | number | boolean | null | readonly BundleOverrideValue[] | { readonly [key: string]: BundleOverrideValue };
+export type BundleOverrideValue =
+  string | number | boolean | null | readonly BundleOverrideValue[] | { readonly [key: string]: BundleOverrideValue };
 
 /** Options of {@link renderBundleCommand}. */
 export interface RenderBundleCommandOptions {
@@ -68,23 +69,31 @@ function pythonLiteral(value: BundleOverrideValue, top: boolean): string {
   if (value === null) return 'None';
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new MmarError('MMAR_INVALID_ARGUMENT', `override value ${String(value)} is not a finite number`, { details: { value: String(value) } });
+    if (!Number.isFinite(value))
+      throw new MmarError('MMAR_INVALID_ARGUMENT', `override value ${String(value)} is not a finite number`, {
+        details: { value: String(value) },
+      });
     return String(value);
   }
   if (typeof value === 'string') return top ? value : `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
   if (Array.isArray(value)) return `[${value.map((item) => pythonLiteral(item, false)).join(',')}]`;
-  return `{${Object.entries(value as Record<string, BundleOverrideValue>).map(([k, v]) => `${pythonLiteral(k, false)}:${pythonLiteral(v, false)}`).join(',')}}`;
+  return `{${Object.entries(value as Record<string, BundleOverrideValue>)
+    .map(([k, v]) => `${pythonLiteral(k, false)}:${pythonLiteral(v, false)}`)
+    .join(',')}}`;
 }
 
 function configFilesFor(options: RenderBundleCommandOptions, gpus: number): string[] {
   if (options.configFiles) return [...options.configFiles];
-  const pick = (name: string): string => (options.bundle ? (findConfig(options.bundle.configs, name) ?? `configs/${name}.json`) : `configs/${name}.json`);
+  const pick = (name: string): string =>
+    options.bundle ? (findConfig(options.bundle.configs, name) ?? `configs/${name}.json`) : `configs/${name}.json`;
   const has = (name: string): boolean => options.bundle === undefined || findConfig(options.bundle.configs, name) !== undefined;
   switch (options.mode) {
     case 'training':
       return gpus > 1 ? [pick('train'), pick('multi_gpu_train')] : [pick('train')];
     case 'evaluating':
-      return gpus > 1 && has('multi_gpu_evaluate') ? [pick('train'), pick('evaluate'), pick('multi_gpu_evaluate')] : [pick('train'), pick('evaluate')];
+      return gpus > 1 && has('multi_gpu_evaluate')
+        ? [pick('train'), pick('evaluate'), pick('multi_gpu_evaluate')]
+        : [pick('train'), pick('evaluate')];
     default:
       return [pick('inference')];
   }
@@ -109,8 +118,10 @@ function configFilesFor(options: RenderBundleCommandOptions, gpus: number): stri
  */
 export function renderBundleCommand(options: RenderBundleCommandOptions): BundleCommand {
   const gpus = options.gpus ?? 1;
-  if (!Number.isInteger(gpus) || gpus < 1) throw new MmarError('MMAR_INVALID_ARGUMENT', `gpus must be a positive integer, got ${String(gpus)}`, { details: { gpus } });
-  if (options.mode === 'export' && gpus > 1) throw new MmarError('MMAR_INVALID_ARGUMENT', 'export runs in one process; pass gpus: 1', { details: { gpus } });
+  if (!Number.isInteger(gpus) || gpus < 1)
+    throw new MmarError('MMAR_INVALID_ARGUMENT', `gpus must be a positive integer, got ${String(gpus)}`, { details: { gpus } });
+  if (options.mode === 'export' && gpus > 1)
+    throw new MmarError('MMAR_INVALID_ARGUMENT', 'export runs in one process; pass gpus: 1', { details: { gpus } });
   if (!['training', 'evaluating', 'inference', 'export'].includes(options.mode)) {
     throw new MmarError('MMAR_INVALID_ARGUMENT', `unknown mode ${String(options.mode)}`, { details: { mode: options.mode } });
   }
@@ -118,12 +129,20 @@ export function renderBundleCommand(options: RenderBundleCommandOptions): Bundle
   const bundle = options.bundle;
   if (bundle) {
     for (const file of configFiles) {
-      if (!bundle.configs.has(file)) throw new MmarError('MMAR_MISSING_FILE', `${file} is not part of the bundle${/multi_gpu/.test(file) ? ' (setBundleMultiGpu creates it)' : ''}`, { details: { file } });
+      if (!bundle.configs.has(file))
+        throw new MmarError(
+          'MMAR_MISSING_FILE',
+          `${file} is not part of the bundle${/multi_gpu/.test(file) ? ' (setBundleMultiGpu creates it)' : ''}`,
+          { details: { file } },
+        );
     }
   }
   const configArgument = configFiles.length === 1 ? (configFiles[0] as string) : `[${configFiles.map((f) => `'${f}'`).join(',')}]`;
   const logging = bundle === undefined || Object.hasOwn(bundle.files, BUNDLE_PATHS.logging) ? ['--logging_file', BUNDLE_PATHS.logging] : [];
-  const launcher = gpus > 1 ? [options.torchrun ?? 'torchrun', '--standalone', '--nnodes=1', `--nproc_per_node=${gpus}`, '-m', 'monai.bundle'] : [options.python ?? 'python', '-m', 'monai.bundle'];
+  const launcher =
+    gpus > 1
+      ? [options.torchrun ?? 'torchrun', '--standalone', '--nnodes=1', `--nproc_per_node=${gpus}`, '-m', 'monai.bundle']
+      : [options.python ?? 'python', '-m', 'monai.bundle'];
   let argv: string[];
   if (options.mode === 'export') {
     argv = [
@@ -146,10 +165,20 @@ export function renderBundleCommand(options: RenderBundleCommandOptions): Bundle
       const run = resolveBundle(bundle, { configFiles });
       runId = run.has(legacy) ? legacy : run.has('run') ? undefined : legacy;
     }
-    argv = [...launcher, 'run', ...(runId === undefined ? [] : [runId]), '--meta_file', BUNDLE_PATHS.metadata, '--config_file', configArgument, ...logging];
+    argv = [
+      ...launcher,
+      'run',
+      ...(runId === undefined ? [] : [runId]),
+      '--meta_file',
+      BUNDLE_PATHS.metadata,
+      '--config_file',
+      configArgument,
+      ...logging,
+    ];
   }
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
-    if (!/^[A-Za-z_]\w*(?:(?:#|::)\w+)*$/.test(key)) throw new MmarError('MMAR_INVALID_ARGUMENT', `override key "${key}" is not a configuration id`, { details: { key } });
+    if (!/^[A-Za-z_]\w*(?:(?:#|::)\w+)*$/.test(key))
+      throw new MmarError('MMAR_INVALID_ARGUMENT', `override key "${key}" is not a configuration id`, { details: { key } });
     argv.push(`--${key}`, pythonLiteral(value, true));
   }
   const command = argv.map(quoteShellWord).join(' ');

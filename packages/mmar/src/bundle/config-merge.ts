@@ -90,7 +90,8 @@ export function mergeConfigs(input: MergeInput): MergedConfig {
     if (Array.isArray(parent)) {
       const index = /^\d+$/.test(last) ? Number(last) : Number.NaN;
       if (!(index < parent.length)) return fail(`sets item ${last} of ${joinBundleId(segments)}, which has ${parent.length} items`);
-    } else if (!isPlainObject(parent)) return fail(`overrides a value inside "${joinBundleId(segments)}", which no earlier configuration defines`);
+    } else if (!isPlainObject(parent))
+      return fail(`overrides a value inside "${joinBundleId(segments)}", which no earlier configuration defines`);
     const container = parent as Record<string, unknown>;
     const existing = container[last];
     let next = cloneJson(value);
@@ -106,12 +107,19 @@ export function mergeConfigs(input: MergeInput): MergedConfig {
 
   for (const document of input.files) {
     if (!isPlainObject(document.value)) {
-      issues.push({ severity: 'error', code: 'MMAR_INVALID_CONFIG', location: { file: document.file, pointer: '' }, message: 'a bundle configuration must be a mapping of ids to values' });
+      issues.push({
+        severity: 'error',
+        code: 'MMAR_INVALID_CONFIG',
+        location: { file: document.file, pointer: '' },
+        message: 'a bundle configuration must be a mapping of ids to values',
+      });
       continue;
     }
-    for (const [key, value] of Object.entries(document.value)) setAt(key, value, { file: document.file, pointer: formatJsonPointer([key]) });
+    for (const [key, value] of Object.entries(document.value))
+      setAt(key, value, { file: document.file, pointer: formatJsonPointer([key]) });
   }
-  for (const [key, value] of Object.entries(input.overrides ?? {})) setAt(key, value, { file: '<overrides>', pointer: formatJsonPointer([key]) });
+  for (const [key, value] of Object.entries(input.overrides ?? {}))
+    setAt(key, value, { file: '<overrides>', pointer: formatJsonPointer([key]) });
   if (input.metadata && !Object.hasOwn(root, '_meta_')) {
     defineKey(root, '_meta_', cloneJson(input.metadata.value));
     origins.set('_meta_', { file: input.metadata.file, pointer: '' });
@@ -123,7 +131,12 @@ export function mergeConfigs(input: MergeInput): MergedConfig {
     if (typeof value === 'string') {
       const absolute = absolutizeIds(value, id);
       if (absolute === undefined) {
-        issues.push({ severity: 'error', code: 'MMAR_DANGLING_REFERENCE', location: origins.locate(id), message: `the relative id in "${value}" climbs above the top of the configuration` });
+        issues.push({
+          severity: 'error',
+          code: 'MMAR_DANGLING_REFERENCE',
+          location: origins.locate(id),
+          message: `the relative id in "${value}" climbs above the top of the configuration`,
+        });
         return value;
       }
       return absolute.startsWith('%') ? expandMacro(absolute, id, depth) : absolute;
@@ -146,7 +159,12 @@ export function mergeConfigs(input: MergeInput): MergedConfig {
       file = normalizeBundlePath(target.path);
       const document = file === undefined ? undefined : input.configs.get(file);
       if (!document) {
-        issues.push({ severity: 'error', code: 'MMAR_MISSING_FILE', location, message: `the macro "${macro}" copies from ${target.path}, which is not part of the bundle` });
+        issues.push({
+          severity: 'error',
+          code: 'MMAR_MISSING_FILE',
+          location,
+          message: `the macro "${macro}" copies from ${target.path}, which is not part of the bundle`,
+        });
         return macro;
       }
       source = document.value;
@@ -154,17 +172,32 @@ export function mergeConfigs(input: MergeInput): MergedConfig {
     } else sourceLocation = origins.locate(target.id);
     const copied = valueAtPath(source, splitBundleId(target.id));
     if (copied === undefined) {
-      issues.push({ severity: 'error', code: 'MMAR_DANGLING_REFERENCE', location, message: `the macro "${macro}" names "${target.id}", which ${file ?? 'the configuration'} does not define` });
+      issues.push({
+        severity: 'error',
+        code: 'MMAR_DANGLING_REFERENCE',
+        location,
+        message: `the macro "${macro}" names "${target.id}", which ${file ?? 'the configuration'} does not define`,
+      });
       return macro;
     }
     const key = `${file ?? ''}#${target.id}`;
     if (expanding.includes(key) || (file === undefined && (id === target.id || id.startsWith(`${target.id}#`)))) {
-      issues.push({ severity: 'error', code: 'MMAR_REFERENCE_CYCLE', location, message: `the macro "${macro}" copies itself: ${[...expanding, key].join(' -> ')}` });
+      issues.push({
+        severity: 'error',
+        code: 'MMAR_REFERENCE_CYCLE',
+        location,
+        message: `the macro "${macro}" copies itself: ${[...expanding, key].join(' -> ')}`,
+      });
       return null;
     }
     budget -= countNodes(copied, budget);
     if (budget < 0) {
-      issues.push({ severity: 'error', code: 'MMAR_INVALID_CONFIG', location, message: `macros copy more than ${MACRO_BUDGET} values; "${macro}" is not expanded` });
+      issues.push({
+        severity: 'error',
+        code: 'MMAR_INVALID_CONFIG',
+        location,
+        message: `macros copy more than ${MACRO_BUDGET} values; "${macro}" is not expanded`,
+      });
       return null;
     }
     if (sourceLocation) origins.set(id, location ? { ...sourceLocation, via: location } : sourceLocation);

@@ -38,11 +38,18 @@ export function enableBundleFineTuning(bundle: Bundle, options: EnableBundleFine
   const absolute = checkpoint.startsWith('/');
   const relative = absolute ? undefined : normalizeBundlePath(checkpoint);
   if (/['"\\\n\r\0]/.test(checkpoint) || (absolute ? checkpoint.split('/').includes('..') : relative === undefined)) {
-    throw new MmarError('MMAR_INVALID_ARGUMENT', `"${checkpoint}" cannot be a checkpoint path (a bundle-relative path without "..", or an absolute one, without quotes)`, { details: { checkpoint } });
+    throw new MmarError(
+      'MMAR_INVALID_ARGUMENT',
+      `"${checkpoint}" cannot be a checkpoint path (a bundle-relative path without "..", or an absolute one, without quotes)`,
+      { details: { checkpoint } },
+    );
   }
   const resolution = resolveBundle(bundle, options);
   const trainer = trainersOf(resolution)[0];
-  if (!trainer) throw new MmarError('MMAR_INVALID_CONFIG', `no trainer in ${resolution.configFiles.join(' + ') || 'the bundle'}`, { details: { configFiles: resolution.configFiles } });
+  if (!trainer)
+    throw new MmarError('MMAR_INVALID_CONFIG', `no trainer in ${resolution.configFiles.join(' + ') || 'the bundle'}`, {
+      details: { configFiles: resolution.configFiles },
+    });
   const loadPath = absolute ? checkpoint : resolution.has('bundle_root') ? `$@bundle_root + '/${relative}'` : (relative as string);
   const network = resolution.raw(`${trainer.id}#network`);
   const loader: Record<string, JsonValue> = {
@@ -56,13 +63,21 @@ export function enableBundleFineTuning(bundle: Bundle, options: EnableBundleFine
   const site = resolution.has(handlersId) ? definitionSite(resolution, handlersId) : undefined;
   const handlers = site ? resolution.raw(site.id) : undefined;
   if (!site || !Array.isArray(handlers)) {
-    if (resolution.has(handlersId)) throw new MmarError('MMAR_INVALID_CONFIG', `"${handlersId}" is not a list this edit can extend`, { details: { id: handlersId } });
+    if (resolution.has(handlersId))
+      throw new MmarError('MMAR_INVALID_CONFIG', `"${handlersId}" is not a list this edit can extend`, { details: { id: handlersId } });
     const location = resolution.locate(trainer.id);
-    return editBundle(bundle, [editAt(location && { ...location, pointer: `${location.pointer}/train_handlers` }, [loader], 'the trainer')]);
+    return editBundle(bundle, [
+      editAt(location && { ...location, pointer: `${location.pointer}/train_handlers` }, [loader], 'the trainer'),
+    ]);
   }
-  const existing = handlers.findIndex((h) => isPlainObject(h) && typeof h._target_ === 'string' && /(^|\.)CheckpointLoader$/.test(h._target_));
-  if (existing >= 0) return editBundle(bundle, [editAt(resolution.locate(`${site.id}#${existing}#load_path`), loadPath, 'the checkpoint loader')]);
+  const existing = handlers.findIndex(
+    (h) => isPlainObject(h) && typeof h._target_ === 'string' && /(^|\.)CheckpointLoader$/.test(h._target_),
+  );
+  if (existing >= 0)
+    return editBundle(bundle, [editAt(resolution.locate(`${site.id}#${existing}#load_path`), loadPath, 'the checkpoint loader')]);
   const location = editAt(site.location, null, 'the trainer handlers');
   // First: the weights must be in the network before any other handler (validation, saving) uses it.
-  return editBundle(bundle, [{ file: location.file, pointer: `${location.pointer}${formatJsonPointer([0])}`, value: loader, insert: true }]);
+  return editBundle(bundle, [
+    { file: location.file, pointer: `${location.pointer}${formatJsonPointer([0])}`, value: loader, insert: true },
+  ]);
 }

@@ -48,7 +48,10 @@ export function idPointer(id: string): string {
 /** The ids a string refers to: the whole string for `@id`, every `@id` of a `$` expression, none otherwise. */
 export function referencedIds(value: string): string[] {
   if (value.startsWith('$')) {
-    return [...value.matchAll(REFERENCE)].map((m) => m[0].slice(1)).filter((id) => id !== '').map(normalizeId);
+    return [...value.matchAll(REFERENCE)]
+      .map((m) => m[0].slice(1))
+      .filter((id) => id !== '')
+      .map(normalizeId);
   }
   if (value.startsWith('@')) {
     const match = /^@\w*(?:(?:#|::)\w*)*$/.exec(value);

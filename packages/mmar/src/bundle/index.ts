@@ -6,7 +6,14 @@
  *
  * @packageDocumentation
  */
-export { parseBundleConfig, stringifyBundleConfig, editBundleConfig, insertBundleConfigItem, bundleConfigPosition, bundleConfigFormat } from './bundle-config.js';
+export {
+  parseBundleConfig,
+  stringifyBundleConfig,
+  editBundleConfig,
+  insertBundleConfigItem,
+  bundleConfigPosition,
+  bundleConfigFormat,
+} from './bundle-config.js';
 export type { BundleConfigDocument, BundleConfigFormat, ParseBundleConfigOptions, BundleConfigEdits } from './bundle-config.js';
 export { parseBundle, resolveBundle } from './bundle.js';
 export type { Bundle, ResolveBundleOptions } from './bundle.js';

@@ -31,11 +31,17 @@ export interface SetBundleLabelsOptions {
  * ```
  */
 export function setBundleLabels(bundle: Bundle, labels: readonly string[], options: SetBundleLabelsOptions = {}): Bundle {
-  if (!Array.isArray(labels) || labels.length === 0 || labels.some((l) => typeof l !== 'string' || l.trim() === '') || new Set(labels).size !== labels.length) {
+  if (
+    !Array.isArray(labels) ||
+    labels.length === 0 ||
+    labels.some((l) => typeof l !== 'string' || l.trim() === '') ||
+    new Set(labels).size !== labels.length
+  ) {
     throw new MmarError('MMAR_INVALID_ARGUMENT', 'labels must be distinct, non-empty names', { details: { labels } });
   }
   const metadata = bundle.metadata;
-  if (!metadata) throw new MmarError('MMAR_MISSING_FILE', `${BUNDLE_PATHS.metadata} is missing`, { details: { file: BUNDLE_PATHS.metadata } });
+  if (!metadata)
+    throw new MmarError('MMAR_MISSING_FILE', `${BUNDLE_PATHS.metadata} is missing`, { details: { file: BUNDLE_PATHS.metadata } });
   const background = options.background ?? (metadata.channels.length > 0 ? metadata.channels[0]?.toLowerCase() === 'background' : true);
   const names = background ? ['background', ...labels] : [...labels];
   const count = names.length;
@@ -44,22 +50,33 @@ export function setBundleLabels(bundle: Bundle, labels: readonly string[], optio
   const outputPointer = formatJsonPointer(['network_data_format', 'outputs', output]);
   const channelDef: Record<string, JsonValue> = Object.fromEntries(names.map((name, index) => [String(index), name]));
   edits.push({ file: BUNDLE_PATHS.metadata, pointer: `${outputPointer}/channel_def`, value: channelDef });
-  if (metadata.outputs[output]?.numChannels !== undefined) edits.push({ file: BUNDLE_PATHS.metadata, pointer: `${outputPointer}/num_channels`, value: count });
+  if (metadata.outputs[output]?.numChannels !== undefined)
+    edits.push({ file: BUNDLE_PATHS.metadata, pointer: `${outputPointer}/num_channels`, value: count });
 
   for (const [path, document] of bundle.configs) {
     if (!isRunnableConfig(path, document)) continue;
     const resolution = resolveBundle(bundle, { configFiles: bundleConfigStack(bundle.configs, path) });
     for (const site of classCountSites(resolution)) {
       const location = site.definition?.location;
-      if (!site.definition || !location || location.file === '<overrides>' || typeof resolution.raw(site.definition.id) !== 'number') continue;
+      if (!site.definition || !location || location.file === '<overrides>' || typeof resolution.raw(site.definition.id) !== 'number')
+        continue;
       edits.push({ file: location.file, pointer: location.pointer, value: count });
     }
     const labelNames = definitionSite(resolution, 'label_names');
     const current = labelNames ? resolution.raw(labelNames.id) : undefined;
-    if (labelNames?.location && labelNames.location.file !== '<overrides>' && isPlainObject(current) && Object.values(current).every((v) => typeof v === 'number')) {
+    if (
+      labelNames?.location &&
+      labelNames.location.file !== '<overrides>' &&
+      isPlainObject(current) &&
+      Object.values(current).every((v) => typeof v === 'number')
+    ) {
       const backgroundLast = Object.keys(current).at(-1)?.toLowerCase() === 'background';
       const foreground = labels.map((name, index) => [name, index + 1] as const);
-      const entries = background ? (backgroundLast ? [...foreground, ['background', 0] as const] : [['background', 0] as const, ...foreground]) : labels.map((name, index) => [name, index] as const);
+      const entries = background
+        ? backgroundLast
+          ? [...foreground, ['background', 0] as const]
+          : [['background', 0] as const, ...foreground]
+        : labels.map((name, index) => [name, index] as const);
       edits.push({ file: labelNames.location.file, pointer: labelNames.location.pointer, value: Object.fromEntries(entries) });
     }
   }

@@ -65,7 +65,10 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 
 function tensorFormat(value: unknown): BundleTensorFormat {
   const v = isPlainObject(value) ? value : {};
-  const shape = Array.isArray(v.spatial_shape) && v.spatial_shape.every((s) => typeof s === 'number' || typeof s === 'string') ? (v.spatial_shape as (number | string)[]) : undefined;
+  const shape =
+    Array.isArray(v.spatial_shape) && v.spatial_shape.every((s) => typeof s === 'number' || typeof s === 'string')
+      ? (v.spatial_shape as (number | string)[])
+      : undefined;
   return {
     ...optional('type', text(v.type)),
     ...optional('format', text(v.format)),
@@ -108,7 +111,9 @@ export function bundleMetadataView(value: unknown): BundleMetadata {
   const ndf = isPlainObject(v.network_data_format) ? v.network_data_format : {};
   const inputs = formats(ndf.inputs);
   const outputs = formats(ndf.outputs);
-  const labelled = Object.entries(outputs).find(([name, f]) => name === 'pred' && Object.keys(f.channelDef).length > 0) ?? Object.entries(outputs).find(([, f]) => Object.keys(f.channelDef).length > 0);
+  const labelled =
+    Object.entries(outputs).find(([name, f]) => name === 'pred' && Object.keys(f.channelDef).length > 0) ??
+    Object.entries(outputs).find(([, f]) => Object.keys(f.channelDef).length > 0);
   const channels = labelled ? channelNames(labelled[1].channelDef) : [];
   const labels = channels[0]?.toLowerCase() === 'background' ? channels.slice(1) : channels;
   const firstInput = isPlainObject(ndf.inputs) ? Object.values(ndf.inputs).find(isPlainObject) : undefined;

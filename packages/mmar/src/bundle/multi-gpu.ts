@@ -44,9 +44,14 @@ export interface BundleMultiGpuResult {
 }
 
 /** Handlers that write logs, images, metrics or checkpoints: on several GPUs only rank 0 should run them. */
-const RANK_ZERO_HANDLERS = /(^|\.)(StatsHandler|TensorBoardStatsHandler|TensorBoardImageHandler|CheckpointSaver|MLFlowHandler|ClearMLStatsHandler|ClearMLImageHandler|MetricsSaver)$/;
+const RANK_ZERO_HANDLERS =
+  /(^|\.)(StatsHandler|TensorBoardStatsHandler|TensorBoardImageHandler|CheckpointSaver|MLFlowHandler|ClearMLStatsHandler|ClearMLImageHandler|MetricsSaver)$/;
 
-const DIST_SETUP = ["$import torch.distributed as dist", "$dist.is_initialized() or dist.init_process_group(backend='nccl')", '$torch.cuda.set_device(@device)'];
+const DIST_SETUP = [
+  '$import torch.distributed as dist',
+  "$dist.is_initialized() or dist.init_process_group(backend='nccl')",
+  '$torch.cuda.set_device(@device)',
+];
 const DIST_TEARDOWN = '$dist.is_initialized() and dist.destroy_process_group()';
 
 function aliasTarget(resolution: BundleResolution, id: string): string | undefined {
@@ -59,7 +64,13 @@ function samplerId(loaderId: string): string {
   return renamed === loaderId ? `${loaderId}_sampler` : renamed;
 }
 
-function addSampler(resolution: BundleResolution, overlay: Record<string, JsonValue>, engineId: string, loaderKey: string, training: boolean): void {
+function addSampler(
+  resolution: BundleResolution,
+  overlay: Record<string, JsonValue>,
+  engineId: string,
+  loaderKey: string,
+  training: boolean,
+): void {
   const loader = definitionSite(resolution, `${engineId}#${loaderKey}`);
   if (!loader || !isPlainObject(resolution.raw(loader.id))) return;
   const dataset = aliasTarget(resolution, `${loader.id}#dataset`) ?? `${loader.id}#dataset`;
@@ -74,7 +85,8 @@ function disableOnOtherRanks(resolution: BundleResolution, overlay: Record<strin
   const handlers = site ? resolution.raw(site.id) : undefined;
   if (!site || !Array.isArray(handlers)) return;
   handlers.forEach((handler, index) => {
-    if (isPlainObject(handler) && typeof handler._target_ === 'string' && RANK_ZERO_HANDLERS.test(handler._target_)) overlay[`${site.id}#${index}#_disabled_`] = '$dist.get_rank() > 0';
+    if (isPlainObject(handler) && typeof handler._target_ === 'string' && RANK_ZERO_HANDLERS.test(handler._target_))
+      overlay[`${site.id}#${index}#_disabled_`] = '$dist.get_rank() > 0';
   });
 }
 
@@ -106,7 +118,10 @@ function lifecycle(resolution: BundleResolution, trainerId: string): Record<stri
 export function multiGpuOverlay(bundle: Bundle): Record<string, JsonValue> {
   const resolution = resolveBundle(bundle);
   const trainer = trainersOf(resolution)[0];
-  if (!trainer) throw new MmarError('MMAR_INVALID_CONFIG', `no trainer in ${resolution.configFiles.join(' + ') || 'the bundle'}`, { details: { configFiles: resolution.configFiles } });
+  if (!trainer)
+    throw new MmarError('MMAR_INVALID_CONFIG', `no trainer in ${resolution.configFiles.join(' + ') || 'the bundle'}`, {
+      details: { configFiles: resolution.configFiles },
+    });
   const evaluator = resolution.components.find((c) => /Evaluator$/.test(c.target) && resolution.has(`${c.id}#val_data_loader`));
   const overlay: Record<string, JsonValue> = { device: "$torch.device(f'cuda:{dist.get_rank()}')" };
   const networkId = aliasTarget(resolution, `${trainer.id}#network`);
@@ -115,9 +130,14 @@ export function multiGpuOverlay(bundle: Bundle): Record<string, JsonValue> {
     overlay[networkId] = { _target_: 'torch.nn.parallel.DistributedDataParallel', module: network, device_ids: ['@device'] };
   } else {
     const module = networkId ?? `${trainer.id}#network`;
-    overlay.network_ddp = { _target_: 'torch.nn.parallel.DistributedDataParallel', module: `$@${module}.to(@device)`, device_ids: ['@device'] };
+    overlay.network_ddp = {
+      _target_: 'torch.nn.parallel.DistributedDataParallel',
+      module: `$@${module}.to(@device)`,
+      device_ids: ['@device'],
+    };
     overlay[`${trainer.id}#network`] = '@network_ddp';
-    if (evaluator && resolution.raw(`${evaluator.id}#network`) === resolution.raw(`${trainer.id}#network`)) overlay[`${evaluator.id}#network`] = '@network_ddp';
+    if (evaluator && resolution.raw(`${evaluator.id}#network`) === resolution.raw(`${trainer.id}#network`))
+      overlay[`${evaluator.id}#network`] = '@network_ddp';
   }
   addSampler(resolution, overlay, trainer.id, 'train_data_loader', true);
   disableOnOtherRanks(resolution, overlay, `${trainer.id}#train_handlers`);
@@ -144,7 +164,8 @@ export function multiGpuOverlay(bundle: Bundle): Record<string, JsonValue> {
  */
 export function setBundleMultiGpu(bundle: Bundle, options: SetBundleMultiGpuOptions): BundleMultiGpuResult {
   const { gpus } = options;
-  if (!Number.isInteger(gpus) || gpus < 1) throw new MmarError('MMAR_INVALID_ARGUMENT', `gpus must be a positive integer, got ${String(gpus)}`, { details: { gpus } });
+  if (!Number.isInteger(gpus) || gpus < 1)
+    throw new MmarError('MMAR_INVALID_ARGUMENT', `gpus must be a positive integer, got ${String(gpus)}`, { details: { gpus } });
   let result = bundle;
   if (gpus > 1 && findConfig(bundle.configs, 'multi_gpu_train') === undefined) {
     const train = bundle.trainConfig;
@@ -161,6 +182,12 @@ export function setBundleMultiGpu(bundle: Bundle, options: SetBundleMultiGpuOpti
   }
   return {
     bundle: result,
-    command: renderBundleCommand({ bundleDir: options.bundleDir ?? '.', mode: 'training', gpus, bundle: result, ...(options.overrides ? { overrides: options.overrides } : {}) }),
+    command: renderBundleCommand({
+      bundleDir: options.bundleDir ?? '.',
+      mode: 'training',
+      gpus,
+      bundle: result,
+      ...(options.overrides ? { overrides: options.overrides } : {}),
+    }),
   };
 }

@@ -100,7 +100,10 @@ function walk(merged: MergedConfig): Walked {
     }
     if (typeof value !== 'object' || value === null) continue;
     const keys = Array.isArray(value) ? value.map((_, i) => String(i)) : Object.keys(value);
-    out.children.set(id, keys.map((key) => childId(id, key)));
+    out.children.set(
+      id,
+      keys.map((key) => childId(id, key)),
+    );
     if (isPlainObject(value) && '_target_' in value && typeof value._target_ === 'string') {
       out.components.push({
         id,
@@ -148,10 +151,16 @@ function findCycles(walked: Walked, merged: MergedConfig): BundleIssueDraft[] {
       if (seen === 1) {
         const cycle = [...path.slice(path.indexOf(to)), to];
         const key = [...new Set(cycle)].sort().join('\0');
-        const referrer = cycle.find((id, i) => i < cycle.length - 1 && (needs.get(id) ?? []).includes(cycle[i + 1] as string)) ?? path.at(-1) ?? to;
+        const referrer =
+          cycle.find((id, i) => i < cycle.length - 1 && (needs.get(id) ?? []).includes(cycle[i + 1] as string)) ?? path.at(-1) ?? to;
         if (!reported.has(key)) {
           reported.add(key);
-          drafts.push({ severity: 'error', code: 'MMAR_REFERENCE_CYCLE', location: merged.origins.locate(referrer), message: `references form a cycle: ${cycle.join(' -> ')}` });
+          drafts.push({
+            severity: 'error',
+            code: 'MMAR_REFERENCE_CYCLE',
+            location: merged.origins.locate(referrer),
+            message: `references form a cycle: ${cycle.join(' -> ')}`,
+          });
         }
       } else if (seen === undefined) {
         state.set(to, 1);
@@ -174,7 +183,12 @@ export function buildResolution(input: ResolveInput): BundleResolution {
   for (const ref of walked.references) {
     if (!ref.exists) {
       const what = ref.kind === 'expression' ? `the expression at "${ref.from}" refers to "@${ref.to}"` : `"@${ref.to}"`;
-      drafts.push({ severity: 'error', code: 'MMAR_DANGLING_REFERENCE', location: ref.location, message: `${what}, which no configuration of this run defines` });
+      drafts.push({
+        severity: 'error',
+        code: 'MMAR_DANGLING_REFERENCE',
+        location: ref.location,
+        message: `${what}, which no configuration of this run defines`,
+      });
     }
   }
   drafts.push(...findCycles(walked, merged));
@@ -189,8 +203,14 @@ export function buildResolution(input: ResolveInput): BundleResolution {
       });
     }
     const value = raw(id);
-    if (value === undefined) throw new MmarError('MMAR_DANGLING_REFERENCE', `"${id}" is not defined in ${input.files.map((f) => f.file).join(' + ')}`, { details: { id } });
-    if (active.length >= MAX_CHAIN) throw new MmarError('MMAR_REFERENCE_CYCLE', `references nest more than ${MAX_CHAIN} deep at "${id}"`, { details: { id, cycle: [...active] } });
+    if (value === undefined)
+      throw new MmarError('MMAR_DANGLING_REFERENCE', `"${id}" is not defined in ${input.files.map((f) => f.file).join(' + ')}`, {
+        details: { id },
+      });
+    if (active.length >= MAX_CHAIN)
+      throw new MmarError('MMAR_REFERENCE_CYCLE', `references nest more than ${MAX_CHAIN} deep at "${id}"`, {
+        details: { id, cycle: [...active] },
+      });
     active.push(id);
     try {
       const resolved = substitute(value, id);
@@ -205,7 +225,13 @@ export function buildResolution(input: ResolveInput): BundleResolution {
     if (Array.isArray(value)) return value.map((item, index) => substitute(item, childId(id, index)));
     if (isPlainObject(value)) {
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) Object.defineProperty(out, key, { value: substitute(item, childId(id, key)), enumerable: true, writable: true, configurable: true });
+      for (const [key, item] of Object.entries(value))
+        Object.defineProperty(out, key, {
+          value: substitute(item, childId(id, key)),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       return out;
     }
     return value;

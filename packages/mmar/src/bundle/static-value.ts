@@ -58,7 +58,10 @@ export function staticValue(resolution: BundleResolution, id: string, depth = 0)
     if (typeof target === 'object' && target !== null) return Object.keys(target).length;
     return undefined;
   }
-  const parts = value.slice(1).split('+').map((part) => part.trim());
+  const parts = value
+    .slice(1)
+    .split('+')
+    .map((part) => part.trim());
   let out = '';
   for (const part of parts) {
     const quoted = /^(['"])([^'"\\]*)\1$/.exec(part);

@@ -20,12 +20,21 @@ function numberSite(resolution: BundleResolution, id: string, what: string): Bun
   if (!site) return undefined;
   const value = resolution.raw(site.id);
   if (typeof value !== 'number') {
-    throw new MmarError('MMAR_INVALID_CONFIG', `${what} at "${id}" is ${JSON.stringify(value)}, not a number this edit can change`, { details: { id, ...(site.location ?? {}) } });
+    throw new MmarError('MMAR_INVALID_CONFIG', `${what} at "${id}" is ${JSON.stringify(value)}, not a number this edit can change`, {
+      details: { id, ...(site.location ?? {}) },
+    });
   }
   return editAt(site.location, 0, what);
 }
 
-function setSetting(bundle: Bundle, value: number, what: string, options: ResolveBundleOptions, sites: (r: BundleResolution) => string[], globals: readonly string[]): Bundle {
+function setSetting(
+  bundle: Bundle,
+  value: number,
+  what: string,
+  options: ResolveBundleOptions,
+  sites: (r: BundleResolution) => string[],
+  globals: readonly string[],
+): Bundle {
   const resolution = resolveBundle(bundle, options);
   const edits: BundleEdit[] = [];
   for (const id of sites(resolution)) {
@@ -37,7 +46,9 @@ function setSetting(bundle: Bundle, value: number, what: string, options: Resolv
     if (global) edits.push(editAt(resolution.locate(global), value, what));
   }
   if (edits.length === 0) {
-    throw new MmarError('MMAR_INVALID_CONFIG', `no ${what} setting found in ${resolution.configFiles.join(' + ') || 'the bundle'}`, { details: { what, configFiles: resolution.configFiles } });
+    throw new MmarError('MMAR_INVALID_CONFIG', `no ${what} setting found in ${resolution.configFiles.join(' + ') || 'the bundle'}`, {
+      details: { what, configFiles: resolution.configFiles },
+    });
   }
   return editBundle(bundle, distinctEdits(edits));
 }
@@ -62,7 +73,10 @@ export function setBundleEpochs(bundle: Bundle, epochs: number, options: BundleE
     epochs,
     'the number of epochs',
     options,
-    (r) => trainersOf(r).map((t) => `${t.id}#max_epochs`).filter((id) => r.has(id)),
+    (r) =>
+      trainersOf(r)
+        .map((t) => `${t.id}#max_epochs`)
+        .filter((id) => r.has(id)),
     ['epochs', 'max_epochs', 'num_epochs', 'n_epochs'],
   );
 }
@@ -86,7 +100,10 @@ export function setBundleLearningRate(bundle: Bundle, learningRate: number, opti
     learningRate,
     'the learning rate',
     options,
-    (r) => r.components.filter((c) => /optim|Novograd|Adam|SGD|RMSprop|Adagrad|LBFGS/i.test(c.target) && r.has(`${c.id}#lr`)).map((c) => `${c.id}#lr`),
+    (r) =>
+      r.components
+        .filter((c) => /optim|Novograd|Adam|SGD|RMSprop|Adagrad|LBFGS/i.test(c.target) && r.has(`${c.id}#lr`))
+        .map((c) => `${c.id}#lr`),
     ['learning_rate', 'lr'],
   );
 }

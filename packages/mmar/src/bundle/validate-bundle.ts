@@ -38,10 +38,32 @@ const REQUIRED_METADATA: readonly [string, 'string' | 'object'][] = [
 ];
 
 /** Top-level ids that hold a path to data, in the Model Zoo's spelling. */
-const DATA_PATH_IDS = ['dataset_dir', 'data_dir', 'data_root', 'data_file_base_dir', 'data_list_file_path', 'datalist', 'dataset_json', 'train_json', 'val_json'];
+const DATA_PATH_IDS = [
+  'dataset_dir',
+  'data_dir',
+  'data_root',
+  'data_file_base_dir',
+  'data_list_file_path',
+  'datalist',
+  'dataset_json',
+  'train_json',
+  'val_json',
+];
 
 /** Keys whose value, when written as an object, must be a component. */
-const COMPONENT_KEYS = new Set(['network_def', 'optimizer', 'loss', 'inferer', 'trainer', 'evaluator', 'dataset', 'dataloader', 'preprocessing', 'postprocessing', 'lr_scheduler']);
+const COMPONENT_KEYS = new Set([
+  'network_def',
+  'optimizer',
+  'loss',
+  'inferer',
+  'trainer',
+  'evaluator',
+  'dataset',
+  'dataloader',
+  'preprocessing',
+  'postprocessing',
+  'lr_scheduler',
+]);
 /** Keys whose list items, when objects, must be components. */
 const COMPONENT_LIST_KEYS = new Set(['transforms', 'handlers', 'train_handlers', 'val_handlers']);
 
@@ -49,37 +71,67 @@ function checkMetadata(bundle: Bundle, drafts: BundleIssueDraft[]): void {
   const document = bundle.configs.get(BUNDLE_PATHS.metadata);
   const file = BUNDLE_PATHS.metadata;
   if (!document) {
-    if (!Object.hasOwn(bundle.files, file)) drafts.push({ severity: 'error', code: 'MMAR_MISSING_FILE', location: { file, pointer: '' }, message: `${file} is missing; MONAI's bundle tools need it` });
+    if (!Object.hasOwn(bundle.files, file))
+      drafts.push({
+        severity: 'error',
+        code: 'MMAR_MISSING_FILE',
+        location: { file, pointer: '' },
+        message: `${file} is missing; MONAI's bundle tools need it`,
+      });
     return;
   }
   const value = document.value;
   if (!isPlainObject(value)) {
-    drafts.push({ severity: 'error', code: 'MMAR_INVALID_CONFIG', location: { file, pointer: '' }, message: 'metadata.json must be an object' });
+    drafts.push({
+      severity: 'error',
+      code: 'MMAR_INVALID_CONFIG',
+      location: { file, pointer: '' },
+      message: 'metadata.json must be an object',
+    });
     return;
   }
   for (const [key, type] of REQUIRED_METADATA) {
     const item = value[key];
     const pointer = formatJsonPointer([key]);
-    if (item === undefined) drafts.push({ severity: 'error', code: 'MMAR_INVALID_CONFIG', location: { file, pointer }, message: `metadata.json lacks "${key}"` });
+    if (item === undefined)
+      drafts.push({ severity: 'error', code: 'MMAR_INVALID_CONFIG', location: { file, pointer }, message: `metadata.json lacks "${key}"` });
     else if (type === 'string' ? typeof item !== 'string' : !isPlainObject(item)) {
-      drafts.push({ severity: 'error', code: 'MMAR_INVALID_CONFIG', location: { file, pointer }, message: `"${key}" must be ${type === 'string' ? 'a string' : 'an object'}` });
+      drafts.push({
+        severity: 'error',
+        code: 'MMAR_INVALID_CONFIG',
+        location: { file, pointer },
+        message: `"${key}" must be ${type === 'string' ? 'a string' : 'an object'}`,
+      });
     }
   }
   const ndf = value.network_data_format;
   if (isPlainObject(ndf)) {
     for (const side of ['inputs', 'outputs']) {
-      if (!isPlainObject(ndf[side])) drafts.push({ severity: 'error', code: 'MMAR_INVALID_CONFIG', location: { file, pointer: `/network_data_format/${side}` }, message: `network_data_format lacks the "${side}" object` });
+      if (!isPlainObject(ndf[side]))
+        drafts.push({
+          severity: 'error',
+          code: 'MMAR_INVALID_CONFIG',
+          location: { file, pointer: `/network_data_format/${side}` },
+          message: `network_data_format lacks the "${side}" object`,
+        });
     }
   }
 }
 
 function checkComponents(resolution: BundleResolution, drafts: BundleIssueDraft[]): void {
-  const stack: { id: string; key: string; value: unknown; inList: boolean }[] = Object.entries(resolution.root).map(([id, value]) => ({ id, key: id, value, inList: false }));
+  const stack: { id: string; key: string; value: unknown; inList: boolean }[] = Object.entries(resolution.root).map(([id, value]) => ({
+    id,
+    key: id,
+    value,
+    inList: false,
+  }));
   while (stack.length > 0) {
     const { id, key, value, inList } = stack.pop() as (typeof stack)[number];
     if (typeof value !== 'object' || value === null) continue;
     if (Array.isArray(value)) {
-      value.forEach((item, index) => stack.push({ id: childId(id, index), key: String(index), value: item, inList: COMPONENT_LIST_KEYS.has(key) }));
+      value.forEach((item, index) =>
+        stack.push({ id: childId(id, index), key: String(index), value: item, inList: COMPONENT_LIST_KEYS.has(key) }),
+      );
       continue;
     }
     const record = value as Record<string, unknown>;
@@ -87,16 +139,36 @@ function checkComponents(resolution: BundleResolution, drafts: BundleIssueDraft[
     if ('_target_' in record) {
       const target = record._target_;
       if (typeof target !== 'string' || target.trim() === '') {
-        drafts.push({ severity: 'error', code: 'MMAR_MISSING_TARGET', location: resolution.locate(childId(id, '_target_')), message: `the component "${id}" has ${typeof target === 'string' ? 'an empty' : 'a non-string'} _target_` });
+        drafts.push({
+          severity: 'error',
+          code: 'MMAR_MISSING_TARGET',
+          location: resolution.locate(childId(id, '_target_')),
+          message: `the component "${id}" has ${typeof target === 'string' ? 'an empty' : 'a non-string'} _target_`,
+        });
       }
       const mode = record._mode_;
       if (mode !== undefined && !['default', 'callable', 'debug'].includes(String(mode))) {
-        drafts.push({ severity: 'warning', code: 'MMAR_INVALID_CONFIG', location: resolution.locate(childId(id, '_mode_')), message: `_mode_ "${String(mode)}" is none of default, callable, debug` });
+        drafts.push({
+          severity: 'warning',
+          code: 'MMAR_INVALID_CONFIG',
+          location: resolution.locate(childId(id, '_mode_')),
+          message: `_mode_ "${String(mode)}" is none of default, callable, debug`,
+        });
       }
     } else if (['_disabled_', '_requires_', '_mode_', '_desc_'].some((k) => k in record)) {
-      drafts.push({ severity: 'error', code: 'MMAR_MISSING_TARGET', location, message: `"${id}" has component keys (_disabled_, _requires_, _mode_, _desc_) but no _target_` });
+      drafts.push({
+        severity: 'error',
+        code: 'MMAR_MISSING_TARGET',
+        location,
+        message: `"${id}" has component keys (_disabled_, _requires_, _mode_, _desc_) but no _target_`,
+      });
     } else if (inList || COMPONENT_KEYS.has(key)) {
-      drafts.push({ severity: 'error', code: 'MMAR_MISSING_TARGET', location, message: `"${id}" is where a component is expected, but it has no _target_` });
+      drafts.push({
+        severity: 'error',
+        code: 'MMAR_MISSING_TARGET',
+        location,
+        message: `"${id}" is where a component is expected, but it has no _target_`,
+      });
     }
     for (const [child, item] of Object.entries(record)) stack.push({ id: childId(id, child), key: child, value: item, inList: false });
   }
@@ -113,7 +185,13 @@ function checkDataPaths(resolution: BundleResolution, fileExists: (path: string)
     } catch {
       exists = false;
     }
-    if (!exists) drafts.push({ severity: 'error', code: 'MMAR_DATA_PATH_MISSING', location: resolution.locate(id), message: `"${id}" is ${path}, which does not exist` });
+    if (!exists)
+      drafts.push({
+        severity: 'error',
+        code: 'MMAR_DATA_PATH_MISSING',
+        location: resolution.locate(id),
+        message: `"${id}" is ${path}, which does not exist`,
+      });
   }
 }
 
@@ -137,7 +215,13 @@ function parseTolerant(files: BundleFiles, positions: MmarIssue[]): Map<string, 
     if (!path.startsWith('configs/') || bundleConfigFormat(path) === undefined) continue;
     const text = bundleText(files, path);
     if (text === undefined) {
-      positions.push({ severity: 'error', code: 'MMAR_INVALID_CONFIG', file: path, pointer: '', message: `${path}: the content is neither text nor bytes` });
+      positions.push({
+        severity: 'error',
+        code: 'MMAR_INVALID_CONFIG',
+        file: path,
+        pointer: '',
+        message: `${path}: the content is neither text nor bytes`,
+      });
       continue;
     }
     try {
@@ -145,7 +229,14 @@ function parseTolerant(files: BundleFiles, positions: MmarIssue[]): Map<string, 
     } catch (error) {
       if (!isMedaasError(error, 'MMAR_INVALID_JSON') && !isMedaasError(error, 'MMAR_INVALID_YAML')) throw error;
       const details = error.details as { line?: number; column?: number };
-      positions.push({ severity: 'error', code: error.code, file: path, pointer: '', message: error.message, ...(details.line === undefined ? {} : { line: details.line, column: details.column as number }) });
+      positions.push({
+        severity: 'error',
+        code: error.code,
+        file: path,
+        pointer: '',
+        message: error.message,
+        ...(details.line === undefined ? {} : { line: details.line, column: details.column as number }),
+      });
     }
   }
   return configs;
@@ -173,7 +264,12 @@ export function validateBundle(bundle: Bundle | BundleFiles, options: ValidateBu
   const broken = new Set(parseIssues.map((i) => i.file));
   checkMetadata(parsed, drafts);
   if (!parsed.trainConfig && !parsed.inferenceConfig && !broken.size) {
-    drafts.push({ severity: 'warning', code: 'MMAR_MISSING_FILE', location: { file: 'configs/train.json', pointer: '' }, message: 'the bundle has neither a training nor an inference configuration' });
+    drafts.push({
+      severity: 'warning',
+      code: 'MMAR_MISSING_FILE',
+      location: { file: 'configs/train.json', pointer: '' },
+      message: 'the bundle has neither a training nor an inference configuration',
+    });
   }
   for (const [path, document] of parsed.configs) {
     if (!isRunnableConfig(path, document)) continue;

@@ -1,5 +1,19 @@
 import { formatJsonPointer, jsonPointerIndex, parseJsonPointer } from '@medaas/core';
-import { CST, isAlias, isCollection, isMap, isScalar, isSeq, stringify, type CreateNodeOptions, type DocumentOptions, type ParsedNode, type Scalar, type SchemaOptions, type ToStringOptions } from 'yaml';
+import {
+  CST,
+  isAlias,
+  isCollection,
+  isMap,
+  isScalar,
+  isSeq,
+  stringify,
+  type CreateNodeOptions,
+  type DocumentOptions,
+  type ParsedNode,
+  type Scalar,
+  type SchemaOptions,
+  type ToStringOptions,
+} from 'yaml';
 import { MmarError } from '../errors.js';
 import type { JsonValue } from '../json-edit.js';
 import { isImplicitlyTyped, PYTHON_YAML_TAGS, pythonYamlNumber } from './python-yaml-schema.js';
@@ -18,10 +32,20 @@ interface EditContext {
   readonly pointer: string;
 }
 
-const STRINGIFY: DocumentOptions & SchemaOptions & CreateNodeOptions & ToStringOptions = { version: '1.1', schema: 'failsafe', customTags: [...PYTHON_YAML_TAGS], lineWidth: 0, indent: 2, aliasDuplicateObjects: false, flowCollectionPadding: false };
+const STRINGIFY: DocumentOptions & SchemaOptions & CreateNodeOptions & ToStringOptions = {
+  version: '1.1',
+  schema: 'failsafe',
+  customTags: [...PYTHON_YAML_TAGS],
+  lineWidth: 0,
+  indent: 2,
+  aliasDuplicateObjects: false,
+  flowCollectionPadding: false,
+};
 
 function refuse(context: EditContext, reason: string): never {
-  throw new MmarError('MMAR_POINTER_NOT_FOUND', `${context.file}: cannot edit ${context.pointer || 'the root'}: ${reason}`, { details: { file: context.file, pointer: context.pointer } });
+  throw new MmarError('MMAR_POINTER_NOT_FOUND', `${context.file}: cannot edit ${context.pointer || 'the root'}: ${reason}`, {
+    details: { file: context.file, pointer: context.pointer },
+  });
 }
 
 function lineStartOf(text: string, offset: number): number {
@@ -40,7 +64,10 @@ function scalarSource(value: null | boolean | number | string, original: Scalar 
   if (value === null) return { source: 'null', type: 'PLAIN' };
   if (typeof value === 'boolean') return { source: value ? 'true' : 'false', type: 'PLAIN' };
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new MmarError('MMAR_INVALID_ARGUMENT', `${String(value)} cannot be written as a configuration value`, { details: { value: String(value) } });
+    if (!Number.isFinite(value))
+      throw new MmarError('MMAR_INVALID_ARGUMENT', `${String(value)} cannot be written as a configuration value`, {
+        details: { value: String(value) },
+      });
     const spelled = original?.source;
     const wasFloat = typeof spelled === 'string' ? /[.eE]/.test(spelled) : false;
     const wasExponent = typeof spelled === 'string' && /[eE]/.test(spelled);
@@ -53,7 +80,12 @@ function scalarSource(value: null | boolean | number | string, original: Scalar 
   }
   const previous = original?.type;
   if (previous === 'QUOTE_SINGLE' || previous === 'QUOTE_DOUBLE') return { source: value, type: previous };
-  const plainSafe = /^[A-Za-z_./][\w ./+()=,-]*$/.test(value) && !value.endsWith(' ') && !isImplicitlyTyped(value) && !value.includes(': ') && !value.includes(' #');
+  const plainSafe =
+    /^[A-Za-z_./][\w ./+()=,-]*$/.test(value) &&
+    !value.endsWith(' ') &&
+    !isImplicitlyTyped(value) &&
+    !value.includes(': ') &&
+    !value.includes(' #');
   return { source: value, type: plainSafe ? 'PLAIN' : 'QUOTE_DOUBLE' };
 }
 
@@ -82,11 +114,18 @@ function checked(before: YamlSyntax, after: string, pointer: string, value: Json
   try {
     parsed = parseYamlSyntax(after, context.file);
   } catch (error) {
-    throw new MmarError('MMAR_INVALID_ARGUMENT', `${context.file}: the edit of ${pointer || 'the root'} would not be valid YAML`, { details: { ...context }, cause: error });
+    throw new MmarError('MMAR_INVALID_ARGUMENT', `${context.file}: the edit of ${pointer || 'the root'} would not be valid YAML`, {
+      details: { ...context },
+      cause: error,
+    });
   }
   const expected = withValueAt(before.value, parseJsonPointer(pointer), value);
   if (!jsonEqual(parsed.value, expected)) {
-    throw new MmarError('MMAR_INVALID_ARGUMENT', `${context.file}: the value for ${pointer || 'the root'} cannot be written into this YAML losslessly`, { details: { ...context } });
+    throw new MmarError(
+      'MMAR_INVALID_ARGUMENT',
+      `${context.file}: the value for ${pointer || 'the root'} cannot be written into this YAML losslessly`,
+      { details: { ...context } },
+    );
   }
   return after;
 }
@@ -106,14 +145,15 @@ function checked(before: YamlSyntax, after: string, pointer: string, value: Json
 export function setYamlValue(text: string, pointer: string, value: JsonValue, options: { readonly file?: string } = {}): string {
   const context = { file: options.file ?? '<yaml>', pointer };
   const syntax = parseYamlSyntax(text, context.file);
-  const node = pointer === '' ? (syntax.document.contents as ParsedNode | null) ?? undefined : yamlNodeAt(syntax.document, pointer);
+  const node = pointer === '' ? ((syntax.document.contents as ParsedNode | null) ?? undefined) : yamlNodeAt(syntax.document, pointer);
   if (node && isAlias(node)) refuse(context, 'the value is a YAML alias (edit its anchor instead)');
   if (node) return checked(syntax, replaceNode(text, syntax, node, value), pointer, value, context);
   const segments = parseJsonPointer(pointer);
   const last = segments.pop();
   const parentPointer = formatJsonPointer(segments);
   const parent = parentPointer === '' ? (syntax.document.contents as ParsedNode | null) : yamlNodeAt(syntax.document, parentPointer);
-  if (last === undefined || !parent || !isCollection(parent)) refuse(context, `${parentPointer || 'the root'} is not a mapping or sequence`);
+  if (last === undefined || !parent || !isCollection(parent))
+    refuse(context, `${parentPointer || 'the root'} is not a mapping or sequence`);
   if (isSeq(parent)) {
     const index = last === '-' ? parent.items.length : jsonPointerIndex(last);
     if (index !== parent.items.length) refuse(context, 'index out of range');
@@ -211,7 +251,10 @@ export function insertYamlItem(text: string, pointer: string, value: JsonValue, 
   const expected = withValueAt(syntax.value, segments, insertInto(syntax.value, segments, index, value) as JsonValue);
   const after = insertItem(text, parent as ParsedNode & { items: unknown[] }, index, value);
   const parsed = parseYamlSyntax(after, context.file);
-  if (!jsonEqual(parsed.value, expected)) throw new MmarError('MMAR_INVALID_ARGUMENT', `${context.file}: cannot insert into ${parentPointer} losslessly`, { details: { ...context } });
+  if (!jsonEqual(parsed.value, expected))
+    throw new MmarError('MMAR_INVALID_ARGUMENT', `${context.file}: cannot insert into ${parentPointer} losslessly`, {
+      details: { ...context },
+    });
   return after;
 }
 
@@ -249,7 +292,9 @@ export function removeYamlValue(text: string, pointer: string, options: { readon
     start = parent.flow ? item.range[0] : text.lastIndexOf('-', item.range[0]);
     end = contentEnd(text, item);
   } else {
-    const pair = (parent.items as { key: ParsedNode; value: ParsedNode | null }[]).findLast((p) => String(isScalar(p.key) ? p.key.value : p.key) === last);
+    const pair = (parent.items as { key: ParsedNode; value: ParsedNode | null }[]).findLast(
+      (p) => String(isScalar(p.key) ? p.key.value : p.key) === last,
+    );
     if (!pair) return text;
     start = pair.key.range[0];
     end = contentEnd(text, pair.value ?? pair.key);

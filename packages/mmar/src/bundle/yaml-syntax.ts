@@ -1,5 +1,20 @@
 import { jsonPointerIndex, parseJsonPointer } from '@medaas/core';
-import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, type CST, type Document, type DocumentOptions, type Node, type ParseOptions, type ParsedNode, type SchemaOptions } from 'yaml';
+import {
+  Composer,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  Parser,
+  type CST,
+  type Document,
+  type DocumentOptions,
+  type Node,
+  type ParseOptions,
+  type ParsedNode,
+  type SchemaOptions,
+} from 'yaml';
 import { MmarError } from '../errors.js';
 import { positionAt } from '../json-syntax.js';
 import { PYTHON_YAML_TAGS } from './python-yaml-schema.js';
@@ -61,7 +76,11 @@ export function parseYamlSyntax(text: string, file = '<yaml>'): YamlSyntax {
   if (second) fail(text, file, second.range[0], 'expected a single YAML document but found another one');
   if (!document) {
     // An empty text is one empty document for PyYAML (None); the composer yields nothing for it.
-    return { document: [...new Composer(YAML_OPTIONS).compose([...new Parser().parse('null\n')])][0] as Document.Parsed, tokens, value: null };
+    return {
+      document: [...new Composer(YAML_OPTIONS).compose([...new Parser().parse('null\n')])][0] as Document.Parsed,
+      tokens,
+      value: null,
+    };
   }
   const error = document.errors[0];
   if (error) fail(text, file, error.pos[0], error.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, ''), error);

@@ -119,7 +119,8 @@ export interface ValidateMmarFolderOptions extends CallOptions {
  */
 export async function validateMmarFolder(dir: string, options: ValidateMmarFolderOptions = {}): Promise<MmarIssue[]> {
   const files = await readMmarFiles(dir, { ...options, include: (path) => !path.startsWith('models/') && !path.startsWith('eval/') });
-  const dataRoot = options.dataRoot === undefined ? undefined : isAbsolute(options.dataRoot) ? options.dataRoot : resolve(dir, options.dataRoot);
+  const dataRoot =
+    options.dataRoot === undefined ? undefined : isAbsolute(options.dataRoot) ? options.dataRoot : resolve(dir, options.dataRoot);
   const readText = (path: string): string | undefined => {
     try {
       return readFileSync(path, 'utf8');

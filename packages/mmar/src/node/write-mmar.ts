@@ -11,7 +11,11 @@ import { assertMmarPath } from '../mmar-files.js';
  * rename is atomic), which replaces `path` only when complete. A crash leaves the old file or the new one,
  * never a partial file under the final name.
  */
-export async function writeFileAtomic(path: string, content: string | Uint8Array, options: { readonly mode?: number; readonly signal?: AbortSignal } = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | Uint8Array,
+  options: { readonly mode?: number; readonly signal?: AbortSignal } = {},
+): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
   try {
     await writeFile(temporary, content, { flag: 'wx', flush: true, ...(options.signal ? { signal: options.signal } : {}) });

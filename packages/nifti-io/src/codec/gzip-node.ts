@@ -13,8 +13,11 @@ export const codec: GzipCodec = {
     return transform(source, createGunzip({ chunkSize: CHUNK }), signal, gunzipError);
   },
   gzip(source, level, signal) {
-    return transform(source, createGzip({ level, chunkSize: CHUNK }), signal, (error) =>
-      new NiftiError('NIFTI_IO', `gzip compression failed: ${error.message}`, { cause: error }),
+    return transform(
+      source,
+      createGzip({ level, chunkSize: CHUNK }),
+      signal,
+      (error) => new NiftiError('NIFTI_IO', `gzip compression failed: ${error.message}`, { cause: error }),
     );
   },
 };
@@ -22,7 +25,9 @@ export const codec: GzipCodec = {
 /** zlib's Z_BUF_ERROR at the end of input means the stream stops before its end marker: a cut-off file. */
 export function gunzipError(error: Error): NiftiError {
   if ((error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR') {
-    return new NiftiError('NIFTI_TRUNCATED', `the gzip stream ends before its end marker: the file is truncated (${error.message})`, { cause: error });
+    return new NiftiError('NIFTI_TRUNCATED', `the gzip stream ends before its end marker: the file is truncated (${error.message})`, {
+      cause: error,
+    });
   }
   return new NiftiError('NIFTI_CORRUPT_GZIP', `the gzip stream is corrupt: ${error.message}`, { cause: error });
 }

@@ -9,7 +9,9 @@ import type { GzipCodec } from './gzip-codec.js';
 export const codec: GzipCodec = {
   async *gunzip(source, signal) {
     const input = toReadableStream(source);
-    const reader = input.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>).getReader();
+    const reader = input
+      .pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>)
+      .getReader();
     const onAbort = (): void => void reader.cancel(signal?.reason).catch(() => undefined);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -52,7 +54,9 @@ export const codec: GzipCodec = {
 function gunzipError(error: unknown): NiftiError {
   const message = error instanceof Error ? error.message : String(error);
   if ((error as { code?: unknown } | null)?.code === 'Z_BUF_ERROR') {
-    return new NiftiError('NIFTI_TRUNCATED', `the gzip stream ends before its end marker: the file is truncated (${message})`, { cause: error });
+    return new NiftiError('NIFTI_TRUNCATED', `the gzip stream ends before its end marker: the file is truncated (${message})`, {
+      cause: error,
+    });
   }
   return new NiftiError('NIFTI_CORRUPT_GZIP', `the gzip stream is corrupt: ${message}`, { cause: error });
 }

@@ -63,7 +63,10 @@ export function toItkImage(image: ItkScalarImage): Record<string, unknown> {
 }
 
 /** The `resample` pipeline's options for an output grid. */
-export function gridOptions(grid: ItkGrid, interpolator: ItkInterpolator): {
+export function gridOptions(
+  grid: ItkGrid,
+  interpolator: ItkInterpolator,
+): {
   size: number[];
   outputSpacing: number[];
   outputOrigin: number[];

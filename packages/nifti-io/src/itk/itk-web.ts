@@ -24,9 +24,13 @@ export const runner: ItkRunner = {
     }
     // Without this setter the engine would fetch its pipelines from a CDN: refuse rather than risk it.
     if (typeof engine.setPipelinesBaseUrl !== 'function') {
-      throw new NiftiError('NIFTI_INVALID_ARGUMENT', 'the resample engine has no setPipelinesBaseUrl: pass the @itk-wasm/downsample module itself to setResampleEngine', {
-        details: { option: 'engine' },
-      });
+      throw new NiftiError(
+        'NIFTI_INVALID_ARGUMENT',
+        'the resample engine has no setPipelinesBaseUrl: pass the @itk-wasm/downsample module itself to setResampleEngine',
+        {
+          details: { option: 'engine' },
+        },
+      );
     }
     engine.setPipelinesBaseUrl(baseUrl);
     const { output } = await engine.resample(toItkImage(image) as never, gridOptions(grid, interpolator) as never);

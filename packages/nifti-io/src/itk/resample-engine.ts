@@ -80,6 +80,9 @@ export function engineUnavailable(platform: 'node' | 'browser', cause?: unknown)
   return new NiftiError(
     'NIFTI_RESAMPLE_UNAVAILABLE',
     `resample needs the ITK engine ${RESAMPLE_ENGINE_PACKAGE}, an optional peer dependency that is not ${platform === 'node' ? 'installed' : 'set'}: ${how}`,
-    { details: { package: RESAMPLE_ENGINE_PACKAGE, install: RESAMPLE_ENGINE_INSTALL, platform }, ...(cause === undefined ? {} : { cause }) },
+    {
+      details: { package: RESAMPLE_ENGINE_PACKAGE, install: RESAMPLE_ENGINE_INSTALL, platform },
+      ...(cause === undefined ? {} : { cause }),
+    },
   );
 }

@@ -17,7 +17,11 @@ export type { ConvertDicomFolderOptions, ConvertedSeries } from '@medaas/dicom/n
  * import { convertDicomFolder } from '@medaas/dicom/node';
  * ```
  */
-export async function convertDicomFolder(inputDir: string, outputDir: string, options?: ConvertDicomFolderOptions): Promise<ConvertedSeries[]> {
+export async function convertDicomFolder(
+  inputDir: string,
+  outputDir: string,
+  options?: ConvertDicomFolderOptions,
+): Promise<ConvertedSeries[]> {
   await loadDicomPackage('convertDicomFolder');
   const specifier = '@medaas/dicom/node';
   const moved = (await import(/* @vite-ignore */ specifier)) as typeof DicomNode;

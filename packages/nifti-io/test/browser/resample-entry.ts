@@ -5,7 +5,11 @@ import { resample, setItkPipelinesBaseUrl, setResampleEngine, type Volume } from
 async function run(volume: Volume, pipelines: string): Promise<{ dims: number[]; data: number[] }> {
   setResampleEngine({ resample: itkResample, setPipelinesBaseUrl });
   setItkPipelinesBaseUrl(new URL(pipelines));
-  const out = await resample({ ...volume, data: new Float32Array(volume.data as Float32Array) }, { spacingMm: 1 }, { interpolation: 'linear' });
+  const out = await resample(
+    { ...volume, data: new Float32Array(volume.data as Float32Array) },
+    { spacingMm: 1 },
+    { interpolation: 'linear' },
+  );
   return { dims: [...out.dims], data: Array.from(out.data as Float32Array) };
 }
 

@@ -1,11 +1,21 @@
 import { gzipSync } from 'node:zlib';
 import { writeNifti } from '@medaas/nifti-io';
 
-const IDENTITY = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] as const;
+const IDENTITY = [
+  [1, 0, 0, 0],
+  [0, 1, 0, 0],
+  [0, 0, 1, 0],
+  [0, 0, 0, 1],
+] as const;
 
 /** A valid single-file NIfTI-1 of a 2x2x2 uint8 volume (values 1..8) whose data starts at `voxOffset`. */
 export async function farVoxOffset(voxOffset: number): Promise<Uint8Array> {
-  const plain = await writeNifti({ dims: [2, 2, 2], datatype: 'uint8', data: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), affine: IDENTITY as never });
+  const plain = await writeNifti({
+    dims: [2, 2, 2],
+    datatype: 'uint8',
+    data: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8),
+    affine: IDENTITY as never,
+  });
   const out = new Uint8Array(voxOffset + 8);
   out.set(plain.subarray(0, 348));
   // vox_offset is a float32 in NIfTI-1: the offsets used here are exact in it.

@@ -16,7 +16,12 @@ export const OBLIQUE: Mat4 = (() => {
   ];
   const spacing = [0.8, 1.2, 2.5];
   const r = rz.map((row) => [0, 1, 2].map((c) => row[0]! * rx[0]![c]! + row[1]! * rx[1]![c]! + row[2]! * rx[2]![c]!));
-  const rowOf = (i: number, t: number): [number, number, number, number] => [r[i]![0]! * spacing[0]!, r[i]![1]! * spacing[1]!, r[i]![2]! * spacing[2]!, t];
+  const rowOf = (i: number, t: number): [number, number, number, number] => [
+    r[i]![0]! * spacing[0]!,
+    r[i]![1]! * spacing[1]!,
+    r[i]![2]! * spacing[2]!,
+    t,
+  ];
   return [rowOf(0, -91.5), rowOf(1, 12.25), rowOf(2, -40), [0, 0, 0, 1]];
 })();
 
@@ -49,5 +54,16 @@ export function ctPhantom(dims: readonly [number, number, number], seed = 1): Vo
         const body = Math.hypot((i - nx / 2) / (nx * 0.4), (j - ny / 2) / (ny * 0.3)) < 1;
         data[i + nx * (j + ny * k)] = (body ? 40 : -1000) + Math.round(random() * 30);
       }
-  return { dims, datatype: 'int16', data, affine: [[0.7, 0, 0, -180], [0, 0.7, 0, -180], [0, 0, 1.5, -300], [0, 0, 0, 1]], scaling: { slope: 1, inter: -1024 } };
+  return {
+    dims,
+    datatype: 'int16',
+    data,
+    affine: [
+      [0.7, 0, 0, -180],
+      [0, 0.7, 0, -180],
+      [0, 0, 1.5, -300],
+      [0, 0, 0, 1],
+    ],
+    scaling: { slope: 1, inter: -1024 },
+  };
 }

@@ -81,22 +81,33 @@ class LineStream {
  * @throws {ClusterSshError} when the session fails; a timeout or abort rejects with the signal's reason
  *   (the remote tool is killed).
  */
-export async function runCatalogTool(session: SshSession, plan: PretrainedPlan, tmp: string, options: CatalogRunOptions): Promise<CatalogRun> {
+export async function runCatalogTool(
+  session: SshSession,
+  plan: PretrainedPlan,
+  tmp: string,
+  options: CatalogRunOptions,
+): Promise<CatalogRun> {
   const { signal, redact } = options;
   let last: number | undefined;
-  const onLine = (stream: 'stdout' | 'stderr') => (raw: string): void => {
-    const line = redact(raw);
-    options.onOutput?.(line, stream);
-    const progress = parseToolProgress(line);
-    if (progress && progress.loaded !== last && options.onProgress) {
-      last = progress.loaded;
-      try {
-        options.onProgress(progress.total === undefined ? { phase: 'download', loaded: progress.loaded } : { phase: 'download', loaded: progress.loaded, total: progress.total });
-      } catch {
-        // A faulty progress callback must never break the download it observes.
+  const onLine =
+    (stream: 'stdout' | 'stderr') =>
+    (raw: string): void => {
+      const line = redact(raw);
+      options.onOutput?.(line, stream);
+      const progress = parseToolProgress(line);
+      if (progress && progress.loaded !== last && options.onProgress) {
+        last = progress.loaded;
+        try {
+          options.onProgress(
+            progress.total === undefined
+              ? { phase: 'download', loaded: progress.loaded }
+              : { phase: 'download', loaded: progress.loaded, total: progress.total },
+          );
+        } catch {
+          // A faulty progress callback must never break the download it observes.
+        }
       }
-    }
-  };
+    };
   const out = new LineStream('stdout', onLine('stdout'));
   const err = new LineStream('stderr', onLine('stderr'));
   const poll = async (final: boolean): Promise<void> => {
@@ -115,7 +126,13 @@ export async function runCatalogTool(session: SshSession, plan: PretrainedPlan, 
     () => true,
   );
   for (;;) {
-    const done = await Promise.race([settled, sleep(plan.pollIntervalMs, { signal }).then(() => false, () => true)]);
+    const done = await Promise.race([
+      settled,
+      sleep(plan.pollIntervalMs, { signal }).then(
+        () => false,
+        () => true,
+      ),
+    ]);
     if (done) break;
     // A poll that fails (a busy login node refusing a channel) only delays the progress; the run decides.
     await poll(false).catch(() => undefined);

@@ -38,7 +38,13 @@ export function checkChecksum(checksum: PretrainedChecksum, catalog: PretrainedC
     return { algorithm: checksum.algorithm, value };
   }
   const file = checksum.file;
-  if (typeof file !== 'string' || file === '' || file.startsWith('/') || /[\0\n\r]/.test(file) || file.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+  if (
+    typeof file !== 'string' ||
+    file === '' ||
+    file.startsWith('/') ||
+    /[\0\n\r]/.test(file) ||
+    file.split('/').some((s) => s === '..' || s === '.' || s === '')
+  ) {
     throw fail(`checksum file must be a path inside the model folder, got ${JSON.stringify(file)}`);
   }
   return { algorithm: checksum.algorithm, value, file };

@@ -6,7 +6,12 @@ import { catalogCommand, runCatalogTool, type CatalogRun } from './catalog-run.j
 import type { PretrainedChecksum } from './checksum.js';
 import { formatMarker, MARKER_FILE, parseMarker, type DownloadMarker } from './download-marker.js';
 import { probeHost, type HostProbe } from './host-probe.js';
-import { checkPretrainedOptions, type DownloadPretrainedOptions, type PretrainedCatalog, type PretrainedPlan } from './pretrained-options.js';
+import {
+  checkPretrainedOptions,
+  type DownloadPretrainedOptions,
+  type PretrainedCatalog,
+  type PretrainedPlan,
+} from './pretrained-options.js';
 import { finalizeTree, makeTempDir, removeTree } from './remote-move.js';
 import { inspectTree, readTree, type TreeFile } from './remote-tree.js';
 
@@ -78,7 +83,13 @@ export async function downloadPretrained(session: SshSession, options: DownloadP
     const tmp = await makeTempDir(session, plan, signal);
     let marker: DownloadMarker;
     try {
-      const run = await runCatalogTool(session, plan, tmp, { signal, apiKey: options.ngcApiKey, onProgress: options.onProgress, onOutput: options.onOutput, redact });
+      const run = await runCatalogTool(session, plan, tmp, {
+        signal,
+        apiKey: options.ngcApiKey,
+        onProgress: options.onProgress,
+        onOutput: options.onOutput,
+        redact,
+      });
       if (runFailed(plan, run)) throw downloadFailed(session, plan, run);
       marker = await verify(session, plan, tmp, toolPath, options.onProgress, signal);
       const moved = await finalizeTree(session, `${tmp}/dl/${plan.toolFolder}`, final, formatMarker(marker), signal);
@@ -93,7 +104,17 @@ export async function downloadPretrained(session: SshSession, options: DownloadP
     }
     const tree = await inspectTree(session, final, { hash: false, marker: MARKER_FILE, signal });
     const files = await readFiles(session, plan, final, tree.files, options.onProgress, signal);
-    return { catalog: plan.catalog, name: plan.name, version: plan.version, dir: final, kind: marker.kind, downloaded: true, files, sha256: marker.sha256, verified: marker.verified };
+    return {
+      catalog: plan.catalog,
+      name: plan.name,
+      version: plan.version,
+      dir: final,
+      kind: marker.kind,
+      downloaded: true,
+      files,
+      sha256: marker.sha256,
+      verified: marker.verified,
+    };
   } finally {
     scope.dispose();
   }
@@ -103,9 +124,13 @@ function requireTool(session: SshSession, plan: PretrainedPlan, probe: Extract<H
   const host = where(session);
   if (probe.toolPath === undefined) {
     const what = plan.catalog === 'ngc' ? 'the NGC CLI' : 'Python with MONAI';
-    throw new TrainingError('TRAINING_CATALOG_TOOL_MISSING', `${plan.tool} is not on the PATH of ${host}: install ${what} there, or pass tool (an absolute path) or env.PATH`, {
-      details: { catalog: plan.catalog, tool: plan.tool, host },
-    });
+    throw new TrainingError(
+      'TRAINING_CATALOG_TOOL_MISSING',
+      `${plan.tool} is not on the PATH of ${host}: install ${what} there, or pass tool (an absolute path) or env.PATH`,
+      {
+        details: { catalog: plan.catalog, tool: plan.tool, host },
+      },
+    );
   }
   if (plan.catalog === 'ngc' && probe.credentials === 'none') {
     throw new TrainingError(
@@ -116,9 +141,13 @@ function requireTool(session: SshSession, plan: PretrainedPlan, probe: Extract<H
   }
   const missing = probe.missingModules ?? [];
   if (plan.catalog === 'monai-zoo' && missing.length > 0) {
-    throw new TrainingError('TRAINING_CATALOG_TOOL_MISSING', `${probe.toolPath} on ${host} cannot import ${missing.join(' and ')}: pip install 'monai[fire]' for that Python, or pass tool`, {
-      details: { catalog: plan.catalog, tool: missing[0], python: probe.toolPath, missing, host },
-    });
+    throw new TrainingError(
+      'TRAINING_CATALOG_TOOL_MISSING',
+      `${probe.toolPath} on ${host} cannot import ${missing.join(' and ')}: pip install 'monai[fire]' for that Python, or pass tool`,
+      {
+        details: { catalog: plan.catalog, tool: missing[0], python: probe.toolPath, missing, host },
+      },
+    );
   }
   return probe.toolPath;
 }
@@ -137,10 +166,27 @@ function downloadFailed(session: SshSession, plan: PretrainedPlan, run: CatalogR
   const command = catalogCommand(plan, '…').slice(0, -2).join(' ');
   const status = run.exitCode === null ? `signal ${run.exitSignal ?? '?'}` : `exit ${run.exitCode}`;
   const stderrTail = tail(run.stderr);
-  const lastLine = (stderrTail || tail(run.stdout)).split(/\r?\n|\r/).filter((l) => l.trim() !== '').at(-1) ?? '';
-  return new TrainingError('TRAINING_DOWNLOAD_FAILED', `${command} failed on ${where(session)} (${status})${lastLine ? `: ${lastLine.trim()}` : ''}`, {
-    details: { catalog: plan.catalog, name: plan.name, version: plan.version, host: where(session), exitCode: run.exitCode, exitSignal: run.exitSignal, stderrTail, stdoutTail: tail(run.stdout, 1000) },
-  });
+  const lastLine =
+    (stderrTail || tail(run.stdout))
+      .split(/\r?\n|\r/)
+      .filter((l) => l.trim() !== '')
+      .at(-1) ?? '';
+  return new TrainingError(
+    'TRAINING_DOWNLOAD_FAILED',
+    `${command} failed on ${where(session)} (${status})${lastLine ? `: ${lastLine.trim()}` : ''}`,
+    {
+      details: {
+        catalog: plan.catalog,
+        name: plan.name,
+        version: plan.version,
+        host: where(session),
+        exitCode: run.exitCode,
+        exitSignal: run.exitSignal,
+        stderrTail,
+        stdoutTail: tail(run.stdout, 1000),
+      },
+    },
+  );
 }
 
 function destinationExists(dir: string, found: DownloadMarker | undefined): TrainingError {
@@ -154,21 +200,45 @@ function mismatch(plan: PretrainedPlan, checksum: PretrainedChecksum, actual: st
   const file = checksum.file ?? `${plan.name}_v${plan.version}.zip`;
   const found = actual === undefined ? 'the file is missing' : `got ${actual}`;
   return new TrainingError('TRAINING_CHECKSUM_MISMATCH', `${file}: expected ${checksum.algorithm} ${checksum.value}, ${found}${extra}`, {
-    details: { catalog: plan.catalog, name: plan.name, version: plan.version, file, algorithm: checksum.algorithm, expected: checksum.value, actual },
+    details: {
+      catalog: plan.catalog,
+      name: plan.name,
+      version: plan.version,
+      file,
+      algorithm: checksum.algorithm,
+      expected: checksum.value,
+      actual,
+    },
   });
 }
 
 /** Checks the download in its temporary folder and returns the marker it gets: layout, checksums, hashes. */
-async function verify(session: SshSession, plan: PretrainedPlan, tmp: string, toolPath: string, onProgress: ProgressCallback | undefined, signal: AbortSignal): Promise<DownloadMarker> {
+async function verify(
+  session: SshSession,
+  plan: PretrainedPlan,
+  tmp: string,
+  toolPath: string,
+  onProgress: ProgressCallback | undefined,
+  signal: AbortSignal,
+): Promise<DownloadMarker> {
   const modelDir = `${tmp}/dl/${plan.toolFolder}`;
-  const targets = plan.checksums.map((c) => ({ algorithm: c.algorithm, path: c.file === undefined ? `${tmp}/dl/${plan.name}_v${plan.version}.zip` : `${modelDir}/${c.file}` }));
+  const targets = plan.checksums.map((c) => ({
+    algorithm: c.algorithm,
+    path: c.file === undefined ? `${tmp}/dl/${plan.name}_v${plan.version}.zip` : `${modelDir}/${c.file}`,
+  }));
   const tree = await inspectTree(session, modelDir, { hash: true, marker: MARKER_FILE, targets, signal });
   const kind = tree.exists ? pretrainedKindOf(tree.files.map((f) => f.path)) : undefined;
   if (kind === undefined) {
-    const found = tree.exists ? `a folder without config/config_train.json, config/environment.json or configs/metadata.json (${tree.files.length} files)` : `no ${plan.toolFolder}/ folder`;
-    throw new TrainingError('TRAINING_DOWNLOAD_INCOMPLETE', `${catalogCommand(plan, '…')[0] ?? plan.tool} succeeded on ${where(session)} but left ${found}`, {
-      details: { catalog: plan.catalog, name: plan.name, version: plan.version, files: tree.files.slice(0, 50).map((f) => f.path) },
-    });
+    const found = tree.exists
+      ? `a folder without config/config_train.json, config/environment.json or configs/metadata.json (${tree.files.length} files)`
+      : `no ${plan.toolFolder}/ folder`;
+    throw new TrainingError(
+      'TRAINING_DOWNLOAD_INCOMPLETE',
+      `${catalogCommand(plan, '…')[0] ?? plan.tool} succeeded on ${where(session)} but left ${found}`,
+      {
+        details: { catalog: plan.catalog, name: plan.name, version: plan.version, files: tree.files.slice(0, 50).map((f) => f.path) },
+      },
+    );
   }
   plan.checksums.forEach((checksum, i) => {
     if (tree.digests[i] !== checksum.value) throw mismatch(plan, checksum, tree.digests[i]);
@@ -189,26 +259,62 @@ async function verify(session: SshSession, plan: PretrainedPlan, tmp: string, to
 }
 
 /** The answer for a folder that already has a marker: this model (checked against the checksums asked for) or an error. */
-async function present(session: SshSession, plan: PretrainedPlan, final: string, text: string, onProgress: ProgressCallback | undefined, signal: AbortSignal): Promise<PretrainedModel> {
+async function present(
+  session: SshSession,
+  plan: PretrainedPlan,
+  final: string,
+  text: string,
+  onProgress: ProgressCallback | undefined,
+  signal: AbortSignal,
+): Promise<PretrainedModel> {
   const marker = parseMarker(text);
-  if (!marker || marker.catalog !== plan.catalog || marker.name !== plan.name || marker.version !== plan.version) throw destinationExists(final, marker);
+  if (!marker || marker.catalog !== plan.catalog || marker.name !== plan.name || marker.version !== plan.version)
+    throw destinationExists(final, marker);
   const pending: { checksum: PretrainedChecksum; path: string }[] = [];
   for (const checksum of plan.checksums) {
     const recorded = marker.verified.find((v) => v.algorithm === checksum.algorithm && v.file === checksum.file);
     if (recorded) {
       if (recorded.value !== checksum.value) throw mismatch(plan, checksum, recorded.value, ' (as verified when it was downloaded)');
     } else if (checksum.file !== undefined) pending.push({ checksum, path: `${final}/${checksum.file}` });
-    else throw mismatch(plan, checksum, undefined, `: ${final} was downloaded without this checksum and its archive is not kept; remove the folder to download and verify it again`);
+    else
+      throw mismatch(
+        plan,
+        checksum,
+        undefined,
+        `: ${final} was downloaded without this checksum and its archive is not kept; remove the folder to download and verify it again`,
+      );
   }
-  const tree = await inspectTree(session, final, { hash: false, marker: MARKER_FILE, targets: pending.map((p) => ({ algorithm: p.checksum.algorithm, path: p.path })), signal });
+  const tree = await inspectTree(session, final, {
+    hash: false,
+    marker: MARKER_FILE,
+    targets: pending.map((p) => ({ algorithm: p.checksum.algorithm, path: p.path })),
+    signal,
+  });
   pending.forEach((p, i) => {
     if (tree.digests[i] !== p.checksum.value) throw mismatch(plan, p.checksum, tree.digests[i]);
   });
   const files = await readFiles(session, plan, final, tree.files, onProgress, signal);
-  return { catalog: plan.catalog, name: plan.name, version: plan.version, dir: final, kind: marker.kind, downloaded: false, files, sha256: marker.sha256, verified: marker.verified };
+  return {
+    catalog: plan.catalog,
+    name: plan.name,
+    version: plan.version,
+    dir: final,
+    kind: marker.kind,
+    downloaded: false,
+    files,
+    sha256: marker.sha256,
+    verified: marker.verified,
+  };
 }
 
-async function readFiles(session: SshSession, plan: PretrainedPlan, dir: string, all: readonly TreeFile[], onProgress: ProgressCallback | undefined, signal: AbortSignal): Promise<PretrainedFiles> {
+async function readFiles(
+  session: SshSession,
+  plan: PretrainedPlan,
+  dir: string,
+  all: readonly TreeFile[],
+  onProgress: ProgressCallback | undefined,
+  signal: AbortSignal,
+): Promise<PretrainedFiles> {
   const wanted = plan.read === 'none' ? [] : plan.read === 'all' ? all : all.filter((f) => isTextPath(f.path));
   const total = wanted.reduce((sum, f) => sum + f.size, 0);
   let loaded = 0;

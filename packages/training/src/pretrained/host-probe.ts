@@ -48,7 +48,9 @@ esac`;
  */
 export async function probeHost(session: SshSession, plan: PretrainedPlan, keyed: boolean, signal: AbortSignal): Promise<HostProbe> {
   const final = `${plan.destDir}/${plan.folder}`;
-  const result = await session.exec(remoteScript(plan.env, SCRIPT, [final, MARKER_FILE, plan.catalog, plan.tool, keyed ? '1' : '0']), { signal });
+  const result = await session.exec(remoteScript(plan.env, SCRIPT, [final, MARKER_FILE, plan.catalog, plan.tool, keyed ? '1' : '0']), {
+    signal,
+  });
   const values = new Map<string, string>();
   for (const line of result.stdout.split('\n')) {
     const at = line.indexOf('=');
@@ -56,9 +58,13 @@ export async function probeHost(session: SshSession, plan: PretrainedPlan, keyed
   }
   const state = values.get('state');
   if (state === undefined) {
-    throw new TrainingError('TRAINING_READ_FAILED', `cannot look at ${final} on ${session.host}: ${result.stderr.trim().slice(-300) || `exit ${String(result.exitCode)}`}`, {
-      details: { dir: final, host: session.host, exitCode: result.exitCode },
-    });
+    throw new TrainingError(
+      'TRAINING_READ_FAILED',
+      `cannot look at ${final} on ${session.host}: ${result.stderr.trim().slice(-300) || `exit ${String(result.exitCode)}`}`,
+      {
+        details: { dir: final, host: session.host, exitCode: result.exitCode },
+      },
+    );
   }
   if (state === 'present') return { state, marker: textFromB64(values.get('marker') ?? '') };
   if (state === 'occupied') return { state };

@@ -89,7 +89,10 @@ function checkName(catalog: PretrainedCatalog, name: unknown): string {
   if (typeof name !== 'string' || segments.length > most || !segments.every((s) => SEGMENT.test(s))) {
     const form = catalog === 'ngc' ? 'ORG/TEAM/NAME, ORG/NAME or NAME' : 'one bundle name';
     const hint = typeof name === 'string' && name.includes(':') ? ' (give the version in `version`, not after a colon)' : '';
-    throw invalid(`${catalog} model name must be ${form} of letters, digits, '_', '.' and '-', got ${JSON.stringify(name)}${hint}`, { catalog, name });
+    throw invalid(`${catalog} model name must be ${form} of letters, digits, '_', '.' and '-', got ${JSON.stringify(name)}${hint}`, {
+      catalog,
+      name,
+    });
   }
   return name;
 }
@@ -123,10 +126,13 @@ function checkEnv(env: Readonly<Record<string, string>> | undefined): [string, s
 export function checkPretrainedOptions(options: DownloadPretrainedOptions): PretrainedPlan {
   if (typeof options !== 'object' || options === null) throw invalid('downloadPretrained needs an options object', {});
   const { catalog } = options;
-  if (catalog !== 'ngc' && catalog !== 'monai-zoo') throw invalid(`catalog must be 'ngc' or 'monai-zoo', got ${JSON.stringify(catalog)}`, { catalog });
+  if (catalog !== 'ngc' && catalog !== 'monai-zoo')
+    throw invalid(`catalog must be 'ngc' or 'monai-zoo', got ${JSON.stringify(catalog)}`, { catalog });
   const name = checkName(catalog, options.name);
   if (typeof options.version !== 'string' || !VERSION.test(options.version)) {
-    throw invalid(`version must be letters, digits, '_', '.', '+' and '-', got ${JSON.stringify(options.version)}`, { version: options.version });
+    throw invalid(`version must be letters, digits, '_', '.', '+' and '-', got ${JSON.stringify(options.version)}`, {
+      version: options.version,
+    });
   }
   const version = options.version;
   const destDir = checkAbsolutePath(options.destDir, 'destDir');
@@ -137,13 +143,28 @@ export function checkPretrainedOptions(options: DownloadPretrainedOptions): Pret
   if (options.ngcApiKey !== undefined) {
     if (catalog !== 'ngc') throw invalid('ngcApiKey is for the ngc catalog only', { catalog });
     // The key itself never goes into details: only that it was unusable.
-    if (typeof options.ngcApiKey !== 'string' || options.ngcApiKey === '' || /[\0\n\r]/.test(options.ngcApiKey)) throw invalid('ngcApiKey must be a non-empty line', {});
+    if (typeof options.ngcApiKey !== 'string' || options.ngcApiKey === '' || /[\0\n\r]/.test(options.ngcApiKey))
+      throw invalid('ngcApiKey must be a non-empty line', {});
   }
-  const given = options.checksum === undefined ? [] : Array.isArray(options.checksum) ? options.checksum : [options.checksum as PretrainedChecksum];
+  const given =
+    options.checksum === undefined ? [] : Array.isArray(options.checksum) ? options.checksum : [options.checksum as PretrainedChecksum];
   const checksums = given.map((c) => checkChecksum(c, catalog));
   const read = options.read ?? 'text';
-  if (read !== 'text' && read !== 'all' && read !== 'none') throw invalid(`read must be 'text', 'all' or 'none', got ${JSON.stringify(read)}`, { read });
+  if (read !== 'text' && read !== 'all' && read !== 'none')
+    throw invalid(`read must be 'text', 'all' or 'none', got ${JSON.stringify(read)}`, { read });
   const pollIntervalMs = options.pollIntervalMs ?? 500;
   if (!Number.isFinite(pollIntervalMs) || pollIntervalMs < 10) throw invalid('pollIntervalMs must be at least 10', { pollIntervalMs });
-  return { catalog, name, version, destDir, folder, toolFolder: catalog === 'ngc' ? folder : name, tool, env, checksums, read, pollIntervalMs };
+  return {
+    catalog,
+    name,
+    version,
+    destDir,
+    folder,
+    toolFolder: catalog === 'ngc' ? folder : name,
+    tool,
+    env,
+    checksums,
+    read,
+    pollIntervalMs,
+  };
 }

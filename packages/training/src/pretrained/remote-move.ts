@@ -22,9 +22,20 @@ export async function makeTempDir(session: SshSession, plan: PretrainedPlan, sig
   const result = await session.exec(remoteScript(plan.env, MAKE_TEMP, [plan.destDir, plan.folder]), { signal });
   const tmp = result.stdout.trim();
   if (result.exitCode !== 0 || !tmp.startsWith(`${plan.destDir}/.${plan.folder}.medaas-`) || tmp.includes('\n')) {
-    throw new TrainingError('TRAINING_DOWNLOAD_FAILED', `cannot create a download folder in ${plan.destDir} on ${session.host}: ${result.stderr.trim().slice(-300) || `exit ${String(result.exitCode)}`}`, {
-      details: { catalog: plan.catalog, name: plan.name, version: plan.version, destDir: plan.destDir, exitCode: result.exitCode, stderrTail: result.stderr.trim().slice(-2000) },
-    });
+    throw new TrainingError(
+      'TRAINING_DOWNLOAD_FAILED',
+      `cannot create a download folder in ${plan.destDir} on ${session.host}: ${result.stderr.trim().slice(-300) || `exit ${String(result.exitCode)}`}`,
+      {
+        details: {
+          catalog: plan.catalog,
+          name: plan.name,
+          version: plan.version,
+          destDir: plan.destDir,
+          exitCode: result.exitCode,
+          stderrTail: result.stderr.trim().slice(-2000),
+        },
+      },
+    );
   }
   return tmp;
 }
@@ -47,9 +58,13 @@ export async function finalizeTree(session: SshSession, src: string, final: stri
   const result = await session.exec(remoteScript([], FINALIZE, [src, final, MARKER_FILE]), { signal, stdin: marker });
   if (result.exitCode === 0) return true;
   if (result.exitCode === 3) return false;
-  throw new TrainingError('TRAINING_DOWNLOAD_FAILED', `cannot move the download to ${final} on ${session.host}: ${result.stderr.trim().slice(-300) || `exit ${String(result.exitCode)}`}`, {
-    details: { dir: final, exitCode: result.exitCode, stderrTail: result.stderr.trim().slice(-2000) },
-  });
+  throw new TrainingError(
+    'TRAINING_DOWNLOAD_FAILED',
+    `cannot move the download to ${final} on ${session.host}: ${result.stderr.trim().slice(-300) || `exit ${String(result.exitCode)}`}`,
+    {
+      details: { dir: final, exitCode: result.exitCode, stderrTail: result.stderr.trim().slice(-2000) },
+    },
+  );
 }
 
 /**

@@ -55,10 +55,17 @@ $each" sh {} +`;
 export async function inspectTree(
   session: SshSession,
   dir: string,
-  options: { readonly hash: boolean; readonly marker: string; readonly targets?: readonly { readonly path: string; readonly algorithm: ChecksumAlgorithm }[]; readonly signal: AbortSignal },
+  options: {
+    readonly hash: boolean;
+    readonly marker: string;
+    readonly targets?: readonly { readonly path: string; readonly algorithm: ChecksumAlgorithm }[];
+    readonly signal: AbortSignal;
+  },
 ): Promise<TreeInspection> {
   const targets = (options.targets ?? []).flatMap((t) => [t.algorithm, t.path]);
-  const result = await session.exec(remoteScript([], INSPECT, [dir, options.marker, options.hash ? '1' : '0', ...targets]), { signal: options.signal });
+  const result = await session.exec(remoteScript([], INSPECT, [dir, options.marker, options.hash ? '1' : '0', ...targets]), {
+    signal: options.signal,
+  });
   const lines = result.stdout.split('\n');
   if (lines[0] === 'missing') return { exists: false, files: [], digests: [] };
   if (lines[0] !== 'found' || result.exitCode !== 0) throw readFailed(session, dir, result.stderr, result.exitCode);
@@ -77,9 +84,13 @@ export async function inspectTree(
 }
 
 function readFailed(session: SshSession, dir: string, stderr: string, exitCode: number | null): TrainingError {
-  return new TrainingError('TRAINING_READ_FAILED', `cannot read ${dir} on ${session.host}: ${stderr.trim().slice(-300) || `exit ${String(exitCode)}`}`, {
-    details: { dir, host: session.host, exitCode },
-  });
+  return new TrainingError(
+    'TRAINING_READ_FAILED',
+    `cannot read ${dir} on ${session.host}: ${stderr.trim().slice(-300) || `exit ${String(exitCode)}`}`,
+    {
+      details: { dir, host: session.host, exitCode },
+    },
+  );
 }
 
 const MIB = 1024 * 1024;

@@ -20,7 +20,11 @@ export const CONFIG_AIAA = { version: '1', type: 'segmentation', labels: ['brain
  * and an MMAR whose environment points at it; `dataRoot` is where a job will see the project (the same
  * folder locally, an uploaded copy on a cluster).
  */
-export function writeProject(options: { dataRoot?: string; mmarDir?: string; missing?: boolean } = {}): { root: string; mmar: string; files: string[] } {
+export function writeProject(options: { dataRoot?: string; mmarDir?: string; missing?: boolean } = {}): {
+  root: string;
+  mmar: string;
+  files: string[];
+} {
   const root = mkdtempSync(join(tmpdir(), 'medaas-training-project-'));
   const dataRoot = options.dataRoot ?? root;
   const mmarDir = options.mmarDir ?? join(root, 'mmar');
@@ -31,14 +35,32 @@ export function writeProject(options: { dataRoot?: string; mmarDir?: string; mis
   writeFileSync(join(root, 'dataset_0.json'), JSON.stringify({ training: [pair], validation: [pair] }, null, 2));
   writeFileSync(
     join(root, 'mmar', 'config', 'environment.json'),
-    JSON.stringify({ DATA_ROOT: dataRoot, DATASET_JSON: `${dataRoot}/dataset_0.json`, MMAR_CKPT_DIR: 'models', MMAR_EVAL_OUTPUT_PATH: 'eval' }, null, 2),
+    JSON.stringify(
+      { DATA_ROOT: dataRoot, DATASET_JSON: `${dataRoot}/dataset_0.json`, MMAR_CKPT_DIR: 'models', MMAR_EVAL_OUTPUT_PATH: 'eval' },
+      null,
+      2,
+    ),
   );
   writeFileSync(join(root, 'mmar', 'config', 'config_aiaa.json'), JSON.stringify(CONFIG_AIAA, null, 2));
-  for (const dir of [root, join(root, 'imagesTr'), join(root, 'labelsTr'), join(root, 'mmar'), join(root, 'mmar', 'config'), join(root, 'mmar', 'commands')]) chmodSync(dir, 0o755);
+  for (const dir of [
+    root,
+    join(root, 'imagesTr'),
+    join(root, 'labelsTr'),
+    join(root, 'mmar'),
+    join(root, 'mmar', 'config'),
+    join(root, 'mmar', 'commands'),
+  ])
+    chmodSync(dir, 0o755);
   void mmarDir;
   return {
     root,
     mmar: join(root, 'mmar'),
-    files: ['imagesTr/colin27.nii.gz', 'labelsTr/colin27.nii.gz', 'dataset_0.json', 'mmar/config/environment.json', 'mmar/config/config_aiaa.json'],
+    files: [
+      'imagesTr/colin27.nii.gz',
+      'labelsTr/colin27.nii.gz',
+      'dataset_0.json',
+      'mmar/config/environment.json',
+      'mmar/config/config_aiaa.json',
+    ],
   };
 }

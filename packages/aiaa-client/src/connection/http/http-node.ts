@@ -33,7 +33,11 @@ export const createHttpBackend: CreateHttpBackend = (options: HttpBackendOptions
         // The client's own call timeout bounds the exchange; undici's 300 s defaults would cut first inferences short.
         headersTimeout: 0,
         bodyTimeout: 0,
-        headers: { ...req.headers, ...(body ? { 'content-type': body.contentType, 'content-length': String(body.length) } : {}), accept: '*/*' },
+        headers: {
+          ...req.headers,
+          ...(body ? { 'content-type': body.contentType, 'content-length': String(body.length) } : {}),
+          accept: '*/*',
+        },
         body: body ? Readable.from(counted(body.chunks(), req.onUploaded), { objectMode: false }) : null,
       });
       const stream = response.body;

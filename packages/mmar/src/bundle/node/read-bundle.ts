@@ -60,7 +60,10 @@ export async function readBundleFiles(dir: string, options: ReadBundleOptions = 
       }
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      throw new MmarError('MMAR_IO', `cannot read the bundle at ${dir}: ${error instanceof Error ? error.message : String(error)}`, { details: { dir }, cause: error });
+      throw new MmarError('MMAR_IO', `cannot read the bundle at ${dir}: ${error instanceof Error ? error.message : String(error)}`, {
+        details: { dir },
+        cause: error,
+      });
     }
     return files;
   });
@@ -101,5 +104,8 @@ export interface ValidateBundleFolderOptions extends CallOptions, Pick<ValidateB
 export async function validateBundleFolder(dir: string, options: ValidateBundleFolderOptions = {}): Promise<MmarIssue[]> {
   const files = await readBundleFiles(dir, { ...options, include: (path) => !path.startsWith('models/') });
   const fileExists = (path: string): boolean => existsSync(isAbsolute(path) ? path : resolve(dir, path));
-  return validateBundle(files, { ...(options.checkDataPaths === false ? {} : { fileExists }), ...(options.overrides ? { overrides: options.overrides } : {}) });
+  return validateBundle(files, {
+    ...(options.checkDataPaths === false ? {} : { fileExists }),
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+  });
 }

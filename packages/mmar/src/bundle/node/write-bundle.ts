@@ -34,7 +34,10 @@ export async function writeBundle(dir: string, bundle: Bundle | BundleFiles, opt
         await writeFileAtomic(target, files[path] as string | Uint8Array, { signal });
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        throw new MmarError('MMAR_IO', `cannot write ${target}: ${error instanceof Error ? error.message : String(error)}`, { details: { dir, file: path }, cause: error });
+        throw new MmarError('MMAR_IO', `cannot write ${target}: ${error instanceof Error ? error.message : String(error)}`, {
+          details: { dir, file: path },
+          cause: error,
+        });
       }
     }
   });
