@@ -6,8 +6,11 @@ import { MedaasError } from '@medaas/core';
  * - `TESTKIT_LISTEN`: the server could not listen (port in use, address not local).
  * - `TESTKIT_INVALID_MODEL`: model data that is not a medaas testkit model (`parseWindowModel`).
  * - `TESTKIT_INVALID_TRAINING_DATA`: training pairs `fitWindowModel` cannot learn from (none, or sizes differ).
+ * - `TESTKIT_TASK_FAILED`: a MONAI Label background task (train, scoring, batch inference) that cannot run; the
+ *   server prints its message as the task's `ERROR:` line, as MONAI Label does.
  */
-export type TestkitErrorCode = 'TESTKIT_INVALID_OPTIONS' | 'TESTKIT_LISTEN' | 'TESTKIT_INVALID_MODEL' | 'TESTKIT_INVALID_TRAINING_DATA';
+export type TestkitErrorCode =
+  'TESTKIT_INVALID_OPTIONS' | 'TESTKIT_LISTEN' | 'TESTKIT_INVALID_MODEL' | 'TESTKIT_INVALID_TRAINING_DATA' | 'TESTKIT_TASK_FAILED';
 
 /**
  * The error `startTestServer` rejects with, and `parseWindowModel` and `fitWindowModel` throw.

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { ClusterSshError } from './errors.js';
 
 /**
  * The worker's code, inline so that it runs the same from the sources and from the bundle: reads the file
@@ -36,7 +37,8 @@ try {
  * The digests of a file's consecutive segments of `segmentBytes` (the last one shorter; one empty segment
  * for an empty file), computed in a worker thread.
  *
- * @throws the worker's error (a file that cannot be read or that shrank), or `signal.reason` on abort.
+ * @throws {@link ClusterSshError} `SSH_UPLOAD_FAILED` naming the file (one that cannot be read, or that shrank
+ * while it was read), or `signal.reason` on abort.
  */
 export function digestFileSegments(
   path: string,
@@ -54,10 +56,22 @@ export function digestFileSegments(
     };
     signal.addEventListener('abort', onAbort, { once: true });
     worker.once('message', (message: { digests: string[] }) => resolve(message.digests));
-    worker.once('error', reject);
+    // The worker cannot load the SDK's error classes (it runs from a string), so its errors are typed here.
+    worker.once('error', (error) =>
+      reject(
+        new ClusterSshError('SSH_UPLOAD_FAILED', `cannot compute the digest of ${path}: ${error.message}`, {
+          cause: error,
+          details: { path },
+        }),
+      ),
+    );
     worker.once('exit', (code) => {
       signal.removeEventListener('abort', onAbort);
-      if (code !== 0) reject(new Error(`the digest worker exited with code ${code}`));
+      if (code !== 0) {
+        reject(
+          new ClusterSshError('SSH_UPLOAD_FAILED', `the digest worker for ${path} exited with code ${code}`, { details: { path, code } }),
+        );
+      }
     });
   });
 }

@@ -70,6 +70,16 @@ describe('segment checksums', () => {
   it('the local worker reports a file that shrank instead of hashing less', async () => {
     const file = join(dir, 'short.bin');
     writeFileSync(file, randomBytes(1000));
-    await expect(digestFileSegments(file, 'sha256', 5000, MIB, new AbortController().signal)).rejects.toThrow(/changed during the upload/);
+    const error: unknown = await digestFileSegments(file, 'sha256', 5000, MIB, new AbortController().signal).catch((e: unknown) => e);
+    expect(isMedaasError(error, 'SSH_UPLOAD_FAILED')).toBe(true);
+    expect((error as Error).message).toMatch(/short\.bin: .*changed during the upload/);
+  });
+
+  it('a file that cannot be read is a typed error naming it', async () => {
+    const error: unknown = await digestFileSegments(join(dir, 'absent.bin'), 'sha256', 10, MIB, new AbortController().signal).catch(
+      (e: unknown) => e,
+    );
+    expect(isMedaasError(error, 'SSH_UPLOAD_FAILED')).toBe(true);
+    expect((error as Error).message).toContain('absent.bin');
   });
 });

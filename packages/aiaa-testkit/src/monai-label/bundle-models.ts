@@ -1,3 +1,4 @@
+import { TestkitError } from '../errors.js';
 import type { TestModel } from '../models.js';
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -25,11 +26,21 @@ export function bundleLabels(metadata: Record<string, unknown>): string[] {
  * `models/model.pt` (the testkit's window-model weights under that name). A bundle named after a built-in
  * model replaces its description and labels and keeps the rest.
  *
- * @throws {Error} when metadata.json is not a JSON object.
+ * @throws {@link TestkitError} `TESTKIT_INVALID_MODEL` when metadata.json is not JSON or not a JSON object.
  */
 export function bundleModel(name: string, metadataText: string, existing: TestModel | undefined): TestModel {
-  const metadata = record(JSON.parse(metadataText) as unknown);
-  if (!metadata) throw new Error('configs/metadata.json is not a JSON object');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(metadataText);
+  } catch (error) {
+    throw new TestkitError('TESTKIT_INVALID_MODEL', `configs/metadata.json of bundle ${name} is not JSON: ${(error as Error).message}`, {
+      cause: error,
+      details: { bundle: name },
+    });
+  }
+  const metadata = record(parsed);
+  if (!metadata)
+    throw new TestkitError('TESTKIT_INVALID_MODEL', 'configs/metadata.json is not a JSON object', { details: { bundle: name } });
   const labels = bundleLabels(metadata);
   const description = typeof metadata['description'] === 'string' ? metadata['description'] : `MONAI bundle ${name}`;
   const version = typeof metadata['version'] === 'string' ? metadata['version'] : undefined;

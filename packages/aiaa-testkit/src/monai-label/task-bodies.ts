@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { labelDice, type Volume } from '@medaas/nifti-io';
+import { TestkitError } from '../errors.js';
 import { fitWindowModel, type FitPair } from '../fit.js';
 import { gridOf } from '../grid.js';
 import type { ResolvedLimits } from '../limits.js';
@@ -26,7 +27,7 @@ export function trainBody(deps: TaskDeps): TaskBody {
   return async (request, run) => {
     const name = String(request['model'] ?? '');
     const model = deps.models.get(name);
-    if (!model?.trainable) throw new Error(`model "${name}" has no trainer`);
+    if (!model?.trainable) throw new TestkitError('TESTKIT_TASK_FAILED', `model "${name}" has no trainer`);
     const started = Date.now();
     const pairs: FitPair[] = [];
     let held = 0;
@@ -36,10 +37,14 @@ export function trainBody(deps: TaskDeps): TaskBody {
       // A run holds every pair at once: their decoded size is bounded as a whole.
       held += pair.image.data.byteLength + pair.label.data.byteLength;
       if (held > deps.limits.maxTrainingBytes)
-        throw new Error(`the training pairs need more than ${deps.limits.maxTrainingBytes} bytes decoded (limits.maxTrainingBytes)`);
+        throw new TestkitError(
+          'TESTKIT_TASK_FAILED',
+          `the training pairs need more than ${deps.limits.maxTrainingBytes} bytes decoded (limits.maxTrainingBytes)`,
+        );
       pairs.push(pair);
     }
-    if (pairs.length === 0) throw new Error('no training data: the datastore has no images with a final label');
+    if (pairs.length === 0)
+      throw new TestkitError('TESTKIT_TASK_FAILED', 'no training data: the datastore has no images with a final label');
     const split = clamp(Number(request['val_split'] ?? 0.2), 0, 0.9);
     const validationCount = pairs.length > 1 ? Math.min(pairs.length - 1, Math.round(pairs.length * split)) : 0;
     const training = pairs.slice(0, pairs.length - validationCount);
@@ -94,7 +99,7 @@ export function trainBody(deps: TaskDeps): TaskBody {
 export function scoringBody(deps: TaskDeps): TaskBody {
   return async (request, run) => {
     const method = String(request['method'] ?? '');
-    if (method !== 'dice') throw new Error(`unknown scoring method "${method}"`);
+    if (method !== 'dice') throw new TestkitError('TESTKIT_TASK_FAILED', `unknown scoring method "${method}"`);
     let scored = 0;
     for (const id of deps.datastore.ids()) {
       if (run.signal.aborted) throw run.signal.reason;
@@ -120,9 +125,12 @@ export function batchInferBody(deps: TaskDeps): TaskBody {
   return async (request, run) => {
     const name = String(request['model'] ?? '');
     const model = deps.models.get(name);
-    if (!model) throw new Error(`model "${name}" is not initialized`);
+    if (!model) throw new TestkitError('TESTKIT_TASK_FAILED', `model "${name}" is not initialized`);
     if (request['multi_gpu'] !== false)
-      throw new Error('RuntimeError: multi_gpu batch inference needs CUDA devices; this server has none (send "multi_gpu": false)');
+      throw new TestkitError(
+        'TESTKIT_TASK_FAILED',
+        'RuntimeError: multi_gpu batch inference needs CUDA devices; this server has none (send "multi_gpu": false)',
+      );
     const which = String(request['images'] ?? 'all');
     const labelled = new Set(deps.datastore.datalist('final').map((pair) => pair.image));
     const ids = deps.datastore.ids().filter((id) => {
