@@ -13,6 +13,7 @@ import { projectStep, type ProjectResult } from './steps/project.js';
 import { trainStep, type TrainResult } from './steps/train.js';
 import { trainingPrinter } from './training-printer.js';
 import type { ConvertedSeries } from '@medaas/dicom/node';
+import { DemoError } from './demo-error.js';
 
 /** What the whole workflow made, for the summary. */
 export interface WorkflowResult {
@@ -130,7 +131,7 @@ async function runSteps(config: DemoConfig, log: (line: string) => void, hospita
     const errors = mmar.findings.filter((f) => f.severity === 'error');
     for (const finding of mmar.findings)
       log(`   ${finding.severity} ${finding.code} ${finding.file}${finding.pointer}: ${finding.message}`);
-    if (errors.length > 0) throw new Error(`the MMAR has ${errors.length} error finding(s)`);
+    if (errors.length > 0) throw new DemoError('DEMO_STEP_FAILED', `the MMAR has ${errors.length} error finding(s)`);
     log(`   ${mmar.folder}: valid (${mmar.findings.length} findings)`);
 
     let pretrained: PretrainedResult | undefined;

@@ -12,6 +12,7 @@ import type { ProgressCallback } from '@medaas/core';
 import { readNifti, type Volume } from '@medaas/nifti-io';
 import { readNiftiFile, writeMaskFile } from '@medaas/nifti-io/node';
 import type { DemoProtocol } from '../config.js';
+import { DemoError } from '../demo-error.js';
 
 /** What the annotation step produced: the models the server offered and the masks on the image's grid. */
 export interface AnnotationResult {
@@ -46,7 +47,8 @@ export async function annotateStep(
   const models = await server.listModels();
   const pick = (kind: 'segmentation' | 'interactive'): string => {
     const model = models.find((m) => m.kind === kind && m.dimension !== 2);
-    if (!model) throw new Error(`the server offers no ${kind} model (it has ${models.map((m) => m.name).join(', ')})`);
+    if (!model)
+      throw new DemoError('DEMO_STEP_FAILED', `the server offers no ${kind} model (it has ${models.map((m) => m.name).join(', ')})`);
     return model.name;
   };
   const image = await readNiftiFile(imagePath);
@@ -69,7 +71,10 @@ export async function annotateStep(
   for (const [name, bytes] of results) {
     const mask = await readNifti(bytes);
     if (mask.dims.join('x') !== image.dims.join('x'))
-      throw new Error(`the ${name} mask is ${mask.dims.join('x')}, not on the image's ${image.dims.join('x')} grid`);
+      throw new DemoError(
+        'DEMO_STEP_FAILED',
+        `the ${name} mask is ${mask.dims.join('x')}, not on the image's ${image.dims.join('x')} grid`,
+      );
     const path = join(outDir, `${name}.nii.gz`);
     await writeMaskFile(path, mask);
     masks.push({ name, path, voxels: countLabelled(mask), bytes: (await stat(path)).size });
@@ -101,8 +106,9 @@ async function dextr3d(url: string, sessionId: string, params: Readonly<Record<s
   await using client = createAiaaClient({ baseUrl: url });
   const [model] = await client.listModels({ type: 'annotation' });
   const points = Array.isArray(params['points']) ? (params['points'] as [number, number, number][]) : [];
-  if (!model) throw new Error('the AIAA server offers no annotation (DEXTR3D) model');
-  if (points.length < 6) throw new Error(`the segmentation returned ${points.length} extreme points, DEXTR3D needs 6`);
+  if (!model) throw new DemoError('DEMO_STEP_FAILED', 'the AIAA server offers no annotation (DEXTR3D) model');
+  if (points.length < 6)
+    throw new DemoError('DEMO_STEP_FAILED', `the segmentation returned ${points.length} extreme points, DEXTR3D needs 6`);
   return (await client.dextr3d(model.name, client.attachSession(sessionId), { points: points.slice(0, 6) })).mask;
 }
 
@@ -120,7 +126,7 @@ function centroid(mask: Volume): [number, number, number] {
     sz += Math.floor(index / (nx * ny));
     n += 1;
   }
-  if (n === 0) throw new Error('the automatic segmentation is empty');
+  if (n === 0) throw new DemoError('DEMO_STEP_FAILED', 'the automatic segmentation is empty');
   return [Math.round(sx / n), Math.round(sy / n), Math.round(sz / n)];
 }
 

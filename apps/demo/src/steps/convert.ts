@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ProgressCallback } from '@medaas/core';
 import { convertDicomFolder, type ConvertedSeries } from '@medaas/dicom/node';
 import type { DemoConfig } from '../config.js';
+import { DemoError } from '../demo-error.js';
 
 /** Step 1: the DICOM series, converted to NIfTI, resampled to isotropic voxels, de-identified. */
 export async function convertStep(config: DemoConfig, onProgress: ProgressCallback): Promise<ConvertedSeries> {
@@ -10,6 +11,6 @@ export async function convertStep(config: DemoConfig, onProgress: ProgressCallba
     onProgress,
   });
   const [largest] = [...written].sort((a, b) => b.sliceCount - a.sliceCount);
-  if (!largest) throw new Error(`no DICOM series in ${config.dicomDir}`);
+  if (!largest) throw new DemoError('DEMO_STEP_FAILED', `no DICOM series in ${config.dicomDir}`);
   return largest;
 }

@@ -17,6 +17,7 @@ import { resample } from '@medaas/nifti-io';
 import { readNiftiFile } from '@medaas/nifti-io/node';
 import type { PacsConfig } from '../config.js';
 import { startLocalPacs } from './local-pacs.js';
+import { DemoError } from '../demo-error.js';
 
 /** The hospital side of the demo: where the study came from, and what stays at the hospital. */
 export interface HospitalStudy {
@@ -53,7 +54,7 @@ export async function fetchFromPacs(pacs: PacsConfig, workDir: string, onProgres
       ['CT', 'MR'].includes(dicomJsonString(s, 'Modality') ?? ''),
     );
     const largest = series.sort((a, b) => count(b) - count(a))[0];
-    if (!largest) throw new Error(`study ${studyUid} holds no CT or MR series`);
+    if (!largest) throw new DemoError('DEMO_STEP_FAILED', `study ${studyUid} holds no CT or MR series`);
     const seriesUid = seriesUidOf(largest)!;
     const hospital = join(workDir, 'hospital');
     const originalDir = join(hospital, 'original', seriesUid);
@@ -95,7 +96,7 @@ async function newestImagingStudy(client: DicomwebClient): Promise<string> {
   const when = (s: DicomJsonDataset): string => `${dicomJsonString(s, 'StudyDate') ?? ''}${dicomJsonString(s, 'StudyTime') ?? ''}`;
   const newest = studies.sort((a, b) => when(b).localeCompare(when(a)))[0];
   const uid = newest ? studyUidOf(newest) : undefined;
-  if (!uid) throw new Error('the PACS holds no CT or MR study');
+  if (!uid) throw new DemoError('DEMO_STEP_FAILED', 'the PACS holds no CT or MR study');
   return uid;
 }
 
@@ -121,7 +122,8 @@ export async function segToPacs(
 ): Promise<SegBack> {
   const uidMap = UidMap.fromJSON(JSON.parse(await readFile(hospital.uidMapPath, 'utf8')));
   const originalSeries = uidMap.toOriginal(deidentifiedSeriesUid);
-  if (originalSeries !== hospital.seriesUid) throw new Error('the mask was made on a series this hospital did not send');
+  if (originalSeries !== hospital.seriesUid)
+    throw new DemoError('DEMO_STEP_FAILED', 'the mask was made on a series this hospital did not send');
   const source = await Promise.all(
     (await readdir(hospital.originalDir))
       .sort()
@@ -143,7 +145,8 @@ export async function segToPacs(
   });
   const seg = new Uint8Array(await readFile(segPath));
   const stored = await hospital.client.storeInstances([seg], { studyUid: hospital.studyUid });
-  if (!stored.complete) throw new Error(`the PACS did not store the DICOM SEG (HTTP ${stored.statuses.join(', ')})`);
+  if (!stored.complete)
+    throw new DemoError('DEMO_STEP_FAILED', `the PACS did not store the DICOM SEG (HTTP ${stored.statuses.join(', ')})`);
   const studySeries = (await hospital.client.searchSeries(hospital.studyUid)).map((s) => ({
     uid: seriesUidOf(s) ?? '',
     modality: dicomJsonString(s, 'Modality') ?? '',

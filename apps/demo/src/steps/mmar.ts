@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { SshSession } from '@medaas/cluster-ssh';
 import { editConfig, renderCommands, setLabels, withConfig, withMmarFiles, type MmarArchive, type MmarIssue } from '@medaas/mmar';
 import { readMmar, validateMmarFolder, writeMmar } from '@medaas/mmar/node';
+import { DemoError } from '../demo-error.js';
 
 /** The MMAR the next training job reads, and what validating it found. */
 export interface MmarResult {
@@ -34,7 +35,7 @@ export async function mmarStep(
   const read = await readMmar(TEMPLATE);
   const template = setLabels(withMmarFiles(read, renderCommands(read)), ['object']);
   const environment = template.environment;
-  if (!environment) throw new Error(`the demo's MMAR template at ${TEMPLATE} has no config/environment.json`);
+  if (!environment) throw new DemoError('DEMO_STEP_FAILED', `the demo's MMAR template at ${TEMPLATE} has no config/environment.json`);
   const pointedAt = (dataRoot: string): MmarArchive =>
     withConfig(template, editConfig(environment, { '/DATA_ROOT': dataRoot, '/DATASET_JSON': `${dataRoot}/dataset_0.json` }));
   // Validated against the local copy of the data: the same files the cluster received.

@@ -5,6 +5,7 @@ import { splitDataset, toDatalist, type DatalistEntry } from '@medaas/dataset';
 import { readDatalist, scanDataset, writeDatalist } from '@medaas/dataset/node';
 import { writeMaskFile, writeNiftiFile } from '@medaas/nifti-io/node';
 import { spherePhantom } from '@medaas/aiaa-testkit';
+import { DemoError } from '../demo-error.js';
 
 /** The project folder training reads: MSD layout, `imagesTr/` + `labelsTr/`, and `dataset_0.json`. */
 export interface ProjectResult {
@@ -84,7 +85,8 @@ async function uploadProject(
     'sh',
     ...others.map((path) => `${remote.folder}/${path}`),
   ]);
-  if (check.exitCode !== 0) throw new Error(`could not list the project files on the cluster: ${check.stderr.trim()}`);
+  if (check.exitCode !== 0)
+    throw new DemoError('DEMO_STEP_FAILED', `could not list the project files on the cluster: ${check.stderr.trim()}`);
   const missing = new Set(check.stdout.split('\n').filter(Boolean));
   const uploaded: string[] = [];
   for (const path of [...fresh, ...others.filter((p) => missing.has(`${remote.folder}/${p}`)), 'dataset_0.json']) {

@@ -9,6 +9,7 @@ import { collectResults, jobFiles, submitTraining, watchTraining, type TrainingE
 import type { ClusterConfig, DemoTraining } from '../config.js';
 import type { ClusterHandle } from './cluster.js';
 import { trainerCommand, type TrainResult } from './train.js';
+import { DemoError } from '../demo-error.js';
 
 /** Options of {@link trainMonaiLabelStep}. */
 export interface MonaiLabelTrainOptions {
@@ -75,7 +76,8 @@ async function trainInServer(options: MonaiLabelTrainOptions): Promise<RunFigure
       last = line;
     },
   });
-  if (outcome.state !== 'done') throw new Error(`the server's training ended ${outcome.state}: ${outcome.logTail.slice(-3).join(' | ')}`);
+  if (outcome.state !== 'done')
+    throw new DemoError('DEMO_STEP_FAILED', `the server's training ended ${outcome.state}: ${outcome.logTail.slice(-3).join(' | ')}`);
   const epochs = Math.max(0, ...outcome.logTail.map((line) => Number(/^Epoch: (\d+)\//.exec(line)?.[1] ?? 0)));
   const best = /best val_mean_dice (\d+\.\d+)/.exec(outcome.logTail.join('\n'))?.[1];
   await using client = createMonaiLabelClient({ baseUrl: options.url });
@@ -109,9 +111,9 @@ async function trainAsJob(
     if (event.type === 'end') state = event.status.state;
     options.onEvent(event);
   }
-  if (state !== 'succeeded') throw new Error(`training job ${training.job.id} ${state ?? 'ended'}`);
+  if (state !== 'succeeded') throw new DemoError('DEMO_STEP_FAILED', `training job ${training.job.id} ${state ?? 'ended'}`);
   const results = await collectResults(cluster.scheduler, training);
-  if (!results.bestModel) throw new Error(`training job ${training.job.id} left no model in ${training.modelsDir}`);
+  if (!results.bestModel) throw new DemoError('DEMO_STEP_FAILED', `training job ${training.job.id} left no model in ${training.modelsDir}`);
   const weights = await jobFiles(cluster.scheduler.session).readBytes(results.bestModel);
   // MONAI Label overwrites the model's weights file; its next inference uses them.
   await client.uploadModel(options.model, weights, { fileName: basename(results.bestModel) });
