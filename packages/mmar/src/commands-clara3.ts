@@ -1,5 +1,5 @@
 import { environmentEntry, jsonEntry, scriptText, SET_ENV, shellWord, type ResolvedCommandOptions } from './command-script.js';
-import type { MmarCommand } from './commands.js';
+import type { MmarCommand } from './mmar-command.js';
 import { MMAR_PATHS, type MmarFiles } from './mmar-files.js';
 
 /** The TensorFlow graph's input and output node names, from config_aiaa.json's `tf` block when it has them. */

@@ -5,9 +5,9 @@ import { detectGeneration, type MmarGeneration } from './generation.js';
 import { parseJsonSyntax, toJsonValue } from './json-syntax.js';
 import { mainTrainConfigPath, mmarFilesOf, type MmarInput } from './mmar-archive.js';
 import { assertMmarPath, MMAR_PATHS, mmarText, type MmarFiles } from './mmar-files.js';
+import type { MmarCommand } from './mmar-command.js';
 
-/** The command scripts of an MMAR, by name without `.sh`. */
-export type MmarCommand = 'set_env' | 'train' | 'train_multi_gpu' | 'finetune' | 'validate' | 'infer' | 'export';
+export type { MmarCommand } from './mmar-command.js';
 
 /** Options of {@link renderCommands}. */
 export interface RenderCommandsOptions {

@@ -2,15 +2,11 @@ import { parentJsonPointer } from '@medaas/core';
 import { detectGeneration, type MmarGeneration } from './generation.js';
 import { nodeAt } from './json-pointer.js';
 import { parseJsonSyntax, positionAt, toJsonValue } from './json-syntax.js';
+import type { ConfigKind } from './config-kind.js';
 import type { JsonValue } from './json-edit.js';
 import { ShapeChecker, type ShapeIssue } from './shape.js';
 
-/**
- * Which MMAR file a document is, which decides how it is checked: `environment.json`, a training
- * configuration (`config_train*.json`, `config_finetune*.json`, `trn_*.json`), validation and inference
- * configurations, `config_aiaa.json`, and the federated-learning client and server configurations.
- */
-export type ConfigKind = 'environment' | 'train' | 'validation' | 'inference' | 'aiaa' | 'fed-client' | 'fed-server';
+export type { ConfigKind } from './config-kind.js';
 
 /** A shape finding of one document, with where it is in the text. */
 export interface ConfigFinding extends ShapeIssue {

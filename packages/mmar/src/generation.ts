@@ -1,4 +1,4 @@
-import type { ConfigKind } from './config-document.js';
+import type { ConfigKind } from './config-kind.js';
 import type { JsonRecord } from './shape.js';
 
 /**

@@ -1,6 +1,6 @@
 // What an application gets from nifti-io: a browser bundle without the DICOM parser, Node or ITK, and a
 // typed error naming the install command when `resample` runs without its optional engine. Sizes are
-// measured by bench/bundle.bench.mjs; this asserts what is in the bundle and what a user sees.
+// measured by apps/bench/bundle.bench.mjs (the cross-package benchmarks' workspace); this asserts what is in the bundle and what a user sees.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

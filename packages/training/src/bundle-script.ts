@@ -1,5 +1,5 @@
 import { TrainingError } from './errors.js';
-import type { CommonTrainingScriptOptions, TrainingMode } from './training-script.js';
+import type { CommonTrainingScriptOptions, TrainingMode } from './training-options.js';
 
 /**
  * What a fine-tuning check reads of a typed MONAI bundle: its training configuration. The `Bundle` of

@@ -1,5 +1,5 @@
 import { TrainingError } from '../errors.js';
-import type { PretrainedCatalog } from './pretrained-options.js';
+import type { PretrainedCatalog } from './catalog.js';
 
 /** The digests a download can be checked with, as the catalogs publish them. */
 export type ChecksumAlgorithm = 'sha256' | 'sha512' | 'sha1' | 'md5';

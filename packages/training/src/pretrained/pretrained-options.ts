@@ -1,9 +1,9 @@
 import type { CallOptions, ProgressCallback } from '@medaas/core';
 import { TrainingError } from '../errors.js';
+import type { PretrainedCatalog } from './catalog.js';
 import { checkChecksum, type PretrainedChecksum } from './checksum.js';
 
-/** Where a pretrained model comes from: NVIDIA's NGC registry (MMARs) or the MONAI model zoo (bundles). */
-export type PretrainedCatalog = 'ngc' | 'monai-zoo';
+export type { PretrainedCatalog } from './catalog.js';
 
 /** Which files of the downloaded model {@link downloadPretrained} reads back: text files, every file, or none. */
 export type PretrainedRead = 'text' | 'all' | 'none';
